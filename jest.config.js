@@ -1,0 +1,12 @@
+/** Jest runs TypeScript through swc; `npm run typecheck` (tsc --noEmit) does the type checking. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }],
+  },
+  // e2e suites start servers; keep 2 cores from thrashing.
+  maxWorkers: 2,
+  testTimeout: 30000,
+};
