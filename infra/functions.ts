@@ -60,7 +60,7 @@ const routes: Partial<Needs> = {
 };
 
 export const functions: FunctionSpec[] = [
-  fn('http-auth-start', { kind: 'http', method: 'POST', path: '/auth/start' }, { table: 'readwrite', sendsSms: true }),
+  fn('http-auth-start', { kind: 'http', method: 'POST', path: '/auth/start' }, { table: 'readwrite', sendsSms: true, jwt: true }),
   fn('http-auth-verify', { kind: 'http', method: 'POST', path: '/auth/verify' }, { table: 'readwrite', jwt: true }),
   fn('twilio-sms', { kind: 'http', method: 'POST', path: '/twilio/sms' }, { ...routes, twilioWebhook: true }),
   fn(

@@ -1,0 +1,28 @@
+import '../shared/runtime/sms';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { describeError } from '../shared/adapters/logger';
+import { onAckTimeout } from '../shared/core/routing';
+import { getDeps } from '../shared/runtime/deps';
+
+/**
+ * The durable ack timer fired (SQS, delayed by ACK_TIMEOUT_MS): a message still unconfirmed goes as SMS.
+ * Failures are reported per record so SQS retries just those, then parks them in the DLQ.
+ */
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  const deps = await getDeps({ sms: true });
+  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+  for (const record of event.Records) {
+    try {
+      const { messageId } = JSON.parse(record.body) as { messageId?: unknown };
+      if (typeof messageId !== 'string') {
+        deps.log.warn('ack.bad_record', { recordId: record.messageId });
+        continue;
+      }
+      await onAckTimeout(deps, messageId);
+    } catch (err) {
+      deps.log.error('ack.check_failed', { recordId: record.messageId, ...describeError(err) });
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures };
+}

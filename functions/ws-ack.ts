@@ -1,0 +1,9 @@
+import { ackFrame, parseFrame } from '../shared/core/frames';
+import { acknowledge } from '../shared/core/routing';
+import { wsHandler } from '../shared/runtime/ws';
+
+/** ack: the recipient's client got a pushed message; it counts as delivered now. */
+export const handler = wsHandler('ws-ack', { sms: false }, async (deps, caller, body) => {
+  const frame = parseFrame(ackFrame, body);
+  await acknowledge(deps, caller.imNumber, frame.id);
+});

@@ -1,0 +1,24 @@
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { verifyToken } from '../shared/core/tokens';
+import { getDeps } from '../shared/runtime/deps';
+
+/**
+ * The $connect REQUEST authorizer: `?token=` must be a valid session token. API Gateway answers 401 when this
+ * throws 'Unauthorized', and passes the returned context (imNumber, name) on to every event of the connection.
+ */
+export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+  const deps = await getDeps({ sms: false });
+  const claims = await verifyToken(deps.secrets.jwtSecret, event.queryStringParameters?.token, deps.clock.now());
+  if (!claims) {
+    deps.log.info('ws.unauthorized', {});
+    throw new Error('Unauthorized');
+  }
+  return {
+    principalId: claims.imNumber,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }],
+    },
+    context: { imNumber: claims.imNumber, name: claims.name },
+  };
+}

@@ -1,0 +1,12 @@
+import { connect } from '../shared/core/presence';
+import { getDeps } from '../shared/runtime/deps';
+import { callerOf, type WsEvent } from '../shared/runtime/ws';
+
+/** $connect: the authorizer has vouched for the caller; register the connection in the login-status table. */
+export async function handler(event: WsEvent): Promise<{ statusCode: number }> {
+  const deps = await getDeps({ sms: false });
+  const caller = callerOf(event);
+  if (!caller) return { statusCode: 401 };
+  await connect(deps, caller.imNumber, caller.connectionId);
+  return { statusCode: 200 };
+}

@@ -1,0 +1,23 @@
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { ImChannel, PushResult } from '../core/ports';
+import type { ServerFrame } from '../core/types';
+
+/**
+ * The IM server: pushes through API Gateway's @connections API. Gone is a result, not an error (SDK v3 names
+ * it by `err.name`; `statusCode === 410` never matches).
+ */
+export class ApiGatewayImChannel implements ImChannel {
+  constructor(private readonly client: ApiGatewayManagementApiClient) {}
+
+  async push(connectionId: string, frame: ServerFrame): Promise<PushResult> {
+    try {
+      await this.client.send(
+        new PostToConnectionCommand({ ConnectionId: connectionId, Data: new TextEncoder().encode(JSON.stringify(frame)) }),
+      );
+      return 'ok';
+    } catch (err) {
+      if ((err as Error).name === 'GoneException') return 'gone';
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+import type { SmsProvider, SmsRequest } from '../core/ports';
+
+export interface RecordedSms extends SmsRequest {
+  sid: string;
+  at: number;
+}
+
+/**
+ * An in-memory SMS provider that keeps what was sent, per phone. It is a real adapter of the port (used by the
+ * integration tests and anywhere no network should be touched), not a mock: it assigns sids like Twilio.
+ */
+export class RecordingSmsProvider implements SmsProvider {
+  readonly name = 'recording';
+  readonly sent: RecordedSms[] = [];
+  /** Set to make the next sends fail, e.g. to exercise retries. */
+  failNext: Error[] = [];
+
+  async send(request: SmsRequest): Promise<{ sid: string }> {
+    const failure = this.failNext.shift();
+    if (failure) throw failure;
+    const sid = `SM${randomBytes(16).toString('hex')}`;
+    this.sent.push({ ...request, sid, at: Date.now() });
+    return { sid };
+  }
+
+  inbox(phone: string): RecordedSms[] {
+    return this.sent.filter((m) => m.to === phone);
+  }
+}

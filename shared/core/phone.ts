@@ -1,0 +1,39 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { badInput, forbidden } from './errors';
+
+export interface ParsedPhone {
+  e164: string;
+  countryCode: string;
+}
+
+/**
+ * Parses a phone number given in international form (a leading + and the country code) into E.164.
+ * Local formats are refused because the service has no home country to assume.
+ */
+export function parsePhone(input: unknown): ParsedPhone {
+  if (typeof input !== 'string' || input.trim() === '' || input.length > 32) {
+    throw badInput('phone must be a phone number in international format, like +14155550100', 'invalid_phone');
+  }
+  const trimmed = input.trim();
+  if (!trimmed.startsWith('+')) {
+    throw badInput('phone must start with + and the country code, like +14155550100', 'invalid_phone');
+  }
+  const parsed = parsePhoneNumberFromString(trimmed);
+  if (!parsed || !parsed.isPossible()) {
+    throw badInput('phone is not a valid phone number', 'invalid_phone');
+  }
+  return { e164: parsed.number, countryCode: parsed.countryCallingCode };
+}
+
+/** True when SMS may go to this number's country (an allow-list, against SMS pumping). */
+export function smsAllowed(phone: string, countries: string[]): boolean {
+  const parsed = parsePhoneNumberFromString(phone);
+  return Boolean(parsed && countries.includes(parsed.countryCallingCode));
+}
+
+/** Throws 403 unless SMS may go to the phone's country. */
+export function assertSmsAllowed(phone: ParsedPhone, countries: string[]): void {
+  if (!countries.includes(phone.countryCode)) {
+    throw forbidden(`SMS cannot be sent to country code +${phone.countryCode}`, 'country_not_allowed');
+  }
+}

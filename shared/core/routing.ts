@@ -1,0 +1,244 @@
+import { mapLimit } from './concurrency';
+import { DomainError } from './errors';
+import type { Deps } from './ports';
+import { smsAllowed } from './phone';
+import { chooseServiceNumber } from './service-numbers';
+import { encodeSms } from './sms-encoding';
+import { formatSmsBody, sendSmsWithRetry } from './sms-send';
+import type { Channel, Connection, MessageRecord, ReceiptStatus, Recipient, ServerFrame, UserProfile } from './types';
+
+/** Pushes to one recipient's devices run at most this many at once. */
+const PUSH_CONCURRENCY = 8;
+
+/** The connections that still count: a lost $disconnect cannot keep anyone online past its expiry. */
+export function liveConnections(recipient: Recipient, now: number): Connection[] {
+  return recipient.connections.filter((c) => c.expiresAt > now);
+}
+
+/**
+ * The judgement (claims 1, 3, 4): IM when the recipient is logged in (not in manual offline mode and at least
+ * one live connection), otherwise SMS.
+ */
+export function judge(recipient: Recipient, now: number): Channel {
+  return recipient.profile.mode !== 'offline' && liveConnections(recipient, now).length > 0 ? 'im' : 'sms';
+}
+
+export interface NewMessage {
+  id: string;
+  from: string;
+  fromName: string;
+  to: string;
+  text: string;
+  via: Channel;
+  clientId?: string;
+  originConnectionId?: string;
+  inboundSid?: string;
+}
+
+export type RouteOutcome = { kind: 'routed'; message: MessageRecord } | { kind: 'duplicate'; message: MessageRecord | null };
+
+/**
+ * Persists a message and delivers it by the judgement. The message row is written first (its id is the
+ * idempotency key), so a duplicate is dropped before any side effect and nothing is delivered that is not
+ * on record.
+ */
+export async function routeMessage(deps: Deps, input: NewMessage, recipient: Recipient): Promise<RouteOutcome> {
+  const now = deps.clock.now();
+  const channel = judge(recipient, now);
+  const message: MessageRecord = {
+    ...input,
+    path: [channel],
+    status: channel === 'im' ? 'accepted' : 'sending_sms',
+    sentAt: now,
+    updatedAt: now,
+  };
+  if ((await deps.store.putMessage(message)) === 'exists') {
+    deps.log.info('message.duplicate', { messageId: input.id });
+    return { kind: 'duplicate', message: await deps.store.getMessage(input.id) };
+  }
+  deps.log.info('message.accepted', { messageId: message.id, via: message.via, route: channel });
+  await sendReceipt(deps, { ...message, status: 'accepted' });
+  if (channel === 'im') {
+    await pushToRecipient(deps, message, liveConnections(recipient, now));
+  } else {
+    await deliverBySms(deps, message, recipient.profile);
+  }
+  return { kind: 'routed', message };
+}
+
+/** The frame a recipient's client gets. */
+export function messageFrame(message: MessageRecord): ServerFrame {
+  return {
+    type: 'message',
+    id: message.id,
+    from: message.from,
+    fromName: message.fromName,
+    to: message.to,
+    text: message.text,
+    sentAt: new Date(message.sentAt).toISOString(),
+    via: message.via,
+  };
+}
+
+/**
+ * Pushes to every live connection. The ack timer is set before the first push, so a crash or a half-open
+ * socket after it still ends in an SMS. Gone connections are deleted; if no push got through, the SMS goes now.
+ */
+async function pushToRecipient(deps: Deps, message: MessageRecord, connections: Connection[]): Promise<void> {
+  await deps.ack.schedule(message.id, deps.config.ackTimeoutMs);
+  const frame = messageFrame(message);
+  const results = await mapLimit(connections, PUSH_CONCURRENCY, async (c) => {
+    try {
+      const result = await deps.im.push(c.connectionId, frame);
+      if (result === 'gone') await deps.store.deleteConnection(message.to, c.connectionId);
+      return result;
+    } catch (err) {
+      deps.log.warn('im.push_failed', { messageId: message.id, connectionId: c.connectionId, error: errorName(err) });
+      return 'error' as const;
+    }
+  });
+  const pushed = results.filter((r) => r === 'ok').length;
+  deps.log.info('message.pushed', { messageId: message.id, devices: connections.length, pushed });
+  if (pushed > 0) return;
+  const claimed = await deps.store.transitionMessage(message.id, ['accepted'], {
+    status: 'sending_sms',
+    path: ['im', 'sms'],
+    updatedAt: deps.clock.now(),
+  });
+  if (!claimed) return;
+  const profile = await deps.store.getUser(message.to);
+  if (profile) await deliverBySms(deps, claimed, profile);
+  else await failMessage(deps, claimed, 'unknown_recipient');
+}
+
+/**
+ * Sends a message (already claimed as `sending_sms`) to the recipient's phone, from the service number of the
+ * recipient's thread with the sender. Honours STOP and the country allow-list.
+ */
+export async function deliverBySms(deps: Deps, message: MessageRecord, profile: UserProfile): Promise<void> {
+  if (profile.optedOut) return failMessage(deps, message, 'opted_out');
+  if (!smsAllowed(profile.phone, deps.config.smsCountries)) return failMessage(deps, message, 'country_not_allowed');
+  const now = deps.clock.now();
+  const choice = chooseServiceNumber(deps.config.serviceNumbers, profile.threads ?? {}, message.from, now);
+  const encoded = encodeSms(formatSmsBody(message.fromName, message.from, message.text));
+  let sid: string;
+  try {
+    ({ sid } = await sendSmsWithRetry(
+      deps,
+      {
+        from: choice.number,
+        to: profile.phone,
+        body: encoded.body,
+        statusCallbackUrl: `${deps.config.publicUrl}/twilio/sms/status?m=${encodeURIComponent(message.id)}`,
+      },
+      message.id,
+    ));
+  } catch {
+    return failMessage(deps, message, 'provider_error');
+  }
+  const sms = { from: choice.number, sid, segments: encoded.segments, encoding: encoded.encoding };
+  const sent = await deps.store.transitionMessage(message.id, ['sending_sms'], {
+    status: 'sent_sms',
+    sms,
+    updatedAt: deps.clock.now(),
+  });
+  deps.log.info('message.sent_sms', { messageId: message.id, sid, segments: sms.segments, encoding: sms.encoding });
+  if (sent) await sendReceipt(deps, sent);
+  else await deps.store.transitionMessage(message.id, ['delivered_sms', 'failed'], { sms });
+  if (choice.rebind) await deps.store.setThread(profile.imNumber, choice.number, choice.rebind);
+}
+
+async function failMessage(deps: Deps, message: MessageRecord, reason: string): Promise<void> {
+  const failed = await deps.store.transitionMessage(message.id, [message.status], {
+    status: 'failed',
+    reason,
+    updatedAt: deps.clock.now(),
+  });
+  deps.log.info('message.failed', { messageId: message.id, reason });
+  if (failed) await sendReceipt(deps, failed);
+}
+
+/** Tells the sender's connection how its message is doing. Best effort: the status is on record either way. */
+export async function sendReceipt(deps: Deps, message: MessageRecord): Promise<void> {
+  if (!message.originConnectionId || message.status === 'sending_sms') return;
+  const frame: ServerFrame = {
+    type: 'receipt',
+    clientId: message.clientId,
+    id: message.id,
+    status: message.status as ReceiptStatus,
+    ...(message.reason ? { reason: message.reason } : {}),
+  };
+  try {
+    await deps.im.push(message.originConnectionId, frame);
+  } catch (err) {
+    deps.log.warn('receipt.push_failed', { messageId: message.id, error: errorName(err) });
+  }
+}
+
+/**
+ * The recipient's client confirms a pushed message. Only the first confirmation of a still-pending message
+ * counts; a late ack (after the SMS went) or a repeated one changes nothing.
+ */
+export async function acknowledge(deps: Deps, recipientImNumber: string, messageId: string): Promise<void> {
+  const delivered = await deps.store.transitionMessage(
+    messageId,
+    ['accepted'],
+    { status: 'delivered', updatedAt: deps.clock.now() },
+    recipientImNumber,
+  );
+  if (delivered) {
+    deps.log.info('message.delivered', { messageId });
+    await sendReceipt(deps, delivered);
+    return;
+  }
+  const existing = await deps.store.getMessage(messageId);
+  if (!existing || existing.to !== recipientImNumber) {
+    throw new DomainError('unknown_message', 'no message with that id was sent to you');
+  }
+  deps.log.info('message.ack_ignored', { messageId, status: existing.status });
+}
+
+/** The ack timer fired: a message still unconfirmed goes out as SMS (at most once, whatever fires twice). */
+export async function onAckTimeout(deps: Deps, messageId: string): Promise<void> {
+  const claimed = await deps.store.transitionMessage(messageId, ['accepted'], {
+    status: 'sending_sms',
+    path: ['im', 'sms'],
+    updatedAt: deps.clock.now(),
+  });
+  if (!claimed) return;
+  deps.log.info('message.ack_timeout', { messageId });
+  const profile = await deps.store.getUser(claimed.to);
+  if (profile) await deliverBySms(deps, claimed, profile);
+  else await failMessage(deps, claimed, 'unknown_recipient');
+}
+
+/** Twilio's message statuses that end the SMS leg. Others (queued, sent, …) change nothing we report. */
+const FINAL_SMS_STATUS: Record<string, 'delivered_sms' | 'failed'> = {
+  delivered: 'delivered_sms',
+  read: 'delivered_sms',
+  undelivered: 'failed',
+  failed: 'failed',
+};
+
+/**
+ * The provider's status callback. Transitions only forward, so duplicate and out-of-order callbacks
+ * (a `sent` after `delivered`) change nothing.
+ */
+export async function onSmsStatus(
+  deps: Deps,
+  input: { messageId: string; status: string; errorCode?: string },
+): Promise<void> {
+  const next = FINAL_SMS_STATUS[input.status];
+  if (!next) return;
+  const updated = await deps.store.transitionMessage(input.messageId, ['sending_sms', 'sent_sms'], {
+    status: next,
+    ...(next === 'failed' ? { reason: `sms_${input.status}${input.errorCode ? `_${input.errorCode}` : ''}` } : {}),
+    updatedAt: deps.clock.now(),
+  });
+  deps.log.info('message.sms_status', { messageId: input.messageId, status: input.status, applied: Boolean(updated) });
+  if (updated) await sendReceipt(deps, updated);
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : 'unknown';
+}

@@ -1,0 +1,41 @@
+import { SignJWT, jwtVerify } from 'jose';
+
+const ISSUER = 'imsms';
+const AUDIENCE = 'imsms-client';
+const LIFETIME = '30d';
+
+export interface TokenClaims {
+  imNumber: string;
+  name: string;
+}
+
+const keyOf = (secret: string) => new TextEncoder().encode(secret);
+
+/** Signs a session token (HS256 JWT) for a user. */
+export async function signToken(secret: string, claims: TokenClaims, nowMs: number): Promise<string> {
+  return new SignJWT({ name: claims.name })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(claims.imNumber)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt(Math.floor(nowMs / 1000))
+    .setExpirationTime(LIFETIME)
+    .sign(keyOf(secret));
+}
+
+/** Verifies a token; null when it is missing, forged, tampered with or expired. */
+export async function verifyToken(secret: string, token: unknown, nowMs: number): Promise<TokenClaims | null> {
+  if (typeof token !== 'string' || token.length === 0 || token.length > 4096) return null;
+  try {
+    const { payload } = await jwtVerify(token, keyOf(secret), {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ['HS256'],
+      currentDate: new Date(nowMs),
+    });
+    if (typeof payload.sub !== 'string' || !/^\d{4,12}$/.test(payload.sub)) return null;
+    return { imNumber: payload.sub, name: typeof payload.name === 'string' ? payload.name : `u${payload.sub}` };
+  } catch {
+    return null;
+  }
+}

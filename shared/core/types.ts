@@ -1,0 +1,92 @@
+/** Domain types of the user data server (the patent's UDS): users, their presence, and messages. */
+
+/** Manual presence: `offline` is the patent's offline mode, chosen by hand (messages then go by SMS). */
+export type PresenceMode = 'online' | 'offline';
+
+/** Which service number a phone's thread with one contact uses, and when it was last bound. */
+export interface ThreadBinding {
+  peer: string;
+  at: number;
+}
+
+/** A user's profile row, which also holds the state of the user's phone (opt-out, SMS threads). */
+export interface UserProfile {
+  imNumber: string;
+  name: string;
+  phone: string;
+  mode: PresenceMode;
+  optedOut: boolean;
+  /** Service number → the contact that phone's thread on it belongs to (sticky last peer). */
+  threads: Record<string, ThreadBinding>;
+  createdAt: number;
+}
+
+export interface Connection {
+  connectionId: string;
+  connectedAt: number;
+  /** Epoch ms after which the connection no longer counts, even if $disconnect never came. */
+  expiresAt: number;
+}
+
+/** One read answers "who and where": the recipient's profile and live connections. */
+export interface Recipient {
+  profile: UserProfile;
+  connections: Connection[];
+}
+
+export type Channel = 'im' | 'sms';
+
+/**
+ * Message status as the sender sees it. `sending_sms` is internal: the SMS send is claimed but not confirmed.
+ * Receipts carry the others.
+ */
+export type MessageStatus = 'accepted' | 'delivered' | 'sending_sms' | 'sent_sms' | 'delivered_sms' | 'failed';
+
+export type ReceiptStatus = Exclude<MessageStatus, 'sending_sms'>;
+
+export interface SmsLeg {
+  /** The service number it was sent from. */
+  from: string;
+  sid?: string;
+  segments: number;
+  encoding: 'GSM-7' | 'UCS-2';
+}
+
+export interface MessageRecord {
+  id: string;
+  from: string;
+  fromName: string;
+  to: string;
+  text: string;
+  /** How the sender sent it. */
+  via: Channel;
+  /** The channels delivery used, in order: ['im'], ['sms'], or ['im', 'sms'] for a fallback. */
+  path: Channel[];
+  status: MessageStatus;
+  reason?: string;
+  clientId?: string;
+  /** The sender's connection, for receipts. Absent when the sender texted. */
+  originConnectionId?: string;
+  /** The provider's id of the inbound SMS this message came from. */
+  inboundSid?: string;
+  sms?: SmsLeg;
+  sentAt: number;
+  updatedAt: number;
+}
+
+/** Frames the server pushes to clients. */
+export type ServerFrame =
+  | {
+      type: 'message';
+      id: string;
+      from: string;
+      fromName: string;
+      to: string;
+      text: string;
+      sentAt: string;
+      via: Channel;
+    }
+  | { type: 'receipt'; clientId?: string; id: string; status: ReceiptStatus; reason?: string }
+  | { type: 'error'; code: string; message: string; clientId?: string }
+  | { type: 'pong' }
+  | { type: 'presence'; status: PresenceMode };

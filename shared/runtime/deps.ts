@@ -1,0 +1,107 @@
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { ConfigError, loadConfig, type Config } from '../config';
+import { InProcessAckScheduler, SqsAckScheduler } from '../adapters/ack-schedulers';
+import { ApiGatewayImChannel } from '../adapters/apigw-im-channel';
+import { createDynamoClient, localClientOptions } from '../adapters/aws-clients';
+import { DynamoStore } from '../adapters/dynamo-store';
+import { createLogger, describeError } from '../adapters/logger';
+import { randomIds } from '../core/ids';
+import type { AckScheduler, Clock, Deps, ImChannel, Secrets, SmsProvider } from '../core/ports';
+import { onAckTimeout } from '../core/routing';
+import { loadSecrets } from './secrets';
+
+/**
+ * The composition root: builds the adapters once per container (module scope), from validated config.
+ * Handlers ask for what they need; only handlers that send SMS import the SMS provider module (runtime/sms.ts),
+ * which keeps the twilio SDK out of the other bundles.
+ */
+export type SmsFactory = (config: Config, secrets: Secrets) => SmsProvider;
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+const noSms: SmsProvider = {
+  name: 'none',
+  send: async () => {
+    throw new ConfigError('this function does not send SMS');
+  },
+};
+
+type BaseDeps = Omit<Deps, 'sms'>;
+
+let smsFactory: SmsFactory | undefined;
+let base: Promise<BaseDeps> | undefined;
+let sms: SmsProvider | undefined;
+let injected: Deps | undefined;
+let localAck: InProcessAckScheduler | undefined;
+
+/** Called by runtime/sms.ts when a handler that sends SMS is loaded. */
+export function registerSmsFactory(factory: SmsFactory): void {
+  smsFactory = factory;
+}
+
+/** Replaces the whole set (tests), or clears it so the next call builds from the environment again. */
+export function injectDeps(deps: Deps | undefined): void {
+  injected = deps;
+  base = undefined;
+  sms = undefined;
+}
+
+/** The in-process ack timer when no queue is configured (local runtime), for a clean shutdown. */
+export function localAckScheduler(): InProcessAckScheduler | undefined {
+  return localAck;
+}
+
+export async function getDeps(opts: { sms: boolean }): Promise<Deps> {
+  if (injected) return injected;
+  base ??= buildBase().catch((err) => {
+    base = undefined;
+    throw err;
+  });
+  const b = await base;
+  if (!opts.sms) return { ...b, sms: noSms };
+  sms ??= smsFactory ? smsFactory(b.config, b.secrets) : noSms;
+  return { ...b, sms };
+}
+
+async function buildBase(): Promise<BaseDeps> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const secrets = await loadSecrets(config);
+  return {
+    config,
+    secrets,
+    log,
+    clock: systemClock,
+    ids: randomIds,
+    store: new DynamoStore(createDynamoClient(config), config.tableName),
+    im: lazyImChannel(config),
+    ack: ackScheduler(config, log),
+  };
+}
+
+function ackScheduler(config: Config, log: Deps['log']): AckScheduler {
+  if (config.ackQueueUrl) return new SqsAckScheduler(new SQSClient({ region: config.region }), config.ackQueueUrl);
+  localAck = new InProcessAckScheduler(
+    async (messageId) => onAckTimeout(await getDeps({ sms: true }), messageId),
+    (err, messageId) => log.error('ack.check_failed', { messageId, ...describeError(err) }),
+  );
+  return localAck;
+}
+
+/** The @connections client is made on first push, so functions that never push need no WS_ENDPOINT. */
+function lazyImChannel(config: Config): ImChannel {
+  let channel: ApiGatewayImChannel | undefined;
+  return {
+    push: (connectionId, frame) => {
+      if (!config.wsEndpoint) throw new ConfigError('Invalid WS_ENDPOINT: required to push to WebSocket clients');
+      channel ??= new ApiGatewayImChannel(
+        new ApiGatewayManagementApiClient({ region: config.region, ...localClientOptions(config.wsEndpoint) }),
+      );
+      return channel.push(connectionId, frame);
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { badInput } from '../core/errors';
+import type { Deps } from '../core/ports';
+import { getDeps } from './deps';
+import { bodyText, errorResponse, json } from './respond';
+
+export type JsonResult = { status: number; body: unknown };
+
+/**
+ * A JSON HTTP route: parses the body, runs one core call, maps the result or a typed error.
+ * Bad JSON is a 400 before anything runs.
+ */
+export function jsonHandler(
+  name: string,
+  opts: { sms: boolean },
+  run: (deps: Deps, body: Record<string, unknown>, event: APIGatewayProxyEventV2) => Promise<JsonResult>,
+): (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2> {
+  return async (event) => {
+    let deps: Deps | undefined;
+    try {
+      deps = await getDeps(opts);
+      const body = parseJsonObject(bodyText(event));
+      const result = await run(deps, body, event);
+      return json(result.status, result.body);
+    } catch (err) {
+      return errorResponse(err, deps?.log, name);
+    }
+  };
+}
+
+function parseJsonObject(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw badInput('body must be JSON', 'bad_json');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw badInput('body must be a JSON object', 'bad_json');
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,27 @@
+import { SNSClient } from '@aws-sdk/client-sns';
+import { ConfigError } from '../config';
+import { SnsSmsProvider } from '../adapters/sns-sms';
+import { TwilioSmsProvider } from '../adapters/twilio-sms';
+import { registerSmsFactory } from './deps';
+
+/**
+ * The SMS provider, chosen by SMS_PROVIDER. Importing this module is what gives a handler SMS; handlers that
+ * never send do not import it, so their bundles carry no twilio code.
+ */
+registerSmsFactory((config, secrets) => {
+  switch (config.smsProvider) {
+    case 'sns':
+      return new SnsSmsProvider(new SNSClient({ region: config.region }));
+    case 'twilio':
+    case 'sandbox': {
+      if (!secrets.twilioAuthToken) throw new ConfigError('Invalid TWILIO_AUTH_TOKEN: required to send SMS');
+      return new TwilioSmsProvider({
+        accountSid: secrets.twilioAccountSid,
+        authToken: secrets.twilioAuthToken,
+        baseUrl: config.smsProvider === 'sandbox' ? config.sandboxUrl : undefined,
+      });
+    }
+  }
+});
+
+export const withSms = true;

@@ -1,0 +1,65 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+// Deep imports keep the bundle small: the validator and TwiML builder, not the whole SDK.
+import { validateRequest } from 'twilio/lib/webhooks/webhooks';
+import MessagingResponse from 'twilio/lib/twiml/MessagingResponse';
+import type { Deps } from '../core/ports';
+import { describeError } from '../adapters/logger';
+import { getDeps } from './deps';
+import { bodyText } from './respond';
+
+/** A Twilio webhook's form parameters, after its signature checked out. */
+export type TwilioParams = Record<string, string>;
+
+/** The URL Twilio signed: PUBLIC_URL + the path and query it called. */
+export function signedUrl(publicUrl: string, event: APIGatewayProxyEventV2): string {
+  return `${publicUrl}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
+}
+
+export function formParams(event: APIGatewayProxyEventV2): TwilioParams {
+  const params: TwilioParams = {};
+  for (const [k, v] of new URLSearchParams(bodyText(event))) params[k] = v;
+  return params;
+}
+
+function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  const found = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === name);
+  return found?.[1];
+}
+
+const xml = (statusCode: number, body: string): APIGatewayProxyResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'text/xml; charset=utf-8' },
+  body,
+});
+
+/**
+ * A Twilio webhook: the X-Twilio-Signature is checked first, over the exact public URL, before anything is
+ * read or stored. A bad or missing signature gets 403. The run function answers with text to reply (TwiML
+ * <Message>) or nothing (an empty <Response/>).
+ */
+export function twilioWebhook(
+  name: string,
+  opts: { sms: boolean },
+  run: (deps: Deps, params: TwilioParams, event: APIGatewayProxyEventV2) => Promise<{ reply?: string } | void>,
+): (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2> {
+  return async (event) => {
+    const deps = await getDeps(opts);
+    const signature = header(event, 'x-twilio-signature');
+    const params = formParams(event);
+    const token = deps.secrets.twilioAuthToken;
+    if (!signature || !token || !validateRequest(token, signature, signedUrl(deps.config.publicUrl, event), params)) {
+      deps.log.warn('twilio.bad_signature', { where: name, present: Boolean(signature) });
+      return xml(403, '<?xml version="1.0" encoding="UTF-8"?><Response/>');
+    }
+    try {
+      const result = await run(deps, params, event);
+      const twiml = new MessagingResponse();
+      if (result && result.reply) twiml.message(result.reply);
+      return xml(200, twiml.toString());
+    } catch (err) {
+      // A 5xx makes Twilio retry the inbound webhook; the MessageSid claim keeps a retry from doubling anything.
+      deps.log.error('handler.failed', { where: name, ...describeError(err) });
+      return xml(500, '<?xml version="1.0" encoding="UTF-8"?><Response/>');
+    }
+  };
+}
