@@ -14,7 +14,7 @@ export type SmsEncoding = 'GSM-7' | 'UCS-2';
 
 /** The result of {@link encodeSms}: the body to hand to the carrier, plus what it will be billed as. */
 export interface EncodedSms {
-  /** What to send. Equal to the input unless `normalized` or `truncated` (or the input had lone surrogates). */
+  /** What to send: the input, unless `normalized`, `truncated` or the input had lone surrogates. */
   body: string;
   encoding: SmsEncoding;
   /** Billable segments; stored on the message because this is what the carrier charges for. */
@@ -70,9 +70,9 @@ const BASIC_SET: ReadonlySet<string> = new Set(GSM7_BASIC);
 const EXTENSION_SET: ReadonlySet<string> = new Set(GSM7_EXTENSION);
 
 /**
- * Typographic characters and their GSM-7 stand-ins. Limited to characters whose replacement a reader would not
- * notice as a change of meaning; letters with accents are deliberately absent (é → e changes a word, and
- * lowercase ç → Ç changes case), as are tabs and other controls.
+ * Typographic characters and their GSM-7 stand-ins. Limited to characters whose replacement a reader
+ * would not notice as a change of meaning; letters with accents are deliberately absent (é → e changes a
+ * word, and lowercase ç → Ç changes case), as are tabs and other controls.
  */
 const GSM7_REPLACEMENTS: ReadonlyMap<string, string> = new Map<string, string>([
   // Single quotes, apostrophes and primes.
@@ -194,9 +194,9 @@ export function countSegments(text: string): { encoding: SmsEncoding; segments: 
 }
 
 /**
- * Greedy packing of indivisible characters into parts, which is minimal because parts are contiguous: any
- * split that fits n parts fits them no earlier than greedy does. Unlike ceil(units / capacity) it accounts for
- * the septet or code unit left empty when a 2-unit character would straddle a boundary.
+ * Greedy packing of indivisible characters into parts, which is minimal because parts are contiguous: no
+ * split into n parts gets further through the text than greedy does. Unlike ceil(units / capacity) it
+ * accounts for the septet or code unit left empty when a 2-unit character would straddle a boundary.
  */
 function packSegments(sizes: readonly number[], units: number, single: number, multi: number): number {
   if (units === 0) return 0;

@@ -1,0 +1,175 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { handler as authStart } from '../../functions/http-auth-start';
+import { handler as authVerify } from '../../functions/http-auth-verify';
+import { verifyToken } from '../../shared/core/tokens';
+import { JWT_SECRET, startHarness, type Harness } from '../support/harness';
+import { lastCode, post, signUp } from '../support/users';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.stop());
+
+let n = 100;
+const newPhone = () => `+1415555${String(++n).padStart(4, '0')}`;
+
+describe('POST /auth/start', () => {
+  it('answers 202 and texts a 6-digit code to the phone', async () => {
+    const phone = newPhone();
+    const res = await post(authStart, '/auth/start', { phone });
+    expect(res.status).toBe(202);
+    expect(h.sms.inbox(phone)).toHaveLength(1);
+    expect(h.sms.inbox(phone)[0].body).toMatch(/\b\d{6}\b/);
+  });
+
+  it('stores the code hashed, never in clear', async () => {
+    const phone = newPhone();
+    await post(authStart, '/auth/start', { phone });
+    const code = lastCode(h, phone);
+    const { Item } = await h.store['doc'].send(new GetCommand({ TableName: h.deps.config.tableName, Key: { pk: `OTP#${phone}`, sk: 'OTP' } }));
+    expect(Item).toBeDefined();
+    expect(JSON.stringify(Item)).not.toContain(code);
+  });
+
+  it.each([
+    ['no phone', {}],
+    ['a number without +', { phone: '4155550100' }],
+    ['letters', { phone: '+1 call me' }],
+    ['a number too short', { phone: '+1415' }],
+  ])('refuses %s with 400 and sends nothing', async (_label, body) => {
+    const before = h.sms.sent.length;
+    const res = await post(authStart, '/auth/start', body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_phone');
+    expect(h.sms.sent.length).toBe(before);
+  });
+
+  it('refuses malformed JSON with 400', async () => {
+    const res = await post(authStart, '/auth/start', '{"phone":');
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('bad_json');
+  });
+
+  it('sends no code to a country off the allow-list', async () => {
+    const res = await post(authStart, '/auth/start', { phone: '+447700900123' });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('country_not_allowed');
+    expect(h.sms.inbox('+447700900123')).toHaveLength(0);
+  });
+
+  it('rate-limits codes per phone: the fourth in ten minutes gets 429', async () => {
+    const phone = newPhone();
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await post(authStart, '/auth/start', { phone }, `203.0.113.${i}`)).status);
+    expect(statuses).toEqual([202, 202, 202, 429]);
+    expect(h.sms.inbox(phone)).toHaveLength(3);
+  });
+
+  it('rate-limits codes per client address across phones', async () => {
+    const ip = '192.0.2.55';
+    const statuses = [];
+    for (let i = 0; i < 11; i++) statuses.push((await post(authStart, '/auth/start', { phone: newPhone() }, ip)).status);
+    expect(statuses.filter((s) => s === 202)).toHaveLength(10);
+    expect(statuses[10]).toBe(429);
+  });
+});
+
+describe('POST /auth/verify', () => {
+  it('creates the account on first verification, with an 8-digit imNumber and the phone in E.164', async () => {
+    const phone = newPhone();
+    await post(authStart, '/auth/start', { phone: phone.replace('+1415', '+1 (415) ') });
+    const res = await post(authVerify, '/auth/verify', { phone, code: lastCode(h, phone), name: 'alice' });
+    expect(res.status).toBe(200);
+    expect(res.body.user).toEqual({ imNumber: expect.stringMatching(/^[1-9]\d{7}$/), name: 'alice', phone });
+    const claims = await verifyToken(JWT_SECRET, res.body.token, Date.now());
+    expect(claims).toEqual({ imNumber: res.body.user.imNumber, name: 'alice' });
+  });
+
+  it('logs the same phone into the same account the second time', async () => {
+    const phone = newPhone();
+    const first = await signUp(h, phone, 'bob');
+    const second = await signUp(h, phone);
+    expect(second.imNumber).toBe(first.imNumber);
+    expect(second.name).toBe('bob');
+  });
+
+  it('gives a default name when none is chosen', async () => {
+    const user = await signUp(h, newPhone());
+    expect(user.name).toBe(`u${user.imNumber}`);
+  });
+
+  it('answers 401 to a wrong code', async () => {
+    const phone = newPhone();
+    await post(authStart, '/auth/start', { phone });
+    const wrong = lastCode(h, phone) === '000000' ? '111111' : '000000';
+    const res = await post(authVerify, '/auth/verify', { phone, code: wrong });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('wrong_code');
+  });
+
+  it('locks the code after five wrong tries, even against the right code', async () => {
+    const phone = newPhone();
+    await post(authStart, '/auth/start', { phone });
+    const code = lastCode(h, phone);
+    const wrong = code === '000000' ? '111111' : '000000';
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await post(authVerify, '/auth/verify', { phone, code: wrong })).status);
+    const final = await post(authVerify, '/auth/verify', { phone, code });
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    expect(final.status).toBe(429);
+    expect(final.body.error.code).toBe('too_many_tries');
+  });
+
+  it('refuses a code older than ten minutes', async () => {
+    const phone = newPhone();
+    await post(authStart, '/auth/start', { phone });
+    h.advance(10 * 60 * 1000 + 1);
+    const res = await post(authVerify, '/auth/verify', { phone, code: lastCode(h, phone) });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('code_expired');
+  });
+
+  it('accepts a code only once', async () => {
+    const phone = newPhone();
+    await post(authStart, '/auth/start', { phone });
+    const code = lastCode(h, phone);
+    expect((await post(authVerify, '/auth/verify', { phone, code })).status).toBe(200);
+    expect((await post(authVerify, '/auth/verify', { phone, code })).status).toBe(401);
+  });
+
+  it('refuses a taken name with 409 and keeps the code usable', async () => {
+    await signUp(h, newPhone(), 'carol');
+    const phone = newPhone();
+    await post(authStart, '/auth/start', { phone });
+    const code = lastCode(h, phone);
+    const taken = await post(authVerify, '/auth/verify', { phone, code, name: 'CAROL' });
+    const other = await post(authVerify, '/auth/verify', { phone, code, name: 'carol2' });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.code).toBe('name_taken');
+    expect(other.status).toBe(200);
+  });
+
+  it.each([
+    ['a code of 5 digits', { code: '12345' }, 'invalid_code'],
+    ['a name with spaces', { code: '123456', name: 'a b' }, 'invalid_name'],
+    ['a name that is a number', { code: '123456', name: '123' }, 'invalid_name'],
+  ])('refuses %s with 400 and spends no try', async (_label, extra, code) => {
+    const phone = newPhone();
+    await post(authStart, '/auth/start', { phone });
+    const res = await post(authVerify, '/auth/verify', { phone, ...extra });
+    const ok = await post(authVerify, '/auth/verify', { phone, code: lastCode(h, phone) });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe(code);
+    expect(ok.status).toBe(200);
+  });
+
+  it('logs no phone numbers or codes', async () => {
+    const phone = newPhone();
+    await signUp(h, phone, 'dave');
+    const logText = h.logs.join('\n');
+    expect(logText).not.toContain(phone);
+    expect(logText).not.toContain(phone.slice(2));
+    for (const m of h.sms.sent) expect(logText).not.toContain(/\b(\d{6})\b/.exec(m.body)?.[1] ?? 'no-code');
+  });
+});

@@ -1,0 +1,467 @@
+import fc from 'fast-check';
+
+import {
+  MAX_SMS_CHARS,
+  TRUNCATION_MARKER,
+  countSegments,
+  encodeSms,
+  gsm7Septets,
+  isGsm7,
+  normalizeForGsm7,
+} from '../../shared/core/sms-encoding';
+
+const GSM7_BASIC =
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' +
+  '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+const GSM7_EXTENSION = '\f^{}\\[~]|€';
+const TYPOGRAPHIC = '‘’‚‛′“”„″«»–—−…\u00a0\u2009\u202f\u3000•\u200b\u200d\ufeff\u00ad';
+
+const codePoints = (s: string): number => [...s].length;
+const hasLoneSurrogate = (s: string): boolean =>
+  /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
+
+// Independent reference for the minimal number of parts: dynamic programming over every possible cut point,
+// rather than the greedy packing the implementation uses.
+function minimalSegments(sizes: number[], single: number, multi: number): number {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (total === 0) return 0;
+  if (total <= single) return 1;
+  const best: number[] = [0];
+  for (let end = 1; end <= sizes.length; end++) {
+    best[end] = Infinity;
+    let used = 0;
+    for (let start = end - 1; start >= 0; start--) {
+      used += sizes[start];
+      if (used > multi) break;
+      best[end] = Math.min(best[end], best[start] + 1);
+    }
+  }
+  return best[sizes.length];
+}
+
+const gsmChar = fc.constantFrom(...GSM7_BASIC, ...GSM7_EXTENSION);
+// size 'max' so lengths spread over the whole range: the default size keeps strings to a few characters,
+// which would never reach a segment boundary or the limit.
+const gsmText = (maxLength: number) => fc.string({ unit: gsmChar, maxLength, size: 'max' });
+const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
+const typographicChar = fc.constantFrom(...TYPOGRAPHIC);
+const exoticChar = fc.oneof(
+  fc.constantFrom('中', '文', 'ç', 'á', '😀', '🇺🇸', '\t'),
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+  loneSurrogate,
+);
+const textOf = (unit: fc.Arbitrary<string>, maxLength: number) => fc.string({ unit, maxLength, size: 'max' });
+// Families rather than one mix: in a single mix almost every long string holds a non-GSM character, so the
+// normalized path and "truncation cut off the only non-GSM character" would hardly ever be reached.
+const anyText = (maxLength: number) =>
+  fc.oneof(
+    textOf(gsmChar, maxLength),
+    textOf(fc.oneof({ arbitrary: gsmChar, weight: 4 }, { arbitrary: typographicChar, weight: 1 }), maxLength),
+    textOf(fc.oneof({ arbitrary: gsmChar, weight: 40 }, { arbitrary: exoticChar, weight: 1 }), maxLength),
+    textOf(fc.oneof(gsmChar, typographicChar, exoticChar), maxLength),
+  );
+// Dense in 2-unit characters (extension characters, surrogate pairs), so parts often end on one: the only
+// case where the no-split rule changes the count, and rare in anyText.
+const boundaryText = fc.oneof(
+  textOf(
+    fc.oneof(
+      { arbitrary: fc.constantFrom('€', '{'), weight: 20 },
+      { arbitrary: fc.constant('a'), weight: 1 },
+    ),
+    700,
+  ),
+  textOf(
+    fc.oneof(
+      { arbitrary: fc.constantFrom('😀', '🇺🇸'), weight: 20 },
+      { arbitrary: fc.constant('中'), weight: 1 },
+    ),
+    300,
+  ),
+);
+const limit = fc.integer({ min: codePoints(TRUNCATION_MARKER) + 1, max: 400 });
+
+describe('isGsm7', () => {
+  it('accepts every character of the basic and extension tables', () => {
+    const text = GSM7_BASIC + GSM7_EXTENSION;
+
+    const result = isGsm7(text);
+
+    expect(result).toBe(true);
+  });
+
+  it('rejects lowercase ç, which only exists as Ç in the table', () => {
+    expect(isGsm7('ç')).toBe(false);
+  });
+
+  it('rejects the escape character, which is not itself a character', () => {
+    expect(isGsm7('\u001b')).toBe(false);
+  });
+
+  it('rejects emoji and CJK', () => {
+    expect([isGsm7('😀'), isGsm7('中')]).toEqual([false, false]);
+  });
+});
+
+describe('gsm7Septets', () => {
+  it('counts basic characters as 1 and extension characters as 2', () => {
+    const text = 'a€{}';
+
+    const septets = gsm7Septets(text);
+
+    expect(septets).toBe(7);
+  });
+
+  it('counts every extension character, form feed included, as 2', () => {
+    const septets = [...GSM7_EXTENSION].map(gsm7Septets);
+
+    expect(septets).toEqual(Array(GSM7_EXTENSION.length).fill(2));
+  });
+
+  it('throws on text that is not GSM-7', () => {
+    expect(() => gsm7Septets('中')).toThrow(RangeError);
+  });
+});
+
+describe('countSegments, GSM-7', () => {
+  it('is 0 segments for empty text', () => {
+    expect(countSegments('')).toEqual({ encoding: 'GSM-7', segments: 0, units: 0 });
+  });
+
+  it('fits 160 plain characters in one segment', () => {
+    expect(countSegments('a'.repeat(160))).toEqual({ encoding: 'GSM-7', segments: 1, units: 160 });
+  });
+
+  it('needs 2 segments for 161 plain characters', () => {
+    expect(countSegments('a'.repeat(161))).toEqual({ encoding: 'GSM-7', segments: 2, units: 161 });
+  });
+
+  it('fits 306 septets in 2 parts of 153', () => {
+    expect(countSegments('a'.repeat(306)).segments).toBe(2);
+  });
+
+  it('needs 3 parts for 307 septets', () => {
+    expect(countSegments('a'.repeat(307)).segments).toBe(3);
+  });
+
+  it('counts extension characters as 2 septets towards the single-segment limit', () => {
+    const text = '€'.repeat(80) + 'a';
+
+    const result = countSegments(text);
+
+    expect(result).toEqual({ encoding: 'GSM-7', segments: 2, units: 161 });
+  });
+
+  it('fits 306 septets in 2 parts when no extension character straddles the boundary', () => {
+    const text = 'a'.repeat(153) + '€' + 'a'.repeat(151);
+
+    const result = countSegments(text);
+
+    expect(result).toEqual({ encoding: 'GSM-7', segments: 2, units: 306 });
+  });
+
+  it('moves an extension character straddling a boundary to the next part, costing a segment', () => {
+    // Part 1 holds 152 'a'; the € would take septets 153-154, so it opens part 2, which then overflows.
+    const text = 'a'.repeat(152) + '€' + 'a'.repeat(152);
+
+    const result = countSegments(text);
+
+    expect(result).toEqual({ encoding: 'GSM-7', segments: 3, units: 306 });
+  });
+});
+
+describe('countSegments, UCS-2', () => {
+  it('fits 70 Chinese characters in one segment', () => {
+    expect(countSegments('中'.repeat(70))).toEqual({ encoding: 'UCS-2', segments: 1, units: 70 });
+  });
+
+  it('needs 2 segments for 71 Chinese characters', () => {
+    expect(countSegments('中'.repeat(71))).toEqual({ encoding: 'UCS-2', segments: 2, units: 71 });
+  });
+
+  it('fits 134 Chinese characters in 2 parts of 67', () => {
+    expect(countSegments('中'.repeat(134)).segments).toBe(2);
+  });
+
+  it('needs 3 parts for 135 Chinese characters', () => {
+    expect(countSegments('中'.repeat(135)).segments).toBe(3);
+  });
+
+  it('counts an emoji as 2 UTF-16 code units', () => {
+    expect(countSegments('😀'.repeat(35))).toEqual({ encoding: 'UCS-2', segments: 1, units: 70 });
+  });
+
+  it('fits 134 code units in 2 parts when no surrogate pair straddles the boundary', () => {
+    const text = '中'.repeat(67) + '😀' + '中'.repeat(65);
+
+    const result = countSegments(text);
+
+    expect(result).toEqual({ encoding: 'UCS-2', segments: 2, units: 134 });
+  });
+
+  it('moves a surrogate pair that would straddle a boundary to the next part, costing a segment', () => {
+    const text = '中'.repeat(66) + '😀' + '中'.repeat(66);
+
+    const result = countSegments(text);
+
+    expect(result).toEqual({ encoding: 'UCS-2', segments: 3, units: 134 });
+  });
+
+  it('makes a single non-GSM character switch the whole text to UCS-2', () => {
+    const text = 'a'.repeat(100) + 'ç';
+
+    const result = countSegments(text);
+
+    expect(result).toEqual({ encoding: 'UCS-2', segments: 2, units: 101 });
+  });
+});
+
+describe('normalizeForGsm7', () => {
+  it.each([
+    ['‘’‚‛′', "'''''"],
+    ['“”„″«»', '""""""'],
+    ['–—−‐‑', '-----'],
+    ['…', '...'],
+    ['•', '*'],
+    ['a\u00a0b\u2009c\u202fd\u3000e', 'a b c d e'],
+    ['a\u200bb\u200cc\u200dd\ufeffe\u00adf\u2060g', 'abcdefg'],
+  ])('maps %j to %j', (input, expected) => {
+    expect(normalizeForGsm7(input)).toBe(expected);
+  });
+
+  it('leaves characters without a typographic stand-in alone', () => {
+    const text = 'ç á 中 😀 \t ∆';
+
+    const result = normalizeForGsm7(text);
+
+    expect(result).toBe(text);
+  });
+});
+
+describe('encodeSms', () => {
+  it('sends GSM-7 text unchanged', () => {
+    const result = encodeSms('Hello {world} €5');
+
+    expect(result).toEqual({
+      body: 'Hello {world} €5',
+      encoding: 'GSM-7',
+      segments: 1,
+      units: 19,
+      normalized: false,
+      truncated: false,
+    });
+  });
+
+  it('normalizes smart quotes to GSM-7 and flags it', () => {
+    const result = encodeSms('“It’s done” – ok…');
+
+    expect(result).toMatchObject({ body: '"It\'s done" - ok...', encoding: 'GSM-7', normalized: true });
+  });
+
+  it('keeps the original characters, em dash included, when Chinese forces UCS-2', () => {
+    const text = '会议 — 明天';
+
+    const result = encodeSms(text);
+
+    expect(result).toMatchObject({ body: text, encoding: 'UCS-2', normalized: false, units: 7 });
+  });
+
+  it('gives 0 segments for empty text', () => {
+    expect(encodeSms('')).toMatchObject({ body: '', encoding: 'GSM-7', segments: 0, units: 0 });
+  });
+
+  it('does not truncate a body of exactly 1600 characters', () => {
+    const text = 'a'.repeat(MAX_SMS_CHARS);
+
+    const result = encodeSms(text);
+
+    expect(result).toMatchObject({ body: text, truncated: false, segments: 11 });
+  });
+
+  it('truncates a body of 1601 characters to 1600 ending with the marker', () => {
+    const text = 'a'.repeat(MAX_SMS_CHARS + 1);
+
+    const result = encodeSms(text);
+
+    expect(result).toMatchObject({
+      body: 'a'.repeat(MAX_SMS_CHARS - TRUNCATION_MARKER.length) + TRUNCATION_MARKER,
+      truncated: true,
+      encoding: 'GSM-7',
+    });
+  });
+
+  it('limits on code points, so 1600 emoji are not truncated', () => {
+    const text = '😀'.repeat(MAX_SMS_CHARS);
+
+    const result = encodeSms(text);
+
+    // 33 pairs per 67-unit part (one unit always wasted): ceil(1600 / 33) = 49, not ceil(3200 / 67) = 48.
+    expect(result).toMatchObject({ truncated: false, units: 3200, segments: 49 });
+  });
+
+  it('never splits a surrogate pair when truncating', () => {
+    const room = MAX_SMS_CHARS - codePoints(TRUNCATION_MARKER);
+    const text = 'a'.repeat(room - 1) + '😀'.repeat(20);
+
+    const result = encodeSms(text);
+
+    expect(result.body).toBe('a'.repeat(room - 1) + '😀' + TRUNCATION_MARKER);
+  });
+
+  it('sends as GSM-7 when truncation removes the only non-GSM characters', () => {
+    const text = 'a'.repeat(MAX_SMS_CHARS) + '中';
+
+    const result = encodeSms(text);
+
+    expect(result).toMatchObject({ encoding: 'GSM-7', truncated: true });
+  });
+
+  it('does not leave a double space before the marker', () => {
+    const text = 'word '.repeat(10);
+
+    const result = encodeSms(text, codePoints(TRUNCATION_MARKER) + 'word '.length);
+
+    expect(result.body).toBe('word' + TRUNCATION_MARKER);
+  });
+
+  it('uses a marker of GSM-7 basic characters only, so it never changes encoding', () => {
+    expect(gsm7Septets(TRUNCATION_MARKER)).toBe(TRUNCATION_MARKER.length);
+  });
+
+  it('replaces a lone surrogate with U+FFFD', () => {
+    const result = encodeSms('a\ud800b');
+
+    expect(result).toMatchObject({ body: 'a\ufffdb', encoding: 'UCS-2' });
+  });
+
+  it('rejects a limit that leaves no room beside the marker', () => {
+    expect(() => encodeSms('hello', codePoints(TRUNCATION_MARKER))).toThrow(RangeError);
+  });
+});
+
+describe('properties', () => {
+  it('never changes a GSM-7 string within the limit', () => {
+    fc.assert(
+      fc.property(gsmText(MAX_SMS_CHARS), (text) => {
+        const result = encodeSms(text);
+
+        expect(result).toMatchObject({ body: text, encoding: 'GSM-7', normalized: false, truncated: false });
+      }),
+    );
+  });
+
+  it('encodes as GSM-7 exactly when the body is GSM-7', () => {
+    fc.assert(
+      fc.property(anyText(300), limit, (text, max) => {
+        const result = encodeSms(text, max);
+
+        expect(result.encoding === 'GSM-7').toBe(isGsm7(result.body));
+      }),
+    );
+  });
+
+  it('never alters a well-formed text that goes as UCS-2 untruncated', () => {
+    fc.assert(
+      fc.property(anyText(300), (text) => {
+        fc.pre(!hasLoneSurrogate(text));
+
+        const result = encodeSms(text);
+
+        if (result.encoding === 'UCS-2') expect(result.body).toBe(text);
+      }),
+    );
+  });
+
+  it('reports units as septets for GSM-7 and UTF-16 code units for UCS-2', () => {
+    fc.assert(
+      fc.property(anyText(300), limit, (text, max) => {
+        const result = encodeSms(text, max);
+
+        const expected = result.encoding === 'GSM-7' ? gsm7Septets(result.body) : result.body.length;
+        expect(result.units).toBe(expected);
+      }),
+    );
+  });
+
+  it('bills the minimal number of segments that respects the no-split rules', () => {
+    fc.assert(
+      fc.property(fc.oneof(anyText(700), boundaryText), (text) => {
+        const result = countSegments(text);
+
+        const gsm = result.encoding === 'GSM-7';
+        const sizes = [...text].map((ch) => (gsm ? gsm7Septets(ch) : ch.length));
+        const expected = gsm ? minimalSegments(sizes, 160, 153) : minimalSegments(sizes, 70, 67);
+        expect(result.segments).toBe(expected);
+      }),
+      // The no-split rule only changes the count in narrow length windows, so it takes many runs to hit some.
+      { numRuns: 500, interruptAfterTimeLimit: 10_000 },
+    );
+  });
+
+  it('bills multipart messages within one unit of waste per part', () => {
+    // (segments - 1) * capacity < units does not hold: a 2-unit character moved to the next part leaves one
+    // unit empty, so the bound is per part of capacity - 1.
+    fc.assert(
+      fc.property(fc.oneof(anyText(700), boundaryText), (text) => {
+        const { encoding, segments, units } = countSegments(text);
+        const single = encoding === 'GSM-7' ? 160 : 70;
+        fc.pre(units > single);
+        const capacity = encoding === 'GSM-7' ? 153 : 67;
+
+        expect([segments * capacity >= units, (segments - 1) * (capacity - 1) < units]).toEqual([true, true]);
+      }),
+    );
+  });
+
+  it('keeps every body within the limit and ends truncated bodies with the marker', () => {
+    fc.assert(
+      fc.property(anyText(300), limit, (text, max) => {
+        const result = encodeSms(text, max);
+
+        expect(codePoints(result.body)).toBeLessThanOrEqual(max);
+        if (result.truncated) expect(result.body.endsWith(TRUNCATION_MARKER)).toBe(true);
+      }),
+    );
+  });
+
+  it('truncates exactly when the chosen body is over the limit', () => {
+    fc.assert(
+      fc.property(anyText(300), limit, (text, max) => {
+        const full = encodeSms(text, 100_000);
+
+        const result = encodeSms(text, max);
+
+        expect(result.truncated).toBe(codePoints(full.body) > max);
+      }),
+    );
+  });
+
+  it('never puts a lone surrogate in a body', () => {
+    fc.assert(
+      fc.property(anyText(300), limit, (text, max) => {
+        const result = encodeSms(text, max);
+
+        expect(hasLoneSurrogate(result.body)).toBe(false);
+      }),
+    );
+  });
+
+  it('normalizes idempotently', () => {
+    fc.assert(
+      fc.property(anyText(200), (text) => {
+        const once = normalizeForGsm7(text);
+
+        expect(normalizeForGsm7(once)).toBe(once);
+      }),
+    );
+  });
+
+  it('accepts arbitrary Unicode without throwing or producing lone surrogates', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), limit, (text, max) => {
+        const result = encodeSms(text, max);
+
+        expect(hasLoneSurrogate(result.body)).toBe(false);
+      }),
+    );
+  });
+});
