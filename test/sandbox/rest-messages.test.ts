@@ -1,0 +1,239 @@
+import twilio from 'twilio';
+import { sandboxHttpClient } from '../../infra/local/sandbox';
+import {
+  ACCOUNT_SID,
+  AUTH_TOKEN,
+  call,
+  eventually,
+  FakeApp,
+  inboxPath,
+  PHONE,
+  SERVICE_NUMBERS,
+  startSandbox,
+  type RunningSandbox,
+} from './support/harness';
+
+const FROM = SERVICE_NUMBERS[0];
+
+describe('REST Messages resource', () => {
+  let app: FakeApp;
+  let net: RunningSandbox;
+
+  beforeEach(async () => {
+    app = await FakeApp.start();
+    net = await startSandbox({ deliverTo: app.address });
+  });
+
+  afterEach(async () => {
+    await net.close();
+    await app.close();
+  });
+
+  const sdk = (sid = ACCOUNT_SID, token = AUTH_TOKEN) => twilio(sid, token, { httpClient: sandboxHttpClient(net.url) });
+
+  /** Posts to the Messages resource the way the SDK would, for cases the SDK refuses to send. */
+  const postMessage = (form: Record<string, string>, auth = `${ACCOUNT_SID}:${AUTH_TOKEN}`) =>
+    fetch(`${net.url}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, {
+      method: 'POST',
+      headers: {
+        Authorization: 'Basic ' + Buffer.from(auth).toString('base64'),
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams(form).toString(),
+    });
+
+  it('sends a message through the real twilio SDK and returns it queued', async () => {
+    const message = await sdk().messages.create({ to: PHONE, from: FROM, body: 'Hello from the app' });
+
+    expect(message.sid).toMatch(/^SM[0-9a-f]{32}$/);
+    expect(message).toMatchObject({
+      status: 'queued',
+      to: PHONE,
+      from: FROM,
+      body: 'Hello from the app',
+      numSegments: '1',
+      accountSid: ACCOUNT_SID,
+      direction: 'outbound-api',
+      uri: `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${message.sid}.json`,
+    });
+    expect(message.dateCreated).toBeInstanceOf(Date);
+    expect(Number.isNaN(message.dateCreated.getTime())).toBe(false);
+  });
+
+  it('puts an SDK-sent message in the recipient phone inbox', async () => {
+    const message = await sdk().messages.create({ to: PHONE, from: FROM, body: 'Your code is 123456' });
+
+    const inbox = await call(net.url, 'GET', inboxPath(PHONE));
+
+    expect(inbox.status).toBe(200);
+    expect(inbox.body.messages).toEqual([
+      { sid: message.sid, from: FROM, to: PHONE, body: 'Your code is 123456', sentAt: expect.any(String) },
+    ]);
+    expect(new Date(inbox.body.messages[0].sentAt).toISOString()).toBe(inbox.body.messages[0].sentAt);
+  });
+
+  it('fetches a message by SID through the SDK, status moved on to delivered', async () => {
+    const created = await sdk().messages.create({ to: PHONE, from: FROM, body: 'fetch me' });
+    await eventually(() => net.events.some((e) => e.event === 'sandbox.message.status' && e.fields.status === 'delivered'));
+
+    const fetched = await sdk().messages(created.sid).fetch();
+
+    expect(fetched).toMatchObject({ sid: created.sid, status: 'delivered', body: 'fetch me' });
+    expect(fetched.dateSent).toBeInstanceOf(Date);
+  });
+
+  it('refuses a wrong auth token with 401 in Twilio error shape', async () => {
+    const attempt = sdk(ACCOUNT_SID, 'wrong-token').messages.create({ to: PHONE, from: FROM, body: 'x' });
+
+    await expect(attempt).rejects.toMatchObject({ status: 401, code: 20003 });
+  });
+
+  it('answers a request without credentials with the JSON body Twilio sends', async () => {
+    const response = await fetch(`${net.url}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, { method: 'POST' });
+
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({
+      code: 20003,
+      message: expect.any(String),
+      more_info: 'https://www.twilio.com/docs/errors/20003',
+      status: 401,
+    });
+  });
+
+  it('answers 404 for another account SID, even with valid credentials', async () => {
+    const otherSid = 'AC' + 'f'.repeat(32);
+    const response = await fetch(`${net.url}/2010-04-01/Accounts/${otherSid}/Messages.json`, {
+      headers: { Authorization: 'Basic ' + Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64') },
+    });
+
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ code: 20404, status: 404 });
+  });
+
+  it('answers 404 for an unknown message SID', async () => {
+    const attempt = sdk()
+      .messages('SM' + '0'.repeat(32))
+      .fetch();
+
+    await expect(attempt).rejects.toMatchObject({ status: 404, code: 20404 });
+  });
+
+  it('rejects a To that is not E.164 with 400 code 21211 and stores nothing', async () => {
+    const attempt = sdk().messages.create({ to: '415-555-0123', from: FROM, body: 'x' });
+
+    await expect(attempt).rejects.toMatchObject({ status: 400, code: 21211 });
+    expect((await call(net.url, 'GET', '/sandbox')).body.phones).toEqual([]);
+  });
+
+  it('rejects a From the account does not own with code 21606', async () => {
+    const attempt = sdk().messages.create({ to: PHONE, from: '+15005550999', body: 'x' });
+
+    await expect(attempt).rejects.toMatchObject({ status: 400, code: 21606 });
+  });
+
+  it.each([
+    ['no To', 21604, { From: FROM, Body: 'x' }],
+    ['no Body', 21602, { To: PHONE, From: FROM }],
+    ['no From and no Messaging Service', 21603, { To: PHONE, Body: 'x' }],
+    ['a body over 1600 characters', 21617, { To: PHONE, From: FROM, Body: 'x'.repeat(1601) }],
+    ['a StatusCallback that is not a URL', 21609, { To: PHONE, From: FROM, Body: 'x', StatusCallback: 'nope' }],
+  ])('rejects %s with Twilio code %d', async (_name, code, form) => {
+    const response = await postMessage(form as Record<string, string>);
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code, status: 400 });
+  });
+
+  it('picks a pool number when only a Messaging Service SID is given', async () => {
+    const messagingServiceSid = 'MG' + 'a'.repeat(32);
+
+    const message = await sdk().messages.create({ to: PHONE, messagingServiceSid, body: 'pooled' });
+
+    expect(SERVICE_NUMBERS).toContain(message.from);
+    expect(message.messagingServiceSid).toBe(messagingServiceSid);
+  });
+
+  it('posts signed status callbacks sent then delivered, over the callback URL with its query', async () => {
+    const statusCallback = `${app.publicUrl}/twilio/sms/status?ref=abc`;
+    const message = await sdk().messages.create({ to: PHONE, from: FROM, body: 'track me', statusCallback });
+
+    const hooks = await app.waitFor('/twilio/sms/status', 2);
+
+    expect(hooks.map((h) => h.params.MessageStatus)).toEqual(['sent', 'delivered']);
+    expect(hooks.every((h) => h.signatureValid && h.url === '/twilio/sms/status?ref=abc')).toBe(true);
+    expect(hooks[1].params).toEqual({
+      MessageSid: message.sid,
+      MessageStatus: 'delivered',
+      AccountSid: ACCOUNT_SID,
+      From: FROM,
+      To: PHONE,
+      SmsSid: message.sid,
+      SmsStatus: 'delivered',
+      ApiVersion: '2010-04-01',
+    });
+  });
+
+  it('keeps each message callbacks in order when many messages are in flight', async () => {
+    const statusCallback = `${app.publicUrl}/twilio/sms/status`;
+    const client = sdk();
+    const sids = await Promise.all(
+      [1, 2, 3, 4, 5].map(async (n) => (await client.messages.create({ to: PHONE, from: FROM, body: `m${n}`, statusCallback })).sid),
+    );
+
+    const hooks = await app.waitFor('/twilio/sms/status', 10);
+
+    for (const sid of sids) {
+      expect(hooks.filter((h) => h.params.MessageSid === sid).map((h) => h.params.MessageStatus)).toEqual([
+        'sent',
+        'delivered',
+      ]);
+    }
+  });
+
+  it('ends a message to the undeliverable range undelivered with error 30003, outside any inbox', async () => {
+    const unreachable = '+14155550099';
+    const statusCallback = `${app.publicUrl}/twilio/sms/status`;
+
+    await sdk().messages.create({ to: unreachable, from: FROM, body: 'lost', statusCallback });
+    const hooks = await app.waitFor('/twilio/sms/status', 2);
+
+    expect(hooks.map((h) => h.params.MessageStatus)).toEqual(['sent', 'undelivered']);
+    expect(hooks[1].params.ErrorCode).toBe('30003');
+    expect((await call(net.url, 'GET', inboxPath(unreachable))).body.messages).toEqual([]);
+  });
+
+  it('makes a phone unreachable on request, and reachable again', async () => {
+    const off = await call(net.url, 'PUT', `/sandbox/phones/${encodeURIComponent(PHONE)}`, { reachable: false });
+    await sdk().messages.create({ to: PHONE, from: FROM, body: 'while off' });
+    await call(net.url, 'PUT', `/sandbox/phones/${encodeURIComponent(PHONE)}`, { reachable: true });
+    await sdk().messages.create({ to: PHONE, from: FROM, body: 'back on' });
+
+    const inbox = await call(net.url, 'GET', inboxPath(PHONE));
+
+    expect(off.body).toEqual({ phone: PHONE, reachable: false });
+    expect(inbox.body.messages.map((m: { body: string }) => m.body)).toEqual(['back on']);
+  });
+
+  it('lists messages newest first through the SDK, filtered by To', async () => {
+    const client = sdk();
+    await client.messages.create({ to: PHONE, from: FROM, body: 'first' });
+    await client.messages.create({ to: PHONE, from: FROM, body: 'second' });
+    await client.messages.create({ to: '+14155550124', from: FROM, body: 'elsewhere' });
+
+    const listed = await client.messages.list({ to: PHONE });
+
+    expect(listed.map((m) => m.body)).toEqual(['second', 'first']);
+  });
+
+  it('stops status callbacks on close without leaving timers behind', async () => {
+    const slow = await startSandbox({ deliverTo: app.address, statusDelayMs: 60_000 });
+    const client = twilio(ACCOUNT_SID, AUTH_TOKEN, { httpClient: sandboxHttpClient(slow.url) });
+    await client.messages.create({ to: PHONE, from: FROM, body: 'never sent', statusCallback: `${app.publicUrl}/s` });
+    const started = Date.now();
+
+    await slow.close();
+
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(app.received('/s')).toEqual([]);
+  });
+});
