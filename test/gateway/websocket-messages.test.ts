@@ -19,7 +19,7 @@ afterEach(() => h.stop());
 const open = (): Promise<TestClient> => TestClient.open(`${h.wsUrl}?token=good`);
 
 describe('MESSAGE events and route selection', () => {
-  test('a frame whose action names a route goes to that route, shaped like a real MESSAGE event', async () => {
+  test('a frame whose action names a route goes there, shaped like a real MESSAGE event', async () => {
     const client = await open();
     const frame = '{"action":"sendMessage","to":"1001","text":"hi","clientId":"c-1"}';
 
@@ -111,7 +111,7 @@ describe('ordering', () => {
 });
 
 describe('handler failures and limits', () => {
-  test('a handler that throws keeps the socket open and the client gets API Gateway’s error frame', async () => {
+  test('a failing handler keeps the socket open; the client gets API Gateway’s error frame', async () => {
     onAck = async (event) => {
       if (JSON.parse(event.body).id === 'bad') throw new Error('ack bug');
     };

@@ -11,7 +11,9 @@ import {
 
 const SERVICE = SERVICE_NUMBERS[0];
 
-const twiml = (inner: string) => ({ body: `<?xml version="1.0" encoding="UTF-8"?><Response>${inner}</Response>` });
+const twiml = (inner: string) => ({
+  body: `<?xml version="1.0" encoding="UTF-8"?><Response>${inner}</Response>`,
+});
 
 describe('simulated calls', () => {
   let app: FakeApp;
@@ -28,7 +30,8 @@ describe('simulated calls', () => {
   });
 
   const placeCall = () => call(net.url, 'POST', '/sandbox/calls', { from: PHONE, to: SERVICE });
-  const press = (sid: string, digits: string) => call(net.url, 'POST', `/sandbox/calls/${sid}/digits`, { digits });
+  const press = (sid: string, digits: string) =>
+    call(net.url, 'POST', `/sandbox/calls/${sid}/digits`, { digits });
 
   /** The IVR the project will build: greet, gather an IM number, dial the contact. */
   const ivr = () => {
@@ -36,7 +39,9 @@ describe('simulated calls', () => {
       '/twilio/voice',
       twiml(
         '<Say>Welcome to IM SMS.</Say>' +
-          '<Gather action="/twilio/voice/contact" numDigits="6"><Say>Enter the IM number, then pound.</Say></Gather>' +
+          '<Gather action="/twilio/voice/contact" numDigits="6">' +
+          '<Say>Enter the IM number, then pound.</Say>' +
+          '</Gather>' +
           '<Say>We did not get that.</Say>',
       ),
     );
@@ -120,7 +125,9 @@ describe('simulated calls', () => {
 
   it('posts digits back to the document URL when the Gather has no action', async () => {
     app.on('/twilio/voice', (hook) =>
-      hook.params.Digits === undefined ? twiml('<Gather numDigits="1"/>') : twiml(`<Say>Got ${hook.params.Digits}</Say>`),
+      hook.params.Digits === undefined
+        ? twiml('<Gather numDigits="1"/>')
+        : twiml(`<Say>Got ${hook.params.Digits}</Say>`),
     );
     const placed = await placeCall();
 
@@ -136,12 +143,18 @@ describe('simulated calls', () => {
     const after = await press(placed.body.sid, '');
 
     expect(app.received('/twilio/voice/contact')).toEqual([]);
-    expect(after.body).toMatchObject({ status: 'completed', said: expect.arrayContaining(['We did not get that.']) });
+    expect(after.body).toMatchObject({
+      status: 'completed',
+      said: expect.arrayContaining(['We did not get that.']),
+    });
   });
 
   it('follows a relative Redirect with POST and stops at Hangup', async () => {
     app.on('/twilio/voice', twiml('<Say>One</Say><Redirect>menu?step=2</Redirect><Say>skipped</Say>'));
-    app.on('/twilio/menu', twiml('<Say>Two</Say><Play>https://example.test/beep.mp3</Play><Hangup/><Say>gone</Say>'));
+    app.on(
+      '/twilio/menu',
+      twiml('<Say>Two</Say><Play>https://example.test/beep.mp3</Play><Hangup/><Say>gone</Say>'),
+    );
 
     const placed = await placeCall();
 
@@ -185,7 +198,10 @@ describe('simulated calls', () => {
 
   it('posts DialCallStatus to the Dial action and runs its answer', async () => {
     const unreachable = '+14155550099';
-    app.on('/twilio/voice', twiml(`<Dial action="/twilio/voice/dialed">${unreachable}</Dial><Say>not reached</Say>`));
+    app.on(
+      '/twilio/voice',
+      twiml(`<Dial action="/twilio/voice/dialed">${unreachable}</Dial><Say>not reached</Say>`),
+    );
     app.on('/twilio/voice/dialed', (hook) => twiml(`<Say>Dial ended ${hook.params.DialCallStatus}</Say>`));
 
     const placed = await placeCall();
@@ -232,7 +248,10 @@ describe('simulated calls', () => {
 
     const response = await press(placed.body.sid, '1');
 
-    expect(response).toEqual({ status: 409, body: { error: { code: 'not_gathering', message: expect.any(String) } } });
+    expect(response).toEqual({
+      status: 409,
+      body: { error: { code: 'not_gathering', message: expect.any(String) } },
+    });
   });
 
   it('answers 404 JSON for an unknown call SID', async () => {
@@ -241,7 +260,10 @@ describe('simulated calls', () => {
     const fetched = await call(net.url, 'GET', `/sandbox/calls/${sid}`);
     const pressed = await press(sid, '1');
 
-    expect(fetched).toEqual({ status: 404, body: { error: { code: 'not_found', message: expect.any(String) } } });
+    expect(fetched).toEqual({
+      status: 404,
+      body: { error: { code: 'not_found', message: expect.any(String) } },
+    });
     expect(pressed.status).toBe(404);
   });
 

@@ -29,11 +29,19 @@ describe('simulated phones texting service numbers', () => {
   });
 
   it('posts Twilio inbound SMS webhook to /twilio/sms, form-encoded and correctly signed', async () => {
-    const sent = await call(net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: '@1001 hi there' });
+    const sent = await call(net.url, 'POST', '/sandbox/sms', {
+      from: PHONE,
+      to: SERVICE,
+      body: '@1001 hi there',
+    });
 
     const [hook] = app.received('/twilio/sms');
     expect(sent.status).toBe(201);
-    expect(sent.body).toEqual({ sid: expect.stringMatching(/^SM[0-9a-f]{32}$/), webhookStatus: 200, replies: [] });
+    expect(sent.body).toEqual({
+      sid: expect.stringMatching(/^SM[0-9a-f]{32}$/),
+      webhookStatus: 200,
+      replies: [],
+    });
     expect(hook.method).toBe('POST');
     expect(hook.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(hook.signatureValid).toBe(true);
@@ -62,14 +70,20 @@ describe('simulated phones texting service numbers', () => {
 
   it('delivers each TwiML <Message> reply to the sender, from the number texted', async () => {
     app.on('/twilio/sms', {
-      body: '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Sent to Ann &amp; Bo</Message></Response>',
+      body: '<?xml version="1.0"?><Response><Message>Sent to Ann &amp; Bo</Message></Response>',
     });
 
     const sent = await call(net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'hello' });
     const inbox = await call(net.url, 'GET', inboxPath(PHONE));
 
     expect(inbox.body.messages).toEqual([
-      { sid: sent.body.replies[0].sid, from: SERVICE, to: PHONE, body: 'Sent to Ann & Bo', sentAt: expect.any(String) },
+      {
+        sid: sent.body.replies[0].sid,
+        from: SERVICE,
+        to: PHONE,
+        body: 'Sent to Ann & Bo',
+        sentAt: expect.any(String),
+      },
     ]);
   });
 
@@ -131,7 +145,12 @@ second line</Body></Message><Message>ok</Message></Response>`,
     const messageSid = 'SM' + 'd'.repeat(32);
 
     await call(net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'once', messageSid });
-    const second = await call(net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'once', messageSid });
+    const second = await call(net.url, 'POST', '/sandbox/sms', {
+      from: PHONE,
+      to: SERVICE,
+      body: 'once',
+      messageSid,
+    });
 
     expect(second.body.sid).toBe(messageSid);
     expect(app.received('/twilio/sms').map((h) => h.params.MessageSid)).toEqual([messageSid, messageSid]);
@@ -172,7 +191,9 @@ second line</Body></Message><Message>ok</Message></Response>`,
   });
 
   it('lists only messages after ?since=<sid>, oldest first', async () => {
-    app.on('/twilio/sms', (hook) => ({ body: `<Response><Message>re: ${hook.params.Body}</Message></Response>` }));
+    app.on('/twilio/sms', (hook) => ({
+      body: `<Response><Message>re: ${hook.params.Body}</Message></Response>`,
+    }));
     const first = await call(net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'a' });
     await call(net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'b' });
     await call(net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'c' });
@@ -185,7 +206,10 @@ second line</Body></Message><Message>ok</Message></Response>`,
   it('rejects a ?since that is neither a SID in the inbox nor a time', async () => {
     const response = await call(net.url, 'GET', `${inboxPath(PHONE)}?since=SM${'0'.repeat(32)}`);
 
-    expect(response).toEqual({ status: 400, body: { error: { code: 'invalid_since', message: expect.any(String) } } });
+    expect(response).toEqual({
+      status: 400,
+      body: { error: { code: 'invalid_since', message: expect.any(String) } },
+    });
   });
 
   it('clears an inbox on DELETE', async () => {
@@ -239,8 +263,12 @@ describe('signing over the public URL', () => {
     const [hook] = app.received('/twilio/sms');
     const signature = String(hook.headers['x-twilio-signature']);
     expect(hook.signatureValid).toBe(true);
-    expect(signature).toBe(getExpectedTwilioSignature(AUTH_TOKEN, 'https://imsms.example.test/twilio/sms', hook.params));
-    expect(signature).not.toBe(getExpectedTwilioSignature(AUTH_TOKEN, `${deliveredTo}/twilio/sms`, hook.params));
+    expect(signature).toBe(
+      getExpectedTwilioSignature(AUTH_TOKEN, 'https://imsms.example.test/twilio/sms', hook.params),
+    );
+    expect(signature).not.toBe(
+      getExpectedTwilioSignature(AUTH_TOKEN, `${deliveredTo}/twilio/sms`, hook.params),
+    );
     expect(hook.headers.host).toBe('imsms.example.test');
   });
 });

@@ -29,7 +29,8 @@ describe('REST Messages resource', () => {
     await app.close();
   });
 
-  const sdk = (sid = ACCOUNT_SID, token = AUTH_TOKEN) => twilio(sid, token, { httpClient: sandboxHttpClient(net.url) });
+  const sdk = (sid = ACCOUNT_SID, token = AUTH_TOKEN) =>
+    twilio(sid, token, { httpClient: sandboxHttpClient(net.url) });
 
   /** Posts to the Messages resource the way the SDK would, for cases the SDK refuses to send. */
   const postMessage = (form: Record<string, string>, auth = `${ACCOUNT_SID}:${AUTH_TOKEN}`) =>
@@ -74,7 +75,9 @@ describe('REST Messages resource', () => {
 
   it('fetches a message by SID through the SDK, status moved on to delivered', async () => {
     const created = await sdk().messages.create({ to: PHONE, from: FROM, body: 'fetch me' });
-    await eventually(() => net.events.some((e) => e.event === 'sandbox.message.status' && e.fields.status === 'delivered'));
+    await eventually(() =>
+      net.events.some((e) => e.event === 'sandbox.message.status' && e.fields.status === 'delivered'),
+    );
 
     const fetched = await sdk().messages(created.sid).fetch();
 
@@ -89,7 +92,9 @@ describe('REST Messages resource', () => {
   });
 
   it('answers a request without credentials with the JSON body Twilio sends', async () => {
-    const response = await fetch(`${net.url}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, { method: 'POST' });
+    const response = await fetch(`${net.url}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, {
+      method: 'POST',
+    });
 
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({
@@ -136,7 +141,11 @@ describe('REST Messages resource', () => {
     ['no Body', 21602, { To: PHONE, From: FROM }],
     ['no From and no Messaging Service', 21603, { To: PHONE, Body: 'x' }],
     ['a body over 1600 characters', 21617, { To: PHONE, From: FROM, Body: 'x'.repeat(1601) }],
-    ['a StatusCallback that is not a URL', 21609, { To: PHONE, From: FROM, Body: 'x', StatusCallback: 'nope' }],
+    [
+      'a StatusCallback that is not a URL',
+      21609,
+      { To: PHONE, From: FROM, Body: 'x', StatusCallback: 'nope' },
+    ],
   ])('rejects %s with Twilio code %d', async (_name, code, form) => {
     const response = await postMessage(form as Record<string, string>);
 
@@ -177,7 +186,10 @@ describe('REST Messages resource', () => {
     const statusCallback = `${app.publicUrl}/twilio/sms/status`;
     const client = sdk();
     const sids = await Promise.all(
-      [1, 2, 3, 4, 5].map(async (n) => (await client.messages.create({ to: PHONE, from: FROM, body: `m${n}`, statusCallback })).sid),
+      [1, 2, 3, 4, 5].map(
+        async (n) =>
+          (await client.messages.create({ to: PHONE, from: FROM, body: `m${n}`, statusCallback })).sid,
+      ),
     );
 
     const hooks = await app.waitFor('/twilio/sms/status', 10);
@@ -190,7 +202,7 @@ describe('REST Messages resource', () => {
     }
   });
 
-  it('ends a message to the undeliverable range undelivered with error 30003, outside any inbox', async () => {
+  it('ends a message to the undeliverable range undelivered (30003), outside any inbox', async () => {
     const unreachable = '+14155550099';
     const statusCallback = `${app.publicUrl}/twilio/sms/status`;
 
@@ -203,7 +215,9 @@ describe('REST Messages resource', () => {
   });
 
   it('makes a phone unreachable on request, and reachable again', async () => {
-    const off = await call(net.url, 'PUT', `/sandbox/phones/${encodeURIComponent(PHONE)}`, { reachable: false });
+    const off = await call(net.url, 'PUT', `/sandbox/phones/${encodeURIComponent(PHONE)}`, {
+      reachable: false,
+    });
     await sdk().messages.create({ to: PHONE, from: FROM, body: 'while off' });
     await call(net.url, 'PUT', `/sandbox/phones/${encodeURIComponent(PHONE)}`, { reachable: true });
     await sdk().messages.create({ to: PHONE, from: FROM, body: 'back on' });
@@ -228,7 +242,12 @@ describe('REST Messages resource', () => {
   it('stops status callbacks on close without leaving timers behind', async () => {
     const slow = await startSandbox({ deliverTo: app.address, statusDelayMs: 60_000 });
     const client = twilio(ACCOUNT_SID, AUTH_TOKEN, { httpClient: sandboxHttpClient(slow.url) });
-    await client.messages.create({ to: PHONE, from: FROM, body: 'never sent', statusCallback: `${app.publicUrl}/s` });
+    await client.messages.create({
+      to: PHONE,
+      from: FROM,
+      body: 'never sent',
+      statusCallback: `${app.publicUrl}/s`,
+    });
     const started = Date.now();
 
     await slow.close();

@@ -5,8 +5,8 @@ import {
 import { z } from 'zod';
 
 /**
- * Powertools' schemas are built from captured AWS events, so a local event that parses is shaped like a real one.
- * The top level is made strict here: a key AWS never sends fails the test instead of passing silently.
+ * Powertools' schemas are built from captured AWS events, so a local event that parses is shaped like a real
+ * one. The top level is made strict here: a key AWS never sends fails the test instead of passing silently.
  */
 export const HttpEventSchema = z.strictObject(APIGatewayProxyEventV2Schema.shape);
 

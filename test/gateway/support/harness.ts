@@ -12,7 +12,7 @@ const noNeeds: Needs = {
   schedulesAckCheck: false,
 };
 
-/** A manifest entry for a fake handler; `entry` is never loaded, the test's loader maps names to functions. */
+/** A manifest entry for a fake handler; `entry` is never loaded, the loader maps names to functions. */
 export const spec = (name: string, trigger: Trigger): FunctionSpec => ({
   name,
   entry: `test/${name}.ts`,

@@ -1,7 +1,7 @@
 import type { AnyHandler } from '../../../infra/local/gateway';
 import { spec } from './harness';
 
-/** A WebSocket manifest shaped like the real one: an authorizer, the three reserved routes and action routes. */
+/** A WebSocket manifest shaped like the real one: an authorizer, the reserved routes and action routes. */
 export const wsManifest = [
   spec('authorizer', { kind: 'ws-authorizer' }),
   spec('connect', { kind: 'ws', routeKey: '$connect' }),

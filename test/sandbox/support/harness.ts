@@ -29,8 +29,8 @@ export interface AppReply {
 type Responder = (hook: RecordedWebhook) => AppReply;
 
 /**
- * A stand-in for the IM app: it records every webhook, checks X-Twilio-Signature with the real validateRequest
- * over the URL it believes is public, and answers with TwiML chosen per path by the test.
+ * A stand-in for the IM app: it records every webhook, checks X-Twilio-Signature with the real
+ * validateRequest over the URL it believes is public, and answers with TwiML chosen per path by the test.
  */
 export class FakeApp {
   readonly hooks: RecordedWebhook[] = [];
@@ -43,7 +43,7 @@ export class FakeApp {
   static async start(): Promise<FakeApp> {
     const app: FakeApp = new FakeApp(http.createServer((req, res) => void app.serve(req, res)));
     await listen(app.server);
-    // Like the local runtime: advertised as localhost, reached on 127.0.0.1, so signatures must use the former.
+    // Like the local runtime: advertised as localhost, reached on 127.0.0.1; signatures must use the former.
     app.publicUrl = app.address.replace('127.0.0.1', 'localhost');
     return app;
   }
@@ -105,7 +105,9 @@ export interface RunningSandbox {
  * Starts a sandbox on 127.0.0.1 with a free port; other paths answer 404 to show `handle` declined them.
  * Unless told otherwise its public URL is deliverTo with "localhost" for "127.0.0.1", as FakeApp expects.
  */
-export async function startSandbox(options: Partial<SandboxOptions> & { deliverTo: string }): Promise<RunningSandbox> {
+export async function startSandbox(
+  options: Partial<SandboxOptions> & { deliverTo: string },
+): Promise<RunningSandbox> {
   const events: RunningSandbox['events'] = [];
   const sandbox = new TwilioSandbox({
     accountSid: ACCOUNT_SID,
