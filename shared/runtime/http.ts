@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { badInput } from '../core/errors';
 import type { Deps } from '../core/ports';
 import { getDeps } from './deps';
@@ -14,7 +14,7 @@ export function jsonHandler(
   name: string,
   opts: { sms: boolean },
   run: (deps: Deps, body: Record<string, unknown>, event: APIGatewayProxyEventV2) => Promise<JsonResult>,
-): (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2> {
+): (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2> {
   return async (event) => {
     let deps: Deps | undefined;
     try {

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 // Deep imports keep the bundle small: the validator and TwiML builder, not the whole SDK.
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
 import MessagingResponse from 'twilio/lib/twiml/MessagingResponse';
@@ -26,7 +26,7 @@ function header(event: APIGatewayProxyEventV2, name: string): string | undefined
   return found?.[1];
 }
 
-const xml = (statusCode: number, body: string): APIGatewayProxyResultV2 => ({
+const xml = (statusCode: number, body: string): APIGatewayProxyStructuredResultV2 => ({
   statusCode,
   headers: { 'content-type': 'text/xml; charset=utf-8' },
   body,
@@ -41,7 +41,7 @@ export function twilioWebhook(
   name: string,
   opts: { sms: boolean },
   run: (deps: Deps, params: TwilioParams, event: APIGatewayProxyEventV2) => Promise<{ reply?: string } | void>,
-): (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2> {
+): (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2> {
   return async (event) => {
     const deps = await getDeps(opts);
     const signature = header(event, 'x-twilio-signature');

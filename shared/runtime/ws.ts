@@ -1,4 +1,4 @@
-import type { APIGatewayProxyWebsocketEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyWebsocketEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError, isDomainError } from '../core/errors';
 import { clientIdOf } from '../core/frames';
 import type { Deps } from '../core/ports';
@@ -39,7 +39,7 @@ export function wsHandler(
   name: string,
   opts: { sms: boolean },
   run: (deps: Deps, caller: WsCaller, body: string, event: WsEvent) => Promise<void>,
-): (event: WsEvent) => Promise<APIGatewayProxyResultV2> {
+): (event: WsEvent) => Promise<APIGatewayProxyStructuredResultV2> {
   return async (event) => {
     let deps: Deps | undefined;
     const connectionId = event.requestContext.connectionId;
