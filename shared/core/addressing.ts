@@ -12,10 +12,10 @@ const IM_NUMBER = /^\d{4,12}$/;
 /** Parses the address prefix off an inbound SMS body. Never throws. */
 export function parseSmsAddress(body: string): SmsAddress {
   const trimmed = body.replace(/^\s+/, '');
-  const match = /^@([^\s@:,]+)[:,]?(?:\s+([\s\S]*))?$/u.exec(trimmed);
+  const match = /^@([^\s@:,]+)(?:[:,]\s*|\s+|$)([\s\S]*)$/u.exec(trimmed);
   if (!match) return { kind: 'none', text: body.trim() };
   const target = match[1];
-  const text = (match[2] ?? '').trim();
+  const text = match[2].trim();
   if (IM_NUMBER.test(target)) return { kind: 'imNumber', imNumber: target, text };
   return { kind: 'name', name: target, text };
 }

@@ -1,0 +1,91 @@
+import fc from 'fast-check';
+import { ConfigError, loadConfig } from '../../shared/config';
+import { DomainError } from '../../shared/core/errors';
+import { MAX_TEXT_CHARS, parseFrame, sendMessageFrame } from '../../shared/core/frames';
+import { validateName, nameKey } from '../../shared/core/names';
+import { parsePhone, smsAllowed } from '../../shared/core/phone';
+import { signToken, verifyToken } from '../../shared/core/tokens';
+
+describe('frames', () => {
+  const ok = { action: 'sendMessage', to: '12345678', text: 'hi', clientId: 'c-1' };
+
+  it('parses a good sendMessage frame', () => {
+    expect(parseFrame(sendMessageFrame, JSON.stringify(ok))).toEqual(ok);
+  });
+
+  it(`accepts exactly ${MAX_TEXT_CHARS} characters, counting an emoji as one`, () => {
+    const text = '😀'.repeat(MAX_TEXT_CHARS);
+    expect(parseFrame(sendMessageFrame, JSON.stringify({ ...ok, text })).text).toBe(text);
+    expect(() => parseFrame(sendMessageFrame, JSON.stringify({ ...ok, text: text + 'x' }))).toThrow(DomainError);
+  });
+
+  it('turns any input into a frame or a DomainError, never another exception (property)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), (raw) => {
+        try {
+          parseFrame(sendMessageFrame, raw);
+          return true;
+        } catch (err) {
+          return err instanceof DomainError && err.status === 400;
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe('phones', () => {
+  it('normalises international input to E.164', () => {
+    expect(parsePhone('+1 (415) 555-0100')).toEqual({ e164: '+14155550100', countryCode: '1' });
+    expect(parsePhone('+86 138 0013 8000')).toEqual({ e164: '+8613800138000', countryCode: '86' });
+  });
+
+  it.each([undefined, 42, '', '4155550100', '+1', '+999 1234', 'x'.repeat(40)])('refuses %p', (input) => {
+    expect(() => parsePhone(input)).toThrow(expect.objectContaining({ code: 'invalid_phone', status: 400 }));
+  });
+
+  it('checks the country allow-list', () => {
+    expect(smsAllowed('+14155550100', ['1', '86'])).toBe(true);
+    expect(smsAllowed('+447700900123', ['1', '86'])).toBe(false);
+  });
+});
+
+describe('names', () => {
+  it.each(['alice', 'Bob_2', '张三', 'o.k-name'])('accepts %p', (name) => expect(validateName(name)).toBe(name));
+  it.each(['', '1abc', 'a b', 'u12345678', '@x', 'x'.repeat(33), '<script>'])('refuses %p', (name) => {
+    expect(() => validateName(name)).toThrow(expect.objectContaining({ code: 'invalid_name' }));
+  });
+  it('compares names case-insensitively', () => expect(nameKey('Alice')).toBe(nameKey('ALICE')));
+});
+
+describe('tokens', () => {
+  const secret = 'a'.repeat(40);
+  it('round-trips the claims', async () => {
+    const token = await signToken(secret, { imNumber: '12345678', name: 'x' }, Date.now());
+    expect(await verifyToken(secret, token, Date.now())).toEqual({ imNumber: '12345678', name: 'x' });
+  });
+  it('refuses a token after 30 days', async () => {
+    const now = Date.now();
+    const token = await signToken(secret, { imNumber: '12345678', name: 'x' }, now);
+    expect(await verifyToken(secret, token, now + 31 * 86_400_000)).toBeNull();
+  });
+});
+
+describe('config', () => {
+  it('defaults for the local sandbox', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ smsProvider: 'sandbox', ackTimeoutMs: 15000, smsCountries: ['1', '86'] });
+    expect(config.serviceNumbers).toHaveLength(3);
+  });
+
+  it.each([
+    [{ ACK_TIMEOUT_MS: 'soon' }, 'ACK_TIMEOUT_MS'],
+    [{ SERVICE_NUMBERS: '12345' }, 'SERVICE_NUMBERS'],
+    [{ SMS_PROVIDER: 'pigeon' }, 'SMS_PROVIDER'],
+    [{ SMS_PROVIDER: 'twilio', SERVICE_NUMBERS: '+15005550100' }, 'TWILIO_ACCOUNT_SID'],
+    [{ AWS_LAMBDA_FUNCTION_NAME: 'f' }, 'ACK_QUEUE_URL'],
+  ])('fails fast naming the variable: %j', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+});
