@@ -65,6 +65,8 @@ const schema = z.object({
   SMS_COUNTRIES: list(z.string().regex(/^[1-9]\d{0,2}$/, 'country calling codes, like 1,86')).default(['1', '86']),
   /** How long a connection counts as live after its last connect or ping. */
   CONNECTION_TTL_SECONDS: intFrom(660, 30, 7200),
+  /** Codes one client address may request per 10 minutes (and 5× that per day). */
+  OTP_IP_LIMIT: intFrom(10, 1, 100000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -88,6 +90,7 @@ export interface Config {
   ackQueueUrl?: string;
   smsCountries: string[];
   connectionTtlSeconds: number;
+  otpIpLimit: number;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -133,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ackQueueUrl: v.ACK_QUEUE_URL,
     smsCountries: v.SMS_COUNTRIES,
     connectionTtlSeconds: v.CONNECTION_TTL_SECONDS,
+    otpIpLimit: v.OTP_IP_LIMIT,
     logLevel: v.LOG_LEVEL,
   };
 }

@@ -10,16 +10,21 @@ import { signToken } from './tokens';
 export const OTP_TTL_MS = 10 * 60 * 1000;
 export const OTP_MAX_TRIES = 5;
 
+const TEN_MINUTES = 10 * 60 * 1000;
+const DAY = 24 * 60 * 60 * 1000;
+
 /**
- * Limits on sending codes. OTP forms are a favourite target of SMS pumping, so codes are limited per phone
- * and per client address, in a short and a long window.
+ * Limits on sending codes. OTP forms are a favourite target of SMS pumping, so codes are limited per client
+ * address (OTP_IP_LIMIT per 10 minutes, 5× that per day) and per phone (3 per 10 minutes, 10 per day).
  */
-export const OTP_RATE_LIMITS = [
-  { scope: 'ip', windowMs: 10 * 60 * 1000, limit: 10 },
-  { scope: 'ip', windowMs: 24 * 60 * 60 * 1000, limit: 50 },
-  { scope: 'phone', windowMs: 10 * 60 * 1000, limit: 3 },
-  { scope: 'phone', windowMs: 24 * 60 * 60 * 1000, limit: 10 },
-] as const;
+export function otpRateLimits(ipLimit: number) {
+  return [
+    { scope: 'ip', windowMs: TEN_MINUTES, limit: ipLimit },
+    { scope: 'ip', windowMs: DAY, limit: ipLimit * 5 },
+    { scope: 'phone', windowMs: TEN_MINUTES, limit: 3 },
+    { scope: 'phone', windowMs: DAY, limit: 10 },
+  ] as const;
+}
 
 /** Codes are stored as a keyed hash, so the table alone does not reveal them (6 digits are easy to brute). */
 export function hashCode(secret: string, phone: string, code: string): string {
@@ -31,7 +36,7 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
   const phone = parsePhone(input.phone);
   assertSmsAllowed(phone, deps.config.smsCountries);
   const now = deps.clock.now();
-  for (const rule of OTP_RATE_LIMITS) {
+  for (const rule of otpRateLimits(deps.config.otpIpLimit)) {
     const key = `otp:${rule.scope}:${rule.windowMs}:${rule.scope === 'phone' ? phone.e164 : input.sourceIp}`;
     if (!(await deps.store.hitRateLimit(key, rule.windowMs, rule.limit, now))) {
       deps.log.warn('auth.rate_limited', { scope: rule.scope, windowMs: rule.windowMs });

@@ -32,15 +32,28 @@ const noSms: SmsProvider = {
 
 type BaseDeps = Omit<Deps, 'sms'>;
 
+/** Makes the ack timer when no queue is configured; the local runtime swaps in a durable one. */
+export type LocalAckFactory = (
+  config: Config,
+  onDue: (messageId: string) => Promise<void>,
+  onError: (err: unknown, messageId: string) => void,
+) => AckScheduler;
+
 let smsFactory: SmsFactory | undefined;
+let localAckFactory: LocalAckFactory = (_config, onDue, onError) => new InProcessAckScheduler(onDue, onError);
 let base: Promise<BaseDeps> | undefined;
 let sms: SmsProvider | undefined;
 let injected: Deps | undefined;
-let localAck: InProcessAckScheduler | undefined;
+let localAck: AckScheduler | undefined;
 
 /** Called by runtime/sms.ts when a handler that sends SMS is loaded. */
 export function registerSmsFactory(factory: SmsFactory): void {
   smsFactory = factory;
+}
+
+/** Called by the local runtime before the first event, to make the in-process ack timer durable. */
+export function registerLocalAckFactory(factory: LocalAckFactory): void {
+  localAckFactory = factory;
 }
 
 /** Replaces the whole set (tests), or clears it so the next call builds from the environment again. */
@@ -48,10 +61,11 @@ export function injectDeps(deps: Deps | undefined): void {
   injected = deps;
   base = undefined;
   sms = undefined;
+  localAck = undefined;
 }
 
 /** The in-process ack timer when no queue is configured (local runtime), for a clean shutdown. */
-export function localAckScheduler(): InProcessAckScheduler | undefined {
+export function localAckScheduler(): AckScheduler | undefined {
   return localAck;
 }
 
@@ -85,7 +99,8 @@ async function buildBase(): Promise<BaseDeps> {
 
 function ackScheduler(config: Config, log: Deps['log']): AckScheduler {
   if (config.ackQueueUrl) return new SqsAckScheduler(new SQSClient({ region: config.region }), config.ackQueueUrl);
-  localAck = new InProcessAckScheduler(
+  localAck = localAckFactory(
+    config,
     async (messageId) => onAckTimeout(await getDeps({ sms: true }), messageId),
     (err, messageId) => log.error('ack.check_failed', { messageId, ...describeError(err) }),
   );

@@ -1,0 +1,79 @@
+import type { FunctionSpec } from '../../functions';
+import { createLambdaContext } from './lambda-context';
+
+/** A Lambda handler as the gateway calls it: promise style, like every handler in functions/. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyHandler = (event: any, context: any) => Promise<any>;
+
+/** Loads a function's module; called at most once per function, like a warm container. */
+export type HandlerLoader = (spec: FunctionSpec) => Promise<AnyHandler>;
+
+/**
+ * The manifest as the gateway reads it: which function serves an HTTP route, a WebSocket route key or the
+ * authorizer, and how to invoke it. Duplicate triggers are a manifest bug, so they fail at start.
+ */
+export class FunctionRegistry {
+  private readonly http = new Map<string, Map<string, FunctionSpec>>();
+  private readonly ws = new Map<string, FunctionSpec>();
+  private readonly authorizerSpec: FunctionSpec | undefined;
+  private readonly loaded = new Map<string, Promise<AnyHandler>>();
+
+  constructor(
+    functions: readonly FunctionSpec[],
+    private readonly loadHandler: HandlerLoader,
+  ) {
+    const authorizers = functions.filter((f) => f.trigger.kind === 'ws-authorizer');
+    if (authorizers.length > 1) throw new Error('The manifest has more than one ws-authorizer');
+    this.authorizerSpec = authorizers[0];
+    for (const spec of functions) this.index(spec);
+  }
+
+  /** The function for this method and exact path, if any. */
+  httpRoute(method: string, path: string): FunctionSpec | undefined {
+    return this.http.get(path)?.get(method);
+  }
+
+  /** Whether any HTTP route uses this path, whatever its method. */
+  hasHttpPath(path: string): boolean {
+    return this.http.has(path);
+  }
+
+  /** The function for a WebSocket route key ('$connect', '$default', 'sendMessage', …), if any. */
+  wsRoute(routeKey: string): FunctionSpec | undefined {
+    return this.ws.get(routeKey);
+  }
+
+  /** The WebSocket REQUEST authorizer, if the manifest has one. */
+  get authorizer(): FunctionSpec | undefined {
+    return this.authorizerSpec;
+  }
+
+  /** Invokes with a fresh Lambda context. Rejections pass through: the caller maps them as AWS does. */
+  async invoke(spec: FunctionSpec, event: unknown): Promise<unknown> {
+    const handler = await this.handlerFor(spec);
+    return handler(event, createLambdaContext(spec.name));
+  }
+
+  private index(spec: FunctionSpec): void {
+    const t = spec.trigger;
+    if (t.kind === 'http') {
+      const byMethod = this.http.get(t.path) ?? new Map<string, FunctionSpec>();
+      if (byMethod.has(t.method)) throw new Error(`Two functions serve ${t.method} ${t.path}`);
+      this.http.set(t.path, byMethod.set(t.method, spec));
+    } else if (t.kind === 'ws') {
+      if (this.ws.has(t.routeKey)) throw new Error(`Two functions serve the WebSocket route ${t.routeKey}`);
+      this.ws.set(t.routeKey, spec);
+    }
+  }
+
+  private handlerFor(spec: FunctionSpec): Promise<AnyHandler> {
+    let pending = this.loaded.get(spec.name);
+    if (!pending) {
+      pending = this.loadHandler(spec);
+      this.loaded.set(spec.name, pending);
+      // A module that failed to load may load after a fix (e.g. under a watcher): do not cache the failure.
+      pending.catch(() => this.loaded.delete(spec.name));
+    }
+    return pending;
+  }
+}

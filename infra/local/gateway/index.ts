@@ -1,0 +1,84 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { FunctionSpec } from '../../functions';
+import { ConnectionsApi } from './connections-api';
+import { FunctionRegistry, type AnyHandler } from './function-registry';
+import type { GatewayHooks } from './hooks';
+import { HttpApi } from './http-api';
+import { WebSocketEndpoint } from './websocket-endpoint';
+
+export type { AnyHandler } from './function-registry';
+export type { AuthorizerContext } from './authorizer';
+export type { WebSocketAuthorizerEvent, WebSocketEvent, WebSocketRequestContext } from './ws-events';
+
+/** How to build a {@link LocalGateway}. */
+export interface GatewayOptions {
+  /** The function manifest (infra/functions.ts); queue-triggered functions are ignored. */
+  functions: FunctionSpec[];
+  /** Loads a function's handler, e.g. `async (s) => (await import(path.resolve(s.entry))).handler`. */
+  loadHandler: (spec: FunctionSpec) => Promise<AnyHandler>;
+  /** The API id events report (default 'local'). */
+  apiId?: string;
+  /** The WebSocket stage events report; @connections is also served under /<stage> (default 'local'). */
+  wsStage?: string;
+  /** Where WebSocket upgrades are accepted (default '/ws'). */
+  wsPath?: string;
+  /** The largest WebSocket message; a larger one closes the socket with 1009 (default 128 KB, as on AWS). */
+  maxFrameBytes?: number;
+  /** Structured log lines: ids, routes and status codes only, never tokens, phone numbers or bodies. */
+  log?: (event: string, fields: Record<string, unknown>) => void;
+  /** A handler threw, or returned what API Gateway cannot use (default: console.error). */
+  onError?: (err: unknown, where: string) => void;
+}
+
+/** The fake account id in every ARN and event the gateway builds. */
+const ACCOUNT_ID = '000000000000';
+
+/**
+ * API Gateway on one laptop: turns local HTTP and WebSocket traffic into the exact events the Lambda handlers
+ * get on AWS (HTTP API payload 2.0, WebSocket REQUEST authorizer, $connect / MESSAGE / $disconnect) and
+ * serves the @connections management API so the real SDK client can push to local sockets.
+ */
+export class LocalGateway {
+  private readonly http: HttpApi;
+  private readonly ws: WebSocketEndpoint;
+  private readonly connections: ConnectionsApi;
+
+  constructor(opts: GatewayOptions) {
+    const hooks: GatewayHooks = {
+      log: opts.log ?? (() => undefined),
+      onError: opts.onError ?? ((err, where) => console.error(`[gateway] ${where} failed:`, err)),
+    };
+    const registry = new FunctionRegistry(opts.functions, opts.loadHandler);
+    const apiId = opts.apiId ?? 'local';
+    const stage = opts.wsStage ?? 'local';
+    this.http = new HttpApi(registry, hooks, { apiId, accountId: ACCOUNT_ID });
+    this.ws = new WebSocketEndpoint(registry, hooks, {
+      apiId,
+      stage,
+      accountId: ACCOUNT_ID,
+      path: opts.wsPath ?? '/ws',
+      maxFrameBytes: opts.maxFrameBytes ?? 128 * 1024,
+    });
+    this.connections = new ConnectionsApi(this.ws, hooks, stage);
+  }
+
+  /** Handles the manifest's HTTP routes and the @connections API; returns false when the path is not its. */
+  async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    return (await this.connections.handle(req, res)) || this.http.handle(req, res);
+  }
+
+  /** Attaches the WebSocket endpoint to a server: upgrades on wsPath; other paths are left alone, or 404. */
+  attach(server: Server): void {
+    this.ws.attach(server);
+  }
+
+  /** Closes every socket (each gets its $disconnect event, awaited), then stops. */
+  close(): Promise<void> {
+    return this.ws.close();
+  }
+
+  /** Number of open sockets (for health/tests). */
+  get connectionCount(): number {
+    return this.ws.connectionCount;
+  }
+}

@@ -1,0 +1,300 @@
+import { HttpError } from './http-io';
+import { newSid } from './ids';
+import { childElements, textOf, type XmlElement } from './twiml-parser';
+import {
+  HTTP_RETRIEVAL_FAILURE,
+  methodOf,
+  readTwimlResponse,
+  resolveUrl,
+  type TwilioErrorInfo,
+} from './twiml-response';
+import type { CallState, SandboxLog } from './types';
+import type { WebhookClient } from './webhook-client';
+
+export interface CallRunnerDeps {
+  accountSid: string;
+  webhooks: WebhookClient;
+  /** Whether a dialled number answers; the undeliverable range does not. */
+  isReachable: (phone: string) => boolean;
+  log: SandboxLog;
+}
+
+/** A `<Gather>` waiting for the caller's keys, and where the document goes on without them. */
+interface PendingGather {
+  action: string;
+  method: 'GET' | 'POST';
+  finishOnKey: string;
+  numDigits?: number;
+  actionOnEmptyResult: boolean;
+  rest: XmlElement[];
+  documentUrl: string;
+}
+
+interface Call {
+  state: CallState;
+  pending?: PendingGather;
+  /** Serialises the steps of one call, so digits posted in a burst are taken in order. */
+  queue: Promise<unknown>;
+}
+
+/** What to do after running verbs: fetch the next document, wait for digits, or end the call. */
+type Step =
+  | { kind: 'fetch'; url: string; method: 'GET' | 'POST'; params: Record<string, string> }
+  | { kind: 'wait' }
+  | { kind: 'end' };
+
+const VOICE_WEBHOOK_PATH = '/twilio/voice';
+// A Redirect loop would otherwise keep a POST /sandbox/calls open for ever.
+const MAX_DOCUMENTS_PER_STEP = 25;
+const MAX_CALLS = 1_000;
+// What a Twilio caller hears when the app fails.
+const APPLICATION_ERROR_SPEECH = 'An application error has occurred. Goodbye.';
+const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed']);
+
+/**
+ * Simulates inbound voice calls: it posts Twilio's voice webhook and runs the TwiML it gets back (Say, Play,
+ * Pause, Gather, Redirect, Dial, Hangup, Reject), recording what the caller heard and whom the call was
+ * connected to. A Gather waits until the test posts digits; timeouts are simulated by posting no digits.
+ */
+export class CallRunner {
+  private readonly calls = new Map<string, Call>();
+
+  constructor(private readonly deps: CallRunnerDeps) {}
+
+  /** Places a call from a phone to a service number and runs it until it waits for digits or ends. */
+  async start(from: string, to: string): Promise<CallState> {
+    const call: Call = {
+      state: { sid: newSid('CA'), from, to, status: 'ringing', said: [] },
+      queue: Promise.resolve(),
+    };
+    this.remember(call);
+    const url = this.deps.webhooks.publicUrlFor(VOICE_WEBHOOK_PATH);
+    return this.serialise(call, () => this.drive(call, { kind: 'fetch', url, method: 'POST', params: {} }));
+  }
+
+  /** The call's current state, or undefined for an unknown SID. */
+  get(sid: string): CallState | undefined {
+    const call = this.calls.get(sid);
+    return call && snapshot(call.state);
+  }
+
+  /** Presses keys on a call waiting in a Gather; an empty string is a Gather that timed out. */
+  async pressDigits(sid: string, digits: string): Promise<CallState> {
+    const call = this.calls.get(sid);
+    if (!call) throw new HttpError(404, 'not_found', 'no such call');
+    return this.serialise(call, async () => {
+      const pending = call.pending;
+      if (!pending) throw new HttpError(409, 'not_gathering', 'the call is not waiting for digits');
+      call.pending = undefined;
+      const { value, finishedOnKey } = collectDigits(digits, pending);
+      const next: Step =
+        value === '' && !pending.actionOnEmptyResult
+          ? this.runDocument(call, pending.rest, pending.documentUrl)
+          : {
+              kind: 'fetch',
+              url: pending.action,
+              method: pending.method,
+              params: { Digits: value, FinishedOnKey: finishedOnKey },
+            };
+      await this.drive(call, next);
+    });
+  }
+
+  private async serialise(call: Call, work: () => Promise<void>): Promise<CallState> {
+    const run = call.queue.then(work);
+    call.queue = run.catch(() => undefined);
+    await run;
+    return snapshot(call.state);
+  }
+
+  private remember(call: Call): void {
+    this.calls.set(call.state.sid, call);
+    if (this.calls.size > MAX_CALLS) this.calls.delete(this.calls.keys().next().value as string);
+  }
+
+  /** Fetches and runs documents until the call waits for digits or ends. */
+  private async drive(call: Call, first: Step): Promise<void> {
+    let step = first;
+    for (let documents = 0; step.kind === 'fetch'; documents += 1) {
+      if (documents === MAX_DOCUMENTS_PER_STEP) {
+        return this.fail(call, { code: 11200, message: 'Too many redirects' });
+      }
+      const document = await this.fetchDocument(call, step);
+      if (document === undefined) return;
+      step = this.runDocument(call, childElements(document.root), document.url);
+    }
+    if (step.kind === 'end') this.finish(call);
+    this.deps.log('sandbox.call.status', { sid: call.state.sid, status: call.state.status });
+  }
+
+  private async fetchDocument(
+    call: Call,
+    step: Extract<Step, { kind: 'fetch' }>,
+  ): Promise<{ root: XmlElement; url: string } | undefined> {
+    const params = { ...this.callParams(call), ...step.params };
+    let response;
+    try {
+      response = await this.deps.webhooks.send({ url: step.url, method: step.method, params });
+    } catch {
+      this.fail(call, HTTP_RETRIEVAL_FAILURE);
+      return undefined;
+    }
+    this.deps.log('sandbox.call.webhook', { sid: call.state.sid, http: response.status });
+    const outcome = readTwimlResponse(response, 'voice');
+    if (outcome.kind === 'twiml') return { root: outcome.root, url: step.url };
+    this.fail(
+      call,
+      outcome.kind === 'error' ? outcome.error : { code: 12100, message: 'Document parse failure' },
+    );
+    return undefined;
+  }
+
+  /** Runs verbs; a URL attribute that cannot be resolved fails the call as Twilio does (11100). */
+  private runDocument(call: Call, verbs: XmlElement[], documentUrl: string): Step {
+    try {
+      return this.runVerbs(call, verbs, documentUrl);
+    } catch (err) {
+      if (!(err instanceof TypeError)) throw err;
+      this.fail(call, { code: 11100, message: 'Invalid URL format' });
+      return { kind: 'end' };
+    }
+  }
+
+  /** Runs a document's verbs in order and says what comes next. */
+  private runVerbs(call: Call, verbs: XmlElement[], documentUrl: string): Step {
+    for (const [index, verb] of verbs.entries()) {
+      if (verb.name === 'Reject') return this.reject(call, verb);
+      call.state.status = 'in-progress';
+      switch (verb.name) {
+        case 'Say':
+        case 'Play':
+        case 'Pause':
+          this.speak(call, verb);
+          break;
+        case 'Gather':
+          return this.gather(call, verb, verbs.slice(index + 1), documentUrl);
+        case 'Redirect':
+          return {
+            kind: 'fetch',
+            url: resolveUrl(textOf(verb), documentUrl),
+            method: methodOf(verb),
+            params: {},
+          };
+        case 'Dial': {
+          const next = this.dial(call, verb, documentUrl);
+          if (next !== undefined) return next;
+          break;
+        }
+        case 'Hangup':
+          return { kind: 'end' };
+        default:
+          this.deps.log('sandbox.call.unsupported_verb', { sid: call.state.sid, verb: verb.name });
+      }
+    }
+    return { kind: 'end' };
+  }
+
+  /** Say adds its text to what the caller heard; Play adds a marker; Pause is silence. */
+  private speak(call: Call, verb: XmlElement): void {
+    if (verb.name === 'Say') call.state.said.push(textOf(verb));
+    if (verb.name === 'Play') call.state.said.push('[play]');
+  }
+
+  private gather(call: Call, verb: XmlElement, rest: XmlElement[], documentUrl: string): Step {
+    for (const nested of childElements(verb)) {
+      if (['Say', 'Play', 'Pause'].includes(nested.name)) this.speak(call, nested);
+    }
+    const numDigits = Number(verb.attributes.numDigits);
+    call.pending = {
+      action: resolveUrl(verb.attributes.action ?? '', documentUrl),
+      method: methodOf(verb),
+      finishOnKey: verb.attributes.finishOnKey ?? '#',
+      numDigits: Number.isInteger(numDigits) && numDigits > 0 ? numDigits : undefined,
+      actionOnEmptyResult: verb.attributes.actionOnEmptyResult === 'true',
+      rest,
+      documentUrl,
+    };
+    return { kind: 'wait' };
+  }
+
+  /**
+   * Connects the call to a number (a nested `<Number>` or the verb's text). The dialled leg ends at once:
+   * 'completed' when the number answers, 'no-answer' in the undeliverable range. With an `action`, Twilio
+   * fetches it with DialCallStatus; without one the document goes on.
+   */
+  private dial(call: Call, verb: XmlElement, documentUrl: string): Step | undefined {
+    const number = childElements(verb).find((child) => child.name === 'Number');
+    const to = number ? textOf(number) : childElements(verb).length === 0 ? textOf(verb) : '';
+    if (to === '') {
+      this.deps.log('sandbox.call.unsupported_verb', { sid: call.state.sid, verb: 'Dial' });
+      return undefined;
+    }
+    call.state.dialed = { to, callerId: verb.attributes.callerId ?? call.state.from };
+    if (verb.attributes.action === undefined) return undefined;
+    const dialStatus = this.deps.isReachable(to) ? 'completed' : 'no-answer';
+    return {
+      kind: 'fetch',
+      url: resolveUrl(verb.attributes.action, documentUrl),
+      method: methodOf(verb),
+      params: { DialCallStatus: dialStatus, DialCallSid: newSid('CA'), DialCallDuration: '0' },
+    };
+  }
+
+  /** Reject before answering ends the call busy or unanswered; later it just hangs up. */
+  private reject(call: Call, verb: XmlElement): Step {
+    if (call.state.status === 'ringing') {
+      call.state.status = verb.attributes.reason === 'busy' ? 'busy' : 'no-answer';
+    }
+    return { kind: 'end' };
+  }
+
+  private fail(call: Call, error: TwilioErrorInfo): void {
+    call.state.said.push(APPLICATION_ERROR_SPEECH);
+    call.state.error = error;
+    call.pending = undefined;
+    call.state.status = 'failed';
+    this.deps.log('sandbox.call.status', { sid: call.state.sid, status: 'failed', code: error.code });
+  }
+
+  /** Ends the call normally, unless it already ended busy, unanswered or failed. */
+  private finish(call: Call): void {
+    call.pending = undefined;
+    if (!TERMINAL.has(call.state.status)) call.state.status = 'completed';
+  }
+
+  /** The parameters Twilio sends with every voice request of a call. */
+  private callParams(call: Call): Record<string, string> {
+    const { sid, from, to, status } = call.state;
+    return {
+      CallSid: sid,
+      AccountSid: this.deps.accountSid,
+      From: from,
+      To: to,
+      CallStatus: status,
+      Direction: 'inbound',
+      ApiVersion: '2010-04-01',
+      Caller: from,
+      Called: to,
+    };
+  }
+}
+
+/** The digits a Gather takes: up to its finish key or numDigits, whichever comes first. */
+function collectDigits(pressed: string, gather: PendingGather): { value: string; finishedOnKey: string } {
+  let value = '';
+  for (const key of pressed) {
+    if (gather.finishOnKey !== '' && gather.finishOnKey.includes(key)) return { value, finishedOnKey: key };
+    value += key;
+    if (gather.numDigits !== undefined && value.length >= gather.numDigits) break;
+  }
+  return { value, finishedOnKey: '' };
+}
+
+function snapshot(state: CallState): CallState {
+  return {
+    ...state,
+    said: [...state.said],
+    ...(state.dialed && { dialed: { ...state.dialed } }),
+    ...(state.error && { error: { ...state.error } }),
+  };
+}

@@ -1,0 +1,201 @@
+import { newSid } from './ids';
+import type { MessageDispatcher } from './message-dispatcher';
+import type { MessageStore, StoredMessage } from './message-store';
+import { countryOf, isE164 } from './phone-numbers';
+import { characterCount, countSegments } from './sms-segments';
+import { childElements, type XmlElement } from './twiml-parser';
+import {
+  HTTP_RETRIEVAL_FAILURE,
+  rawTextOf,
+  readTwimlResponse,
+  resolveUrl,
+  type TwilioErrorInfo,
+} from './twiml-response';
+import type { SandboxLog } from './types';
+import type { WebhookClient } from './webhook-client';
+
+/** A simulated phone texting a service number. */
+export interface PhoneText {
+  from: string;
+  to: string;
+  body: string;
+  /** Reuse a MessageSid, to replay a duplicate delivery the way Twilio may retry one. */
+  messageSid?: string;
+}
+
+/** A reply the app asked for with `<Message>`, as sent. */
+export interface SentReply {
+  sid: string;
+  from: string;
+  to: string;
+  body: string;
+}
+
+/** What `POST /sandbox/sms` answers once the app's webhook has completed. */
+export interface PhoneTextResult {
+  sid: string;
+  /** The webhook's HTTP status, or null when the app could not be reached. */
+  webhookStatus: number | null;
+  /** Set when Twilio would have logged an error for the webhook (11200, 12100, 12300). */
+  webhookError?: TwilioErrorInfo;
+  replies: SentReply[];
+}
+
+interface ReplyRequest {
+  to?: string;
+  from?: string;
+  body: string;
+  statusCallback?: string;
+}
+
+export interface InboundSmsDeps {
+  accountSid: string;
+  serviceNumbers: readonly string[];
+  store: MessageStore;
+  dispatcher: MessageDispatcher;
+  webhooks: WebhookClient;
+  log: SandboxLog;
+}
+
+const SMS_WEBHOOK_PATH = '/twilio/sms';
+const MAX_BODY_CHARS = 1600;
+
+/**
+ * Delivers a phone's text to the app as Twilio's inbound SMS webhook, signed over the public URL, and sends
+ * the `<Message>` replies in the app's TwiML back to the phones they address.
+ */
+export class InboundSms {
+  constructor(private readonly deps: InboundSmsDeps) {}
+
+  async receive(text: PhoneText): Promise<PhoneTextResult> {
+    const message = this.record(text);
+    const url = this.deps.webhooks.publicUrlFor(SMS_WEBHOOK_PATH);
+    let response;
+    try {
+      response = await this.deps.webhooks.send({ url, method: 'POST', params: this.webhookParams(message) });
+    } catch {
+      this.deps.log('sandbox.sms.webhook', { sid: message.sid, outcome: 'unreachable' });
+      return { sid: message.sid, webhookStatus: null, webhookError: HTTP_RETRIEVAL_FAILURE, replies: [] };
+    }
+    const outcome = readTwimlResponse(response, 'messaging');
+    this.deps.log('sandbox.sms.webhook', { sid: message.sid, http: response.status, outcome: outcome.kind });
+    const result: PhoneTextResult = { sid: message.sid, webhookStatus: response.status, replies: [] };
+    if (outcome.kind === 'error') result.webhookError = outcome.error;
+    if (outcome.kind === 'plain') result.replies = this.reply(message, [{ body: outcome.text }], url);
+    if (outcome.kind === 'twiml') result.replies = this.reply(message, replyRequests(outcome.root), url);
+    return result;
+  }
+
+  /** The phone's text as Twilio stores it; it also lands in the service number's inbox. */
+  private record(text: PhoneText): StoredMessage {
+    const now = new Date();
+    const message: StoredMessage = {
+      sid: text.messageSid ?? newSid('SM'),
+      accountSid: this.deps.accountSid,
+      from: text.from,
+      to: text.to,
+      body: text.body,
+      direction: 'inbound',
+      status: 'received',
+      numSegments: countSegments(text.body),
+      dateCreated: now,
+      dateUpdated: now,
+      dateSent: now,
+    };
+    this.deps.store.save(message);
+    this.deps.store.deliver(message);
+    return message;
+  }
+
+  /** The parameters Twilio posts for an incoming SMS; location fields are left blank. */
+  private webhookParams(message: StoredMessage): Record<string, string> {
+    return {
+      ToCountry: countryOf(message.to),
+      ToState: '',
+      SmsMessageSid: message.sid,
+      NumMedia: '0',
+      ToCity: '',
+      FromZip: '',
+      SmsSid: message.sid,
+      FromState: '',
+      SmsStatus: 'received',
+      FromCity: '',
+      Body: message.body,
+      FromCountry: countryOf(message.from),
+      To: message.to,
+      ToZip: '',
+      NumSegments: String(message.numSegments),
+      MessageSid: message.sid,
+      AccountSid: message.accountSid,
+      From: message.from,
+      ApiVersion: '2010-04-01',
+    };
+  }
+
+  private reply(inbound: StoredMessage, requests: ReplyRequest[], documentUrl: string): SentReply[] {
+    const sent: SentReply[] = [];
+    for (const request of requests) {
+      const rejection = this.rejectReply(request, inbound, documentUrl);
+      if (rejection !== undefined) {
+        this.deps.log('sandbox.sms.reply_rejected', { sid: inbound.sid, code: rejection });
+        continue;
+      }
+      const message = this.deps.dispatcher.send({
+        from: request.from ?? inbound.to,
+        to: request.to ?? inbound.from,
+        body: request.body,
+        direction: 'outbound-reply',
+        statusCallback: request.statusCallback && resolveUrl(request.statusCallback, documentUrl),
+      });
+      sent.push({ sid: message.sid, from: message.from, to: message.to, body: message.body });
+    }
+    return sent;
+  }
+
+  /** The Twilio error code a reply would fail with, or undefined when it can be sent. */
+  private rejectReply(
+    request: ReplyRequest,
+    inbound: StoredMessage,
+    documentUrl: string,
+  ): number | undefined {
+    if (request.to !== undefined && !isE164(request.to)) return 21211;
+    if (request.from !== undefined && !this.deps.serviceNumbers.includes(request.from)) return 21606;
+    if ((request.to ?? inbound.from) === (request.from ?? inbound.to)) return 21266;
+    if (request.body === '') return 14103;
+    if (characterCount(request.body) > MAX_BODY_CHARS) return 21617;
+    const callback = request.statusCallback;
+    if (callback !== undefined && !isHttpReference(callback, documentUrl)) return 21609;
+    return undefined;
+  }
+}
+
+/** Each `<Message>` of a messaging `<Response>`: its text, or its `<Body>` when it nests one. */
+function replyRequests(root: XmlElement): ReplyRequest[] {
+  return childElements(root)
+    .filter((verb) => verb.name === 'Message')
+    .map((verb) => {
+      const bodies = childElements(verb).filter((child) => child.name === 'Body');
+      const text = bodies.length > 0 ? bodies.map(rawTextOf).join('') : textWithoutMedia(verb);
+      return {
+        to: verb.attributes.to,
+        from: verb.attributes.from,
+        body: text,
+        statusCallback: verb.attributes.statusCallback,
+      };
+    });
+}
+
+function textWithoutMedia(verb: XmlElement): string {
+  return rawTextOf({
+    ...verb,
+    children: verb.children.filter((c) => typeof c === 'string' || c.name !== 'Media'),
+  });
+}
+
+function isHttpReference(reference: string, documentUrl: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(resolveUrl(reference, documentUrl)).protocol);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,118 @@
+import type { InboxMessage } from './types';
+
+/** Message statuses with Twilio's names. */
+export type MessageStatus =
+  'accepted' | 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'received';
+
+/** One message the sandbox knows, inbound or outbound, in the fields Twilio's Message resource has. */
+export interface StoredMessage {
+  sid: string;
+  accountSid: string;
+  from: string;
+  to: string;
+  body: string;
+  direction: 'inbound' | 'outbound-api' | 'outbound-reply';
+  status: MessageStatus;
+  numSegments: number;
+  messagingServiceSid?: string;
+  dateCreated: Date;
+  dateUpdated: Date;
+  dateSent?: Date;
+  errorCode?: number;
+  errorMessage?: string;
+}
+
+/** Filters for listing messages, as the REST list endpoint takes them. */
+export interface MessageFilter {
+  to?: string;
+  from?: string;
+}
+
+// A laptop sandbox runs for days; cap memory rather than grow without bound.
+const MAX_MESSAGES = 10_000;
+const MAX_INBOX = 1_000;
+
+/** Numbers ending in this suffix never receive anything: their messages end 'undelivered' (error 30003). */
+export const UNDELIVERABLE_SUFFIX = '0099';
+
+/**
+ * In-memory store of messages by SID and of each phone's inbox (what that phone received, oldest first).
+ * A service number's inbox holds what phones texted it.
+ */
+export class MessageStore {
+  private readonly messages = new Map<string, StoredMessage>();
+  private readonly inboxes = new Map<string, InboxMessage[]>();
+  private readonly unreachable = new Set<string>();
+
+  /** Keeps a message so the REST API can fetch it by SID. */
+  save(message: StoredMessage): void {
+    this.messages.delete(message.sid);
+    this.messages.set(message.sid, message);
+    if (this.messages.size > MAX_MESSAGES) this.messages.delete(this.messages.keys().next().value as string);
+  }
+
+  get(sid: string): StoredMessage | undefined {
+    return this.messages.get(sid);
+  }
+
+  /** Messages matching the filter, newest first, as Twilio lists them. */
+  list(filter: MessageFilter): StoredMessage[] {
+    return [...this.messages.values()]
+      .filter(
+        (m) =>
+          (filter.to === undefined || m.to === filter.to) &&
+          (filter.from === undefined || m.from === filter.from),
+      )
+      .reverse();
+  }
+
+  /** Puts a message in the recipient's inbox. */
+  deliver(message: StoredMessage): void {
+    const inbox = this.inboxes.get(message.to) ?? [];
+    inbox.push({
+      sid: message.sid,
+      from: message.from,
+      to: message.to,
+      body: message.body,
+      sentAt: message.dateCreated.toISOString(),
+    });
+    if (inbox.length > MAX_INBOX) inbox.shift();
+    this.inboxes.set(message.to, inbox);
+  }
+
+  /**
+   * What a phone received, oldest first. `since` is a message SID (only later messages) or an ISO time (only
+   * messages sent after it); undefined when `since` names a SID this inbox does not hold.
+   */
+  inbox(phone: string, since?: string): InboxMessage[] | undefined {
+    const inbox = this.inboxes.get(phone) ?? [];
+    if (since === undefined) return [...inbox];
+    const index = inbox.findIndex((m) => m.sid === since);
+    if (index >= 0) return inbox.slice(index + 1);
+    const time = Date.parse(since);
+    if (Number.isNaN(time)) return undefined;
+    return inbox.filter((m) => Date.parse(m.sentAt) > time);
+  }
+
+  /** Empties a phone's inbox and says how many messages it held. */
+  clear(phone: string): number {
+    const count = this.inboxes.get(phone)?.length ?? 0;
+    this.inboxes.delete(phone);
+    return count;
+  }
+
+  /** Phones that have an inbox. */
+  phones(): string[] {
+    return [...this.inboxes.keys()];
+  }
+
+  /** Marks a phone as switched off (or back on), so messages to it end 'undelivered'. */
+  setReachable(phone: string, reachable: boolean): void {
+    if (reachable) this.unreachable.delete(phone);
+    else this.unreachable.add(phone);
+  }
+
+  isReachable(phone: string): boolean {
+    return !this.unreachable.has(phone) && !phone.endsWith(UNDELIVERABLE_SUFFIX);
+  }
+}

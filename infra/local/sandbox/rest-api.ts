@@ -1,0 +1,254 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readForm, sendJson } from './http-io';
+import { isSid } from './ids';
+import type { MessageDispatcher } from './message-dispatcher';
+import type { MessageStore, StoredMessage } from './message-store';
+import { isE164 } from './phone-numbers';
+import { characterCount } from './sms-segments';
+import type { SandboxLog } from './types';
+
+/** The prefix of every REST path the sandbox serves. */
+export const REST_PREFIX = '/2010-04-01';
+
+const API_VERSION = '2010-04-01';
+const MAX_BODY_CHARS = 1600;
+
+/** A refusal in Twilio's REST error shape. */
+class TwilioApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RestApiDeps {
+  accountSid: string;
+  authToken: string;
+  serviceNumbers: readonly string[];
+  store: MessageStore;
+  dispatcher: MessageDispatcher;
+  log: SandboxLog;
+}
+
+/**
+ * The part of Twilio's 2010-04-01 REST API the project uses: the Account and Messages resources, with HTTP
+ * Basic auth, Twilio's validation codes and its JSON shapes, so the real twilio SDK can talk to it unchanged.
+ */
+export class RestApi {
+  constructor(private readonly deps: RestApiDeps) {}
+
+  /** Serves a request whose path starts with /2010-04-01. */
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    try {
+      this.authenticate(req);
+      await this.route(req, res, url);
+    } catch (err) {
+      if (!(err instanceof TwilioApiError)) throw err;
+      this.deps.log('sandbox.rest.rejected', { status: err.status, code: err.code });
+      sendTwilioError(res, err);
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const target = parseRestPath(url.pathname);
+    if (!target || target.accountSid !== this.deps.accountSid) throw notFound(url.pathname);
+    const method = req.method ?? 'GET';
+    if (target.resource === 'account' && method === 'GET') {
+      sendJson(res, 200, this.account());
+    } else if (target.resource === 'messages' && method === 'POST') {
+      sendJson(res, 201, this.create(await readForm(req)));
+    } else if (target.resource === 'messages' && method === 'GET') {
+      sendJson(res, 200, this.list(url));
+    } else if (target.resource === 'message' && method === 'GET') {
+      sendJson(res, 200, this.fetch(target.messageSid ?? '', url.pathname));
+    } else {
+      throw new TwilioApiError(405, 20004, 'Method not allowed');
+    }
+  }
+
+  private authenticate(req: IncomingMessage): void {
+    const encoded = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (encoded === undefined) {
+      throw new TwilioApiError(401, 20003, 'Authentication Error - No credentials provided');
+    }
+    const expected = `${this.deps.accountSid}:${this.deps.authToken}`;
+    if (!sameSecret(Buffer.from(encoded, 'base64').toString('utf8'), expected)) {
+      throw new TwilioApiError(401, 20003, 'Authenticate');
+    }
+  }
+
+  private create(form: Map<string, string>): Record<string, unknown> {
+    const to = form.get('To') ?? '';
+    const body = form.get('Body') ?? '';
+    const statusCallback = form.get('StatusCallback') || undefined;
+    const messagingServiceSid = form.get('MessagingServiceSid') || undefined;
+    if (to === '') throw new TwilioApiError(400, 21604, "A 'To' phone number is required.");
+    if (!isE164(to)) throw new TwilioApiError(400, 21211, "Invalid 'To' Phone Number");
+    const from = this.sender(form.get('From') || undefined, messagingServiceSid, to);
+    if (from === to) throw new TwilioApiError(400, 21266, "'To' and 'From' number cannot be the same");
+    if (body === '') throw new TwilioApiError(400, 21602, 'Message body is required.');
+    if (characterCount(body) > MAX_BODY_CHARS) {
+      throw new TwilioApiError(400, 21617, 'The concatenated message body exceeds the 1600 character limit.');
+    }
+    if (statusCallback !== undefined && !isHttpUrl(statusCallback)) {
+      throw new TwilioApiError(400, 21609, 'Invalid StatusCallback url');
+    }
+    const direction = 'outbound-api';
+    return messageResource(
+      this.deps.dispatcher.send({ from, to, body, direction, statusCallback, messagingServiceSid }),
+    );
+  }
+
+  /** The From number: as given (it must be ours), or picked from the pool for a Messaging Service. */
+  private sender(from: string | undefined, messagingServiceSid: string | undefined, to: string): string {
+    if (messagingServiceSid !== undefined && !isSid(messagingServiceSid, 'MG')) {
+      throw new TwilioApiError(400, 21701, 'The Messaging Service Sid is invalid.');
+    }
+    if (from === undefined && messagingServiceSid === undefined) {
+      throw new TwilioApiError(400, 21603, "A 'From' phone number is required.");
+    }
+    if (from === undefined) return stickySender(this.deps.serviceNumbers, to);
+    if (!this.deps.serviceNumbers.includes(from)) {
+      throw new TwilioApiError(
+        400,
+        21606,
+        "The 'From' phone number provided is not a valid message-capable Twilio phone number " +
+          'for this destination.',
+      );
+    }
+    return from;
+  }
+
+  private fetch(sid: string, path: string): Record<string, unknown> {
+    const message = this.deps.store.get(sid);
+    if (!message || message.accountSid !== this.deps.accountSid) throw notFound(path);
+    return messageResource(message);
+  }
+
+  /** One page holding every match: the sandbox keeps few messages, so it never pages. */
+  private list(url: URL): Record<string, unknown> {
+    const pageSize = Math.min(Math.max(Number(url.searchParams.get('PageSize')) || 50, 1), 1000);
+    const to = url.searchParams.get('To') ?? undefined;
+    const from = url.searchParams.get('From') ?? undefined;
+    const messages = this.deps.store.list({ to, from }).slice(0, pageSize).map(messageResource);
+    const uri = `${REST_PREFIX}/Accounts/${this.deps.accountSid}/Messages.json`;
+    return {
+      messages,
+      start: 0,
+      end: Math.max(messages.length - 1, 0),
+      page: 0,
+      page_size: pageSize,
+      uri: `${uri}?PageSize=${pageSize}&Page=0`,
+      first_page_uri: `${uri}?PageSize=${pageSize}&Page=0`,
+      next_page_uri: null,
+      previous_page_uri: null,
+    };
+  }
+
+  private account(): Record<string, unknown> {
+    const sid = this.deps.accountSid;
+    return {
+      sid,
+      owner_account_sid: sid,
+      friendly_name: 'Twilio sandbox',
+      status: 'active',
+      type: 'Full',
+      date_created: rfc2822(new Date(0)),
+      date_updated: rfc2822(new Date(0)),
+      uri: `${REST_PREFIX}/Accounts/${sid}.json`,
+      subresource_uris: { messages: `${REST_PREFIX}/Accounts/${sid}/Messages.json` },
+    };
+  }
+}
+
+/** A message in the JSON shape of Twilio's Message resource. */
+export function messageResource(message: StoredMessage): Record<string, unknown> {
+  const uri = `${REST_PREFIX}/Accounts/${message.accountSid}/Messages/${message.sid}.json`;
+  return {
+    account_sid: message.accountSid,
+    api_version: API_VERSION,
+    body: message.body,
+    date_created: rfc2822(message.dateCreated),
+    date_sent: message.dateSent ? rfc2822(message.dateSent) : null,
+    date_updated: rfc2822(message.dateUpdated),
+    direction: message.direction,
+    error_code: message.errorCode ?? null,
+    error_message: message.errorMessage ?? null,
+    from: message.from,
+    messaging_service_sid: message.messagingServiceSid ?? null,
+    num_media: '0',
+    num_segments: String(message.numSegments),
+    price: null,
+    price_unit: 'USD',
+    sid: message.sid,
+    status: message.status,
+    subresource_uris: { media: uri.replace(/\.json$/, '/Media.json') },
+    to: message.to,
+    uri,
+  };
+}
+
+/** Twilio's date format: RFC 2822 with a numeric zone, e.g. "Thu, 24 Aug 2023 05:01:45 +0000". */
+export function rfc2822(date: Date): string {
+  return date.toUTCString().replace(/GMT$/, '+0000');
+}
+
+function sendTwilioError(res: ServerResponse, err: TwilioApiError): void {
+  const headers: Record<string, string> =
+    err.status === 401 ? { 'WWW-Authenticate': 'Basic realm="Twilio API"' } : {};
+  sendJson(
+    res,
+    err.status,
+    {
+      code: err.code,
+      message: err.message,
+      more_info: `https://www.twilio.com/docs/errors/${err.code}`,
+      status: err.status,
+    },
+    headers,
+  );
+}
+
+/** Which resource a REST path names: /Accounts/{sid}.json, …/Messages.json or …/Messages/{sid}.json. */
+function parseRestPath(
+  path: string,
+): { accountSid: string; resource: 'account' | 'messages' | 'message'; messageSid?: string } | undefined {
+  const match = /^\/2010-04-01\/Accounts\/([^/]+?)(\.json|\/Messages\.json|\/Messages\/([^/]+)\.json)$/.exec(
+    path,
+  );
+  if (!match) return undefined;
+  const [, accountSid, tail, messageSid] = match;
+  if (tail === '.json') return { accountSid, resource: 'account' };
+  return messageSid === undefined
+    ? { accountSid, resource: 'messages' }
+    : { accountSid, resource: 'message', messageSid };
+}
+
+function notFound(path: string): TwilioApiError {
+  return new TwilioApiError(404, 20404, `The requested resource ${path} was not found`);
+}
+
+/** Compares through fixed-length digests so neither length nor content leaks through timing. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** Twilio's sticky sender: a Messaging Service keeps texting a given phone from the same pool number. */
+function stickySender(pool: readonly string[], to: string): string {
+  const hash = createHash('sha256').update(to).digest().readUInt32BE(0);
+  return pool[hash % pool.length];
+}

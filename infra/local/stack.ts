@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createDynamoClient } from '../../shared/adapters/aws-clients';
+import { ensureTable } from '../../shared/adapters/dynamo-table';
+import { createLogger, describeError, type LogLevel } from '../../shared/adapters/logger';
+import { loadConfig, type Config } from '../../shared/config';
+import { getDeps, injectDeps, registerLocalAckFactory } from '../../shared/runtime/deps';
+import '../../shared/runtime/sms';
+import { functions } from '../functions';
+import { serveConsole } from './console/serve';
+import { DurableAckTimer } from './durable-ack-timer';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
+import { LocalGateway } from './gateway';
+import { TwilioSandbox } from './sandbox';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+export interface LocalStackOptions {
+  /** 0 picks a free port. Default: PORT, else 3000. */
+  port?: number;
+  /** Default 127.0.0.1 (HOST). */
+  host?: string;
+  /** Default: DATA_DIR, else ./.data. */
+  dataDir?: string;
+  /** Settings on top of process.env (tests pass theirs here). */
+  env?: Record<string, string | undefined>;
+  /** No banner and warn-level logs only. */
+  quiet?: boolean;
+}
+
+export interface LocalStack {
+  /** The console and API base URL, e.g. http://localhost:3000 */
+  url: string;
+  port: number;
+  dataDir: string;
+  config: Config;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole system on one machine, on one port: the same Lambda handlers behind a local API Gateway (HTTP,
+ * WebSocket, @connections), the real SDK clients pointed at an embedded DynamoDB (dynalite, on disk under
+ * DATA_DIR), a Twilio-compatible sandbox reached through the real twilio SDK, a durable local ack timer, and
+ * the console at /.
+ */
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  const env = { ...process.env, ...(opts.env ?? {}) };
+  const dataDir = path.resolve(opts.dataDir ?? env.DATA_DIR ?? '.data');
+  mkdirSync(dataDir, { recursive: true });
+  const logLevel = (opts.quiet ? 'warn' : (env.LOG_LEVEL ?? 'info')) as LogLevel;
+  const log = createLogger(logLevel, undefined, { component: 'local' });
+
+  let dynamo: EmbeddedDynamo | undefined;
+  if (!env.DYNAMODB_ENDPOINT) dynamo = await startEmbeddedDynamo({ path: path.join(dataDir, 'dynamodb') });
+  const server = createServer();
+  const host = opts.host ?? env.HOST ?? '127.0.0.1';
+  await listen(server, opts.port ?? Number(env.PORT ?? 3000), host);
+  const port = (server.address() as AddressInfo).port;
+  const localUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  const secrets = localSecrets(dataDir);
+  // The handlers read their configuration from the environment, exactly as on Lambda. What the stack sets
+  // is put back on stop, so a restart in the same process starts from the caller's settings again.
+  const restoreEnv = setEnv({
+    ...(opts.env ?? {}),
+    PUBLIC_URL: env.PUBLIC_URL ?? `http://localhost:${port}`,
+    DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT ?? dynamo!.endpoint,
+    WS_ENDPOINT: localUrl,
+    SANDBOX_URL: localUrl,
+    JWT_SECRET: env.JWT_SECRET ?? secrets.jwtSecret,
+    TWILIO_AUTH_TOKEN: env.TWILIO_AUTH_TOKEN ?? secrets.twilioAuthToken,
+    LOG_LEVEL: logLevel,
+    // Every local client is 127.0.0.1, so the per-address code limit would be shared by all of them.
+    OTP_IP_LIMIT: env.OTP_IP_LIMIT ?? '1000',
+  });
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    restoreEnv();
+    await closeServer(server);
+    await dynamo?.close();
+    throw err;
+  }
+  const dynamoClient = createDynamoClient(config);
+  await ensureTable(dynamoClient, config.tableName);
+
+  let timer: DurableAckTimer | undefined;
+  registerLocalAckFactory((cfg, onDue, onError) => {
+    timer = new DurableAckTimer(dynamoClient, cfg.tableName, onDue, onError);
+    return timer;
+  });
+  injectDeps(undefined);
+  await getDeps({ sms: true });
+  const recovered = await timer!.recover();
+  if (recovered) log.info('local.ack_checks_recovered', { count: recovered });
+
+  const sandbox =
+    config.smsProvider === 'sandbox'
+      ? new TwilioSandbox({
+          accountSid: config.twilioAccountSid,
+          authToken: process.env.TWILIO_AUTH_TOKEN!,
+          serviceNumbers: config.serviceNumbers,
+          publicUrl: config.publicUrl,
+          deliverTo: localUrl,
+          log: (event, fields) => log.debug(`sandbox.${event}`, fields),
+        })
+      : undefined;
+  const gateway = new LocalGateway({
+    functions,
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    loadHandler: async (spec) => require(path.join(ROOT, spec.entry)).handler,
+    wsStage: 'local',
+    log: (event, fields) => log.debug(`gateway.${event}`, fields),
+    onError: (err, where) => log.error('gateway.handler_failed', { where, ...describeError(err) }),
+  });
+
+  server.on('request', (req, res) => {
+    dispatch(req, res, gateway, sandbox).catch((err) => {
+      log.error('local.request_failed', describeError(err));
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'internal', message: 'internal error' } }));
+    });
+  });
+  gateway.attach(server);
+
+  const url = config.publicUrl;
+  if (!opts.quiet) {
+    process.stdout.write(`\nIM ⇄ SMS is running.\n  Console:   ${url}/\n  WebSocket: ${url.replace(/^http/, 'ws')}/ws?token=…\n  Data:      ${dataDir}\n  SMS:       ${config.smsProvider}\n\n`);
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const closed = closeServer(server);
+      await gateway.close();
+      await sandbox?.close();
+      await timer?.stop();
+      await closed;
+      dynamoClient.destroy();
+      await dynamo?.close();
+      injectDeps(undefined);
+      restoreEnv();
+    })());
+  return { url, port, dataDir, config, stop };
+}
+
+async function dispatch(
+  req: IncomingMessage,
+  res: ServerResponse,
+  gateway: LocalGateway,
+  sandbox: TwilioSandbox | undefined,
+): Promise<void> {
+  const pathname = (req.url ?? '/').split('?')[0];
+  if (pathname === '/healthz') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    return;
+  }
+  if (sandbox && (await sandbox.handle(req, res))) return;
+  if (await gateway.handleHttp(req, res)) return;
+  if (serveConsole(req, res)) return;
+  res.writeHead(404, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: { code: 'not_found', message: 'no such path' } }));
+}
+
+/** Secrets made once per DATA_DIR, so tokens stay valid across restarts. Never printed. */
+function localSecrets(dataDir: string): { jwtSecret: string; twilioAuthToken: string } {
+  const file = path.join(dataDir, 'secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const secrets = {
+    jwtSecret: randomBytes(32).toString('base64url'),
+    twilioAuthToken: randomBytes(16).toString('hex'),
+  };
+  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  return secrets;
+}
+
+/** Sets environment variables; returns a function that puts the previous values back. */
+function setEnv(values: Record<string, string | undefined>): () => void {
+  const previous = Object.fromEntries(Object.keys(values).map((k) => [k, process.env[k]]));
+  for (const [k, v] of Object.entries(values)) if (v !== undefined) process.env[k] = v;
+  return () => {
+    for (const [k, v] of Object.entries(previous)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

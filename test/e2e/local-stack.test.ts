@@ -1,0 +1,154 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import { eventually, http, ImClient, inbox, signUp, type E2eUser } from '../support/e2e-client';
+
+const ACK_TIMEOUT_MS = 1500;
+let stack: LocalStack;
+let base: string;
+const dataDir = mkdtempSync(path.join(tmpdir(), 'imsms-e2e-'));
+const clients: ImClient[] = [];
+
+async function start() {
+  stack = await startLocalStack({ port: 0, dataDir, quiet: true, env: { ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS) } });
+  base = `http://127.0.0.1:${stack.port}`;
+}
+
+beforeAll(start);
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await stack.stop();
+});
+
+let n = 400;
+const newPhone = () => `+1415555${String(++n).padStart(4, '0')}`;
+const connect = async (user: E2eUser) => {
+  const client = await ImClient.connect(base, user.token);
+  clients.push(client);
+  return client;
+};
+/** A simulated phone texts a service number through the sandbox, which calls the signed webhook. */
+const phoneTexts = (from: string, body: string, to?: string, messageSid?: string) =>
+  http(base, 'POST', '/sandbox/sms', { from, to: to ?? stack.config.serviceNumbers[0], body, ...(messageSid ? { messageSid } : {}) });
+const chat = async (phone: string) => (await inbox(base, phone)).filter((m) => !m.body.startsWith('Your IM code'));
+
+describe('the local runtime', () => {
+  it('answers /healthz and serves the console', async () => {
+    expect((await http(base, 'GET', '/healthz')).json).toEqual({ ok: true });
+    const page = await http(base, 'GET', '/');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<html');
+  });
+
+  it('refuses a WebSocket without a valid token with 401', async () => {
+    await expect(ImClient.connect(base, undefined)).rejects.toThrow('HTTP 401');
+    await expect(ImClient.connect(base, 'forged.token.value')).rejects.toThrow('HTTP 401');
+  });
+});
+
+describe('the four paths over real sockets and the sandbox', () => {
+  it('IM → IM: delivered, acked, receipts accepted then delivered', async () => {
+    const [alice, bob] = [await signUp(base, newPhone(), 'amy'), await signUp(base, newPhone(), 'ben')];
+    const [a, b] = [await connect(alice), await connect(bob)];
+    a.send({ action: 'sendMessage', to: bob.imNumber, text: 'hello over IM', clientId: 'p1' });
+    const msg = await b.waitFor((f) => f.type === 'message');
+    expect(msg).toMatchObject({ from: alice.imNumber, fromName: 'amy', text: 'hello over IM', via: 'im' });
+    await a.waitFor((f) => f.type === 'receipt' && f.status === 'delivered');
+    expect(a.of('receipt').map((r) => r.status)).toEqual(['accepted', 'delivered']);
+  });
+
+  it('IM → SMS: an offline recipient gets an SMS; the status callback brings delivered_sms', async () => {
+    const [alice, bob] = [await signUp(base, newPhone()), await signUp(base, newPhone(), 'bo')];
+    const a = await connect(alice);
+    a.send({ action: 'sendMessage', to: bob.imNumber, text: 'you are offline', clientId: 'p2' });
+    const [sms] = await eventually(async () => ((await chat(bob.phone)).length ? chat(bob.phone) : undefined));
+    expect(sms.body).toBe(`@${alice.imNumber}: you are offline`);
+    await a.waitFor((f) => f.type === 'receipt' && f.status === 'delivered_sms');
+    expect(a.of('receipt').map((r) => r.status)).toEqual(['accepted', 'sent_sms', 'delivered_sms']);
+  });
+
+  it('SMS → IM: a phone texts @imNumber and the online user gets it with via sms', async () => {
+    const [alice, bob] = [await signUp(base, newPhone(), 'cat'), await signUp(base, newPhone())];
+    const b = await connect(bob);
+    const res = await phoneTexts(alice.phone, `@${bob.imNumber} from my phone`);
+    expect(res.json.webhookStatus).toBe(200);
+    const msg = await b.waitFor((f) => f.type === 'message');
+    expect(msg).toMatchObject({ from: alice.imNumber, fromName: 'cat', text: 'from my phone', via: 'sms' });
+  });
+
+  it('SMS → SMS: both offline, the message and the reply without prefix go by SMS', async () => {
+    const [alice, bob] = [await signUp(base, newPhone(), 'dee'), await signUp(base, newPhone(), 'eve')];
+    await phoneTexts(alice.phone, `@eve lunch?`);
+    const [toBob] = await eventually(async () => ((await chat(bob.phone)).length ? chat(bob.phone) : undefined));
+    expect(toBob.body).toBe(`dee @${alice.imNumber}: lunch?`);
+    await phoneTexts(bob.phone, 'sure, 1pm', toBob.from);
+    const [toAlice] = await eventually(async () => ((await chat(alice.phone)).length ? chat(alice.phone) : undefined));
+    expect(toAlice.body).toBe(`eve @${bob.imNumber}: sure, 1pm`);
+  });
+
+  it('falls back to SMS when the socket stops acking, and the late ack changes nothing', async () => {
+    const [alice, bob] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const [a, b] = [await connect(alice), await connect(bob)];
+    b.autoAck = false;
+    a.send({ action: 'sendMessage', to: bob.imNumber, text: 'half-open?', clientId: 'p5' });
+    const pushed = await b.waitFor((f) => f.type === 'message');
+    await a.waitFor((f) => f.type === 'receipt' && f.status === 'sent_sms', ACK_TIMEOUT_MS + 10_000);
+    expect((await chat(bob.phone)).map((m) => m.body)).toEqual([`@${alice.imNumber}: half-open?`]);
+    b.send({ action: 'ack', id: pushed.id });
+    await a.waitFor((f) => f.type === 'receipt' && f.status === 'delivered_sms');
+    expect(a.of('receipt').map((r) => r.status)).toEqual(['accepted', 'sent_sms', 'delivered_sms']);
+  });
+});
+
+describe('webhook safety', () => {
+  it('drops a duplicate webhook (same MessageSid)', async () => {
+    const [alice, bob] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const b = await connect(bob);
+    const sid = 'SM' + 'd'.repeat(32);
+    await phoneTexts(alice.phone, `@${bob.imNumber} only once`, undefined, sid);
+    await phoneTexts(alice.phone, `@${bob.imNumber} only once`, undefined, sid);
+    await b.waitFor((f) => f.type === 'message');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(b.of('message')).toHaveLength(1);
+  });
+
+  it('refuses a forged signature with 403 and delivers nothing', async () => {
+    const [alice, bob] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const b = await connect(bob);
+    const params = { MessageSid: 'SM' + 'f'.repeat(32), From: alice.phone, To: stack.config.serviceNumbers[0], Body: `@${bob.imNumber} forged` };
+    const forged = getExpectedTwilioSignature('not-the-auth-token', `${stack.config.publicUrl}/twilio/sms`, params);
+    const res = await fetch(`${base}/twilio/sms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': forged },
+      body: new URLSearchParams(params).toString(),
+    });
+    expect(res.status).toBe(403);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(b.of('message')).toHaveLength(0);
+  });
+});
+
+describe('persistence', () => {
+  it('keeps accounts, tokens and history across a restart with the same DATA_DIR', async () => {
+    const [alice, bob] = [await signUp(base, newPhone(), 'fay'), await signUp(base, newPhone(), 'gus')];
+    const [a, b] = [await connect(alice), await connect(bob)];
+    a.send({ action: 'sendMessage', to: bob.imNumber, text: 'before restart', clientId: 'r1' });
+    const before = await b.waitFor((f) => f.type === 'message');
+    await a.waitFor((f) => f.type === 'receipt' && f.status === 'delivered');
+    await Promise.all([a.close(), b.close()]);
+
+    await stack.stop();
+    await start();
+
+    const [a2, b2] = [await connect(alice), await connect(bob)];
+    a2.send({ action: 'sendMessage', to: bob.imNumber, text: 'before restart', clientId: 'r1' });
+    const receipt = await a2.waitFor((f) => f.type === 'receipt');
+    expect(receipt).toMatchObject({ id: before.id, status: 'delivered' });
+    b2.send({ action: 'sendMessage', to: 'not-a-number', text: 'x', clientId: 'r2' });
+    await b2.waitFor((f) => f.type === 'error');
+    const login = await signUp(base, alice.phone);
+    expect(login).toMatchObject({ imNumber: alice.imNumber, name: 'fay' });
+  });
+});
