@@ -8,7 +8,11 @@ import { getDeps } from '../shared/runtime/deps';
  */
 export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
   const deps = await getDeps({ sms: false });
-  const claims = await verifyToken(deps.secrets.jwtSecret, event.queryStringParameters?.token, deps.clock.now());
+  const claims = await verifyToken(
+    deps.secrets.jwtSecret,
+    event.queryStringParameters?.token,
+    deps.clock.now(),
+  );
   if (!claims) {
     deps.log.info('ws.unauthorized', {});
     throw new Error('Unauthorized');

@@ -60,8 +60,16 @@ const routes: Partial<Needs> = {
 };
 
 export const functions: FunctionSpec[] = [
-  fn('http-auth-start', { kind: 'http', method: 'POST', path: '/auth/start' }, { table: 'readwrite', sendsSms: true, jwt: true }),
-  fn('http-auth-verify', { kind: 'http', method: 'POST', path: '/auth/verify' }, { table: 'readwrite', jwt: true }),
+  fn(
+    'http-auth-start',
+    { kind: 'http', method: 'POST', path: '/auth/start' },
+    { table: 'readwrite', sendsSms: true, jwt: true },
+  ),
+  fn(
+    'http-auth-verify',
+    { kind: 'http', method: 'POST', path: '/auth/verify' },
+    { table: 'readwrite', jwt: true },
+  ),
   fn('twilio-sms', { kind: 'http', method: 'POST', path: '/twilio/sms' }, { ...routes, twilioWebhook: true }),
   fn(
     'twilio-sms-status',
@@ -74,7 +82,11 @@ export const functions: FunctionSpec[] = [
   fn('ws-default', { kind: 'ws', routeKey: '$default' }, { manageConnections: true }),
   fn('ws-send-message', { kind: 'ws', routeKey: 'sendMessage' }, routes),
   fn('ws-ack', { kind: 'ws', routeKey: 'ack' }, { table: 'readwrite', manageConnections: true }),
-  fn('ws-set-presence', { kind: 'ws', routeKey: 'setPresence' }, { table: 'readwrite', manageConnections: true }),
+  fn(
+    'ws-set-presence',
+    { kind: 'ws', routeKey: 'setPresence' },
+    { table: 'readwrite', manageConnections: true },
+  ),
   fn('ws-ping', { kind: 'ws', routeKey: 'ping' }, { table: 'readwrite', manageConnections: true }),
   fn('ack-timeout', { kind: 'queue', queue: 'ack-timeout' }, routes),
 ];

@@ -54,7 +54,10 @@ const schema = z.object({
   SMS_PROVIDER: z.enum(['sandbox', 'twilio', 'sns']).default('sandbox'),
   /** Where the sandbox's Twilio-compatible REST API listens (local only). Defaults to PUBLIC_URL. */
   SANDBOX_URL: z.string().url().optional(),
-  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC + 32 hex digits').optional(),
+  TWILIO_ACCOUNT_SID: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC + 32 hex digits')
+    .optional(),
   TWILIO_AUTH_TOKEN: z.string().min(8).optional(),
   TWILIO_SECRET_ARN: z.string().startsWith('arn:').optional(),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -62,7 +65,10 @@ const schema = z.object({
   SERVICE_NUMBERS: list(e164).optional(),
   ACK_TIMEOUT_MS: intFrom(15000, 100, 900000),
   ACK_QUEUE_URL: z.string().url().optional(),
-  SMS_COUNTRIES: list(z.string().regex(/^[1-9]\d{0,2}$/, 'country calling codes, like 1,86')).default(['1', '86']),
+  SMS_COUNTRIES: list(z.string().regex(/^[1-9]\d{0,2}$/, 'country calling codes, like 1,86')).default([
+    '1',
+    '86',
+  ]),
   /** How long a connection counts as live after its last connect or ping. */
   CONNECTION_TTL_SECONDS: intFrom(660, 30, 7200),
   /** Codes one client address may request per 10 minutes (and 5× that per day). */
@@ -106,13 +112,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid ${name}: ${issue.message}`);
   }
   const v = parsed.data;
-  const serviceNumbers = v.SERVICE_NUMBERS ?? (v.SMS_PROVIDER === 'sandbox' ? DEFAULT_SANDBOX_NUMBERS : undefined);
-  if (!serviceNumbers) throw new ConfigError(`Invalid SERVICE_NUMBERS: required when SMS_PROVIDER=${v.SMS_PROVIDER}`);
+  const serviceNumbers =
+    v.SERVICE_NUMBERS ?? (v.SMS_PROVIDER === 'sandbox' ? DEFAULT_SANDBOX_NUMBERS : undefined);
+  if (!serviceNumbers)
+    throw new ConfigError(`Invalid SERVICE_NUMBERS: required when SMS_PROVIDER=${v.SMS_PROVIDER}`);
   if (v.SMS_PROVIDER === 'twilio' && !v.TWILIO_ACCOUNT_SID) {
     throw new ConfigError('Invalid TWILIO_ACCOUNT_SID: required when SMS_PROVIDER=twilio');
   }
   if (v.SMS_PROVIDER === 'twilio' && !v.TWILIO_AUTH_TOKEN && !v.TWILIO_SECRET_ARN) {
-    throw new ConfigError('Invalid TWILIO_AUTH_TOKEN: required (or TWILIO_SECRET_ARN) when SMS_PROVIDER=twilio');
+    throw new ConfigError(
+      'Invalid TWILIO_AUTH_TOKEN: required (or TWILIO_SECRET_ARN) when SMS_PROVIDER=twilio',
+    );
   }
   const onLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
   if (onLambda && !v.ACK_QUEUE_URL) {

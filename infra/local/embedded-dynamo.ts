@@ -13,7 +13,9 @@ export interface EmbeddedDynamo {
  * Starts dynalite (an open-source DynamoDB implementation on LevelDB) on a loopback port: in memory, or on
  * disk under `path` so data survives restarts. The real @aws-sdk/client-dynamodb talks to it unchanged.
  */
-export async function startEmbeddedDynamo(opts: { path?: string; port?: number } = {}): Promise<EmbeddedDynamo> {
+export async function startEmbeddedDynamo(
+  opts: { path?: string; port?: number } = {},
+): Promise<EmbeddedDynamo> {
   const server = dynalite({ path: opts.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

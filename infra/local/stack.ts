@@ -129,7 +129,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
   const url = config.publicUrl;
   if (!opts.quiet) {
-    process.stdout.write(`\nIM ⇄ SMS is running.\n  Console:   ${url}/\n  WebSocket: ${url.replace(/^http/, 'ws')}/ws?token=…\n  Data:      ${dataDir}\n  SMS:       ${config.smsProvider}\n\n`);
+    process.stdout.write(
+      `\nIM ⇄ SMS is running.\n  Console:   ${url}/\n  WebSocket: ${url.replace(/^http/, 'ws')}/ws?token=…\n  Data:      ${dataDir}\n  SMS:       ${config.smsProvider}\n\n`,
+    );
   }
 
   let stopping: Promise<void> | undefined;

@@ -1,4 +1,7 @@
-import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import {
+  ApiGatewayManagementApiClient,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
 import type { ImChannel, PushResult } from '../core/ports';
 import type { ServerFrame } from '../core/types';
 
@@ -12,7 +15,10 @@ export class ApiGatewayImChannel implements ImChannel {
   async push(connectionId: string, frame: ServerFrame): Promise<PushResult> {
     try {
       await this.client.send(
-        new PostToConnectionCommand({ ConnectionId: connectionId, Data: new TextEncoder().encode(JSON.stringify(frame)) }),
+        new PostToConnectionCommand({
+          ConnectionId: connectionId,
+          Data: new TextEncoder().encode(JSON.stringify(frame)),
+        }),
       );
       return 'ok';
     } catch (err) {

@@ -13,7 +13,10 @@ export function createDynamoClient(config: Config): DynamoDBClient {
 }
 
 /** Credentials for clients pointed at local emulators (the gateway's @connections API). */
-export function localClientOptions(endpoint: string | undefined): { endpoint?: string; credentials?: typeof localCredentials } {
+export function localClientOptions(endpoint: string | undefined): {
+  endpoint?: string;
+  credentials?: typeof localCredentials;
+} {
   if (!endpoint || /^https:\/\/[^/]+\.amazonaws\.com/.test(endpoint)) return endpoint ? { endpoint } : {};
   return { endpoint, credentials: localCredentials };
 }

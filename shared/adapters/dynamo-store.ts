@@ -1,7 +1,4 @@
-import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -66,7 +63,12 @@ export class DynamoStore implements Store {
       );
       for (const item of page.Items ?? []) {
         if (item.sk === 'PROFILE') profile = toProfile(item);
-        else connections.push({ connectionId: item.connectionId, connectedAt: item.connectedAt, expiresAt: item.expiresAt });
+        else
+          connections.push({
+            connectionId: item.connectionId,
+            connectedAt: item.connectedAt,
+            expiresAt: item.expiresAt,
+          });
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -104,7 +106,8 @@ export class DynamoStore implements Store {
         new UpdateCommand({
           TableName: this.table,
           Key: phoneKey(phone),
-          UpdateExpression: 'SET imNumber = :im, #name = :name, phone = :phone, optedOut = if_not_exists(optedOut, :no)',
+          UpdateExpression:
+            'SET imNumber = :im, #name = :name, phone = :phone, optedOut = if_not_exists(optedOut, :no)',
           ConditionExpression: 'attribute_not_exists(imNumber)',
           ExpressionAttributeNames: { '#name': 'name' },
           ExpressionAttributeValues: { ':im': imNumber, ':name': name, ':phone': phone, ':no': false },
@@ -196,7 +199,11 @@ export class DynamoStore implements Store {
     await this.doc.send(
       new PutCommand({
         TableName: this.table,
-        Item: { ...connKey(imNumber, connection.connectionId), ...connection, ttl: ttlOf(connection.expiresAt) },
+        Item: {
+          ...connKey(imNumber, connection.connectionId),
+          ...connection,
+          ttl: ttlOf(connection.expiresAt),
+        },
       }),
     );
   }
@@ -299,7 +306,10 @@ export class DynamoStore implements Store {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return { kind: 'ok', record: { hash: Attributes!.hash, expiresAt: Attributes!.expiresAt, tries: Attributes!.tries } };
+      return {
+        kind: 'ok',
+        record: { hash: Attributes!.hash, expiresAt: Attributes!.expiresAt, tries: Attributes!.tries },
+      };
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
     }
@@ -364,7 +374,10 @@ export class DynamoStore implements Store {
 
 const userPk = (imNumber: string) => `USER#${imNumber}`;
 const userKey = (imNumber: string) => ({ pk: userPk(imNumber), sk: 'PROFILE' });
-const connKey = (imNumber: string, connectionId: string) => ({ pk: userPk(imNumber), sk: `CONN#${connectionId}` });
+const connKey = (imNumber: string, connectionId: string) => ({
+  pk: userPk(imNumber),
+  sk: `CONN#${connectionId}`,
+});
 const phoneKey = (phone: string) => ({ pk: `PHONE#${phone}`, sk: 'PHONE' });
 const nameItemKey = (name: string) => ({ pk: `NAME#${nameKey(name)}`, sk: 'NAME' });
 const msgKey = (id: string) => ({ pk: `MSG#${id}`, sk: 'MSG' });

@@ -13,10 +13,12 @@ export function createLogger(
   base: Record<string, unknown> = {},
 ): Logger {
   const threshold = LEVELS[level];
-  const emit = (lvl: Exclude<LogLevel, 'silent'>) => (event: string, fields: Record<string, unknown> = {}) => {
-    if (LEVELS[lvl] < threshold) return;
-    write(JSON.stringify({ t: new Date().toISOString(), level: lvl, event, ...base, ...fields }));
-  };
+  const emit =
+    (lvl: Exclude<LogLevel, 'silent'>) =>
+    (event: string, fields: Record<string, unknown> = {}) => {
+      if (LEVELS[lvl] < threshold) return;
+      write(JSON.stringify({ t: new Date().toISOString(), level: lvl, event, ...base, ...fields }));
+    };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 

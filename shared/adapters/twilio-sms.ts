@@ -26,7 +26,9 @@ export class FetchTwilioHttpClient {
     private readonly timeoutMs = 10_000,
   ) {}
 
-  async request(opts: TwilioHttpRequest): Promise<{ statusCode: number; body: string; headers: Record<string, string> }> {
+  async request(
+    opts: TwilioHttpRequest,
+  ): Promise<{ statusCode: number; body: string; headers: Record<string, string> }> {
     const target = new URL(opts.uri);
     if (this.baseUrl) {
       const base = new URL(this.baseUrl);

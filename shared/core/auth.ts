@@ -56,7 +56,11 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
   try {
     await sendSmsWithRetry(
       deps,
-      { from: deps.config.serviceNumbers[0], to: phone.e164, body: `Your IM code is ${code}. It expires in 10 minutes.` },
+      {
+        from: deps.config.serviceNumbers[0],
+        to: phone.e164,
+        body: `Your IM code is ${code}. It expires in 10 minutes.`,
+      },
       'otp',
     );
   } catch {
@@ -79,14 +83,18 @@ export async function verifyAuth(
   if (typeof input.code !== 'string' || !/^\d{6}$/.test(input.code)) {
     throw badInput('code must be the 6 digits sent by SMS', 'invalid_code');
   }
-  const name = input.name === undefined || input.name === null || input.name === '' ? undefined : validateName(input.name);
+  const name =
+    input.name === undefined || input.name === null || input.name === ''
+      ? undefined
+      : validateName(input.name);
   const now = deps.clock.now();
   const attempt = await deps.store.attemptOtp(phone.e164, now, OTP_MAX_TRIES);
   if (attempt.kind === 'locked') {
     deps.log.warn('auth.locked', {});
     throw tooMany('too many wrong codes; request a new code later', 'too_many_tries');
   }
-  if (attempt.kind === 'missing') throw unauthorized('no valid code for this phone; request a new one', 'code_expired');
+  if (attempt.kind === 'missing')
+    throw unauthorized('no valid code for this phone; request a new one', 'code_expired');
   const hash = hashCode(deps.secrets.jwtSecret, phone.e164, input.code);
   const matches = safeEqual(hash, attempt.record.hash);
   if (!matches) {
@@ -94,7 +102,8 @@ export async function verifyAuth(
     throw unauthorized('wrong code', 'wrong_code');
   }
   if (name) await assertNameFree(deps, phone.e164, name);
-  if (!(await deps.store.consumeOtp(phone.e164, hash))) throw unauthorized('the code was already used', 'code_expired');
+  if (!(await deps.store.consumeOtp(phone.e164, hash)))
+    throw unauthorized('the code was already used', 'code_expired');
   const { user, created } = await findOrCreateUser(deps, phone.e164, name);
   deps.log.info('auth.verified', { imNumber: user.imNumber, created });
   const token = await signToken(deps.secrets.jwtSecret, { imNumber: user.imNumber, name: user.name }, now);

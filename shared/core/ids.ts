@@ -7,7 +7,9 @@ import type { Ids } from './ports';
  * MessageSid) maps to the same id and is dropped.
  */
 export function messageIdFor(kind: 'im' | 'sms', ...parts: string[]): string {
-  const digest = createHash('sha256').update([kind, ...parts].join('\n')).digest('base64url');
+  const digest = createHash('sha256')
+    .update([kind, ...parts].join('\n'))
+    .digest('base64url');
   return `m${digest.slice(0, 23)}`;
 }
 

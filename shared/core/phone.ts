@@ -12,7 +12,10 @@ export interface ParsedPhone {
  */
 export function parsePhone(input: unknown): ParsedPhone {
   if (typeof input !== 'string' || input.trim() === '' || input.length > 32) {
-    throw badInput('phone must be a phone number in international format, like +14155550100', 'invalid_phone');
+    throw badInput(
+      'phone must be a phone number in international format, like +14155550100',
+      'invalid_phone',
+    );
   }
   const trimmed = input.trim();
   if (!trimmed.startsWith('+')) {

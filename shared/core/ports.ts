@@ -21,10 +21,7 @@ export interface OtpRecord {
   tries: number;
 }
 
-export type OtpAttempt =
-  | { kind: 'ok'; record: OtpRecord }
-  | { kind: 'missing' }
-  | { kind: 'locked' };
+export type OtpAttempt = { kind: 'ok'; record: OtpRecord } | { kind: 'missing' } | { kind: 'locked' };
 
 /** The phone-keyed pointer: which user a phone belongs to, and the phone's own state before it has a user. */
 export interface PhoneRecord {

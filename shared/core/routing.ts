@@ -5,7 +5,15 @@ import { smsAllowed } from './phone';
 import { chooseServiceNumber } from './service-numbers';
 import { encodeSms } from './sms-encoding';
 import { formatSmsBody, sendSmsWithRetry } from './sms-send';
-import type { Channel, Connection, MessageRecord, ReceiptStatus, Recipient, ServerFrame, UserProfile } from './types';
+import type {
+  Channel,
+  Connection,
+  MessageRecord,
+  ReceiptStatus,
+  Recipient,
+  ServerFrame,
+  UserProfile,
+} from './types';
 
 /** Pushes to one recipient's devices run at most this many at once. */
 const PUSH_CONCURRENCY = 8;
@@ -35,14 +43,19 @@ export interface NewMessage {
   inboundSid?: string;
 }
 
-export type RouteOutcome = { kind: 'routed'; message: MessageRecord } | { kind: 'duplicate'; message: MessageRecord | null };
+export type RouteOutcome =
+  { kind: 'routed'; message: MessageRecord } | { kind: 'duplicate'; message: MessageRecord | null };
 
 /**
  * Persists a message and delivers it by the judgement. The message row is written first (its id is the
  * idempotency key), so a duplicate is dropped before any side effect and nothing is delivered that is not
  * on record.
  */
-export async function routeMessage(deps: Deps, input: NewMessage, recipient: Recipient): Promise<RouteOutcome> {
+export async function routeMessage(
+  deps: Deps,
+  input: NewMessage,
+  recipient: Recipient,
+): Promise<RouteOutcome> {
   const now = deps.clock.now();
   const channel = judge(recipient, now);
   const message: MessageRecord = {
@@ -93,7 +106,11 @@ async function pushToRecipient(deps: Deps, message: MessageRecord, connections: 
       if (result === 'gone') await deps.store.deleteConnection(message.to, c.connectionId);
       return result;
     } catch (err) {
-      deps.log.warn('im.push_failed', { messageId: message.id, connectionId: c.connectionId, error: errorName(err) });
+      deps.log.warn('im.push_failed', {
+        messageId: message.id,
+        connectionId: c.connectionId,
+        error: errorName(err),
+      });
       return 'error' as const;
     }
   });
@@ -117,7 +134,8 @@ async function pushToRecipient(deps: Deps, message: MessageRecord, connections: 
  */
 export async function deliverBySms(deps: Deps, message: MessageRecord, profile: UserProfile): Promise<void> {
   if (profile.optedOut) return failMessage(deps, message, 'opted_out');
-  if (!smsAllowed(profile.phone, deps.config.smsCountries)) return failMessage(deps, message, 'country_not_allowed');
+  if (!smsAllowed(profile.phone, deps.config.smsCountries))
+    return failMessage(deps, message, 'country_not_allowed');
   const now = deps.clock.now();
   const choice = chooseServiceNumber(deps.config.serviceNumbers, profile.threads ?? {}, message.from, now);
   const encoded = encodeSms(formatSmsBody(message.fromName, message.from, message.text));
@@ -142,7 +160,12 @@ export async function deliverBySms(deps: Deps, message: MessageRecord, profile: 
     sms,
     updatedAt: deps.clock.now(),
   });
-  deps.log.info('message.sent_sms', { messageId: message.id, sid, segments: sms.segments, encoding: sms.encoding });
+  deps.log.info('message.sent_sms', {
+    messageId: message.id,
+    sid,
+    segments: sms.segments,
+    encoding: sms.encoding,
+  });
   if (sent) await sendReceipt(deps, sent);
   else await deps.store.transitionMessage(message.id, ['delivered_sms', 'failed'], { sms });
   if (choice.rebind) await deps.store.setThread(profile.imNumber, choice.number, choice.rebind);
@@ -232,10 +255,16 @@ export async function onSmsStatus(
   if (!next) return;
   const updated = await deps.store.transitionMessage(input.messageId, ['sending_sms', 'sent_sms'], {
     status: next,
-    ...(next === 'failed' ? { reason: `sms_${input.status}${input.errorCode ? `_${input.errorCode}` : ''}` } : {}),
+    ...(next === 'failed'
+      ? { reason: `sms_${input.status}${input.errorCode ? `_${input.errorCode}` : ''}` }
+      : {}),
     updatedAt: deps.clock.now(),
   });
-  deps.log.info('message.sms_status', { messageId: input.messageId, status: input.status, applied: Boolean(updated) });
+  deps.log.info('message.sms_status', {
+    messageId: input.messageId,
+    status: input.status,
+    applied: Boolean(updated),
+  });
   if (updated) await sendReceipt(deps, updated);
 }
 

@@ -65,7 +65,8 @@ export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundRe
   if (!sender) {
     // A plain phone with no account gets one on its first addressed message to a real user, so it can reach
     // IM users without an app.
-    if (!smsAllowed(sms.from, deps.config.smsCountries)) return rateLimitedReply(deps, sms, REPLIES.help, 'country');
+    if (!smsAllowed(sms.from, deps.config.smsCountries))
+      return rateLimitedReply(deps, sms, REPLIES.help, 'country');
     sender = (await findOrCreateUser(deps, sms.from)).user;
   }
 
@@ -105,7 +106,12 @@ async function resolveRecipient(
   }
 }
 
-async function rateLimitedReply(deps: Deps, sms: InboundSms, reply: string, reason: string): Promise<InboundResult> {
+async function rateLimitedReply(
+  deps: Deps,
+  sms: InboundSms,
+  reply: string,
+  reason: string,
+): Promise<InboundResult> {
   const key = `reply:${sms.from}`;
   const allowed = await deps.store.claimOnce(key, deps.clock.now(), REPLY_INTERVAL_SECONDS);
   deps.log.info('sms.not_routed', { sid: sms.messageSid, reason, replied: allowed });

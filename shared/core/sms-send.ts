@@ -7,7 +7,11 @@ export const SMS_RETRY_DELAYS_MS = [250, 1000];
  * Sends one SMS, retrying retryable failures with backoff. Throws the last error when every try failed or the
  * failure is permanent (a bad number, an opted-out phone at the provider).
  */
-export async function sendSmsWithRetry(deps: Deps, request: SmsRequest, ref: string): Promise<{ sid: string }> {
+export async function sendSmsWithRetry(
+  deps: Deps,
+  request: SmsRequest,
+  ref: string,
+): Promise<{ sid: string }> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await deps.sms.send(request);

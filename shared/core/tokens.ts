@@ -24,7 +24,11 @@ export async function signToken(secret: string, claims: TokenClaims, nowMs: numb
 }
 
 /** Verifies a token; null when it is missing, forged, tampered with or expired. */
-export async function verifyToken(secret: string, token: unknown, nowMs: number): Promise<TokenClaims | null> {
+export async function verifyToken(
+  secret: string,
+  token: unknown,
+  nowMs: number,
+): Promise<TokenClaims | null> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 4096) return null;
   try {
     const { payload } = await jwtVerify(token, keyOf(secret), {
@@ -34,7 +38,10 @@ export async function verifyToken(secret: string, token: unknown, nowMs: number)
       currentDate: new Date(nowMs),
     });
     if (typeof payload.sub !== 'string' || !/^\d{4,12}$/.test(payload.sub)) return null;
-    return { imNumber: payload.sub, name: typeof payload.name === 'string' ? payload.name : `u${payload.sub}` };
+    return {
+      imNumber: payload.sub,
+      name: typeof payload.name === 'string' ? payload.name : `u${payload.sub}`,
+    };
   } catch {
     return null;
   }

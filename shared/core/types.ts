@@ -40,7 +40,8 @@ export type Channel = 'im' | 'sms';
  * Message status as the sender sees it. `sending_sms` is internal: the SMS send is claimed but not confirmed.
  * Receipts carry the others.
  */
-export type MessageStatus = 'accepted' | 'delivered' | 'sending_sms' | 'sent_sms' | 'delivered_sms' | 'failed';
+export type MessageStatus =
+  'accepted' | 'delivered' | 'sending_sms' | 'sent_sms' | 'delivered_sms' | 'failed';
 
 export type ReceiptStatus = Exclude<MessageStatus, 'sending_sms'>;
 

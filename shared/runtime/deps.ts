@@ -98,7 +98,8 @@ async function buildBase(): Promise<BaseDeps> {
 }
 
 function ackScheduler(config: Config, log: Deps['log']): AckScheduler {
-  if (config.ackQueueUrl) return new SqsAckScheduler(new SQSClient({ region: config.region }), config.ackQueueUrl);
+  if (config.ackQueueUrl)
+    return new SqsAckScheduler(new SQSClient({ region: config.region }), config.ackQueueUrl);
   localAck = localAckFactory(
     config,
     async (messageId) => onAckTimeout(await getDeps({ sms: true }), messageId),
@@ -112,9 +113,13 @@ function lazyImChannel(config: Config): ImChannel {
   let channel: ApiGatewayImChannel | undefined;
   return {
     push: (connectionId, frame) => {
-      if (!config.wsEndpoint) throw new ConfigError('Invalid WS_ENDPOINT: required to push to WebSocket clients');
+      if (!config.wsEndpoint)
+        throw new ConfigError('Invalid WS_ENDPOINT: required to push to WebSocket clients');
       channel ??= new ApiGatewayImChannel(
-        new ApiGatewayManagementApiClient({ region: config.region, ...localClientOptions(config.wsEndpoint) }),
+        new ApiGatewayManagementApiClient({
+          region: config.region,
+          ...localClientOptions(config.wsEndpoint),
+        }),
       );
       return channel.push(connectionId, frame);
     },

@@ -7,7 +7,11 @@ import { describeError } from '../adapters/logger';
  * The one error mapper: a DomainError becomes its status and `{"error":{"code","message"}}`; anything else is
  * a 500 with no detail (never a stack or a serialised error in a response), logged by name only.
  */
-export function errorResponse(err: unknown, log: Logger | undefined, where: string): APIGatewayProxyStructuredResultV2 {
+export function errorResponse(
+  err: unknown,
+  log: Logger | undefined,
+  where: string,
+): APIGatewayProxyStructuredResultV2 {
   if (isDomainError(err)) return json(err.status, { error: { code: err.code, message: err.message } });
   log?.error('handler.failed', { where, ...describeError(err) });
   return json(500, { error: { code: 'internal', message: 'internal error' } });

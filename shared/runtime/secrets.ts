@@ -9,7 +9,9 @@ import type { Secrets } from '../core/ports';
  */
 export async function loadSecrets(config: Config): Promise<Secrets> {
   const client =
-    config.jwtSecretArn || config.twilioSecretArn ? new SecretsManagerClient({ region: config.region }) : undefined;
+    config.jwtSecretArn || config.twilioSecretArn
+      ? new SecretsManagerClient({ region: config.region })
+      : undefined;
   const read = async (arn: string) => {
     const out = await client!.send(new GetSecretValueCommand({ SecretId: arn }));
     if (!out.SecretString) throw new ConfigError(`Secret ${arn} has no string value`);

@@ -40,14 +40,22 @@ const xml = (statusCode: number, body: string): APIGatewayProxyStructuredResultV
 export function twilioWebhook(
   name: string,
   opts: { sms: boolean },
-  run: (deps: Deps, params: TwilioParams, event: APIGatewayProxyEventV2) => Promise<{ reply?: string } | void>,
+  run: (
+    deps: Deps,
+    params: TwilioParams,
+    event: APIGatewayProxyEventV2,
+  ) => Promise<{ reply?: string } | void>,
 ): (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2> {
   return async (event) => {
     const deps = await getDeps(opts);
     const signature = header(event, 'x-twilio-signature');
     const params = formParams(event);
     const token = deps.secrets.twilioAuthToken;
-    if (!signature || !token || !validateRequest(token, signature, signedUrl(deps.config.publicUrl, event), params)) {
+    if (
+      !signature ||
+      !token ||
+      !validateRequest(token, signature, signedUrl(deps.config.publicUrl, event), params)
+    ) {
       deps.log.warn('twilio.bad_signature', { where: name, present: Boolean(signature) });
       return xml(403, '<?xml version="1.0" encoding="UTF-8"?><Response/>');
     }

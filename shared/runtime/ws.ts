@@ -52,7 +52,8 @@ export function wsHandler(
     } catch (err) {
       if (!deps) throw err;
       const frameErr = isDomainError(err) ? err : new DomainError('internal', 'internal error', 500);
-      if (!isDomainError(err)) deps.log.error('handler.failed', { where: name, connectionId, ...describeError(err) });
+      if (!isDomainError(err))
+        deps.log.error('handler.failed', { where: name, connectionId, ...describeError(err) });
       const clientId = clientIdOf(event.body);
       try {
         await deps.im.push(connectionId, {

@@ -12,7 +12,12 @@ const dataDir = mkdtempSync(path.join(tmpdir(), 'imsms-e2e-'));
 const clients: ImClient[] = [];
 
 async function start() {
-  stack = await startLocalStack({ port: 0, dataDir, quiet: true, env: { ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS) } });
+  stack = await startLocalStack({
+    port: 0,
+    dataDir,
+    quiet: true,
+    env: { ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS) },
+  });
   base = `http://127.0.0.1:${stack.port}`;
 }
 
@@ -31,8 +36,14 @@ const connect = async (user: E2eUser) => {
 };
 /** A simulated phone texts a service number through the sandbox, which calls the signed webhook. */
 const phoneTexts = (from: string, body: string, to?: string, messageSid?: string) =>
-  http(base, 'POST', '/sandbox/sms', { from, to: to ?? stack.config.serviceNumbers[0], body, ...(messageSid ? { messageSid } : {}) });
-const chat = async (phone: string) => (await inbox(base, phone)).filter((m) => !m.body.startsWith('Your IM code'));
+  http(base, 'POST', '/sandbox/sms', {
+    from,
+    to: to ?? stack.config.serviceNumbers[0],
+    body,
+    ...(messageSid ? { messageSid } : {}),
+  });
+const chat = async (phone: string) =>
+  (await inbox(base, phone)).filter((m) => !m.body.startsWith('Your IM code'));
 
 describe('the local runtime', () => {
   it('answers /healthz and serves the console', async () => {
@@ -63,7 +74,9 @@ describe('the four paths over real sockets and the sandbox', () => {
     const [alice, bob] = [await signUp(base, newPhone()), await signUp(base, newPhone(), 'bo')];
     const a = await connect(alice);
     a.send({ action: 'sendMessage', to: bob.imNumber, text: 'you are offline', clientId: 'p2' });
-    const [sms] = await eventually(async () => ((await chat(bob.phone)).length ? chat(bob.phone) : undefined));
+    const [sms] = await eventually(async () =>
+      (await chat(bob.phone)).length ? chat(bob.phone) : undefined,
+    );
     expect(sms.body).toBe(`@${alice.imNumber}: you are offline`);
     await a.waitFor((f) => f.type === 'receipt' && f.status === 'delivered_sms');
     expect(a.of('receipt').map((r) => r.status)).toEqual(['accepted', 'sent_sms', 'delivered_sms']);
@@ -81,10 +94,14 @@ describe('the four paths over real sockets and the sandbox', () => {
   it('SMS → SMS: both offline, the message and the reply without prefix go by SMS', async () => {
     const [alice, bob] = [await signUp(base, newPhone(), 'dee'), await signUp(base, newPhone(), 'eve')];
     await phoneTexts(alice.phone, `@eve lunch?`);
-    const [toBob] = await eventually(async () => ((await chat(bob.phone)).length ? chat(bob.phone) : undefined));
+    const [toBob] = await eventually(async () =>
+      (await chat(bob.phone)).length ? chat(bob.phone) : undefined,
+    );
     expect(toBob.body).toBe(`dee @${alice.imNumber}: lunch?`);
     await phoneTexts(bob.phone, 'sure, 1pm', toBob.from);
-    const [toAlice] = await eventually(async () => ((await chat(alice.phone)).length ? chat(alice.phone) : undefined));
+    const [toAlice] = await eventually(async () =>
+      (await chat(alice.phone)).length ? chat(alice.phone) : undefined,
+    );
     expect(toAlice.body).toBe(`eve @${bob.imNumber}: sure, 1pm`);
   });
 
@@ -117,8 +134,17 @@ describe('webhook safety', () => {
   it('refuses a forged signature with 403 and delivers nothing', async () => {
     const [alice, bob] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
     const b = await connect(bob);
-    const params = { MessageSid: 'SM' + 'f'.repeat(32), From: alice.phone, To: stack.config.serviceNumbers[0], Body: `@${bob.imNumber} forged` };
-    const forged = getExpectedTwilioSignature('not-the-auth-token', `${stack.config.publicUrl}/twilio/sms`, params);
+    const params = {
+      MessageSid: 'SM' + 'f'.repeat(32),
+      From: alice.phone,
+      To: stack.config.serviceNumbers[0],
+      Body: `@${bob.imNumber} forged`,
+    };
+    const forged = getExpectedTwilioSignature(
+      'not-the-auth-token',
+      `${stack.config.publicUrl}/twilio/sms`,
+      params,
+    );
     const res = await fetch(`${base}/twilio/sms`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': forged },

@@ -27,7 +27,9 @@ describe('POST /auth/start', () => {
     const phone = newPhone();
     await post(authStart, '/auth/start', { phone });
     const code = lastCode(h, phone);
-    const { Item } = await h.store['doc'].send(new GetCommand({ TableName: h.deps.config.tableName, Key: { pk: `OTP#${phone}`, sk: 'OTP' } }));
+    const { Item } = await h.store['doc'].send(
+      new GetCommand({ TableName: h.deps.config.tableName, Key: { pk: `OTP#${phone}`, sk: 'OTP' } }),
+    );
     expect(Item).toBeDefined();
     expect(JSON.stringify(Item)).not.toContain(code);
   });
@@ -61,7 +63,8 @@ describe('POST /auth/start', () => {
   it('rate-limits codes per phone: the fourth in ten minutes gets 429', async () => {
     const phone = newPhone();
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await post(authStart, '/auth/start', { phone }, `203.0.113.${i}`)).status);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await post(authStart, '/auth/start', { phone }, `203.0.113.${i}`)).status);
     expect(statuses).toEqual([202, 202, 202, 429]);
     expect(h.sms.inbox(phone)).toHaveLength(3);
   });
@@ -69,7 +72,8 @@ describe('POST /auth/start', () => {
   it('rate-limits codes per client address across phones', async () => {
     const ip = '192.0.2.55';
     const statuses = [];
-    for (let i = 0; i < 11; i++) statuses.push((await post(authStart, '/auth/start', { phone: newPhone() }, ip)).status);
+    for (let i = 0; i < 11; i++)
+      statuses.push((await post(authStart, '/auth/start', { phone: newPhone() }, ip)).status);
     expect(statuses.filter((s) => s === 202)).toHaveLength(10);
     expect(statuses[10]).toBe(429);
   });
@@ -114,7 +118,8 @@ describe('POST /auth/verify', () => {
     const code = lastCode(h, phone);
     const wrong = code === '000000' ? '111111' : '000000';
     const statuses = [];
-    for (let i = 0; i < 5; i++) statuses.push((await post(authVerify, '/auth/verify', { phone, code: wrong })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await post(authVerify, '/auth/verify', { phone, code: wrong })).status);
     const final = await post(authVerify, '/auth/verify', { phone, code });
     expect(statuses).toEqual([401, 401, 401, 401, 401]);
     expect(final.status).toBe(429);

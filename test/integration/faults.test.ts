@@ -28,25 +28,60 @@ async function scripted(answers: Array<{ status: number; body: unknown; headers?
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, seen, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
-const close = (s: Server) => new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); });
+const close = (s: Server) =>
+  new Promise<void>((r) => {
+    s.close(() => r());
+    s.closeAllConnections();
+  });
 
-const twilioMessage = (sid: string) => ({ sid, status: 'queued', to: '+1', from: '+1', body: 'x', num_segments: '1' });
+const twilioMessage = (sid: string) => ({
+  sid,
+  status: 'queued',
+  to: '+1',
+  from: '+1',
+  body: 'x',
+  num_segments: '1',
+});
 const twilio5xx = { status: 503, body: { code: 20500, message: 'Service Unavailable', status: 503 } };
 
 describe('the SMS provider through the real twilio SDK', () => {
   it('a 5xx from Twilio is a retryable SmsSendError; a 4xx is permanent', async () => {
-    const fake = await scripted([twilio5xx, { status: 400, body: { code: 21211, message: 'invalid To', status: 400 } }]);
-    const provider = new TwilioSmsProvider({ accountSid: 'AC' + '0'.repeat(32), authToken: 'token', baseUrl: fake.url });
+    const fake = await scripted([
+      twilio5xx,
+      { status: 400, body: { code: 21211, message: 'invalid To', status: 400 } },
+    ]);
+    const provider = new TwilioSmsProvider({
+      accountSid: 'AC' + '0'.repeat(32),
+      authToken: 'token',
+      baseUrl: fake.url,
+    });
     const req = { from: '+15005550100', to: '+12125550100', body: 'hi' };
-    await expect(provider.send(req)).rejects.toMatchObject({ name: 'SmsSendError', retryable: true, providerCode: 20500 });
-    await expect(provider.send(req)).rejects.toMatchObject({ name: 'SmsSendError', retryable: false, providerCode: 21211 });
+    await expect(provider.send(req)).rejects.toMatchObject({
+      name: 'SmsSendError',
+      retryable: true,
+      providerCode: 20500,
+    });
+    await expect(provider.send(req)).rejects.toMatchObject({
+      name: 'SmsSendError',
+      retryable: false,
+      providerCode: 21211,
+    });
     await close(fake.server);
   });
 
   it('sends the form Twilio expects, with the status callback', async () => {
     const fake = await scripted([{ status: 201, body: twilioMessage('SM' + 'a'.repeat(32)) }]);
-    const provider = new TwilioSmsProvider({ accountSid: 'AC' + '0'.repeat(32), authToken: 'token', baseUrl: fake.url });
-    const out = await provider.send({ from: '+15005550100', to: '+12125550100', body: 'hi', statusCallbackUrl: 'https://x.test/s?m=1' });
+    const provider = new TwilioSmsProvider({
+      accountSid: 'AC' + '0'.repeat(32),
+      authToken: 'token',
+      baseUrl: fake.url,
+    });
+    const out = await provider.send({
+      from: '+15005550100',
+      to: '+12125550100',
+      body: 'hi',
+      statusCallbackUrl: 'https://x.test/s?m=1',
+    });
     expect(out.sid).toBe('SM' + 'a'.repeat(32));
     expect(Object.fromEntries(new URLSearchParams(fake.seen[0]))).toEqual({
       To: '+12125550100',
@@ -70,9 +105,19 @@ describe('routing when the provider fails', () => {
     const bob = await signUp(h, '+17185550102');
     await connectDevice(alice, 'f-1');
     h.sms.failNext = [new SmsSendError('503', true, 503), new SmsSendError('503', true, 503)];
-    await sendMessage(wsEvent('sendMessage', 'f-1', alice, { action: 'sendMessage', to: bob.imNumber, text: 'persist', clientId: 'f1' }));
+    await sendMessage(
+      wsEvent('sendMessage', 'f-1', alice, {
+        action: 'sendMessage',
+        to: bob.imNumber,
+        text: 'persist',
+        clientId: 'f1',
+      }),
+    );
     expect(h.sms.inbox(bob.phone).filter((m) => m.statusCallbackUrl)).toHaveLength(1);
-    expect(h.connections.framesOf('f-1', 'receipt').map((r) => (r as { status: string }).status)).toEqual(['accepted', 'sent_sms']);
+    expect(h.connections.framesOf('f-1', 'receipt').map((r) => (r as { status: string }).status)).toEqual([
+      'accepted',
+      'sent_sms',
+    ]);
   });
 
   it('after the retries, the sender gets failed with a reason and the message is kept', async () => {
@@ -80,10 +125,27 @@ describe('routing when the provider fails', () => {
     const bob = await signUp(h, '+17185550104');
     await connectDevice(alice, 'f-2');
     h.sms.failNext = [1, 2, 3].map(() => new SmsSendError('503', true, 503));
-    await sendMessage(wsEvent('sendMessage', 'f-2', alice, { action: 'sendMessage', to: bob.imNumber, text: 'kept', clientId: 'f2' }));
-    const receipts = h.connections.framesOf<{ status: string; reason?: string; id: string }>('f-2', 'receipt');
-    expect(receipts.map((r) => [r.status, r.reason])).toEqual([['accepted', undefined], ['failed', 'provider_error']]);
-    expect(await h.store.getMessage(receipts[0].id)).toMatchObject({ status: 'failed', reason: 'provider_error', text: 'kept' });
+    await sendMessage(
+      wsEvent('sendMessage', 'f-2', alice, {
+        action: 'sendMessage',
+        to: bob.imNumber,
+        text: 'kept',
+        clientId: 'f2',
+      }),
+    );
+    const receipts = h.connections.framesOf<{ status: string; reason?: string; id: string }>(
+      'f-2',
+      'receipt',
+    );
+    expect(receipts.map((r) => [r.status, r.reason])).toEqual([
+      ['accepted', undefined],
+      ['failed', 'provider_error'],
+    ]);
+    expect(await h.store.getMessage(receipts[0].id)).toMatchObject({
+      status: 'failed',
+      reason: 'provider_error',
+      text: 'kept',
+    });
   });
 
   it('does not retry a permanent failure', async () => {
@@ -91,7 +153,14 @@ describe('routing when the provider fails', () => {
     const bob = await signUp(h, '+17185550106');
     await connectDevice(alice, 'f-3');
     h.sms.failNext = [new SmsSendError('400', false, 21211), new SmsSendError('never used', true)];
-    await sendMessage(wsEvent('sendMessage', 'f-3', alice, { action: 'sendMessage', to: bob.imNumber, text: 'x', clientId: 'f3' }));
+    await sendMessage(
+      wsEvent('sendMessage', 'f-3', alice, {
+        action: 'sendMessage',
+        to: bob.imNumber,
+        text: 'x',
+        clientId: 'f3',
+      }),
+    );
     expect(h.sms.failNext).toHaveLength(1);
     expect(h.connections.framesOf<{ status: string }>('f-3', 'receipt').pop()?.status).toBe('failed');
   });
@@ -108,13 +177,21 @@ describe('DynamoDB throttling', () => {
         throttles--;
         req.resume();
         res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', message: 'slow down' }));
+        res.end(
+          JSON.stringify({
+            __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+            message: 'slow down',
+          }),
+        );
         return;
       }
-      const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 500, up.headers);
-        up.pipe(res);
-      });
+      const upstream = request(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 500, up.headers);
+          up.pipe(res);
+        },
+      );
       req.pipe(upstream);
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
@@ -125,7 +202,18 @@ describe('DynamoDB throttling', () => {
       maxAttempts: 5,
     });
     const store = new DynamoStore(client, h.deps.config.tableName);
-    const message = { id: 'm-throttle', from: '1', fromName: 'u1', to: '2', text: 't', via: 'im' as const, path: ['im' as const], status: 'accepted' as const, sentAt: 1, updatedAt: 1 };
+    const message = {
+      id: 'm-throttle',
+      from: '1',
+      fromName: 'u1',
+      to: '2',
+      text: 't',
+      via: 'im' as const,
+      path: ['im' as const],
+      status: 'accepted' as const,
+      sentAt: 1,
+      updatedAt: 1,
+    };
     expect(await store.putMessage(message)).toBe('created');
     expect(throttles).toBe(0);
     expect(await h.store.getMessage('m-throttle')).toMatchObject({ status: 'accepted' });
@@ -140,18 +228,33 @@ describe('DynamoDB throttling', () => {
     const alice = await signUp(h, '+17185550107');
     const bob = await signUp(h, '+17185550108');
     await connectDevice(alice, 'f-4');
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException', $fault: 'client' });
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'ProvisionedThroughputExceededException',
+      $fault: 'client',
+    });
     const mock = mockClient(DynamoDBDocumentClient);
     mock.on(DocQueryCommand).rejects(throttled);
     mock.on(PutCommand).rejects(new Error('must not be called'));
     try {
-      injectDeps({ ...h.deps, store: new DynamoStore(new DynamoDBClient({ region: 'us-east-1' }), h.deps.config.tableName) });
-      await sendMessage(wsEvent('sendMessage', 'f-4', alice, { action: 'sendMessage', to: bob.imNumber, text: 'x', clientId: 'f4' }));
+      injectDeps({
+        ...h.deps,
+        store: new DynamoStore(new DynamoDBClient({ region: 'us-east-1' }), h.deps.config.tableName),
+      });
+      await sendMessage(
+        wsEvent('sendMessage', 'f-4', alice, {
+          action: 'sendMessage',
+          to: bob.imNumber,
+          text: 'x',
+          clientId: 'f4',
+        }),
+      );
     } finally {
       mock.restore();
       injectDeps(h.deps);
     }
-    expect(h.connections.framesOf('f-4', 'error')).toEqual([{ type: 'error', code: 'internal', message: 'internal error', clientId: 'f4' }]);
+    expect(h.connections.framesOf('f-4', 'error')).toEqual([
+      { type: 'error', code: 'internal', message: 'internal error', clientId: 'f4' },
+    ]);
     expect(mock.commandCalls(PutCommand)).toHaveLength(0);
     expect(h.logs.some((l) => l.includes('"error":"ProvisionedThroughputExceededException"'))).toBe(true);
     await h.stop();

@@ -28,7 +28,10 @@ const liveIds = async () =>
 describe('the $connect authorizer', () => {
   it('allows a valid token and passes imNumber and name on as context', async () => {
     const result = await authorize(authorizerEvent(user.token));
-    expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow', Action: 'execute-api:Invoke' });
+    expect(result.policyDocument.Statement[0]).toMatchObject({
+      Effect: 'Allow',
+      Action: 'execute-api:Invoke',
+    });
     expect(result.context).toEqual({ imNumber: user.imNumber, name: 'erin' });
   });
 
@@ -44,7 +47,9 @@ describe('the $connect authorizer', () => {
       .sign(new TextEncoder().encode(JWT_SECRET));
   const tampered = async () => {
     const [head, , sig] = user.token.split('.');
-    const body = Buffer.from(JSON.stringify({ sub: '12345678', iss: 'imsms', aud: 'imsms-client', exp: 9e9 })).toString('base64url');
+    const body = Buffer.from(
+      JSON.stringify({ sub: '12345678', iss: 'imsms', aud: 'imsms-client', exp: 9e9 }),
+    ).toString('base64url');
     return `${head}.${body}.${sig}`;
   };
 
@@ -75,10 +80,14 @@ describe('the login-status table', () => {
 
   it('ping answers pong and pushes the expiry forward', async () => {
     await connectDevice(user, 'p-2');
-    const before = (await h.store.getRecipient(user.imNumber))!.connections.find((c) => c.connectionId === 'p-2')!;
+    const before = (await h.store.getRecipient(user.imNumber))!.connections.find(
+      (c) => c.connectionId === 'p-2',
+    )!;
     h.advance(60_000);
     await wsPing(wsEvent('ping', 'p-2', caller(), { action: 'ping' }));
-    const after = (await h.store.getRecipient(user.imNumber))!.connections.find((c) => c.connectionId === 'p-2')!;
+    const after = (await h.store.getRecipient(user.imNumber))!.connections.find(
+      (c) => c.connectionId === 'p-2',
+    )!;
     expect(h.connections.framesOf('p-2')).toEqual([{ type: 'pong' }]);
     expect(after.expiresAt - before.expiresAt).toBeGreaterThanOrEqual(60_000);
   });
@@ -93,7 +102,9 @@ describe('the login-status table', () => {
   it('concurrent connects and disconnects of several devices end with exactly the open ones', async () => {
     const ids = Array.from({ length: 8 }, (_, i) => `burst-${i}`);
     await Promise.all(ids.map((id) => connectDevice(user, id)));
-    await Promise.all(ids.filter((_, i) => i % 2 === 0).map((id) => wsDisconnect(wsEvent('$disconnect', id, caller()))));
+    await Promise.all(
+      ids.filter((_, i) => i % 2 === 0).map((id) => wsDisconnect(wsEvent('$disconnect', id, caller()))),
+    );
     const live = await liveIds();
     expect(live.filter((id) => id.startsWith('burst-'))).toEqual(ids.filter((_, i) => i % 2 === 1));
   });

@@ -24,7 +24,8 @@ type Frame = Record<string, unknown>;
 const caller = (u: TestUser) => ({ imNumber: u.imNumber, name: u.name });
 const send = (from: TestUser, conn: string, frame: Frame) =>
   sendMessage(wsEvent('sendMessage', conn, caller(from), { action: 'sendMessage', ...frame }));
-const receipts = (conn: string) => h.connections.framesOf<{ status: string; id: string; reason?: string }>(conn, 'receipt');
+const receipts = (conn: string) =>
+  h.connections.framesOf<{ status: string; id: string; reason?: string }>(conn, 'receipt');
 
 /** The chat SMS a phone got (routed messages carry a status callback; sign-up codes do not). */
 const texts = (phone: string) => h.sms.inbox(phone).filter((m) => m.statusCallbackUrl);
@@ -109,14 +110,24 @@ describe('IM → SMS', () => {
     const id = receipts(a1)[0].id;
     const callback = (status: string) =>
       statusCallback(
-        twilioPost(PUBLIC_URL, AUTH_TOKEN, '/twilio/sms/status', { MessageSid: 'SMx', MessageStatus: status }, { query: `m=${id}` }),
+        twilioPost(
+          PUBLIC_URL,
+          AUTH_TOKEN,
+          '/twilio/sms/status',
+          { MessageSid: 'SMx', MessageStatus: status },
+          { query: `m=${id}` },
+        ),
       );
     expect((await callback('delivered')).statusCode).toBe(200);
     await callback('sent');
     await callback('delivered');
     await callback('undelivered');
     expect(receipts(a1).map((r) => r.status)).toEqual(['accepted', 'sent_sms', 'delivered_sms']);
-    expect(await h.store.getMessage(id)).toMatchObject({ status: 'delivered_sms', path: ['sms'], sms: { segments: 1, encoding: 'GSM-7' } });
+    expect(await h.store.getMessage(id)).toMatchObject({
+      status: 'delivered_sms',
+      path: ['sms'],
+      sms: { segments: 1, encoding: 'GSM-7' },
+    });
   });
 
   it('refuses a status callback with a forged signature and changes nothing', async () => {
@@ -126,7 +137,13 @@ describe('IM → SMS', () => {
     await send(alice, a1, { to: bob.imNumber, text: 'x', clientId: 'c5' });
     const id = receipts(a1)[0].id;
     const forged = await statusCallback(
-      twilioPost(PUBLIC_URL, 'not-the-token', '/twilio/sms/status', { MessageSid: 'SMx', MessageStatus: 'delivered' }, { query: `m=${id}` }),
+      twilioPost(
+        PUBLIC_URL,
+        'not-the-token',
+        '/twilio/sms/status',
+        { MessageSid: 'SMx', MessageStatus: 'delivered' },
+        { query: `m=${id}` },
+      ),
     );
     expect(forged.statusCode).toBe(403);
     expect((await h.store.getMessage(id))?.status).toBe('sent_sms');
@@ -210,7 +227,9 @@ describe('confirmed delivery', () => {
     const [a1, b1] = [newConn(), newConn()];
     await connectDevice(alice, a1);
     await connectDevice(bob, b1);
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'hrtime', 'performance'] });
+    jest.useFakeTimers({
+      doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'hrtime', 'performance'],
+    });
     await send(alice, a1, { to: bob.imNumber, text: 'half-open socket', clientId: 'c14' });
     const id = receipts(a1)[0].id;
     expect(h.connections.framesOf(b1, 'message')).toHaveLength(1);

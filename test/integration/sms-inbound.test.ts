@@ -20,7 +20,11 @@ const newSid = () => `SM${String(++sids).padStart(32, '0')}`;
 const [N1] = SERVICE_NUMBERS;
 
 /** A phone texts a service number: Twilio's webhook, signed as Twilio signs it. */
-async function text(from: string, body: string, opts: { to?: string; sid?: string; signature?: string | null } = {}) {
+async function text(
+  from: string,
+  body: string,
+  opts: { to?: string; sid?: string; signature?: string | null } = {},
+) {
   const params = {
     MessageSid: opts.sid ?? newSid(),
     AccountSid: h.deps.config.twilioAccountSid,
@@ -29,7 +33,9 @@ async function text(from: string, body: string, opts: { to?: string; sid?: strin
     Body: body,
     NumMedia: '0',
   };
-  const res = await inboundSms(twilioPost(PUBLIC_URL, AUTH_TOKEN, '/twilio/sms', params, { signature: opts.signature }));
+  const res = await inboundSms(
+    twilioPost(PUBLIC_URL, AUTH_TOKEN, '/twilio/sms', params, { signature: opts.signature }),
+  );
   return { status: res.statusCode, twiml: res.body ?? '' };
 }
 
@@ -47,7 +53,13 @@ describe('SMS → IM', () => {
     expect(res.status).toBe(200);
     expect(res.twiml).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
     expect(messages(b1)).toEqual([
-      expect.objectContaining({ from: alice.imNumber, fromName: 'alice', to: bob.imNumber, text: 'hi from my phone', via: 'sms' }),
+      expect.objectContaining({
+        from: alice.imNumber,
+        fromName: 'alice',
+        to: bob.imNumber,
+        text: 'hi from my phone',
+        via: 'sms',
+      }),
     ]);
   });
 
@@ -78,7 +90,10 @@ describe('SMS → IM', () => {
     const b1 = newConn();
     await connectDevice(bob, b1);
     const sid = newSid();
-    const forged = await text(alice.phone, `@${bob.imNumber} forged`, { sid, signature: 'bm90IGEgc2lnbmF0dXJl' });
+    const forged = await text(alice.phone, `@${bob.imNumber} forged`, {
+      sid,
+      signature: 'bm90IGEgc2lnbmF0dXJl',
+    });
     const missing = await text(alice.phone, `@${bob.imNumber} unsigned`, { signature: null });
     expect([forged.status, missing.status]).toEqual([403, 403]);
     expect(messages(b1)).toHaveLength(0);
@@ -108,9 +123,20 @@ describe('SMS → SMS', () => {
     const plain = newPhone();
     await text(plain, `@${bob.imNumber} hello from a plain phone`);
     const [frame] = messages(b1);
-    expect(frame).toMatchObject({ text: 'hello from a plain phone', via: 'sms', from: expect.stringMatching(/^\d{8}$/) });
+    expect(frame).toMatchObject({
+      text: 'hello from a plain phone',
+      via: 'sms',
+      from: expect.stringMatching(/^\d{8}$/),
+    });
 
-    await sendMessage(wsEvent('sendMessage', b1, caller(bob), { action: 'sendMessage', to: frame.from, text: 'got it', clientId: 'r1' }));
+    await sendMessage(
+      wsEvent('sendMessage', b1, caller(bob), {
+        action: 'sendMessage',
+        to: frame.from,
+        text: 'got it',
+        clientId: 'r1',
+      }),
+    );
     expect(texts(plain).map((m) => m.body)).toEqual([`@${bob.imNumber}: got it`]);
   });
 });
@@ -124,7 +150,14 @@ describe('keywords and replies', () => {
     const stop = await text(bob.phone, 'STOP');
     expect(stop.twiml).toContain('<Message>You are unsubscribed');
 
-    await sendMessage(wsEvent('sendMessage', a1, caller(alice), { action: 'sendMessage', to: bob.imNumber, text: 'hi?', clientId: 'k1' }));
+    await sendMessage(
+      wsEvent('sendMessage', a1, caller(alice), {
+        action: 'sendMessage',
+        to: bob.imNumber,
+        text: 'hi?',
+        clientId: 'k1',
+      }),
+    );
     expect(texts(bob.phone)).toHaveLength(0);
     expect(h.connections.framesOf(a1, 'receipt')).toEqual([
       expect.objectContaining({ status: 'accepted' }),
@@ -133,7 +166,14 @@ describe('keywords and replies', () => {
 
     const start = await text(bob.phone, 'start');
     expect(start.twiml).toContain('<Message>You are subscribed again');
-    await sendMessage(wsEvent('sendMessage', a1, caller(alice), { action: 'sendMessage', to: bob.imNumber, text: 'hi again', clientId: 'k2' }));
+    await sendMessage(
+      wsEvent('sendMessage', a1, caller(alice), {
+        action: 'sendMessage',
+        to: bob.imNumber,
+        text: 'hi again',
+        clientId: 'k2',
+      }),
+    );
     expect(texts(bob.phone)).toHaveLength(1);
   });
 

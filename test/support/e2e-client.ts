@@ -2,7 +2,13 @@ import WebSocket from 'ws';
 
 /** Helpers that drive the local stack the way an outside client does: fetch, a real WebSocket, the sandbox API. */
 
-export async function http(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+export async function http(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${base}${path}`, {
     method,
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
@@ -32,7 +38,10 @@ export async function inbox(base: string, phone: string): Promise<Inboxed[]> {
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after `ms`. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  ms = 10_000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await check();
@@ -54,7 +63,13 @@ let ips = 0;
 /** Signs up over HTTP, reading the code from the phone's sandbox inbox. */
 export async function signUp(base: string, phone: string, name?: string): Promise<E2eUser> {
   const before = (await inbox(base, phone)).length;
-  const start = await http(base, 'POST', '/auth/start', { phone }, { 'x-forwarded-for': `198.18.0.${++ips}` });
+  const start = await http(
+    base,
+    'POST',
+    '/auth/start',
+    { phone },
+    { 'x-forwarded-for': `198.18.0.${++ips}` },
+  );
   if (start.status !== 202) throw new Error(`auth/start ${start.status}`);
   const sms = await eventually(async () => (await inbox(base, phone))[before]);
   const code = /\b(\d{6})\b/.exec(sms.body)![1];

@@ -63,7 +63,11 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     config,
     store,
     sms,
-    secrets: { jwtSecret: JWT_SECRET, twilioAuthToken: AUTH_TOKEN, twilioAccountSid: config.twilioAccountSid },
+    secrets: {
+      jwtSecret: JWT_SECRET,
+      twilioAuthToken: AUTH_TOKEN,
+      twilioAccountSid: config.twilioAccountSid,
+    },
     log: createLogger('debug', (line) => logs.push(line)),
     clock: { now: () => Date.now() + offset, sleep: async () => undefined },
     ids: randomIds,

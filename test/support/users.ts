@@ -14,7 +14,12 @@ export interface TestUser {
 
 type HttpResult = { statusCode: number; body: string };
 
-export async function post(handler: (e: never) => Promise<unknown>, path: string, body: unknown, ip?: string) {
+export async function post(
+  handler: (e: never) => Promise<unknown>,
+  path: string,
+  body: unknown,
+  ip?: string,
+) {
   const result = (await handler(jsonPost(path, body, ip) as never)) as HttpResult;
   return { status: result.statusCode, body: JSON.parse(result.body) };
 }

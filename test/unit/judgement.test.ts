@@ -26,7 +26,9 @@ describe('the routing judgement', () => {
   });
 
   it('is SMS in manual offline mode even with a live connection', () => {
-    expect(judge({ profile: profile({ mode: 'offline' }), connections: [conn('a', NOW + 1)] }, NOW)).toBe('sms');
+    expect(judge({ profile: profile({ mode: 'offline' }), connections: [conn('a', NOW + 1)] }, NOW)).toBe(
+      'sms',
+    );
   });
 
   it('is SMS when every connection is past its expiry', () => {
@@ -44,7 +46,10 @@ describe('the routing judgement', () => {
         fc.constantFrom<'online' | 'offline'>('online', 'offline'),
         fc.array(fc.integer({ min: -1000, max: 1000 }), { maxLength: 6 }),
         (mode, offsets) => {
-          const r = { profile: profile({ mode }), connections: offsets.map((o, i) => conn(`c${i}`, NOW + o)) };
+          const r = {
+            profile: profile({ mode }),
+            connections: offsets.map((o, i) => conn(`c${i}`, NOW + o)),
+          };
           const expected = mode === 'online' && offsets.some((o) => o > 0) ? 'im' : 'sms';
           return judge(r, NOW) === expected;
         },
@@ -68,7 +73,10 @@ describe('choosing the service number', () => {
 
   it('binds a new contact to a free number', () => {
     const threads = { [pool[0]]: { peer: 'alice', at: NOW } };
-    expect(chooseServiceNumber(pool, threads, 'carol', NOW)).toEqual({ number: pool[1], rebind: { peer: 'carol', at: NOW } });
+    expect(chooseServiceNumber(pool, threads, 'carol', NOW)).toEqual({
+      number: pool[1],
+      rebind: { peer: 'carol', at: NOW },
+    });
   });
 
   it('rebinds the least recently used number when all are taken', () => {
@@ -77,13 +85,19 @@ describe('choosing the service number', () => {
       [pool[1]]: { peer: 'b', at: NOW - 30 },
       [pool[2]]: { peer: 'c', at: NOW - 20 },
     };
-    expect(chooseServiceNumber(pool, threads, 'd', NOW)).toEqual({ number: pool[1], rebind: { peer: 'd', at: NOW } });
+    expect(chooseServiceNumber(pool, threads, 'd', NOW)).toEqual({
+      number: pool[1],
+      rebind: { peer: 'd', at: NOW },
+    });
   });
 
   it('always returns a pool number, and the bound one when there is one (property)', () => {
     fc.assert(
       fc.property(
-        fc.dictionary(fc.constantFrom(...pool), fc.record({ peer: fc.constantFrom('a', 'b', 'c', 'd'), at: fc.nat() })),
+        fc.dictionary(
+          fc.constantFrom(...pool),
+          fc.record({ peer: fc.constantFrom('a', 'b', 'c', 'd'), at: fc.nat() }),
+        ),
         fc.constantFrom('a', 'b', 'c', 'd', 'e'),
         (threads, peer) => {
           const choice = chooseServiceNumber(pool, threads, peer, NOW);

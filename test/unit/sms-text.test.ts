@@ -23,7 +23,9 @@ describe('SMS addressing', () => {
       fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (body) => {
         const parsed = parseSmsAddress(body);
         if (parsed.kind === 'none') return parsed.text === body.trim();
-        return body.includes(parsed.text) && !/\s/.test(parsed.kind === 'name' ? parsed.name : parsed.imNumber);
+        return (
+          body.includes(parsed.text) && !/\s/.test(parsed.kind === 'name' ? parsed.name : parsed.imNumber)
+        );
       }),
       { numRuns: 2000 },
     );
@@ -45,9 +47,12 @@ describe('SMS keywords', () => {
     expect(parseKeyword(body)).toBe(keyword);
   });
 
-  it.each(['stop by at 5', 'please help me', 'started', '@123 STOP', ''])('%j is an ordinary message', (body) => {
-    expect(parseKeyword(body)).toBeNull();
-  });
+  it.each(['stop by at 5', 'please help me', 'started', '@123 STOP', ''])(
+    '%j is an ordinary message',
+    (body) => {
+      expect(parseKeyword(body)).toBeNull();
+    },
+  );
 
   it('matches only a whole-message keyword (property)', () => {
     fc.assert(

@@ -16,19 +16,28 @@ describe('frames', () => {
   it(`accepts exactly ${MAX_TEXT_CHARS} characters, counting an emoji as one`, () => {
     const text = '😀'.repeat(MAX_TEXT_CHARS);
     expect(parseFrame(sendMessageFrame, JSON.stringify({ ...ok, text })).text).toBe(text);
-    expect(() => parseFrame(sendMessageFrame, JSON.stringify({ ...ok, text: text + 'x' }))).toThrow(DomainError);
+    expect(() => parseFrame(sendMessageFrame, JSON.stringify({ ...ok, text: text + 'x' }))).toThrow(
+      DomainError,
+    );
   });
 
   it('turns any input into a frame or a DomainError, never another exception (property)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), (raw) => {
-        try {
-          parseFrame(sendMessageFrame, raw);
-          return true;
-        } catch (err) {
-          return err instanceof DomainError && err.status === 400;
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        (raw) => {
+          try {
+            parseFrame(sendMessageFrame, raw);
+            return true;
+          } catch (err) {
+            return err instanceof DomainError && err.status === 400;
+          }
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -51,7 +60,9 @@ describe('phones', () => {
 });
 
 describe('names', () => {
-  it.each(['alice', 'Bob_2', '张三', 'o.k-name'])('accepts %p', (name) => expect(validateName(name)).toBe(name));
+  it.each(['alice', 'Bob_2', '张三', 'o.k-name'])('accepts %p', (name) =>
+    expect(validateName(name)).toBe(name),
+  );
   it.each(['', '1abc', 'a b', 'u12345678', '@x', 'x'.repeat(33), '<script>'])('refuses %p', (name) => {
     expect(() => validateName(name)).toThrow(expect.objectContaining({ code: 'invalid_name' }));
   });
