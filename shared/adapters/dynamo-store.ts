@@ -38,6 +38,9 @@ import type {
  */
 export class DynamoStore implements Store {
   private readonly doc: DynamoDBDocumentClient;
+  /** phone → imNumber links, which never change once made: a hit saves the inbound SMS path one read. */
+  private readonly phoneLinks = new Map<string, string>();
+  private static readonly PHONE_LINK_CACHE = 10_000;
 
   constructor(
     client: DynamoDBClient,
@@ -98,6 +101,19 @@ export class DynamoStore implements Store {
   async getPhone(phone: string): Promise<PhoneRecord | null> {
     const { Item } = await this.doc.send(new GetCommand({ TableName: this.table, Key: phoneKey(phone) }));
     return Item ? toPhone(Item) : null;
+  }
+
+  async userOfPhone(phone: string): Promise<string | null> {
+    const cached = this.phoneLinks.get(phone);
+    if (cached) return cached;
+    const imNumber = (await this.getPhone(phone))?.imNumber ?? null;
+    if (imNumber) {
+      if (this.phoneLinks.size >= DynamoStore.PHONE_LINK_CACHE) {
+        this.phoneLinks.delete(this.phoneLinks.keys().next().value!);
+      }
+      this.phoneLinks.set(phone, imNumber);
+    }
+    return imNumber;
   }
 
   async linkPhone(phone: string, imNumber: string, name: string): Promise<PhoneRecord> {

@@ -40,6 +40,8 @@ export interface Store {
   createUser(profile: UserProfile): Promise<'created' | 'taken'>;
   deleteUser(imNumber: string): Promise<void>;
   getPhone(phone: string): Promise<PhoneRecord | null>;
+  /** The user a phone belongs to. The link never changes once made, so adapters may cache it. */
+  userOfPhone(phone: string): Promise<string | null>;
   /** Binds a phone to a user unless it is bound already; returns the record that won. */
   linkPhone(phone: string, imNumber: string, name: string): Promise<PhoneRecord>;
   /** imNumber for a name (case-insensitive), or null. */

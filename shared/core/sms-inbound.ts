@@ -50,8 +50,8 @@ export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundRe
   }
 
   const address = parseSmsAddress(sms.body);
-  const record = await deps.store.getPhone(sms.from);
-  let sender = record?.imNumber ? await deps.store.getUser(record.imNumber) : null;
+  const senderImNumber = await deps.store.userOfPhone(sms.from);
+  let sender = senderImNumber ? await deps.store.getUser(senderImNumber) : null;
   if (!sender && address.kind === 'none') return rateLimitedReply(deps, sms, REPLIES.help, 'unregistered');
 
   const recipientImNumber = await resolveRecipient(deps, sender, sms.to, address);
