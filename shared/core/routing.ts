@@ -31,17 +31,8 @@ export function judge(recipient: Recipient, now: number): Channel {
   return recipient.profile.mode !== 'offline' && liveConnections(recipient, now).length > 0 ? 'im' : 'sms';
 }
 
-export interface NewMessage {
-  id: string;
-  from: string;
-  fromName: string;
-  to: string;
-  text: string;
-  via: Channel;
-  clientId?: string;
-  originConnectionId?: string;
-  inboundSid?: string;
-}
+/** A message as the sender's side knows it, before the judgement gives it a path and a status. */
+export type NewMessage = Omit<MessageRecord, 'path' | 'status' | 'reason' | 'sms' | 'sentAt' | 'updatedAt'>;
 
 export type RouteOutcome =
   { kind: 'routed'; message: MessageRecord } | { kind: 'duplicate'; message: MessageRecord | null };
