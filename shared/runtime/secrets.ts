@@ -18,8 +18,8 @@ export async function loadSecrets(config: Config): Promise<Secrets> {
     return out.SecretString;
   };
   const jwtSecret = config.jwtSecretArn ? await read(config.jwtSecretArn) : config.jwtSecret;
-  if (!jwtSecret || jwtSecret.length < 32) {
-    throw new ConfigError('Invalid JWT_SECRET: set JWT_SECRET (32+ characters) or JWT_SECRET_ARN');
+  if (jwtSecret !== undefined && jwtSecret.length < 32) {
+    throw new ConfigError('Invalid JWT_SECRET: must be at least 32 characters');
   }
   let twilioAccountSid = config.twilioAccountSid;
   let twilioAuthToken = config.twilioAuthToken;
@@ -34,5 +34,14 @@ export async function loadSecrets(config: Config): Promise<Secrets> {
     twilioAccountSid = parsed.accountSid ?? twilioAccountSid;
     twilioAuthToken = parsed.authToken ?? twilioAuthToken;
   }
-  return { jwtSecret, twilioAccountSid, twilioAuthToken };
+  return {
+    // Only the functions that sign or verify tokens are given the secret; the others never read it.
+    get jwtSecret(): string {
+      if (!jwtSecret)
+        throw new ConfigError('Invalid JWT_SECRET: set JWT_SECRET (32+ characters) or JWT_SECRET_ARN');
+      return jwtSecret;
+    },
+    twilioAccountSid,
+    twilioAuthToken,
+  };
 }

@@ -1,0 +1,89 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { REPO_ROOT, bundlingOptions } from '../bundling';
+
+export interface HouseFunctionProps {
+  /** The handler module, relative to the repository root (the manifest's `entry`). It exports `handler`. */
+  readonly entry: string;
+  readonly description?: string;
+  readonly timeout: Duration;
+  readonly environment: Record<string, string>;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+let esbuildChecked = false;
+
+/** NodejsFunction falls back to Docker when it cannot find esbuild; this project never does (no Docker on CI). */
+function assertLocalEsbuild(): void {
+  if (esbuildChecked) return;
+  try {
+    require.resolve('esbuild/package.json', { paths: [REPO_ROOT] });
+    esbuildChecked = true;
+  } catch {
+    throw new Error(
+      'esbuild is not installed in node_modules: run `npm ci`. (Bundling never falls back to Docker.)',
+    );
+  }
+}
+
+/**
+ * The house Lambda: Node 22 on arm64, bundled locally by esbuild with the shared `bundlingOptions`, its own log
+ * group with a retention, and its own role that can write to that log group and nothing else. Whatever else it
+ * may do, the stack grants explicitly (from the manifest's `needs`).
+ *
+ * The role is ours rather than Lambda's default because the default attaches the AWS managed
+ * AWSLambdaBasicExecutionRole, which lets the function create and write any log group (`Resource: *`).
+ */
+export class HouseFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: HouseFunctionProps) {
+    super(scope, id);
+    assertLocalEsbuild();
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      // Logs expire within the month anyway; `cdk destroy` removes them with the function.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${id}`,
+    });
+    // logs:CreateLogStream + logs:PutLogEvents on this function's log group only.
+    this.logGroup.grantWrite(this.role);
+
+    this.fn = new NodejsFunction(this, 'Fn', {
+      entry: path.resolve(REPO_ROOT, props.entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      // The app writes its own JSON lines (shared/adapters/logger.ts) to stdout: plain text format keeps each
+      // line as-is, so metric filters can match on `$.event`.
+      loggingFormat: lambda.LoggingFormat.TEXT,
+      bundling: bundlingOptions,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+    });
+  }
+}

@@ -1,0 +1,41 @@
+import { Annotations, App, Tags } from 'aws-cdk-lib';
+import { addNagChecks } from './nag';
+import { readSettings } from './settings';
+import { ImsmsStack } from './stack';
+import type { FunctionSpec } from '../functions';
+
+export interface CreateAppOptions {
+  /** Context for the App (tests pass cdk.json's context plus overrides; the CLI passes it through the environment). */
+  context?: Record<string, unknown>;
+  /** Run the AwsSolutions cdk-nag pack at synth (default true). */
+  nag?: boolean;
+  /** A different manifest (tests only). */
+  manifest?: readonly FunctionSpec[];
+}
+
+/**
+ * The CDK app: one environment-agnostic stack (no account/region lookups, so `cdk synth` needs no credentials).
+ * Context `stackName` (default "Imsms") names the stack, so test stacks can live beside the real one.
+ */
+export function createApp(opts: CreateAppOptions = {}): { app: App; stack: ImsmsStack } {
+  const app = new App(opts.context ? { context: opts.context } : undefined);
+  const settings = readSettings(app.node);
+  const stackName = String(app.node.tryGetContext('stackName') ?? 'Imsms');
+  const stack = new ImsmsStack(app, 'Imsms', {
+    stackName,
+    settings,
+    manifest: opts.manifest,
+    description:
+      'imsms: instant messaging that falls back to SMS (API Gateway WebSocket + HTTP, Lambda, DynamoDB, SQS)',
+  });
+  Tags.of(stack).add('project', 'imsms');
+  if (settings.serviceNumbersArePlaceholder) {
+    Annotations.of(stack).addWarningV2(
+      'imsms:placeholderServiceNumbers',
+      `No serviceNumbers context: SERVICE_NUMBERS is the placeholder ${settings.serviceNumbers[0]}, fine for synth but not for ` +
+        'real traffic. Deploy with -c serviceNumbers=+1…,+1… (docs/deploy.md).',
+    );
+  }
+  if (opts.nag ?? true) addNagChecks(app);
+  return { app, stack };
+}

@@ -1,0 +1,127 @@
+/**
+ * Bundle sizes, built with exactly the stack's esbuild settings (infra/aws/bundling.ts), one per manifest entry.
+ *
+ * Budgets (KiB of minified index.js; the .map is separate and only read when a stack trace is printed).
+ * Measured 2026-11-26 with the AWS SDK v3 clients bundled (see bundling.ts for why they are not external):
+ *   core     no SMS, no Twilio webhook: 1,194-1,214 KiB. zod v4 (~440 KiB) + the SDK clients (~600 KiB) + libphonenumber (~120 KiB).
+ *   webhook  verifies Twilio signatures only (validator + TwiML builder via deep imports): 1,259 KiB.
+ *   sms      sends SMS (twilio REST pieces, axios, SNS client): 1,664-1,735 KiB.
+ * Each budget is the largest measured size of its class + ~15%: room for normal growth, while an accidental
+ * `import twilio from 'twilio'` (the whole SDK, several MB) or a new heavy dependency fails here first.
+ * Set IMSMS_BUNDLE_REPORT=1 to also build with `@aws-sdk/*` external and print both columns (docs/deploy.md).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { bundlingOptions, buildBundle, esbuildOptions, type BuiltBundle } from '../../infra/aws/bundling';
+import { functions, type FunctionSpec } from '../../infra/functions';
+
+const KiB = 1024;
+type BudgetClass = 'core' | 'webhook' | 'sms';
+const BUDGET_KIB: Record<BudgetClass, number> = { core: 1400, webhook: 1450, sms: 2000 };
+
+function budgetClass(spec: FunctionSpec): BudgetClass {
+  if (spec.needs.sendsSms) return 'sms';
+  if (spec.needs.twilioWebhook) return 'webhook';
+  return 'core';
+}
+
+interface Row {
+  spec: FunctionSpec;
+  bundle: BuiltBundle;
+  gzip: number;
+  externalSdkBytes?: number;
+}
+
+let dir: string;
+const rows: Row[] = [];
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imsms-bundles-'));
+  const report = process.env.IMSMS_BUNDLE_REPORT === '1';
+  await Promise.all(
+    functions.map(async (spec) => {
+      const outfile = path.join(dir, spec.name, 'index.js');
+      const bundle = await buildBundle(spec.entry, outfile);
+      const row: Row = { spec, bundle, gzip: gzipSync(fs.readFileSync(outfile)).length };
+      if (report) {
+        const alt = await buildBundle(spec.entry, path.join(dir, 'external-sdk', spec.name, 'index.js'), {
+          external: ['@aws-sdk/*'],
+        });
+        row.externalSdkBytes = alt.bytes;
+      }
+      rows.push(row);
+    }),
+  );
+  rows.sort((a, b) => functions.indexOf(a.spec) - functions.indexOf(b.spec));
+  const kib = (n: number) => (n / KiB).toFixed(0).padStart(6);
+  const lines = rows.map(
+    (r) =>
+      `| ${r.spec.name.padEnd(18)} | ${budgetClass(r.spec).padEnd(7)} | ${kib(r.bundle.bytes)} | ${kib(r.gzip)} | ${kib(r.bundle.mapBytes)} |` +
+      (r.externalSdkBytes !== undefined ? ` ${kib(r.externalSdkBytes)} |` : '') +
+      ` ${BUDGET_KIB[budgetClass(r.spec)]} |`,
+  );
+  // The table docs/deploy.md shows.
+  console.log(
+    [
+      '| function | class | KiB | gzip KiB | map KiB |' +
+        (report ? ' KiB, SDK external |' : '') +
+        ' budget KiB |',
+      ...lines,
+    ].join('\n'),
+  );
+}, 120_000);
+
+afterAll(() => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('bundles (the stack’s exact esbuild settings)', () => {
+  test('one bundle per manifest function', () => {
+    expect(rows.map((r) => r.spec.name)).toEqual(functions.map((f) => f.name));
+  });
+
+  test.each(functions.map((f) => [f.name, f] as const))('%s stays within its size budget', (_name, spec) => {
+    const row = rows.find((r) => r.spec === spec)!;
+    const budget = BUDGET_KIB[budgetClass(spec)] * KiB;
+    expect(row.bundle.bytes).toBeLessThanOrEqual(budget);
+  });
+
+  test('functions that neither send SMS nor take Twilio webhooks carry no twilio code', () => {
+    const offenders = rows
+      .filter((r) => !r.spec.needs.sendsSms && !r.spec.needs.twilioWebhook)
+      .map((r) => ({
+        name: r.spec.name,
+        twilio: r.bundle.inputs.filter((i) => i.includes('node_modules/twilio/')),
+      }))
+      .filter((o) => o.twilio.length > 0);
+    expect(offenders).toEqual([]);
+  });
+
+  test('no bundle pulls the whole twilio SDK: only the Messages resource, by deep import', () => {
+    for (const r of rows) {
+      const whole = r.bundle.inputs.filter(
+        (i) =>
+          /node_modules\/twilio\/lib\/(index|rest\/Twilio)\.js$/.test(i) ||
+          (i.includes('node_modules/twilio/lib/rest/') && !i.includes('/rest/api/v2010/account/message')),
+      );
+      expect({ name: r.spec.name, whole }).toEqual({ name: r.spec.name, whole: [] });
+    }
+  });
+
+  test('the esbuild options mirror what NodejsFunction passes for bundlingOptions', () => {
+    const o = esbuildOptions('functions/ws-ping.ts', '/tmp/x/index.js');
+    expect(o).toMatchObject({
+      bundle: true,
+      platform: 'node',
+      target: bundlingOptions.target,
+      format: 'cjs',
+      minify: true,
+      sourcemap: true,
+      sourcesContent: false,
+      external: [],
+    });
+    expect(bundlingOptions.forceDockerBundling).toBe(false);
+  });
+});
