@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * Configuration, read from the environment once per container and validated up front.
@@ -14,66 +14,71 @@ export class ConfigError extends Error {
   }
 }
 
-const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be E.164, like +14155550100');
+// zod/mini: the same validation as zod's classic API, at ~20 KB instead of ~440 KB in every Lambda bundle.
+const e164 = z.string().check(z.regex(/^\+[1-9]\d{6,14}$/, 'must be E.164, like +14155550100'));
+const url = z.string().check(z.refine((v) => URL.canParse(v), 'must be a URL'));
+const arn = z.string().check(z.startsWith('arn:', 'must be an ARN'));
 
 const intFrom = (def: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
+  z.pipe(
+    z.optional(z.string()),
+    z.transform((v, ctx) => {
       if (v === undefined || v === '') return def;
       const n = Number(v);
       if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}` });
-        return z.NEVER;
+        ctx.issues.push({ code: 'custom', message: `must be an integer from ${min} to ${max}`, input: v });
+        return def;
       }
       return n;
-    });
+    }),
+  );
 
-const list = (item: z.ZodString) =>
-  z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(item).min(1));
+const list = (item: z.ZodMiniString<string>) =>
+  z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((v: string) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    ),
+    z.array(item).check(z.minLength(1, 'must list at least one')),
+  );
 
 /** The sandbox's default pool of service numbers (US 555-01xx numbers are reserved for fiction). */
 export const DEFAULT_SANDBOX_NUMBERS = ['+15005550100', '+15005550101', '+15005550102'];
 
 const schema = z.object({
-  TABLE_NAME: z.string().min(1).default('imsms'),
-  AWS_REGION: z.string().min(1).default('us-east-1'),
-  DYNAMODB_ENDPOINT: z.string().url().optional(),
+  TABLE_NAME: z._default(z.string().check(z.minLength(1)), 'imsms'),
+  AWS_REGION: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
+  DYNAMODB_ENDPOINT: z.optional(url),
   /** The WebSocket API's @connections endpoint, e.g. https://abc.execute-api.eu-west-1.amazonaws.com/prod */
-  WS_ENDPOINT: z.string().url().optional(),
-  PUBLIC_URL: z.string().url().default('http://localhost:3000'),
-  SMS_PROVIDER: z.enum(['sandbox', 'twilio', 'sns']).default('sandbox'),
+  WS_ENDPOINT: z.optional(url),
+  PUBLIC_URL: z._default(url, 'http://localhost:3000'),
+  SMS_PROVIDER: z._default(z.enum(['sandbox', 'twilio', 'sns']), 'sandbox'),
   /** Where the sandbox's Twilio-compatible REST API listens (local only). Defaults to PUBLIC_URL. */
-  SANDBOX_URL: z.string().url().optional(),
-  TWILIO_ACCOUNT_SID: z
-    .string()
-    .regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC + 32 hex digits')
-    .optional(),
-  TWILIO_AUTH_TOKEN: z.string().min(8).optional(),
-  TWILIO_SECRET_ARN: z.string().startsWith('arn:').optional(),
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  JWT_SECRET_ARN: z.string().startsWith('arn:').optional(),
-  SERVICE_NUMBERS: list(e164).optional(),
+  SANDBOX_URL: z.optional(url),
+  TWILIO_ACCOUNT_SID: z.optional(
+    z.string().check(z.regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC + 32 hex digits')),
+  ),
+  TWILIO_AUTH_TOKEN: z.optional(z.string().check(z.minLength(8, 'must be at least 8 characters'))),
+  TWILIO_SECRET_ARN: z.optional(arn),
+  JWT_SECRET: z.optional(z.string().check(z.minLength(32, 'must be at least 32 characters'))),
+  JWT_SECRET_ARN: z.optional(arn),
+  SERVICE_NUMBERS: z.optional(list(e164)),
   ACK_TIMEOUT_MS: intFrom(15000, 100, 900000),
-  ACK_QUEUE_URL: z.string().url().optional(),
-  SMS_COUNTRIES: list(z.string().regex(/^[1-9]\d{0,2}$/, 'country calling codes, like 1,86')).default([
-    '1',
-    '86',
-  ]),
+  ACK_QUEUE_URL: z.optional(url),
+  SMS_COUNTRIES: z._default(
+    list(z.string().check(z.regex(/^[1-9]\d{0,2}$/, 'country calling codes, like 1,86'))),
+    ['1', '86'],
+  ),
   /** How long a connection counts as live after its last connect or ping. */
   CONNECTION_TTL_SECONDS: intFrom(660, 30, 7200),
   /** Codes one client address may request per 10 minutes (and 5× that per day). */
   OTP_IP_LIMIT: intFrom(10, 1, 100000),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -7,6 +7,7 @@ import { createDynamoClient } from '../../shared/adapters/aws-clients';
 import { ensureTable } from '../../shared/adapters/dynamo-table';
 import { createLogger, describeError, type LogLevel } from '../../shared/adapters/logger';
 import { loadConfig, type Config } from '../../shared/config';
+import { onAckTimeout } from '../../shared/core/routing';
 import { getDeps, injectDeps, registerLocalAckFactory } from '../../shared/runtime/deps';
 import '../../shared/runtime/sms';
 import { functions } from '../functions';
@@ -89,8 +90,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   await ensureTable(dynamoClient, config.tableName);
 
   let timer: DurableAckTimer | undefined;
-  registerLocalAckFactory((cfg, onDue, onError) => {
-    timer = new DurableAckTimer(dynamoClient, cfg.tableName, onDue, onError);
+  registerLocalAckFactory((cfg, handlerLog) => {
+    timer = new DurableAckTimer(
+      dynamoClient,
+      cfg.tableName,
+      async (messageId) => onAckTimeout(await getDeps({ sms: true }), messageId),
+      (err, messageId) => handlerLog.error('ack.check_failed', { messageId, ...describeError(err) }),
+    );
     return timer;
   });
   injectDeps(undefined);

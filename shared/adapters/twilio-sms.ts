@@ -1,5 +1,6 @@
-// Deep imports: the whole `twilio` package bundles to ~3.7 MB; the Messages resource alone is a fraction.
-import BaseTwilio from 'twilio/lib/base/BaseTwilio';
+// Deep imports: the whole `twilio` package bundles to ~3.7 MB; the Messages resource alone is ~45 KB. Its base
+// client (BaseTwilio) is left out too, because it loads the SDK's axios-based HTTP client (~220 KB) that a
+// fetch-based one replaces.
 import Domain from 'twilio/lib/base/Domain';
 import Version from 'twilio/lib/base/Version';
 import { MessageListInstance } from 'twilio/lib/rest/api/v2010/account/message';
@@ -72,9 +73,24 @@ export class TwilioSmsProvider implements SmsProvider {
 
   constructor(opts: TwilioOptions) {
     this.name = opts.baseUrl ? 'sandbox' : 'twilio';
-    const client = new BaseTwilio.Client(opts.accountSid, opts.authToken, {
-      httpClient: new FetchTwilioHttpClient(opts.baseUrl) as never,
-    });
+    const http = new FetchTwilioHttpClient(opts.baseUrl);
+    // What the SDK's resources need of a client: request() with credentials and Twilio's headers added.
+    const client = {
+      request: (req: TwilioHttpRequest) =>
+        http.request({
+          ...req,
+          method: req.method.toLowerCase(),
+          username: opts.accountSid,
+          password: opts.authToken,
+          headers: {
+            'User-Agent': 'imsms (twilio-node resources)',
+            'Accept-Charset': 'utf-8',
+            Accept: 'application/json',
+            ...(req.data ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
+            ...(req.headers ?? {}),
+          },
+        }),
+    };
     const version = new Version(new Domain(client as never, 'https://api.twilio.com'), '2010-04-01');
     // The Messages list needs only the Version's request plumbing, not the whole V2010 domain object.
     this.messages = MessageListInstance(version as never, opts.accountSid);

@@ -1,27 +1,32 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DomainError } from './errors';
 
 /** The most text one message may carry (an SMS fallback is cut further, to 1,600 characters). */
 export const MAX_TEXT_CHARS = 4000;
 
-const imNumber = z.string().regex(/^\d{4,12}$/, 'must be an imNumber (digits)');
+const imNumber = z.string().check(z.regex(/^\d{4,12}$/, 'must be an imNumber (digits)'));
 const clientId = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(/^[\x21-\x7e]+$/, 'must be 1-64 printable ASCII characters');
+  .check(
+    z.minLength(1),
+    z.maxLength(64),
+    z.regex(/^[\x21-\x7e]+$/, 'must be 1-64 printable ASCII characters'),
+  );
 
 export const sendMessageFrame = z.object({
   action: z.literal('sendMessage'),
   to: imNumber,
-  text: z
-    .string()
-    .refine((t) => t.trim().length > 0, 'must not be empty')
-    .refine((t) => [...t].length <= MAX_TEXT_CHARS, `must be at most ${MAX_TEXT_CHARS} characters`),
+  text: z.string().check(
+    z.refine((t) => t.trim().length > 0, 'must not be empty'),
+    z.refine((t) => [...t].length <= MAX_TEXT_CHARS, `must be at most ${MAX_TEXT_CHARS} characters`),
+  ),
   clientId,
 });
 
-export const ackFrame = z.object({ action: z.literal('ack'), id: z.string().min(1).max(64) });
+export const ackFrame = z.object({
+  action: z.literal('ack'),
+  id: z.string().check(z.minLength(1), z.maxLength(64)),
+});
 export const setPresenceFrame = z.object({
   action: z.literal('setPresence'),
   status: z.enum(['online', 'offline']),
@@ -45,7 +50,7 @@ const codeFor = (field: string): string => {
 };
 
 /** Parses a raw frame body. Throws a DomainError naming the bad field; never a crash on any input. */
-export function parseFrame<T>(schema: z.ZodType<T>, raw: string | undefined | null): T {
+export function parseFrame<T>(schema: z.ZodMiniType<T>, raw: string | undefined | null): T {
   let json: unknown;
   try {
     json = JSON.parse(raw ?? '');

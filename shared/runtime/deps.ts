@@ -1,14 +1,13 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigError, loadConfig, type Config } from '../config';
-import { InProcessAckScheduler, SqsAckScheduler } from '../adapters/ack-schedulers';
+import { SqsAckScheduler } from '../adapters/ack-schedulers';
 import { ApiGatewayImChannel } from '../adapters/apigw-im-channel';
 import { createDynamoClient, localClientOptions } from '../adapters/aws-clients';
 import { DynamoStore } from '../adapters/dynamo-store';
-import { createLogger, describeError } from '../adapters/logger';
+import { createLogger } from '../adapters/logger';
 import { randomIds } from '../core/ids';
 import type { AckScheduler, Clock, Deps, ImChannel, Secrets, SmsProvider } from '../core/ports';
-import { onAckTimeout } from '../core/routing';
 import { loadSecrets } from './secrets';
 
 /**
@@ -32,19 +31,17 @@ const noSms: SmsProvider = {
 
 type BaseDeps = Omit<Deps, 'sms'>;
 
-/** Makes the ack timer when no queue is configured; the local runtime swaps in a durable one. */
-export type LocalAckFactory = (
-  config: Config,
-  onDue: (messageId: string) => Promise<void>,
-  onError: (err: unknown, messageId: string) => void,
-) => AckScheduler;
+/**
+ * Makes the ack timer when no queue is configured: the local runtime registers its durable in-process one.
+ * (Kept out of this module so Lambda bundles carry no routing code they do not use.)
+ */
+export type LocalAckFactory = (config: Config, log: Deps['log']) => AckScheduler;
 
 let smsFactory: SmsFactory | undefined;
-let localAckFactory: LocalAckFactory = (_config, onDue, onError) => new InProcessAckScheduler(onDue, onError);
+let localAckFactory: LocalAckFactory | undefined;
 let base: Promise<BaseDeps> | undefined;
 let sms: SmsProvider | undefined;
 let injected: Deps | undefined;
-let localAck: AckScheduler | undefined;
 
 /** Called by runtime/sms.ts when a handler that sends SMS is loaded. */
 export function registerSmsFactory(factory: SmsFactory): void {
@@ -61,12 +58,6 @@ export function injectDeps(deps: Deps | undefined): void {
   injected = deps;
   base = undefined;
   sms = undefined;
-  localAck = undefined;
-}
-
-/** The in-process ack timer when no queue is configured (local runtime), for a clean shutdown. */
-export function localAckScheduler(): AckScheduler | undefined {
-  return localAck;
 }
 
 export async function getDeps(opts: { sms: boolean }): Promise<Deps> {
@@ -98,14 +89,9 @@ async function buildBase(): Promise<BaseDeps> {
 }
 
 function ackScheduler(config: Config, log: Deps['log']): AckScheduler {
-  if (config.ackQueueUrl)
-    return new SqsAckScheduler(new SQSClient({ region: config.region }), config.ackQueueUrl);
-  localAck = localAckFactory(
-    config,
-    async (messageId) => onAckTimeout(await getDeps({ sms: true }), messageId),
-    (err, messageId) => log.error('ack.check_failed', { messageId, ...describeError(err) }),
-  );
-  return localAck;
+  if (config.ackQueueUrl) return new SqsAckScheduler(new SQSClient({ region: config.region }), config.ackQueueUrl);
+  if (!localAckFactory) throw new ConfigError('Invalid ACK_QUEUE_URL: required outside the local runtime');
+  return localAckFactory(config, log);
 }
 
 /** The @connections client is made on first push, so functions that never push need no WS_ENDPOINT. */

@@ -27,6 +27,25 @@ function persistLayout() {
   save('layout', { cards: layout.cards.map(({ id, kind }) => ({ id, kind })) });
 }
 
+/** The phone cards' number inputs suggest the IM users' phones (a <datalist> shared by all of them). */
+function refreshKnownPhones() {
+  const list = document.getElementById('known-phones');
+  const phones = new Map();
+  for (const c of cards.values()) {
+    if (c.kind !== 'im') continue;
+    const phone = c.state.user?.phone ?? c.state.phone;
+    if (phone)
+      phones.set(
+        phone,
+        c.state.user ? `${c.state.user.name || c.state.user.imNumber}’s phone` : 'IM client (signed out)',
+      );
+  }
+  replace(
+    list,
+    [...phones].map(([value, label]) => h('option', { value, label })),
+  );
+}
+
 function ownerOf(phone) {
   for (const c of cards.values()) {
     if (c.kind === 'im' && c.state.user?.phone === phone)
@@ -190,6 +209,10 @@ function main() {
   persistLayout();
   for (const spec of layout.cards) mountCard(spec);
   renderEmpty();
+  refreshKnownPhones();
+  document.addEventListener('focusin', (ev) => {
+    if (ev.target?.dataset?.testid === 'phone-number') refreshKnownPhones();
+  });
   logEvent({ kind: 'info', title: 'console ready', summary: `${cards.size} devices on the desk` });
 }
 

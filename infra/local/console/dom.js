@@ -38,6 +38,25 @@ export function replace(el, ...children) {
   return el;
 }
 
+/**
+ * Runs `fn`, which rebuilds part of `container`; if focus was on an element there with data-<attr>, moves it to the
+ * rebuilt element with the same value, so a keyboard user keeps their place across live updates.
+ */
+export function keepFocus(container, attr, fn) {
+  const active = document.activeElement;
+  const value = active && container.contains(active) ? active.dataset?.[attr] : undefined;
+  fn();
+  if (value === undefined) return;
+  for (const el of container.querySelectorAll(
+    `[data-${attr.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}]`,
+  )) {
+    if (el.dataset[attr] === value) {
+      el.focus({ preventScroll: true });
+      return;
+    }
+  }
+}
+
 export function show(el, visible) {
   el.hidden = !visible;
 }

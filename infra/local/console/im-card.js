@@ -1,9 +1,21 @@
 // The IM client card: login by SMS code, the WebSocket session, the locally stored contact list, chat.
 /* global queueMicrotask */
 import { api, getServiceNumbers, tokenExpiry } from './api.js';
-import { h, replace, show, field, toggle, avatar, shortTime, clock, prettyPhone, E164 } from './dom.js';
+import {
+  h,
+  replace,
+  show,
+  field,
+  toggle,
+  avatar,
+  shortTime,
+  clock,
+  prettyPhone,
+  E164,
+  keepFocus,
+} from './dom.js';
 import { ImConnection } from './im-client.js';
-import { watchInbox, pollNow, markLogged } from './inbox.js';
+import { watchInbox, pollNow, markLogged, primeInbox } from './inbox.js';
 import { logEvent } from './log.js';
 import { counterText, findCode } from './sms.js';
 import { load, save, remove, userData } from './store.js';
@@ -41,6 +53,7 @@ export class ImCard {
     this.connState = { state: 'idle' };
     this.tick = null;
     this.onDataChange = () => this.renderData();
+    this.persist(); // keeps the defaults a new card was given
     this.build();
     if (this.state.token && this.state.user) this.startSession({ connect: this.state.autoConnect });
     else this.renderLoggedOut();
@@ -249,6 +262,31 @@ export class ImCard {
       this.startForm,
       this.verifyForm,
       this.loginError,
+      h(
+        'aside',
+        { class: 'tips', 'aria-label': 'Try it' },
+        h('h4', null, 'Try the fallback'),
+        h(
+          'ol',
+          null,
+          h('li', null, 'Log in two IM clients; add one to the other by IM number.'),
+          h(
+            'li',
+            null,
+            'Turn on ',
+            h('strong', null, 'Offline mode'),
+            ' in one, and write to it: the message goes by SMS.',
+          ),
+          h(
+            'li',
+            null,
+            'Or turn on ',
+            h('strong', null, 'Stop acking'),
+            ': IM first, then SMS after the ack timeout.',
+          ),
+          h('li', null, 'Reply from the phone card: it comes back over IM.'),
+        ),
+      ),
     );
   }
 
@@ -345,7 +383,6 @@ export class ImCard {
       class: 'messages',
       testid: 'im-messages',
       'aria-label': 'Conversation',
-      'aria-live': 'polite',
     });
     this.input = h('textarea', {
       id: `${this.id}-input`,
@@ -431,7 +468,7 @@ export class ImCard {
     show(this.numberRow, false);
     show(this.phoneBtn, false);
     this.nameEl.textContent = 'IM client';
-    replace(this.avatarSlot, avatar('IM', 'im', 'avatar-muted'));
+    replace(this.avatarSlot, avatar('I M', 'im', 'avatar-muted'));
     this.setPresence('signed-out', 'Signed out');
     this.el.setAttribute('aria-label', 'IM client (signed out)');
   }
@@ -467,9 +504,11 @@ export class ImCard {
     this.persist();
     this.sendCodeBtn.disabled = true;
     try {
-      // What the phone already had, so only a new code is offered.
+      // What the phone already had, so only a new code is offered (and the new one is logged as it lands).
       try {
-        this.codeBaseline = new Set((await api.phoneMessages(phone)).map((m) => m.sid));
+        const before = await api.phoneMessages(phone);
+        primeInbox(phone, before);
+        this.codeBaseline = new Set(before.map((m) => m.sid));
       } catch {
         this.codeBaseline = new Set();
       }
@@ -532,7 +571,7 @@ export class ImCard {
         'div',
         { class: 'sms-mini' },
         h('span', { class: 'sms-mini-from' }, `SMS from ${prettyPhone(latest.from)}`),
-        h('span', { class: 'sms-mini-body' }, latest.body),
+        h('span', { class: 'sms-mini-body', testid: 'im-inbox-sms' }, latest.body),
       ),
     );
     this.useCodeBtn.disabled = false;
@@ -867,7 +906,8 @@ export class ImCard {
     m.statuses.push({ status: f.status, at: Date.now(), reason: f.reason });
     m.status = nextStatus(m.status, f.status);
     if (f.reason) m.reason = String(f.reason);
-    m.path = inferPath(m.statuses);
+    if (Array.isArray(f.path)) m.serverPath = f.path.map(String);
+    m.path = inferPath(m.statuses, m.serverPath);
     this.data.persist();
   }
 
@@ -925,7 +965,15 @@ export class ImCard {
     const seen = new Set(this.data.seenSms);
     const fresh = messages.filter((m) => m && m.sid && !seen.has(m.sid));
     if (fresh.length === 0) return;
-    const services = await getServiceNumbers();
+    if (this.intercepting) return; // the next poll picks them up
+    this.intercepting = true;
+    let services;
+    try {
+      services = await getServiceNumbers();
+    } finally {
+      this.intercepting = false;
+    }
+    if (!this.data) return;
     for (const m of fresh) {
       if (services.length && !services.includes(m.from)) continue;
       if (findCode(m.body) && /code/i.test(m.body)) continue; // a login code, not a message
@@ -1136,6 +1184,8 @@ export class ImCard {
     this.connectBtn.classList.toggle('btn-primary', !this.conn.wanted);
     this.el.dataset.conn = s;
     this.el.dataset.offline = String(this.offlineMode);
+    this.offlineToggle.input.checked = this.state.offline;
+    this.stopAckToggle.input.checked = this.state.stopAck;
     const parts = [];
     if (s === 'open' && !this.state.offline) this.setPresence('online', 'Online');
     else if (s === 'open') this.setPresence('offline', 'Offline mode');
@@ -1143,11 +1193,22 @@ export class ImCard {
     else if (s === 'reconnecting') this.setPresence('lost', 'Offline (auto)');
     else this.setPresence('disconnected', 'Disconnected');
 
+    // Rebuild the banner only when what it says changes (the countdown ticks in place, focus stays put).
+    const secs = Math.max(0, Math.ceil(((this.conn.retryAt ?? 0) - Date.now()) / 1000));
+    const key = [s, open, this.state.offline, this.state.stopAck, this.conn.failuresSinceOpen >= 4].join('|');
+    if (key === this.bannerKey) {
+      if (this.countdownEl) this.countdownEl.textContent = String(secs);
+      return;
+    }
+    this.bannerKey = key;
+    this.countdownEl = null;
     if (s === 'reconnecting') {
-      const secs = Math.max(0, Math.ceil((this.conn.retryAt - Date.now()) / 1000));
+      this.countdownEl = h('span', { testid: 'im-retry-in' }, String(secs));
       parts.push(
         h('strong', null, 'Connection lost: offline mode, by itself. '),
-        `Contacts and history stay here; what you send goes as SMS from your phone. Reconnecting in ${secs} s… `,
+        'Contacts and history stay here; what you send goes as SMS from your phone. Reconnecting in ',
+        this.countdownEl,
+        ' s… ',
         h(
           'button',
           { type: 'button', class: 'link-btn', testid: 'im-retry', onclick: () => this.conn.retryNow() },
@@ -1188,8 +1249,6 @@ export class ImCard {
     replace(this.banner, parts);
     show(this.banner, parts.length > 0);
     this.banner.dataset.tone = s === 'reconnecting' ? 'bad' : open && !this.state.offline ? 'info' : 'warn';
-    this.offlineToggle.input.checked = this.state.offline;
-    this.stopAckToggle.input.checked = this.state.stopAck;
   }
 
   renderData() {
@@ -1199,6 +1258,10 @@ export class ImCard {
   }
 
   renderContacts() {
+    keepFocus(this.contactList, 'key', () => this.renderContactList());
+  }
+
+  renderContactList() {
     const contacts = this.data.sortedContacts();
     if (contacts.length === 0) {
       replace(
@@ -1319,12 +1382,14 @@ export class ImCard {
     const name = displayName(c);
     if (this.offlineMode || !c.imNumber) {
       this.sendBtn.textContent = 'Send SMS';
+      this.sendBtn.classList.replace('btn-primary', 'btn-sms');
       this.sendHint.textContent = c.imNumber
         ? `Offline: goes as an SMS from your phone to the service number, as “@${c.imNumber} …”.`
         : `SMS thread: goes from your phone to ${prettyPhone(c.serviceNumber)}, no prefix (its last contact).`;
       this.sendHint.dataset.mode = 'sms';
     } else {
       this.sendBtn.textContent = 'Send';
+      this.sendBtn.classList.replace('btn-sms', 'btn-primary');
       this.sendHint.textContent = `IM to ${name}; by SMS if ${name} is offline or does not ack in time.`;
       this.sendHint.dataset.mode = 'im';
     }
@@ -1349,6 +1414,7 @@ function stripSender(body, c) {
 
 function contactAvatar(c) {
   if (!c.imNumber) return h('span', { class: 'avatar avatar-phone', 'aria-hidden': 'true' }, '✉');
+  if (!c.nickname && !c.name) return h('span', { class: 'avatar avatar-muted', 'aria-hidden': 'true' }, '#');
   return avatar(displayName(c), c.key);
 }
 

@@ -6,6 +6,7 @@ import { logEvent } from './log.js';
 
 const pollers = new Map(); // phone → { subs: Set<{interval, cb}>, timer, messages, seen:Set, primed, error }
 const loggedSids = new Set();
+const primed = new Set(); // phones whose existing messages are known
 
 /** Watches a phone's inbox. cb(messages, {error}) runs after each poll. Returns an unsubscribe function. */
 export function watchInbox(phone, intervalMs, cb) {
@@ -48,7 +49,7 @@ async function poll(p) {
       if (!m || typeof m.sid !== 'string' || loggedSids.has(m.sid)) continue;
       loggedSids.add(m.sid);
       // The first poll of a number only learns what was there already; the log shows live traffic.
-      if (p.primed) {
+      if (p.primed || primed.has(p.phone)) {
         logEvent({
           kind: 'sms',
           dir: 'in',
@@ -62,6 +63,7 @@ async function poll(p) {
       }
     }
     p.primed = true;
+    primed.add(p.phone);
     p.messages = messages;
   } catch (err) {
     p.error = err;
@@ -78,6 +80,12 @@ async function poll(p) {
   const base = Math.min(...[...p.subs].map((s) => s.interval));
   const delay = p.error ? Math.min(base * 2 ** p.failures, 10000) : base;
   schedule(p, document.hidden ? Math.max(delay, 5000) : delay);
+}
+
+/** What a phone already had before the console started watching it: not logged as new when the poller sees it. */
+export function primeInbox(phone, messages) {
+  for (const m of messages) if (m?.sid) loggedSids.add(m.sid);
+  primed.add(phone);
 }
 
 /** Marks a sid as logged (the console sent it itself). */

@@ -2,7 +2,7 @@
 // texts a service number.
 /* global CSS */
 import { api, getServiceNumbers } from './api.js';
-import { h, replace, clock, prettyPhone, E164, uid } from './dom.js';
+import { h, replace, clock, prettyPhone, E164, uid, keepFocus } from './dom.js';
 import { watchInbox, pollNow, markLogged } from './inbox.js';
 import { logEvent } from './log.js';
 import { counterText } from './sms.js';
@@ -66,6 +66,7 @@ export class PhoneCard {
       placeholder: '+14155550102',
       testid: 'phone-number',
       value: this.state.phone,
+      list: 'known-phones',
       onchange: () => this.setPhone(this.numberInput.value),
       onkeydown: (ev) => {
         if (ev.key === 'Enter') {
@@ -128,7 +129,6 @@ export class PhoneCard {
       class: 'messages sms-list',
       testid: 'phone-messages',
       'aria-label': 'Messages',
-      'aria-live': 'polite',
     });
 
     const toId = uid('to');
@@ -249,6 +249,12 @@ export class PhoneCard {
     this.statusEl.title = 'Polling the sandbox inbox every second';
     const fresh = messages.filter((m) => !this.known.has(m.sid));
     for (const m of messages) this.known.add(m.sid);
+    const signature = `${messages.length}|${messages.at(-1)?.sid ?? ''}`;
+    if (this.primed && signature === this.signature) {
+      this.renderOwner(); // an IM user may have logged in with this number
+      return; // nothing new: leave the DOM (and focus) alone
+    }
+    this.signature = signature;
     this.messages = messages;
     // Follow the newest incoming thread until the person picks one.
     if (this.primed && fresh.length && !this.pinned) this.state.thread = fresh.at(-1).from;
@@ -374,20 +380,22 @@ export class PhoneCard {
     const current = this.toSelect.value;
     replace(
       this.toSelect,
-      this.services.map((n, i) =>
-        h('option', { value: n }, `${prettyPhone(n)}${i === 0 ? ' (service)' : ''}`),
-      ),
+      this.services.map((n) => h('option', { value: n }, `${prettyPhone(n)} · service number`)),
     );
     if (current) this.toSelect.value = current;
   }
 
-  render() {
+  renderOwner() {
     const owner = this.state.phone ? this.ownerOf(this.state.phone) : null;
     this.ownerEl.textContent = owner ? `${owner}’s phone` : 'A plain phone on the simulated network';
     this.el.setAttribute(
       'aria-label',
       owner ? `Phone ${this.state.phone} (${owner})` : `Phone ${this.state.phone}`,
     );
+  }
+
+  render() {
+    this.renderOwner();
 
     const threads = this.threads();
     if (!this.state.thread || !threads.some((t) => t.number === this.state.thread)) {
@@ -403,34 +411,7 @@ export class PhoneCard {
     }
     if (this.state.thread) this.toSelect.value = this.state.thread;
 
-    replace(
-      this.threadsEl,
-      threads.map((t) => {
-        const unread = Math.max(0, t.incoming - (this.state.read[t.number] ?? 0));
-        const selected = t.number === this.state.thread;
-        return h(
-          'button',
-          {
-            type: 'button',
-            role: 'tab',
-            class: 'thread-tab',
-            testid: 'phone-thread',
-            dataset: { number: t.number },
-            'aria-selected': String(selected),
-            tabindex: selected ? '0' : '-1',
-            title: `Thread with ${t.number}`,
-            onclick: () => {
-              this.pinned = true;
-              this.forceScroll = true;
-              this.selectThread(t.number);
-            },
-            onkeydown: (ev) => this.tabKeys(ev, threads, t.number),
-          },
-          h('span', { class: 'thread-num' }, shortNumber(t.number)),
-          unread ? h('span', { class: 'unread', 'aria-label': `${unread} unread` }, String(unread)) : null,
-        );
-      }),
-    );
+    keepFocus(this.threadsEl, 'number', () => this.renderTabs(threads));
 
     const el = this.listEl;
     const nearBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 60;
@@ -490,6 +471,37 @@ export class PhoneCard {
     if (nearBottom || threadChanged || this.forceScroll) el.scrollTop = el.scrollHeight;
     this.forceScroll = false;
     this.persist();
+  }
+
+  renderTabs(threads) {
+    replace(
+      this.threadsEl,
+      threads.map((t) => {
+        const unread = Math.max(0, t.incoming - (this.state.read[t.number] ?? 0));
+        const selected = t.number === this.state.thread;
+        return h(
+          'button',
+          {
+            type: 'button',
+            role: 'tab',
+            class: 'thread-tab',
+            testid: 'phone-thread',
+            dataset: { number: t.number },
+            'aria-selected': String(selected),
+            tabindex: selected ? '0' : '-1',
+            title: `Thread with ${t.number}`,
+            onclick: () => {
+              this.pinned = true;
+              this.forceScroll = true;
+              this.selectThread(t.number);
+            },
+            onkeydown: (ev) => this.tabKeys(ev, threads, t.number),
+          },
+          h('span', { class: 'thread-num' }, shortNumber(t.number)),
+          unread ? h('span', { class: 'unread', 'aria-label': `${unread} unread` }, String(unread)) : null,
+        );
+      }),
+    );
   }
 
   tabKeys(ev, threads, number) {

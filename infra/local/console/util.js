@@ -29,16 +29,21 @@ export function nextStatus(current, incoming) {
 }
 
 /** Gap between `accepted` and `sent_sms` above which an SMS counts as a fallback after an IM push. */
-export const FALLBACK_GAP_MS = 1000;
+export const FALLBACK_GAP_MS = 2500;
 
 /**
- * Which way a sent message went, from its receipts: 'im' (delivered), 'sms' (sent as SMS straight away: the
- * recipient was offline), 'fallback' (pushed over IM, no ack came, then sent as SMS), or null (not known yet).
- * The contract has no explicit "fallback" receipt, so: a reason that speaks of the ack or a timeout means
- * fallback; otherwise an SMS that followed `accepted` by more than FALLBACK_GAP_MS means the server waited for an
- * ack first.
+ * Which way a sent message went: 'im' (delivered over IM), 'sms' (sent as SMS straight away: the recipient was
+ * offline), 'fallback' (pushed over IM, no ack came, then sent as SMS), or null (not known yet).
+ * A receipt that carries the server's `path` (['im'], ['sms'], ['im','sms']) settles it. The contract's receipts do
+ * not carry it, so otherwise it is inferred: a reason that speaks of the ack or a timeout means fallback; else an
+ * SMS that followed `accepted` by more than FALLBACK_GAP_MS means the server waited for an ack first (the ack
+ * timeout is 15 s by default, while a direct SMS follows within a few hundred ms).
  */
-export function inferPath(statuses) {
+export function inferPath(statuses, serverPath) {
+  if (Array.isArray(serverPath) && serverPath.length) {
+    if (serverPath.includes('sms')) return serverPath.includes('im') ? 'fallback' : 'sms';
+    if (statuses.some((x) => x.status === 'delivered')) return 'im';
+  }
   const find = (s) => statuses.find((x) => x.status === s);
   const accepted = find('accepted');
   const sms = find('sent_sms') ?? find('delivered_sms');
