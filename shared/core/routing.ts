@@ -180,6 +180,7 @@ export async function sendReceipt(deps: Deps, message: MessageRecord): Promise<v
     clientId: message.clientId,
     id: message.id,
     status: message.status as ReceiptStatus,
+    path: message.path,
     ...(message.reason ? { reason: message.reason } : {}),
   };
   try {

@@ -25,7 +25,7 @@ const caller = (u: TestUser) => ({ imNumber: u.imNumber, name: u.name });
 const send = (from: TestUser, conn: string, frame: Frame) =>
   sendMessage(wsEvent('sendMessage', conn, caller(from), { action: 'sendMessage', ...frame }));
 const receipts = (conn: string) =>
-  h.connections.framesOf<{ status: string; id: string; reason?: string }>(conn, 'receipt');
+  h.connections.framesOf<{ status: string; id: string; path: string[]; reason?: string }>(conn, 'receipt');
 
 /** The chat SMS a phone got (routed messages carry a status callback; sign-up codes do not). */
 const texts = (phone: string) => h.sms.inbox(phone).filter((m) => m.statusCallbackUrl);
@@ -248,6 +248,7 @@ describe('confirmed delivery', () => {
     expect(await h.store.getMessage(id)).toMatchObject({ status: 'sent_sms' });
     expect(texts(bob.phone)).toHaveLength(1);
     expect(receipts(a1).map((r) => r.status)).toEqual(['accepted', 'sent_sms']);
+    expect(receipts(a1).map((r) => r.path)).toEqual([['im'], ['im', 'sms']]);
   });
 
   it('sends no SMS for a message acked in time', async () => {
