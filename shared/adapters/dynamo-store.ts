@@ -261,7 +261,7 @@ export class DynamoStore implements Store {
     id: string,
     from: MessageStatus[],
     changes: Partial<MessageRecord>,
-    to?: string,
+    guard: { to?: string; updatedAt?: number } = {},
   ): Promise<MessageRecord | null> {
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = {};
@@ -277,10 +277,15 @@ export class DynamoStore implements Store {
       return `:s${i}`;
     });
     let condition = `attribute_exists(pk) AND #status IN (${allowed.join(', ')})`;
-    if (to !== undefined) {
+    if (guard.to !== undefined) {
       names['#to'] = 'to';
-      values[':to'] = to;
+      values[':to'] = guard.to;
       condition += ' AND #to = :to';
+    }
+    if (guard.updatedAt !== undefined) {
+      names['#upd'] = 'updatedAt';
+      values[':upd'] = guard.updatedAt;
+      condition += ' AND #upd = :upd';
     }
     try {
       const { Attributes } = await this.doc.send(

@@ -64,15 +64,15 @@ export interface Store {
   putMessage(message: MessageRecord): Promise<'created' | 'exists'>;
   getMessage(id: string): Promise<MessageRecord | null>;
   /**
-   * Applies `changes` only if the message's status is one of `from` (and, when given, its recipient is `to`).
-   * Returns the updated message, or null when the condition did not hold. This is how each transition
-   * happens exactly once without transactions.
+   * Applies `changes` only if the message's status is one of `from` and the guard holds (its recipient is
+   * `guard.to`; it was last updated at `guard.updatedAt`). Returns the updated message, or null when the
+   * condition did not hold. This is how each transition happens exactly once without transactions.
    */
   transitionMessage(
     id: string,
     from: MessageStatus[],
     changes: Partial<MessageRecord>,
-    to?: string,
+    guard?: { to?: string; updatedAt?: number },
   ): Promise<MessageRecord | null>;
 
   // OTP codes and rate limits

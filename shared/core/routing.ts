@@ -56,6 +56,9 @@ export async function routeMessage(
     sentAt: now,
     updatedAt: now,
   };
+  // The delivery check is set before the message exists, so no crash after this point can strand it: when it
+  // fires, an unconfirmed push falls back to SMS and an interrupted SMS send is resumed (onAckTimeout).
+  await deps.ack.schedule(message.id, deps.config.ackTimeoutMs);
   if ((await deps.store.putMessage(message)) === 'exists') {
     deps.log.info('message.duplicate', { messageId: input.id });
     return { kind: 'duplicate', message: await deps.store.getMessage(input.id) };
@@ -85,11 +88,10 @@ export function messageFrame(message: MessageRecord): ServerFrame {
 }
 
 /**
- * Pushes to every live connection. The ack timer is set before the first push, so a crash or a half-open
- * socket after it still ends in an SMS. Gone connections are deleted; if no push got through, the SMS goes now.
+ * Pushes to every live connection (the delivery check is already set, so a half-open socket still ends in an
+ * SMS). Gone connections are deleted; if no push got through, the SMS goes now.
  */
 async function pushToRecipient(deps: Deps, message: MessageRecord, connections: Connection[]): Promise<void> {
-  await deps.ack.schedule(message.id, deps.config.ackTimeoutMs);
   const frame = messageFrame(message);
   const results = await mapLimit(connections, PUSH_CONCURRENCY, async (c) => {
     try {
@@ -113,10 +115,7 @@ async function pushToRecipient(deps: Deps, message: MessageRecord, connections: 
     path: ['im', 'sms'],
     updatedAt: deps.clock.now(),
   });
-  if (!claimed) return;
-  const profile = await deps.store.getUser(message.to);
-  if (profile) await deliverBySms(deps, claimed, profile);
-  else await failMessage(deps, claimed, 'unknown_recipient');
+  if (claimed) await smsToRecipient(deps, claimed);
 }
 
 /**
@@ -199,7 +198,7 @@ export async function acknowledge(deps: Deps, recipientImNumber: string, message
     messageId,
     ['accepted'],
     { status: 'delivered', updatedAt: deps.clock.now() },
-    recipientImNumber,
+    { to: recipientImNumber },
   );
   if (delivered) {
     deps.log.info('message.delivered', { messageId });
@@ -213,18 +212,55 @@ export async function acknowledge(deps: Deps, recipientImNumber: string, message
   deps.log.info('message.ack_ignored', { messageId, status: existing.status });
 }
 
-/** The ack timer fired: a message still unconfirmed goes out as SMS (at most once, whatever fires twice). */
+/** An SMS send claimed this long ago and still unconfirmed was interrupted (the send itself gives up sooner). */
+export const SMS_SEND_GRACE_MS = 60_000;
+/** How often an interrupted send is resumed before the message is reported failed. */
+export const MAX_RESENDS = 3;
+
+/**
+ * The delivery check, set for every message before it is stored. A push still unconfirmed goes out as SMS
+ * (at most once, however often the check fires). An SMS send that a crash interrupted is resumed.
+ */
 export async function onAckTimeout(deps: Deps, messageId: string): Promise<void> {
-  const claimed = await deps.store.transitionMessage(messageId, ['accepted'], {
-    status: 'sending_sms',
-    path: ['im', 'sms'],
-    updatedAt: deps.clock.now(),
-  });
+  const message = await deps.store.getMessage(messageId);
+  if (message?.status === 'accepted') {
+    const claimed = await deps.store.transitionMessage(messageId, ['accepted'], {
+      status: 'sending_sms',
+      path: ['im', 'sms'],
+      updatedAt: deps.clock.now(),
+    });
+    if (!claimed) return;
+    deps.log.info('message.ack_timeout', { messageId });
+    return smsToRecipient(deps, claimed);
+  }
+  if (message?.status === 'sending_sms') return resumeSmsSend(deps, message);
+}
+
+/**
+ * A message left in `sending_sms`: the process sending it may have died before the provider answered. After a
+ * grace period longer than any send takes, it is claimed again (guarded on its last update, so only one check
+ * wins) and sent. A crash after the provider accepted and before the status was written can therefore repeat
+ * that one SMS: at-least-once for that window of milliseconds, rather than a message lost.
+ */
+async function resumeSmsSend(deps: Deps, message: MessageRecord): Promise<void> {
+  const waited = deps.clock.now() - message.updatedAt;
+  if (waited < SMS_SEND_GRACE_MS) return deps.ack.schedule(message.id, SMS_SEND_GRACE_MS - waited);
+  if ((message.resends ?? 0) >= MAX_RESENDS) return failMessage(deps, message, 'provider_error');
+  const claimed = await deps.store.transitionMessage(
+    message.id,
+    ['sending_sms'],
+    { resends: (message.resends ?? 0) + 1, updatedAt: deps.clock.now() },
+    { updatedAt: message.updatedAt },
+  );
   if (!claimed) return;
-  deps.log.info('message.ack_timeout', { messageId });
-  const profile = await deps.store.getUser(claimed.to);
-  if (profile) await deliverBySms(deps, claimed, profile);
-  else await failMessage(deps, claimed, 'unknown_recipient');
+  deps.log.warn('message.sms_resumed', { messageId: message.id, resends: claimed.resends });
+  return smsToRecipient(deps, claimed);
+}
+
+async function smsToRecipient(deps: Deps, message: MessageRecord): Promise<void> {
+  const profile = await deps.store.getUser(message.to);
+  if (profile) await deliverBySms(deps, message, profile);
+  else await failMessage(deps, message, 'unknown_recipient');
 }
 
 /** Twilio's message statuses that end the SMS leg. Others (queued, sent, …) change nothing we report. */

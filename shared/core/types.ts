@@ -71,6 +71,8 @@ export interface MessageRecord {
   /** The provider's id of the inbound SMS this message came from. */
   inboundSid?: string;
   sms?: SmsLeg;
+  /** How many times a send interrupted by a crash was tried again. */
+  resends?: number;
   sentAt: number;
   updatedAt: number;
 }

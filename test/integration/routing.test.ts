@@ -4,6 +4,8 @@ import { handler as wsDefault } from '../../functions/ws-default';
 import { handler as sendMessage } from '../../functions/ws-send-message';
 import { handler as setPresence } from '../../functions/ws-set-presence';
 import { handler as statusCallback } from '../../functions/twilio-sms-status';
+import { MAX_RESENDS, SMS_SEND_GRACE_MS } from '../../shared/core/routing';
+import type { MessageRecord } from '../../shared/core/types';
 import { AUTH_TOKEN, PUBLIC_URL, SERVICE_NUMBERS, startHarness, type Harness } from '../support/harness';
 import { sqsEvent, twilioPost, wsEvent } from '../support/events';
 import { connectDevice, signUp, type TestUser } from '../support/users';
@@ -312,5 +314,65 @@ describe('bad frames get an error frame and change nothing', () => {
     const result = await wsDefault(wsEvent('$default', a1, caller(alice), body));
     expect(result.statusCode).toBe(400);
     expect(h.connections.framesOf(a1, 'error')).toEqual([expect.objectContaining({ code })]);
+  });
+});
+
+describe('recovery from a crash mid-delivery (the delivery check)', () => {
+  const stored = (over: Partial<MessageRecord>): MessageRecord => ({
+    id: `m-crash-${++c}`,
+    from: '11111111',
+    fromName: 'u11111111',
+    to: '',
+    text: 'interrupted',
+    via: 'im',
+    path: ['sms'],
+    status: 'sending_sms',
+    sentAt: h.deps.clock.now(),
+    updatedAt: h.deps.clock.now(),
+    ...over,
+  });
+
+  it('a message stored but never pushed goes out as SMS when its check fires', async () => {
+    const bob = await signUp(h, newPhone());
+    const message = stored({ to: bob.imNumber, status: 'accepted', path: ['im'] });
+    await h.store.putMessage(message);
+    await ackTimeout(sqsEvent([{ messageId: message.id }]));
+    expect(texts(bob.phone)).toHaveLength(1);
+    expect(await h.store.getMessage(message.id)).toMatchObject({ status: 'sent_sms', path: ['im', 'sms'] });
+  });
+
+  it('an SMS send interrupted long ago is resumed once, however often the check fires', async () => {
+    const bob = await signUp(h, newPhone());
+    const message = stored({ to: bob.imNumber, updatedAt: h.deps.clock.now() - SMS_SEND_GRACE_MS - 1 });
+    await h.store.putMessage(message);
+    await Promise.all([
+      ackTimeout(sqsEvent([{ messageId: message.id }])),
+      ackTimeout(sqsEvent([{ messageId: message.id }])),
+    ]);
+    expect(texts(bob.phone)).toHaveLength(1);
+    expect(await h.store.getMessage(message.id)).toMatchObject({ status: 'sent_sms', resends: 1 });
+  });
+
+  it('a send claimed moments ago is left alone and checked again after the grace period', async () => {
+    const bob = await signUp(h, newPhone());
+    const message = stored({ to: bob.imNumber });
+    await h.store.putMessage(message);
+    const pendingBefore = h.ack.pending().length;
+    await ackTimeout(sqsEvent([{ messageId: message.id }]));
+    expect(texts(bob.phone)).toHaveLength(0);
+    expect(h.ack.pending()).toHaveLength(pendingBefore + 1);
+    expect(h.ack.pending()).toContain(message.id);
+  });
+
+  it(`gives up with failed after ${MAX_RESENDS} resumed sends`, async () => {
+    const bob = await signUp(h, newPhone());
+    const message = stored({ to: bob.imNumber, resends: MAX_RESENDS, updatedAt: 0 });
+    await h.store.putMessage(message);
+    await ackTimeout(sqsEvent([{ messageId: message.id }]));
+    expect(texts(bob.phone)).toHaveLength(0);
+    expect(await h.store.getMessage(message.id)).toMatchObject({
+      status: 'failed',
+      reason: 'provider_error',
+    });
   });
 });
