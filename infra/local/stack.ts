@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createDynamoClient } from '../../shared/adapters/aws-clients';
 import { ensureTable } from '../../shared/adapters/dynamo-table';
-import { createLogger, describeError, type LogLevel } from '../../shared/adapters/logger';
+import { createLogger, describeError, setLogSink, type LogLevel } from '../../shared/adapters/logger';
 import { loadConfig, type Config } from '../../shared/config';
 import { onAckTimeout } from '../../shared/core/routing';
 import { getDeps, injectDeps, registerLocalAckFactory } from '../../shared/runtime/deps';
@@ -28,8 +28,10 @@ export interface LocalStackOptions {
   dataDir?: string;
   /** Settings on top of process.env (tests pass theirs here). */
   env?: Record<string, string | undefined>;
-  /** No banner and warn-level logs only. */
+  /** No banner, and warn-level logs unless LOG_LEVEL says otherwise. */
   quiet?: boolean;
+  /** Receives every log line (JSON) instead of stdout: the privacy tests read them all. */
+  onLog?: (line: string) => void;
 }
 
 export interface LocalStack {
@@ -51,7 +53,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const env = { ...process.env, ...(opts.env ?? {}) };
   const dataDir = path.resolve(opts.dataDir ?? env.DATA_DIR ?? '.data');
   mkdirSync(dataDir, { recursive: true });
-  const logLevel = (opts.quiet ? 'warn' : (env.LOG_LEVEL ?? 'info')) as LogLevel;
+  const logLevel = (env.LOG_LEVEL ?? (opts.quiet ? 'warn' : 'info')) as LogLevel;
+  const restoreLogSink = opts.onLog ? setLogSink(opts.onLog) : () => undefined;
   const log = createLogger(logLevel, undefined, { component: 'local' });
 
   let dynamo: EmbeddedDynamo | undefined;
@@ -82,6 +85,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     config = loadConfig(process.env);
   } catch (err) {
     restoreEnv();
+    restoreLogSink();
     await closeServer(server);
     await dynamo?.close();
     throw err;
@@ -152,6 +156,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       await dynamo?.close();
       injectDeps(undefined);
       restoreEnv();
+      restoreLogSink();
     })());
   return { url, port, dataDir, config, stop };
 }

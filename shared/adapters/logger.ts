@@ -7,9 +7,25 @@ export type LogLevel = keyof typeof LEVELS;
  * JSON-lines logs (CloudWatch parses them). Callers pass ids and outcomes only; this never serialises errors
  * wholesale, because SDK errors can echo request parameters such as phone numbers.
  */
+type LogSink = (line: string) => void;
+const stdout: LogSink = (line) => process.stdout.write(line + '\n');
+let sink: LogSink = stdout;
+
+/**
+ * Where loggers made without their own writer send lines (stdout by default). The local runtime lets tests
+ * collect every line, to check that none carries personal data. Returns a function that restores the previous.
+ */
+export function setLogSink(next: LogSink | undefined): () => void {
+  const previous = sink;
+  sink = next ?? stdout;
+  return () => {
+    sink = previous;
+  };
+}
+
 export function createLogger(
   level: LogLevel,
-  write: (line: string) => void = (line) => process.stdout.write(line + '\n'),
+  write: LogSink = (line) => sink(line),
   base: Record<string, unknown> = {},
 ): Logger {
   const threshold = LEVELS[level];
