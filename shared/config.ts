@@ -76,6 +76,8 @@ const schema = z.object({
   ),
   /** How long a connection counts as live after its last connect or ping. */
   CONNECTION_TTL_SECONDS: intFrom(660, 30, 7200),
+  /** An SMS send claimed this long ago and still unconfirmed is taken as interrupted by a crash, and resumed. */
+  SMS_RESEND_AFTER_MS: intFrom(60000, 1000, 3600000),
   /** Codes one client address may request per 10 minutes (and 5× that per day). */
   OTP_IP_LIMIT: intFrom(10, 1, 100000),
   LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
@@ -102,6 +104,7 @@ export interface Config {
   smsCountries: string[];
   connectionTtlSeconds: number;
   otpIpLimit: number;
+  smsResendAfterMs: number;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -155,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smsCountries: v.SMS_COUNTRIES,
     connectionTtlSeconds: v.CONNECTION_TTL_SECONDS,
     otpIpLimit: v.OTP_IP_LIMIT,
+    smsResendAfterMs: v.SMS_RESEND_AFTER_MS,
     logLevel: v.LOG_LEVEL,
   };
 }

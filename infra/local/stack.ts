@@ -73,7 +73,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     PUBLIC_URL: env.PUBLIC_URL ?? `http://localhost:${port}`,
     DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT ?? dynamo!.endpoint,
     WS_ENDPOINT: localUrl,
-    SANDBOX_URL: localUrl,
+    // An outside sandbox (SANDBOX_URL) stands in for Twilio when a test must outlive this process.
+    SANDBOX_URL: env.SANDBOX_URL ?? localUrl,
     JWT_SECRET: env.JWT_SECRET ?? secrets.jwtSecret,
     TWILIO_AUTH_TOKEN: env.TWILIO_AUTH_TOKEN ?? secrets.twilioAuthToken,
     LOG_LEVEL: logLevel,
@@ -109,7 +110,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   if (recovered) log.info('local.ack_checks_recovered', { count: recovered });
 
   const sandbox =
-    config.smsProvider === 'sandbox'
+    config.smsProvider === 'sandbox' && !env.SANDBOX_URL
       ? new TwilioSandbox({
           accountSid: config.twilioAccountSid,
           authToken: process.env.TWILIO_AUTH_TOKEN!,

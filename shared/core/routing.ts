@@ -212,8 +212,6 @@ export async function acknowledge(deps: Deps, recipientImNumber: string, message
   deps.log.info('message.ack_ignored', { messageId, status: existing.status });
 }
 
-/** An SMS send claimed this long ago and still unconfirmed was interrupted (the send itself gives up sooner). */
-export const SMS_SEND_GRACE_MS = 60_000;
 /** How often an interrupted send is resumed before the message is reported failed. */
 export const MAX_RESENDS = 3;
 
@@ -243,8 +241,10 @@ export async function onAckTimeout(deps: Deps, messageId: string): Promise<void>
  * that one SMS: at-least-once for that window of milliseconds, rather than a message lost.
  */
 async function resumeSmsSend(deps: Deps, message: MessageRecord): Promise<void> {
+  // SMS_RESEND_AFTER_MS (default 60 s) is longer than any send with its retries takes.
+  const grace = deps.config.smsResendAfterMs;
   const waited = deps.clock.now() - message.updatedAt;
-  if (waited < SMS_SEND_GRACE_MS) return deps.ack.schedule(message.id, SMS_SEND_GRACE_MS - waited);
+  if (waited < grace) return deps.ack.schedule(message.id, grace - waited);
   if ((message.resends ?? 0) >= MAX_RESENDS) return failMessage(deps, message, 'provider_error');
   const claimed = await deps.store.transitionMessage(
     message.id,

@@ -89,7 +89,14 @@ export type ServerFrame =
       sentAt: string;
       via: Channel;
     }
-  | { type: 'receipt'; clientId?: string; id: string; status: ReceiptStatus; path: Channel[]; reason?: string }
+  | {
+      type: 'receipt';
+      clientId?: string;
+      id: string;
+      status: ReceiptStatus;
+      path: Channel[];
+      reason?: string;
+    }
   | { type: 'error'; code: string; message: string; clientId?: string }
   | { type: 'pong' }
   | { type: 'presence'; status: PresenceMode };

@@ -89,7 +89,8 @@ async function buildBase(): Promise<BaseDeps> {
 }
 
 function ackScheduler(config: Config, log: Deps['log']): AckScheduler {
-  if (config.ackQueueUrl) return new SqsAckScheduler(new SQSClient({ region: config.region }), config.ackQueueUrl);
+  if (config.ackQueueUrl)
+    return new SqsAckScheduler(new SQSClient({ region: config.region }), config.ackQueueUrl);
   if (!localAckFactory) throw new ConfigError('Invalid ACK_QUEUE_URL: required outside the local runtime');
   return localAckFactory(config, log);
 }

@@ -4,7 +4,7 @@ import { handler as wsDefault } from '../../functions/ws-default';
 import { handler as sendMessage } from '../../functions/ws-send-message';
 import { handler as setPresence } from '../../functions/ws-set-presence';
 import { handler as statusCallback } from '../../functions/twilio-sms-status';
-import { MAX_RESENDS, SMS_SEND_GRACE_MS } from '../../shared/core/routing';
+import { MAX_RESENDS } from '../../shared/core/routing';
 import type { MessageRecord } from '../../shared/core/types';
 import { AUTH_TOKEN, PUBLIC_URL, SERVICE_NUMBERS, startHarness, type Harness } from '../support/harness';
 import { sqsEvent, twilioPost, wsEvent } from '../support/events';
@@ -343,7 +343,10 @@ describe('recovery from a crash mid-delivery (the delivery check)', () => {
 
   it('an SMS send interrupted long ago is resumed once, however often the check fires', async () => {
     const bob = await signUp(h, newPhone());
-    const message = stored({ to: bob.imNumber, updatedAt: h.deps.clock.now() - SMS_SEND_GRACE_MS - 1 });
+    const message = stored({
+      to: bob.imNumber,
+      updatedAt: h.deps.clock.now() - h.deps.config.smsResendAfterMs - 1,
+    });
     await h.store.putMessage(message);
     await Promise.all([
       ackTimeout(sqsEvent([{ messageId: message.id }])),
