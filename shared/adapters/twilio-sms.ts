@@ -24,7 +24,7 @@ interface TwilioHttpRequest {
 export class FetchTwilioHttpClient {
   constructor(
     private readonly baseUrl?: string,
-    private readonly timeoutMs = 10_000,
+    private readonly timeoutMs = 5_000,
   ) {}
 
   async request(
