@@ -1,13 +1,4 @@
-import {
-  ACCOUNT_SID,
-  call,
-  FakeApp,
-  OTHER_PHONE,
-  PHONE,
-  SERVICE_NUMBERS,
-  startSandbox,
-  type RunningSandbox,
-} from './support/harness';
+import { ACCOUNT_SID, call, OTHER_PHONE, PHONE, SERVICE_NUMBERS, withSandbox } from './support/harness';
 
 const SERVICE = SERVICE_NUMBERS[0];
 
@@ -16,26 +7,15 @@ const twiml = (inner: string) => ({
 });
 
 describe('simulated calls', () => {
-  let app: FakeApp;
-  let net: RunningSandbox;
+  const ctx = withSandbox();
 
-  beforeEach(async () => {
-    app = await FakeApp.start();
-    net = await startSandbox({ deliverTo: app.address });
-  });
-
-  afterEach(async () => {
-    await net.close();
-    await app.close();
-  });
-
-  const placeCall = () => call(net.url, 'POST', '/sandbox/calls', { from: PHONE, to: SERVICE });
+  const placeCall = () => call(ctx.net.url, 'POST', '/sandbox/calls', { from: PHONE, to: SERVICE });
   const press = (sid: string, digits: string) =>
-    call(net.url, 'POST', `/sandbox/calls/${sid}/digits`, { digits });
+    call(ctx.net.url, 'POST', `/sandbox/calls/${sid}/digits`, { digits });
 
   /** The IVR the project will build: greet, gather an IM number, dial the contact. */
   const ivr = () => {
-    app.on(
+    ctx.app.on(
       '/twilio/voice',
       twiml(
         '<Say>Welcome to IM SMS.</Say>' +
@@ -45,7 +25,7 @@ describe('simulated calls', () => {
           '<Say>We did not get that.</Say>',
       ),
     );
-    app.on('/twilio/voice/contact', (hook) =>
+    ctx.app.on('/twilio/voice/contact', (hook) =>
       twiml(
         `<Say>Connecting you to ${hook.params.Digits}.</Say>` +
           `<Dial callerId="${SERVICE}"><Number>${OTHER_PHONE}</Number></Dial>`,
@@ -56,7 +36,7 @@ describe('simulated calls', () => {
   it('posts a signed voice webhook with Twilio call parameters', async () => {
     const placed = await placeCall();
 
-    const [hook] = app.received('/twilio/voice');
+    const [hook] = ctx.app.received('/twilio/voice');
     expect(placed.status).toBe(201);
     expect(hook.signatureValid).toBe(true);
     expect(hook.params).toEqual({
@@ -92,7 +72,7 @@ describe('simulated calls', () => {
 
     const after = await press(placed.body.sid, '1001#');
 
-    const [hook] = app.received('/twilio/voice/contact');
+    const [hook] = ctx.app.received('/twilio/voice/contact');
     expect(hook.signatureValid).toBe(true);
     expect(hook.params).toMatchObject({ CallSid: placed.body.sid, Digits: '1001', FinishedOnKey: '#' });
     expect(hook.params.CallStatus).toBe('in-progress');
@@ -109,22 +89,22 @@ describe('simulated calls', () => {
     const placed = await placeCall();
     const after = await press(placed.body.sid, '1001#');
 
-    const fetched = await call(net.url, 'GET', `/sandbox/calls/${placed.body.sid}`);
+    const fetched = await call(ctx.net.url, 'GET', `/sandbox/calls/${placed.body.sid}`);
 
     expect(fetched).toEqual({ status: 200, body: after.body });
   });
 
   it('takes only numDigits keys', async () => {
-    app.on('/twilio/voice', twiml('<Gather numDigits="2" action="/next"/>'));
+    ctx.app.on('/twilio/voice', twiml('<Gather numDigits="2" action="/next"/>'));
     const placed = await placeCall();
 
     await press(placed.body.sid, '12345');
 
-    expect(app.received('/next')[0].params).toMatchObject({ Digits: '12', FinishedOnKey: '' });
+    expect(ctx.app.received('/next')[0].params).toMatchObject({ Digits: '12', FinishedOnKey: '' });
   });
 
   it('posts digits back to the document URL when the Gather has no action', async () => {
-    app.on('/twilio/voice', (hook) =>
+    ctx.app.on('/twilio/voice', (hook) =>
       hook.params.Digits === undefined
         ? twiml('<Gather numDigits="1"/>')
         : twiml(`<Say>Got ${hook.params.Digits}</Say>`),
@@ -142,7 +122,7 @@ describe('simulated calls', () => {
 
     const after = await press(placed.body.sid, '');
 
-    expect(app.received('/twilio/voice/contact')).toEqual([]);
+    expect(ctx.app.received('/twilio/voice/contact')).toEqual([]);
     expect(after.body).toMatchObject({
       status: 'completed',
       said: expect.arrayContaining(['We did not get that.']),
@@ -150,26 +130,26 @@ describe('simulated calls', () => {
   });
 
   it('follows a relative Redirect with POST and stops at Hangup', async () => {
-    app.on('/twilio/voice', twiml('<Say>One</Say><Redirect>menu?step=2</Redirect><Say>skipped</Say>'));
-    app.on(
+    ctx.app.on('/twilio/voice', twiml('<Say>One</Say><Redirect>menu?step=2</Redirect><Say>skipped</Say>'));
+    ctx.app.on(
       '/twilio/menu',
       twiml('<Say>Two</Say><Play>https://example.test/beep.mp3</Play><Hangup/><Say>gone</Say>'),
     );
 
     const placed = await placeCall();
 
-    const [hook] = app.received('/twilio/menu');
+    const [hook] = ctx.app.received('/twilio/menu');
     expect(hook).toMatchObject({ method: 'POST', url: '/twilio/menu?step=2', signatureValid: true });
     expect(placed.body).toMatchObject({ status: 'completed', said: ['One', 'Two', '[play]'] });
   });
 
   it('follows a Redirect with method GET, parameters in the signed query string', async () => {
-    app.on('/twilio/voice', twiml('<Redirect method="GET">/twilio/voice/get</Redirect>'));
-    app.on('/twilio/voice/get', twiml('<Say>via GET</Say>'));
+    ctx.app.on('/twilio/voice', twiml('<Redirect method="GET">/twilio/voice/get</Redirect>'));
+    ctx.app.on('/twilio/voice/get', twiml('<Say>via GET</Say>'));
 
     const placed = await placeCall();
 
-    const [hook] = app.received('/twilio/voice/get');
+    const [hook] = ctx.app.received('/twilio/voice/get');
     expect(hook.method).toBe('GET');
     expect(hook.signatureValid).toBe(true);
     expect(new URL(hook.url, 'http://x').searchParams.get('CallSid')).toBe(placed.body.sid);
@@ -177,7 +157,7 @@ describe('simulated calls', () => {
   });
 
   it('completes at the end of a document without Hangup', async () => {
-    app.on('/twilio/voice', twiml('<Say>Bye</Say><Pause length="1"/>'));
+    ctx.app.on('/twilio/voice', twiml('<Say>Bye</Say><Pause length="1"/>'));
 
     const placed = await placeCall();
 
@@ -185,12 +165,12 @@ describe('simulated calls', () => {
   });
 
   it('ends busy on <Reject reason="busy">, unanswered on a plain Reject', async () => {
-    app.on('/twilio/voice', (hook) =>
+    ctx.app.on('/twilio/voice', (hook) =>
       twiml(hook.params.From === PHONE ? '<Reject reason="busy"/>' : '<Reject/><Say>unreachable</Say>'),
     );
 
     const busy = await placeCall();
-    const rejected = await call(net.url, 'POST', '/sandbox/calls', { from: OTHER_PHONE, to: SERVICE });
+    const rejected = await call(ctx.net.url, 'POST', '/sandbox/calls', { from: OTHER_PHONE, to: SERVICE });
 
     expect(busy.body).toMatchObject({ status: 'busy', said: [] });
     expect(rejected.body).toMatchObject({ status: 'no-answer', said: [] });
@@ -198,11 +178,13 @@ describe('simulated calls', () => {
 
   it('posts DialCallStatus to the Dial action and runs its answer', async () => {
     const unreachable = '+14155550099';
-    app.on(
+    ctx.app.on(
       '/twilio/voice',
       twiml(`<Dial action="/twilio/voice/dialed">${unreachable}</Dial><Say>not reached</Say>`),
     );
-    app.on('/twilio/voice/dialed', (hook) => twiml(`<Say>Dial ended ${hook.params.DialCallStatus}</Say>`));
+    ctx.app.on('/twilio/voice/dialed', (hook) =>
+      twiml(`<Say>Dial ended ${hook.params.DialCallStatus}</Say>`),
+    );
 
     const placed = await placeCall();
 
@@ -214,7 +196,7 @@ describe('simulated calls', () => {
   });
 
   it('fails the call with error 11200 when the app answers 500', async () => {
-    app.on('/twilio/voice', { status: 500, body: 'oops' });
+    ctx.app.on('/twilio/voice', { status: 500, body: 'oops' });
 
     const placed = await placeCall();
 
@@ -226,7 +208,7 @@ describe('simulated calls', () => {
   });
 
   it('fails the call with error 12100 when the TwiML is not well-formed', async () => {
-    app.on('/twilio/voice', { body: '<Response><Say>unclosed</Response>' });
+    ctx.app.on('/twilio/voice', { body: '<Response><Say>unclosed</Response>' });
 
     const placed = await placeCall();
 
@@ -234,16 +216,16 @@ describe('simulated calls', () => {
   });
 
   it('gives up on a Redirect loop instead of hanging', async () => {
-    app.on('/twilio/voice', twiml('<Redirect>/twilio/voice</Redirect>'));
+    ctx.app.on('/twilio/voice', twiml('<Redirect>/twilio/voice</Redirect>'));
 
     const placed = await placeCall();
 
     expect(placed.body).toMatchObject({ status: 'failed' });
-    expect(app.received('/twilio/voice')).toHaveLength(25);
+    expect(ctx.app.received('/twilio/voice')).toHaveLength(25);
   });
 
   it('answers 409 to digits on a call that is not gathering', async () => {
-    app.on('/twilio/voice', twiml('<Say>hi</Say>'));
+    ctx.app.on('/twilio/voice', twiml('<Say>hi</Say>'));
     const placed = await placeCall();
 
     const response = await press(placed.body.sid, '1');
@@ -257,7 +239,7 @@ describe('simulated calls', () => {
   it('answers 404 JSON for an unknown call SID', async () => {
     const sid = 'CA' + '0'.repeat(32);
 
-    const fetched = await call(net.url, 'GET', `/sandbox/calls/${sid}`);
+    const fetched = await call(ctx.net.url, 'GET', `/sandbox/calls/${sid}`);
     const pressed = await press(sid, '1');
 
     expect(fetched).toEqual({
@@ -271,10 +253,10 @@ describe('simulated calls', () => {
     ['a caller that is not E.164', { from: 'anonymous', to: SERVICE }],
     ['a callee that is not a service number', { from: PHONE, to: OTHER_PHONE }],
   ])('refuses to place a call from %s', async (_name, body) => {
-    const response = await call(net.url, 'POST', '/sandbox/calls', body);
+    const response = await call(ctx.net.url, 'POST', '/sandbox/calls', body);
 
     expect(response.status).toBe(400);
-    expect(app.hooks).toEqual([]);
+    expect(ctx.app.hooks).toEqual([]);
   });
 
   it('refuses digits that are not keypad keys', async () => {
@@ -284,6 +266,6 @@ describe('simulated calls', () => {
     const response = await press(placed.body.sid, '12a');
 
     expect(response.status).toBe(400);
-    expect(app.received('/twilio/voice/contact')).toEqual([]);
+    expect(ctx.app.received('/twilio/voice/contact')).toEqual([]);
   });
 });

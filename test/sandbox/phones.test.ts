@@ -9,33 +9,22 @@ import {
   PHONE,
   SERVICE_NUMBERS,
   startSandbox,
-  type RunningSandbox,
+  withSandbox,
 } from './support/harness';
 
 const SERVICE = SERVICE_NUMBERS[0];
 
 describe('simulated phones texting service numbers', () => {
-  let app: FakeApp;
-  let net: RunningSandbox;
-
-  beforeEach(async () => {
-    app = await FakeApp.start();
-    net = await startSandbox({ deliverTo: app.address });
-  });
-
-  afterEach(async () => {
-    await net.close();
-    await app.close();
-  });
+  const ctx = withSandbox();
 
   it('posts Twilio inbound SMS webhook to /twilio/sms, form-encoded and correctly signed', async () => {
-    const sent = await call(net.url, 'POST', '/sandbox/sms', {
+    const sent = await call(ctx.net.url, 'POST', '/sandbox/sms', {
       from: PHONE,
       to: SERVICE,
       body: '@1001 hi there',
     });
 
-    const [hook] = app.received('/twilio/sms');
+    const [hook] = ctx.app.received('/twilio/sms');
     expect(sent.status).toBe(201);
     expect(sent.body).toEqual({
       sid: expect.stringMatching(/^SM[0-9a-f]{32}$/),
@@ -69,12 +58,12 @@ describe('simulated phones texting service numbers', () => {
   });
 
   it('delivers each TwiML <Message> reply to the sender, from the number texted', async () => {
-    app.on('/twilio/sms', {
+    ctx.app.on('/twilio/sms', {
       body: '<?xml version="1.0"?><Response><Message>Sent to Ann &amp; Bo</Message></Response>',
     });
 
-    const sent = await call(net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'hello' });
-    const inbox = await call(net.url, 'GET', inboxPath(PHONE));
+    const sent = await call(ctx.net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'hello' });
+    const inbox = await call(ctx.net.url, 'GET', inboxPath(PHONE));
 
     expect(inbox.body.messages).toEqual([
       {
@@ -88,14 +77,14 @@ describe('simulated phones texting service numbers', () => {
   });
 
   it('delivers a <Message to="…"> reply to that phone, keeping line breaks in the body', async () => {
-    app.on('/twilio/sms', {
+    ctx.app.on('/twilio/sms', {
       body: `<Response><Message to="${OTHER_PHONE}"><Body>Ann: hi
 second line</Body></Message><Message>ok</Message></Response>`,
     });
 
-    const sent = await call(net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'hello' });
-    const other = await call(net.url, 'GET', inboxPath(OTHER_PHONE));
-    const own = await call(net.url, 'GET', inboxPath(PHONE));
+    const sent = await call(ctx.net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'hello' });
+    const other = await call(ctx.net.url, 'GET', inboxPath(OTHER_PHONE));
+    const own = await call(ctx.net.url, 'GET', inboxPath(PHONE));
 
     expect(sent.body.replies).toHaveLength(2);
     expect(other.body.messages.map((m: { body: string; from: string }) => [m.from, m.body])).toEqual([
@@ -105,28 +94,28 @@ second line</Body></Message><Message>ok</Message></Response>`,
   });
 
   it('sends a text/plain answer as the reply, as Twilio does', async () => {
-    app.on('/twilio/sms', { contentType: 'text/plain', body: 'plain reply' });
+    ctx.app.on('/twilio/sms', { contentType: 'text/plain', body: 'plain reply' });
 
-    await call(net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'hello' });
-    const inbox = await call(net.url, 'GET', inboxPath(PHONE));
+    await call(ctx.net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'hello' });
+    const inbox = await call(ctx.net.url, 'GET', inboxPath(PHONE));
 
     expect(inbox.body.messages.map((m: { body: string }) => m.body)).toEqual(['plain reply']);
   });
 
   it('reports the webhook status and sends no reply when the app fails', async () => {
-    app.on('/twilio/sms', { status: 500, body: '<Response><Message>never</Message></Response>' });
+    ctx.app.on('/twilio/sms', { status: 500, body: '<Response><Message>never</Message></Response>' });
 
-    const sent = await call(net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'hello' });
-    const inbox = await call(net.url, 'GET', inboxPath(PHONE));
+    const sent = await call(ctx.net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'hello' });
+    const inbox = await call(ctx.net.url, 'GET', inboxPath(PHONE));
 
     expect(sent.body).toMatchObject({ webhookStatus: 500, webhookError: { code: 11200 }, replies: [] });
     expect(inbox.body.messages).toEqual([]);
   });
 
   it('reports a TwiML parse failure as error 12100', async () => {
-    app.on('/twilio/sms', { body: '<Response><Message>unclosed</Response>' });
+    ctx.app.on('/twilio/sms', { body: '<Response><Message>unclosed</Response>' });
 
-    const sent = await call(net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'hello' });
+    const sent = await call(ctx.net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'hello' });
 
     expect(sent.body).toMatchObject({ webhookStatus: 200, webhookError: { code: 12100 }, replies: [] });
   });
@@ -144,8 +133,8 @@ second line</Body></Message><Message>ok</Message></Response>`,
   it('replays a given MessageSid, so the app can be tested against duplicate deliveries', async () => {
     const messageSid = 'SM' + 'd'.repeat(32);
 
-    await call(net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'once', messageSid });
-    const second = await call(net.url, 'POST', '/sandbox/sms', {
+    await call(ctx.net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'once', messageSid });
+    const second = await call(ctx.net.url, 'POST', '/sandbox/sms', {
       from: PHONE,
       to: SERVICE,
       body: 'once',
@@ -153,7 +142,7 @@ second line</Body></Message><Message>ok</Message></Response>`,
     });
 
     expect(second.body.sid).toBe(messageSid);
-    expect(app.received('/twilio/sms').map((h) => h.params.MessageSid)).toEqual([messageSid, messageSid]);
+    expect(ctx.app.received('/twilio/sms').map((h) => h.params.MessageSid)).toEqual([messageSid, messageSid]);
   });
 
   it.each([
@@ -166,24 +155,28 @@ second line</Body></Message><Message>ok</Message></Response>`,
     ['a body that is not a string', { from: PHONE, to: SERVICE, body: 42 }, 'invalid_request'],
     ['a malformed messageSid', { from: PHONE, to: SERVICE, body: 'x', messageSid: 'SM1' }, 'invalid_request'],
   ])('rejects %s with 400, calling no webhook and storing nothing', async (_name, body, code) => {
-    const response = await call(net.url, 'POST', '/sandbox/sms', body);
+    const response = await call(ctx.net.url, 'POST', '/sandbox/sms', body);
 
     expect(response.status).toBe(400);
     expect(response.body).toEqual({ error: { code, message: expect.any(String) } });
-    expect(app.hooks).toEqual([]);
-    expect((await call(net.url, 'GET', '/sandbox')).body.phones).toEqual([]);
+    expect(ctx.app.hooks).toEqual([]);
+    expect((await call(ctx.net.url, 'GET', '/sandbox')).body.phones).toEqual([]);
   });
 
   it('names the offending field in a validation error', async () => {
-    const response = await call(net.url, 'POST', '/sandbox/sms', { from: PHONE, to: OTHER_PHONE, body: 'x' });
+    const response = await call(ctx.net.url, 'POST', '/sandbox/sms', {
+      from: PHONE,
+      to: OTHER_PHONE,
+      body: 'x',
+    });
 
     expect(response.body.error.message).toMatch(/^to: /);
   });
 
   it('keeps what a phone texted in the service number inbox', async () => {
-    await call(net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'to the service' });
+    await call(ctx.net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'to the service' });
 
-    const inbox = await call(net.url, 'GET', inboxPath(SERVICE));
+    const inbox = await call(ctx.net.url, 'GET', inboxPath(SERVICE));
 
     expect(inbox.body.messages.map((m: { from: string; body: string }) => [m.from, m.body])).toEqual([
       [PHONE, 'to the service'],
@@ -191,20 +184,20 @@ second line</Body></Message><Message>ok</Message></Response>`,
   });
 
   it('lists only messages after ?since=<sid>, oldest first', async () => {
-    app.on('/twilio/sms', (hook) => ({
+    ctx.app.on('/twilio/sms', (hook) => ({
       body: `<Response><Message>re: ${hook.params.Body}</Message></Response>`,
     }));
-    const first = await call(net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'a' });
-    await call(net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'b' });
-    await call(net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'c' });
+    const first = await call(ctx.net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'a' });
+    await call(ctx.net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'b' });
+    await call(ctx.net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'c' });
 
-    const since = await call(net.url, 'GET', `${inboxPath(PHONE)}?since=${first.body.replies[0].sid}`);
+    const since = await call(ctx.net.url, 'GET', `${inboxPath(PHONE)}?since=${first.body.replies[0].sid}`);
 
     expect(since.body.messages.map((m: { body: string }) => m.body)).toEqual(['re: b', 're: c']);
   });
 
   it('rejects a ?since that is neither a SID in the inbox nor a time', async () => {
-    const response = await call(net.url, 'GET', `${inboxPath(PHONE)}?since=SM${'0'.repeat(32)}`);
+    const response = await call(ctx.net.url, 'GET', `${inboxPath(PHONE)}?since=SM${'0'.repeat(32)}`);
 
     expect(response).toEqual({
       status: 400,
@@ -213,38 +206,38 @@ second line</Body></Message><Message>ok</Message></Response>`,
   });
 
   it('clears an inbox on DELETE', async () => {
-    app.on('/twilio/sms', { body: '<Response><Message>hi</Message></Response>' });
-    await call(net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'hello' });
+    ctx.app.on('/twilio/sms', { body: '<Response><Message>hi</Message></Response>' });
+    await call(ctx.net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'hello' });
 
-    const cleared = await call(net.url, 'DELETE', inboxPath(PHONE));
-    const inbox = await call(net.url, 'GET', inboxPath(PHONE));
+    const cleared = await call(ctx.net.url, 'DELETE', inboxPath(PHONE));
+    const inbox = await call(ctx.net.url, 'GET', inboxPath(PHONE));
 
     expect(cleared.body).toEqual({ cleared: 1 });
     expect(inbox.body.messages).toEqual([]);
   });
 
   it('describes itself at GET /sandbox', async () => {
-    const response = await call(net.url, 'GET', '/sandbox');
+    const response = await call(ctx.net.url, 'GET', '/sandbox');
 
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ serviceNumbers: SERVICE_NUMBERS });
   });
 
   it('declines paths that are not its own, and answers unknown sandbox paths 404', async () => {
-    const other = await fetch(`${net.url}/twilio/sms`, { method: 'POST' });
-    const unknown = await call(net.url, 'GET', '/sandbox/nothing-here');
+    const other = await fetch(`${ctx.net.url}/twilio/sms`, { method: 'POST' });
+    const unknown = await call(ctx.net.url, 'GET', '/sandbox/nothing-here');
 
     expect(other.headers.get('x-not-sandbox')).toBe('1');
     expect(unknown.status).toBe(404);
   });
 
   it('never logs phone numbers or message bodies', async () => {
-    app.on('/twilio/sms', { body: '<Response><Message>secret reply</Message></Response>' });
+    ctx.app.on('/twilio/sms', { body: '<Response><Message>secret reply</Message></Response>' });
 
-    await call(net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'secret body' });
+    await call(ctx.net.url, 'POST', '/sandbox/sms', { from: PHONE, to: SERVICE, body: 'secret body' });
 
-    const logged = JSON.stringify(net.events);
-    expect(net.events.length).toBeGreaterThan(0);
+    const logged = JSON.stringify(ctx.net.events);
+    expect(ctx.net.events.length).toBeGreaterThan(0);
     expect(logged).not.toMatch(/secret|\+1415|\+1500/);
   });
 });

@@ -5,36 +5,24 @@ import {
   AUTH_TOKEN,
   call,
   eventually,
-  FakeApp,
   inboxPath,
   PHONE,
   SERVICE_NUMBERS,
   startSandbox,
-  type RunningSandbox,
+  withSandbox,
 } from './support/harness';
 
 const FROM = SERVICE_NUMBERS[0];
 
 describe('REST Messages resource', () => {
-  let app: FakeApp;
-  let net: RunningSandbox;
-
-  beforeEach(async () => {
-    app = await FakeApp.start();
-    net = await startSandbox({ deliverTo: app.address });
-  });
-
-  afterEach(async () => {
-    await net.close();
-    await app.close();
-  });
+  const ctx = withSandbox();
 
   const sdk = (sid = ACCOUNT_SID, token = AUTH_TOKEN) =>
-    twilio(sid, token, { httpClient: sandboxHttpClient(net.url) });
+    twilio(sid, token, { httpClient: sandboxHttpClient(ctx.net.url) });
 
   /** Posts to the Messages resource the way the SDK would, for cases the SDK refuses to send. */
   const postMessage = (form: Record<string, string>, auth = `${ACCOUNT_SID}:${AUTH_TOKEN}`) =>
-    fetch(`${net.url}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, {
+    fetch(`${ctx.net.url}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, {
       method: 'POST',
       headers: {
         Authorization: 'Basic ' + Buffer.from(auth).toString('base64'),
@@ -64,7 +52,7 @@ describe('REST Messages resource', () => {
   it('puts an SDK-sent message in the recipient phone inbox', async () => {
     const message = await sdk().messages.create({ to: PHONE, from: FROM, body: 'Your code is 123456' });
 
-    const inbox = await call(net.url, 'GET', inboxPath(PHONE));
+    const inbox = await call(ctx.net.url, 'GET', inboxPath(PHONE));
 
     expect(inbox.status).toBe(200);
     expect(inbox.body.messages).toEqual([
@@ -76,7 +64,7 @@ describe('REST Messages resource', () => {
   it('fetches a message by SID through the SDK, status moved on to delivered', async () => {
     const created = await sdk().messages.create({ to: PHONE, from: FROM, body: 'fetch me' });
     await eventually(() =>
-      net.events.some((e) => e.event === 'sandbox.message.status' && e.fields.status === 'delivered'),
+      ctx.net.events.some((e) => e.event === 'sandbox.message.status' && e.fields.status === 'delivered'),
     );
 
     const fetched = await sdk().messages(created.sid).fetch();
@@ -92,7 +80,7 @@ describe('REST Messages resource', () => {
   });
 
   it('answers a request without credentials with the JSON body Twilio sends', async () => {
-    const response = await fetch(`${net.url}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, {
+    const response = await fetch(`${ctx.net.url}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, {
       method: 'POST',
     });
 
@@ -107,7 +95,7 @@ describe('REST Messages resource', () => {
 
   it('answers 404 for another account SID, even with valid credentials', async () => {
     const otherSid = 'AC' + 'f'.repeat(32);
-    const response = await fetch(`${net.url}/2010-04-01/Accounts/${otherSid}/Messages.json`, {
+    const response = await fetch(`${ctx.net.url}/2010-04-01/Accounts/${otherSid}/Messages.json`, {
       headers: { Authorization: 'Basic ' + Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64') },
     });
 
@@ -127,7 +115,7 @@ describe('REST Messages resource', () => {
     const attempt = sdk().messages.create({ to: '415-555-0123', from: FROM, body: 'x' });
 
     await expect(attempt).rejects.toMatchObject({ status: 400, code: 21211 });
-    expect((await call(net.url, 'GET', '/sandbox')).body.phones).toEqual([]);
+    expect((await call(ctx.net.url, 'GET', '/sandbox')).body.phones).toEqual([]);
   });
 
   it('rejects a From the account does not own with code 21606', async () => {
@@ -163,10 +151,10 @@ describe('REST Messages resource', () => {
   });
 
   it('posts signed status callbacks sent then delivered, over the callback URL with its query', async () => {
-    const statusCallback = `${app.publicUrl}/twilio/sms/status?ref=abc`;
+    const statusCallback = `${ctx.app.publicUrl}/twilio/sms/status?ref=abc`;
     const message = await sdk().messages.create({ to: PHONE, from: FROM, body: 'track me', statusCallback });
 
-    const hooks = await app.waitFor('/twilio/sms/status', 2);
+    const hooks = await ctx.app.waitFor('/twilio/sms/status', 2);
 
     expect(hooks.map((h) => h.params.MessageStatus)).toEqual(['sent', 'delivered']);
     expect(hooks.every((h) => h.signatureValid && h.url === '/twilio/sms/status?ref=abc')).toBe(true);
@@ -183,7 +171,7 @@ describe('REST Messages resource', () => {
   });
 
   it('keeps each message callbacks in order when many messages are in flight', async () => {
-    const statusCallback = `${app.publicUrl}/twilio/sms/status`;
+    const statusCallback = `${ctx.app.publicUrl}/twilio/sms/status`;
     const client = sdk();
     const sids = await Promise.all(
       [1, 2, 3, 4, 5].map(
@@ -192,7 +180,7 @@ describe('REST Messages resource', () => {
       ),
     );
 
-    const hooks = await app.waitFor('/twilio/sms/status', 10);
+    const hooks = await ctx.app.waitFor('/twilio/sms/status', 10);
 
     for (const sid of sids) {
       expect(hooks.filter((h) => h.params.MessageSid === sid).map((h) => h.params.MessageStatus)).toEqual([
@@ -204,25 +192,25 @@ describe('REST Messages resource', () => {
 
   it('ends a message to the undeliverable range undelivered (30003), outside any inbox', async () => {
     const unreachable = '+14155550099';
-    const statusCallback = `${app.publicUrl}/twilio/sms/status`;
+    const statusCallback = `${ctx.app.publicUrl}/twilio/sms/status`;
 
     await sdk().messages.create({ to: unreachable, from: FROM, body: 'lost', statusCallback });
-    const hooks = await app.waitFor('/twilio/sms/status', 2);
+    const hooks = await ctx.app.waitFor('/twilio/sms/status', 2);
 
     expect(hooks.map((h) => h.params.MessageStatus)).toEqual(['sent', 'undelivered']);
     expect(hooks[1].params.ErrorCode).toBe('30003');
-    expect((await call(net.url, 'GET', inboxPath(unreachable))).body.messages).toEqual([]);
+    expect((await call(ctx.net.url, 'GET', inboxPath(unreachable))).body.messages).toEqual([]);
   });
 
   it('makes a phone unreachable on request, and reachable again', async () => {
-    const off = await call(net.url, 'PUT', `/sandbox/phones/${encodeURIComponent(PHONE)}`, {
+    const off = await call(ctx.net.url, 'PUT', `/sandbox/phones/${encodeURIComponent(PHONE)}`, {
       reachable: false,
     });
     await sdk().messages.create({ to: PHONE, from: FROM, body: 'while off' });
-    await call(net.url, 'PUT', `/sandbox/phones/${encodeURIComponent(PHONE)}`, { reachable: true });
+    await call(ctx.net.url, 'PUT', `/sandbox/phones/${encodeURIComponent(PHONE)}`, { reachable: true });
     await sdk().messages.create({ to: PHONE, from: FROM, body: 'back on' });
 
-    const inbox = await call(net.url, 'GET', inboxPath(PHONE));
+    const inbox = await call(ctx.net.url, 'GET', inboxPath(PHONE));
 
     expect(off.body).toEqual({ phone: PHONE, reachable: false });
     expect(inbox.body.messages.map((m: { body: string }) => m.body)).toEqual(['back on']);
@@ -240,19 +228,19 @@ describe('REST Messages resource', () => {
   });
 
   it('stops status callbacks on close without leaving timers behind', async () => {
-    const slow = await startSandbox({ deliverTo: app.address, statusDelayMs: 60_000 });
+    const slow = await startSandbox({ deliverTo: ctx.app.address, statusDelayMs: 60_000 });
     const client = twilio(ACCOUNT_SID, AUTH_TOKEN, { httpClient: sandboxHttpClient(slow.url) });
     await client.messages.create({
       to: PHONE,
       from: FROM,
       body: 'never sent',
-      statusCallback: `${app.publicUrl}/s`,
+      statusCallback: `${ctx.app.publicUrl}/s`,
     });
     const started = Date.now();
 
     await slow.close();
 
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(app.received('/s')).toEqual([]);
+    expect(ctx.app.received('/s')).toEqual([]);
   });
 });

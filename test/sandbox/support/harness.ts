@@ -139,6 +139,7 @@ export async function call(
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: any }> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON of any shape
   const response = await fetch(baseUrl + path, {
     method,
     headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
@@ -164,4 +165,18 @@ export async function eventually(condition: () => boolean, timeoutMs = 3000): Pr
 
 function listen(server: http.Server): Promise<void> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+}
+
+/** A fake app and a sandbox delivering to it, fresh for each test of the calling `describe`. */
+export function withSandbox(): { app: FakeApp; net: RunningSandbox } {
+  const ctx = {} as { app: FakeApp; net: RunningSandbox };
+  beforeEach(async () => {
+    ctx.app = await FakeApp.start();
+    ctx.net = await startSandbox({ deliverTo: ctx.app.address });
+  });
+  afterEach(async () => {
+    await ctx.net.close();
+    await ctx.app.close();
+  });
+  return ctx;
 }
