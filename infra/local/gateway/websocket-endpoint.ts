@@ -4,7 +4,6 @@ import WebSocket, { WebSocketServer } from 'ws';
 import type { FunctionRegistry } from './function-registry';
 import { decideOnError, decideOnResult, type AuthDecision, type AuthorizerContext } from './authorizer';
 import { splitTarget } from './http-event';
-import { newGatewayId } from './ids';
 import type { GatewayHooks } from './hooks';
 import { WsConnection, type CloseInfo } from './ws-connection';
 import {

@@ -138,8 +138,8 @@ export async function call(
   method: string,
   path: string,
   body?: unknown,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of any shape
 ): Promise<{ status: number; body: any }> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON of any shape
   const response = await fetch(baseUrl + path, {
     method,
     headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
