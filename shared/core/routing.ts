@@ -66,7 +66,7 @@ export async function routeMessage(
   deps.log.info('message.accepted', { messageId: message.id, via: message.via, route: channel });
   await sendReceipt(deps, { ...message, status: 'accepted' });
   if (channel === 'im') {
-    await pushToRecipient(deps, message, liveConnections(recipient, now));
+    await pushToRecipient(deps, message, recipient, liveConnections(recipient, now));
   } else {
     await deliverBySms(deps, message, recipient.profile);
   }
@@ -91,7 +91,12 @@ export function messageFrame(message: MessageRecord): ServerFrame {
  * Pushes to every live connection (the delivery check is already set, so a half-open socket still ends in an
  * SMS). Gone connections are deleted; if no push got through, the SMS goes now.
  */
-async function pushToRecipient(deps: Deps, message: MessageRecord, connections: Connection[]): Promise<void> {
+async function pushToRecipient(
+  deps: Deps,
+  message: MessageRecord,
+  recipient: Recipient,
+  connections: Connection[],
+): Promise<void> {
   const frame = messageFrame(message);
   const results = await mapLimit(connections, PUSH_CONCURRENCY, async (c) => {
     try {
@@ -115,7 +120,7 @@ async function pushToRecipient(deps: Deps, message: MessageRecord, connections: 
     path: ['im', 'sms'],
     updatedAt: deps.clock.now(),
   });
-  if (claimed) await smsToRecipient(deps, claimed);
+  if (claimed) await deliverBySms(deps, claimed, recipient.profile);
 }
 
 /**
