@@ -1,0 +1,38 @@
+/**
+ * Progress on stderr: one line per step, with the share of the planned work done and the time so far. Steps
+ * are weighted by their expected seconds, so the percentage moves with the clock rather than the step count.
+ */
+export class Progress {
+  private done = 0;
+  private readonly started = Date.now();
+
+  constructor(private readonly plannedSeconds: number) {}
+
+  /** Prints a line about the step that is starting now. */
+  note(phase: string, detail = ''): void {
+    this.line(`${phase}${detail ? ' · ' + detail : ''}`);
+  }
+
+  /** Marks `seconds` of planned work done and prints the outcome. */
+  advance(seconds: number, phase: string, outcome: string): void {
+    this.done += seconds;
+    this.line(`${phase} · ${outcome}`);
+  }
+
+  /** The last line: 100%. */
+  finish(outcome: string): void {
+    this.done = this.plannedSeconds;
+    this.line(`done · ${outcome}`, 100);
+  }
+
+  elapsedSeconds(): number {
+    return (Date.now() - this.started) / 1000;
+  }
+
+  private line(text: string, fixed?: number): void {
+    const pct = fixed ?? Math.min(99, Math.floor((this.done / this.plannedSeconds) * 100));
+    const t = Math.round(this.elapsedSeconds());
+    const clock = `${Math.floor(t / 60)}:${String(t % 60).padStart(2, '0')}`;
+    process.stderr.write(`[${String(pct).padStart(3)}% ${clock.padStart(5)}] ${text}\n`);
+  }
+}

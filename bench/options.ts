@@ -1,0 +1,84 @@
+/** What one run measures, from the command line: `npm run bench -- --quick --online=0.5`. */
+export interface Options {
+  quick: boolean;
+  /** Registered recipients per level. */
+  users: number[];
+  /** Share of registered users online in the four-path cells. */
+  online: number;
+  /** Concurrent sender slots (messages in flight). */
+  concurrency: number;
+  /** Real WebSocket clients per system at most; further online users have connection rows only. */
+  socketCap: number;
+  warmupMs: number;
+  durationMs: number;
+  /** Messages a sender slot sends to one recipient before moving on. */
+  conversation: number;
+  fallbackSamples: { ackMs: number; samples: number }[];
+  initRuns: number;
+  /** CPU-profile one IM → IM cell and one baseline cell at 1,000 users. */
+  profile: boolean;
+  outDir: string;
+}
+
+const HELP = `npm run bench [-- options]
+
+  --quick              small run for regular use (< 60 s): 10 and 1,000 users, short cells
+  --users=10,100,...   registered users per level (default 10,100,1000,10000; quick 10,1000)
+  --online=0.5         share of registered users online in the four-path cells (default 0.5)
+  --concurrency=16     sender slots, one message in flight each (default 16)
+  --sockets=1000       real WebSocket clients per system at most (default 1000; quick 200)
+  --duration=5         measured seconds per cell (default 5; quick 1)
+  --conversation=20    messages a sender sends one recipient before moving on (default 20)
+  --profile            CPU-profile IM → IM and the baseline at 1,000 users (default on, off with --quick)
+  --no-profile
+  --out=bench/results  where latest.md, latest.json and the SVG go
+`;
+
+export function parseOptions(argv: string[]): Options {
+  const flags = new Map<string, string>();
+  for (const arg of argv) {
+    if (arg === '--help' || arg === '-h') {
+      process.stdout.write(HELP);
+      process.exit(0);
+    }
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!m) throw new Error(`unknown argument ${arg}\n\n${HELP}`);
+    flags.set(m[1], m[2] ?? 'true');
+  }
+  const quick = flags.get('quick') === 'true';
+  const num = (name: string, def: number, min: number, max: number) => {
+    const raw = flags.get(name);
+    if (raw === undefined) return def;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min || n > max)
+      throw new Error(`--${name} must be a number from ${min} to ${max}`);
+    return n;
+  };
+  const users = (flags.get('users') ?? (quick ? '10,1000' : '10,100,1000,10000'))
+    .split(',')
+    .map((s) => Number(s.trim()));
+  if (users.some((n) => !Number.isInteger(n) || n < 2 || n > 100_000)) {
+    throw new Error('--users must be integers from 2 to 100000');
+  }
+  users.sort((a, b) => a - b);
+  const profile = flags.has('no-profile') ? false : flags.has('profile') || !quick;
+  return {
+    quick,
+    users,
+    online: num('online', 0.5, 0.01, 0.99),
+    concurrency: Math.round(num('concurrency', 16, 1, 64)),
+    socketCap: Math.round(num('sockets', quick ? 200 : 1000, 1, 5000)),
+    warmupMs: quick ? 250 : 800,
+    durationMs: num('duration', quick ? 1 : 5, 0.2, 120) * 1000,
+    conversation: Math.round(num('conversation', 20, 1, 10_000)),
+    fallbackSamples: quick
+      ? [{ ackMs: 2000, samples: 8 }]
+      : [
+          { ackMs: 2000, samples: 24 },
+          { ackMs: 15000, samples: 8 },
+        ],
+    initRuns: quick ? 3 : 7,
+    profile,
+    outDir: flags.get('out') ?? 'bench/results',
+  };
+}

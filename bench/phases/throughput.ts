@@ -1,0 +1,268 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SYSTEM, type Category } from '../db/counter';
+import { ThreadProfiler, type CpuProfile } from '../lib/profiler';
+import { summarise } from '../lib/profile-summary';
+import type { Progress } from '../lib/progress';
+import type { WorkerRpc } from '../lib/threads';
+import {
+  runCell,
+  waitQuiet,
+  warmUp,
+  type CellResult,
+  type CellSettings,
+  type PathDriver,
+} from '../load/cell';
+import { baselineDriver, pathDriver, PATHS, type PathContext, type PathKey } from '../load/paths';
+import { BaselineClients, OnlineSet, Population } from '../load/population';
+import type { Options } from '../options';
+import { cellReport, type CellKey, type CellReport, type Report } from '../results';
+
+export const SYSTEM_TABLE = 'imsms';
+const BASELINE_TABLE = 'bench-baseline-connections';
+
+export interface Threads {
+  system: WorkerRpc;
+  db: WorkerRpc;
+  counters: Int32Array;
+  dynamoEndpoint: string;
+  /** The driver's own client, straight to dynalite (seeding). */
+  seedClient: DynamoDBClient;
+  /** Where raw .cpuprofile files go (open them in Chrome DevTools), if profiling. */
+  profileDir?: string;
+}
+
+export const LABELS: Record<CellKey, string> = {
+  'im-im': 'IM → IM',
+  'im-sms': 'IM → SMS',
+  'sms-im': 'SMS → IM',
+  'sms-sms': 'SMS → SMS',
+  'im-im-all': 'IM → IM, all connected',
+  baseline: 'Baseline (Scan), all connected',
+};
+
+/** Planned seconds of one level, for the progress percentage. */
+export function plannedLevelSeconds(opts: Options, users: number): number {
+  const cell = (opts.warmupMs + opts.durationMs) / 1000 + 0.8;
+  const seeding = users * 0.0012;
+  const sockets = Math.min(users, opts.socketCap) * 0.006;
+  return 6 * cell + seeding + sockets * 2 + (opts.profile && users === 1000 ? 8 : 0);
+}
+
+/** The system under test as the cells drive it: its URL, its users and their sockets. */
+export interface MainStack {
+  url: string;
+  serviceNumbers: string[];
+  baselineUrl: string;
+  population: Population;
+  online: OnlineSet;
+  ctx: PathContext;
+}
+
+export async function openMainStack(
+  opts: Options,
+  threads: Threads,
+  jwtSecret: string,
+  stackEnv: Record<string, string>,
+  dataDir: string,
+): Promise<MainStack> {
+  const { system } = threads;
+  const stack = await system.call<{ url: string; serviceNumbers: string[] }>('startStack', {
+    dataDir,
+    env: stackEnv,
+  });
+  const baseline = await system.call<{ url: string }>('startBaseline', {
+    dynamoEndpoint: threads.dynamoEndpoint,
+    table: BASELINE_TABLE,
+  });
+  const population = new Population(threads.seedClient, SYSTEM_TABLE, jwtSecret);
+  await population.seedSenders(opts.concurrency);
+  const online = new OnlineSet(population, `${stack.url.replace(/^http/, 'ws')}/ws`, opts.socketCap);
+  const senders = await online.openSenders();
+  const ctx: PathContext = {
+    population,
+    online,
+    senders,
+    base: stack.url,
+    serviceNumbers: stack.serviceNumbers,
+    timeoutMs: 30_000,
+  };
+  return {
+    url: stack.url,
+    serviceNumbers: stack.serviceNumbers,
+    baselineUrl: baseline.url,
+    population,
+    online,
+    ctx,
+  };
+}
+
+/** Closes the driver's sockets; the stack itself stays up (the 2 s fallback runs on it next). */
+export async function closeMainSockets(main: MainStack, threads: Threads): Promise<void> {
+  await main.online.closeAll();
+  await threads.system.call('stopBaseline');
+  await waitQuiet(threads.counters, [...SYSTEM, 'deliveryCheck', 'timer'], 400, 10_000);
+}
+
+/**
+ * Throughput, latency and DynamoDB requests per message: for each user count, the four paths with the
+ * configured share online, then IM → IM with every user connected, and the baseline in the same state.
+ */
+export async function runThroughput(
+  opts: Options,
+  threads: Threads,
+  main: MainStack,
+  progress: Progress,
+  profiles: Report['profiles'],
+): Promise<CellReport[]> {
+  const { system, counters } = threads;
+  const { population, online, ctx } = main;
+  const settings: CellSettings = {
+    slots: opts.concurrency,
+    warmupMs: opts.warmupMs,
+    durationMs: opts.durationMs,
+    minMessages: 40,
+    maxMs: Math.max(opts.durationMs * 4, 8000),
+    timeoutMs: ctx.timeoutMs,
+    conversation: opts.conversation,
+  };
+  const cells: CellReport[] = [];
+  const cellSeconds = (opts.warmupMs + opts.durationMs) / 1000 + 0.8;
+  const connected = () => online.online + opts.concurrency;
+
+  for (const users of opts.users) {
+    const level = `${users.toLocaleString('en-US')} users`;
+    progress.note('throughput', `${level}: registering users`);
+    await population.seedRecipients(users);
+    // At least one user on each side, so both the IM and the SMS paths have recipients.
+    const share = Math.min(users - 1, Math.max(1, Math.round(users * opts.online)));
+    await online.setOnline(share);
+    await waitQuiet(counters, SYSTEM);
+    progress.advance(
+      users * 0.0012 + Math.min(users, opts.socketCap) * 0.006,
+      'throughput',
+      `${level}: ${share} online`,
+    );
+
+    const run = async (key: CellKey, driver: PathDriver) => {
+      const categories: Category[] = key === 'baseline' ? ['baseline'] : SYSTEM;
+      const result = await runCell(
+        driver,
+        population.recipients,
+        settings,
+        counters,
+        categories,
+        `${key}-${users}`,
+      );
+      const report = cellReport(key, users, connected(), online.socketCount, result, categories);
+      cells.push(report);
+      online.arrivals.clear();
+      progress.advance(cellSeconds, 'throughput', `${level} · ${LABELS[key]}: ${describe(report)}`);
+      return report;
+    };
+    if (users === opts.users[0]) {
+      // The first cells would otherwise also measure V8 compiling the handlers, the SDK and the gateway.
+      for (const path of PATHS)
+        await warmUp(pathDriver(path.key, ctx), population.recipients, settings, opts.warmupMs * 3);
+      await waitQuiet(counters, SYSTEM);
+    }
+    for (const path of PATHS) await run(path.key, pathDriver(path.key as PathKey, ctx));
+
+    // The comparison: every registered user connected, in both systems. The baseline goes first, while the
+    // delivery checks of the last cell (ACK_TIMEOUT_MS later) are still firing; it waits until they are done,
+    // so that it gets the system thread to itself.
+    progress.note('throughput', `${level}: connecting everyone`);
+    await online.setOnline(users);
+    const clients = new BaselineClients(
+      threads.seedClient,
+      BASELINE_TABLE,
+      `${main.baselineUrl.replace(/^http/, 'ws')}/ws`,
+    );
+    const holders = online.socketHolders();
+    await clients.connect(population, holders, range(holders.length, users));
+    await waitQuiet(counters, [...SYSTEM, 'deliveryCheck', 'timer', 'baseline'], 300, 10_000);
+    const before = await system.call<BaselineStatsLike>('baselineStats');
+    const report = await run('baseline', baselineDriver(clients, holders, ctx.timeoutMs));
+    const after = await system.call<BaselineStatsLike>('baselineStats');
+    const sends = Math.max(1, after.sends - before.sends);
+    report.scannedPerMessage = (after.scannedItems - before.scannedItems) / sends;
+    report.readUnitsPerMessage = (after.readUnits - before.readUnits) / sends;
+    await run('im-im-all', pathDriver('im-im', ctx));
+
+    if (opts.profile && users === 1000) {
+      await profileCell(threads, 'IM → IM, 1,000 users all connected', profiles, () =>
+        runCell(
+          pathDriver('im-im', ctx),
+          population.recipients,
+          settings,
+          counters,
+          SYSTEM,
+          `prof-im-${users}`,
+        ),
+      );
+      await profileCell(threads, 'Baseline, 1,000 users all connected', profiles, () =>
+        runCell(
+          baselineDriver(clients, holders, ctx.timeoutMs),
+          population.recipients,
+          settings,
+          counters,
+          ['baseline'],
+          `prof-base-${users}`,
+        ),
+      );
+      progress.advance(8, 'throughput', `${level}: profiled`);
+    }
+    await clients.disconnect();
+    await system.call('resetBaseline');
+  }
+  return cells;
+}
+
+interface BaselineStatsLike {
+  sends: number;
+  scannedItems: number;
+  readUnits: number;
+}
+
+/** Profiles the three threads through one cell; CPU per message = busy time / messages. */
+async function profileCell(
+  threads: Threads,
+  label: string,
+  profiles: Report['profiles'],
+  run: () => Promise<CellResult>,
+): Promise<void> {
+  const driver = new ThreadProfiler();
+  await Promise.all([threads.system.call('profileStart'), threads.db.call('profileStart'), driver.start()]);
+  const result = await run();
+  const [sys, db, drv] = await Promise.all([
+    threads.system.call<CpuProfile>('profileStop'),
+    threads.db.call<CpuProfile>('profileStop'),
+    driver.stop(),
+  ]);
+  const messages = result.messages + result.warmupMessages;
+  const byThread = [
+    ['system', 'system (handlers, gateway, sandbox)', sys],
+    ['dynalite', 'database (dynalite)', db],
+    ['driver', 'driver (load generator)', drv],
+  ] as const;
+  for (const [file, thread, profile] of byThread) {
+    const summary = summarise(profile);
+    const busyMs = summary.totalMs * (1 - summary.idleShare);
+    profiles.push({ label, thread, summary, messages, cpuMsPerMessage: busyMs / Math.max(1, messages) });
+    if (threads.profileDir) {
+      const slug = label.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+      mkdirSync(threads.profileDir, { recursive: true });
+      writeFileSync(path.join(threads.profileDir, `${slug}-${file}.cpuprofile`), JSON.stringify(profile));
+    }
+  }
+}
+
+function describe(r: CellReport): string {
+  const ms = (v: number) => (Number.isFinite(v) ? Math.round(v) : '-');
+  const rw = `${r.dynamo.reads.toFixed(2)} r / ${r.dynamo.writes.toFixed(2)} w per msg`;
+  return `${r.throughput.toFixed(0)} msg/s, p50 ${ms(r.latency.p50)} ms, p95 ${ms(r.latency.p95)} ms, ${rw}${r.errors ? `, ${r.errors} errors` : ''}`;
+}
+
+const range = (from: number, to: number) =>
+  Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);

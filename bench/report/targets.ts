@@ -1,0 +1,131 @@
+import type { Report } from '../results';
+
+export interface TargetCheck {
+  target: string;
+  result: string;
+  pass: boolean;
+}
+
+export const LIMITS = {
+  ratioAt1000: 20,
+  reads: 2,
+  writes: 2,
+  /** Requests per message may grow this much from the smallest to the largest user count and still be "flat". */
+  flatTolerance: 0.05,
+  initMs: 150,
+  ownPlusTwilioBytes: 300 * 1024,
+  quickSeconds: 60,
+  fullSeconds: 600,
+};
+
+const PATH_LABEL: Record<string, string> = {
+  'im-im': 'IM → IM',
+  'im-sms': 'IM → SMS',
+  'sms-im': 'SMS → IM',
+  'sms-sms': 'SMS → SMS',
+};
+const WITH_ALL: Record<string, string> = { ...PATH_LABEL, 'im-im-all': 'IM → IM, all connected' };
+
+/** Reads and writes a routed message costs in all, by path and user count: the delivery check included. */
+export function totals(r: Report): { key: string; users: number; reads: number; writes: number }[] {
+  return r.cells
+    .filter((c) => c.key in WITH_ALL)
+    .map((c) => ({
+      key: c.key,
+      users: c.users,
+      reads: c.dynamo.reads + c.dynamo.deliveryChecks * r.checkReads,
+      writes: c.dynamo.writes,
+    }));
+}
+
+export function checkTargets(r: Report): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const ours = r.cells.find((c) => c.key === 'im-im-all' && c.users === 1000);
+  const base = r.cells.find((c) => c.key === 'baseline' && c.users === 1000);
+  if (ours && base) {
+    const ratio = ours.throughput / base.throughput;
+    checks.push({
+      target: `IM → IM throughput ≥ ${LIMITS.ratioAt1000}× the Scan baseline at 1,000 connected users`,
+      result: `${ratio.toFixed(1)}× (${ours.throughput.toFixed(0)} vs ${base.throughput.toFixed(0)} msg/s)`,
+      pass: ratio >= LIMITS.ratioAt1000,
+    });
+  } else {
+    checks.push({
+      target: `IM → IM throughput ≥ ${LIMITS.ratioAt1000}× the Scan baseline at 1,000 connected users`,
+      result: 'not measured (1,000 users not in this run)',
+      pass: false,
+    });
+  }
+  const all = totals(r);
+  const budget = (target: string, rows: { reads: number; writes: number }[]) => {
+    const maxR = Math.max(...rows.map((t) => t.reads));
+    const maxW = Math.max(...rows.map((t) => t.writes));
+    checks.push({
+      target,
+      result: `${maxR.toFixed(2)} reads, ${maxW.toFixed(2)} writes (most at any user count)`,
+      pass: maxR <= LIMITS.reads + 0.005 && maxW <= LIMITS.writes + 0.005,
+    });
+  };
+  const limits = `≤ ${LIMITS.reads} reads and ≤ ${LIMITS.writes} writes`;
+  // Two readings of "per routed message", both reported: the request that judges and delivers it (the design's
+  // budget), and everything the message causes over its life (its ack or status callback, its delivery check).
+  for (const key of Object.keys(PATH_LABEL)) {
+    const cells = r.cells.filter((c) => c.key === key);
+    if (!cells.length) continue;
+    budget(
+      `${PATH_LABEL[key]}: ${limits} in the routing step`,
+      cells.map((c) => c.dynamo.routing),
+    );
+    budget(
+      `${PATH_LABEL[key]}: ${limits} over the message's whole life`,
+      all.filter((t) => t.key === key),
+    );
+  }
+  // Flat: what a message costs at the largest user count is no more than at the smallest.
+  const users = [...new Set(all.map((t) => t.users))].sort((a, b) => a - b);
+  if (users.length > 1) {
+    const lo = users[0];
+    const hi = users[users.length - 1];
+    const growth = Object.keys(PATH_LABEL).map((key) => {
+      const at = (u: number) => all.find((t) => t.key === key && t.users === u);
+      const a = at(lo);
+      const b = at(hi);
+      return a && b ? b.reads + b.writes - (a.reads + a.writes) : 0;
+    });
+    const worst = Math.max(...growth);
+    checks.push({
+      target: `Requests per message do not grow with users (${lo.toLocaleString('en-US')} → ${hi.toLocaleString('en-US')})`,
+      result: `largest change ${worst >= 0 ? '+' : ''}${worst.toFixed(2)} requests per message`,
+      pass: worst <= LIMITS.flatTolerance,
+    });
+  }
+  checks.push({
+    target: 'The system never Scans',
+    result: `${r.scansByUs} Scans on its table`,
+    pass: r.scansByUs === 0,
+  });
+  const slowest = [...r.bundles.rows].sort((a, b) => b.requireMs - a.requireMs)[0];
+  if (slowest) {
+    checks.push({
+      target: `Cold init (module load) < ${LIMITS.initMs} ms per function`,
+      result: `slowest ${slowest.name}: ${slowest.requireMs.toFixed(0)} ms (median of ${r.settings.initRuns})`,
+      pass: slowest.requireMs < LIMITS.initMs,
+    });
+    const biggest = [...r.bundles.rows].sort(
+      (a, b) => b.split.own + b.split.twilio - (a.split.own + a.split.twilio),
+    )[0];
+    const kb = (biggest.split.own + biggest.split.twilio) / 1024;
+    checks.push({
+      target: 'Own code + twilio < 300 KB per bundle',
+      result: `largest ${biggest.name}: ${kb.toFixed(0)} KB`,
+      pass: biggest.split.own + biggest.split.twilio < LIMITS.ownPlusTwilioBytes,
+    });
+  }
+  const limit = r.mode === 'quick' ? LIMITS.quickSeconds : LIMITS.fullSeconds;
+  checks.push({
+    target: `This ${r.mode} run finishes in < ${limit >= 120 ? `${limit / 60} min` : `${limit} s`}`,
+    result: `${r.durationSeconds.toFixed(0)} s`,
+    pass: r.durationSeconds < limit,
+  });
+  return checks;
+}

@@ -1,0 +1,179 @@
+import { OPS, READ_OPS, SYSTEM, total, WRITE_OPS, type Category, type Counts, type Op } from './db/counter';
+import type { CellResult } from './load/cell';
+import type { PathKey } from './load/paths';
+import type { Distribution } from './lib/stats';
+import type { ProfileSummary } from './lib/profile-summary';
+
+/** DynamoDB requests per message of one cell. */
+export interface PerMessage {
+  /** Everything the cell's messages caused while it ran (routing step, ack, status callbacks), by operation. */
+  reads: number;
+  writes: number;
+  byOp: Partial<Record<Op, number>>;
+  /** The same split by who made them: the routing step (with thread binding), the ack, the status callback. */
+  routing: { reads: number; writes: number };
+  ack: number;
+  statusCallback: number;
+  /** Requests refused by their condition (a billed write that changed nothing), per message. */
+  failedConditions: number;
+  scans: number;
+  /** Delivery checks scheduled per message (each reads the message once, ACK_TIMEOUT_MS later). */
+  deliveryChecks: number;
+  /** Requests on the local ack timer's rows (SQS on AWS), per message. Not in the budget. */
+  localTimer: number;
+}
+
+export type CellKey = PathKey | 'im-im-all' | 'baseline';
+
+export interface CellReport {
+  key: CellKey;
+  users: number;
+  /** Connected users (rows or sockets), sender slots included. */
+  connected: number;
+  sockets: number;
+  messages: number;
+  completed: number;
+  windowMs: number;
+  throughput: number;
+  latency: Distribution;
+  frameLatency?: Distribution;
+  errors: number;
+  distinctRecipients: number;
+  dynamo: PerMessage;
+  /** Baseline only: items its Scans read, per message. */
+  scannedPerMessage?: number;
+  readUnitsPerMessage?: number;
+}
+
+export interface FallbackReport {
+  ackTimeoutMs: number;
+  samples: number;
+  failed: number;
+  /** send → `sent_sms` receipt (path im → sms), ms. */
+  latency: Distribution;
+  /** The same minus ACK_TIMEOUT_MS: what the fallback adds after the timer is due. */
+  overhead: Distribution;
+  /** DynamoDB requests per fallback message, from send to the SMS status callback. */
+  dynamo: PerMessage;
+}
+
+export interface BundleReport {
+  name: string;
+  bytes: number;
+  mapBytes: number;
+  gzipBytes: number;
+  split: { own: number; twilio: number; awsSdk: number; other: number };
+  otherTop: { pkg: string; bytes: number }[];
+  /** Median ms of require() inside a fresh node process, with NODE_OPTIONS=--enable-source-maps as on Lambda. */
+  requireMs: number;
+  /** Median ms from spawn to exit for the same process, minus the median for an empty script. */
+  spawnMinusEmptyMs: number;
+  /** Median ms of require() without source maps. */
+  requireNoMapsMs: number;
+}
+
+export interface SmsSample {
+  label: string;
+  chars: number;
+  before: { encoding: string; segments: number };
+  after: { encoding: string; segments: number; normalized: boolean; truncated: boolean };
+  weight: number;
+}
+
+export interface CostRow {
+  onlineShare: number;
+  imSender: number;
+  smsSender: number;
+  imSenderSmsPart: number;
+  smsSenderSmsPart: number;
+  /** Cost without GSM-7 normalisation, IM senders. */
+  imSenderNoNormalisation: number;
+}
+
+export interface Report {
+  date: string;
+  mode: 'quick' | 'full';
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    node: string;
+    platform: string;
+    loadBefore: number[];
+    loadAfter: number[];
+  };
+  settings: Record<string, unknown>;
+  durationSeconds: number;
+  cells: CellReport[];
+  fallback: FallbackReport[];
+  bundles: { emptyScriptMs: number; rows: BundleReport[] };
+  sms: { samples: SmsSample[]; costs: CostRow[] };
+  profiles: {
+    label: string;
+    thread: string;
+    summary: ProfileSummary;
+    messages: number;
+    cpuMsPerMessage: number;
+  }[];
+  logs: Record<string, number>;
+  scansByUs: number;
+  /** Reads per delivery check that fired during the cells (a check with nothing left to do writes nothing). */
+  checkReads: number;
+  checksFired: number;
+  /** Local durable-timer requests per message (a Put at routing, a Delete when the check ran): SQS on AWS. */
+  timerPerMessage: number;
+}
+
+export function perMessage(counts: Counts, messages: number, categories: Category[] = SYSTEM): PerMessage {
+  const per = (n: number) => (messages > 0 ? n / messages : 0);
+  const byOp: Partial<Record<Op, number>> = {};
+  let failed = 0;
+  for (const op of OPS) {
+    let n = 0;
+    for (const c of categories) {
+      n += counts[c][op].ok + counts[c][op].failed;
+      failed += counts[c][op].failed;
+    }
+    if (n > 0) byOp[op] = per(n);
+  }
+  const sum = (ops: readonly Op[]) => ops.reduce((s, op) => s + (byOp[op] ?? 0), 0);
+  return {
+    reads: sum(READ_OPS),
+    writes: sum(WRITE_OPS),
+    byOp,
+    routing: {
+      reads: per(total(counts, 'routing', READ_OPS)),
+      writes: per(total(counts, 'routing', WRITE_OPS)),
+    },
+    ack: per(total(counts, 'ack')),
+    statusCallback: per(total(counts, 'statusCallback')),
+    failedConditions: per(failed),
+    scans: byOp.Scan ?? 0,
+    deliveryChecks: per(counts.timer.PutItem.ok),
+    localTimer: per(total(counts, 'timer')),
+  };
+}
+
+export function cellReport(
+  key: CellKey,
+  users: number,
+  connected: number,
+  sockets: number,
+  r: CellResult,
+  categories: Category[] = SYSTEM,
+): CellReport {
+  return {
+    key,
+    users,
+    connected,
+    sockets,
+    messages: r.messages,
+    completed: r.completed,
+    windowMs: r.windowMs,
+    throughput: r.throughput,
+    latency: r.latency,
+    frameLatency: r.frameLatency,
+    errors: r.errors,
+    distinctRecipients: r.distinctRecipients,
+    dynamo: perMessage(r.counts, r.messages, categories),
+  };
+}

@@ -1,0 +1,221 @@
+import '../infra/local/node-env';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureTable } from '../shared/adapters/dynamo-table';
+import { newCounterBuffer, snapshot, diff, SYSTEM, total, type Counts } from './db/counter';
+import { Progress } from './lib/progress';
+import { startTsWorker, WorkerRpc } from './lib/threads';
+import { parseOptions, type Options } from './options';
+import { runBundles } from './phases/bundles';
+import { runFallback } from './phases/fallback';
+import { loadPrices, smsCosts, smsSamples } from './phases/sms-cost';
+import {
+  closeMainSockets,
+  openMainStack,
+  plannedLevelSeconds,
+  runThroughput,
+  SYSTEM_TABLE,
+  type Threads,
+} from './phases/throughput';
+import { renderMarkdown } from './report/markdown';
+import { chartSvg } from './report/svg';
+import type { FallbackReport, Report } from './results';
+
+/**
+ * `npm run bench`: measures the whole system on this machine and writes bench/results/latest.{md,json} and the
+ * chart. Three threads: this one drives the load (real WebSocket clients, the sandbox's phone API), one runs the
+ * system (the local stack, and the baseline router beside it), one runs dynalite with its request counters.
+ */
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  const started = Date.now();
+  const loadBefore = os.loadavg();
+  const progress = new Progress(plannedSeconds(opts));
+  progress.note(
+    'setup',
+    `${opts.quick ? 'quick' : 'full'} run, ${os.cpus().length} CPUs, node ${process.version}`,
+  );
+
+  const counterBuffer = newCounterBuffer();
+  const counters = new Int32Array(counterBuffer);
+  const dbWorker = startTsWorker(path.join(__dirname, 'db', 'dynamo-thread.ts'), {
+    counters: counterBuffer,
+    systemTable: SYSTEM_TABLE,
+  });
+  const db = new WorkerRpc(dbWorker);
+  const system = new WorkerRpc(startTsWorker(path.join(__dirname, 'system', 'system-thread.ts'), {}));
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'imsms-bench-'));
+  let seedClient: DynamoDBClient | undefined;
+  try {
+    const { endpoint } = await db.call<{ endpoint: string }>('listen');
+    seedClient = new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 5,
+    });
+    await ensureTable(seedClient, SYSTEM_TABLE);
+    const profileDir = opts.profile ? path.join(opts.outDir, 'profiles') : undefined;
+    const threads: Threads = { system, db, counters, dynamoEndpoint: endpoint, seedClient, profileDir };
+    const report = await measure(opts, threads, dataDir, progress);
+    report.machine.loadBefore = loadBefore;
+    report.machine.loadAfter = os.loadavg();
+    report.durationSeconds = (Date.now() - started) / 1000;
+    write(opts, report);
+    progress.finish(`${report.durationSeconds.toFixed(0)} s; wrote ${path.join(opts.outDir, 'latest.md')}`);
+  } finally {
+    seedClient?.destroy();
+    await system.close();
+    await db.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function plannedSeconds(opts: Options): number {
+  const levels = opts.users.reduce((s, u) => s + plannedLevelSeconds(opts, u), 0);
+  const fallback = opts.quick ? 4 : 6;
+  return 3 + levels + fallback + bundleSeconds(opts);
+}
+
+/** Building 13 bundles, then (1 + 13 or 26) cold node processes per run. */
+function bundleSeconds(opts: Options): number {
+  return opts.initRuns * 14 * (opts.quick ? 0.2 : 0.35) + 4;
+}
+
+async function measure(
+  opts: Options,
+  threads: Threads,
+  dataDir: string,
+  progress: Progress,
+): Promise<Report> {
+  const jwtSecret = randomBytes(32).toString('base64url');
+  const stackEnv = {
+    DYNAMODB_ENDPOINT: threads.dynamoEndpoint,
+    TABLE_NAME: SYSTEM_TABLE,
+    JWT_SECRET: jwtSecret,
+    TWILIO_AUTH_TOKEN: randomBytes(16).toString('hex'),
+    // 2 s rather than the 15 s default, so each message's delivery check runs right after its own cell instead
+    // of in a later one; it does the same work whenever it fires. The default is measured in the fallback test.
+    ACK_TIMEOUT_MS: '2000',
+    // Sockets opened in the first minute must still count as live at the end of a 10-minute run.
+    CONNECTION_TTL_SECONDS: '3600',
+  };
+  const profiles: Report['profiles'] = [];
+  const { counters, system } = threads;
+
+  const main = await openMainStack(opts, threads, jwtSecret, stackEnv, dataDir);
+  const runStart = snapshot(counters);
+  const cells = await runThroughput(opts, threads, main, progress, profiles);
+  await closeMainSockets(main, threads);
+  const throughputCounts = diff(snapshot(counters), runStart);
+
+  const fallback: FallbackReport[] = [];
+  for (const f of opts.fallbackSamples.filter((s) => s.ackMs === 2000)) {
+    progress.note('fallback', `${f.samples} silent recipients, ACK_TIMEOUT_MS ${f.ackMs}`);
+    fallback.push(await runFallback(main.population, main.url, f.ackMs, f.samples, counters));
+    progress.advance(3, 'fallback', describeFallback(fallback[fallback.length - 1]));
+  }
+  await system.call('stopStack');
+
+  // The default timeout needs its own stack; its samples wait while the bundles are measured.
+  const slow = opts.fallbackSamples.find((s) => s.ackMs !== 2000);
+  let slowRun: Promise<FallbackReport> | undefined;
+  if (slow) {
+    const stack = await system.call<{ url: string }>('startStack', {
+      dataDir,
+      env: { ...stackEnv, ACK_TIMEOUT_MS: String(slow.ackMs) },
+    });
+    progress.note(
+      'fallback',
+      `${slow.samples} silent recipients, ACK_TIMEOUT_MS ${slow.ackMs} (in the background)`,
+    );
+    slowRun = runFallback(main.population, stack.url, slow.ackMs, slow.samples, counters);
+  }
+
+  progress.note('bundles', 'building with the stack’s esbuild settings, then timing cold loads');
+  // A quarter of the phase's planned time per quarter of the cold loads timed.
+  const quarter = bundleSeconds(opts) / 4;
+  let quarters = 0;
+  const bundles = await runBundles(opts.initRuns, !opts.quick, (done, totalSteps) => {
+    while (quarters < Math.floor((done / totalSteps) * 4)) {
+      quarters++;
+      progress.advance(quarter, 'bundles', `${quarters * 25}% of the cold loads timed`);
+    }
+  });
+  const slowest = Math.max(...bundles.rows.map((b) => b.requireMs));
+  progress.note('bundles', `${bundles.rows.length} functions, slowest init ${slowest.toFixed(0)} ms`);
+  if (slowRun) {
+    fallback.push(await slowRun);
+    await system.call('stopStack');
+    progress.advance(3, 'fallback', describeFallback(fallback[fallback.length - 1]));
+  }
+
+  const samples = smsSamples();
+  const prices = loadPrices();
+  const logs = await system.call<Record<string, number>>('logCounts');
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    mode: opts.quick ? 'quick' : 'full',
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+      node: process.version,
+      platform: `${os.platform()} ${os.arch()}`,
+      loadBefore: [],
+      loadAfter: [],
+    },
+    settings: {
+      users: opts.users,
+      online: opts.online,
+      concurrency: opts.concurrency,
+      socketCap: opts.socketCap,
+      durationMs: opts.durationMs,
+      warmupMs: opts.warmupMs,
+      conversation: opts.conversation,
+      ackTimeoutMsInCells: Number(stackEnv.ACK_TIMEOUT_MS),
+      initRuns: opts.initRuns,
+    },
+    durationSeconds: 0,
+    cells,
+    fallback,
+    bundles,
+    sms: { samples, costs: smsCosts(samples, cells, prices) },
+    profiles,
+    logs,
+    scansByUs: SYSTEM.reduce((n, c) => n + total(throughputCounts, c, ['Scan']), 0),
+    ...checkFigures(throughputCounts),
+  };
+}
+
+/** Reads per fired delivery check, and the local timer's requests per scheduled check, over the whole run. */
+function checkFigures(c: Counts): { checkReads: number; checksFired: number; timerPerMessage: number } {
+  const fired = c.timer.DeleteItem.ok;
+  const scheduled = c.timer.PutItem.ok;
+  return {
+    checkReads: fired ? total(c, 'deliveryCheck') / fired : NaN,
+    checksFired: fired,
+    timerPerMessage: scheduled ? total(c, 'timer') / scheduled : NaN,
+  };
+}
+
+function describeFallback(f: FallbackReport): string {
+  return `ACK_TIMEOUT_MS ${f.ackTimeoutMs}: p50 ${f.latency.p50.toFixed(0)} ms, p95 ${f.latency.p95.toFixed(0)} ms (${f.samples - f.failed}/${f.samples})`;
+}
+
+function write(opts: Options, report: Report): void {
+  mkdirSync(opts.outDir, { recursive: true });
+  writeFileSync(path.join(opts.outDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(path.join(opts.outDir, 'latest.md'), renderMarkdown(report, loadPrices()));
+  const subtitle =
+    `${report.date}, ${report.mode} run, ${report.machine.cpus} CPUs, ${report.settings.concurrency} senders in flight, ` +
+    `${Math.round(opts.online * 100)}% online in the four paths; latency to the end of each path`;
+  writeFileSync(path.join(opts.outDir, 'latency-throughput.svg'), chartSvg(report.cells, subtitle));
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
