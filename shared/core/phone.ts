@@ -1,6 +1,8 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { badInput, forbidden } from './errors';
 
+const E164 = /^\+[1-9]\d{6,14}$/;
+
 export interface ParsedPhone {
   e164: string;
   countryCode: string;
@@ -22,7 +24,8 @@ export function parsePhone(input: unknown): ParsedPhone {
     throw badInput('phone must start with + and the country code, like +14155550100', 'invalid_phone');
   }
   const parsed = parsePhoneNumberFromString(trimmed);
-  if (!parsed || !parsed.isPossible()) {
+  // libphonenumber calls some 6-digit numbers possible (+49 0000); E.164 as the contract states it has 7-15.
+  if (!parsed || !parsed.isPossible() || !E164.test(parsed.number)) {
     throw badInput('phone is not a valid phone number', 'invalid_phone');
   }
   return { e164: parsed.number, countryCode: parsed.countryCallingCode };

@@ -134,7 +134,9 @@ export class WebSocketEndpoint {
     }
     if (protocol !== undefined) this.protocols.set(req, protocol);
     socket.off('error', ignore);
-    if (this.stopping || socket.destroyed || !socket.writable) {
+    // A client that hung up during $connect leaves a socket that is no longer readable; ws would drop its upgrade
+    // without a word, so no close event and no $disconnect. Treat it as gone here.
+    if (this.stopping || socket.destroyed || !socket.writable || !socket.readable) {
       // $connect already ran, so its handler may hold state for this id: tell $disconnect it went away.
       socket.destroy();
       return this.trackDisconnect(handshake, auth.authorizer, { code: 1006, reason: 'Going away' });
