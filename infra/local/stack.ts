@@ -61,8 +61,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   if (!env.DYNAMODB_ENDPOINT) dynamo = await startEmbeddedDynamo({ path: path.join(dataDir, 'dynamodb') });
   const server = createServer();
   const host = opts.host ?? env.HOST ?? '127.0.0.1';
-  await listen(server, opts.port ?? Number(env.PORT ?? 3000), host);
-  const port = (server.address() as AddressInfo).port;
+  // The port is settled first but listened on last, once everything is ready: a request (a reconnecting
+  // client, a Twilio webhook) never reaches a server that cannot answer it yet.
+  const requested = opts.port ?? Number(env.PORT ?? 3000);
+  const port = requested === 0 ? await freePort(host) : requested;
   const localUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   const secrets = localSecrets(dataDir);
@@ -87,7 +89,6 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   } catch (err) {
     restoreEnv();
     restoreLogSink();
-    await closeServer(server);
     await dynamo?.close();
     throw err;
   }
@@ -106,8 +107,6 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   });
   injectDeps(undefined);
   await getDeps({ sms: true });
-  const recovered = await timer!.recover();
-  if (recovered) log.info('local.ack_checks_recovered', { count: recovered });
 
   const sandbox =
     config.smsProvider === 'sandbox' && !env.SANDBOX_URL
@@ -138,13 +137,6 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   });
   gateway.attach(server);
 
-  const url = config.publicUrl;
-  if (!opts.quiet) {
-    process.stdout.write(
-      `\nIM ⇄ SMS is running.\n  Console:   ${url}/\n  WebSocket: ${url.replace(/^http/, 'ws')}/ws?token=…\n  Data:      ${dataDir}\n  SMS:       ${config.smsProvider}\n\n`,
-    );
-  }
-
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
@@ -159,6 +151,22 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       restoreEnv();
       restoreLogSink();
     })());
+  try {
+    await listen(server, port, host);
+    // Checks left from an earlier run are armed once the server answers: an overdue one fires at once, and
+    // its SMS may go through this very server's sandbox.
+    const recovered = await timer!.recover();
+    if (recovered) log.info('local.ack_checks_recovered', { count: recovered });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const url = config.publicUrl;
+  if (!opts.quiet) {
+    process.stdout.write(
+      `\nIM ⇄ SMS is running.\n  Console:   ${url}/\n  WebSocket: ${url.replace(/^http/, 'ws')}/ws?token=…\n  Data:      ${dataDir}\n  SMS:       ${config.smsProvider}\n\n`,
+    );
+  }
   return { url, port, dataDir, config, stop };
 }
 
@@ -202,6 +210,15 @@ function setEnv(values: Record<string, string | undefined>): () => void {
       else process.env[k] = v;
     }
   };
+}
+
+/** A port free right now on this host, for PORT=0. */
+async function freePort(host: string): Promise<number> {
+  const probe = createServer();
+  await listen(probe, 0, host);
+  const { port } = probe.address() as AddressInfo;
+  await closeServer(probe);
+  return port;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
