@@ -4,7 +4,7 @@ import type { Deps } from './ports';
 import { smsAllowed } from './phone';
 import { chooseServiceNumber } from './service-numbers';
 import { encodeSms } from './sms-encoding';
-import { formatSmsBody, sendSmsWithRetry } from './sms-send';
+import { formatSmsBody, persistently, sendSmsWithRetry } from './sms-send';
 import type {
   Channel,
   Connection,
@@ -134,9 +134,9 @@ export async function deliverBySms(deps: Deps, message: MessageRecord, profile: 
   const now = deps.clock.now();
   const choice = chooseServiceNumber(deps.config.serviceNumbers, profile.threads ?? {}, message.from, now);
   const encoded = encodeSms(formatSmsBody(message.fromName, message.from, message.text));
-  let sid: string;
+  let result: { sid: string } | null;
   try {
-    ({ sid } = await sendSmsWithRetry(
+    result = await sendSmsWithRetry(
       deps,
       {
         from: choice.number,
@@ -145,16 +145,22 @@ export async function deliverBySms(deps: Deps, message: MessageRecord, profile: 
         statusCallbackUrl: `${deps.config.publicUrl}/twilio/sms/status?m=${encodeURIComponent(message.id)}`,
       },
       message.id,
-    ));
+      // A status callback for it means the provider took an earlier try whose answer was lost.
+      async () => (await deps.store.getMessage(message.id))?.status === 'sending_sms',
+    );
   } catch {
     return failMessage(deps, message, 'provider_error');
   }
+  if (!result) return;
+  const sid = result.sid;
   const sms = { from: choice.number, sid, segments: encoded.segments, encoding: encoded.encoding };
-  const sent = await deps.store.transitionMessage(message.id, ['sending_sms'], {
-    status: 'sent_sms',
-    sms,
-    updatedAt: deps.clock.now(),
-  });
+  const sent = await persistently(deps, message.id, () =>
+    deps.store.transitionMessage(message.id, ['sending_sms'], {
+      status: 'sent_sms',
+      sms,
+      updatedAt: deps.clock.now(),
+    }),
+  );
   deps.log.info('message.sent_sms', {
     messageId: message.id,
     sid,
