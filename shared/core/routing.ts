@@ -151,9 +151,14 @@ export async function deliverBySms(deps: Deps, message: MessageRecord, profile: 
   } catch {
     return failMessage(deps, message, 'provider_error');
   }
-  if (!result) return;
+  const leg = { from: choice.number, segments: encoded.segments, encoding: encoded.encoding };
+  if (!result) {
+    // Taken by an earlier try whose answer was lost: its status callback has moved the message on already.
+    await deps.store.transitionMessage(message.id, ['sent_sms', 'delivered_sms', 'failed'], { sms: leg });
+    return;
+  }
   const sid = result.sid;
-  const sms = { from: choice.number, sid, segments: encoded.segments, encoding: encoded.encoding };
+  const sms = { ...leg, sid };
   const sent = await persistently(deps, message.id, () =>
     deps.store.transitionMessage(message.id, ['sending_sms'], {
       status: 'sent_sms',
