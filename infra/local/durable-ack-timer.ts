@@ -9,6 +9,8 @@ import {
 import type { AckScheduler } from '../../shared/core/ports';
 
 const PK = 'LOCALTIMER#ack';
+/** Backoff between tries of a check that failed (throttled, say); the last one repeats. */
+const RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
 
 /**
  * The ack timer for the local runtime: the same port as SQS-with-delay on AWS, kept in the embedded table so a
@@ -72,12 +74,12 @@ export class DurableAckTimer implements AckScheduler {
     while (this.running.size) await Promise.all([...this.running]);
   }
 
-  private arm(messageId: string, sk: string, dueAt: number): void {
+  private arm(messageId: string, sk: string, dueAt: number, attempt = 0): void {
     if (this.stopped) return;
     const timer = setTimeout(
       () => {
         this.timers.delete(timer);
-        const run = this.fire(messageId, sk);
+        const run = this.fire(messageId, sk, attempt);
         this.running.add(run);
         void run.finally(() => this.running.delete(run));
       },
@@ -87,13 +89,16 @@ export class DurableAckTimer implements AckScheduler {
     this.timers.add(timer);
   }
 
-  private async fire(messageId: string, sk: string): Promise<void> {
+  private async fire(messageId: string, sk: string, attempt: number): Promise<void> {
     try {
       await this.onDue(messageId);
       await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: PK, sk } }));
     } catch (err) {
-      // The row stays, so the next start checks this message again; the check is idempotent.
+      // As SQS redelivers a failed message: the check runs again after a backoff (it is idempotent). The row
+      // stays meanwhile, so a restart re-arms it too.
       this.onError(err, messageId);
+      const delay = RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)];
+      this.arm(messageId, sk, Date.now() + delay, attempt + 1);
     }
   }
 }
