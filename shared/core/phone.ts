@@ -25,10 +25,20 @@ export function parsePhone(input: unknown): ParsedPhone {
   }
   const parsed = parsePhoneNumberFromString(trimmed);
   // libphonenumber calls some 6-digit numbers possible (+49 0000); E.164 as the contract states it has 7-15.
-  if (!parsed || !parsed.isPossible() || !E164.test(parsed.number)) {
+  if (!parsed || !parsed.isPossible() || !E164.test(parsed.number) || !isStable(parsed.number)) {
     throw badInput('phone is not a valid phone number', 'invalid_phone');
   }
   return { e164: parsed.number, countryCode: parsed.countryCallingCode };
+}
+
+/**
+ * True when an E.164 number parses back to itself. libphonenumber drops a trunk prefix written after the
+ * country code (+49 0…), so a number built that way can change again on the next parse: such input is refused,
+ * so that one phone never has two spellings in the table.
+ */
+function isStable(e164: string): boolean {
+  const again = parsePhoneNumberFromString(e164);
+  return Boolean(again && again.isPossible() && again.number === e164);
 }
 
 /** True when SMS may go to this number's country (an allow-list, against SMS pumping). */
