@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { openBrowserPage } from '../support/browser';
 import { http, type E2eUser } from '../support/e2e-client';
 import {
   connect,
@@ -17,7 +17,6 @@ import { crashes, findLeaks } from './support/privacy';
  * as text. Each payload would set window.__pwned if it ever ran; none may, and none may become an element.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const PAYLOADS = [
   `<img src=x onerror="window.__pwned='img'">`,
   `<script>window.__pwned='script'</script>`,
@@ -42,32 +41,11 @@ let carol: E2eUser;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   cs = await startChaosStack();
   bob = await signUp(cs.base, cs.phones, cs.secrets, '+14155550901', 'bob');
   carol = await signUp(cs.base, cs.phones, cs.secrets, '+14155550902', 'carol');
   PAYLOADS.forEach((p) => cs.secrets.text(p));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy|Refused to/i.test(msg.text())) {
-      pageErrors.push(`console: ${msg.text()}`);
-    }
-  });
+  ({ browser, page } = await openBrowserPage(pageErrors));
   await page.goto(`${cs.base}/`);
   await page.getByTestId('im-card').nth(1).waitFor();
 }, 60_000);

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { openBrowserPage } from '../support/browser';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 
 /**
@@ -10,7 +11,6 @@ import { startLocalStack, type LocalStack } from '../../infra/local/stack';
  * so B's phone gets an SMS; B's phone texts back; A sees the reply arrive over IM, sent by SMS.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = path.resolve(__dirname, '..', '..', 'test-results', 'console.png');
 const ALICE = { phone: '+14155550171', name: 'Alice' };
 const BOB = { phone: '+14155550172', name: 'Bob' };
@@ -25,33 +25,9 @@ const dataDir = mkdtempSync(path.join(tmpdir(), 'imsms-console-'));
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium)`);
-  }
   stack = await startLocalStack({ port: 0, dataDir, quiet: true });
   base = `http://127.0.0.1:${stack.port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
-  // Script errors, and anything the Content-Security-Policy refused (an inline handler, a style attribute).
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy|Refused to/i.test(msg.text())) {
-      pageErrors.push(`console: ${msg.text()}`);
-    }
-  });
+  ({ browser, page } = await openBrowserPage(pageErrors));
 }, 60_000);
 
 afterAll(async () => {
