@@ -24,12 +24,11 @@ describe('parsePhone, counterexamples the fuzzing found', () => {
     },
   );
 
-  // libphonenumber drops a leading 0 after the country code as a trunk prefix, once per parse: the E.164 that
-  // parsePhone returns for "+490000000" is "+49000000", which parses to "+4900000". A stored phone must parse
-  // to itself (an inbound From is looked up by it). Fix in shared/core/phone.ts: refuse a number whose
-  // E.164 does not parse back to itself (or that libphonenumber does not call valid).
+  // libphonenumber drops a leading 0 after the country code as a trunk prefix, once per parse: the E.164 once
+  // returned for "+490000000" was "+49000000", which parses to "+4900000". A stored phone must parse to itself
+  // (an inbound From is looked up by it). (Found by this suite, fixed in shared/core/phone.ts.)
   it.each(['+490000000', '+910000000000', '+86000000000', '+610000000'])(
-    'BUG: the E.164 returned for %p parses back to itself (or the input is refused)',
+    'the E.164 returned for %p parses back to itself (or the input is refused)',
     (input) => {
       let e164: string | undefined;
       try {
