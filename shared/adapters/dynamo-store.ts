@@ -377,10 +377,6 @@ export class DynamoStore implements Store {
     );
   }
 
-  async releaseClaim(key: string): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: `ONCE#${key}`, sk: 'ONCE' } }));
-  }
-
   /** Sends a conditional write; false when its condition did not hold. */
   private async conditional(command: PutCommand | UpdateCommand | DeleteCommand): Promise<boolean> {
     try {

@@ -87,7 +87,6 @@ export interface Store {
   // Webhook idempotency
   /** Claims a provider id (MessageSid, CallSid) once; false for a duplicate. */
   claimOnce(key: string, now: number, ttlSeconds: number): Promise<boolean>;
-  releaseClaim(key: string): Promise<void>;
 }
 
 export type PushResult = 'ok' | 'gone';

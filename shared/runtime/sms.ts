@@ -23,5 +23,3 @@ registerSmsFactory((config, secrets) => {
     }
   }
 });
-
-export const withSms = true;

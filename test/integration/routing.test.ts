@@ -32,6 +32,15 @@ const receipts = (conn: string) =>
 /** The chat SMS a phone got (routed messages carry a status callback; sign-up codes do not). */
 const texts = (phone: string) => h.sms.inbox(phone).filter((m) => m.statusCallbackUrl);
 
+/** Two users, each with one connected device. */
+async function connectedPair() {
+  const { alice, bob } = await pair();
+  const [a1, b1] = [newConn(), newConn()];
+  await connectDevice(alice, a1);
+  await connectDevice(bob, b1);
+  return { alice, bob, a1, b1 };
+}
+
 async function pair() {
   const alice = await signUp(h, newPhone());
   const bob = await signUp(h, newPhone());
@@ -64,10 +73,7 @@ describe('IM → IM', () => {
   });
 
   it('sends accepted, then delivered once the recipient acks', async () => {
-    const { alice, bob } = await pair();
-    const [a1, b1] = [newConn(), newConn()];
-    await connectDevice(alice, a1);
-    await connectDevice(bob, b1);
+    const { alice, bob, a1, b1 } = await connectedPair();
     await send(alice, a1, { to: bob.imNumber, text: 'hi', clientId: 'c2' });
     const id = (h.connections.framesOf(b1, 'message')[0] as Frame).id as string;
     expect(receipts(a1).map((r) => r.status)).toEqual(['accepted']);
@@ -78,10 +84,7 @@ describe('IM → IM', () => {
   });
 
   it('stores a resent clientId once and answers with where it stands', async () => {
-    const { alice, bob } = await pair();
-    const [a1, b1] = [newConn(), newConn()];
-    await connectDevice(alice, a1);
-    await connectDevice(bob, b1);
+    const { alice, bob, a1, b1 } = await connectedPair();
     await send(alice, a1, { to: bob.imNumber, text: 'once', clientId: 'dup' });
     await send(alice, a1, { to: bob.imNumber, text: 'once', clientId: 'dup' });
     expect(h.connections.framesOf(b1, 'message')).toHaveLength(1);
@@ -152,10 +155,7 @@ describe('IM → SMS', () => {
   });
 
   it('goes by SMS in manual offline mode even with a socket open', async () => {
-    const { alice, bob } = await pair();
-    const [a1, b1] = [newConn(), newConn()];
-    await connectDevice(alice, a1);
-    await connectDevice(bob, b1);
+    const { alice, bob, a1, b1 } = await connectedPair();
     await setPresence(wsEvent('setPresence', b1, caller(bob), { action: 'setPresence', status: 'offline' }));
     await send(alice, a1, { to: bob.imNumber, text: 'offline mode', clientId: 'c6' });
     expect(h.connections.framesOf(b1, 'presence')).toEqual([{ type: 'presence', status: 'offline' }]);
@@ -225,10 +225,7 @@ describe('confirmed delivery', () => {
   afterEach(() => jest.useRealTimers());
 
   it('texts a pushed message that is not acked within ACK_TIMEOUT_MS, once; a late ack changes nothing', async () => {
-    const { alice, bob } = await pair();
-    const [a1, b1] = [newConn(), newConn()];
-    await connectDevice(alice, a1);
-    await connectDevice(bob, b1);
+    const { alice, bob, a1, b1 } = await connectedPair();
     jest.useFakeTimers({
       doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'hrtime', 'performance'],
     });
@@ -254,10 +251,7 @@ describe('confirmed delivery', () => {
   });
 
   it('sends no SMS for a message acked in time', async () => {
-    const { alice, bob } = await pair();
-    const [a1, b1] = [newConn(), newConn()];
-    await connectDevice(alice, a1);
-    await connectDevice(bob, b1);
+    const { alice, bob, a1, b1 } = await connectedPair();
     await send(alice, a1, { to: bob.imNumber, text: 'quick', clientId: 'c15' });
     const id = receipts(a1)[0].id;
     await ackHandler(wsEvent('ack', b1, caller(bob), { action: 'ack', id }));
@@ -268,10 +262,7 @@ describe('confirmed delivery', () => {
   });
 
   it("refuses an ack for someone else's message", async () => {
-    const { alice, bob } = await pair();
-    const [a1, b1] = [newConn(), newConn()];
-    await connectDevice(alice, a1);
-    await connectDevice(bob, b1);
+    const { alice, bob, a1 } = await connectedPair();
     await send(alice, a1, { to: bob.imNumber, text: 'mine', clientId: 'c16' });
     const id = receipts(a1)[0].id;
     await ackHandler(wsEvent('ack', a1, caller(alice), { action: 'ack', id }));

@@ -15,11 +15,11 @@ export const FRAME_ERROR_CODES = [
 
 const ACTIONS = ['sendMessage', 'ack', 'setPresence', 'ping', '$connect', '$disconnect', '$default', 'x', ''];
 
-/** Any string a client could put in a text frame: noise, JSON of any shape, and near-valid frames. */
-export function frameArbitrary(imNumbers: string[]): fc.Arbitrary<string> {
-  const anyValue = fc.oneof(
-    fc.string({ maxLength: 80 }),
-    fc.string({ unit: 'grapheme', maxLength: 80 }),
+/** A value of any JSON-ish shape: strings (including any Unicode), numbers, booleans, null, arrays, objects. */
+export function anyJsonishValue(maxLength: number): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    fc.string({ maxLength }),
+    fc.string({ unit: 'grapheme', maxLength }),
     fc.integer(),
     fc.double(),
     fc.boolean(),
@@ -27,6 +27,11 @@ export function frameArbitrary(imNumbers: string[]): fc.Arbitrary<string> {
     fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }),
     fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }),
   );
+}
+
+/** Any string a client could put in a text frame: noise, JSON of any shape, and near-valid frames. */
+export function frameArbitrary(imNumbers: string[]): fc.Arbitrary<string> {
+  const anyValue = anyJsonishValue(80);
   const nearValid = fc
     .record(
       {

@@ -1,17 +1,9 @@
 import fc from 'fast-check';
+import { anyJsonishValue } from './frames';
 
 /** Bodies a client could POST to /auth/start or /auth/verify: noise, JSON of any shape, near-valid requests. */
 export function authBodyArbitrary(): fc.Arbitrary<string> {
-  const anyValue = fc.oneof(
-    fc.string({ maxLength: 40 }),
-    fc.string({ unit: 'grapheme', maxLength: 40 }),
-    fc.integer(),
-    fc.double(),
-    fc.boolean(),
-    fc.constant(null),
-    fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }),
-    fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }),
-  );
+  const anyValue = anyJsonishValue(40);
   const phone = fc.oneof(
     anyValue,
     fc.stringMatching(/^\+1415555[0-9]{4}$/),
