@@ -20,6 +20,13 @@ module.exports = tseslint.config(
     },
   },
   {
+    files: ['**/*.mjs'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { process: 'readonly', setTimeout: 'readonly', console: 'readonly' },
+    },
+  },
+  {
     files: ['infra/local/console/**/*.js'],
     languageOptions: {
       sourceType: 'module',

@@ -1,3 +1,4 @@
+import { LogEvent } from '../../shared/core/log-events';
 import {
   ArnFormat,
   Aws,
@@ -449,14 +450,14 @@ export class ImsmsStack extends Stack {
       if (!spec.needs.sendsSms && !spec.needs.twilioWebhook) continue;
       const lg = this.functions[spec.name].logGroup;
       lg.addMetricFilter('MessageFailed', {
-        filterPattern: logs.FilterPattern.stringValue('$.event', '=', 'message.failed'),
+        filterPattern: logs.FilterPattern.stringValue('$.event', '=', LogEvent.MessageFailed),
         metricNamespace: METRICS_NAMESPACE,
         metricName: messageFailed.metricName,
         metricValue: '1',
       });
       lg.addMetricFilter('SmsUndelivered', {
         filterPattern: logs.FilterPattern.all(
-          logs.FilterPattern.stringValue('$.event', '=', 'message.sms_status'),
+          logs.FilterPattern.stringValue('$.event', '=', LogEvent.SmsStatus),
           logs.FilterPattern.any(
             logs.FilterPattern.stringValue('$.status', '=', 'failed'),
             logs.FilterPattern.stringValue('$.status', '=', 'undelivered'),

@@ -1,3 +1,4 @@
+import { LogEvent } from './log-events';
 import { mapLimit } from './concurrency';
 import { DomainError } from './errors';
 import type { Deps } from './ports';
@@ -183,7 +184,7 @@ async function failMessage(deps: Deps, message: MessageRecord, reason: string): 
     reason,
     updatedAt: deps.clock.now(),
   });
-  deps.log.info('message.failed', { messageId: message.id, reason });
+  deps.log.info(LogEvent.MessageFailed, { messageId: message.id, reason });
   if (failed) await sendReceipt(deps, failed);
 }
 
@@ -304,7 +305,7 @@ export async function onSmsStatus(
       : {}),
     updatedAt: deps.clock.now(),
   });
-  deps.log.info('message.sms_status', {
+  deps.log.info(LogEvent.SmsStatus, {
     messageId: input.messageId,
     status: input.status,
     applied: Boolean(updated),
