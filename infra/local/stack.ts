@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createDynamoClient } from '../../shared/adapters/aws-clients';
 import { ensureTable } from '../../shared/adapters/dynamo-table';
 import { createLogger, describeError, setLogSink, type LogLevel } from '../../shared/adapters/logger';
-import { loadConfig, type Config } from '../../shared/config';
+import { ConfigError, loadConfig, type Config } from '../../shared/config';
 import { onAckTimeout } from '../../shared/core/routing';
 import { getDeps, injectDeps, registerLocalAckFactory } from '../../shared/runtime/deps';
 import '../../shared/runtime/sms';
@@ -46,11 +46,13 @@ export interface LocalStack {
 /**
  * The whole system on one machine, on one port: the same Lambda handlers behind a local API Gateway (HTTP,
  * WebSocket, @connections), the real SDK clients pointed at an embedded DynamoDB (dynalite, on disk under
- * DATA_DIR), a Twilio-compatible sandbox reached through the real twilio SDK, a durable local ack timer, and
+ * DATA_DIR), a Twilio-compatible sandbox reached through the same Twilio REST client as on AWS, a durable local ack timer, and
  * the console at /.
  */
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
   const env = { ...process.env, ...(opts.env ?? {}) };
+  // Checked before anything starts, so a bad PORT changes nothing and is named as such.
+  const requested = opts.port ?? parsePort(env.PORT);
   const dataDir = path.resolve(opts.dataDir ?? env.DATA_DIR ?? '.data');
   mkdirSync(dataDir, { recursive: true });
   const logLevel = (env.LOG_LEVEL ?? (opts.quiet ? 'warn' : 'info')) as LogLevel;
@@ -63,7 +65,6 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const host = opts.host ?? env.HOST ?? '127.0.0.1';
   // The port is settled first but listened on last, once everything is ready: a request (a reconnecting
   // client, a Twilio webhook) never reaches a server that cannot answer it yet.
-  const requested = opts.port ?? Number(env.PORT ?? 3000);
   const port = requested === 0 ? await freePort(host) : requested;
   const localUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
@@ -186,6 +187,19 @@ async function dispatch(
   if (serveConsole(req, res)) return;
   res.writeHead(404, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ error: { code: 'not_found', message: 'no such path' } }));
+}
+
+/**
+ * The PORT setting: unset or empty means 3000, 0 means any free port, else an integer from 1 to 65535.
+ * @throws ConfigError naming PORT for anything else (`abc`, `-1`, `70000`, `80.5`).
+ */
+export function parsePort(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return 3000;
+  const port = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(port) || port > 65535) {
+    throw new ConfigError('Invalid PORT: must be an integer from 0 to 65535 (0 picks a free port)');
+  }
+  return port;
 }
 
 /** Secrets made once per DATA_DIR, so tokens stay valid across restarts. Never printed. */

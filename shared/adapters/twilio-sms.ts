@@ -1,130 +1,95 @@
-// Deep imports: the whole `twilio` package bundles to ~3.7 MB; the Messages resource alone is ~45 KB. Its base
-// client (BaseTwilio) is left out too, because it loads the SDK's axios-based HTTP client (~220 KB) that a
-// fetch-based one replaces.
-import Domain from 'twilio/lib/base/Domain';
-import Version from 'twilio/lib/base/Version';
-import { MessageListInstance } from 'twilio/lib/rest/api/v2010/account/message';
 import { SmsSendError, type SmsProvider, type SmsRequest } from '../core/ports';
 
-interface TwilioHttpRequest {
-  method: string;
-  uri: string;
-  username?: string;
-  password?: string;
-  headers?: Record<string, string>;
-  params?: Record<string, unknown>;
-  data?: Record<string, unknown>;
-  timeout?: number;
-}
-
 /**
- * An httpClient for the twilio SDK built on fetch. With `baseUrl` it sends the SDK's calls there instead of
- * api.twilio.com: that is how the local sandbox is reached with the real SDK.
+ * Outbound SMS through Twilio's documented Messages REST resource, on Node's fetch:
+ * `POST https://api.twilio.com/2010-04-01/Accounts/{AccountSid}/Messages.json`, HTTP Basic auth (Account SID
+ * and Auth Token), form-encoded `To`, `From`, `Body` and optional `StatusCallback`; Twilio answers 201 with the
+ * Message resource as JSON, or an error `{ code, message, more_info, status }`.
+ * Source: https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource
+ *
+ * A client of our own instead of the twilio SDK: the SDK's Messages resource can only be had without the whole
+ * package (several MB) through private paths (twilio/lib/base/*), which any minor release may move. The
+ * resource itself is a stable public API, and one call of it is all this needs.
  */
-export class FetchTwilioHttpClient {
-  constructor(
-    private readonly baseUrl?: string,
-    private readonly timeoutMs = 5_000,
-  ) {}
 
-  async request(
-    opts: TwilioHttpRequest,
-  ): Promise<{ statusCode: number; body: string; headers: Record<string, string> }> {
-    const target = new URL(opts.uri);
-    if (this.baseUrl) {
-      const base = new URL(this.baseUrl);
-      target.protocol = base.protocol;
-      target.host = base.host;
-    }
-    for (const [k, v] of Object.entries(opts.params ?? {})) target.searchParams.append(k, String(v));
-    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-    if (opts.username && opts.password) {
-      headers.Authorization = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString('base64')}`;
-    }
-    const form = new URLSearchParams();
-    for (const [k, v] of Object.entries(opts.data ?? {})) {
-      for (const item of Array.isArray(v) ? v : [v]) if (item !== undefined) form.append(k, String(item));
-    }
-    const response = await fetch(target, {
-      method: opts.method.toUpperCase(),
-      headers,
-      body: opts.data ? form.toString() : undefined,
-      signal: AbortSignal.timeout(opts.timeout ?? this.timeoutMs),
-    });
-    return {
-      statusCode: response.status,
-      body: await response.text(),
-      headers: headersOf(response),
-    };
-  }
-}
+/** The REST API's default host; `baseUrl` replaces it (the local sandbox implements the same resource). */
+export const TWILIO_API_BASE = 'https://api.twilio.com';
+
+/** How long one create may take before it is abandoned and reported as retryable, in milliseconds. */
+export const TWILIO_REQUEST_TIMEOUT_MS = 5_000;
 
 export interface TwilioOptions {
+  /** AC + 32 hex digits. */
   accountSid: string;
   authToken: string;
-  /** Send the SDK's REST calls here (the local sandbox) instead of api.twilio.com. */
+  /** Send the REST calls here (the local sandbox, e.g. http://127.0.0.1:3000) instead of api.twilio.com. */
   baseUrl?: string;
+  /** Per-request timeout in milliseconds. Default {@link TWILIO_REQUEST_TIMEOUT_MS}. */
+  timeoutMs?: number;
 }
 
-/** Outbound SMS through Twilio's Messages API, with the real SDK. */
+/** Outbound SMS through Twilio's Messages API (or the sandbox's copy of it). */
 export class TwilioSmsProvider implements SmsProvider {
   readonly name: string;
-  private readonly messages: ReturnType<typeof MessageListInstance>;
+  private readonly endpoint: string;
+  private readonly authorization: string;
+  private readonly timeoutMs: number;
 
   constructor(opts: TwilioOptions) {
     this.name = opts.baseUrl ? 'sandbox' : 'twilio';
-    const http = new FetchTwilioHttpClient(opts.baseUrl);
-    // What the SDK's resources need of a client: request() with credentials and Twilio's headers added.
-    const client = {
-      request: (req: TwilioHttpRequest) =>
-        http.request({
-          ...req,
-          method: req.method.toLowerCase(),
-          username: opts.accountSid,
-          password: opts.authToken,
-          headers: {
-            'User-Agent': 'imsms (twilio-node resources)',
-            'Accept-Charset': 'utf-8',
-            Accept: 'application/json',
-            ...(req.data ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
-            ...(req.headers ?? {}),
-          },
-        }),
-    };
-    const version = new Version(new Domain(client as never, 'https://api.twilio.com'), '2010-04-01');
-    // The Messages list needs only the Version's request plumbing, not the whole V2010 domain object.
-    this.messages = MessageListInstance(version as never, opts.accountSid);
+    const base = new URL(opts.baseUrl ?? TWILIO_API_BASE);
+    this.endpoint = new URL(
+      `/2010-04-01/Accounts/${encodeURIComponent(opts.accountSid)}/Messages.json`,
+      base.origin,
+    ).toString();
+    this.authorization = `Basic ${Buffer.from(`${opts.accountSid}:${opts.authToken}`).toString('base64')}`;
+    this.timeoutMs = opts.timeoutMs ?? TWILIO_REQUEST_TIMEOUT_MS;
   }
 
+  /**
+   * Creates one Message. Resolves with its SID (SM + 32 hex digits).
+   * @throws SmsSendError: retryable for 429, 5xx, timeouts, network failures and unreadable answers;
+   *   permanent for other 4xx, with Twilio's error code (e.g. 21610, the recipient opted out) as providerCode.
+   */
   async send(request: SmsRequest): Promise<{ sid: string }> {
+    const form = new URLSearchParams({ To: request.to, From: request.from, Body: request.body });
+    if (request.statusCallbackUrl) form.set('StatusCallback', request.statusCallbackUrl);
+    let response: Response;
+    let text: string;
     try {
-      const message = await this.messages.create({
-        to: request.to,
-        from: request.from,
-        body: request.body,
-        ...(request.statusCallbackUrl ? { statusCallback: request.statusCallbackUrl } : {}),
+      response = await fetch(this.endpoint, {
+        method: 'POST',
+        headers: {
+          Authorization: this.authorization,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Accept: 'application/json',
+          'User-Agent': 'imsms',
+        },
+        body: form.toString(),
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
-      return { sid: message.sid };
+      text = await response.text();
     } catch (err) {
-      throw toSendError(err);
+      throw new SmsSendError(`twilio request failed: ${(err as Error).name ?? 'error'}`, true);
     }
+    const json = parseJson(text);
+    if (!response.ok) {
+      const status = response.status;
+      const code = typeof json?.code === 'number' || typeof json?.code === 'string' ? json.code : undefined;
+      throw new SmsSendError(`twilio answered ${status}`, status === 429 || status >= 500, code ?? status);
+    }
+    if (typeof json?.sid !== 'string') {
+      throw new SmsSendError(`twilio answered ${response.status} without a message sid`, true);
+    }
+    return { sid: json.sid };
   }
 }
 
-/** Twilio's 4xx are permanent (bad number, opted out: 21610); 429, 5xx and network failures are worth a retry. */
-function toSendError(err: unknown): SmsSendError {
-  const e = err as { status?: number; code?: number; name?: string; message?: string };
-  if (typeof e.status === 'number') {
-    const retryable = e.status === 429 || e.status >= 500;
-    return new SmsSendError(`twilio answered ${e.status}`, retryable, e.code ?? e.status);
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
-  return new SmsSendError(`twilio request failed: ${e.name ?? 'error'}`, true);
-}
-
-function headersOf(response: Response): Record<string, string> {
-  const headers: Record<string, string> = {};
-  response.headers.forEach((value, key) => {
-    headers[key] = value;
-  });
-  return headers;
 }

@@ -13,7 +13,7 @@ import { loadSecrets } from './secrets';
 /**
  * The composition root: builds the adapters once per container (module scope), from validated config.
  * Handlers ask for what they need; only handlers that send SMS import the SMS provider module (runtime/sms.ts),
- * which keeps the twilio SDK out of the other bundles.
+ * which keeps the SMS client out of the other bundles.
  */
 export type SmsFactory = (config: Config, secrets: Secrets) => SmsProvider;
 

@@ -5,7 +5,7 @@ import type { RestPlan } from './support/outside-sandbox';
 import { crashes, findLeaks, marker } from './support/privacy';
 
 /**
- * The SMS provider failing, through the local stack: the real twilio SDK talks to a sandbox whose answers the
+ * The SMS provider failing, through the local stack: the app's Twilio REST client talks to a sandbox whose answers the
  * test scripts per recipient. (Timeouts take the SDK client's 5 s each, so they are in provider-timeouts.chaos.ts.)
  */
 

@@ -1,3 +1,4 @@
+import { TWILIO_REQUEST_TIMEOUT_MS } from '../../shared/adapters/twilio-sms';
 import { messageIdFor } from '../../shared/core/ids';
 import { eventually, type E2eUser } from '../support/e2e-client';
 import { chatOf, connect, signUp, startChaosStack, statuses, type ChaosStack } from './support/chaos-stack';
@@ -5,13 +6,13 @@ import { writeResults } from './support/results';
 import { crashes, findLeaks, marker } from './support/privacy';
 
 /**
- * The SMS provider timing out, through the local stack: the twilio SDK's HTTP client gives up after 5 s, and
+ * The SMS provider timing out, through the local stack: the Twilio client (shared/adapters/twilio-sms.ts) gives up after 5 s, and
  * the send is retried (250 ms, 1 s) like a 5xx. The sandbox holds the create: either it never takes the SMS
  * (the provider is unreachable), or it takes it and only the answer is late (the provider is slow).
  */
 
-/** FetchTwilioHttpClient's request timeout (shared/adapters/twilio-sms.ts). */
-const CLIENT_TIMEOUT_MS = 5_000;
+/** The Twilio client's request timeout. */
+const CLIENT_TIMEOUT_MS = TWILIO_REQUEST_TIMEOUT_MS;
 const results: Array<Record<string, unknown>> = [];
 
 let cs: ChaosStack;

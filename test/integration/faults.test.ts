@@ -44,7 +44,7 @@ const twilioMessage = (sid: string) => ({
 });
 const twilio5xx = { status: 503, body: { code: 20500, message: 'Service Unavailable', status: 503 } };
 
-describe('the SMS provider through the real twilio SDK', () => {
+describe('the SMS provider: a client of Twilio’s Messages REST resource', () => {
   it('a 5xx from Twilio is a retryable SmsSendError; a 4xx is permanent', async () => {
     const fake = await scripted([
       twilio5xx,
@@ -67,6 +67,77 @@ describe('the SMS provider through the real twilio SDK', () => {
       providerCode: 21211,
     });
     await close(fake.server);
+  });
+
+  it('an opted-out recipient (21610) is permanent; 429 and an unreadable answer are retryable', async () => {
+    const fake = await scripted([
+      {
+        status: 400,
+        body: { code: 21610, message: 'Attempt to send to unsubscribed recipient', status: 400 },
+      },
+      { status: 429, body: { code: 20429, message: 'Too Many Requests', status: 429 } },
+      { status: 502, body: 'not json' },
+    ]);
+    const provider = new TwilioSmsProvider({
+      accountSid: 'AC' + '0'.repeat(32),
+      authToken: 'token',
+      baseUrl: fake.url,
+    });
+    const req = { from: '+15005550100', to: '+12125550100', body: 'hi' };
+    await expect(provider.send(req)).rejects.toMatchObject({ retryable: false, providerCode: 21610 });
+    await expect(provider.send(req)).rejects.toMatchObject({ retryable: true, providerCode: 20429 });
+    await expect(provider.send(req)).rejects.toMatchObject({ retryable: true, providerCode: 502 });
+    await close(fake.server);
+  });
+
+  it('a request that outlives its timeout is abandoned as retryable', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const provider = new TwilioSmsProvider({
+      accountSid: 'AC' + '0'.repeat(32),
+      authToken: 'token',
+      baseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      timeoutMs: 200,
+    });
+    await expect(
+      provider.send({ from: '+15005550100', to: '+12125550100', body: 'hi' }),
+    ).rejects.toMatchObject({
+      name: 'SmsSendError',
+      retryable: true,
+      message: 'twilio request failed: TimeoutError',
+    });
+    await close(silent);
+  });
+
+  it('posts to the account’s Messages.json with HTTP Basic auth', async () => {
+    let seen: { url?: string; method?: string; auth?: string; type?: string } = {};
+    const server = createServer((req, res) => {
+      seen = {
+        url: req.url,
+        method: req.method,
+        auth: req.headers.authorization,
+        type: req.headers['content-type'],
+      };
+      req.resume();
+      res
+        .writeHead(201, { 'content-type': 'application/json' })
+        .end(JSON.stringify(twilioMessage('SM' + 'b'.repeat(32))));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const sid = 'AC' + '1'.repeat(32);
+    const provider = new TwilioSmsProvider({
+      accountSid: sid,
+      authToken: 'secret-token',
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    });
+    await provider.send({ from: '+15005550100', to: '+12125550100', body: 'hi' });
+    expect(seen).toEqual({
+      url: `/2010-04-01/Accounts/${sid}/Messages.json`,
+      method: 'POST',
+      auth: `Basic ${Buffer.from(`${sid}:secret-token`).toString('base64')}`,
+      type: 'application/x-www-form-urlencoded',
+    });
+    await close(server);
   });
 
   it('sends the form Twilio expects, with the status callback', async () => {

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { DEFAULT_SANDBOX_NUMBERS, SANDBOX_ACCOUNT_SID } from '../../../shared/config';
 import { TwilioSandbox } from '../../../infra/local/sandbox';
 
-/** One REST `Messages.json` create, as the app's twilio SDK sent it. */
+/** One REST `Messages.json` create, as the app's Twilio client sent it. */
 export interface RestCall {
   /** 1-based, in arrival order. */
   n: number;
