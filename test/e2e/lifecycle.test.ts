@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -62,4 +63,45 @@ describe('npm start as a process', () => {
     expect(await exitOf(child)).toBe(1);
     expect(err).toContain('Invalid ACK_TIMEOUT_MS');
   });
+});
+
+/** True when nothing listens on host:port any more (binding it succeeds). */
+const portIsFree = (port: number, host = '127.0.0.1') =>
+  new Promise<boolean>((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+
+describe('`npm start` as a user runs it', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    '%s to npm’s own pid (`npm start &` then `kill $!`) stops the server and frees the port',
+    async (signal) => {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'imsms-npm-'));
+      const npm = spawn('npm', ['start', '--silent'], {
+        cwd: ROOT,
+        env: { ...process.env, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      npm.stdout!.on('data', (d) => (out += d));
+      npm.stderr!.on('data', (d) => (out += d));
+      // 'close': npm has exited and every process holding its output (the server) has let go of it.
+      const closed = new Promise<void>((resolve) => npm.once('close', () => resolve()));
+      const port = await new Promise<number>((resolve, reject) => {
+        npm.stdout!.on('data', () => {
+          const match = /Console:\s+http:\/\/[^:]+:(\d+)/.exec(out);
+          if (match) resolve(Number(match[1]));
+        });
+        npm.once('exit', (code) => reject(new Error(`npm start exited ${code} before ready:\n${out}`)));
+      });
+      expect(await portIsFree(port)).toBe(false);
+
+      npm.kill(signal);
+      await closed;
+      expect(out).toContain(`${signal}: stopping`);
+      expect(await portIsFree(port)).toBe(true);
+    },
+    60_000,
+  );
 });

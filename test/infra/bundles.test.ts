@@ -120,6 +120,19 @@ describe('bundles (the stack’s exact esbuild settings)', () => {
     }
   });
 
+  test('every runtime dependency reaches some Lambda bundle; the local runtime’s are devDependencies', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    const unused = Object.keys(pkg.dependencies).filter(
+      (dep) => !rows.some((r) => r.bundle.inputs.some((i) => i.includes(`node_modules/${dep}/`))),
+    );
+    expect(unused).toEqual([]);
+    // npm ci installs devDependencies too, so `npm start` (tsx, dynalite, ws) works from a clone.
+    expect(Object.keys(pkg.devDependencies)).toEqual(expect.arrayContaining(['tsx', 'dynalite', 'ws']));
+  });
+
   test('the esbuild options mirror what NodejsFunction passes for bundlingOptions', () => {
     const o = esbuildOptions('functions/ws-ping.ts', '/tmp/x/index.js');
     expect(o).toMatchObject({
