@@ -1,8 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+
+import { loadConfig } from '../../shared/config';
+import { parsePort, startLocalStack } from '../../infra/local/stack';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -104,4 +107,38 @@ describe('`npm start` as a user runs it', () => {
     },
     60_000,
   );
+});
+
+describe('numeric settings name themselves when wrong', () => {
+  it.each(['abc', '-1', '70000', '80.5', '0x50'])(
+    'PORT=%s stops with a message naming PORT, creating nothing',
+    async (port) => {
+      const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'imsms-port-')), 'data');
+      await expect(startLocalStack({ env: { PORT: port }, dataDir, quiet: true })).rejects.toThrow(
+        'Invalid PORT: must be an integer from 0 to 65535',
+      );
+      expect(existsSync(dataDir)).toBe(false);
+    },
+  );
+
+  it('PORT unset is 3000; 0 and 65535 are taken as they are', () => {
+    expect([parsePort(undefined), parsePort(''), parsePort('0'), parsePort('65535')]).toEqual([
+      3000, 3000, 0, 65535,
+    ]);
+  });
+
+  it.each([
+    ['ACK_TIMEOUT_MS', 'abc'],
+    ['ACK_TIMEOUT_MS', '-1'],
+    ['CONNECTION_TTL_SECONDS', '70000'],
+    ['CONNECTION_TTL_SECONDS', 'abc'],
+    ['OTP_IP_LIMIT', '-1'],
+    ['OTP_IP_LIMIT', '1.5'],
+    ['SMS_RESEND_AFTER_MS', 'abc'],
+    ['SMS_RESEND_AFTER_MS', '70000000'],
+  ])('%s=%s is refused with its own name', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(
+      new RegExp(`^Invalid ${name}: must be an integer from`),
+    );
+  });
 });
