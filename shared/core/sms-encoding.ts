@@ -177,8 +177,8 @@ export function normalizeForGsm7(text: string): string {
 /**
  * Encoding, billable segments and units for a text as it is (no normalization): GSM-7 if the text is GSM-7,
  * else UCS-2. A single segment holds 160 septets / 70 code units; a concatenated message 153 / 67 per part,
- * and a part never ends in the middle of an extension character (ESC + code) or of a surrogate pair, since
- * handsets would show garbage. The empty text is 0 segments: nothing is billed for nothing, and callers
+ * and a part never ends in the middle of an extension character (ESC + code) or of a grapheme cluster (a
+ * surrogate pair, an emoji with its modifier, a flag), since handsets would show garbage. The empty text is 0 segments: nothing is billed for nothing, and callers
  * reject empty messages before this point anyway.
  */
 export function countSegments(text: string): { encoding: SmsEncoding; segments: number; units: number } {
@@ -187,10 +187,20 @@ export function countSegments(text: string): { encoding: SmsEncoding; segments: 
     const units = sum(sizes);
     return { encoding: 'GSM-7', units, segments: packSegments(sizes, units, GSM7_SINGLE, GSM7_MULTI) };
   }
-  // for…of yields a surrogate pair as one string of length 2 and a lone surrogate as length 1.
-  const sizes = Array.from(text, (ch) => ch.length);
+  const sizes = graphemeSizes(text);
   const units = text.length;
   return { encoding: 'UCS-2', units, segments: packSegments(sizes, units, UCS2_SINGLE, UCS2_MULTI) };
+}
+
+const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * UTF-16 lengths of the text's grapheme clusters: a part never splits one (👍🏽, 🇺🇸, e + combining accent), as
+ * Twilio's published segment calculator (npm sms-segments-calculator) counts. A surrogate pair is the smallest
+ * such cluster; a lone surrogate is a cluster of 1.
+ */
+function graphemeSizes(text: string): number[] {
+  return Array.from(GRAPHEMES.segment(text), (g) => g.segment.length);
 }
 
 /**

@@ -206,6 +206,16 @@ describe('countSegments, UCS-2', () => {
     expect(result).toEqual({ encoding: 'UCS-2', segments: 3, units: 134 });
   });
 
+  it('keeps an emoji with its skin-tone modifier in one part, as Twilio’s calculator does', () => {
+    // Found by the oracle (test/unit/sms-segments-oracle.test.ts): 👍🏽 is 4 code units in one grapheme; at
+    // 65 units only 2 are left, so the whole cluster moves on and the second part overflows into a third.
+    const text = 'x'.repeat(65) + '👍🏽' + 'x'.repeat(64);
+
+    const result = countSegments(text);
+
+    expect(result).toEqual({ encoding: 'UCS-2', segments: 3, units: 133 });
+  });
+
   it('makes a single non-GSM character switch the whole text to UCS-2', () => {
     const text = 'a'.repeat(100) + 'ç';
 
@@ -388,7 +398,12 @@ describe('properties', () => {
         const result = countSegments(text);
 
         const gsm = result.encoding === 'GSM-7';
-        const sizes = [...text].map((ch) => (gsm ? gsm7Septets(ch) : ch.length));
+        const sizes = gsm
+          ? [...text].map(gsm7Septets)
+          : Array.from(
+              new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text),
+              (g) => g.segment.length,
+            );
         const expected = gsm ? minimalSegments(sizes, 160, 153) : minimalSegments(sizes, 70, 67);
         expect(result.segments).toBe(expected);
       }),
