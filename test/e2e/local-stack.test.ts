@@ -53,6 +53,24 @@ describe('the local runtime', () => {
     expect(page.text).toContain('<html');
   });
 
+  it('answers every HTTP error in the documented shape: unknown path 404, wrong method 405 with Allow', async () => {
+    const unknown = await fetch(`${base}/no/such/path`);
+    const wrongMethod = await fetch(`${base}/auth/start`);
+    const badJson = await fetch(`${base}/auth/start`, { method: 'POST', body: 'not json' });
+
+    const shape = { error: { code: expect.any(String), message: expect.any(String) } };
+    expect([unknown.status, await unknown.json()]).toEqual([404, shape]);
+    expect([wrongMethod.status, wrongMethod.headers.get('allow'), await wrongMethod.json()]).toEqual([
+      405,
+      'POST',
+      { error: { code: 'method_not_allowed', message: '/auth/start takes POST' } },
+    ]);
+    expect([badJson.status, await badJson.json()]).toEqual([
+      400,
+      { error: { code: 'bad_json', message: expect.any(String) } },
+    ]);
+  });
+
   it('refuses a WebSocket without a valid token with 401', async () => {
     await expect(ImClient.connect(base, undefined)).rejects.toThrow('HTTP 401');
     await expect(ImClient.connect(base, 'forged.token.value')).rejects.toThrow('HTTP 401');

@@ -180,11 +180,14 @@ describe('HTTP API result mapping', () => {
 });
 
 describe('HTTP API errors', () => {
-  test('a known path with another method is 404 Not Found and invokes nothing', async () => {
+  test('a known path with another method is 405 with Allow, in the documented error shape, and invokes nothing', async () => {
     const res = await fetch(`${h.baseUrl}/auth/start`);
 
-    expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ message: 'Not Found' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect(await res.json()).toEqual({
+      error: { code: 'method_not_allowed', message: '/auth/start takes POST' },
+    });
     expect(h.invocations).toHaveLength(0);
   });
 
@@ -199,7 +202,7 @@ describe('HTTP API errors', () => {
     const res = await fetch(`${h.baseUrl}/boom`, { method: 'POST' });
 
     expect(res.status).toBe(500);
-    expect(await res.json()).toEqual({ message: 'Internal Server Error' });
+    expect(await res.json()).toEqual({ error: { code: 'internal', message: 'internal error' } });
     expect(h.errors).toHaveLength(1);
     expect(h.errors[0]!.where).toBe('boom');
     expect((h.errors[0]!.err as Error).message).toBe('handler bug');
@@ -218,6 +221,9 @@ describe('HTTP API errors', () => {
     });
 
     expect(res.status).toBe(413);
+    expect(JSON.parse(res.body.toString())).toEqual({
+      error: { code: 'payload_too_large', message: 'the request body is over 10 MB' },
+    });
     expect(h.invocations).toHaveLength(0);
   });
 

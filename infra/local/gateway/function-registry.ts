@@ -33,6 +33,11 @@ export class FunctionRegistry {
     return this.http.get(path)?.get(method);
   }
 
+  /** The methods that have a route on this exact path, sorted; empty when none. */
+  httpMethods(path: string): string[] {
+    return [...(this.http.get(path)?.keys() ?? [])].sort();
+  }
+
   /** Whether any HTTP route uses this path, whatever its method. */
   hasHttpPath(path: string): boolean {
     return this.http.has(path);

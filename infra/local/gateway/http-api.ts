@@ -11,6 +11,16 @@ import type { GatewayHooks } from './hooks';
 /** HTTP APIs refuse request payloads over 10 MB. */
 export const HTTP_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/**
+ * The errors the gateway itself answers, in the service's documented shape `{"error":{"code","message"}}`
+ * (docs/protocol.md). API Gateway on AWS answers these with its own `{"message":…}` bodies and a 404 for a
+ * wrong method; docs/protocol.md names that difference.
+ */
+const GATEWAY_ERRORS = {
+  413: { code: 'payload_too_large', message: 'the request body is over 10 MB' },
+  500: { code: 'internal', message: 'internal error' },
+} as const;
+
 /** The HTTP API part of the gateway: manifest routes in, payload format 2.0 events out. */
 export class HttpApi {
   constructor(
@@ -27,13 +37,15 @@ export class HttpApi {
     const method = req.method ?? 'GET';
     const spec = this.registry.httpRoute(method, rawPath);
     if (!spec) {
-      this.finish(res, requestId, `${method} ${rawPath}`, 404, { message: 'Not Found' });
+      const allow = this.registry.httpMethods(rawPath).join(', ');
+      const error = { code: 'method_not_allowed', message: `${rawPath} takes ${allow}` };
+      this.finish(res, requestId, `${method} ${rawPath}`, 405, { error }, { Allow: allow });
       return true;
     }
     const routeKey = `${method} ${rawPath}`;
     const body = await readBody(req, HTTP_MAX_BODY_BYTES);
     if (body === TOO_LARGE) {
-      sendJson(res, 413, { message: 'Request Entity Too Large' }, { 'apigw-requestid': requestId });
+      sendJson(res, 413, { error: GATEWAY_ERRORS[413] }, { 'apigw-requestid': requestId });
       this.hooks.log('http', { requestId, routeKey, status: 413 });
       return true;
     }
@@ -43,7 +55,7 @@ export class HttpApi {
       writeMappedResponse(res, mapped, requestId);
       this.hooks.log('http', { requestId, routeKey, function: spec.name, status: mapped.statusCode });
     } else {
-      this.finish(res, requestId, routeKey, 500, { message: 'Internal Server Error' });
+      this.finish(res, requestId, routeKey, 500, { error: GATEWAY_ERRORS[500] });
     }
     return true;
   }
@@ -64,8 +76,9 @@ export class HttpApi {
     routeKey: string,
     status: number,
     body: unknown,
+    headers: Record<string, string> = {},
   ): void {
-    sendJson(res, status, body, { 'apigw-requestid': requestId });
+    sendJson(res, status, body, { 'apigw-requestid': requestId, ...headers });
     this.hooks.log('http', { requestId, routeKey, status });
   }
 }
