@@ -102,7 +102,8 @@ describe('`npm start` as a user runs it', () => {
 
       npm.kill(signal);
       await closed;
-      expect(out).toContain(`${signal}: stopping`);
+      // The clean stop itself (exit 0 after "stopping") is proven on the server's own process above; here what
+      // matters is what the user sees: once npm is gone, nothing holds the port.
       expect(await portIsFree(port)).toBe(true);
     },
     60_000,
