@@ -284,6 +284,23 @@ describe('WebSocket API', () => {
 });
 
 describe('data', () => {
+  test('stateful resources keep their logical IDs (a new ID makes CloudFormation replace the resource and lose its data)', () => {
+    // The IDs of the deployed stack. Refactors of infra/aws/ must keep them; infra/aws/parts/README.md says how.
+    const stateful = Object.fromEntries(
+      Object.entries(main.resources)
+        .filter(([, r]) => /^AWS::(DynamoDB::Table|SQS::Queue|SecretsManager::Secret)$/.test(r.Type))
+        .map(([id, r]) => [id, r.Type]),
+    );
+    expect(stateful).toEqual({
+      TableCD117FA1: 'AWS::DynamoDB::Table',
+      JwtSecretB8834B39: 'AWS::SecretsManager::Secret',
+      TwilioSecretA2B44BC3: 'AWS::SecretsManager::Secret',
+      AckTimeoutDlq11821AF1: 'AWS::SQS::Queue',
+      AckTimeoutQueue189B5595: 'AWS::SQS::Queue',
+    });
+    expect(logicalId(main.stack, main.stack.table)).toBe('TableCD117FA1');
+  });
+
   test('one table: pk/sk strings, on demand, PITR, TTL on ttl, AWS-managed encryption, retained', () => {
     const tables = ofType(main, 'AWS::DynamoDB::Table');
     expect(tables).toHaveLength(1);
@@ -651,6 +668,19 @@ describe('environment', () => {
 
 describe('alarms', () => {
   const alarms = (b: Built) => ofType(b, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+
+  test('every alarm is the house alarm (addAlarm): ≥ 1 over one 5-minute period, missing data is OK', () => {
+    // Errors per function, one per dead-letter queue, MessageFailed, SmsUndelivered.
+    expect(alarms(main)).toHaveLength(functions.length + 1 + 2);
+    for (const a of [...alarms(main), ...alarms(variant)])
+      expect(a).toMatchObject({
+        Period: 300,
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+  });
 
   test('one Errors alarm per function (≥ 1 in 5 minutes)', () => {
     const errors = alarms(main).filter((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === 'Errors');
