@@ -58,6 +58,7 @@ async function askCode(label) {
   process.stdout.write(`code texted to the ${label} phone: `);
   const { value, done } = await stdinLines.next();
   if (done) fail(`no code for the ${label} phone on stdin`);
+  if (!process.stdin.isTTY) process.stdout.write('\n'); // piped: the code was not echoed
   return value.trim();
 }
 
