@@ -63,11 +63,18 @@ export class ImsmsStack extends Stack {
       alarmEmail: settings.alarmEmail,
     });
 
-    ({ table: this.table, jwtSecret: this.jwtSecret, twilioSecret: this.twilioSecret } = data);
-    ({ queue: this.ackQueue, dlq: this.ackDlq } = queues.ack);
-    ({ wsApi: this.wsApi, wsStage: this.wsStage, httpApi: this.httpApi, httpStage: this.httpStage } = apis);
+    this.table = data.table;
+    this.jwtSecret = data.jwtSecret;
+    this.twilioSecret = data.twilioSecret;
+    this.ackQueue = queues.ack.queue;
+    this.ackDlq = queues.ack.dlq;
+    this.wsApi = apis.wsApi;
+    this.wsStage = apis.wsStage;
+    this.httpApi = apis.httpApi;
+    this.httpStage = apis.httpStage;
     this.functions = fns.byName;
-    ({ alarms: this.alarms, alarmTopic: this.alarmTopic } = monitoring);
+    this.alarms = monitoring.alarms;
+    this.alarmTopic = monitoring.alarmTopic;
 
     this.addOutputs(apis.publicUrl);
   }
