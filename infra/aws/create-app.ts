@@ -16,6 +16,8 @@ export interface CreateAppOptions {
 /**
  * The CDK app: one environment-agnostic stack (no account/region lookups, so `cdk synth` needs no credentials).
  * Context `stackName` (default "Imsms") names the stack, so test stacks can live beside the real one.
+ * Throws SettingsError (infra/aws/settings.ts) when the context is invalid or has no `serviceNumbers` and no
+ * `synthOnly=true`.
  */
 export function createApp(opts: CreateAppOptions = {}): { app: App; stack: ImsmsStack } {
   const app = new App(opts.context ? { context: opts.context } : undefined);
@@ -32,8 +34,8 @@ export function createApp(opts: CreateAppOptions = {}): { app: App; stack: Imsms
   if (settings.serviceNumbersArePlaceholder) {
     Annotations.of(stack).addWarningV2(
       'imsms:placeholderServiceNumbers',
-      `No serviceNumbers context: SERVICE_NUMBERS is the placeholder ${settings.serviceNumbers[0]}, fine for synth but not for ` +
-        'real traffic. Deploy with -c serviceNumbers=+1…,+1… (docs/deploy.md).',
+      `synthOnly=true without serviceNumbers: SERVICE_NUMBERS is the placeholder ${settings.serviceNumbers[0]}. ` +
+        'This template is for checks, not for a deploy: set serviceNumbers (docs/deploy.md).',
     );
   }
   if (opts.nag ?? true) addNagChecks(app);

@@ -10,8 +10,13 @@ export interface Settings {
   smsProvider: 'twilio' | 'sns';
   /** E.164 service numbers the SMS leg sends from (SERVICE_NUMBERS). */
   serviceNumbers: string[];
-  /** True when `serviceNumbers` was not given and the synth-only placeholder is in use. */
+  /** True when `serviceNumbers` was not given and the synth-only placeholder is in use (only with `synthOnly`). */
   serviceNumbersArePlaceholder: boolean;
+  /**
+   * `synthOnly=true`: a check-only synth (CI, tests) that may use placeholders. Without it, a missing
+   * `serviceNumbers` fails the synth, so a deploy or redeploy can never fall back to the placeholder.
+   */
+  synthOnly: boolean;
   ackTimeoutMs: number;
   smsCountries: string[];
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -31,8 +36,8 @@ export interface Settings {
 }
 
 /**
- * Twilio's magic test number: valid E.164, accepted by synth, useless for real traffic.
- * `npx cdk deploy` needs the real list: `-c serviceNumbers=+1…,+1…`.
+ * Twilio's magic test number: valid E.164, useless for real traffic. Used only with `synthOnly=true`; a
+ * deployable synth needs the real list (`serviceNumbers` in cdk.json's context, or `-c serviceNumbers=+1…,+1…`).
  */
 export const PLACEHOLDER_SERVICE_NUMBER = '+15005550006';
 
@@ -96,7 +101,10 @@ function list(get: Get, key: string, def: string, item: RegExp, hint: string): s
   return items;
 }
 
-/** Reads and validates the settings from a construct's context (the App's, normally). */
+/**
+ * Reads and validates the settings from a construct's context (the App's, normally).
+ * Throws SettingsError naming the key: a bad value, or no `serviceNumbers` without `synthOnly=true`.
+ */
 export function readSettings(node: Pick<Node, 'tryGetContext'>): Settings {
   const get: Get = (key) => node.tryGetContext(key);
 
@@ -104,7 +112,16 @@ export function readSettings(node: Pick<Node, 'tryGetContext'>): Settings {
   if (smsProvider !== 'twilio' && smsProvider !== 'sns') {
     throw new SettingsError('smsProvider', 'must be "twilio" or "sns" ("sandbox" is the local runtime only)');
   }
+  const synthOnly = bool(get, 'synthOnly', false);
   const serviceNumbersArePlaceholder = str(get, 'serviceNumbers', '') === '';
+  if (serviceNumbersArePlaceholder && !synthOnly) {
+    throw new SettingsError(
+      'serviceNumbers',
+      'missing. A deployable stack needs your service numbers (comma-separated E.164): put ' +
+        '"serviceNumbers": "+1…,+1…" under "context" in cdk.json, or pass -c serviceNumbers=+1…,+1… on every ' +
+        'deploy. For a check-only synth (CI, tests) pass -c synthOnly=true instead (docs/deploy.md).',
+    );
+  }
   const serviceNumbers = list(
     get,
     'serviceNumbers',
@@ -130,6 +147,7 @@ export function readSettings(node: Pick<Node, 'tryGetContext'>): Settings {
     smsProvider,
     serviceNumbers,
     serviceNumbersArePlaceholder,
+    synthOnly,
     // The same bounds as shared/config.ts (ACK_TIMEOUT_MS); SQS delays top out at 15 minutes too.
     ackTimeoutMs: int(get, 'ackTimeoutMs', DEFAULTS.ackTimeoutMs, 100, 900000),
     smsCountries: list(

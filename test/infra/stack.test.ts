@@ -2,10 +2,11 @@
  * The CDK stack, checked on its synthesized template. Two apps are built once each (beforeAll):
  *   main     the default settings plus real-looking service numbers, bundled by esbuild (with Docker made
  *            unusable, so a fallback to Docker bundling would fail the suite) and checked by cdk-nag;
- *   variant  smsProvider=sns, alarmEmail, retainData=false, no serviceNumbers, and a manifest with one extra
+ *   variant  synthOnly=true, smsProvider=sns, alarmEmail, retainData=false, no serviceNumbers, and a manifest with one extra
  *            route, to show the stack follows the manifest. Bundling is skipped for it (it is slow and the main
  *            app already covers it).
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -98,6 +99,7 @@ beforeAll(() => {
   main = build({ context: { serviceNumbers: SERVICE_NUMBERS } });
   variant = build({
     context: {
+      synthOnly: 'true',
       smsProvider: 'sns',
       alarmEmail: 'ops@example.com',
       retainData: 'false',
@@ -284,6 +286,23 @@ describe('WebSocket API', () => {
 });
 
 describe('data', () => {
+  test('stateful resources keep their logical IDs (a new ID makes CloudFormation replace the resource and lose its data)', () => {
+    // The IDs of the deployed stack. Refactors of infra/aws/ must keep them; infra/aws/parts/README.md says how.
+    const stateful = Object.fromEntries(
+      Object.entries(main.resources)
+        .filter(([, r]) => /^AWS::(DynamoDB::Table|SQS::Queue|SecretsManager::Secret)$/.test(r.Type))
+        .map(([id, r]) => [id, r.Type]),
+    );
+    expect(stateful).toEqual({
+      TableCD117FA1: 'AWS::DynamoDB::Table',
+      JwtSecretB8834B39: 'AWS::SecretsManager::Secret',
+      TwilioSecretA2B44BC3: 'AWS::SecretsManager::Secret',
+      AckTimeoutDlq11821AF1: 'AWS::SQS::Queue',
+      AckTimeoutQueue189B5595: 'AWS::SQS::Queue',
+    });
+    expect(logicalId(main.stack, main.stack.table)).toBe('TableCD117FA1');
+  });
+
   test('one table: pk/sk strings, on demand, PITR, TTL on ttl, AWS-managed encryption, retained', () => {
     const tables = ofType(main, 'AWS::DynamoDB::Table');
     expect(tables).toHaveLength(1);
@@ -600,7 +619,7 @@ describe('environment', () => {
     }
   });
 
-  test('the context reaches the environment (smsProvider, no serviceNumbers → placeholder with a warning)', () => {
+  test('the context reaches the environment (smsProvider; synthOnly without serviceNumbers → placeholder with a warning)', () => {
     const env = envOf(variant, 'ws-send-message');
     expect(env.SMS_PROVIDER).toBe('sns');
     expect(env.SERVICE_NUMBERS).toBe(PLACEHOLDER_SERVICE_NUMBER);
@@ -651,6 +670,19 @@ describe('environment', () => {
 
 describe('alarms', () => {
   const alarms = (b: Built) => ofType(b, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+
+  test('every alarm is the house alarm (addAlarm): ≥ 1 over one 5-minute period, missing data is OK', () => {
+    // Errors per function, one per dead-letter queue, MessageFailed, SmsUndelivered.
+    expect(alarms(main)).toHaveLength(functions.length + 1 + 2);
+    for (const a of [...alarms(main), ...alarms(variant)])
+      expect(a).toMatchObject({
+        Period: 300,
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+  });
 
   test('one Errors alarm per function (≥ 1 in 5 minutes)', () => {
     const errors = alarms(main).filter((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === 'Errors');
@@ -753,14 +785,11 @@ describe('follows the manifest', () => {
   });
 
   test('a manifest the stack cannot wire is refused at synth', () => {
+    const checkOnly = { synthOnly: 'true', 'aws:cdk:bundling-stacks': [] };
     const noConsumer = functions.filter((f) => f.trigger.kind !== 'queue');
-    expect(() =>
-      createApp({ context: { 'aws:cdk:bundling-stacks': [] }, manifest: noConsumer, nag: false }),
-    ).toThrow(/ack-timeout/);
+    expect(() => createApp({ context: checkOnly, manifest: noConsumer, nag: false })).toThrow(/ack-timeout/);
     const noAuthorizer = functions.filter((f) => f.trigger.kind !== 'ws-authorizer');
-    expect(() =>
-      createApp({ context: { 'aws:cdk:bundling-stacks': [] }, manifest: noAuthorizer, nag: false }),
-    ).toThrow(/authorizer/);
+    expect(() => createApp({ context: checkOnly, manifest: noAuthorizer, nag: false })).toThrow(/authorizer/);
   });
 });
 
@@ -804,11 +833,12 @@ describe('cdk-nag (AwsSolutions)', () => {
 describe('settings (context)', () => {
   const node = (ctx: Record<string, unknown>) => ({ tryGetContext: (k: string) => ctx[k] });
 
-  test('defaults', () => {
-    expect(readSettings(node({}))).toMatchObject({
+  test('defaults (synthOnly: the placeholder number)', () => {
+    expect(readSettings(node({ synthOnly: 'true' }))).toMatchObject({
       smsProvider: 'twilio',
       serviceNumbers: [PLACEHOLDER_SERVICE_NUMBER],
       serviceNumbersArePlaceholder: true,
+      synthOnly: true,
       ackTimeoutMs: 15000,
       smsCountries: ['1', '86'],
       logLevel: 'info',
@@ -831,11 +861,41 @@ describe('settings (context)', () => {
     ).toMatchObject({
       serviceNumbers: ['+14155550100', '+447700900123'],
       serviceNumbersArePlaceholder: false,
+      synthOnly: false,
       ackTimeoutMs: 20000,
       retainData: false,
       smsCountries: ['1'],
     });
   });
+
+  test('a deployable synth (no synthOnly) without serviceNumbers is refused, naming the setting and the ways out', () => {
+    for (const ctx of [{}, { serviceNumbers: '' }, { synthOnly: 'false' }]) {
+      expect(() => readSettings(node(ctx))).toThrow(SettingsError);
+      expect(() => readSettings(node(ctx))).toThrow(
+        /"serviceNumbers".*cdk\.json.*-c serviceNumbers=.*-c synthOnly=true/s,
+      );
+    }
+    expect(() =>
+      createApp({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] }, nag: false }),
+    ).toThrow(/serviceNumbers/);
+  });
+
+  test('the app run as `cdk synth` runs it (cdk.json context, no -c) exits non-zero with that message', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'imsms-cdk-out-'));
+    try {
+      // What the CDK CLI does: run cdk.json's "app" with the context in CDK_CONTEXT_JSON and CDK_OUTDIR.
+      const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['infra/aws/app.ts'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(cdkJson.context), CDK_OUTDIR: out },
+      });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toContain('Invalid context "serviceNumbers": missing');
+      expect(fs.readdirSync(out).filter((f) => f.endsWith('.template.json'))).toEqual([]);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   test.each([
     [{ smsProvider: 'sandbox' }, /smsProvider/],
@@ -846,8 +906,10 @@ describe('settings (context)', () => {
     [{ retainData: 'yes' }, /retainData/],
     [{ alarmEmail: 'nobody' }, /alarmEmail/],
     [{ logLevel: 'loud' }, /logLevel/],
+    [{ synthOnly: 'yes' }, /synthOnly/],
   ])('refuses %j', (ctx, message) => {
-    expect(() => readSettings(node(ctx))).toThrow(SettingsError);
-    expect(() => readSettings(node(ctx))).toThrow(message);
+    const withNumbers = { serviceNumbers: '+14155550100', ...ctx };
+    expect(() => readSettings(node(withNumbers))).toThrow(SettingsError);
+    expect(() => readSettings(node(withNumbers))).toThrow(message);
   });
 });
