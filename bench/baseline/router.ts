@@ -86,19 +86,22 @@ export async function startBaselineRouter(opts: {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const apigw = new ApiGatewayManagementApiClient({
-    region: 'us-east-1',
-    endpoint: url,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
   const stats: BaselineStats = { sends: 0, scanPages: 0, scannedItems: 0, readUnits: 0, pushes: 0 };
-  const handlers = makeHandlers(doc, apigw, opts.table, stats);
+  // The handlers are built after the gateway (they need its @connections endpoint) but before any event.
+  let handlers: Record<string, AnyHandler> = {};
   const gateway = new LocalGateway({
     functions: SPECS,
     loadHandler: async (s) => handlers[s.name],
     wsStage: 'local',
     onError: () => undefined,
   });
+  // @connections is served on the gateway's own loopback listener, not on the public port.
+  const apigw = new ApiGatewayManagementApiClient({
+    region: 'us-east-1',
+    endpoint: await gateway.listenConnections(),
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  handlers = makeHandlers(doc, apigw, opts.table, stats);
   server.on('request', (req, res) => {
     void gateway.handleHttp(req, res).then((handled) => {
       if (!handled) res.writeHead(404).end();

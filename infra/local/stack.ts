@@ -45,8 +45,9 @@ export interface LocalStack {
 
 /**
  * The whole system on one machine, on one port: the same Lambda handlers behind a local API Gateway (HTTP,
- * WebSocket, @connections), the real SDK clients pointed at an embedded DynamoDB (dynalite, on disk under
- * DATA_DIR), a Twilio-compatible sandbox reached through the same Twilio REST client as on AWS, a durable local ack timer, and
+ * WebSocket; its @connections API on a loopback port of its own that only the handlers know), the real SDK
+ * clients pointed at an embedded DynamoDB (dynalite, on disk under DATA_DIR), a Twilio-compatible sandbox reached
+ * through the same Twilio REST client as on AWS, a durable local ack timer, and
  * the console at /.
  */
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
@@ -68,6 +69,18 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const port = requested === 0 ? await freePort(host) : requested;
   const localUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
+  const gateway = new LocalGateway({
+    functions,
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    loadHandler: async (spec) => require(path.join(ROOT, spec.entry)).handler,
+    wsStage: 'local',
+    log: (event, fields) => log.debug(`gateway.${event}`, fields),
+    onError: (err, where) => log.error('gateway.handler_failed', { where, ...describeError(err) }),
+  });
+  // @connections answers on a loopback listener of its own that only the handlers are told about (WS_ENDPOINT);
+  // the public port, which browsers and webhooks reach, never serves it.
+  const connectionsEndpoint = await gateway.listenConnections();
+
   const secrets = localSecrets(dataDir);
   // The handlers read their configuration from the environment, exactly as on Lambda. What the stack sets
   // is put back on stop, so a restart in the same process starts from the caller's settings again.
@@ -75,7 +88,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     ...(opts.env ?? {}),
     PUBLIC_URL: env.PUBLIC_URL ?? `http://localhost:${port}`,
     DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT ?? dynamo!.endpoint,
-    WS_ENDPOINT: localUrl,
+    WS_ENDPOINT: connectionsEndpoint,
     // An outside sandbox (SANDBOX_URL) stands in for Twilio when a test must outlive this process.
     SANDBOX_URL: env.SANDBOX_URL ?? localUrl,
     JWT_SECRET: env.JWT_SECRET ?? secrets.jwtSecret,
@@ -90,6 +103,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   } catch (err) {
     restoreEnv();
     restoreLogSink();
+    await gateway.close();
     await dynamo?.close();
     throw err;
   }
@@ -120,15 +134,6 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
           log: (event, fields) => log.debug(`sandbox.${event}`, fields),
         })
       : undefined;
-  const gateway = new LocalGateway({
-    functions,
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    loadHandler: async (spec) => require(path.join(ROOT, spec.entry)).handler,
-    wsStage: 'local',
-    log: (event, fields) => log.debug(`gateway.${event}`, fields),
-    onError: (err, where) => log.error('gateway.handler_failed', { where, ...describeError(err) }),
-  });
-
   server.on('request', (req, res) => {
     dispatch(req, res, gateway, sandbox).catch((err) => {
       log.error('local.request_failed', describeError(err));

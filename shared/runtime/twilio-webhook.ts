@@ -7,18 +7,35 @@ import { describeError } from '../adapters/logger';
 import { getDeps } from './deps';
 import { bodyText } from './respond';
 
-/** A Twilio webhook's form parameters, after its signature checked out. */
+/** A Twilio webhook's form parameters, after its signature checked out: the first value of each key. */
 export type TwilioParams = Record<string, string>;
+
+/** Every value of every form key, in the order sent. Twilio signs a repeated key once per value. */
+export type TwilioForm = Record<string, string[]>;
 
 /** The URL Twilio signed: PUBLIC_URL + the path and query it called. */
 export function signedUrl(publicUrl: string, event: APIGatewayProxyEventV2): string {
   return `${publicUrl}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
 }
 
-export function formParams(event: APIGatewayProxyEventV2): TwilioParams {
-  const params: TwilioParams = {};
-  for (const [k, v] of new URLSearchParams(bodyText(event))) params[k] = v;
-  return params;
+/**
+ * The form body with every value of a repeated key kept, which is what the signature covers: twilio's
+ * validateRequest signs an array value as the key with each distinct value, sorted. Built through a Map, so a
+ * key such as `__proto__` stays an ordinary own key.
+ */
+export function formFields(event: APIGatewayProxyEventV2): TwilioForm {
+  const fields = new Map<string, string[]>();
+  for (const [k, v] of new URLSearchParams(bodyText(event))) {
+    const values = fields.get(k);
+    if (values) values.push(v);
+    else fields.set(k, [v]);
+  }
+  return Object.fromEntries(fields);
+}
+
+/** The first value of each key (as URLSearchParams.get reads it): what the handlers act on. */
+function firstValues(form: TwilioForm): TwilioParams {
+  return Object.fromEntries(Object.entries(form).map(([k, values]) => [k, values[0] ?? '']));
 }
 
 function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
@@ -49,18 +66,18 @@ export function twilioWebhook(
   return async (event) => {
     const deps = await getDeps(opts);
     const signature = header(event, 'x-twilio-signature');
-    const params = formParams(event);
+    const form = formFields(event);
     const token = deps.secrets.twilioAuthToken;
     if (
       !signature ||
       !token ||
-      !validateRequest(token, signature, signedUrl(deps.config.publicUrl, event), params)
+      !validateRequest(token, signature, signedUrl(deps.config.publicUrl, event), form)
     ) {
       deps.log.warn('twilio.bad_signature', { where: name, present: Boolean(signature) });
       return xml(403, '<?xml version="1.0" encoding="UTF-8"?><Response/>');
     }
     try {
-      const result = await run(deps, params, event);
+      const result = await run(deps, firstValues(form), event);
       const twiml = new MessagingResponse();
       if (result && result.reply) twiml.message(result.reply);
       return xml(200, twiml.toString());

@@ -7,12 +7,15 @@ import { exchange, frameArbitrary, isProtocolFrame } from './support/frames';
 import { crashes, findLeaks, marker } from './support/privacy';
 
 /**
- * Hostile WebSocket traffic over real sockets on the local stack: frames over 128 KB, invalid UTF-8, binary
+ * Hostile WebSocket traffic over real sockets on the local stack: messages over 128 KB and frames over 32 KB,
+ * invalid UTF-8, binary
  * frames, and random frames. Each gets a clear answer (a close code, or an error frame on an open socket),
  * nothing is stored, and the server stays up.
  */
 
-const FRAME_LIMIT = 128 * 1024;
+/** API Gateway's quotas: a message (all its fragments) up to 128 KB, each frame up to 32 KB. */
+const MESSAGE_LIMIT = 128 * 1024;
+const FRAME_LIMIT = 32 * 1024;
 const WS_FUZZ_RUNS = 300;
 
 let cs: ChaosStack;
@@ -43,6 +46,14 @@ function frameOfSize(bytes: number, clientId: string): string {
   });
 }
 
+/** Sends one text message as fragments of at most FRAME_LIMIT bytes. */
+function sendInFrames(ws: WebSocket, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let at = 0; at < bytes.length; at += FRAME_LIMIT) {
+    ws.send(bytes.subarray(at, at + FRAME_LIMIT), { binary: false, fin: at + FRAME_LIMIT >= bytes.length });
+  }
+}
+
 /** The server still answers: health, a new socket, a ping. */
 async function serverIsUp(): Promise<boolean> {
   const health = await http(cs.base, 'GET', '/healthz');
@@ -54,11 +65,17 @@ async function serverIsUp(): Promise<boolean> {
 }
 
 describe('frames the gateway refuses', () => {
-  it(`a frame over 128 KB closes the socket with 1009; nothing is stored and the server stays up`, async () => {
+  it.each([
+    [
+      'a message over 128 KB, in frames of 32 KB',
+      (ws: WebSocket) => sendInFrames(ws, frameOfSize(MESSAGE_LIMIT + 1, 'big-1')),
+    ],
+    ['one frame over 32 KB', (ws: WebSocket) => ws.send(frameOfSize(FRAME_LIMIT + 1, 'big-1'))],
+  ])('%s closes the socket with 1009; nothing is stored and the server stays up', async (_what, send) => {
     const [a, b] = [await connect(cs, alice), await connect(cs, bob)];
     const end = closed(a);
 
-    a.ws.send(frameOfSize(FRAME_LIMIT + 1, 'big-1'));
+    send(a.ws);
 
     expect((await end).code).toBe(1009);
     expect(await cs.store.getMessage(messageIdFor('im', alice.imNumber, 'big-1'))).toBeNull();
@@ -68,10 +85,10 @@ describe('frames the gateway refuses', () => {
     await b.close();
   });
 
-  it('a frame of exactly 128 KB passes the gateway and gets an invalid_text error; the socket stays open', async () => {
+  it('a message of exactly 128 KB in frames of 32 KB passes the gateway and gets an invalid_text error; the socket stays open', async () => {
     const a = await connect(cs, alice);
 
-    a.ws.send(frameOfSize(FRAME_LIMIT, 'big-2'));
+    sendInFrames(a.ws, frameOfSize(MESSAGE_LIMIT, 'big-2'));
 
     const error = await a.waitFor((f) => f.type === 'error');
     expect(error).toMatchObject({ code: 'invalid_text', clientId: 'big-2' });

@@ -4,7 +4,7 @@ import {
   GetConnectionCommand,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { startGateway, waitFor, type Harness } from './support/harness';
+import { FALLTHROUGH_STATUS, startGateway, waitFor, type Harness } from './support/harness';
 import { TestClient } from './support/ws-client';
 import { okHandlers, wsManifest } from './support/ws-manifest';
 
@@ -30,7 +30,7 @@ beforeEach(async () => {
       },
     }),
   );
-  api = sdkClient(h.baseUrl);
+  api = sdkClient(h.connectionsUrl);
 });
 
 afterEach(async () => {
@@ -124,25 +124,75 @@ describe('@connections through the real SDK client', () => {
     expect(err.name).toBe('GoneException');
   });
 
-  test('data over 128 KB throws PayloadTooLargeException and sends nothing', async () => {
+  test('data over 32 KB (one frame on AWS) throws PayloadTooLargeException and sends nothing', async () => {
     const { client, id } = await connected();
 
     const err = await errorOf(
-      api.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'x'.repeat(128 * 1024 + 1) })),
+      api.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'x'.repeat(32 * 1024 + 1) })),
     );
 
     expect(err.name).toBe('PayloadTooLargeException');
+    expect(err.$metadata?.httpStatusCode).toBe(413);
     expect(client.frames).toHaveLength(0);
     expect(h.gateway.connectionCount).toBe(1);
   });
 
+  test('data of exactly 32 KB is delivered as one text frame', async () => {
+    const { client, id } = await connected();
+
+    await api.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'x'.repeat(32 * 1024) }));
+
+    expect((await client.frame(1)).data).toHaveLength(32 * 1024);
+  });
+
   test('an endpoint with the stage in its path, as on AWS, works too', async () => {
     const { client, id } = await connected();
-    const staged = sdkClient(`${h.baseUrl}/local`);
+    const staged = sdkClient(`${h.connectionsUrl}/local`);
 
     await staged.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'via stage' }));
 
     expect((await client.frame(1)).data).toBe('via stage');
     staged.destroy();
+  });
+});
+
+describe('@connections is served only on its own loopback listener', () => {
+  test('the listener is bound to 127.0.0.1 on another port than the public one', () => {
+    const url = new URL(h.connectionsUrl);
+
+    expect(url.hostname).toBe('127.0.0.1');
+    expect(Number(url.port)).not.toBe(h.port);
+  });
+
+  test.each([
+    ['POST', '/@connections/AAAAAAAAAAAAAAA='],
+    ['GET', '/@connections/AAAAAAAAAAAAAAA='],
+    ['DELETE', '/@connections/AAAAAAAAAAAAAAA='],
+    ['POST', '/local/@connections/AAAAAAAAAAAAAAA='],
+  ])('handleHttp leaves %s %s to the public server (not its path)', async (method, path) => {
+    const res = await fetch(`${h.baseUrl}${path}`, { method, body: method === 'POST' ? 'x' : undefined });
+
+    expect(res.status).toBe(FALLTHROUGH_STATUS);
+  });
+
+  test('a live connection cannot be pushed to through the public port', async () => {
+    const { client, id } = await connected();
+
+    const res = await fetch(`${h.baseUrl}/@connections/${encodeURIComponent(id)}`, {
+      method: 'POST',
+      body: '{"type":"message","text":"forged"}',
+    });
+
+    expect(res.status).toBe(FALLTHROUGH_STATUS);
+    client.send('{"action":"ping"}');
+    expect((await client.frame(1)).data).toBe('{"type":"pong"}');
+    expect(client.frames).toHaveLength(1);
+  });
+
+  test('any other path on the @connections listener gets 404', async () => {
+    const res = await fetch(`${h.connectionsUrl}/ws`);
+
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ message: 'Not Found' });
   });
 });

@@ -18,6 +18,14 @@ afterEach(() => h.stop());
 
 const open = (): Promise<TestClient> => TestClient.open(`${h.wsUrl}?token=good`);
 
+/** Sends one text message as fragments of at most `size` bytes (a UTF-8 sequence may be split), as RFC 6455 allows. */
+function sendInFrames(client: TestClient, text: string, size: number): void {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let at = 0; at < bytes.length; at += size) {
+    client.ws.send(bytes.subarray(at, at + size), { binary: false, fin: at + size >= bytes.length });
+  }
+}
+
 describe('MESSAGE events and route selection', () => {
   test('a frame whose action names a route goes there, shaped like a real MESSAGE event', async () => {
     const client = await open();
@@ -133,10 +141,10 @@ describe('handler failures and limits', () => {
     expect(h.gateway.connectionCount).toBe(1);
   });
 
-  test('a message over 128 KB closes the socket with 1009, then $disconnect reports 1009', async () => {
+  test('a message over 128 KB, in frames of 32 KB, closes the socket with 1009; $disconnect reports 1009', async () => {
     const client = await open();
 
-    client.send(JSON.stringify({ action: 'ack', pad: 'x'.repeat(128 * 1024) }));
+    sendInFrames(client, JSON.stringify({ action: 'ack', pad: 'x'.repeat(128 * 1024) }), 32 * 1024);
 
     expect((await client.closed).code).toBe(1009);
     const event = await waitFor(() => h.eventsOf('disconnect')[0], '$disconnect');
@@ -145,15 +153,64 @@ describe('handler failures and limits', () => {
     expect(h.eventsOf('ack')).toHaveLength(0);
   });
 
-  test('a message of exactly 128 KB is accepted', async () => {
+  test('a message of exactly 128 KB, in frames of 32 KB, is accepted as one MESSAGE event', async () => {
     const client = await open();
     const frame = JSON.stringify({ action: 'ack', pad: '' });
     const padded = frame.replace('""', `"${'x'.repeat(128 * 1024 - frame.length)}"`);
 
+    sendInFrames(client, padded, 32 * 1024);
+
+    const event = await waitFor(() => h.eventsOf('ack')[0], 'the ack');
+    expect(event.body).toBe(padded);
+    expect(h.eventsOf('ack')).toHaveLength(1);
+  });
+
+  test('one frame over 32 KB closes the socket with 1009, though the message is under 128 KB', async () => {
+    const client = await open();
+
+    client.send(JSON.stringify({ action: 'ack', pad: 'x'.repeat(32 * 1024) }));
+
+    expect((await client.closed).code).toBe(1009);
+    const event = await waitFor(() => h.eventsOf('disconnect')[0], '$disconnect');
+    expect(event.requestContext).toMatchObject({
+      disconnectStatusCode: 1009,
+      disconnectReason: 'Message too big',
+    });
+    expect(h.eventsOf('ack')).toHaveLength(0);
+  });
+
+  test('a continuation frame over 32 KB closes the socket too', async () => {
+    const client = await open();
+    const text = JSON.stringify({ action: 'ack', pad: 'x'.repeat(40 * 1024) });
+
+    client.ws.send(text.slice(0, 100), { fin: false });
+    client.ws.send(text.slice(100), { fin: true });
+
+    expect((await client.closed).code).toBe(1009);
+    await waitFor(() => h.eventsOf('disconnect')[0], '$disconnect');
+    expect(h.eventsOf('ack')).toHaveLength(0);
+  });
+
+  test('a frame of exactly 32 KB is accepted, and the socket stays open', async () => {
+    const client = await open();
+    const frame = JSON.stringify({ action: 'ack', pad: '' });
+    const padded = frame.replace('""', `"${'x'.repeat(32 * 1024 - frame.length)}"`);
+
     client.send(padded);
 
     const event = await waitFor(() => h.eventsOf('ack')[0], 'the ack');
-    expect(event.body).toHaveLength(128 * 1024);
+    expect(event.body).toHaveLength(32 * 1024);
+    expect(h.gateway.connectionCount).toBe(1);
+  });
+
+  test('a message split inside a UTF-8 sequence is put back together', async () => {
+    const client = await open();
+    const text = JSON.stringify({ action: 'ack', pad: '😀é'.repeat(5000) });
+
+    sendInFrames(client, text, 1001);
+
+    const event = await waitFor(() => h.eventsOf('ack')[0], 'the ack');
+    expect(event.body).toBe(text);
   });
 
   test('a binary frame closes the socket with 1003, as API Gateway rejects binary frames', async () => {

@@ -22,7 +22,12 @@ export interface GatewayOptions {
   wsStage?: string;
   /** Where WebSocket upgrades are accepted (default '/ws'). */
   wsPath?: string;
-  /** The largest WebSocket message; a larger one closes the socket with 1009 (default 128 KB, as on AWS). */
+  /**
+   * The largest WebSocket message, all its fragments together; a larger one closes the socket with 1009
+   * (default 128 KB, AWS's message payload quota).
+   */
+  maxMessageBytes?: number;
+  /** The largest single WebSocket frame; a larger one closes the socket with 1009 (default 32 KB, as on AWS). */
   maxFrameBytes?: number;
   /** Structured log lines: ids, routes and status codes only, never tokens, phone numbers or bodies. */
   log?: (event: string, fields: Record<string, unknown>) => void;
@@ -36,7 +41,8 @@ const ACCOUNT_ID = '000000000000';
 /**
  * API Gateway on one laptop: turns local HTTP and WebSocket traffic into the exact events the Lambda handlers
  * get on AWS (HTTP API payload 2.0, WebSocket REQUEST authorizer, $connect / MESSAGE / $disconnect) and
- * serves the @connections management API so the real SDK client can push to local sockets.
+ * serves the @connections management API so the real SDK client can push to local sockets. @connections is
+ * served only on its own loopback listener ({@link LocalGateway.listenConnections}), never by handleHttp.
  */
 export class LocalGateway {
   private readonly http: HttpApi;
@@ -57,14 +63,27 @@ export class LocalGateway {
       stage,
       accountId: ACCOUNT_ID,
       path: opts.wsPath ?? '/ws',
-      maxFrameBytes: opts.maxFrameBytes ?? 128 * 1024,
+      maxMessageBytes: opts.maxMessageBytes ?? 128 * 1024,
+      maxFrameBytes: opts.maxFrameBytes ?? 32 * 1024,
     });
     this.connections = new ConnectionsApi(this.ws, hooks, stage);
   }
 
-  /** Handles the manifest's HTTP routes and the @connections API; returns false when the path is not its. */
-  async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    return (await this.connections.handle(req, res)) || this.http.handle(req, res);
+  /**
+   * Handles the manifest's HTTP routes; returns false when the path is not its. @connections paths are not
+   * its either: whoever serves the public port answers them as any unknown path.
+   */
+  handleHttp(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    return this.http.handle(req, res);
+  }
+
+  /**
+   * Starts the @connections API on a listener of its own, on 127.0.0.1 at a port the OS picks, and resolves
+   * with its endpoint URL (`http://127.0.0.1:<port>`; `<endpoint>/<wsStage>` works too). Give it to the
+   * handlers' ApiGatewayManagementApiClient (WS_ENDPOINT) and to nobody else. Idempotent; close() stops it.
+   */
+  listenConnections(): Promise<string> {
+    return this.connections.listen();
   }
 
   /** Attaches the WebSocket endpoint to a server: upgrades on wsPath; other paths are left alone, or 404. */
@@ -72,9 +91,10 @@ export class LocalGateway {
     this.ws.attach(server);
   }
 
-  /** Closes every socket (each gets its $disconnect event, awaited), then stops. */
-  close(): Promise<void> {
-    return this.ws.close();
+  /** Closes every socket (each gets its $disconnect event, awaited), then stops the @connections listener. */
+  async close(): Promise<void> {
+    await this.ws.close();
+    await this.connections.close();
   }
 
   /** Number of open sockets (for health/tests). */

@@ -6,6 +6,7 @@ import { decideOnError, decideOnResult, type AuthDecision, type AuthorizerContex
 import { splitTarget } from './http-event';
 import type { GatewayHooks } from './hooks';
 import { WsConnection, type CloseInfo } from './ws-connection';
+import { FrameSizeGuard } from './ws-frame-guard';
 import {
   buildAuthorizerEvent,
   buildConnectEvent,
@@ -20,6 +21,9 @@ import {
 /** Settings of the WebSocket endpoint. */
 export interface WsSettings extends WsStageInfo {
   path: string;
+  /** The largest message, all its fragments together (AWS: 128 KB). */
+  maxMessageBytes: number;
+  /** The largest single frame (AWS: 32 KB). */
   maxFrameBytes: number;
 }
 
@@ -52,10 +56,11 @@ export class WebSocketEndpoint {
     private readonly hooks: GatewayHooks,
     private readonly settings: WsSettings,
   ) {
-    // API Gateway applies its 128 KB limit to the whole message, which is what ws's maxPayload measures.
+    // API Gateway's 128 KB message quota counts all fragments together, which is what ws's maxPayload measures;
+    // its 32 KB frame quota is checked on the raw socket by a FrameSizeGuard (see register).
     this.wss = new WebSocketServer({
       noServer: true,
-      maxPayload: settings.maxFrameBytes,
+      maxPayload: settings.maxMessageBytes,
       perMessageDeflate: false,
       // API Gateway echoes a subprotocol only when $connect returns it in Sec-WebSocket-Protocol.
       handleProtocols: (offered, req) => {
@@ -141,7 +146,7 @@ export class WebSocketEndpoint {
       socket.destroy();
       return this.trackDisconnect(handshake, auth.authorizer, { code: 1006, reason: 'Going away' });
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.register(ws, handshake, auth.authorizer));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.register(ws, socket, handshake, auth.authorizer));
   }
 
   private async authorize(h: Handshake): Promise<AuthDecision & { latency?: number }> {
@@ -180,9 +185,14 @@ export class WebSocketEndpoint {
     }
   }
 
-  private register(ws: WebSocket, h: Handshake, authorizer: AuthorizerContext): void {
+  private register(ws: WebSocket, socket: Duplex, h: Handshake, authorizer: AuthorizerContext): void {
     const conn = new WsConnection(ws, h, this.registry.authorizer ? authorizer : undefined);
     this.connections.set(conn.id, conn);
+    // ws has just attached its own 'data' listener (and put back any bytes read with the upgrade); no byte has
+    // flowed yet. Prepended, the guard sees every frame header before ws can deliver that frame's message, so
+    // an oversized frame closes the socket and its message is dropped by onFrame (the connection is closing).
+    const guard = new FrameSizeGuard(this.settings.maxFrameBytes, () => conn.closeByGateway(1009));
+    socket.prependListener('data', (chunk: Buffer) => guard.push(chunk));
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(conn, data, isBinary));
     ws.on('error', (err) => conn.noteError(err));
     ws.on('close', (code: number, reason: Buffer) => this.onClose(conn, code, reason.toString('utf8')));

@@ -5,11 +5,17 @@ import https from 'node:https';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import type { TaskTracker } from './task-tracker';
 
+/**
+ * Webhook parameters. A key with an array value is sent once per value (`K=a&K=b`), and signed as Twilio signs
+ * a repeated key: the key with each distinct value, values sorted.
+ */
+export type WebhookParams = Record<string, string | readonly string[]>;
+
 /** A webhook as Twilio would send it: the URL it is signed over (public), the method and the parameters. */
 export interface WebhookRequest {
   url: string;
   method: 'GET' | 'POST';
-  params: Record<string, string>;
+  params: WebhookParams;
 }
 
 /** What the app answered. */
@@ -67,7 +73,7 @@ export class WebhookClient {
     const isGet = request.method === 'GET';
     const signedUrl = isGet ? withQuery(request.url, request.params) : request.url;
     const signature = getExpectedTwilioSignature(this.opts.authToken, signedUrl, isGet ? {} : request.params);
-    const body = isGet ? undefined : new URLSearchParams(request.params).toString();
+    const body = isGet ? undefined : formEncode(request.params);
     const target = this.deliveryTarget(signedUrl);
     const headers: Record<string, string> = {
       'X-Twilio-Signature': signature,
@@ -106,8 +112,17 @@ function stripTrailingSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-function withQuery(url: string, params: Record<string, string>): string {
-  const query = new URLSearchParams(params).toString();
+/** `application/x-www-form-urlencoded`, a repeated key once per value, in the order given. */
+export function formEncode(params: WebhookParams): string {
+  const form = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    for (const v of typeof value === 'string' ? [value] : value) form.append(key, v);
+  }
+  return form.toString();
+}
+
+function withQuery(url: string, params: WebhookParams): string {
+  const query = formEncode(params);
   if (query === '') return url;
   return url + (url.includes('?') ? '&' : '?') + query;
 }

@@ -32,6 +32,8 @@ export interface Harness {
   port: number;
   baseUrl: string;
   wsUrl: string;
+  /** The @connections endpoint: the gateway's own loopback listener, not `baseUrl`. */
+  connectionsUrl: string;
   invocations: Invocation[];
   errors: { err: unknown; where: string }[];
   logs: { event: string; fields: Record<string, unknown> }[];
@@ -83,12 +85,14 @@ export async function startGateway(
   gateway.attach(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const connectionsUrl = await gateway.listenConnections();
   return {
     gateway,
     server,
     port,
     baseUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
+    connectionsUrl,
     invocations,
     errors,
     logs,

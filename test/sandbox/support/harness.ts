@@ -14,6 +14,7 @@ export interface RecordedWebhook {
   method: string;
   /** Path and query as received. */
   url: string;
+  /** The first value of each form key. */
   params: Record<string, string>;
   headers: http.IncomingHttpHeaders;
   signatureValid: boolean;
@@ -76,14 +77,19 @@ export class FakeApp {
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const params = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+    const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    const keys = [...new Set(form.keys())];
+    const params = Object.fromEntries(keys.map((k) => [k, form.get(k)!]));
+    // The signature covers every value of a repeated key, so the check gets them all (copied into this realm:
+    // twilio tests `instanceof Array`, and under jest an array from Node's URLSearchParams is foreign).
+    const signed = Object.fromEntries(keys.map((k) => [k, [...form.getAll(k)]]));
     const signature = String(req.headers['x-twilio-signature'] ?? '');
     const hook: RecordedWebhook = {
       method: req.method ?? '',
       url: req.url ?? '',
       params,
       headers: req.headers,
-      signatureValid: validateRequest(AUTH_TOKEN, signature, this.publicUrl + (req.url ?? ''), params),
+      signatureValid: validateRequest(AUTH_TOKEN, signature, this.publicUrl + (req.url ?? ''), signed),
     };
     this.hooks.push(hook);
     const responder = this.responders.get(hook.url.split('?')[0]);
