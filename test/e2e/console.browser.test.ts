@@ -73,7 +73,20 @@ it('serves the page and its modules with a strict CSP, no-store and nosniff, and
   const js = await fetch(`${base}/console/app.js`);
   expect(js.status).toBe(200);
   expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
-  expect((await fetch(`${base}/console/style.css`)).headers.get('content-type')).toMatch(/^text\/css/);
+  expect((await fetch(`${base}/console/css/base.css`)).headers.get('content-type')).toMatch(/^text\/css/);
+  // The shared rules, bundled from shared/core/rules.ts: an ES module with the core's own functions.
+  const rules = await fetch(`${base}/console/rules.js`);
+  expect(rules.status).toBe(200);
+  expect(rules.headers.get('content-type')).toMatch(/^text\/javascript/);
+  expect(rules.headers.get('content-security-policy')).toContain("script-src 'self'");
+  const source = await rules.text();
+  for (const name of ['countSegments', 'encodeSms', 'formatSmsBody', 'parseSmsBody', 'IM_NUMBER_PATTERN']) {
+    expect(source).toMatch(new RegExp(`export\\s*\\{[^}]*\\b${name}\\b`));
+  }
+  expect((await fetch(`${base}/console/sms.js`)).status).toBe(404);
+  expect(await (await fetch(`${base}/console/config.json`)).json()).toEqual({
+    ackTimeoutMs: expect.any(Number),
+  });
 
   for (const p of [
     '/console/serve.ts',
