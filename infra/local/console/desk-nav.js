@@ -51,7 +51,7 @@ export function refreshDeskNav(cards) {
               dataset: { target: c.id, kind: c.kind },
               onclick: () => reveal(c.el),
             },
-            h('span', { class: 'desk-nav-icon', 'aria-hidden': 'true' }, c.kind === 'im' ? '💬' : '☎'),
+            h('span', { class: 'desk-nav-icon', 'aria-hidden': 'true' }, c.kind === 'im' ? '⇄' : '☎'),
             navLabel(c),
           ),
         ),

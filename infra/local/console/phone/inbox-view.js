@@ -84,7 +84,8 @@ export class InboxView {
             testid: 'phone-thread',
             dataset: { number: t.number },
             'aria-selected': String(selected),
-            'aria-label': `Thread with ${t.number}${unread ? `, ${unread} unread` : ''}`,
+            // Starts with the visible text, so speech input ("click …0100") finds it.
+            'aria-label': `${shortNumber(t.number)}: thread with ${t.number}${unread ? `, ${unread} unread` : ''}`,
             tabindex: selected ? '0' : '-1',
             title: `Thread with ${t.number}`,
             onclick: () => this.card.selectThread(t.number, { pin: true, scroll: true }),
