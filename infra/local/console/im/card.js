@@ -1,12 +1,11 @@
 // The IM client card: composes sign-in, session controls, contact list and conversation around one small store.
 import { getConsoleConfig, tokenExpiry } from '../api.js';
-import { h, replace, show, avatar, prettyPhone } from '../dom.js';
+import { h, show } from '../dom.js';
 import { rememberUser } from '../directory.js';
 import { logEvent } from '../log.js';
-import { reasonText } from '../reasons.js';
-import { defaultName } from '../rules.js';
 import { createStore } from '../state.js';
 import { load, save, remove, userData } from '../store.js';
+import { CardHead, Notice } from './card-head.js';
 import { Composer } from './composer.js';
 import { ContactList, displayName } from './contact-list.js';
 import { Conversation } from './conversation.js';
@@ -83,36 +82,8 @@ export class ImCard {
   }
 
   build(onRemove) {
-    this.avatarSlot = h('div', { class: 'card-avatar' });
-    this.nameEl = h('h2', { class: 'card-title', testid: 'im-user-name' }, 'IM client');
-    this.numberEl = h('span', { class: 'im-number', testid: 'im-number' });
-    this.numberRow = h(
-      'p',
-      { class: 'card-sub' },
-      h('span', { class: 'im-number-label' }, 'IM no. '),
-      this.numberEl,
-    );
-    this.phoneBtn = h('button', {
-      type: 'button',
-      class: 'chip-btn',
-      testid: 'im-open-phone',
-      title: 'Show this user’s phone on the simulated network',
-      onclick: () => this.phone && this.onOpenPhone(this.phone),
-    });
-    this.presenceEl = h('span', { class: 'presence', testid: 'im-presence', role: 'status' });
-    const removeBtn = h(
-      'button',
-      {
-        type: 'button',
-        class: 'icon-btn',
-        testid: 'card-remove',
-        'aria-label': 'Remove this IM client',
-        title: 'Remove',
-        onclick: () => onRemove(this),
-      },
-      '×',
-    );
-    this.noticeEl = h('div', { class: 'notice', testid: 'im-notice', role: 'alert', hidden: true });
+    this.head = new CardHead(this, onRemove);
+    this.notice = new Notice(this.store);
     this.signIn = new SignIn(this);
     this.toolbar = new Toolbar(this);
     this.contactList = new ContactList(this);
@@ -122,7 +93,7 @@ export class ImCard {
       'section',
       { class: 'im-main', 'aria-label': 'Messenger' },
       this.toolbar.el,
-      this.noticeEl,
+      this.notice.el,
       h('div', { class: 'views' }, this.contactList.el, this.conversation.el),
     );
     this.el = h(
@@ -134,19 +105,7 @@ export class ImCard {
         'aria-label': 'IM client',
         tabindex: '-1',
       },
-      h(
-        'header',
-        { class: 'card-head' },
-        this.avatarSlot,
-        h(
-          'div',
-          { class: 'card-who' },
-          this.nameEl,
-          this.numberRow,
-          h('div', { class: 'card-sub card-badges' }, this.presenceEl, this.phoneBtn),
-        ),
-        h('div', { class: 'card-head-side' }, removeBtn),
-      ),
+      this.head.el,
       this.signIn.el,
       this.mainEl,
     );
@@ -162,23 +121,12 @@ export class ImCard {
     else delete this.el.dataset.serverMode;
     show(this.signIn.el, !user);
     show(this.mainEl, Boolean(user));
-    show(this.numberRow, Boolean(user));
-    show(this.phoneBtn, Boolean(user));
-    this.renderPresence(s);
-    this.renderNotice(s.notice);
+    this.el.setAttribute('aria-label', this.head.render(s));
+    this.notice.render(s);
     if (!user) {
-      this.nameEl.textContent = 'IM client';
-      replace(this.avatarSlot, avatar('I M', 'im', 'avatar-muted'));
-      this.el.setAttribute('aria-label', 'IM client (signed out)');
       this.signIn.render(s);
       return;
     }
-    const name = user.name || defaultName(user.imNumber);
-    this.nameEl.textContent = name;
-    this.numberEl.textContent = user.imNumber;
-    this.phoneBtn.textContent = `☎ ${prettyPhone(user.phone)}`;
-    replace(this.avatarSlot, avatar(name, user.imNumber));
-    this.el.setAttribute('aria-label', `IM client: ${name} (${user.imNumber})`);
     this.toolbar.render(s);
     if (!this.data) return;
     updateIntercept(this);
@@ -190,41 +138,6 @@ export class ImCard {
       this.forceScroll = false;
       this.composer.render();
     } else this.contactList.render();
-  }
-
-  renderPresence({ user, conn, offline }) {
-    const [state, text] = !user
-      ? ['signed-out', 'Signed out']
-      : conn.state === 'open'
-        ? offline
-          ? ['offline', 'Offline mode']
-          : ['online', 'Online']
-        : conn.state === 'connecting'
-          ? ['connecting', 'Connecting…']
-          : conn.state === 'reconnecting'
-            ? ['lost', 'Offline (auto)']
-            : ['disconnected', 'Disconnected'];
-    this.presenceEl.dataset.state = state;
-    this.presenceEl.textContent = text;
-  }
-
-  renderNotice(notice) {
-    show(this.noticeEl, Boolean(notice));
-    if (!notice) return;
-    replace(
-      this.noticeEl,
-      h('span', { title: `${notice.code}: ${notice.message}` }, reasonText(notice.code)),
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'icon-btn',
-          'aria-label': 'Dismiss',
-          onclick: () => this.store.set({ notice: null }),
-        },
-        '×',
-      ),
-    );
   }
 
   // ---------------------------------------------------------------- actions

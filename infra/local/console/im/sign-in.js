@@ -1,11 +1,10 @@
 // Sign-in: phone (and name) → a code texted to that simulated phone → verify. The first sign-in creates the account.
 import { api } from '../api.js';
-import { h, replace, show, field, prettyPhone, E164 } from '../dom.js';
+import { h, replace, show, prettyPhone, E164 } from '../dom.js';
+import { buildSignInView } from './sign-in-view.js';
 import { watchInbox, primeInbox } from '../inbox.js';
 import { logEvent } from '../log.js';
 import { findCode } from '../util.js';
-
-const NAME_HINT = 'Letters, digits, _ . - (no spaces). Others can text @name.';
 
 /**
  * The sign-in panel. `card` gives the store ({ phone, name, signIn: { step, error, nameTaken } }), `label` and
@@ -18,141 +17,7 @@ export class SignIn {
     this.loginWatch = null;
     this.baseline = new Set();
     this.offeredCode = null;
-    this.build();
-  }
-
-  build() {
-    const s = this.store.get();
-    const phone = field({
-      label: 'Phone number',
-      hint: 'E.164, like +14155550101. The code comes by SMS to this simulated phone.',
-      type: 'tel',
-      autocomplete: 'tel',
-      placeholder: '+14155550101',
-      required: true,
-      testid: 'im-phone',
-      value: s.phone,
-    });
-    const name = field({
-      label: 'Display name',
-      hint: NAME_HINT,
-      autocomplete: 'nickname',
-      placeholder: 'Alice',
-      maxlength: 32,
-      testid: 'im-name',
-      value: s.name,
-    });
-    this.phoneInput = phone.input;
-    this.nameInput = name.input;
-    this.sendCodeBtn = h(
-      'button',
-      { type: 'submit', class: 'btn btn-primary', testid: 'im-send-code' },
-      'Text me a code',
-    );
-    this.startForm = h(
-      'form',
-      {
-        class: 'stack',
-        testid: 'im-login-form',
-        novalidate: true,
-        onsubmit: (ev) => this.submit(ev, () => this.start()),
-      },
-      phone.root,
-      name.root,
-      this.sendCodeBtn,
-    );
-
-    const code = field({
-      label: '6-digit code',
-      type: 'text',
-      inputmode: 'numeric',
-      autocomplete: 'one-time-code',
-      pattern: '\\d{6}',
-      maxlength: 6,
-      placeholder: '••••••',
-      testid: 'im-code',
-    });
-    this.codeInput = code.input;
-    this.codeInput.classList.add('code-input');
-    // Shown on the code step when the server said the name is taken: the same code still works with another name.
-    const retryName = field({
-      label: 'Choose another display name',
-      hint: `${NAME_HINT} Your code stays valid.`,
-      autocomplete: 'nickname',
-      maxlength: 32,
-      testid: 'im-name-retry',
-    });
-    this.retryNameInput = retryName.input;
-    this.retryNameRoot = retryName.root;
-    this.codeSentTo = h('p', { class: 'muted' });
-    this.inboxPreview = h('div', {
-      class: 'inbox-preview',
-      testid: 'im-inbox-preview',
-      'aria-live': 'polite',
-    });
-    this.useCodeBtn = h(
-      'button',
-      {
-        type: 'button',
-        class: 'btn',
-        testid: 'im-use-code',
-        disabled: true,
-        onclick: () => this.useInboxCode(),
-      },
-      'Use code from inbox',
-    );
-    this.verifyBtn = h(
-      'button',
-      { type: 'submit', class: 'btn btn-primary', testid: 'im-verify' },
-      'Verify & log in',
-    );
-    this.verifyForm = h(
-      'form',
-      {
-        class: 'stack',
-        testid: 'im-verify-form',
-        novalidate: true,
-        onsubmit: (ev) => this.submit(ev, () => this.verify()),
-      },
-      this.codeSentTo,
-      this.inboxPreview,
-      code.root,
-      this.retryNameRoot,
-      h('div', { class: 'row' }, this.useCodeBtn, this.verifyBtn),
-      h(
-        'div',
-        { class: 'row row-links' },
-        h(
-          'button',
-          { type: 'button', class: 'link-btn', testid: 'im-login-back', onclick: () => this.back() },
-          '‹ Change number',
-        ),
-        h(
-          'button',
-          { type: 'button', class: 'link-btn', testid: 'im-resend', onclick: () => this.start() },
-          'Text a new code',
-        ),
-      ),
-    );
-    this.errorEl = h('p', { class: 'form-error', testid: 'im-error', role: 'alert' });
-    this.el = h(
-      'section',
-      { class: 'login', testid: 'im-login', 'aria-label': 'Log in' },
-      h(
-        'div',
-        { class: 'login-intro' },
-        h('h3', null, 'Log in with your phone'),
-        h(
-          'p',
-          { class: 'muted' },
-          'No password: a code is texted to the phone, and the first login creates the account.',
-        ),
-      ),
-      this.startForm,
-      this.verifyForm,
-      this.errorEl,
-      tips(),
-    );
+    Object.assign(this, buildSignInView(this, this.store.get()));
   }
 
   submit(ev, fn) {
@@ -167,6 +32,9 @@ export class SignIn {
     show(this.verifyForm, s.step === 'code');
     show(this.retryNameRoot, Boolean(s.nameTaken));
     this.errorEl.textContent = s.error ?? '';
+    // The error sits where the person is looking: under the field it is about, above the step's buttons.
+    if (s.step === 'code') this.retryNameRoot.after(this.errorEl);
+    else this.sendCodeBtn.before(this.errorEl);
     this.errorEl.title = s.errorCode ?? '';
   }
 
@@ -379,32 +247,4 @@ export class SignIn {
   focus() {
     this.phoneInput.focus();
   }
-}
-
-function tips() {
-  return h(
-    'aside',
-    { class: 'tips', 'aria-label': 'Try it' },
-    h('h4', null, 'Try the fallback'),
-    h(
-      'ol',
-      null,
-      h('li', null, 'Log in two IM clients; add one to the other by IM number.'),
-      h(
-        'li',
-        null,
-        'Turn on ',
-        h('strong', null, 'Offline mode'),
-        ' in one, and write to it: the message goes by SMS.',
-      ),
-      h(
-        'li',
-        null,
-        'Or turn on ',
-        h('strong', null, 'Stop acking'),
-        ': IM first, then SMS after the ack timeout.',
-      ),
-      h('li', null, 'Reply from the phone card: it comes back over IM.'),
-    ),
-  );
 }

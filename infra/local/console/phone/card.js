@@ -1,12 +1,13 @@
 // A plain phone on the simulated network: its number, whether the network reaches it, its inbox and composer.
 import { api, getServiceNumbers, getSandboxInfo } from '../api.js';
-import { h, E164, uid } from '../dom.js';
+import { h, E164 } from '../dom.js';
 import { watchInbox, pollNow, markLogged } from '../inbox.js';
 import { logEvent } from '../log.js';
 import { clearSent, recordSent, sentBy, watchSent } from '../outbox.js';
 import { load, save, remove } from '../store.js';
 import { toMs } from '../util.js';
 import { PhoneComposer } from './composer.js';
+import { buildPhoneHead, phoneStatus } from './head.js';
 import { InboxView } from './inbox-view.js';
 
 export class PhoneCard {
@@ -51,27 +52,8 @@ export class PhoneCard {
   }
 
   build(onRemove) {
-    const numId = uid('phone');
-    this.numberInput = h('input', {
-      id: numId,
-      type: 'tel',
-      class: 'phone-number-input',
-      autocomplete: 'off',
-      placeholder: '+14155550102',
-      testid: 'phone-number',
-      value: this.state.phone,
-      list: 'known-phones',
-      onchange: () => this.setPhone(this.numberInput.value),
-      onkeydown: (ev) => {
-        if (ev.key === 'Enter') {
-          ev.preventDefault();
-          this.setPhone(this.numberInput.value);
-        }
-      },
-    });
-    this.numberError = h('p', { class: 'form-error', testid: 'phone-number-error', role: 'alert' });
-    this.ownerEl = h('span', { class: 'owner', testid: 'phone-owner' });
-    this.statusEl = h('span', { class: 'presence', testid: 'phone-status', role: 'status' });
+    const head = buildPhoneHead(this, onRemove);
+    Object.assign(this, head);
     this.inbox = new InboxView(this);
     this.composer = new PhoneComposer(this);
     this.el = h(
@@ -83,39 +65,7 @@ export class PhoneCard {
         'aria-label': 'Phone',
         tabindex: '-1',
       },
-      h(
-        'header',
-        { class: 'card-head' },
-        h(
-          'div',
-          { class: 'card-avatar' },
-          h('span', { class: 'avatar avatar-phone', 'aria-hidden': 'true' }, '☎'),
-        ),
-        h(
-          'div',
-          { class: 'card-who' },
-          h('label', { class: 'card-title-label', for: numId }, 'Phone'),
-          this.numberInput,
-          this.numberError,
-          h('div', { class: 'card-sub card-badges' }, this.statusEl, this.ownerEl),
-        ),
-        h(
-          'div',
-          { class: 'card-head-side' },
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'icon-btn',
-              testid: 'card-remove',
-              'aria-label': 'Remove this phone',
-              title: 'Remove',
-              onclick: () => onRemove(this),
-            },
-            '×',
-          ),
-        ),
-      ),
+      head.el,
       h(
         'div',
         { class: 'phone-tools' },
@@ -181,26 +131,7 @@ export class PhoneCard {
 
   /** Whether the network reaches this number: the sandbox always fails its undeliverable range. */
   renderStatus() {
-    const { phone } = this.state;
-    let state = 'idle';
-    let text = 'No number';
-    let title = '';
-    if (E164.test(phone) && this.undeliverableSuffix && phone.endsWith(this.undeliverableSuffix)) {
-      state = 'lost';
-      text = 'Unreachable';
-      title = `The sandbox fails every SMS to numbers ending in ${this.undeliverableSuffix} (error 30003), to show a failed delivery.`;
-    } else if (this.link === 'error') {
-      state = 'lost';
-      text = 'No signal';
-      title = 'The sandbox inbox could not be read';
-    } else if (this.link === 'online') {
-      state = 'online';
-      text = 'On network';
-      title = 'Polling the sandbox inbox every second';
-    } else if (this.link === 'connecting') {
-      state = 'connecting';
-      text = 'Connecting…';
-    }
+    const [state, text, title] = phoneStatus(this.state.phone, this.undeliverableSuffix, this.link);
     this.statusEl.dataset.state = state;
     this.statusEl.textContent = text;
     this.statusEl.title = title;
