@@ -237,8 +237,22 @@ describe.each(VIEWPORTS)(
       await vb?.close();
     });
 
-    it('has a label on every control and no serious axe violation, signed out', async () => {
+    it('labels every control, shows keyboard focus, and has no serious axe violation, signed out', async () => {
       expect(await axeViolations(vp)).toEqual([]);
+      // Focus is visible: the first dozen stops of the keyboard path each draw an outline.
+      await vp.locator('body').focus();
+      for (let i = 0; i < 12; i += 1) {
+        await vp.keyboard.press('Tab');
+        const focus = await vp.evaluate(() => {
+          const el = document.activeElement as HTMLElement;
+          const style = getComputedStyle(el);
+          return {
+            what: `${el.tagName} ${el.dataset.testid ?? el.textContent?.trim().slice(0, 20)}`,
+            outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
+          };
+        });
+        expect(focus).toEqual({ what: focus.what, outline: true });
+      }
       await shot('signed-out');
     });
 

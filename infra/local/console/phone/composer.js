@@ -1,5 +1,6 @@
 // A phone's composer: text a service number (the "To" follows the open thread), with the segment count.
 import { h, replace, prettyPhone, uid } from '../dom.js';
+import { MAX_SMS_CHARS } from '../rules.js';
 import { counterText, phoneSms } from '../sms-preview.js';
 
 /** `card` gives send(to, body) → Promise<error message | null>, selectThread(number). */
@@ -17,7 +18,7 @@ export class PhoneComposer {
       id: bodyId,
       class: 'composer-input',
       rows: 2,
-      maxlength: 1600,
+      maxlength: MAX_SMS_CHARS,
       placeholder: 'Text message',
       testid: 'phone-input',
       'aria-describedby': `${bodyId}-hint`,
