@@ -5,37 +5,58 @@ import { watchInbox, pollNow, markLogged } from '../inbox.js';
 import { logEvent } from '../log.js';
 import { clearSent, recordSent, sentBy, watchSent } from '../outbox.js';
 import { load, save, remove } from '../store.js';
+import { createStore } from '../state.js';
 import { toMs } from '../util.js';
 import { PhoneComposer } from './composer.js';
 import { buildPhoneHead, phoneStatus } from './head.js';
 import { InboxView } from './inbox-view.js';
 
+/**
+ * The phone card. Its state lives in a small store ({ phone, thread, read, pinned, messages, services, suffix, link,
+ * sentVersion }); actions set it, and every change re-renders the card from it.
+ */
 export class PhoneCard {
   /** @param {{ id: string, defaults?: { phone?: string }, onRemove: Function, ownerOf: (phone: string) => string | null }} opts */
   constructor({ id, defaults = {}, onRemove, ownerOf }) {
     this.id = id;
     this.kind = 'phone';
     this.ownerOf = ownerOf;
-    this.state = { phone: defaults.phone ?? '', thread: null, read: {}, ...load(`card.${id}`, {}) };
-    this.pinned = false;
-    this.messages = [];
-    this.services = [];
-    this.undeliverableSuffix = null;
+    const saved = load(`card.${id}`, {});
+    this.store = createStore({
+      phone: saved.phone ?? defaults.phone ?? '',
+      thread: saved.thread ?? null,
+      read: saved.read ?? {},
+      pinned: false,
+      messages: [],
+      services: [],
+      suffix: null,
+      link: null,
+      sentVersion: 0,
+    });
     this.unwatch = null;
     this.primed = false;
     this.known = new Set();
+    this.next = { forceScroll: false, fresh: [] };
     this.build(onRemove);
-    getServiceNumbers().then((list) => {
-      this.services = list;
-      this.composer.setServices(list);
+    this.store.subscribe(() => {
+      this.persist();
       this.render();
     });
-    getSandboxInfo().then((info) => {
-      this.undeliverableSuffix =
-        typeof info.undeliverableSuffix === 'string' ? info.undeliverableSuffix : null;
-      this.renderStatus();
+    getServiceNumbers().then((services) => {
+      this.composer.setServices(services);
+      this.store.set({ services });
     });
+    getSandboxInfo().then((info) =>
+      this.store.set({
+        suffix: typeof info.undeliverableSuffix === 'string' ? info.undeliverableSuffix : null,
+      }),
+    );
     this.watch();
+  }
+
+  /** The card's state (read-only). */
+  get state() {
+    return this.store.get();
   }
 
   get label() {
@@ -87,6 +108,8 @@ export class PhoneCard {
     );
   }
 
+  // ---------------------------------------------------------------- actions
+
   setPhone(value) {
     const phone = value.trim().replace(/[\s().-]/g, '');
     this.numberError.textContent = '';
@@ -98,90 +121,73 @@ export class PhoneCard {
     this.numberInput.removeAttribute('aria-invalid');
     this.numberInput.value = phone;
     if (phone === this.state.phone) return;
-    this.state.phone = phone;
-    this.state.read = {};
-    this.persist();
-    this.messages = [];
     this.primed = false;
     this.known = new Set();
+    this.store.set({ phone, read: {}, thread: null, pinned: false, messages: [] });
     this.watch();
-    this.render();
   }
 
   watch() {
     this.unwatch?.();
     this.unwatch = null;
-    this.link = null;
-    if (!E164.test(this.state.phone)) {
-      this.renderStatus();
-      this.render();
+    const { phone } = this.state;
+    if (!E164.test(phone)) {
+      this.store.set({ link: null });
       return;
     }
-    this.link = 'connecting';
-    this.renderStatus();
-    const phone = this.state.phone;
+    this.store.set({ link: 'connecting' });
     const stopInbox = watchInbox(phone, 1000, (messages, { error }) => this.onInbox(messages, error));
     // What this phone sent, from this card or from an IM card in offline mode on the same phone.
-    const stopSent = watchSent(phone, () => this.render());
+    const stopSent = watchSent(phone, () =>
+      this.store.set((s) => withRead({ ...s, sentVersion: s.sentVersion + 1 })),
+    );
     this.unwatch = () => {
       stopInbox();
       stopSent();
     };
   }
 
-  /** Whether the network reaches this number: the sandbox always fails its undeliverable range. */
-  renderStatus() {
-    const [state, text, title] = phoneStatus(this.state.phone, this.undeliverableSuffix, this.link);
-    this.statusEl.dataset.state = state;
-    this.statusEl.textContent = text;
-    this.statusEl.title = title;
-  }
-
   onInbox(messages, error) {
-    this.link = error ? 'error' : 'online';
-    this.renderStatus();
-    if (error) return;
+    if (error) {
+      if (this.state.link !== 'error') this.store.set({ link: 'error' });
+      return;
+    }
     const fresh = messages.filter((m) => !this.known.has(m.sid));
     for (const m of messages) this.known.add(m.sid);
     const signature = `${messages.length}|${messages.at(-1)?.sid ?? ''}`;
     if (this.primed && signature === this.signature) {
-      this.renderOwner(); // an IM user may have logged in with this number
+      if (this.state.link !== 'online') this.store.set({ link: 'online' });
+      else this.renderOwner(); // an IM user may have logged in with this number
       return; // nothing new: leave the DOM (and focus) alone
     }
     this.signature = signature;
-    this.messages = messages;
+    this.next.fresh = this.primed ? fresh : [];
     // Follow the newest incoming thread until the person picks one.
-    if (this.primed && fresh.length && !this.pinned) this.state.thread = fresh.at(-1).from;
-    const announce = this.primed ? fresh : [];
+    const follow = this.primed && fresh.length && !this.state.pinned;
     this.primed = true;
-    this.render({ fresh: announce });
+    this.store.set((s) =>
+      withRead({ ...s, link: 'online', messages, thread: follow ? fresh.at(-1).from : s.thread }),
+    );
   }
 
   async clearInbox() {
-    if (!this.state.phone) return;
+    const { phone } = this.state;
+    if (!phone) return;
     try {
-      await api.clearPhone(this.state.phone);
-      logEvent({
-        kind: 'sms',
-        source: this.label,
-        title: 'inbox cleared',
-        summary: `DELETE ${this.state.phone}`,
-      });
+      await api.clearPhone(phone);
+      logEvent({ kind: 'sms', source: this.label, title: 'inbox cleared', summary: `DELETE ${phone}` });
     } catch (err) {
       this.composer.errorEl.textContent = err.message;
       return;
     }
-    this.messages = [];
-    this.state.read = {};
-    clearSent(this.state.phone);
-    pollNow(this.state.phone);
+    this.store.set({ messages: [], read: {} });
+    clearSent(phone);
+    pollNow(phone);
   }
 
   selectThread(number, { pin = false, scroll = false } = {}) {
-    if (pin) this.pinned = true;
-    this.state.thread = number;
-    this.persist();
-    this.render({ forceScroll: scroll });
+    this.next.forceScroll = scroll;
+    this.store.set((s) => withRead({ ...s, thread: number, pinned: s.pinned || pin }));
   }
 
   /** Texts a service number from this phone. Resolves an error message, or null when it went. */
@@ -192,9 +198,8 @@ export class PhoneCard {
       this.numberInput.focus();
       return 'Set this phone’s number first.';
     }
-    this.pinned = true;
-    this.state.thread = to;
-    this.persist();
+    this.next.forceScroll = true;
+    this.store.set({ thread: to, pinned: true });
     const update = recordSent(from, {
       sid: null,
       from,
@@ -204,7 +209,6 @@ export class PhoneCard {
       status: 'sending',
       local: true,
     });
-    this.render({ forceScroll: true });
     try {
       const r = await api.sendSms(from, to, body);
       markLogged(r?.sid);
@@ -236,51 +240,27 @@ export class PhoneCard {
     }
   }
 
-  /** Threads: one per number this phone exchanged SMS with (service numbers first), oldest message first inside. */
-  threads() {
-    const map = new Map();
-    const add = (number) => {
-      if (!map.has(number)) map.set(number, { number, items: [], last: 0, incoming: 0 });
-      return map.get(number);
-    };
-    for (const n of this.services) add(n);
-    for (const m of this.messages) {
-      const t = add(m.from);
-      const at = toMs(m.sentAt, 0);
-      t.items.push({ dir: 'in', body: m.body, at, sid: m.sid, from: m.from });
-      t.incoming += 1;
-      t.last = Math.max(t.last, at);
-    }
-    for (const s of sentBy(this.state.phone)) {
-      const t = add(s.to);
-      t.items.push({ dir: 'out', body: s.body, at: s.sentAt, sid: s.sid, status: s.status });
-      t.last = Math.max(t.last, s.sentAt);
-    }
-    for (const t of map.values()) t.items.sort((a, b) => a.at - b.at);
-    return [...map.values()];
-  }
+  // ---------------------------------------------------------------- rendering
 
   renderOwner() {
-    const owner = this.state.phone ? this.ownerOf(this.state.phone) : null;
+    const { phone } = this.state;
+    const owner = phone ? this.ownerOf(phone) : null;
     this.ownerEl.textContent = owner ? `${owner}’s phone` : 'A plain phone on the simulated network';
-    this.el.setAttribute(
-      'aria-label',
-      owner ? `Phone ${this.state.phone} (${owner})` : `Phone ${this.state.phone}`,
-    );
+    this.el.setAttribute('aria-label', owner ? `Phone ${phone} (${owner})` : `Phone ${phone}`);
   }
 
-  render({ forceScroll = false, fresh = [] } = {}) {
+  render() {
+    const s = this.state;
+    const [state, text, title] = phoneStatus(s.phone, s.suffix, s.link);
+    this.statusEl.dataset.state = state;
+    this.statusEl.textContent = text;
+    this.statusEl.title = title;
     this.renderOwner();
-    const threads = this.threads();
-    if (!this.state.thread || !threads.some((t) => t.number === this.state.thread)) {
-      const latest = [...threads].sort((a, b) => b.last - a.last)[0];
-      this.state.thread = latest?.number ?? null;
-    }
-    const current = threads.find((t) => t.number === this.state.thread);
-    if (current) this.state.read[current.number] = current.incoming;
-    this.composer.follow(this.state.thread);
-    this.inbox.render(threads, current, { forceScroll, fresh });
-    this.persist();
+    const threads = threadsOf(s);
+    const current = openThread(s, threads);
+    this.composer.follow(current?.number);
+    this.inbox.render(threads, current, this.next);
+    this.next = { forceScroll: false, fresh: [] };
   }
 
   destroy() {
@@ -288,4 +268,39 @@ export class PhoneCard {
     remove(`card.${this.id}`);
     this.el.remove();
   }
+}
+
+/** Threads: one per number the phone exchanged SMS with (service numbers first), oldest message first inside. */
+function threadsOf(s) {
+  const map = new Map();
+  const add = (number) => {
+    if (!map.has(number)) map.set(number, { number, items: [], last: 0, incoming: 0 });
+    return map.get(number);
+  };
+  for (const n of s.services) add(n);
+  for (const m of s.messages) {
+    const t = add(m.from);
+    const at = toMs(m.sentAt, 0);
+    t.items.push({ dir: 'in', body: m.body, at, sid: m.sid, from: m.from });
+    t.incoming += 1;
+    t.last = Math.max(t.last, at);
+  }
+  for (const x of sentBy(s.phone)) {
+    const t = add(x.to);
+    t.items.push({ dir: 'out', body: x.body, at: x.sentAt, sid: x.sid, status: x.status });
+    t.last = Math.max(t.last, x.sentAt);
+  }
+  for (const t of map.values()) t.items.sort((a, b) => a.at - b.at);
+  return [...map.values()];
+}
+
+/** The thread shown: the chosen one if it exists, else the most recent. */
+function openThread(s, threads) {
+  return threads.find((t) => t.number === s.thread) ?? [...threads].sort((a, b) => b.last - a.last)[0];
+}
+
+/** The state with the open thread's messages counted as read (what is on screen has been seen). */
+function withRead(s) {
+  const current = openThread(s, threadsOf(s));
+  return current ? { ...s, read: { ...s.read, [current.number]: current.incoming } } : s;
 }

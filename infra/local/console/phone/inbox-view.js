@@ -28,7 +28,7 @@ export class InboxView {
 
   /** threads: [{ number, items, incoming, last }]; current: the open one or undefined. */
   render(threads, current, { forceScroll, fresh }) {
-    keepFocus(this.threadsEl, 'number', () => this.renderTabs(threads));
+    keepFocus(this.threadsEl, 'number', () => this.renderTabs(threads, current?.number));
     const el = this.listEl;
     const nearBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 60;
     const threadChanged = this.renderedThread !== current?.number;
@@ -68,8 +68,8 @@ export class InboxView {
       this.announcer.textContent = `SMS from ${prettyPhone(fresh.at(-1).from)}: ${fresh.at(-1).body}`;
   }
 
-  renderTabs(threads) {
-    const { thread, read } = this.card.state;
+  renderTabs(threads, thread) {
+    const { read } = this.card.state;
     replace(
       this.threadsEl,
       threads.map((t) => {
