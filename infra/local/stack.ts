@@ -11,7 +11,7 @@ import { onAckTimeout } from '../../shared/core/routing';
 import { getDeps, injectDeps, registerLocalAckFactory } from '../../shared/runtime/deps';
 import '../../shared/runtime/sms';
 import { functions } from '../functions';
-import { serveConsole } from './console/serve';
+import { serveConsole, type ConsoleSettings } from './console/serve';
 import { DurableAckTimer } from './durable-ack-timer';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 import { LocalGateway } from './gateway';
@@ -131,11 +131,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
           serviceNumbers: config.serviceNumbers,
           publicUrl: config.publicUrl,
           deliverTo: localUrl,
+          dataDir: path.join(dataDir, 'sandbox'),
           log: (event, fields) => log.debug(`sandbox.${event}`, fields),
         })
       : undefined;
   server.on('request', (req, res) => {
-    dispatch(req, res, gateway, sandbox).catch((err) => {
+    dispatch(req, res, gateway, sandbox, { ackTimeoutMs: config.ackTimeoutMs }).catch((err) => {
       log.error('local.request_failed', describeError(err));
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { code: 'internal', message: 'internal error' } }));
@@ -181,6 +182,7 @@ async function dispatch(
   res: ServerResponse,
   gateway: LocalGateway,
   sandbox: TwilioSandbox | undefined,
+  consoleSettings: ConsoleSettings,
 ): Promise<void> {
   const pathname = (req.url ?? '/').split('?')[0];
   if (pathname === '/healthz') {
@@ -189,7 +191,7 @@ async function dispatch(
   }
   if (sandbox && (await sandbox.handle(req, res))) return;
   if (await gateway.handleHttp(req, res)) return;
-  if (serveConsole(req, res)) return;
+  if (serveConsole(req, res, consoleSettings)) return;
   res.writeHead(404, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ error: { code: 'not_found', message: 'no such path' } }));
 }

@@ -7,7 +7,9 @@ export type SmsAddress =
   | { kind: 'name'; name: string; text: string }
   | { kind: 'none'; text: string };
 
-const IM_NUMBER = /^\d{4,12}$/;
+/** An imNumber: 4 to 12 digits (issued ones have 8). The one definition; the console is served it too. */
+export const IM_NUMBER_PATTERN = /^\d{4,12}$/;
+const IM_NUMBER = IM_NUMBER_PATTERN;
 
 /** Parses the address prefix off an inbound SMS body. Never throws. */
 export function parseSmsAddress(body: string): SmsAddress {

@@ -1,3 +1,5 @@
+import { IM_NUMBER_PATTERN } from './addressing';
+import { defaultName } from './names';
 import { SmsSendError, type Deps, type SmsRequest } from './ports';
 
 /** Backoff before each retry of a retryable provider failure (throttling, timeout, 5xx). */
@@ -57,6 +59,21 @@ export async function persistently<T>(deps: Deps, ref: string, write: () => Prom
 
 /** The first line a phone sees names the sender; `@imNumber` doubles as the way to reply to them. */
 export function formatSmsBody(fromName: string, fromImNumber: string, text: string): string {
-  const isDefault = fromName === `u${fromImNumber}`;
+  const isDefault = fromName === defaultName(fromImNumber);
   return isDefault ? `@${fromImNumber}: ${text}` : `${fromName} @${fromImNumber}: ${text}`;
+}
+
+/**
+ * The inverse of {@link formatSmsBody}: the sender and text of an IM-SMS body the router wrote, or null when the
+ * body is not in that format (a login code, a phone's own text). `fromName` is null when the sender had the default
+ * name (`@<imNumber>: text`). The name is matched as formatSmsBody writes it: any run without spaces, since names
+ * never hold a space. Pure; served to the browser console through shared/core/rules.ts.
+ */
+export function parseSmsBody(
+  body: string,
+): { fromName: string | null; fromImNumber: string; text: string } | null {
+  const match = /^(?:(\S+) )?@(\d+): ([\s\S]*)$/u.exec(body);
+  if (!match || !IM_NUMBER_PATTERN.test(match[2])) return null;
+  const [, fromName, fromImNumber, text] = match;
+  return { fromName: fromName ?? null, fromImNumber, text };
 }

@@ -97,3 +97,23 @@ async function fetchServiceNumbers(delay = 500) {
     setTimeout(() => fetchServiceNumbers(Math.min(delay * 2, 10000)), delay);
   }
 }
+
+/** What the sandbox says about itself (service numbers, the number suffix it always fails), fetched once. */
+let sandboxInfo = null;
+export function getSandboxInfo() {
+  sandboxInfo ??= api.sandbox().catch(() => {
+    sandboxInfo = null;
+    return {};
+  });
+  return sandboxInfo;
+}
+
+/** The server settings the console shows (`/console/config.json`: ackTimeoutMs), fetched once; {} on failure. */
+let consoleConfig = null;
+export function getConsoleConfig() {
+  consoleConfig ??= request('GET', '/console/config.json').catch(() => {
+    consoleConfig = null;
+    return {};
+  });
+  return consoleConfig;
+}

@@ -1,9 +1,11 @@
 // The console: a desk of simulated devices (IM clients and plain phones) beside a live activity log.
 import { api, getServiceNumbers } from './api.js';
 import { h, replace, prettyPhone } from './dom.js';
-import { ImCard } from './im-card.js';
-import { PhoneCard } from './phone-card.js';
+import { ImCard } from './im/card.js';
+import { PhoneCard } from './phone/card.js';
 import { logEvent, mountLog } from './log.js';
+import { mountDeskNav, refreshDeskNav } from './desk-nav.js';
+import { defaultName } from './rules.js';
 import { load, save, clearAll } from './store.js';
 import { uuid } from './util.js';
 
@@ -49,7 +51,7 @@ function refreshKnownPhones() {
 function ownerOf(phone) {
   for (const c of cards.values()) {
     if (c.kind === 'im' && c.state.user?.phone === phone)
-      return c.state.user.name || `u${c.state.user.imNumber}`;
+      return c.state.user.name || defaultName(c.state.user.imNumber);
   }
   return null;
 }
@@ -58,10 +60,11 @@ function mountCard(spec) {
   const common = { id: spec.id, defaults: spec.defaults, onRemove: removeCard };
   const card =
     spec.kind === 'im'
-      ? new ImCard({ ...common, onOpenPhone: openPhone })
+      ? new ImCard({ ...common, onOpenPhone: openPhone, onChange: () => refreshDeskNav(cards) })
       : new PhoneCard({ ...common, ownerOf });
   cards.set(spec.id, card);
   devicesEl.append(card.el);
+  refreshDeskNav(cards);
   return card;
 }
 
@@ -86,6 +89,7 @@ function removeCard(card) {
   layout.cards = layout.cards.filter((c) => c.id !== card.id);
   persistLayout();
   renderEmpty();
+  refreshDeskNav(cards);
 }
 
 function usedPhones() {
@@ -112,16 +116,13 @@ function addIm() {
   addCard('im', { phone: phoneFor(i), name });
 }
 
+/** "+ phone" is a new plain phone: a number no IM user and no other phone card on the desk has. */
 function addPhone() {
-  const watched = new Set([...cards.values()].filter((c) => c.kind === 'phone').map((c) => c.phone));
-  const free = [...usedPhones()].find((p) => !watched.has(p));
-  let phone = free;
-  if (!phone) {
-    let i = 0;
-    while (watched.has(phoneFor(i)) || usedPhones().has(phoneFor(i))) i += 1;
-    phone = phoneFor(i);
-  }
-  addCard('phone', { phone });
+  const taken = usedPhones();
+  for (const c of cards.values()) if (c.kind === 'phone' && c.phone) taken.add(c.phone);
+  let i = 0;
+  while (taken.has(phoneFor(i))) i += 1;
+  addCard('phone', { phone: phoneFor(i) });
 }
 
 /** Shows a phone card for a number, adding one if none watches it. */
@@ -149,6 +150,7 @@ function resetLayout() {
   persistLayout();
   for (const spec of layout.cards) mountCard(spec);
   renderEmpty();
+  refreshDeskNav(cards);
 }
 
 function renderEmpty() {
@@ -189,6 +191,7 @@ function main() {
   resetBtn.addEventListener('click', resetLayout);
 
   mountLog(document.getElementById('activity-log'));
+  mountDeskNav(document.getElementById('desk-nav'), devicesEl);
   watchHealth(document.getElementById('server-status'));
 
   const services = document.getElementById('service-numbers');

@@ -4,12 +4,52 @@ import * as path from 'path';
 
 /**
  * Serves the browser console: `/` is index.html, `/console/<file>` is any file in this folder.
- * Plain static files, no build step. Every answer carries a strict CSP (no inline script or style), no-store and
- * nosniff. Returns false for any other path so the caller can route it elsewhere.
+ * Plain static files, no build step, with two generated answers: `/console/rules.js` (the project's shared rules,
+ * bundled from shared/core/rules.ts on first request) and `/console/config.json` (the server settings the console
+ * shows). Every answer carries a strict CSP (no inline script or style), no-store and nosniff. Returns false for any
+ * other path so the caller can route it elsewhere.
  */
 
 /** This folder; the console's files sit beside this module. */
 const ROOT = path.resolve(__dirname);
+
+/** The barrel of rules the console shares with the server (SMS body format, patterns, segment counter). */
+const RULES_ENTRY = path.resolve(__dirname, '..', '..', '..', 'shared', 'core', 'rules.ts');
+
+/** What `/console/config.json` tells the page. */
+export interface ConsoleSettings {
+  /** The server's ACK_TIMEOUT_MS: how long a pushed IM waits for its ack before the SMS fallback, in ms. */
+  ackTimeoutMs: number;
+}
+
+let rulesBundle: Promise<string> | undefined;
+
+/**
+ * shared/core/rules.ts as one browser ES module, built with esbuild on the first call and kept in memory (the
+ * rules do not change while the server runs). A failed build is not cached, so the next request tries again.
+ * @throws Error with esbuild's message when the barrel does not build (it imported something Node-only).
+ */
+export function consoleRulesModule(): Promise<string> {
+  rulesBundle ??= (async () => {
+    // Loaded only when asked for: esbuild is a devDependency, which `npm start` has anyway.
+    const esbuild = await import('esbuild');
+    const out = await esbuild.build({
+      entryPoints: [RULES_ENTRY],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      write: false,
+      legalComments: 'none',
+      logLevel: 'silent',
+    });
+    return `// Generated from shared/core/rules.ts by serve.ts; do not edit.\n${out.outputFiles[0].text}`;
+  })().catch((err: unknown) => {
+    rulesBundle = undefined;
+    throw err;
+  });
+  return rulesBundle;
+}
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -105,10 +145,57 @@ async function serveFile(req: http.IncomingMessage, res: http.ServerResponse, fi
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-export function serveConsole(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+function sendGenerated(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  contentType: string,
+  make: () => Promise<string>,
+): void {
+  make().then(
+    (text) => {
+      const body = Buffer.from(text);
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Content-Type': contentType,
+        'Content-Length': String(body.length),
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    },
+    () => {
+      if (!res.headersSent) send(res, 500, 'Internal error\n');
+      else res.destroy();
+    },
+  );
+}
+
+/**
+ * Answers the request if its path is the console's (see the module comment) and returns true; returns false,
+ * without touching the request, for any other path. `settings` fills `/console/config.json`.
+ */
+export function serveConsole(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  settings?: ConsoleSettings,
+): boolean {
   const rawUrl = req.url ?? '/';
   const q = rawUrl.search(/[?#]/);
   const pathname = q === -1 ? rawUrl : rawUrl.slice(0, q);
+
+  const generated =
+    pathname === '/console/rules.js'
+      ? { type: CONTENT_TYPES['.js'], make: consoleRulesModule }
+      : pathname === '/console/config.json'
+        ? {
+            type: CONTENT_TYPES['.json'],
+            make: async () => JSON.stringify({ ackTimeoutMs: settings?.ackTimeoutMs ?? null }),
+          }
+        : undefined;
+  if (generated) {
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      send(res, 405, 'Method not allowed\n', { Allow: 'GET, HEAD' });
+    else sendGenerated(req, res, generated.type, generated.make);
+    return true;
+  }
 
   let file: string | null;
   if (pathname === '/' || pathname === '/index.html') {

@@ -69,3 +69,9 @@ export const STATUS_LABEL = {
   error: 'rejected',
   texted: 'texted from your phone',
 };
+
+/** The first 6-digit code in an SMS body (a login code), or null. */
+export function findCode(body) {
+  const m = /(?:^|\D)(\d{6})(?!\d)/.exec(body ?? '');
+  return m ? m[1] : null;
+}

@@ -17,6 +17,10 @@ export interface CallRunnerDeps {
   /** Whether a dialled number answers; the undeliverable range does not. */
   isReachable: (phone: string) => boolean;
   log: SandboxLog;
+  /** Calls an earlier run kept (see `onChange`); they can be read but no longer take digits. */
+  initial?: readonly CallState[];
+  /** Runs after a call changed, so its state can be kept across restarts. */
+  onChange?: () => void;
 }
 
 /** A `<Gather>` waiting for the caller's keys, and where the document goes on without them. */
@@ -59,7 +63,14 @@ const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed']);
 export class CallRunner {
   private readonly calls = new Map<string, Call>();
 
-  constructor(private readonly deps: CallRunnerDeps) {}
+  constructor(private readonly deps: CallRunnerDeps) {
+    for (const state of deps.initial ?? []) this.calls.set(state.sid, { state, queue: Promise.resolve() });
+  }
+
+  /** Every call's state, oldest first (what is kept across restarts). */
+  states(): CallState[] {
+    return [...this.calls.values()].map((call) => snapshot(call.state));
+  }
 
   /** Places a call from a phone to a service number and runs it until it waits for digits or ends. */
   async start(from: string, to: string): Promise<CallState> {
@@ -103,7 +114,11 @@ export class CallRunner {
   private async serialise(call: Call, work: () => Promise<void>): Promise<CallState> {
     const run = call.queue.then(work);
     call.queue = run.catch(() => undefined);
-    await run;
+    try {
+      await run;
+    } finally {
+      this.deps.onChange?.();
+    }
     return snapshot(call.state);
   }
 

@@ -89,6 +89,7 @@ export class MessageDispatcher {
       message.errorCode = UNREACHABLE.code;
       message.errorMessage = UNREACHABLE.message;
     }
+    this.deps.store.updated();
     this.deps.log('sandbox.message.status', { sid: message.sid, status });
   }
 

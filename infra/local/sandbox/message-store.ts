@@ -1,3 +1,4 @@
+import { JsonFile } from './json-file';
 import type { InboxMessage } from './types';
 
 /** Message statuses with Twilio's names. */
@@ -35,20 +36,86 @@ const MAX_INBOX = 1_000;
 /** Numbers ending in this suffix never receive anything: their messages end 'undelivered' (error 30003). */
 export const UNDELIVERABLE_SUFFIX = '0099';
 
+/** The file form of a MessageStore (dates as ISO strings). */
+interface StoredState {
+  version: 1;
+  messages: (Omit<StoredMessage, 'dateCreated' | 'dateUpdated' | 'dateSent'> & {
+    dateCreated: string;
+    dateUpdated: string;
+    dateSent?: string;
+  })[];
+  inboxes: [string, InboxMessage[]][];
+  unreachable: string[];
+}
+
 /**
- * In-memory store of messages by SID and of each phone's inbox (what that phone received, oldest first).
- * A service number's inbox holds what phones texted it.
+ * Store of messages by SID and of each phone's inbox (what that phone received, oldest first). A service number's
+ * inbox holds what phones texted it. In memory; with `file`, also kept in that JSON file (loaded at construction,
+ * written shortly after each change and on `flush()`), so a restart finds every phone's inbox again.
  */
 export class MessageStore {
   private readonly messages = new Map<string, StoredMessage>();
   private readonly inboxes = new Map<string, InboxMessage[]>();
   private readonly unreachable = new Set<string>();
+  private readonly persisted: JsonFile<StoredState> | undefined;
+
+  /** @param file where to keep the store across restarts (e.g. `<DATA_DIR>/sandbox/messages.json`); none: memory only. */
+  constructor(file?: string) {
+    if (file === undefined) return;
+    this.load(JsonFile.read(file));
+    this.persisted = new JsonFile(file, () => this.toJson());
+  }
+
+  /** Writes a pending change to the file now (no-op without a file). */
+  flush(): void {
+    this.persisted?.flush();
+  }
+
+  private changed(): void {
+    this.persisted?.changed();
+  }
+
+  private toJson(): StoredState {
+    return {
+      version: 1,
+      messages: [...this.messages.values()].map((m) => ({
+        ...m,
+        dateCreated: m.dateCreated.toISOString(),
+        dateUpdated: m.dateUpdated.toISOString(),
+        dateSent: m.dateSent?.toISOString(),
+      })),
+      inboxes: [...this.inboxes],
+      unreachable: [...this.unreachable],
+    };
+  }
+
+  /** Takes what an earlier run wrote; anything else (no file, another version) starts empty. */
+  private load(data: unknown): void {
+    const state = data as Partial<StoredState> | undefined;
+    if (state?.version !== 1) return;
+    for (const m of state.messages ?? []) {
+      this.messages.set(m.sid, {
+        ...m,
+        dateCreated: new Date(m.dateCreated),
+        dateUpdated: new Date(m.dateUpdated),
+        dateSent: m.dateSent === undefined ? undefined : new Date(m.dateSent),
+      });
+    }
+    for (const [phone, inbox] of state.inboxes ?? []) this.inboxes.set(phone, inbox);
+    for (const phone of state.unreachable ?? []) this.unreachable.add(phone);
+  }
 
   /** Keeps a message so the REST API can fetch it by SID. */
   save(message: StoredMessage): void {
     this.messages.delete(message.sid);
     this.messages.set(message.sid, message);
     if (this.messages.size > MAX_MESSAGES) this.messages.delete(this.messages.keys().next().value as string);
+    this.changed();
+  }
+
+  /** Records that a stored message changed in place (its status moved on), so the file is rewritten. */
+  updated(): void {
+    this.changed();
   }
 
   get(sid: string): StoredMessage | undefined {
@@ -78,6 +145,7 @@ export class MessageStore {
     });
     if (inbox.length > MAX_INBOX) inbox.shift();
     this.inboxes.set(message.to, inbox);
+    this.changed();
   }
 
   /**
@@ -98,6 +166,7 @@ export class MessageStore {
   clear(phone: string): number {
     const count = this.inboxes.get(phone)?.length ?? 0;
     this.inboxes.delete(phone);
+    this.changed();
     return count;
   }
 
@@ -110,6 +179,7 @@ export class MessageStore {
   setReachable(phone: string, reachable: boolean): void {
     if (reachable) this.unreachable.delete(phone);
     else this.unreachable.add(phone);
+    this.changed();
   }
 
   isReachable(phone: string): boolean {

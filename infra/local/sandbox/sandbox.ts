@@ -1,15 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
 import { CallRunner } from './call-runner';
 import { HttpError, sendError } from './http-io';
 import { isSid } from './ids';
 import { InboundSms } from './inbound-sms';
+import { JsonFile } from './json-file';
 import { MessageDispatcher } from './message-dispatcher';
 import { MessageStore } from './message-store';
 import { isE164 } from './phone-numbers';
 import { REST_PREFIX, RestApi } from './rest-api';
 import { SandboxApi } from './sandbox-api';
 import { TaskTracker } from './task-tracker';
-import type { SandboxLog, SandboxOptions } from './types';
+import type { CallState, SandboxLog, SandboxOptions } from './types';
 import { WebhookClient } from './webhook-client';
 
 const DEFAULT_STATUS_DELAY_MS = 50;
@@ -24,6 +26,8 @@ export class TwilioSandbox {
   private readonly log: SandboxLog;
   private readonly rest: RestApi;
   private readonly phones: SandboxApi;
+  private readonly store: MessageStore;
+  private readonly callsFile: JsonFile<CallState[]> | undefined;
 
   constructor(opts: SandboxOptions) {
     checkOptions(opts);
@@ -32,7 +36,9 @@ export class TwilioSandbox {
     // A copy, so a caller changing its array later cannot change what the sandbox owns.
     const serviceNumbers = [...opts.serviceNumbers];
     const tracker = this.tracker;
-    const store = new MessageStore();
+    const dir = opts.dataDir;
+    const store = new MessageStore(dir === undefined ? undefined : path.join(dir, 'messages.json'));
+    this.store = store;
     const webhooks = new WebhookClient({
       authToken: opts.authToken,
       publicUrl: opts.publicUrl,
@@ -42,7 +48,17 @@ export class TwilioSandbox {
     const statusDelayMs = opts.statusDelayMs ?? DEFAULT_STATUS_DELAY_MS;
     const dispatcher = new MessageDispatcher({ accountSid, store, webhooks, tracker, statusDelayMs, log });
     const inbound = new InboundSms({ accountSid, serviceNumbers, store, dispatcher, webhooks, log });
-    const calls = new CallRunner({ accountSid, webhooks, isReachable: (p) => store.isReachable(p), log });
+    const callsPath = dir === undefined ? undefined : path.join(dir, 'calls.json');
+    const keptCalls = callsPath === undefined ? undefined : JsonFile.read(callsPath);
+    const calls: CallRunner = new CallRunner({
+      accountSid,
+      webhooks,
+      isReachable: (p) => store.isReachable(p),
+      log,
+      initial: Array.isArray(keptCalls) ? (keptCalls as CallState[]) : undefined,
+      onChange: () => this.callsFile?.changed(),
+    });
+    this.callsFile = callsPath === undefined ? undefined : new JsonFile(callsPath, () => calls.states());
     this.log = log;
     this.rest = new RestApi({
       accountSid,
@@ -74,9 +90,11 @@ export class TwilioSandbox {
     return true;
   }
 
-  /** Stops the status timers and waits for webhooks already in flight. */
-  close(): Promise<void> {
-    return this.tracker.close();
+  /** Stops the status timers, waits for webhooks already in flight, and writes what is kept in `dataDir`. */
+  async close(): Promise<void> {
+    await this.tracker.close();
+    this.store.flush();
+    this.callsFile?.flush();
   }
 
   private answerError(res: ServerResponse, err: unknown): void {

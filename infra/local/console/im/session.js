@@ -1,0 +1,191 @@
+// The session: one WebSocket per signed-in card, and what its frames do to the user's local data.
+import { ImConnection } from '../im-client.js';
+import { logEvent } from '../log.js';
+import { uuid, toMs, nextStatus, inferPath } from '../util.js';
+
+/**
+ * Opens the card's connection object and wires its events: connection state into the card's store, frames into
+ * the user's data (messages, receipts, errors), everything into the activity log.
+ */
+export function openSession(card) {
+  const conn = new ImConnection(card.store.get().token);
+  conn.addEventListener('state', (ev) => onConnState(card, conn, ev.detail));
+  conn.addEventListener('frame', (ev) => onFrame(card, ev.detail.frame));
+  conn.addEventListener('sent', (ev) => logFrame(card, 'out', ev.detail.frame));
+  conn.addEventListener('bad', (ev) =>
+    logEvent({
+      kind: 'im',
+      dir: 'in',
+      source: card.label,
+      title: 'not JSON',
+      summary: ev.detail.raw,
+      level: 'error',
+    }),
+  );
+  return conn;
+}
+
+function onConnState(card, conn, detail) {
+  const prev = card.store.get().conn.state;
+  const source = card.label;
+  if (detail.state === 'open') {
+    // Tell the server the mode this client is in (it may have changed while disconnected).
+    conn.send({ action: 'setPresence', status: card.store.get().offline ? 'offline' : 'online' });
+    logEvent({ kind: 'im', source, title: 'connected', summary: 'WebSocket open' });
+  } else if (detail.state === 'reconnecting' && (prev === 'open' || prev === 'connecting')) {
+    logEvent({
+      kind: 'im',
+      source,
+      title: prev === 'open' ? 'connection lost: offline mode' : 'could not connect',
+      summary:
+        `close ${detail.code ?? ''} ${detail.reason ?? ''}`.trim() +
+        ` · retry in ${Math.max(0, Math.round((detail.retryAt - Date.now()) / 1000))} s`,
+      level: 'warn',
+    });
+  } else if (detail.state === 'idle' && prev !== 'idle') {
+    logEvent({ kind: 'im', source, title: 'disconnected', summary: 'closed by the client' });
+  }
+  card.store.set({
+    conn: {
+      state: detail.state,
+      open: conn.isOpen,
+      wanted: conn.wanted,
+      retryAt: conn.retryAt,
+      failures: conn.failuresSinceOpen,
+    },
+    ...(detail.state === 'open' ? {} : { serverMode: null }),
+  });
+}
+
+function onFrame(card, frame) {
+  if (frame.type === 'message') onMessage(card, frame);
+  else if (frame.type === 'receipt') onReceipt(card, frame);
+  else if (frame.type === 'error') onError(card, frame);
+  else if (frame.type === 'presence') card.store.set({ serverMode: String(frame.status) });
+  logFrame(card, 'in', frame);
+}
+
+function onMessage(card, f) {
+  const data = card.data;
+  const from = String(f.from ?? '');
+  const ackIt = () => {
+    if (card.store.get().stopAck || !f.id) return false;
+    return card.conn.send({ action: 'ack', id: f.id });
+  };
+  const dup = f.id ? data.find((m) => m.dir === 'in' && m.id === f.id) : null;
+  if (dup) {
+    if (ackIt()) dup.msg.acked = true;
+    data.persist();
+    return;
+  }
+  const acked = ackIt();
+  const known = data.contact(from);
+  data.upsertContact(from, {
+    name: f.fromName ? String(f.fromName) : undefined,
+    auto: known ? undefined : true,
+  });
+  const viewing = card.store.get().contact === from && !document.hidden;
+  data.addMessage(
+    from,
+    {
+      key: uuid(),
+      dir: 'in',
+      id: f.id,
+      text: String(f.text ?? ''),
+      at: Date.now(),
+      sentAt: toMs(f.sentAt),
+      via: f.via === 'sms' ? 'sms' : 'im',
+      acked,
+    },
+    { unread: !viewing },
+  );
+}
+
+function onReceipt(card, f) {
+  const data = card.data;
+  const found =
+    (f.clientId && data.find((m) => m.dir === 'out' && m.clientId === f.clientId)) ||
+    (f.id && data.find((m) => m.dir === 'out' && m.id === f.id));
+  if (!found) return;
+  const m = found.msg;
+  if (f.id && !m.id) m.id = f.id;
+  m.statuses = m.statuses ?? [];
+  m.statuses.push({ status: f.status, at: Date.now(), reason: f.reason });
+  m.status = nextStatus(m.status, f.status);
+  if (f.reason) m.reason = String(f.reason);
+  if (Array.isArray(f.path)) m.serverPath = f.path.map(String);
+  m.path = inferPath(m.statuses, m.serverPath);
+  data.persist();
+}
+
+function onError(card, f) {
+  const found = f.clientId ? card.data.find((m) => m.dir === 'out' && m.clientId === f.clientId) : null;
+  if (found) {
+    const m = found.msg;
+    m.errors = [...(m.errors ?? []), { code: String(f.code ?? 'error'), message: String(f.message ?? '') }];
+    if (!m.status || m.status === 'sending') m.status = 'error';
+    card.data.persist();
+    return;
+  }
+  card.store.set({ notice: { code: String(f.code ?? 'error'), message: String(f.message ?? '') } });
+}
+
+/** Sends an IM over the socket; the message shows at once as 'sending' and receipts move it on. */
+export function sendIm(card, key, imNumber, text) {
+  const clientId = uuid();
+  card.data.addMessage(key, {
+    key: clientId,
+    dir: 'out',
+    clientId,
+    text,
+    at: Date.now(),
+    sentAs: 'im',
+    status: 'sending',
+    statuses: [],
+    errors: [],
+  });
+  if (card.conn.send({ action: 'sendMessage', to: imNumber, text, clientId })) return;
+  const f = card.data.find((m) => m.clientId === clientId);
+  if (f) {
+    f.msg.status = 'error';
+    f.msg.errors.push({ code: 'not_connected', message: 'the socket closed before the message went out' });
+    card.data.persist();
+  }
+}
+
+function logFrame(card, dir, frame) {
+  const type = dir === 'out' ? frame.action : frame.type;
+  let summary = '';
+  let path;
+  let status;
+  if (type === 'sendMessage') summary = `to ${frame.to}: ${frame.text}`;
+  else if (type === 'ack') summary = `id ${frame.id}`;
+  else if (type === 'setPresence') summary = frame.status;
+  else if (type === 'message') {
+    summary = `from ${frame.fromName ?? ''} (${frame.from}): ${frame.text}`;
+    path = frame.via === 'sms' ? 'sms' : 'im';
+    status = 'via ' + (frame.via ?? 'im');
+  } else if (type === 'receipt') {
+    summary = `${frame.clientId ?? ''} → id ${frame.id ?? ''}${frame.reason ? ` (${frame.reason})` : ''}`;
+    status = frame.status;
+    const found = frame.clientId && card.data?.find((m) => m.dir === 'out' && m.clientId === frame.clientId);
+    if (found && found.msg.path) path = found.msg.path;
+  } else if (type === 'error') summary = `${frame.code}: ${frame.message}`;
+  else if (type === 'presence') summary = frame.status;
+  logEvent({
+    kind: 'im',
+    dir,
+    source: card.label,
+    title: type ?? '?',
+    summary,
+    path,
+    status,
+    level:
+      type === 'error' || frame.status === 'failed'
+        ? 'error'
+        : type === 'ping' || type === 'pong'
+          ? 'quiet'
+          : undefined,
+    data: frame,
+  });
+}

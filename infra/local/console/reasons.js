@@ -1,0 +1,41 @@
+// Failure reasons and error codes in words. The raw code stays available for a tooltip.
+
+const WORDS = {
+  opted_out: 'the recipient’s phone opted out of SMS (STOP)',
+  country_not_allowed: 'SMS to that country is not enabled on this server',
+  provider_error: 'the SMS provider refused the message',
+  unknown_recipient: 'no user has that IM number',
+  not_connected: 'the connection closed before the message went out',
+  no_service_number: 'the sandbox lists no service number to text',
+  invalid_recipient: 'that recipient cannot get messages',
+  rate_limited: 'too many messages at once; wait a moment',
+  bad_frame: 'the server did not understand the message',
+  bad_json: 'the server could not read the message',
+  too_long: 'the message is too long',
+  sms_failed: 'the SMS could not be sent',
+};
+
+/** Twilio error codes the sandbox (or Twilio) reports, in words. */
+const PROVIDER = {
+  30003: 'the phone is unreachable (switched off or out of coverage)',
+  30004: 'the message was blocked',
+  30005: 'the number does not exist',
+  30006: 'the number cannot receive SMS (a landline?)',
+  30007: 'the carrier filtered the message',
+  30008: 'the carrier could not deliver it',
+};
+
+/**
+ * A reason or error code in words, e.g. "sms_undelivered_30003" → "the SMS was not delivered: the phone is
+ * unreachable (switched off or out of coverage)". Unknown codes come back with underscores as spaces.
+ */
+export function reasonText(code) {
+  const c = String(code ?? '');
+  if (WORDS[c]) return WORDS[c];
+  const sms = /^sms_(undelivered|failed)(?:_(\d+))?$/.exec(c);
+  if (sms) {
+    const what = sms[1] === 'failed' ? 'the SMS failed' : 'the SMS was not delivered';
+    return sms[2] && PROVIDER[sms[2]] ? `${what}: ${PROVIDER[sms[2]]}` : what;
+  }
+  return c.replace(/_/g, ' ');
+}
