@@ -4,7 +4,8 @@
 import Domain from 'twilio/lib/base/Domain';
 import Version from 'twilio/lib/base/Version';
 import { MessageListInstance } from 'twilio/lib/rest/api/v2010/account/message';
-import { SmsSendError, type SmsProvider, type SmsRequest } from '../core/ports';
+import { SmsSendError } from '../core/ports';
+import type { ProviderSms, SmsTransport } from './sms-transport';
 
 interface TwilioHttpRequest {
   method: string;
@@ -67,7 +68,7 @@ export interface TwilioOptions {
 }
 
 /** Outbound SMS through Twilio's Messages API, with the real SDK. */
-export class TwilioSmsProvider implements SmsProvider {
+export class TwilioSmsProvider implements SmsTransport {
   readonly name: string;
   private readonly messages: ReturnType<typeof MessageListInstance>;
 
@@ -96,7 +97,7 @@ export class TwilioSmsProvider implements SmsProvider {
     this.messages = MessageListInstance(version as never, opts.accountSid);
   }
 
-  async send(request: SmsRequest): Promise<{ sid: string }> {
+  async send(request: ProviderSms): Promise<{ sid: string }> {
     try {
       const message = await this.messages.create({
         to: request.to,

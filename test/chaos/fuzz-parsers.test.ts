@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { parsePhone } from '../../shared/core/phone';
+import { parsePhone } from '../../shared/core/provisioning/phone';
 import { parserProperties } from './support/parser-properties';
 
 /**

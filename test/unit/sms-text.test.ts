@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { parseSmsAddress } from '../../shared/core/addressing';
-import { parseKeyword } from '../../shared/core/keywords';
-import { formatSmsBody } from '../../shared/core/sms-send';
+import { parseSmsAddress } from '../../shared/core/conversion/addressing';
+import { parseKeyword } from '../../shared/core/conversion/keywords';
+import { formatSmsBody } from '../../shared/core/conversion/body-format';
 
 describe('SMS addressing', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { badInput, forbidden } from './errors';
+import { badInput, forbidden } from '../errors';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 

@@ -1,4 +1,6 @@
 import { SignJWT, jwtVerify } from 'jose';
+import { IM_NUMBER_PATTERN } from '../conversion/addressing';
+import { defaultName } from './names';
 
 const ISSUER = 'imsms';
 const AUDIENCE = 'imsms-client';
@@ -37,10 +39,10 @@ export async function verifyToken(
       algorithms: ['HS256'],
       currentDate: new Date(nowMs),
     });
-    if (typeof payload.sub !== 'string' || !/^\d{4,12}$/.test(payload.sub)) return null;
+    if (typeof payload.sub !== 'string' || !IM_NUMBER_PATTERN.test(payload.sub)) return null;
     return {
       imNumber: payload.sub,
-      name: typeof payload.name === 'string' ? payload.name : `u${payload.sub}`,
+      name: typeof payload.name === 'string' ? payload.name : defaultName(payload.sub),
     };
   } catch {
     return null;

@@ -1,10 +1,9 @@
 import * as z from 'zod/mini';
-import { DomainError } from './errors';
+import { IM_NUMBER_PATTERN } from '../core/conversion/addressing';
+import { MAX_TEXT_CHARS } from '../core/conversion/message-text';
+import { DomainError } from '../core/errors';
 
-/** The most text one message may carry (an SMS fallback is cut further, to 1,600 characters). */
-export const MAX_TEXT_CHARS = 4000;
-
-const imNumber = z.string().check(z.regex(/^\d{4,12}$/, 'must be an imNumber (digits)'));
+const imNumber = z.string().check(z.regex(IM_NUMBER_PATTERN, 'must be an imNumber (digits)'));
 const clientId = z
   .string()
   .check(

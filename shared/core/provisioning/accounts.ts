@@ -1,7 +1,8 @@
-import { conflict, unavailable } from './errors';
-import type { Deps } from './ports';
+import { conflict, unavailable } from '../errors';
+import type { Deps } from '../ports';
 import { defaultName } from './names';
-import type { UserProfile } from './types';
+import type { UserProfile } from '../types';
+import { LogEvent } from '../log-events';
 
 const MAX_ALLOCATION_TRIES = 8;
 
@@ -17,9 +18,9 @@ export async function findOrCreateUser(
   phone: string,
   chosenName?: string,
 ): Promise<{ user: UserProfile; created: boolean }> {
-  const existing = await deps.store.getPhone(phone);
+  const existing = await deps.users.getPhone(phone);
   if (existing?.imNumber) {
-    const user = await deps.store.getUser(existing.imNumber);
+    const user = await deps.users.getUser(existing.imNumber);
     if (user) return { user, created: false };
   }
   const now = deps.clock.now();
@@ -35,21 +36,21 @@ export async function findOrCreateUser(
       threads: {},
       createdAt: now,
     };
-    if ((await deps.store.createUser(candidate)) === 'created') profile = candidate;
+    if ((await deps.users.createUser(candidate)) === 'created') profile = candidate;
   }
   if (!profile) throw unavailable('could not allocate an imNumber; try again');
-  if (chosenName && !(await deps.store.claimName(chosenName, profile.imNumber))) {
-    await deps.store.deleteUser(profile.imNumber);
+  if (chosenName && !(await deps.users.claimName(chosenName, profile.imNumber))) {
+    await deps.users.deleteUser(profile.imNumber);
     throw conflict(`the name ${chosenName} is taken`, 'name_taken');
   }
-  const link = await deps.store.linkPhone(phone, profile.imNumber, profile.name);
+  const link = await deps.users.linkPhone(phone, profile.imNumber, profile.name);
   if (link.imNumber !== profile.imNumber) {
-    if (chosenName) await deps.store.releaseName(chosenName, profile.imNumber);
-    await deps.store.deleteUser(profile.imNumber);
-    const winner = link.imNumber ? await deps.store.getUser(link.imNumber) : null;
+    if (chosenName) await deps.users.releaseName(chosenName, profile.imNumber);
+    await deps.users.deleteUser(profile.imNumber);
+    const winner = link.imNumber ? await deps.users.getUser(link.imNumber) : null;
     if (!winner) throw unavailable('account creation raced; try again');
     return { user: winner, created: false };
   }
-  deps.log.info('user.created', { imNumber: profile.imNumber });
+  deps.log.info(LogEvent.UserCreated, { imNumber: profile.imNumber });
   return { user: profile, created: true };
 }

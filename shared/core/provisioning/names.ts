@@ -1,4 +1,4 @@
-import { badInput } from './errors';
+import { badInput } from '../errors';
 
 /**
  * Display names double as SMS addresses (`@alice hi`), so they are unique (case-insensitively), start with a
@@ -6,11 +6,18 @@ import { badInput } from './errors';
  */
 export const NAME_PATTERN = /^\p{L}[\p{L}\p{N}_.-]{0,31}$/u;
 
-/** Names the system gives users who chose none: `u` + imNumber. They are reserved. */
-const DEFAULT_NAME = /^u\d+$/i;
+/** The prefix of default names. */
+const DEFAULT_PREFIX = 'u';
 
+/**
+ * Names shaped like a default name (`u` or `U` + digits) are reserved: nobody may choose one, so `@u123` always
+ * means the user whose imNumber is 123.
+ */
+const DEFAULT_NAME = new RegExp(`^${DEFAULT_PREFIX}\\d+$`, 'i');
+
+/** The name a user who chose none goes by: `u` + imNumber (u12345678). The one spelling of that rule. */
 export function defaultName(imNumber: string): string {
-  return `u${imNumber}`;
+  return `${DEFAULT_PREFIX}${imNumber}`;
 }
 
 /** Validates a chosen name; returns it trimmed. */
@@ -33,5 +40,5 @@ export function nameKey(name: string): string {
 
 /** The imNumber a default name stands for, if it is one. */
 export function imNumberFromDefaultName(name: string): string | null {
-  return DEFAULT_NAME.test(name) ? name.slice(1) : null;
+  return DEFAULT_NAME.test(name) ? name.slice(DEFAULT_PREFIX.length) : null;
 }

@@ -1,12 +1,13 @@
-import { findOrCreateUser } from './accounts';
-import { parseSmsAddress, type SmsAddress } from './addressing';
-import { messageIdFor } from './ids';
-import { parseKeyword } from './keywords';
-import { imNumberFromDefaultName } from './names';
-import { smsAllowed } from './phone';
-import type { Deps } from './ports';
-import { routeMessage } from './routing';
-import type { UserProfile } from './types';
+import { findOrCreateUser } from '../provisioning/accounts';
+import { parseSmsAddress, type SmsAddress } from '../conversion/addressing';
+import { messageIdFor } from '../ids';
+import { parseKeyword } from '../conversion/keywords';
+import { imNumberFromDefaultName } from '../provisioning/names';
+import { smsAllowed } from '../provisioning/phone';
+import type { Deps } from '../ports';
+import { routeMessage } from '../delivery/route';
+import { LogEvent } from '../log-events';
+import type { UserProfile } from '../types';
 
 /** A help or error reply goes to one phone at most this often, so two auto-responders can never loop. */
 export const REPLY_INTERVAL_SECONDS = 60 * 60;
@@ -42,16 +43,16 @@ export interface InboundResult {
 export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundResult> {
   const keyword = parseKeyword(sms.body);
   if (keyword) {
-    if (!(await deps.store.claimOnce(`sms:${sms.messageSid}`, deps.clock.now(), 7 * 24 * 3600))) return {};
-    const record = await deps.store.getPhone(sms.from);
-    if (keyword !== 'help') await deps.store.setOptOut(sms.from, keyword === 'stop', record?.imNumber);
-    deps.log.info('sms.keyword', { sid: sms.messageSid, keyword });
+    if (!(await deps.once.claimOnce(`sms:${sms.messageSid}`, deps.clock.now(), 7 * 24 * 3600))) return {};
+    const record = await deps.users.getPhone(sms.from);
+    if (keyword !== 'help') await deps.users.setOptOut(sms.from, keyword === 'stop', record?.imNumber);
+    deps.log.info(LogEvent.SmsKeyword, { sid: sms.messageSid, keyword });
     return { reply: REPLIES[keyword] };
   }
 
   const address = parseSmsAddress(sms.body);
-  const senderImNumber = await deps.store.userOfPhone(sms.from);
-  let sender = senderImNumber ? await deps.store.getUser(senderImNumber) : null;
+  const senderImNumber = await deps.users.userOfPhone(sms.from);
+  let sender = senderImNumber ? await deps.users.getUser(senderImNumber) : null;
   if (!sender && address.kind === 'none') return rateLimitedReply(deps, sms, REPLIES.help, 'unregistered');
 
   const recipientImNumber = await resolveRecipient(deps, sender, sms.to, address);
@@ -60,7 +61,7 @@ export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundRe
     return rateLimitedReply(deps, sms, noPeer ? REPLIES.noPeer : REPLIES.unknownRecipient, 'no_recipient');
   }
   if (!address.text) return rateLimitedReply(deps, sms, REPLIES.empty, 'empty');
-  const recipient = await deps.store.getRecipient(recipientImNumber);
+  const recipient = await deps.logins.getRecipient(recipientImNumber);
   if (!recipient) return rateLimitedReply(deps, sms, REPLIES.unknownRecipient, 'unknown_recipient');
   if (!sender) {
     // A plain phone with no account gets one on its first addressed message to a real user, so it can reach
@@ -85,7 +86,7 @@ export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundRe
   );
   if (outcome.kind === 'routed' && sender.threads?.[sms.to]?.peer !== recipientImNumber) {
     // This phone's thread on that number now belongs to the recipient: a reply without a prefix goes there.
-    await deps.store.setThread(sender.imNumber, sms.to, { peer: recipientImNumber, at: deps.clock.now() });
+    await deps.users.setThread(sender.imNumber, sms.to, { peer: recipientImNumber, at: deps.clock.now() });
   }
   return {};
 }
@@ -100,7 +101,7 @@ async function resolveRecipient(
     case 'imNumber':
       return address.imNumber;
     case 'name':
-      return imNumberFromDefaultName(address.name) ?? (await deps.store.findByName(address.name));
+      return imNumberFromDefaultName(address.name) ?? (await deps.users.findByName(address.name));
     case 'none':
       return sender?.threads?.[serviceNumber]?.peer ?? null;
   }
@@ -113,7 +114,7 @@ async function rateLimitedReply(
   reason: string,
 ): Promise<InboundResult> {
   const key = `reply:${sms.from}`;
-  const allowed = await deps.store.claimOnce(key, deps.clock.now(), REPLY_INTERVAL_SECONDS);
-  deps.log.info('sms.not_routed', { sid: sms.messageSid, reason, replied: allowed });
+  const allowed = await deps.once.claimOnce(key, deps.clock.now(), REPLY_INTERVAL_SECONDS);
+  deps.log.info(LogEvent.SmsNotRouted, { sid: sms.messageSid, reason, replied: allowed });
   return allowed ? { reply } : {};
 }

@@ -7,7 +7,8 @@ export type SmsAddress =
   | { kind: 'name'; name: string; text: string }
   | { kind: 'none'; text: string };
 
-const IM_NUMBER = /^\d{4,12}$/;
+/** An imNumber: 4 to 12 digits (the service allocates 8; see ids.ts). The one spelling of that rule. */
+export const IM_NUMBER_PATTERN = /^\d{4,12}$/;
 
 /** Parses the address prefix off an inbound SMS body. Never throws. */
 export function parseSmsAddress(body: string): SmsAddress {
@@ -16,6 +17,6 @@ export function parseSmsAddress(body: string): SmsAddress {
   if (!match) return { kind: 'none', text: body.trim() };
   const target = match[1];
   const text = match[2].trim();
-  if (IM_NUMBER.test(target)) return { kind: 'imNumber', imNumber: target, text };
+  if (IM_NUMBER_PATTERN.test(target)) return { kind: 'imNumber', imNumber: target, text };
   return { kind: 'name', name: target, text };
 }

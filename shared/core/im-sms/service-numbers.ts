@@ -1,4 +1,4 @@
-import type { ThreadBinding } from './types';
+import type { ThreadBinding } from '../types';
 
 /** Re-stamp a binding's time only this often, so a steady conversation does not cost a write per message. */
 const REFRESH_AFTER_MS = 24 * 60 * 60 * 1000;
