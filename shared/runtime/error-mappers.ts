@@ -69,7 +69,11 @@ export const twiml = (statusCode: number, body: string = EMPTY_TWIML): APIGatewa
  * Twilio webhooks: any error is a 500 with an empty TwiML <Response/>, so Twilio retries (the MessageSid claim
  * keeps a retry from doubling anything). Domain errors never reach here: the core answers an SMS with a reply.
  */
-export function twilioErrorResponse(err: unknown, log: Logger, where: string): APIGatewayProxyStructuredResultV2 {
+export function twilioErrorResponse(
+  err: unknown,
+  log: Logger,
+  where: string,
+): APIGatewayProxyStructuredResultV2 {
   log.error(LogEvent.HandlerFailed, { where, ...describeError(err) });
   return twiml(500);
 }

@@ -11,7 +11,9 @@ export function withDeliveryReports(transport: SmsTransport, publicUrl: string):
   return {
     name: transport.name,
     send: ({ reportRef, ...sms }) =>
-      transport.send(reportRef ? { ...sms, statusCallbackUrl: smsStatusCallbackUrl(publicUrl, reportRef) } : sms),
+      transport.send(
+        reportRef ? { ...sms, statusCallbackUrl: smsStatusCallbackUrl(publicUrl, reportRef) } : sms,
+      ),
   };
 }
 
@@ -32,7 +34,8 @@ export function twilioSmsReport(
   params: { MessageStatus?: string; ErrorCode?: string },
 ): SmsReport | null {
   const status = params.MessageStatus;
-  if (!messageId || !status || !Object.prototype.hasOwnProperty.call(FINAL_TWILIO_STATUS, status)) return null;
+  if (!messageId || !status || !Object.prototype.hasOwnProperty.call(FINAL_TWILIO_STATUS, status))
+    return null;
   return {
     messageId,
     outcome: FINAL_TWILIO_STATUS[status],

@@ -58,7 +58,11 @@ export function wsHandler(
       try {
         await deps.im.push(connectionId, answer.event);
       } catch (pushErr) {
-        deps.log.warn(LogEvent.ErrorFramePushFailed, { where: name, connectionId, ...describeError(pushErr) });
+        deps.log.warn(LogEvent.ErrorFramePushFailed, {
+          where: name,
+          connectionId,
+          ...describeError(pushErr),
+        });
       }
       return { statusCode: answer.statusCode };
     }

@@ -62,7 +62,8 @@ const closedFully = (d: Device) =>
     d.ws.once('close', () => resolve());
   });
 const liveRows = async () =>
-  (await cs.store.logins.getRecipient(pat.imNumber))!.connections.filter((c) => c.expiresAt > Date.now()).length;
+  (await cs.store.logins.getRecipient(pat.imNumber))!.connections.filter((c) => c.expiresAt > Date.now())
+    .length;
 
 describe('one user, many devices, racing', () => {
   const kept: Device[] = [];

@@ -109,7 +109,9 @@ describe('the provider does not answer in time', () => {
     );
     await eventually(
       async () =>
-        (await cs.store.messages.getMessage(messageIdFor('im', alice.imNumber, 't-3')))?.sms ? true : undefined,
+        (await cs.store.messages.getMessage(messageIdFor('im', alice.imNumber, 't-3')))?.sms
+          ? true
+          : undefined,
       10_000,
     );
 

@@ -30,7 +30,8 @@ const closed = (c: ImClient) =>
     if (c.ws.readyState === WebSocket.CLOSED) resolve({ code: -1 });
     c.ws.once('close', (code) => resolve({ code }));
   });
-const liveConnections = async (u: E2eUser) => (await cs.store.logins.getRecipient(u.imNumber))!.connections.length;
+const liveConnections = async (u: E2eUser) =>
+  (await cs.store.logins.getRecipient(u.imNumber))!.connections.length;
 
 /** A sendMessage frame whose whole JSON is exactly `bytes` long. */
 function frameOfSize(bytes: number, clientId: string): string {

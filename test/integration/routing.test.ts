@@ -192,7 +192,9 @@ describe('IM → SMS', () => {
     await send(alice, a1, { to: bob.imNumber, text: 'one of you', clientId: 'c9' });
     expect(h.connections.framesOf(b2, 'message')).toHaveLength(1);
     expect(texts(bob.phone)).toHaveLength(0);
-    expect((await h.store.logins.getRecipient(bob.imNumber))?.connections.map((x) => x.connectionId)).toEqual([b2]);
+    expect((await h.store.logins.getRecipient(bob.imNumber))?.connections.map((x) => x.connectionId)).toEqual(
+      [b2],
+    );
   });
 
   it('ignores a connection past its expiry although $disconnect never came', async () => {
@@ -329,7 +331,10 @@ describe('recovery from a crash mid-delivery (the delivery check)', () => {
     await h.store.messages.putMessage(message);
     await ackTimeout(sqsEvent([{ messageId: message.id }]));
     expect(texts(bob.phone)).toHaveLength(1);
-    expect(await h.store.messages.getMessage(message.id)).toMatchObject({ status: 'sent_sms', path: ['im', 'sms'] });
+    expect(await h.store.messages.getMessage(message.id)).toMatchObject({
+      status: 'sent_sms',
+      path: ['im', 'sms'],
+    });
   });
 
   it('an SMS send interrupted long ago is resumed once, however often the check fires', async () => {

@@ -51,7 +51,9 @@ describe('phones', () => {
   });
 
   it.each([undefined, 42, '', '4155550100', '+1', '+999 1234', 'x'.repeat(40)])('refuses %p', (input) => {
-    expect(() => parsePhone(input)).toThrow(expect.objectContaining({ code: 'invalid_phone', kind: 'invalid' }));
+    expect(() => parsePhone(input)).toThrow(
+      expect.objectContaining({ code: 'invalid_phone', kind: 'invalid' }),
+    );
   });
 
   it('checks the country allow-list', () => {

@@ -35,7 +35,9 @@ export class DynamoCodeStore implements CodeStore {
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
     }
-    const { Item } = await this.table.doc.send(new GetCommand({ TableName: this.table.name, Key: otpKey(phone) }));
+    const { Item } = await this.table.doc.send(
+      new GetCommand({ TableName: this.table.name, Key: otpKey(phone) }),
+    );
     if (!Item || Item.expiresAt <= now) return { kind: 'missing' };
     return { kind: 'locked' };
   }

@@ -20,7 +20,9 @@ export class DynamoMessageLog implements MessageLog {
   }
 
   async getMessage(id: string): Promise<MessageRecord | null> {
-    const { Item } = await this.table.doc.send(new GetCommand({ TableName: this.table.name, Key: msgKey(id) }));
+    const { Item } = await this.table.doc.send(
+      new GetCommand({ TableName: this.table.name, Key: msgKey(id) }),
+    );
     return Item ? toMessage(Item) : null;
   }
 

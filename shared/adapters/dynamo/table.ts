@@ -1,5 +1,10 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, type DeleteCommand, type PutCommand, type UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  type DeleteCommand,
+  type PutCommand,
+  type UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { nameKey } from '../../core/provisioning/names';
 import type { MessageRecord, UserProfile } from '../../core/types';
 import type { PhoneRecord } from '../../core/ports';

@@ -8,7 +8,11 @@ const expiryFrom = (deps: Deps, now: number) => now + deps.config.connectionTtlS
 /** A client logged in (claim 2): registers the connection in the login-status table, with an expiry. */
 export async function connect(deps: Deps, imNumber: string, connectionId: string): Promise<void> {
   const now = deps.clock.now();
-  await deps.logins.putConnection(imNumber, { connectionId, connectedAt: now, expiresAt: expiryFrom(deps, now) });
+  await deps.logins.putConnection(imNumber, {
+    connectionId,
+    connectedAt: now,
+    expiresAt: expiryFrom(deps, now),
+  });
   deps.log.info(LogEvent.PresenceConnected, { imNumber, connectionId });
 }
 
