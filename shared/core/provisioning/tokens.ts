@@ -4,7 +4,8 @@ import { defaultName } from './names';
 
 const ISSUER = 'imsms';
 const AUDIENCE = 'imsms-client';
-const LIFETIME = '30d';
+/** Tokens live 30 days from their issue time (seconds). */
+const LIFETIME_SECONDS = 30 * 24 * 60 * 60;
 
 export interface TokenClaims {
   imNumber: string;
@@ -15,14 +16,17 @@ const keyOf = (secret: string) => new TextEncoder().encode(secret);
 
 /** Signs a session token (HS256 JWT) for a user. */
 export async function signToken(secret: string, claims: TokenClaims, nowMs: number): Promise<string> {
-  return new SignJWT({ name: claims.name })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(claims.imNumber)
-    .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
-    .setIssuedAt(Math.floor(nowMs / 1000))
-    .setExpirationTime(LIFETIME)
-    .sign(keyOf(secret));
+  return (
+    new SignJWT({ name: claims.name })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(claims.imNumber)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(Math.floor(nowMs / 1000))
+      // Absolute, from the injected clock: jose reads a relative lifetime ('30d') off the wall clock.
+      .setExpirationTime(Math.floor(nowMs / 1000) + LIFETIME_SECONDS)
+      .sign(keyOf(secret))
+  );
 }
 
 /** Verifies a token; null when it is missing, forged, tampered with or expired. */

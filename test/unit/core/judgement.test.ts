@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { judge, liveConnections } from '../../shared/core/judgement/judge';
-import { chooseServiceNumber } from '../../shared/core/im-sms/service-numbers';
-import type { Recipient, UserProfile } from '../../shared/core/types';
+import { judge, liveConnections } from '../../../shared/core/judgement/judge';
+import { chooseServiceNumber } from '../../../shared/core/im-sms/service-numbers';
+import type { Recipient, UserProfile } from '../../../shared/core/types';
 
 const NOW = 1_800_000_000_000;
 const profile = (over: Partial<UserProfile> = {}): UserProfile => ({
