@@ -1,7 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { badInput, forbidden } from '../errors';
-
-const E164 = /^\+[1-9]\d{6,14}$/;
+import { E164_PATTERN } from './e164';
 
 export interface ParsedPhone {
   e164: string;
@@ -25,7 +24,7 @@ export function parsePhone(input: unknown): ParsedPhone {
   }
   const parsed = parsePhoneNumberFromString(trimmed);
   // libphonenumber calls some 6-digit numbers possible (+49 0000); E.164 as the contract states it has 7-15.
-  if (!parsed || !parsed.isPossible() || !E164.test(parsed.number) || !isStable(parsed.number)) {
+  if (!parsed || !parsed.isPossible() || !E164_PATTERN.test(parsed.number) || !isStable(parsed.number)) {
     throw badInput('phone is not a valid phone number', 'invalid_phone');
   }
   return { e164: parsed.number, countryCode: parsed.countryCallingCode };
