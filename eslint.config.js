@@ -1,7 +1,54 @@
 // One linter for the project: typescript-eslint's recommended rules, and no focused or skipped tests.
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
-const jest = require('eslint-plugin-jest');
+const jestPlugin = require('eslint-plugin-jest');
+const { builtinModules } = require('node:module');
+
+/**
+ * The architecture's boundaries (docs/architecture.md), enforced: the core (shared/core) speaks only its own
+ * vocabulary and ports, so it imports no AWS SDK, Twilio, Lambda types, WebSocket or database package, and
+ * nothing from the adapters, the runtime or infra. Handlers (functions/) reach adapters only through the
+ * runtime's composition root. The rules served to the browser (shared/core/rules.ts and what it re-exports)
+ * also import nothing Node-only. test/unit/lint-boundary.test.ts proves each rule fires.
+ */
+const CORE_FORBIDDEN = [
+  {
+    group: ['@aws-sdk/*', 'aws-sdk', 'aws-sdk/*'],
+    message: 'The core imports no AWS SDK: add a port in shared/core/ports and an adapter.',
+  },
+  {
+    group: ['twilio', 'twilio/*'],
+    message: 'The core imports no Twilio code: providers live in shared/adapters.',
+  },
+  {
+    group: ['aws-lambda', 'ws', 'dynalite', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],
+    message: 'The core knows no transport or infrastructure package.',
+  },
+  {
+    group: ['**/adapters', '**/adapters/**'],
+    message: 'The core depends on ports only, never on shared/adapters.',
+  },
+  {
+    group: ['**/runtime', '**/runtime/**'],
+    message: 'The core never imports the runtime (it imports the core, not the reverse).',
+  },
+  {
+    group: ['**/infra', '**/infra/**', '**/functions', '**/functions/**'],
+    message: 'The core never imports infra or handlers.',
+  },
+];
+const BROWSER_FORBIDDEN = [
+  {
+    group: ['node:*', ...builtinModules],
+    message: 'Browser-safe rules (shared/core/rules.ts) import nothing Node-only.',
+  },
+];
+const BROWSER_SAFE = [
+  'shared/core/rules.ts',
+  'shared/core/errors.ts',
+  'shared/core/conversion/**/*.ts',
+  'shared/core/provisioning/names.ts',
+];
 
 module.exports = tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', '.data/', 'coverage/', 'test-results/', 'bench/results/'] },
@@ -10,6 +57,41 @@ module.exports = tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['shared/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: CORE_FORBIDDEN }],
+      // Core log calls name their event from shared/core/log-events.ts (LogEvent.X), never a string.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.object.property.name='log'][callee.property.name=/^(debug|info|warn|error)$/][arguments.0.type=/^(Literal|TemplateLiteral)$/]",
+          message: 'Log events come from LogEvent (shared/core/log-events.ts), not a string literal.',
+        },
+      ],
+    },
+  },
+  {
+    files: BROWSER_SAFE,
+    rules: { 'no-restricted-imports': ['error', { patterns: [...CORE_FORBIDDEN, ...BROWSER_FORBIDDEN] }] },
+  },
+  {
+    files: ['functions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/shared/adapters', '**/shared/adapters/**'],
+              message: 'Handlers get adapters from the runtime (shared/runtime/deps.ts), never directly.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -57,7 +139,7 @@ module.exports = tseslint.config(
   },
   {
     files: ['test/**/*.ts'],
-    plugins: { jest },
+    plugins: { jest: jestPlugin },
     rules: {
       'jest/no-focused-tests': 'error',
       'jest/no-disabled-tests': 'error',

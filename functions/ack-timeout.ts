@@ -1,8 +1,9 @@
 import '../shared/runtime/sms';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { describeError } from '../shared/adapters/logger';
-import { onAckTimeout } from '../shared/core/routing';
+import { onAckTimeout } from '../shared/core/delivery/ack-timeout';
+import { LogEvent } from '../shared/core/log-events';
 import { getDeps } from '../shared/runtime/deps';
+import { describeError } from '../shared/runtime/error-mappers';
 
 /**
  * The durable ack timer fired (SQS, delayed by ACK_TIMEOUT_MS): a message still unconfirmed goes as SMS.
@@ -15,12 +16,12 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
     try {
       const { messageId } = JSON.parse(record.body) as { messageId?: unknown };
       if (typeof messageId !== 'string') {
-        deps.log.warn('ack.bad_record', { recordId: record.messageId });
+        deps.log.warn(LogEvent.AckBadRecord, { recordId: record.messageId });
         continue;
       }
       await onAckTimeout(deps, messageId);
     } catch (err) {
-      deps.log.error('ack.check_failed', { recordId: record.messageId, ...describeError(err) });
+      deps.log.error(LogEvent.AckCheckFailed, { recordId: record.messageId, ...describeError(err) });
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }
   }

@@ -1,5 +1,5 @@
 import '../shared/runtime/sms';
-import { startAuth } from '../shared/core/auth';
+import { startAuth } from '../shared/core/provisioning/sign-in';
 import { jsonHandler } from '../shared/runtime/http';
 
 /** POST /auth/start {"phone"} → 202: a 6-digit code goes to the phone by SMS. */

@@ -1,4 +1,4 @@
-import { verifyAuth } from '../shared/core/auth';
+import { verifyAuth } from '../shared/core/provisioning/sign-in';
 import { jsonHandler } from '../shared/runtime/http';
 
 /** POST /auth/verify {"phone","code","name"?} → 200 {"token","user"}. The first verification creates the account. */

@@ -1,5 +1,5 @@
-import { ackFrame, parseFrame } from '../shared/core/frames';
-import { acknowledge } from '../shared/core/routing';
+import { acknowledge } from '../shared/core/delivery/ack';
+import { ackFrame, parseFrame } from '../shared/runtime/frames';
 import { wsHandler } from '../shared/runtime/ws';
 
 /** ack: the recipient's client got a pushed message; it counts as delivered now. */

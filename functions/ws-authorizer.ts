@@ -1,5 +1,6 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { verifyToken } from '../shared/core/tokens';
+import { verifyToken } from '../shared/core/provisioning/tokens';
+import { LogEvent } from '../shared/core/log-events';
 import { getDeps } from '../shared/runtime/deps';
 
 /**
@@ -14,7 +15,7 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
     deps.clock.now(),
   );
   if (!claims) {
-    deps.log.info('ws.unauthorized', {});
+    deps.log.info(LogEvent.WsUnauthorized, {});
     throw new Error('Unauthorized');
   }
   return {

@@ -1,4 +1,4 @@
-import { connect } from '../shared/core/presence';
+import { connect } from '../shared/core/login-status/presence';
 import { getDeps } from '../shared/runtime/deps';
 import { callerOf, type WsEvent } from '../shared/runtime/ws';
 

@@ -1,4 +1,4 @@
-import { disconnect } from '../shared/core/presence';
+import { disconnect } from '../shared/core/login-status/presence';
 import { getDeps } from '../shared/runtime/deps';
 import { callerOf, type WsEvent } from '../shared/runtime/ws';
 

@@ -1,5 +1,5 @@
-import { parseFrame, setPresenceFrame } from '../shared/core/frames';
-import { setPresence } from '../shared/core/presence';
+import { parseFrame, setPresenceFrame } from '../shared/runtime/frames';
+import { setPresence } from '../shared/core/login-status/presence';
 import { wsHandler } from '../shared/runtime/ws';
 
 /** setPresence: manual offline mode on or off. */

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { E164_PATTERN } from './core/provisioning/e164';
 
 /**
  * Configuration, read from the environment once per container and validated up front.
@@ -15,7 +16,7 @@ export class ConfigError extends Error {
 }
 
 // zod/mini: the same validation as zod's classic API, at ~20 KB instead of ~440 KB in every Lambda bundle.
-const e164 = z.string().check(z.regex(/^\+[1-9]\d{6,14}$/, 'must be E.164, like +14155550100'));
+const e164 = z.string().check(z.regex(E164_PATTERN, 'must be E.164, like +14155550100'));
 const url = z.string().check(z.refine((v) => URL.canParse(v), 'must be a URL'));
 const arn = z.string().check(z.startsWith('arn:', 'must be an ARN'));
 

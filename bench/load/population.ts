@@ -4,9 +4,9 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoStore } from '../../shared/adapters/dynamo-store';
+import { dynamoStores } from '../../shared/adapters/dynamo';
 import { mapLimit } from '../../shared/core/concurrency';
-import { signToken } from '../../shared/core/tokens';
+import { signToken } from '../../shared/core/provisioning/tokens';
 import type { UserProfile } from '../../shared/core/types';
 import { Arrivals, SenderSocket, WsClient } from './ws-client';
 
@@ -45,7 +45,7 @@ type RawItem = Record<string, AttributeValue>;
  * are copied from in batches, so the rows are exactly what the store writes, whatever attributes it adds.
  */
 export class Population {
-  readonly store: DynamoStore;
+  readonly store: ReturnType<typeof dynamoStores>;
   readonly recipients: BenchUser[] = [];
   readonly senders: BenchUser[] = [];
 
@@ -56,7 +56,7 @@ export class Population {
     readonly table: string,
     private readonly jwtSecret: string,
   ) {
-    this.store = new DynamoStore(client, table);
+    this.store = dynamoStores(client, table);
   }
 
   async seedSenders(count: number): Promise<void> {
@@ -125,7 +125,7 @@ export class Population {
   /** Registers users outside the recipient and sender lists (the fallback's silent recipients). */
   async register(users: BenchUser[]): Promise<void> {
     await mapLimit(users, SEED_CONCURRENCY, async (u) => {
-      if (!(await this.store.getUser(u.imNumber))) await this.registerOne(u);
+      if (!(await this.store.users.getUser(u.imNumber))) await this.registerOne(u);
     });
   }
 
@@ -143,8 +143,8 @@ export class Population {
       threads: {},
       createdAt: Date.now(),
     };
-    await this.store.createUser(profile);
-    await this.store.linkPhone(u.phone, u.imNumber, u.name);
+    await this.store.users.createUser(profile);
+    await this.store.users.linkPhone(u.phone, u.imNumber, u.name);
   }
 }
 
@@ -215,7 +215,7 @@ export class OnlineSet {
       tick();
     });
     await mapLimit(toUnrow, 32, async (i) => {
-      await this.population.store.deleteConnection(this.population.recipients[i].imNumber, rowId(i));
+      await this.population.store.logins.deleteConnection(this.population.recipients[i].imNumber, rowId(i));
       this.rows.delete(i);
       tick();
     });
@@ -226,7 +226,7 @@ export class OnlineSet {
     await mapLimit(toRow, 32, async (i) => {
       const now = Date.now();
       const user = this.population.recipients[i];
-      await this.population.store.putConnection(user.imNumber, {
+      await this.population.store.logins.putConnection(user.imNumber, {
         connectionId: rowId(i),
         connectedAt: now,
         expiresAt: now + 3600_000,

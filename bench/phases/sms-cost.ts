@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { countSegments, encodeSms } from '../../shared/core/sms-encoding';
-import { formatSmsBody } from '../../shared/core/sms-send';
+import { countSegments, encodeSms } from '../../shared/core/conversion/sms-encoding';
+import { formatSmsBody } from '../../shared/core/conversion/body-format';
 import type { CellReport, CostRow, SmsSample } from '../results';
 import { CORPUS } from '../sms-corpus';
 

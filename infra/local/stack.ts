@@ -7,7 +7,7 @@ import { createDynamoClient } from '../../shared/adapters/aws-clients';
 import { ensureTable } from '../../shared/adapters/dynamo-table';
 import { createLogger, describeError, setLogSink, type LogLevel } from '../../shared/adapters/logger';
 import { ConfigError, loadConfig, type Config } from '../../shared/config';
-import { onAckTimeout } from '../../shared/core/routing';
+import { onAckTimeout } from '../../shared/core/delivery/ack-timeout';
 import { getDeps, injectDeps, registerLocalAckFactory } from '../../shared/runtime/deps';
 import '../../shared/runtime/sms';
 import { functions } from '../functions';

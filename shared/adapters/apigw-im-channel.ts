@@ -2,8 +2,8 @@ import {
   ApiGatewayManagementApiClient,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import type { ImChannel, PushResult } from '../core/ports';
-import type { ServerFrame } from '../core/types';
+import type { ImChannel, ImEvent, PushResult } from '../core/ports';
+import { toServerFrame, type ServerFrame } from './ws-frames';
 
 /**
  * The largest frame API Gateway carries: its WebSocket frame quota is 32 KB (a larger frame closes the socket with
@@ -54,16 +54,17 @@ function cut(value: string, excess: number): string {
 }
 
 /**
- * The IM server: pushes through API Gateway's @connections API. Gone is a result, not an error (SDK v3 names
+ * The IM server: pushes through API Gateway's @connections API, each event rendered as its wire frame. Gone is
+ * a result, not an error (SDK v3 names
  * it by `err.name`; `statusCode === 410` never matches).
  */
 export class ApiGatewayImChannel implements ImChannel {
   constructor(private readonly client: ApiGatewayManagementApiClient) {}
 
-  async push(connectionId: string, frame: ServerFrame): Promise<PushResult> {
+  async push(connectionId: string, event: ImEvent): Promise<PushResult> {
     try {
       await this.client.send(
-        new PostToConnectionCommand({ ConnectionId: connectionId, Data: encodeFrame(frame) }),
+        new PostToConnectionCommand({ ConnectionId: connectionId, Data: encodeFrame(toServerFrame(event)) }),
       );
       return 'ok';
     } catch (err) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { SmsProvider, SmsRequest } from '../core/ports';
+import type { ProviderSms, SmsTransport } from './sms-transport';
 
-export interface RecordedSms extends SmsRequest {
+export interface RecordedSms extends ProviderSms {
   sid: string;
   at: number;
 }
@@ -10,13 +10,13 @@ export interface RecordedSms extends SmsRequest {
  * An in-memory SMS provider that keeps what was sent, per phone. It is a real adapter of the port (used by the
  * integration tests and anywhere no network should be touched), not a mock: it assigns sids like Twilio.
  */
-export class RecordingSmsProvider implements SmsProvider {
+export class RecordingSmsProvider implements SmsTransport {
   readonly name = 'recording';
   readonly sent: RecordedSms[] = [];
   /** Set to make the next sends fail, e.g. to exercise retries. */
   failNext: Error[] = [];
 
-  async send(request: SmsRequest): Promise<{ sid: string }> {
+  async send(request: ProviderSms): Promise<{ sid: string }> {
     const failure = this.failNext.shift();
     if (failure) throw failure;
     const sid = `SM${randomBytes(16).toString('hex')}`;

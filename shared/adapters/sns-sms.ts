@@ -1,16 +1,17 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { SmsSendError, type SmsProvider, type SmsRequest } from '../core/ports';
+import { SmsSendError } from '../core/ports';
+import type { ProviderSms, SmsTransport } from './sms-transport';
 
 /**
  * Outbound SMS through Amazon SNS. SNS has no per-message sender choice on most routes and no status
  * callback, so threads collapse onto the origination identity configured in SNS, and messages stop at `sent_sms`.
  */
-export class SnsSmsProvider implements SmsProvider {
+export class SnsSmsProvider implements SmsTransport {
   readonly name = 'sns';
 
   constructor(private readonly client: SNSClient) {}
 
-  async send(request: SmsRequest): Promise<{ sid: string }> {
+  async send(request: ProviderSms): Promise<{ sid: string }> {
     try {
       const out = await this.client.send(
         new PublishCommand({

@@ -1,4 +1,5 @@
-import { SmsSendError, type SmsProvider, type SmsRequest } from '../core/ports';
+import { SmsSendError } from '../core/ports';
+import type { ProviderSms, SmsTransport } from './sms-transport';
 
 /**
  * Outbound SMS through Twilio's documented Messages REST resource, on Node's fetch:
@@ -29,7 +30,7 @@ export interface TwilioOptions {
 }
 
 /** Outbound SMS through Twilio's Messages API (or the sandbox's copy of it). */
-export class TwilioSmsProvider implements SmsProvider {
+export class TwilioSmsProvider implements SmsTransport {
   readonly name: string;
   private readonly endpoint: string;
   private readonly authorization: string;
@@ -51,7 +52,7 @@ export class TwilioSmsProvider implements SmsProvider {
    * @throws SmsSendError: retryable for 429, 5xx, timeouts, network failures and unreadable answers;
    *   permanent for other 4xx, with Twilio's error code (e.g. 21610, the recipient opted out) as providerCode.
    */
-  async send(request: SmsRequest): Promise<{ sid: string }> {
+  async send(request: ProviderSms): Promise<{ sid: string }> {
     const form = new URLSearchParams({ To: request.to, From: request.from, Body: request.body });
     if (request.statusCallbackUrl) form.set('StatusCallback', request.statusCallbackUrl);
     let response: Response;

@@ -1,13 +1,83 @@
 /**
- * The names of the events the core logs that something outside the code depends on: the CDK stack's metric
- * filters and alarms match them (`infra/aws`). One list, imported by both sides, so a rename cannot silently
- * break an alarm.
+ * Every event name the core logs, and those the runtime and handlers log around it. One list, imported by the
+ * code that logs and by the CDK stack's metric filters and alarms (`infra/aws`), so a rename cannot silently
+ * break an alarm. Core log calls use these constants, never a string (the linter checks shared/core).
+ * Fields are ids and outcomes only: never phones, codes, tokens or bodies.
  */
 export const LogEvent = {
-  /** A message ended as `failed` (fields: messageId, reason). */
+  // Delivery (shared/core/delivery)
+  /** A new message was stored and judged (messageId, via, route: 'im' | 'sms'). */
+  MessageAccepted: 'message.accepted',
+  /** A message id already on record: a retried send or a redelivered webhook, dropped (messageId). */
+  MessageDuplicate: 'message.duplicate',
+  /** The IM leg ran (messageId, devices, pushed). */
+  MessagePushed: 'message.pushed',
+  /** One push failed with an error other than Gone (messageId, connectionId, error). */
+  ImPushFailed: 'im.push_failed',
+  /** A receipt could not be pushed to the sender (messageId, error). */
+  ReceiptPushFailed: 'receipt.push_failed',
+  /** The recipient acknowledged a pushed message (messageId). */
+  MessageDelivered: 'message.delivered',
+  /** A late or repeated ack, which changes nothing (messageId, status). */
+  MessageAckIgnored: 'message.ack_ignored',
+  /** No ack came in time; the message falls back to SMS (messageId). */
+  MessageAckTimeout: 'message.ack_timeout',
+  /** An SMS send a crash interrupted is tried again (messageId, resends). */
+  MessageSmsResumed: 'message.sms_resumed',
+  /** The provider took the SMS leg (messageId, sid, segments, encoding). */
+  MessageSentSms: 'message.sent_sms',
+  /** A message ended as `failed` (messageId, reason). Alarmed on. */
   MessageFailed: 'message.failed',
-  /** A provider status callback for an SMS leg (fields: messageId, status). */
+  /** A provider delivery report for an SMS leg (messageId, status: the provider's word, applied). Alarmed on. */
   SmsStatus: 'message.sms_status',
+  /** A write that must land was retried (ref, attempt, error). */
+  StoreWriteRetried: 'store.write_retried',
+
+  // IM-SMS (shared/core/im-sms)
+  /** One provider send failed (ref, provider, attempt, retryable, code). */
+  SmsSendFailed: 'sms.send_failed',
+  /** A retry found the provider had taken an earlier try (ref). */
+  SmsTakenBeforeRetry: 'sms.taken_before_retry',
+  /** An inbound STOP/START/HELP (sid, keyword). */
+  SmsKeyword: 'sms.keyword',
+  /** An inbound SMS that reached nobody (sid, reason, replied). */
+  SmsNotRouted: 'sms.not_routed',
+
+  // Login status (shared/core/login-status)
+  PresenceConnected: 'presence.connected',
+  PresenceDisconnected: 'presence.disconnected',
+  /** Manual presence mode set (imNumber, mode). */
+  PresenceMode: 'presence.mode',
+
+  // Provisioning (shared/core/provisioning)
+  /** An account was created (imNumber). */
+  UserCreated: 'user.created',
+  AuthCodeSent: 'auth.code_sent',
+  /** A code request over a limit (scope, windowMs). */
+  AuthRateLimited: 'auth.rate_limited',
+  AuthLocked: 'auth.locked',
+  /** A wrong code (triesLeft). */
+  AuthWrongCode: 'auth.wrong_code',
+  /** A code verified (imNumber, created). */
+  AuthVerified: 'auth.verified',
+
+  // Runtime and handlers (shared/runtime, functions)
+  /** An unexpected error in a handler (where, error, code). */
+  HandlerFailed: 'handler.failed',
+  /** An `error` frame could not be pushed (where, connectionId, error). */
+  ErrorFramePushFailed: 'error_frame.push_failed',
+  /** A Twilio webhook without a valid signature, refused (where, present). */
+  TwilioBadSignature: 'twilio.bad_signature',
+  /** A WebSocket connect without a valid token, refused. */
+  WsUnauthorized: 'ws.unauthorized',
+  /** An inbound SMS webhook missing a parameter (sid). */
+  SmsInboundIncomplete: 'sms.inbound_incomplete',
+  /** An inbound SMS from a sender that is not a phone number (sid). */
+  SmsInboundBadSender: 'sms.inbound_bad_sender',
+  /** An ack-timer record that is not a message check (recordId). */
+  AckBadRecord: 'ack.bad_record',
+  /** An ack check failed and will be retried by the queue (recordId, error). */
+  AckCheckFailed: 'ack.check_failed',
 } as const;
 
 export type LogEventName = (typeof LogEvent)[keyof typeof LogEvent];

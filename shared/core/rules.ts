@@ -1,10 +1,19 @@
 /**
- * The rules the browser console shares with the server, from one place, so it never re-spells them: the SMS body
- * the router writes (and its inverse), the imNumber and name patterns, the default name, and the SMS encoder and
- * segment counter. Nothing here imports Node-only modules: `infra/local/console/serve.ts` bundles this file with
- * esbuild into the ES module `/console/rules.js`.
+ * The service's text rules, in one barrel for any client that must apply them exactly as the server does
+ * (the local console imports this module in the browser). Every module behind it is browser-safe: no Node-only
+ * imports (node:crypto and the like), no AWS or Twilio packages. Each rule is spelled once, in the module
+ * named beside it; this file only re-exports.
  */
-export { formatSmsBody, parseSmsBody } from './sms-send';
-export { IM_NUMBER_PATTERN } from './addressing';
-export { defaultName, NAME_PATTERN } from './names';
-export { countSegments, encodeSms, normalizeForGsm7, MAX_SMS_CHARS } from './sms-encoding';
+export { formatSmsBody, parseSmsBody } from './conversion/body-format'; // the SMS body: `name @imNumber: text`
+export { IM_NUMBER_PATTERN, parseSmsAddress, type SmsAddress } from './conversion/addressing'; // `@imNumber`
+export { parseKeyword, type Keyword } from './conversion/keywords'; // STOP, START, HELP
+export { MAX_TEXT_CHARS } from './conversion/message-text'; // the longest message
+export {
+  countSegments,
+  encodeSms,
+  normalizeForGsm7,
+  MAX_SMS_CHARS,
+  type EncodedSms,
+  type SmsEncoding,
+} from './conversion/sms-encoding'; // GSM-7 / UCS-2 and segments
+export { defaultName, NAME_PATTERN, nameKey } from './provisioning/names'; // display names

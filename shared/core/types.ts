@@ -76,27 +76,3 @@ export interface MessageRecord {
   sentAt: number;
   updatedAt: number;
 }
-
-/** Frames the server pushes to clients. */
-export type ServerFrame =
-  | {
-      type: 'message';
-      id: string;
-      from: string;
-      fromName: string;
-      to: string;
-      text: string;
-      sentAt: string;
-      via: Channel;
-    }
-  | {
-      type: 'receipt';
-      clientId?: string;
-      id: string;
-      status: ReceiptStatus;
-      path: Channel[];
-      reason?: string;
-    }
-  | { type: 'error'; code: string; message: string; clientId?: string }
-  | { type: 'pong' }
-  | { type: 'presence'; status: PresenceMode };

@@ -4,10 +4,10 @@ import { ConfigError, loadConfig, type Config } from '../config';
 import { SqsAckScheduler } from '../adapters/ack-schedulers';
 import { ApiGatewayImChannel } from '../adapters/apigw-im-channel';
 import { createDynamoClient, localClientOptions } from '../adapters/aws-clients';
-import { DynamoStore } from '../adapters/dynamo-store';
+import { dynamoStores } from '../adapters/dynamo';
 import { createLogger } from '../adapters/logger';
 import { randomIds } from '../core/ids';
-import type { AckScheduler, Clock, Deps, ImChannel, Secrets, SmsProvider } from '../core/ports';
+import type { AckScheduler, Clock, Deps, ImChannel, Secrets, SmsProvider, Stores } from '../core/ports';
 import { loadSecrets } from './secrets';
 
 /**
@@ -82,10 +82,16 @@ async function buildBase(): Promise<BaseDeps> {
     log,
     clock: systemClock,
     ids: randomIds,
-    store: new DynamoStore(createDynamoClient(config), config.tableName),
+    ...storesOnly(dynamoStores(createDynamoClient(config), config.tableName)),
     im: lazyImChannel(config),
     ack: ackScheduler(config, log),
   };
+}
+
+/** The store ports alone (the adapter's extras, such as its table handle, stay out of Deps). */
+function storesOnly(s: Stores): Stores {
+  const { users, logins, messages, codes, rates, once } = s;
+  return { users, logins, messages, codes, rates, once };
 }
 
 function ackScheduler(config: Config, log: Deps['log']): AckScheduler {
@@ -99,7 +105,7 @@ function ackScheduler(config: Config, log: Deps['log']): AckScheduler {
 function lazyImChannel(config: Config): ImChannel {
   let channel: ApiGatewayImChannel | undefined;
   return {
-    push: (connectionId, frame) => {
+    push: (connectionId, event) => {
       if (!config.wsEndpoint)
         throw new ConfigError('Invalid WS_ENDPOINT: required to push to WebSocket clients');
       channel ??= new ApiGatewayImChannel(
@@ -108,7 +114,7 @@ function lazyImChannel(config: Config): ImChannel {
           ...localClientOptions(config.wsEndpoint),
         }),
       );
-      return channel.push(connectionId, frame);
+      return channel.push(connectionId, event);
     },
   };
 }

@@ -2,7 +2,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { badInput } from '../core/errors';
 import type { Deps } from '../core/ports';
 import { getDeps } from './deps';
-import { bodyText, errorResponse, json } from './respond';
+import { httpErrorResponse } from './error-mappers';
+import { bodyText, json } from './respond';
 
 export type JsonResult = { status: number; body: unknown };
 
@@ -23,7 +24,7 @@ export function jsonHandler(
       const result = await run(deps, body, event);
       return json(result.status, result.body);
     } catch (err) {
-      return errorResponse(err, deps?.log, name);
+      return httpErrorResponse(err, deps?.log, name);
     }
   };
 }

@@ -3,8 +3,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
 import MessagingResponse from 'twilio/lib/twiml/MessagingResponse';
 import type { Deps } from '../core/ports';
-import { describeError } from '../adapters/logger';
 import { getDeps } from './deps';
+import { LogEvent } from '../core/log-events';
+import { twilioErrorResponse, twiml } from './error-mappers';
 import { bodyText } from './respond';
 
 /** A Twilio webhook's form parameters, after its signature checked out: the first value of each key. */
@@ -43,12 +44,6 @@ function header(event: APIGatewayProxyEventV2, name: string): string | undefined
   return found?.[1];
 }
 
-const xml = (statusCode: number, body: string): APIGatewayProxyStructuredResultV2 => ({
-  statusCode,
-  headers: { 'content-type': 'text/xml; charset=utf-8' },
-  body,
-});
-
 /**
  * A Twilio webhook: the X-Twilio-Signature is checked first, over the exact public URL, before anything is
  * read or stored. A bad or missing signature gets 403. The run function answers with text to reply (TwiML
@@ -73,18 +68,16 @@ export function twilioWebhook(
       !token ||
       !validateRequest(token, signature, signedUrl(deps.config.publicUrl, event), form)
     ) {
-      deps.log.warn('twilio.bad_signature', { where: name, present: Boolean(signature) });
-      return xml(403, '<?xml version="1.0" encoding="UTF-8"?><Response/>');
+      deps.log.warn(LogEvent.TwilioBadSignature, { where: name, present: Boolean(signature) });
+      return twiml(403);
     }
     try {
       const result = await run(deps, firstValues(form), event);
-      const twiml = new MessagingResponse();
-      if (result && result.reply) twiml.message(result.reply);
-      return xml(200, twiml.toString());
+      const response = new MessagingResponse();
+      if (result && result.reply) response.message(result.reply);
+      return twiml(200, response.toString());
     } catch (err) {
-      // A 5xx makes Twilio retry the inbound webhook; the MessageSid claim keeps a retry from doubling anything.
-      deps.log.error('handler.failed', { where: name, ...describeError(err) });
-      return xml(500, '<?xml version="1.0" encoding="UTF-8"?><Response/>');
+      return twilioErrorResponse(err, deps.log, name);
     }
   };
 }

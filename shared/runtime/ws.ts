@@ -1,9 +1,11 @@
 import type { APIGatewayProxyWebsocketEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DomainError, isDomainError } from '../core/errors';
-import { clientIdOf } from '../core/frames';
+import { unauthorized } from '../core/errors';
+import { LogEvent } from '../core/log-events';
 import type { Deps } from '../core/ports';
-import { describeError } from '../adapters/logger';
+import { defaultName } from '../core/provisioning/names';
 import { getDeps } from './deps';
+import { describeError, wsErrorAnswer } from './error-mappers';
+import { clientIdOf } from './frames';
 
 /** Who is on this connection, as the $connect authorizer said (API Gateway passes its context on every event). */
 export interface WsCaller {
@@ -19,13 +21,14 @@ export type WsEvent = APIGatewayProxyWebsocketEventV2 & {
   };
 };
 
+/** The caller of a WebSocket event, from the authorizer's context; null when it names nobody. */
 export function callerOf(event: WsEvent): WsCaller | null {
   const auth = event.requestContext.authorizer ?? {};
   const imNumber = auth.imNumber;
   if (typeof imNumber !== 'string' || !imNumber) return null;
   return {
     imNumber,
-    name: typeof auth.name === 'string' ? auth.name : `u${imNumber}`,
+    name: typeof auth.name === 'string' ? auth.name : defaultName(imNumber),
     connectionId: event.requestContext.connectionId,
   };
 }
@@ -46,26 +49,22 @@ export function wsHandler(
     try {
       deps = await getDeps(opts);
       const caller = callerOf(event);
-      if (!caller) throw new DomainError('unauthorized', 'connection has no authorized user', 401);
+      if (!caller) throw unauthorized('connection has no authorized user');
       await run(deps, caller, event.body ?? '', event);
       return { statusCode: 200 };
     } catch (err) {
       if (!deps) throw err;
-      const frameErr = isDomainError(err) ? err : new DomainError('internal', 'internal error', 500);
-      if (!isDomainError(err))
-        deps.log.error('handler.failed', { where: name, connectionId, ...describeError(err) });
-      const clientId = clientIdOf(event.body);
+      const answer = wsErrorAnswer(err, deps.log, name, connectionId, clientIdOf(event.body));
       try {
-        await deps.im.push(connectionId, {
-          type: 'error',
-          code: frameErr.code,
-          message: frameErr.message,
-          ...(clientId ? { clientId } : {}),
-        });
+        await deps.im.push(connectionId, answer.event);
       } catch (pushErr) {
-        deps.log.warn('error_frame.push_failed', { where: name, connectionId, ...describeError(pushErr) });
+        deps.log.warn(LogEvent.ErrorFramePushFailed, {
+          where: name,
+          connectionId,
+          ...describeError(pushErr),
+        });
       }
-      return { statusCode: frameErr.status };
+      return { statusCode: answer.statusCode };
     }
   };
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
-import { signToken } from '../../shared/core/tokens';
+import { signToken } from '../../shared/core/provisioning/tokens';
 import { http, ImClient, type E2eUser } from '../support/e2e-client';
 import { inboxOf, JWT_SECRET, signUp, startChaosStack, type ChaosStack } from './support/chaos-stack';
 import { authBodyArbitrary, isErrorBody } from './support/http-fuzz';
@@ -90,8 +90,8 @@ describe('session tokens at the WebSocket upgrade', () => {
     const token = await make();
 
     expect(await upgrade(token)).toBe('HTTP 401');
-    expect((await cs.store.getRecipient(alice.imNumber))!.connections).toEqual([]);
-    expect((await cs.store.getRecipient(bob.imNumber))!.connections).toEqual([]);
+    expect((await cs.store.logins.getRecipient(alice.imNumber))!.connections).toEqual([]);
+    expect((await cs.store.logins.getRecipient(bob.imNumber))!.connections).toEqual([]);
   });
 
   it("accepts the genuine token (so the refusals above are the tokens', not the test's)", async () => {

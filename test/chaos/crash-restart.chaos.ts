@@ -5,7 +5,7 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { startEmbeddedDynamo } from '../../infra/local/embedded-dynamo';
-import { DynamoStore } from '../../shared/adapters/dynamo-store';
+import { dynamoStores } from '../../shared/adapters/dynamo';
 import { messageIdFor } from '../../shared/core/ids';
 import type { MessageRecord } from '../../shared/core/types';
 import { eventually, http, ImClient, type E2eUser } from '../support/e2e-client';
@@ -373,9 +373,9 @@ describe('after the crashes', () => {
       endpoint: dynamo.endpoint,
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
-    const store = new DynamoStore(client, 'imsms');
+    const store = dynamoStores(client, 'imsms');
     stored = await Promise.all(
-      checked.map(async (c) => ({ scenario: c.scenario, message: await store.getMessage(c.id) })),
+      checked.map(async (c) => ({ scenario: c.scenario, message: await store.messages.getMessage(c.id) })),
     );
     const timers = await DynamoDBDocumentClient.from(client).send(
       new QueryCommand({

@@ -292,7 +292,7 @@ describe('DynamoDB throttling under a burst on every path', () => {
 
       expect(sms).toHaveLength(1);
       expect(a.frames.filter((f) => f.type === 'error' && f.clientId === clientId)).toEqual([]);
-      expect(await cs.store.getMessage(id)).toMatchObject({ status: 'sent_sms' });
+      expect(await cs.store.messages.getMessage(id)).toMatchObject({ status: 'sent_sms' });
     } finally {
       proxy.rule = () => false;
     }

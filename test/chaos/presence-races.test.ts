@@ -62,7 +62,8 @@ const closedFully = (d: Device) =>
     d.ws.once('close', () => resolve());
   });
 const liveRows = async () =>
-  (await cs.store.getRecipient(pat.imNumber))!.connections.filter((c) => c.expiresAt > Date.now()).length;
+  (await cs.store.logins.getRecipient(pat.imNumber))!.connections.filter((c) => c.expiresAt > Date.now())
+    .length;
 
 describe('one user, many devices, racing', () => {
   const kept: Device[] = [];
@@ -155,7 +156,7 @@ describe('one user, many devices, racing', () => {
     d1.ws.send(JSON.stringify({ action: 'setPresence', status: 'offline' }));
     d2.ws.send(JSON.stringify({ action: 'setPresence', status: 'offline' }));
     await eventually(async () =>
-      (await cs.store.getUser(pat.imNumber))!.mode === 'offline' ? true : undefined,
+      (await cs.store.users.getUser(pat.imNumber))!.mode === 'offline' ? true : undefined,
     );
 
     const text = cs.secrets.text(`offline mode ${marker()}`);
@@ -180,7 +181,7 @@ describe('handshakes abandoned halfway', () => {
   // or it expired. (Found by this suite; the gateway now treats a socket no longer readable as gone.)
   it('a client that hangs up during the handshake leaves no connection row behind', async () => {
     const user = await signUp(cs.base, cs.phones, cs.secrets, '+14155550503', 'quitter');
-    const rows = async () => (await cs.store.getRecipient(user.imNumber))!.connections.length;
+    const rows = async () => (await cs.store.logins.getRecipient(user.imNumber))!.connections.length;
 
     const devices = Array.from({ length: 10 }, () => open(user));
     await Promise.all(devices.map(async (d, i) => (await sleep(i), d.ws.terminate())));

@@ -66,7 +66,7 @@ describe('the provider answers 5xx or 429', () => {
     expect(failed).toMatchObject({ reason: 'provider_error', path: ['sms'] });
     expect(provider.calls()).toBe(3);
     expect(await chatOf(cs.phones, bob.phone)).toEqual([]);
-    expect(await cs.store.getMessage(messageIdFor('im', alice.imNumber, 'kept-1'))).toMatchObject({
+    expect(await cs.store.messages.getMessage(messageIdFor('im', alice.imNumber, 'kept-1'))).toMatchObject({
       status: 'failed',
       reason: 'provider_error',
       text: body,

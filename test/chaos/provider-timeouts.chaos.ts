@@ -87,7 +87,7 @@ describe('the provider does not answer in time', () => {
     expect(failed).toMatchObject({ reason: 'provider_error', path: ['sms'] });
     expect(calls.length).toBe(3);
     expect(await chatOf(cs.phones, bob.phone)).toEqual([]);
-    expect(await cs.store.getMessage(messageIdFor('im', alice.imNumber, 't-2'))).toMatchObject({
+    expect(await cs.store.messages.getMessage(messageIdFor('im', alice.imNumber, 't-2'))).toMatchObject({
       status: 'failed',
       text: body,
     });
@@ -110,7 +110,9 @@ describe('the provider does not answer in time', () => {
     );
     await eventually(
       async () =>
-        (await cs.store.getMessage(messageIdFor('im', alice.imNumber, 't-3')))?.sms ? true : undefined,
+        (await cs.store.messages.getMessage(messageIdFor('im', alice.imNumber, 't-3')))?.sms
+          ? true
+          : undefined,
       10_000,
     );
 

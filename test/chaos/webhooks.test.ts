@@ -101,7 +101,7 @@ describe('replayed signatures', () => {
     ].map((r) => r.status);
 
     expect(answers).toEqual([403, 403, 403, 403]);
-    expect(await cs.store.getMessage(id)).toMatchObject({ status: 'delivered_sms' });
+    expect(await cs.store.messages.getMessage(id)).toMatchObject({ status: 'delivered_sms' });
     expect(statuses(a, 'sig-1')).toEqual(['accepted', 'sent_sms', 'delivered_sms']);
   });
 
@@ -140,7 +140,7 @@ describe('out-of-order webhooks', () => {
     const id = messageIdFor('im', alice.imNumber, 'ooo-1');
 
     const stored = await eventually(async () => {
-      const m = await cs.store.getMessage(id);
+      const m = await cs.store.messages.getMessage(id);
       return m?.sms?.sid ? m : undefined;
     });
 
@@ -156,7 +156,7 @@ describe('out-of-order webhooks', () => {
     a.send({ action: 'sendMessage', to: carol.imNumber, text: text('late'), clientId: 'ooo-2' });
     await a.waitFor((f) => f.clientId === 'ooo-2' && f.status === 'delivered_sms');
     const id = messageIdFor('im', alice.imNumber, 'ooo-2');
-    const sid = (await cs.store.getMessage(id))!.sms!.sid!;
+    const sid = (await cs.store.messages.getMessage(id))!.sms!.sid!;
     const callback = (status: string, extra: Record<string, string> = {}) =>
       postWebhook(
         cs,
@@ -176,7 +176,7 @@ describe('out-of-order webhooks', () => {
     }
 
     expect(answers).toEqual([200, 200, 200, 200, 200, 200]);
-    expect(await cs.store.getMessage(id)).toMatchObject({ status: 'delivered_sms' });
+    expect(await cs.store.messages.getMessage(id)).toMatchObject({ status: 'delivered_sms' });
     expect(await quietly(300, () => statuses(a, 'ooo-2'))).toEqual(['accepted', 'sent_sms', 'delivered_sms']);
   });
 
@@ -193,7 +193,7 @@ describe('out-of-order webhooks', () => {
     );
 
     expect(res.status).toBe(200);
-    expect(await cs.store.getMessage(id)).toBeNull();
+    expect(await cs.store.messages.getMessage(id)).toBeNull();
   });
 
   it('inbound texts delivered in reverse order arrive once each; a late retry does not move the thread', async () => {
@@ -206,11 +206,11 @@ describe('out-of-order webhooks', () => {
     expect((await postWebhook(cs, toBen)).status).toBe(200);
     expect((await postWebhook(cs, toAnn)).status).toBe(200);
     await Promise.all([a.waitFor((f) => f.type === 'message'), b.waitFor((f) => f.type === 'message')]);
-    const threadBefore = (await cs.store.getUser(phone.imNumber))!.threads[service()];
+    const threadBefore = (await cs.store.users.getUser(phone.imNumber))!.threads[service()];
     expect((await postWebhook(cs, toBen)).status).toBe(200);
 
     expect(await quietly(300, () => [a.of('message').length, b.of('message').length])).toEqual([1, 1]);
-    expect((await cs.store.getUser(phone.imNumber))!.threads[service()]).toEqual(threadBefore);
+    expect((await cs.store.users.getUser(phone.imNumber))!.threads[service()]).toEqual(threadBefore);
     // A reply without a prefix goes to the contact of the last text that was actually routed.
     const reply = text('reply');
     await postWebhook(cs, twilioForm(cs, '/twilio/sms', inbound(phone.phone, reply)));

@@ -33,7 +33,8 @@ const closed = (c: ImClient) =>
     if (c.ws.readyState === WebSocket.CLOSED) resolve({ code: -1 });
     c.ws.once('close', (code) => resolve({ code }));
   });
-const liveConnections = async (u: E2eUser) => (await cs.store.getRecipient(u.imNumber))!.connections.length;
+const liveConnections = async (u: E2eUser) =>
+  (await cs.store.logins.getRecipient(u.imNumber))!.connections.length;
 
 /** A sendMessage frame whose whole JSON is exactly `bytes` long. */
 function frameOfSize(bytes: number, clientId: string): string {
@@ -78,7 +79,7 @@ describe('frames the gateway refuses', () => {
     send(a.ws);
 
     expect((await end).code).toBe(1009);
-    expect(await cs.store.getMessage(messageIdFor('im', alice.imNumber, 'big-1'))).toBeNull();
+    expect(await cs.store.messages.getMessage(messageIdFor('im', alice.imNumber, 'big-1'))).toBeNull();
     expect(await quietly(200, () => b.of('message'))).toEqual([]);
     await eventually(async () => ((await liveConnections(alice)) === 0 ? true : undefined));
     expect(await serverIsUp()).toBe(true);
@@ -93,7 +94,7 @@ describe('frames the gateway refuses', () => {
     const error = await a.waitFor((f) => f.type === 'error');
     expect(error).toMatchObject({ code: 'invalid_text', clientId: 'big-2' });
     expect(a.ws.readyState).toBe(WebSocket.OPEN);
-    expect(await cs.store.getMessage(messageIdFor('im', alice.imNumber, 'big-2'))).toBeNull();
+    expect(await cs.store.messages.getMessage(messageIdFor('im', alice.imNumber, 'big-2'))).toBeNull();
     await a.close();
   });
 

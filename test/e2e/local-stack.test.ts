@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dynamoStores } from '../../shared/adapters/dynamo';
+import { messageIdFor } from '../../shared/core/ids';
 import { eventually, http, ImClient, inbox, signUp, type E2eUser } from '../support/e2e-client';
 
 const ACK_TIMEOUT_MS = 1500;
@@ -42,6 +45,19 @@ const phoneTexts = (from: string, body: string, to?: string, messageSid?: string
     body,
     ...(messageSid ? { messageSid } : {}),
   });
+/** A message as stored, read with the real SDK from the stack's own table. */
+const stored = async (id: string) => {
+  const client = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: stack.config.dynamodbEndpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    return await dynamoStores(client, stack.config.tableName).messages.getMessage(id);
+  } finally {
+    client.destroy();
+  }
+};
 const chat = async (phone: string) =>
   (await inbox(base, phone)).filter((m) => !m.body.startsWith('Your IM code'));
 
@@ -134,6 +150,29 @@ describe('the four paths over real sockets and the sandbox', () => {
     b.send({ action: 'ack', id: pushed.id });
     await a.waitFor((f) => f.type === 'receipt' && f.status === 'delivered_sms');
     expect(a.of('receipt').map((r) => r.status)).toEqual(['accepted', 'sent_sms', 'delivered_sms']);
+  });
+});
+
+describe('sending to yourself', () => {
+  it('is refused with invalid_recipient: nothing stored, pushed to your other devices, or texted', async () => {
+    const [alice, bob] = [await signUp(base, newPhone(), 'solo'), await signUp(base, newPhone())];
+    const [a1, a2] = [await connect(alice), await connect(alice)];
+    a1.send({ action: 'sendMessage', to: alice.imNumber, text: 'note to self', clientId: 'self-1' });
+    const error = await a1.waitFor((f) => f.type === 'error');
+    expect(error).toEqual({
+      type: 'error',
+      code: 'invalid_recipient',
+      message: 'to must be another user; you cannot message yourself',
+      clientId: 'self-1',
+    });
+    expect(await stored(messageIdFor('im', alice.imNumber, 'self-1'))).toBeNull();
+    // A message from bob, sent after, is the first and only one alice's other device gets.
+    const b = await connect(bob);
+    b.send({ action: 'sendMessage', to: alice.imNumber, text: 'from bob', clientId: 'self-2' });
+    await a2.waitFor((f) => f.type === 'message');
+    expect(a2.of('message').map((m) => m.text)).toEqual(['from bob']);
+    expect(a1.of('receipt')).toEqual([]);
+    expect(await chat(alice.phone)).toEqual([]);
   });
 });
 

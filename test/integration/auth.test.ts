@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { handler as authStart } from '../../functions/http-auth-start';
 import { handler as authVerify } from '../../functions/http-auth-verify';
-import { verifyToken } from '../../shared/core/tokens';
+import { verifyToken } from '../../shared/core/provisioning/tokens';
 import { JWT_SECRET, startHarness, type Harness } from '../support/harness';
 import { lastCode, post, signUp } from '../support/users';
 
@@ -27,7 +27,7 @@ describe('POST /auth/start', () => {
     const phone = newPhone();
     await post(authStart, '/auth/start', { phone });
     const code = lastCode(h, phone);
-    const { Item } = await h.store['doc'].send(
+    const { Item } = await h.store.table.doc.send(
       new GetCommand({ TableName: h.deps.config.tableName, Key: { pk: `OTP#${phone}`, sk: 'OTP' } }),
     );
     expect(Item).toBeDefined();

@@ -4,7 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand as DocQueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as sendMessage } from '../../functions/ws-send-message';
-import { DynamoStore } from '../../shared/adapters/dynamo-store';
+import { dynamoStores } from '../../shared/adapters/dynamo';
 import { TwilioSmsProvider } from '../../shared/adapters/twilio-sms';
 import { SmsSendError } from '../../shared/core/ports';
 import { injectDeps } from '../../shared/runtime/deps';
@@ -212,7 +212,7 @@ describe('routing when the provider fails', () => {
       ['accepted', undefined],
       ['failed', 'provider_error'],
     ]);
-    expect(await h.store.getMessage(receipts[0].id)).toMatchObject({
+    expect(await h.store.messages.getMessage(receipts[0].id)).toMatchObject({
       status: 'failed',
       reason: 'provider_error',
       text: 'kept',
@@ -272,7 +272,7 @@ describe('DynamoDB throttling', () => {
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       maxAttempts: 5,
     });
-    const store = new DynamoStore(client, h.deps.config.tableName);
+    const store = dynamoStores(client, h.deps.config.tableName);
     const message = {
       id: 'm-throttle',
       from: '1',
@@ -285,10 +285,10 @@ describe('DynamoDB throttling', () => {
       sentAt: 1,
       updatedAt: 1,
     };
-    expect(await store.putMessage(message)).toBe('created');
+    expect(await store.messages.putMessage(message)).toBe('created');
     expect(throttles).toBe(0);
-    expect(await h.store.getMessage('m-throttle')).toMatchObject({ status: 'accepted' });
-    expect(await store.putMessage(message)).toBe('exists');
+    expect(await h.store.messages.getMessage('m-throttle')).toMatchObject({ status: 'accepted' });
+    expect(await store.messages.putMessage(message)).toBe('exists');
     client.destroy();
     await close(proxy);
     await h.stop();
@@ -309,7 +309,7 @@ describe('DynamoDB throttling', () => {
     try {
       injectDeps({
         ...h.deps,
-        store: new DynamoStore(new DynamoDBClient({ region: 'us-east-1' }), h.deps.config.tableName),
+        ...dynamoStores(new DynamoDBClient({ region: 'us-east-1' }), h.deps.config.tableName),
       });
       await sendMessage(
         wsEvent('sendMessage', 'f-4', alice, {

@@ -4,7 +4,7 @@ import { handler as wsConnect } from '../../functions/ws-connect';
 import { handler as wsDisconnect } from '../../functions/ws-disconnect';
 import { handler as wsPing } from '../../functions/ws-ping';
 import { handler as setPresence } from '../../functions/ws-set-presence';
-import { signToken } from '../../shared/core/tokens';
+import { signToken } from '../../shared/core/provisioning/tokens';
 import { authorizerEvent, wsEvent } from '../support/events';
 import { JWT_SECRET, startHarness, type Harness } from '../support/harness';
 import { connectDevice, signUp, type TestUser } from '../support/users';
@@ -20,7 +20,7 @@ beforeEach(() => h.connections.clear());
 
 const caller = () => ({ imNumber: user.imNumber, name: user.name });
 const liveIds = async () =>
-  ((await h.store.getRecipient(user.imNumber))?.connections ?? [])
+  ((await h.store.logins.getRecipient(user.imNumber))?.connections ?? [])
     .filter((c) => c.expiresAt > h.deps.clock.now())
     .map((c) => c.connectionId)
     .sort();
@@ -80,12 +80,12 @@ describe('the login-status table', () => {
 
   it('ping answers pong and pushes the expiry forward', async () => {
     await connectDevice(user, 'p-2');
-    const before = (await h.store.getRecipient(user.imNumber))!.connections.find(
+    const before = (await h.store.logins.getRecipient(user.imNumber))!.connections.find(
       (c) => c.connectionId === 'p-2',
     )!;
     h.advance(60_000);
     await wsPing(wsEvent('ping', 'p-2', caller(), { action: 'ping' }));
-    const after = (await h.store.getRecipient(user.imNumber))!.connections.find(
+    const after = (await h.store.logins.getRecipient(user.imNumber))!.connections.find(
       (c) => c.connectionId === 'p-2',
     )!;
     expect(h.connections.framesOf('p-2')).toEqual([{ type: 'pong' }]);
@@ -94,7 +94,7 @@ describe('the login-status table', () => {
 
   it('ping registers a connection again whose row had expired and been removed', async () => {
     await connectDevice(user, 'p-3');
-    await h.store.deleteConnection(user.imNumber, 'p-3');
+    await h.store.logins.deleteConnection(user.imNumber, 'p-3');
     await wsPing(wsEvent('ping', 'p-3', caller(), { action: 'ping' }));
     expect(await liveIds()).toContain('p-3');
   });
@@ -112,6 +112,6 @@ describe('the login-status table', () => {
   it('setPresence refuses an unknown status with an error frame and keeps the mode', async () => {
     await setPresence(wsEvent('setPresence', 'p-4', caller(), { action: 'setPresence', status: 'away' }));
     expect(h.connections.framesOf('p-4', 'error')).toEqual([expect.objectContaining({ code: 'bad_frame' })]);
-    expect((await h.store.getUser(user.imNumber))?.mode).toBe('online');
+    expect((await h.store.users.getUser(user.imNumber))?.mode).toBe('online');
   });
 });

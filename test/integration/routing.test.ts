@@ -4,7 +4,7 @@ import { handler as wsDefault } from '../../functions/ws-default';
 import { handler as sendMessage } from '../../functions/ws-send-message';
 import { handler as setPresence } from '../../functions/ws-set-presence';
 import { handler as statusCallback } from '../../functions/twilio-sms-status';
-import { MAX_RESENDS } from '../../shared/core/routing';
+import { MAX_RESENDS } from '../../shared/core/delivery/ack-timeout';
 import type { MessageRecord } from '../../shared/core/types';
 import { AUTH_TOKEN, PUBLIC_URL, SERVICE_NUMBERS, startHarness, type Harness } from '../support/harness';
 import { sqsEvent, twilioPost, wsEvent } from '../support/events';
@@ -79,7 +79,7 @@ describe('IM → IM', () => {
     expect(receipts(a1).map((r) => r.status)).toEqual(['accepted']);
     await ackHandler(wsEvent('ack', b1, caller(bob), { action: 'ack', id }));
     expect(receipts(a1).map((r) => r.status)).toEqual(['accepted', 'delivered']);
-    const stored = await h.store.getMessage(id);
+    const stored = await h.store.messages.getMessage(id);
     expect(stored).toMatchObject({ status: 'delivered', path: ['im'], via: 'im', clientId: 'c2' });
   });
 
@@ -128,7 +128,7 @@ describe('IM → SMS', () => {
     await callback('delivered');
     await callback('undelivered');
     expect(receipts(a1).map((r) => r.status)).toEqual(['accepted', 'sent_sms', 'delivered_sms']);
-    expect(await h.store.getMessage(id)).toMatchObject({
+    expect(await h.store.messages.getMessage(id)).toMatchObject({
       status: 'delivered_sms',
       path: ['sms'],
       sms: { segments: 1, encoding: 'GSM-7' },
@@ -151,7 +151,7 @@ describe('IM → SMS', () => {
       ),
     );
     expect(forged.statusCode).toBe(403);
-    expect((await h.store.getMessage(id))?.status).toBe('sent_sms');
+    expect((await h.store.messages.getMessage(id))?.status).toBe('sent_sms');
   });
 
   it('goes by SMS in manual offline mode even with a socket open', async () => {
@@ -177,9 +177,9 @@ describe('IM → SMS', () => {
     h.connections.gone.add(b2);
     await send(alice, a1, { to: bob.imNumber, text: 'anyone?', clientId: 'c8' });
     expect(texts(bob.phone)).toHaveLength(1);
-    expect((await h.store.getRecipient(bob.imNumber))?.connections).toEqual([]);
+    expect((await h.store.logins.getRecipient(bob.imNumber))?.connections).toEqual([]);
     const id = receipts(a1)[0].id;
-    expect(await h.store.getMessage(id)).toMatchObject({ status: 'sent_sms', path: ['im', 'sms'] });
+    expect(await h.store.messages.getMessage(id)).toMatchObject({ status: 'sent_sms', path: ['im', 'sms'] });
   });
 
   it('stays on IM when one device is Gone and another is live', async () => {
@@ -192,7 +192,9 @@ describe('IM → SMS', () => {
     await send(alice, a1, { to: bob.imNumber, text: 'one of you', clientId: 'c9' });
     expect(h.connections.framesOf(b2, 'message')).toHaveLength(1);
     expect(texts(bob.phone)).toHaveLength(0);
-    expect((await h.store.getRecipient(bob.imNumber))?.connections.map((x) => x.connectionId)).toEqual([b2]);
+    expect((await h.store.logins.getRecipient(bob.imNumber))?.connections.map((x) => x.connectionId)).toEqual(
+      [b2],
+    );
   });
 
   it('ignores a connection past its expiry although $disconnect never came', async () => {
@@ -241,10 +243,10 @@ describe('confirmed delivery', () => {
     jest.useRealTimers();
 
     expect(texts(bob.phone)).toHaveLength(1);
-    expect(await h.store.getMessage(id)).toMatchObject({ status: 'sent_sms', path: ['im', 'sms'] });
+    expect(await h.store.messages.getMessage(id)).toMatchObject({ status: 'sent_sms', path: ['im', 'sms'] });
     await ackHandler(wsEvent('ack', b1, caller(bob), { action: 'ack', id }));
     await ackTimeout(sqsEvent([{ messageId: id }]));
-    expect(await h.store.getMessage(id)).toMatchObject({ status: 'sent_sms' });
+    expect(await h.store.messages.getMessage(id)).toMatchObject({ status: 'sent_sms' });
     expect(texts(bob.phone)).toHaveLength(1);
     expect(receipts(a1).map((r) => r.status)).toEqual(['accepted', 'sent_sms']);
     expect(receipts(a1).map((r) => r.path)).toEqual([['im'], ['im', 'sms']]);
@@ -258,7 +260,7 @@ describe('confirmed delivery', () => {
     const result = await ackTimeout(sqsEvent([{ messageId: id }]));
     expect(result.batchItemFailures).toEqual([]);
     expect(texts(bob.phone)).toHaveLength(0);
-    expect((await h.store.getMessage(id))?.status).toBe('delivered');
+    expect((await h.store.messages.getMessage(id))?.status).toBe('delivered');
   });
 
   it("refuses an ack for someone else's message", async () => {
@@ -269,7 +271,7 @@ describe('confirmed delivery', () => {
     expect(h.connections.framesOf(a1, 'error')).toEqual([
       { type: 'error', code: 'unknown_message', message: expect.any(String) },
     ]);
-    expect((await h.store.getMessage(id))?.status).toBe('accepted');
+    expect((await h.store.messages.getMessage(id))?.status).toBe('accepted');
   });
 });
 
@@ -326,10 +328,13 @@ describe('recovery from a crash mid-delivery (the delivery check)', () => {
   it('a message stored but never pushed goes out as SMS when its check fires', async () => {
     const bob = await signUp(h, newPhone());
     const message = stored({ to: bob.imNumber, status: 'accepted', path: ['im'] });
-    await h.store.putMessage(message);
+    await h.store.messages.putMessage(message);
     await ackTimeout(sqsEvent([{ messageId: message.id }]));
     expect(texts(bob.phone)).toHaveLength(1);
-    expect(await h.store.getMessage(message.id)).toMatchObject({ status: 'sent_sms', path: ['im', 'sms'] });
+    expect(await h.store.messages.getMessage(message.id)).toMatchObject({
+      status: 'sent_sms',
+      path: ['im', 'sms'],
+    });
   });
 
   it('an SMS send interrupted long ago is resumed once, however often the check fires', async () => {
@@ -338,19 +343,19 @@ describe('recovery from a crash mid-delivery (the delivery check)', () => {
       to: bob.imNumber,
       updatedAt: h.deps.clock.now() - h.deps.config.smsResendAfterMs - 1,
     });
-    await h.store.putMessage(message);
+    await h.store.messages.putMessage(message);
     await Promise.all([
       ackTimeout(sqsEvent([{ messageId: message.id }])),
       ackTimeout(sqsEvent([{ messageId: message.id }])),
     ]);
     expect(texts(bob.phone)).toHaveLength(1);
-    expect(await h.store.getMessage(message.id)).toMatchObject({ status: 'sent_sms', resends: 1 });
+    expect(await h.store.messages.getMessage(message.id)).toMatchObject({ status: 'sent_sms', resends: 1 });
   });
 
   it('a send claimed moments ago is left alone and checked again after the grace period', async () => {
     const bob = await signUp(h, newPhone());
     const message = stored({ to: bob.imNumber });
-    await h.store.putMessage(message);
+    await h.store.messages.putMessage(message);
     const pendingBefore = h.ack.pending().length;
     await ackTimeout(sqsEvent([{ messageId: message.id }]));
     expect(texts(bob.phone)).toHaveLength(0);
@@ -361,10 +366,10 @@ describe('recovery from a crash mid-delivery (the delivery check)', () => {
   it(`gives up with failed after ${MAX_RESENDS} resumed sends`, async () => {
     const bob = await signUp(h, newPhone());
     const message = stored({ to: bob.imNumber, resends: MAX_RESENDS, updatedAt: 0 });
-    await h.store.putMessage(message);
+    await h.store.messages.putMessage(message);
     await ackTimeout(sqsEvent([{ messageId: message.id }]));
     expect(texts(bob.phone)).toHaveLength(0);
-    expect(await h.store.getMessage(message.id)).toMatchObject({
+    expect(await h.store.messages.getMessage(message.id)).toMatchObject({
       status: 'failed',
       reason: 'provider_error',
     });

@@ -3,14 +3,15 @@ import { loadConfig } from '../../shared/config';
 import { InProcessAckScheduler } from '../../shared/adapters/ack-schedulers';
 import { ApiGatewayImChannel } from '../../shared/adapters/apigw-im-channel';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { DynamoStore } from '../../shared/adapters/dynamo-store';
+import { dynamoStores } from '../../shared/adapters/dynamo';
 import { ensureTable } from '../../shared/adapters/dynamo-table';
 import { createLogger } from '../../shared/adapters/logger';
 import { RecordingSmsProvider } from '../../shared/adapters/recording-sms';
 import { randomIds } from '../../shared/core/ids';
 import type { Deps } from '../../shared/core/ports';
-import { onAckTimeout } from '../../shared/core/routing';
+import { onAckTimeout } from '../../shared/core/delivery/ack-timeout';
 import { injectDeps } from '../../shared/runtime/deps';
+import { withDeliveryReports } from '../../shared/runtime/sms-reports';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../infra/local/embedded-dynamo';
 import { ConnectionsServer } from './connections-server';
 
@@ -21,7 +22,8 @@ export const SERVICE_NUMBERS = ['+15005550100', '+15005550101', '+15005550102'];
 
 export interface Harness {
   deps: Deps;
-  store: DynamoStore;
+  /** The store ports on the real DynamoDB adapter (and its table handle). */
+  store: ReturnType<typeof dynamoStores>;
   sms: RecordingSmsProvider;
   connections: ConnectionsServer;
   ack: InProcessAckScheduler;
@@ -35,7 +37,7 @@ export interface Harness {
 let tables = 0;
 
 /**
- * The real adapters on local endpoints: DynamoStore over the real SDK client against dynalite, the real
+ * The real adapters on local endpoints: the DynamoDB stores over the real SDK client against dynalite, the real
  * @connections client against a recording server, a recording SMS provider, the in-process ack timer.
  * Handlers get these through the same injection point the runtime uses.
  */
@@ -55,14 +57,20 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   const dynamo = new DynamoDBClient({ region: 'us-east-1', endpoint: embedded.endpoint, credentials });
   await ensureTable(dynamo, config.tableName);
-  const store = new DynamoStore(dynamo, config.tableName);
+  const store = dynamoStores(dynamo, config.tableName);
+  const { users, logins, messages, codes, rates, once } = store;
   const sms = new RecordingSmsProvider();
   const logs: string[] = [];
   let offset = 0;
   const deps: Deps = {
     config,
-    store,
-    sms,
+    users,
+    logins,
+    messages,
+    codes,
+    rates,
+    once,
+    sms: withDeliveryReports(sms, PUBLIC_URL),
     secrets: {
       jwtSecret: JWT_SECRET,
       twilioAuthToken: AUTH_TOKEN,

@@ -1,6 +1,6 @@
 import { encodeFrame, MAX_FRAME_BYTES } from '../../shared/adapters/apigw-im-channel';
-import { MAX_TEXT_CHARS } from '../../shared/core/frames';
-import type { ServerFrame } from '../../shared/core/types';
+import { MAX_TEXT_CHARS } from '../../shared/core/conversion/message-text';
+import type { ServerFrame } from '../../shared/adapters/ws-frames';
 
 const decode = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes));
 

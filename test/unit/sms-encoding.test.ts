@@ -8,7 +8,7 @@ import {
   gsm7Septets,
   isGsm7,
   normalizeForGsm7,
-} from '../../shared/core/sms-encoding';
+} from '../../shared/core/conversion/sms-encoding';
 
 const GSM7_BASIC =
   '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' +

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { SegmentedMessage } from 'sms-segments-calculator';
-import { countSegments, encodeSms } from '../../shared/core/sms-encoding';
+import { countSegments, encodeSms } from '../../shared/core/conversion/sms-encoding';
 
 /**
  * An independent oracle for segment counts: Twilio's published calculator (npm sms-segments-calculator,

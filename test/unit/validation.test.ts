@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { ConfigError, loadConfig } from '../../shared/config';
 import { DomainError } from '../../shared/core/errors';
-import { MAX_TEXT_CHARS, parseFrame, sendMessageFrame } from '../../shared/core/frames';
-import { validateName, nameKey } from '../../shared/core/names';
-import { parsePhone, smsAllowed } from '../../shared/core/phone';
-import { signToken, verifyToken } from '../../shared/core/tokens';
+import { MAX_TEXT_CHARS } from '../../shared/core/conversion/message-text';
+import { parseFrame, sendMessageFrame } from '../../shared/runtime/frames';
+import { validateName, nameKey } from '../../shared/core/provisioning/names';
+import { parsePhone, smsAllowed } from '../../shared/core/provisioning/phone';
+import { signToken, verifyToken } from '../../shared/core/provisioning/tokens';
 
 describe('frames', () => {
   const ok = { action: 'sendMessage', to: '12345678', text: 'hi', clientId: 'c-1' };
@@ -34,7 +35,7 @@ describe('frames', () => {
             parseFrame(sendMessageFrame, raw);
             return true;
           } catch (err) {
-            return err instanceof DomainError && err.status === 400;
+            return err instanceof DomainError && err.kind === 'invalid';
           }
         },
       ),
@@ -50,7 +51,9 @@ describe('phones', () => {
   });
 
   it.each([undefined, 42, '', '4155550100', '+1', '+999 1234', 'x'.repeat(40)])('refuses %p', (input) => {
-    expect(() => parsePhone(input)).toThrow(expect.objectContaining({ code: 'invalid_phone', status: 400 }));
+    expect(() => parsePhone(input)).toThrow(
+      expect.objectContaining({ code: 'invalid_phone', kind: 'invalid' }),
+    );
   });
 
   it('checks the country allow-list', () => {

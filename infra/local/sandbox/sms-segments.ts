@@ -1,4 +1,4 @@
-import { countSegments as countEncoded } from '../../../shared/core/sms-encoding';
+import { countSegments as countEncoded } from '../../../shared/core/conversion/sms-encoding';
 
 /**
  * How many SMS segments a body is billed as, the way Twilio counts them (GSM-7 160/153 septets, UCS-2 70/67

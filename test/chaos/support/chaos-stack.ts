@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
-import { DynamoStore } from '../../../shared/adapters/dynamo-store';
+import { dynamoStores } from '../../../shared/adapters/dynamo';
 import { startLocalStack, type LocalStack } from '../../../infra/local/stack';
 import { eventually, http, ImClient, type E2eUser, type Frame, type Inboxed } from '../../support/e2e-client';
 import { OutsideSandbox } from './outside-sandbox';
@@ -25,7 +25,7 @@ export interface ChaosStack {
   logs: string[];
   secrets: Secrets;
   /** The stack's own table, to check what was stored. */
-  store: DynamoStore;
+  store: ReturnType<typeof dynamoStores>;
   clients: ImClient[];
   stop(): Promise<void>;
 }
@@ -67,7 +67,7 @@ export async function startChaosStack(
     sandbox,
     logs,
     secrets: new Secrets(),
-    store: new DynamoStore(dynamo, stack.config.tableName),
+    store: dynamoStores(dynamo, stack.config.tableName),
     clients,
     stop: async () => {
       await Promise.all(clients.map((c) => c.close()));

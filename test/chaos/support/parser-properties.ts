@@ -1,18 +1,18 @@
 import fc from 'fast-check';
-import { parseSmsAddress } from '../../../shared/core/addressing';
+import { parseSmsAddress } from '../../../shared/core/conversion/addressing';
 import { DomainError } from '../../../shared/core/errors';
 import {
   ackFrame,
   clientIdOf,
-  MAX_TEXT_CHARS,
   parseFrame,
   pingFrame,
   sendMessageFrame,
   setPresenceFrame,
-} from '../../../shared/core/frames';
-import { parseKeyword } from '../../../shared/core/keywords';
-import { NAME_PATTERN, validateName } from '../../../shared/core/names';
-import { parsePhone, smsAllowed } from '../../../shared/core/phone';
+} from '../../../shared/runtime/frames';
+import { MAX_TEXT_CHARS } from '../../../shared/core/conversion/message-text';
+import { parseKeyword } from '../../../shared/core/conversion/keywords';
+import { NAME_PATTERN, validateName } from '../../../shared/core/provisioning/names';
+import { parsePhone, smsAllowed } from '../../../shared/core/provisioning/phone';
 import { frameArbitrary, FRAME_ERROR_CODES } from './frames';
 
 /**
@@ -20,11 +20,11 @@ import { frameArbitrary, FRAME_ERROR_CODES } from './frames';
  * run in `npm run test:chaos` (fuzz-parsers.chaos.ts). Each is a fast-check property over hostile input.
  */
 
-/** Throws unless `err` is the DomainError a bad input must become: status 400 and one of `codes`. */
+/** Throws unless `err` is the DomainError a bad input must become: kind 'invalid' (HTTP 400) and one of `codes`. */
 function expectDomain400(err: unknown, codes: readonly string[]): void {
   if (!(err instanceof DomainError)) throw new Error(`not a DomainError: ${String(err)}`);
-  if (err.status !== 400 || !codes.includes(err.code))
-    throw new Error(`unexpected ${err.status} ${err.code}`);
+  if (err.kind !== 'invalid' || !codes.includes(err.code))
+    throw new Error(`unexpected ${err.kind} ${err.code}`);
   if (typeof err.message !== 'string' || err.message === '') throw new Error('no message');
 }
 

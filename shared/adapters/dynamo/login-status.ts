@@ -1,0 +1,87 @@
+import {
+  DeleteCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type QueryCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
+import type { LoginStatusStore } from '../../core/ports';
+import type { Connection, PresenceMode, Recipient, UserProfile } from '../../core/types';
+import { connKey, toProfile, ttlOf, userKey, userPk, type Table } from './table';
+
+/** The login-status store on the shared table: CONN#… rows next to the user's PROFILE row. */
+export class DynamoLoginStatusStore implements LoginStatusStore {
+  constructor(private readonly table: Table) {}
+
+  async getRecipient(imNumber: string): Promise<Recipient | null> {
+    let profile: UserProfile | null = null;
+    const connections: Connection[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page: QueryCommandOutput = await this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.name,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': userPk(imNumber), ':from': 'CONN#', ':to': 'PROFILE' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.sk === 'PROFILE') profile = toProfile(item);
+        else
+          connections.push({
+            connectionId: item.connectionId,
+            connectedAt: item.connectedAt,
+            expiresAt: item.expiresAt,
+          });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return profile ? { profile, connections } : null;
+  }
+
+  async setMode(imNumber: string, mode: PresenceMode): Promise<boolean> {
+    return this.table.conditional(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: userKey(imNumber),
+        UpdateExpression: 'SET #mode = :mode',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#mode': 'mode' },
+        ExpressionAttributeValues: { ':mode': mode },
+      }),
+    );
+  }
+
+  async putConnection(imNumber: string, connection: Connection): Promise<void> {
+    await this.table.doc.send(
+      new PutCommand({
+        TableName: this.table.name,
+        Item: {
+          ...connKey(imNumber, connection.connectionId),
+          ...connection,
+          ttl: ttlOf(connection.expiresAt),
+        },
+      }),
+    );
+  }
+
+  async touchConnection(imNumber: string, connectionId: string, expiresAt: number): Promise<boolean> {
+    return this.table.conditional(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: connKey(imNumber, connectionId),
+        UpdateExpression: 'SET expiresAt = :e, #ttl = :t',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':e': expiresAt, ':t': ttlOf(expiresAt) },
+      }),
+    );
+  }
+
+  async deleteConnection(imNumber: string, connectionId: string): Promise<void> {
+    await this.table.doc.send(
+      new DeleteCommand({ TableName: this.table.name, Key: connKey(imNumber, connectionId) }),
+    );
+  }
+}

@@ -1,0 +1,77 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { MessageLog } from '../../core/ports';
+import type { MessageRecord, MessageStatus } from '../../core/types';
+import { msgKey, toMessage, type Table } from './table';
+
+/** The message log on the shared table: MSG#… rows; transitions are conditional updates. */
+export class DynamoMessageLog implements MessageLog {
+  constructor(private readonly table: Table) {}
+
+  async putMessage(message: MessageRecord): Promise<'created' | 'exists'> {
+    const ok = await this.table.conditional(
+      new PutCommand({
+        TableName: this.table.name,
+        Item: { ...msgKey(message.id), type: 'message', ...message },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return ok ? 'created' : 'exists';
+  }
+
+  async getMessage(id: string): Promise<MessageRecord | null> {
+    const { Item } = await this.table.doc.send(
+      new GetCommand({ TableName: this.table.name, Key: msgKey(id) }),
+    );
+    return Item ? toMessage(Item) : null;
+  }
+
+  async transitionMessage(
+    id: string,
+    from: MessageStatus[],
+    changes: Partial<MessageRecord>,
+    guard: { to?: string; updatedAt?: number } = {},
+  ): Promise<MessageRecord | null> {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = {};
+    const sets: string[] = [];
+    Object.entries(changes).forEach(([key, value], i) => {
+      if (value === undefined) return;
+      names[`#c${i}`] = key;
+      values[`:c${i}`] = value;
+      sets.push(`#c${i} = :c${i}`);
+    });
+    const allowed = from.map((s, i) => {
+      values[`:s${i}`] = s;
+      return `:s${i}`;
+    });
+    let condition = `attribute_exists(pk) AND #status IN (${allowed.join(', ')})`;
+    if (guard.to !== undefined) {
+      names['#to'] = 'to';
+      values[':to'] = guard.to;
+      condition += ' AND #to = :to';
+    }
+    if (guard.updatedAt !== undefined) {
+      names['#upd'] = 'updatedAt';
+      values[':upd'] = guard.updatedAt;
+      condition += ' AND #upd = :upd';
+    }
+    try {
+      const { Attributes } = await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: msgKey(id),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toMessage(Attributes!);
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return null;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,140 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { PhoneRecord, UserDirectory } from '../../core/ports';
+import type { ThreadBinding, UserProfile } from '../../core/types';
+import { nameItemKey, phoneKey, toPhone, toProfile, userKey, type Table } from './table';
+
+/** The user directory on the shared table: USER#…/PROFILE, PHONE#…, NAME#… rows. */
+export class DynamoUserDirectory implements UserDirectory {
+  /** phone → imNumber links, which never change once made: a hit saves the inbound SMS path one read. */
+  private readonly phoneLinks = new Map<string, string>();
+  private static readonly PHONE_LINK_CACHE = 10_000;
+
+  constructor(private readonly table: Table) {}
+
+  async getUser(imNumber: string): Promise<UserProfile | null> {
+    const { Item } = await this.table.doc.send(
+      new GetCommand({ TableName: this.table.name, Key: userKey(imNumber) }),
+    );
+    return Item ? toProfile(Item) : null;
+  }
+
+  async createUser(profile: UserProfile): Promise<'created' | 'taken'> {
+    const ok = await this.table.conditional(
+      new PutCommand({
+        TableName: this.table.name,
+        Item: { ...userKey(profile.imNumber), type: 'user', ...profile },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return ok ? 'created' : 'taken';
+  }
+
+  async deleteUser(imNumber: string): Promise<void> {
+    await this.table.doc.send(new DeleteCommand({ TableName: this.table.name, Key: userKey(imNumber) }));
+  }
+
+  async getPhone(phone: string): Promise<PhoneRecord | null> {
+    const { Item } = await this.table.doc.send(
+      new GetCommand({ TableName: this.table.name, Key: phoneKey(phone) }),
+    );
+    return Item ? toPhone(Item) : null;
+  }
+
+  async userOfPhone(phone: string): Promise<string | null> {
+    const cached = this.phoneLinks.get(phone);
+    if (cached) return cached;
+    const imNumber = (await this.getPhone(phone))?.imNumber ?? null;
+    if (imNumber) {
+      if (this.phoneLinks.size >= DynamoUserDirectory.PHONE_LINK_CACHE) {
+        this.phoneLinks.delete(this.phoneLinks.keys().next().value!);
+      }
+      this.phoneLinks.set(phone, imNumber);
+    }
+    return imNumber;
+  }
+
+  async linkPhone(phone: string, imNumber: string, name: string): Promise<PhoneRecord> {
+    try {
+      const { Attributes } = await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: phoneKey(phone),
+          UpdateExpression:
+            'SET imNumber = :im, #name = :name, phone = :phone, optedOut = if_not_exists(optedOut, :no)',
+          ConditionExpression: 'attribute_not_exists(imNumber)',
+          ExpressionAttributeNames: { '#name': 'name' },
+          ExpressionAttributeValues: { ':im': imNumber, ':name': name, ':phone': phone, ':no': false },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toPhone(Attributes!);
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return (await this.getPhone(phone))!;
+    }
+  }
+
+  async findByName(name: string): Promise<string | null> {
+    const { Item } = await this.table.doc.send(
+      new GetCommand({ TableName: this.table.name, Key: nameItemKey(name) }),
+    );
+    return Item ? (Item.imNumber as string) : null;
+  }
+
+  async claimName(name: string, imNumber: string): Promise<boolean> {
+    return this.table.conditional(
+      new PutCommand({
+        TableName: this.table.name,
+        Item: { ...nameItemKey(name), imNumber },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async releaseName(name: string, imNumber: string): Promise<void> {
+    await this.table.conditional(
+      new DeleteCommand({
+        TableName: this.table.name,
+        Key: nameItemKey(name),
+        ConditionExpression: 'imNumber = :im',
+        ExpressionAttributeValues: { ':im': imNumber },
+      }),
+    );
+  }
+
+  async setOptOut(phone: string, optedOut: boolean, imNumber?: string): Promise<void> {
+    // The phone row first: it is what an OTP send checks, and it exists for phones with no account.
+    await this.table.doc.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: phoneKey(phone),
+        UpdateExpression: 'SET optedOut = :o, phone = :phone',
+        ExpressionAttributeValues: { ':o': optedOut, ':phone': phone },
+      }),
+    );
+    if (!imNumber) return;
+    await this.table.conditional(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: userKey(imNumber),
+        UpdateExpression: 'SET optedOut = :o',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':o': optedOut },
+      }),
+    );
+  }
+
+  async setThread(imNumber: string, serviceNumber: string, binding: ThreadBinding): Promise<void> {
+    await this.table.conditional(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: userKey(imNumber),
+        UpdateExpression: 'SET threads.#n = :b',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#n': serviceNumber },
+        ExpressionAttributeValues: { ':b': binding },
+      }),
+    );
+  }
+}

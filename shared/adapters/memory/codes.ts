@@ -1,0 +1,38 @@
+import type { CodeStore, OtpAttempt, OtpRecord, RateLimits } from '../../core/ports';
+import { copy, type MemoryTable } from './table';
+
+/** One-time codes in memory, with the DynamoDB adapter's conditions (../dynamo/codes.ts). */
+export class MemoryCodeStore implements CodeStore {
+  constructor(private readonly t: MemoryTable) {}
+
+  async putOtp(phone: string, record: OtpRecord, _ttlSeconds: number): Promise<void> {
+    this.t.otps.set(phone, copy(record));
+  }
+
+  async attemptOtp(phone: string, now: number, maxTries: number): Promise<OtpAttempt> {
+    const r = this.t.otps.get(phone);
+    if (!r || r.expiresAt <= now) return { kind: 'missing' };
+    if (r.tries >= maxTries) return { kind: 'locked' };
+    r.tries += 1;
+    return { kind: 'ok', record: copy(r) };
+  }
+
+  async consumeOtp(phone: string, hash: string): Promise<boolean> {
+    if (this.t.otps.get(phone)?.hash !== hash) return false;
+    this.t.otps.delete(phone);
+    return true;
+  }
+}
+
+/** Fixed-window counters in memory, with the DynamoDB adapter's conditions (../dynamo/codes.ts). */
+export class MemoryRateLimits implements RateLimits {
+  constructor(private readonly t: MemoryTable) {}
+
+  async hitRateLimit(key: string, windowMs: number, limit: number, now: number): Promise<boolean> {
+    const k = `${key}#${Math.floor(now / windowMs) * windowMs}`;
+    const hits = this.t.rates.get(k) ?? 0;
+    if (hits >= limit) return false;
+    this.t.rates.set(k, hits + 1);
+    return true;
+  }
+}

@@ -1,0 +1,36 @@
+import type { MessageLog } from '../../core/ports';
+import type { MessageRecord, MessageStatus } from '../../core/types';
+import { copy, type MemoryTable } from './table';
+
+/** The message log in memory, with the DynamoDB adapter's conditions (../dynamo/message-log.ts). */
+export class MemoryMessageLog implements MessageLog {
+  constructor(private readonly t: MemoryTable) {}
+
+  async putMessage(message: MessageRecord): Promise<'created' | 'exists'> {
+    if (this.t.messages.has(message.id)) return 'exists';
+    this.t.messages.set(message.id, copy(message));
+    return 'created';
+  }
+
+  async getMessage(id: string): Promise<MessageRecord | null> {
+    const m = this.t.messages.get(id);
+    return m ? copy(m) : null;
+  }
+
+  async transitionMessage(
+    id: string,
+    from: MessageStatus[],
+    changes: Partial<MessageRecord>,
+    guard: { to?: string; updatedAt?: number } = {},
+  ): Promise<MessageRecord | null> {
+    const m = this.t.messages.get(id);
+    if (!m || !from.includes(m.status)) return null;
+    if (guard.to !== undefined && m.to !== guard.to) return null;
+    if (guard.updatedAt !== undefined && m.updatedAt !== guard.updatedAt) return null;
+    // SET of the defined changes only, as the UpdateExpression does.
+    const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+    const next = { ...m, ...copy(defined) } as MessageRecord;
+    this.t.messages.set(id, next);
+    return copy(next);
+  }
+}

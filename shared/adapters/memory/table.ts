@@ -1,0 +1,25 @@
+import type { OtpRecord, PhoneRecord } from '../../core/ports';
+import type { Connection, MessageRecord, UserProfile } from '../../core/types';
+
+/**
+ * The in-memory counterpart of the DynamoDB table (../dynamo/table.ts): the same entities, kept in maps, for
+ * unit tests of the core's rules. Values are copied in and out, as a database would, so a caller can never
+ * change stored state by mutating what it passed or got back.
+ */
+export class MemoryTable {
+  readonly profiles = new Map<string, UserProfile>();
+  /** imNumber → connectionId → connection. Survives deleteUser, as CONN# rows do on DynamoDB. */
+  readonly connections = new Map<string, Map<string, Connection>>();
+  readonly phones = new Map<string, PhoneRecord>();
+  /** name key → imNumber. */
+  readonly names = new Map<string, string>();
+  readonly messages = new Map<string, MessageRecord>();
+  readonly otps = new Map<string, OtpRecord>();
+  /** `<key>#<window start>` → hits. */
+  readonly rates = new Map<string, number>();
+  /** key → expiresAt (epoch ms). */
+  readonly once = new Map<string, number>();
+}
+
+/** A deep copy, standing in for the (de)serialisation a real store does. */
+export const copy = <T>(value: T): T => structuredClone(value);

@@ -1,0 +1,69 @@
+import { nameKey } from '../../core/provisioning/names';
+import type { PhoneRecord, UserDirectory } from '../../core/ports';
+import type { ThreadBinding, UserProfile } from '../../core/types';
+import { copy, type MemoryTable } from './table';
+
+/** The user directory in memory, with the DynamoDB adapter's conditions (./dynamo/users.ts). */
+export class MemoryUserDirectory implements UserDirectory {
+  constructor(private readonly t: MemoryTable) {}
+
+  async getUser(imNumber: string): Promise<UserProfile | null> {
+    const p = this.t.profiles.get(imNumber);
+    return p ? copy(p) : null;
+  }
+
+  async createUser(profile: UserProfile): Promise<'created' | 'taken'> {
+    if (this.t.profiles.has(profile.imNumber)) return 'taken';
+    this.t.profiles.set(profile.imNumber, copy(profile));
+    return 'created';
+  }
+
+  async deleteUser(imNumber: string): Promise<void> {
+    this.t.profiles.delete(imNumber);
+  }
+
+  async getPhone(phone: string): Promise<PhoneRecord | null> {
+    const r = this.t.phones.get(phone);
+    return r ? copy(r) : null;
+  }
+
+  async userOfPhone(phone: string): Promise<string | null> {
+    return this.t.phones.get(phone)?.imNumber ?? null;
+  }
+
+  async linkPhone(phone: string, imNumber: string, name: string): Promise<PhoneRecord> {
+    const existing = this.t.phones.get(phone);
+    if (existing?.imNumber) return copy(existing);
+    const record: PhoneRecord = { phone, imNumber, name, optedOut: existing?.optedOut ?? false };
+    this.t.phones.set(phone, record);
+    return copy(record);
+  }
+
+  async findByName(name: string): Promise<string | null> {
+    return this.t.names.get(nameKey(name)) ?? null;
+  }
+
+  async claimName(name: string, imNumber: string): Promise<boolean> {
+    const key = nameKey(name);
+    if (this.t.names.has(key)) return false;
+    this.t.names.set(key, imNumber);
+    return true;
+  }
+
+  async releaseName(name: string, imNumber: string): Promise<void> {
+    const key = nameKey(name);
+    if (this.t.names.get(key) === imNumber) this.t.names.delete(key);
+  }
+
+  async setOptOut(phone: string, optedOut: boolean, imNumber?: string): Promise<void> {
+    const existing = this.t.phones.get(phone);
+    this.t.phones.set(phone, { ...(existing ?? { phone }), phone, optedOut });
+    const profile = imNumber ? this.t.profiles.get(imNumber) : undefined;
+    if (profile) profile.optedOut = optedOut;
+  }
+
+  async setThread(imNumber: string, serviceNumber: string, binding: ThreadBinding): Promise<void> {
+    const profile = this.t.profiles.get(imNumber);
+    if (profile) profile.threads = { ...profile.threads, [serviceNumber]: copy(binding) };
+  }
+}

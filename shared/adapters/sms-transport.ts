@@ -1,0 +1,17 @@
+/**
+ * An SMS as a provider takes it. The core's SmsRequest carries a `reportRef` (the message id); the runtime turns
+ * it into `statusCallbackUrl` (shared/runtime/sms-reports.ts), so URLs stay out of the core.
+ */
+export interface ProviderSms {
+  from: string;
+  to: string;
+  body: string;
+  /** Where the provider posts its delivery reports for this SMS (Twilio's StatusCallback). */
+  statusCallbackUrl?: string;
+}
+
+/** A provider's send, as the adapters implement it (Twilio, SNS, the recording one). Throws SmsSendError. */
+export interface SmsTransport {
+  readonly name: string;
+  send(sms: ProviderSms): Promise<{ sid: string }>;
+}

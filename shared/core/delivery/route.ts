@@ -1,0 +1,49 @@
+import { judge, liveConnections } from '../judgement/judge';
+import { LogEvent } from '../log-events';
+import type { Deps } from '../ports';
+import type { MessageRecord, Recipient } from '../types';
+import { pushToRecipient } from './push';
+import { sendReceipt } from './receipts';
+import { deliverBySms } from './sms-leg';
+
+/** A message as the sender's side knows it, before the judgement gives it a path and a status. */
+export type NewMessage = Omit<MessageRecord, 'path' | 'status' | 'reason' | 'sms' | 'sentAt' | 'updatedAt'>;
+
+export type RouteOutcome =
+  { kind: 'routed'; message: MessageRecord } | { kind: 'duplicate'; message: MessageRecord | null };
+
+/**
+ * Persists a message and delivers it by the judgement. The message row is written first (its id is the
+ * idempotency key), so a duplicate is dropped before any side effect and nothing is delivered that is not
+ * on record.
+ */
+export async function routeMessage(
+  deps: Deps,
+  input: NewMessage,
+  recipient: Recipient,
+): Promise<RouteOutcome> {
+  const now = deps.clock.now();
+  const channel = judge(recipient, now);
+  const message: MessageRecord = {
+    ...input,
+    path: [channel],
+    status: channel === 'im' ? 'accepted' : 'sending_sms',
+    sentAt: now,
+    updatedAt: now,
+  };
+  // The delivery check is set before the message exists, so no crash after this point can strand it: when it
+  // fires, an unconfirmed push falls back to SMS and an interrupted SMS send is resumed (onAckTimeout).
+  await deps.ack.schedule(message.id, deps.config.ackTimeoutMs);
+  if ((await deps.messages.putMessage(message)) === 'exists') {
+    deps.log.info(LogEvent.MessageDuplicate, { messageId: input.id });
+    return { kind: 'duplicate', message: await deps.messages.getMessage(input.id) };
+  }
+  deps.log.info(LogEvent.MessageAccepted, { messageId: message.id, via: message.via, route: channel });
+  await sendReceipt(deps, { ...message, status: 'accepted' });
+  if (channel === 'im') {
+    await pushToRecipient(deps, message, recipient, liveConnections(recipient, now));
+  } else {
+    await deliverBySms(deps, message, recipient.profile);
+  }
+  return { kind: 'routed', message };
+}

@@ -1,0 +1,95 @@
+import { composeSms, sendSmsWithRetry } from '../im-sms/send';
+import { LogEvent } from '../log-events';
+import type { Deps } from '../ports';
+import { smsAllowed } from '../provisioning/phone';
+import type { MessageRecord, UserProfile } from '../types';
+import { errorName } from './errors';
+import { sendReceipt } from './receipts';
+
+/**
+ * The SMS leg: sends a message (already claimed as `sending_sms`) to the recipient's phone, from the service
+ * number of the recipient's thread with the sender. Honours STOP and the country allow-list.
+ */
+export async function deliverBySms(deps: Deps, message: MessageRecord, profile: UserProfile): Promise<void> {
+  if (profile.optedOut) return failMessage(deps, message, 'opted_out');
+  if (!smsAllowed(profile.phone, deps.config.smsCountries))
+    return failMessage(deps, message, 'country_not_allowed');
+  const sms = composeSms(deps.config.serviceNumbers, profile, message, deps.clock.now());
+  let result: { sid: string } | null;
+  try {
+    result = await sendSmsWithRetry(
+      deps,
+      { from: sms.from, to: profile.phone, body: sms.body, reportRef: message.id },
+      message.id,
+      // A delivery report for it means the provider took an earlier try whose answer was lost.
+      async () => (await deps.messages.getMessage(message.id))?.status === 'sending_sms',
+    );
+  } catch {
+    return failMessage(deps, message, 'provider_error');
+  }
+  const leg = { from: sms.from, segments: sms.segments, encoding: sms.encoding };
+  if (!result) {
+    // Taken by an earlier try whose answer was lost: its delivery report has moved the message on already.
+    await deps.messages.transitionMessage(message.id, ['sent_sms', 'delivered_sms', 'failed'], { sms: leg });
+    return;
+  }
+  const sid = result.sid;
+  const withSid = { ...leg, sid };
+  const sent = await persistently(deps, message.id, () =>
+    deps.messages.transitionMessage(message.id, ['sending_sms'], {
+      status: 'sent_sms',
+      sms: withSid,
+      updatedAt: deps.clock.now(),
+    }),
+  );
+  deps.log.info(LogEvent.MessageSentSms, {
+    messageId: message.id,
+    sid,
+    segments: withSid.segments,
+    encoding: withSid.encoding,
+  });
+  if (sent) await sendReceipt(deps, sent);
+  else await deps.messages.transitionMessage(message.id, ['delivered_sms', 'failed'], { sms: withSid });
+  if (sms.rebind) await deps.users.setThread(profile.imNumber, sms.from, sms.rebind);
+}
+
+/** Ends a message as `failed` with `reason` (if it is still where the caller saw it) and tells the sender. */
+export async function failMessage(deps: Deps, message: MessageRecord, reason: string): Promise<void> {
+  const failed = await deps.messages.transitionMessage(message.id, [message.status], {
+    status: 'failed',
+    reason,
+    updatedAt: deps.clock.now(),
+  });
+  deps.log.info(LogEvent.MessageFailed, { messageId: message.id, reason });
+  if (failed) await sendReceipt(deps, failed);
+}
+
+/** The SMS leg for a message whose recipient must be read again (the ack check runs in another process). */
+export async function smsToRecipient(deps: Deps, message: MessageRecord): Promise<void> {
+  const profile = await deps.users.getUser(message.to);
+  if (profile) await deliverBySms(deps, message, profile);
+  else await failMessage(deps, message, 'unknown_recipient');
+}
+
+/** Backoff (ms) between tries of a write that must land. */
+const PERSIST_DELAYS_MS = [100, 400, 1600, 3200];
+
+/**
+ * Retries a write that must land because what it records has already happened (an SMS went out): giving up
+ * would leave the message looking unsent, and its delivery check would send it again. Throws the last error.
+ */
+export async function persistently<T>(deps: Deps, ref: string, write: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (attempt >= PERSIST_DELAYS_MS.length) throw err;
+      deps.log.warn(LogEvent.StoreWriteRetried, {
+        ref,
+        attempt,
+        error: errorName(err),
+      });
+      await deps.clock.sleep(PERSIST_DELAYS_MS[attempt]);
+    }
+  }
+}

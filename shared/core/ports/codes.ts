@@ -1,0 +1,24 @@
+/** A one-time code as stored: a keyed hash, never the code. `expiresAt` is epoch ms. */
+export interface OtpRecord {
+  hash: string;
+  expiresAt: number;
+  tries: number;
+}
+
+export type OtpAttempt = { kind: 'ok'; record: OtpRecord } | { kind: 'missing' } | { kind: 'locked' };
+
+/** One-time sign-in codes, one live code per phone. */
+export interface CodeStore {
+  /** Stores (or replaces) the phone's code; the row may be dropped `ttlSeconds` after its expiry. */
+  putOtp(phone: string, record: OtpRecord, ttlSeconds: number): Promise<void>;
+  /** Counts one try against the code if it is live (expiresAt > now) and has fewer than `maxTries` tries. */
+  attemptOtp(phone: string, now: number, maxTries: number): Promise<OtpAttempt>;
+  /** Consumes the code once: true only for the caller that deleted it (and only if its hash is `hash`). */
+  consumeOtp(phone: string, hash: string): Promise<boolean>;
+}
+
+/** Fixed-window counters, against SMS pumping and brute force. */
+export interface RateLimits {
+  /** Counts a hit in the window of `windowMs` holding `now`; false once `limit` hits are reached in it. */
+  hitRateLimit(key: string, windowMs: number, limit: number, now: number): Promise<boolean>;
+}

@@ -1,0 +1,121 @@
+import type { Config } from '../../config';
+import type { MessageRecord, PresenceMode } from '../types';
+import type { CodeStore, RateLimits } from './codes';
+import type { Idempotency } from './idempotency';
+import type { LoginStatusStore } from './login-status';
+import type { MessageLog } from './message-log';
+import type { UserDirectory } from './users';
+
+/**
+ * The core's ports, one per module of the patent's user data server (user directory, login status, message
+ * log, codes, rate limits, idempotency) plus the servers around it (IM, SMS, the ack timer). The core depends
+ * on these interfaces only; adapters (DynamoDB, in-memory, API Gateway, Twilio, SNS, SQS) implement them, and
+ * the runtime wires one set per container.
+ */
+export type { CodeStore, OtpAttempt, OtpRecord, RateLimits } from './codes';
+export type { Idempotency } from './idempotency';
+export type { LoginStatusStore } from './login-status';
+export type { MessageLog } from './message-log';
+export type { PhoneRecord, UserDirectory } from './users';
+
+/** The stores the core reads and writes, each behind its own port. An adapter provides all of them. */
+export interface Stores {
+  users: UserDirectory;
+  logins: LoginStatusStore;
+  messages: MessageLog;
+  codes: CodeStore;
+  rates: RateLimits;
+  once: Idempotency;
+}
+
+/**
+ * What the core tells a client over IM, in its own words. The IM adapter renders each as the wire frame of
+ * docs/protocol.md (`message`, `receipt`, `presence`, `error`, `pong`). `receipt` carries the message as it now
+ * stands; `alive` answers a keep-alive.
+ */
+export type ImEvent =
+  | { kind: 'message'; message: MessageRecord }
+  | { kind: 'receipt'; message: MessageRecord }
+  | { kind: 'presence'; mode: PresenceMode }
+  | { kind: 'error'; code: string; message: string; clientId?: string }
+  | { kind: 'alive' };
+
+export type PushResult = 'ok' | 'gone';
+
+/** The IM server: pushes one event to one live connection. 'gone' when it no longer exists; throws otherwise. */
+export interface ImChannel {
+  push(connectionId: string, event: ImEvent): Promise<PushResult>;
+}
+
+/**
+ * One SMS to send. `reportRef` (a message id) asks for the provider's delivery reports on this send; the runtime
+ * turns it into whatever the provider needs (Twilio: a status callback URL).
+ */
+export interface SmsRequest {
+  from: string;
+  to: string;
+  body: string;
+  reportRef?: string;
+}
+
+/** An SMS send that failed. `retryable` is true for throttling, timeouts and 5xx. */
+export class SmsSendError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly providerCode?: string | number,
+  ) {
+    super(message);
+    this.name = 'SmsSendError';
+  }
+}
+
+/** The SMS server: sends one SMS through the provider. Throws SmsSendError on failure. */
+export interface SmsProvider {
+  readonly name: string;
+  send(request: SmsRequest): Promise<{ sid: string }>;
+}
+
+/** The durable timer behind confirmed delivery: checks a pushed message's ack after a delay (ms). */
+export interface AckScheduler {
+  schedule(messageId: string, delayMs: number): Promise<void>;
+}
+
+/** Time, injectable: `now()` is epoch ms; `sleep(ms)` waits (tests make it instant). */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface Ids {
+  /** A random imNumber candidate; collisions are retried. */
+  imNumber(): string;
+  /** A 6-digit one-time code. */
+  otpCode(): string;
+}
+
+/** Structured logs carry ids and outcomes only: never phone numbers, codes, tokens or message bodies. */
+export interface Logger {
+  debug(event: string, fields?: Record<string, unknown>): void;
+  info(event: string, fields?: Record<string, unknown>): void;
+  warn(event: string, fields?: Record<string, unknown>): void;
+  error(event: string, fields?: Record<string, unknown>): void;
+}
+
+export interface Secrets {
+  jwtSecret: string;
+  twilioAuthToken?: string;
+  twilioAccountSid: string;
+}
+
+/** Everything the core needs, injected once per container. */
+export interface Deps extends Stores {
+  config: Config;
+  im: ImChannel;
+  sms: SmsProvider;
+  ack: AckScheduler;
+  clock: Clock;
+  ids: Ids;
+  log: Logger;
+  secrets: Secrets;
+}

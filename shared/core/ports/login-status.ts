@@ -1,0 +1,16 @@
+import type { Connection, PresenceMode, Recipient } from '../types';
+
+/**
+ * The login-status store (the patent's login status table): a user's live connections and manual presence
+ * mode. Connections carry their own expiry, so a lost disconnect cannot keep anyone online.
+ */
+export interface LoginStatusStore {
+  /** Profile plus live (unexpired) connections: one read answers "who and where". Null for no such user. */
+  getRecipient(imNumber: string): Promise<Recipient | null>;
+  /** Sets the manual presence mode; false when the user does not exist. */
+  setMode(imNumber: string, mode: PresenceMode): Promise<boolean>;
+  putConnection(imNumber: string, connection: Connection): Promise<void>;
+  /** Refreshes a connection's expiry; false when it no longer exists. */
+  touchConnection(imNumber: string, connectionId: string, expiresAt: number): Promise<boolean>;
+  deleteConnection(imNumber: string, connectionId: string): Promise<void>;
+}

@@ -1,0 +1,35 @@
+import type { ThreadBinding, UserProfile } from '../types';
+
+/** The phone-keyed pointer: which user a phone belongs to, and the phone's own state before it has a user. */
+export interface PhoneRecord {
+  phone: string;
+  imNumber?: string;
+  name?: string;
+  optedOut: boolean;
+}
+
+/**
+ * The user directory (the patent's user data server, minus login status): profiles, phones, unique names and
+ * the per-phone SMS state. Every write that can race is conditional, and says whether it won.
+ */
+export interface UserDirectory {
+  getUser(imNumber: string): Promise<UserProfile | null>;
+  /** Creates the profile unless that imNumber is taken. */
+  createUser(profile: UserProfile): Promise<'created' | 'taken'>;
+  deleteUser(imNumber: string): Promise<void>;
+  getPhone(phone: string): Promise<PhoneRecord | null>;
+  /** The user a phone belongs to. The link never changes once made, so adapters may cache it. */
+  userOfPhone(phone: string): Promise<string | null>;
+  /** Binds a phone to a user unless it is bound already; returns the record that won. */
+  linkPhone(phone: string, imNumber: string, name: string): Promise<PhoneRecord>;
+  /** imNumber for a name (case-insensitive), or null. */
+  findByName(name: string): Promise<string | null>;
+  /** Claims a name for a user unless anyone holds it (case-insensitively); false when taken. */
+  claimName(name: string, imNumber: string): Promise<boolean>;
+  /** Releases a name, only if this user holds it. */
+  releaseName(name: string, imNumber: string): Promise<void>;
+  /** Records STOP/START on the phone and, when it has a user, on the profile the router reads. */
+  setOptOut(phone: string, optedOut: boolean, imNumber?: string): Promise<void>;
+  /** Binds one of the user's SMS threads (a service number) to a contact; nothing when the user is gone. */
+  setThread(imNumber: string, serviceNumber: string, binding: ThreadBinding): Promise<void>;
+}

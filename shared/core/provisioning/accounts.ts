@@ -1,0 +1,56 @@
+import { conflict, unavailable } from '../errors';
+import type { Deps } from '../ports';
+import { defaultName } from './names';
+import type { UserProfile } from '../types';
+import { LogEvent } from '../log-events';
+
+const MAX_ALLOCATION_TRIES = 8;
+
+/**
+ * Returns the user a phone belongs to, creating it on first use (first verification, or a plain phone's first
+ * addressed SMS). Without transactions the writes are ordered so that a crash or a race leaves nothing that
+ * matters: the profile (with a random imNumber, retried on collision, never a global counter), then the name
+ * claim, then the phone link, which is the commit point. A loser of a race on the same phone removes its own
+ * profile and name and returns the winner.
+ */
+export async function findOrCreateUser(
+  deps: Deps,
+  phone: string,
+  chosenName?: string,
+): Promise<{ user: UserProfile; created: boolean }> {
+  const existing = await deps.users.getPhone(phone);
+  if (existing?.imNumber) {
+    const user = await deps.users.getUser(existing.imNumber);
+    if (user) return { user, created: false };
+  }
+  const now = deps.clock.now();
+  let profile: UserProfile | null = null;
+  for (let i = 0; i < MAX_ALLOCATION_TRIES && !profile; i++) {
+    const imNumber = deps.ids.imNumber();
+    const candidate: UserProfile = {
+      imNumber,
+      name: chosenName ?? defaultName(imNumber),
+      phone,
+      mode: 'online',
+      optedOut: existing?.optedOut ?? false,
+      threads: {},
+      createdAt: now,
+    };
+    if ((await deps.users.createUser(candidate)) === 'created') profile = candidate;
+  }
+  if (!profile) throw unavailable('could not allocate an imNumber; try again');
+  if (chosenName && !(await deps.users.claimName(chosenName, profile.imNumber))) {
+    await deps.users.deleteUser(profile.imNumber);
+    throw conflict(`the name ${chosenName} is taken`, 'name_taken');
+  }
+  const link = await deps.users.linkPhone(phone, profile.imNumber, profile.name);
+  if (link.imNumber !== profile.imNumber) {
+    if (chosenName) await deps.users.releaseName(chosenName, profile.imNumber);
+    await deps.users.deleteUser(profile.imNumber);
+    const winner = link.imNumber ? await deps.users.getUser(link.imNumber) : null;
+    if (!winner) throw unavailable('account creation raced; try again');
+    return { user: winner, created: false };
+  }
+  deps.log.info(LogEvent.UserCreated, { imNumber: profile.imNumber });
+  return { user: profile, created: true };
+}

@@ -1,0 +1,97 @@
+import { findOrCreateUser } from './accounts';
+import { badInput, conflict, forbidden, tooMany, unauthorized, unavailable } from '../errors';
+import { validateName } from './names';
+import { assertSmsAllowed, parsePhone } from './phone';
+import type { Deps } from '../ports';
+import { sendSmsWithRetry } from '../im-sms/send';
+import { LogEvent } from '../log-events';
+import { hashCode, hashesMatch, OTP_MAX_TRIES, OTP_TTL_MS, otpRateLimits } from './codes';
+import { signToken } from './tokens';
+
+/** POST /auth/start: sends a 6-digit code to the phone. */
+export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: string }): Promise<void> {
+  const phone = parsePhone(input.phone);
+  assertSmsAllowed(phone, deps.config.smsCountries);
+  const now = deps.clock.now();
+  for (const rule of otpRateLimits(deps.config.otpIpLimit)) {
+    const key = `otp:${rule.scope}:${rule.windowMs}:${rule.scope === 'phone' ? phone.e164 : input.sourceIp}`;
+    if (!(await deps.rates.hitRateLimit(key, rule.windowMs, rule.limit, now))) {
+      deps.log.warn(LogEvent.AuthRateLimited, { scope: rule.scope, windowMs: rule.windowMs });
+      throw tooMany('too many codes requested; wait and try again', 'too_many_requests');
+    }
+  }
+  const record = await deps.users.getPhone(phone.e164);
+  if (record?.optedOut) {
+    throw forbidden('this phone has opted out of SMS; text START to the service number first', 'opted_out');
+  }
+  const code = deps.ids.otpCode();
+  await deps.codes.putOtp(
+    phone.e164,
+    { hash: hashCode(deps.secrets.jwtSecret, phone.e164, code), expiresAt: now + OTP_TTL_MS, tries: 0 },
+    Math.ceil(OTP_TTL_MS / 1000),
+  );
+  try {
+    await sendSmsWithRetry(
+      deps,
+      {
+        from: deps.config.serviceNumbers[0],
+        to: phone.e164,
+        body: `Your IM code is ${code}. It expires in 10 minutes.`,
+      },
+      'otp',
+    );
+  } catch {
+    throw unavailable('the code could not be sent; try again later', 'sms_failed');
+  }
+  deps.log.info(LogEvent.AuthCodeSent, {});
+}
+
+export interface VerifiedUser {
+  token: string;
+  user: { imNumber: string; name: string; phone: string };
+}
+
+/** POST /auth/verify: checks the code; the first verification creates the account. */
+export async function verifyAuth(
+  deps: Deps,
+  input: { phone: unknown; code: unknown; name?: unknown },
+): Promise<VerifiedUser> {
+  const phone = parsePhone(input.phone);
+  if (typeof input.code !== 'string' || !/^\d{6}$/.test(input.code)) {
+    throw badInput('code must be the 6 digits sent by SMS', 'invalid_code');
+  }
+  const name =
+    input.name === undefined || input.name === null || input.name === ''
+      ? undefined
+      : validateName(input.name);
+  const now = deps.clock.now();
+  const attempt = await deps.codes.attemptOtp(phone.e164, now, OTP_MAX_TRIES);
+  if (attempt.kind === 'locked') {
+    deps.log.warn(LogEvent.AuthLocked, {});
+    throw tooMany('too many wrong codes; request a new code later', 'too_many_tries');
+  }
+  if (attempt.kind === 'missing')
+    throw unauthorized('no valid code for this phone; request a new one', 'code_expired');
+  const hash = hashCode(deps.secrets.jwtSecret, phone.e164, input.code);
+  const matches = hashesMatch(hash, attempt.record.hash);
+  if (!matches) {
+    deps.log.info(LogEvent.AuthWrongCode, { triesLeft: OTP_MAX_TRIES - attempt.record.tries });
+    throw unauthorized('wrong code', 'wrong_code');
+  }
+  if (name) await assertNameFree(deps, phone.e164, name);
+  if (!(await deps.codes.consumeOtp(phone.e164, hash)))
+    throw unauthorized('the code was already used', 'code_expired');
+  const { user, created } = await findOrCreateUser(deps, phone.e164, name);
+  deps.log.info(LogEvent.AuthVerified, { imNumber: user.imNumber, created });
+  const token = await signToken(deps.secrets.jwtSecret, { imNumber: user.imNumber, name: user.name }, now);
+  return { token, user: { imNumber: user.imNumber, name: user.name, phone: user.phone } };
+}
+
+/** Refuses a taken name before the code is spent, so the user can pick another with the same code. */
+async function assertNameFree(deps: Deps, phone: string, name: string): Promise<void> {
+  const owner = await deps.users.findByName(name);
+  if (!owner) return;
+  const record = await deps.users.getPhone(phone);
+  if (record?.imNumber === owner) return;
+  if (!record?.imNumber) throw conflict(`the name ${name} is taken`, 'name_taken');
+}

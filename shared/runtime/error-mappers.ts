@@ -1,0 +1,79 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { DomainError, isDomainError, type ErrorKind } from '../core/errors';
+import { LogEvent } from '../core/log-events';
+import type { ImEvent, Logger } from '../core/ports';
+import { describeError } from '../adapters/logger';
+import { json } from './respond';
+
+export { describeError };
+
+/**
+ * The one place each transport turns errors into answers. The core throws typed DomainErrors (a code, a message,
+ * a kind); nothing else leaves a handler with detail: any other error is `internal`, logged by name only.
+ */
+
+/** The HTTP status of each kind of domain error. */
+const HTTP_STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  conflict: 409,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+const INTERNAL = { code: 'internal', message: 'internal error' } as const;
+
+/** HTTP API: a DomainError becomes its status and `{"error":{"code","message"}}`; anything else a bare 500. */
+export function httpErrorResponse(
+  err: unknown,
+  log: Logger | undefined,
+  where: string,
+): APIGatewayProxyStructuredResultV2 {
+  if (isDomainError(err))
+    return json(HTTP_STATUS[err.kind], { error: { code: err.code, message: err.message } });
+  log?.error(LogEvent.HandlerFailed, { where, ...describeError(err) });
+  return json(500, { error: INTERNAL });
+}
+
+/**
+ * WebSocket API: the `error` event to push on the caller's connection (with the frame's clientId, so the client
+ * can match it), and the route's status code (the HTTP status of the kind; 500 for an unexpected error).
+ */
+export function wsErrorAnswer(
+  err: unknown,
+  log: Logger,
+  where: string,
+  connectionId: string,
+  clientId: string | undefined,
+): { event: ImEvent; statusCode: number } {
+  const known = isDomainError(err);
+  if (!known) log.error(LogEvent.HandlerFailed, { where, connectionId, ...describeError(err) });
+  const { code, message } = known ? err : INTERNAL;
+  return {
+    event: { kind: 'error', code, message, ...(clientId ? { clientId } : {}) },
+    statusCode: known ? HTTP_STATUS[(err as DomainError).kind] : 500,
+  };
+}
+
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+
+/** A TwiML answer: `text/xml` with the given status. */
+export const twiml = (statusCode: number, body: string = EMPTY_TWIML): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'text/xml; charset=utf-8' },
+  body,
+});
+
+/**
+ * Twilio webhooks: any error is a 500 with an empty TwiML <Response/>, so Twilio retries (the MessageSid claim
+ * keeps a retry from doubling anything). Domain errors never reach here: the core answers an SMS with a reply.
+ */
+export function twilioErrorResponse(
+  err: unknown,
+  log: Logger,
+  where: string,
+): APIGatewayProxyStructuredResultV2 {
+  log.error(LogEvent.HandlerFailed, { where, ...describeError(err) });
+  return twiml(500);
+}

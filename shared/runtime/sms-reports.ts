@@ -1,0 +1,45 @@
+import type { SmsProvider } from '../core/ports';
+import type { SmsReport } from '../core/delivery/sms-report';
+import type { SmsTransport } from '../adapters/sms-transport';
+import { smsStatusCallbackUrl } from './routes';
+
+/**
+ * The core's SMS port over a provider's transport: a send that asks for delivery reports (`reportRef`, a
+ * message id) gets the status callback URL on this deployment's public URL.
+ */
+export function withDeliveryReports(transport: SmsTransport, publicUrl: string): SmsProvider {
+  return {
+    name: transport.name,
+    send: ({ reportRef, ...sms }) =>
+      transport.send(
+        reportRef ? { ...sms, statusCallbackUrl: smsStatusCallbackUrl(publicUrl, reportRef) } : sms,
+      ),
+  };
+}
+
+/** Twilio's message statuses that end the SMS leg. Others (queued, sent, …) change nothing we report. */
+const FINAL_TWILIO_STATUS: Record<string, SmsReport['outcome']> = {
+  delivered: 'delivered',
+  read: 'delivered',
+  undelivered: 'failed',
+  failed: 'failed',
+};
+
+/**
+ * A Twilio status callback in the core's words, or null when it does not end the leg (queued, sending, sent…)
+ * or lacks what it needs. `messageId` is the `m` query parameter the callback URL carries.
+ */
+export function twilioSmsReport(
+  messageId: string | undefined,
+  params: { MessageStatus?: string; ErrorCode?: string },
+): SmsReport | null {
+  const status = params.MessageStatus;
+  if (!messageId || !status || !Object.prototype.hasOwnProperty.call(FINAL_TWILIO_STATUS, status))
+    return null;
+  return {
+    messageId,
+    outcome: FINAL_TWILIO_STATUS[status],
+    providerStatus: status,
+    ...(params.ErrorCode ? { errorCode: params.ErrorCode } : {}),
+  };
+}

@@ -1,0 +1,97 @@
+import { findOrCreateUser } from '../../../shared/core/provisioning/accounts';
+import { OTP_MAX_TRIES, OTP_TTL_MS } from '../../../shared/core/provisioning/codes';
+import { startAuth, verifyAuth } from '../../../shared/core/provisioning/sign-in';
+import { verifyToken } from '../../../shared/core/provisioning/tokens';
+import { coreWorld, JWT_SECRET, type CoreWorld } from '../../support/core-deps';
+
+/** Provisioning on in-memory ports: codes, their limits, sign-in and account creation. */
+let w: CoreWorld;
+beforeEach(() => {
+  w = coreWorld();
+});
+
+const PHONE = '+14155550100';
+const codeIn = (phone: string) => /\b(\d{6})\b/.exec(w.sms.inbox(phone).at(-1)!.body)![1];
+
+describe('sign-in codes', () => {
+  it('sends a code that verifies once, creating the account with a default name', async () => {
+    await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.1' });
+    const code = codeIn(PHONE);
+    expect(JSON.stringify([...w.stores.table.otps.values()])).not.toContain(code);
+    const out = await verifyAuth(w.deps, { phone: PHONE, code });
+    expect(out.user).toEqual({ imNumber: out.user.imNumber, name: `u${out.user.imNumber}`, phone: PHONE });
+    expect(await verifyToken(JWT_SECRET, out.token, w.clock.now())).toEqual({
+      imNumber: out.user.imNumber,
+      name: out.user.name,
+    });
+    await expect(verifyAuth(w.deps, { phone: PHONE, code })).rejects.toMatchObject({ code: 'code_expired' });
+  });
+
+  it('locks the code after the last wrong try, and expires it', async () => {
+    await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.1' });
+    const code = codeIn(PHONE);
+    const wrong = code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < OTP_MAX_TRIES; i++)
+      await expect(verifyAuth(w.deps, { phone: PHONE, code: wrong })).rejects.toMatchObject({
+        code: 'wrong_code',
+      });
+    await expect(verifyAuth(w.deps, { phone: PHONE, code })).rejects.toMatchObject({
+      code: 'too_many_tries',
+      kind: 'rate_limited',
+    });
+    await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.1' });
+    w.clock.advance(OTP_TTL_MS);
+    await expect(verifyAuth(w.deps, { phone: PHONE, code: codeIn(PHONE) })).rejects.toMatchObject({
+      code: 'code_expired',
+    });
+  });
+
+  it('limits codes per phone: the fourth in ten minutes is refused and not sent', async () => {
+    for (let i = 0; i < 3; i++) await startAuth(w.deps, { phone: PHONE, sourceIp: `198.51.100.${i}` });
+    await expect(startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.9' })).rejects.toMatchObject({
+      code: 'too_many_requests',
+    });
+    expect(w.sms.inbox(PHONE)).toHaveLength(3);
+  });
+
+  it('refuses an opted-out phone and a country not served, sending nothing', async () => {
+    await w.stores.users.setOptOut(PHONE, true);
+    await expect(startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.1' })).rejects.toMatchObject({
+      code: 'opted_out',
+      kind: 'forbidden',
+    });
+    await expect(
+      startAuth(w.deps, { phone: '+447700900123', sourceIp: '198.51.100.1' }),
+    ).rejects.toMatchObject({
+      code: 'country_not_allowed',
+    });
+    expect(w.sms.sent).toEqual([]);
+  });
+});
+
+describe('accounts', () => {
+  it('keeps a chosen name unique, case-insensitively, and the code usable after a refusal', async () => {
+    await w.user({ name: 'Alice' });
+    await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.1' });
+    const code = codeIn(PHONE);
+    await expect(verifyAuth(w.deps, { phone: PHONE, code, name: 'alice' })).rejects.toMatchObject({
+      code: 'name_taken',
+      kind: 'conflict',
+    });
+    expect((await verifyAuth(w.deps, { phone: PHONE, code, name: 'alicia' })).user.name).toBe('alicia');
+  });
+
+  it('retries an imNumber that is taken, and returns the same user for the same phone', async () => {
+    const taken = await w.user();
+    w.ids.imNumber = (() => {
+      const queue = [taken.imNumber, '55555555'];
+      return () => queue.shift()!;
+    })();
+    const first = await findOrCreateUser(w.deps, PHONE);
+    expect(first).toMatchObject({ created: true, user: { imNumber: '55555555' } });
+    expect(await findOrCreateUser(w.deps, PHONE)).toMatchObject({
+      created: false,
+      user: { imNumber: '55555555' },
+    });
+  });
+});

@@ -1,0 +1,88 @@
+import path from 'node:path';
+import { ESLint } from 'eslint';
+
+/**
+ * The linter enforces the architecture's boundaries (eslint.config.js): each forbidden import or a string log
+ * event, placed in a file of the layer it is forbidden in, is an error; the same import where it is allowed is
+ * not. Runs ESLint's Node API with the project's own config.
+ */
+const ROOT = path.resolve(__dirname, '../..');
+// The config is passed in rather than found: ESLint loads config files by dynamic import, which jest's VM refuses.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const config = require(path.join(ROOT, 'eslint.config.js'));
+const eslint = new ESLint({ cwd: ROOT, overrideConfigFile: true, overrideConfig: config });
+
+const BOUNDARY_RULES = new Set(['no-restricted-imports', 'no-restricted-syntax']);
+
+/** The boundary rules' messages for `code` as if it were the file at `filePath` (repo-relative). */
+async function lint(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return result.messages
+    .filter((m) => BOUNDARY_RULES.has(m.ruleId ?? ''))
+    .map((m) => `${m.ruleId}: ${m.message}`);
+}
+
+describe('the core boundary', () => {
+  it.each([
+    ["import { DynamoDBClient } from '@aws-sdk/client-dynamodb';", 'no AWS SDK'],
+    ["import { validateRequest } from 'twilio/lib/webhooks/webhooks';", 'no Twilio'],
+    ["import type { SQSEvent } from 'aws-lambda';", 'transport or infrastructure'],
+    ["import { dynamoStores } from '../adapters/dynamo';", 'never on shared/adapters'],
+    ["import { getDeps } from '../runtime/deps';", 'never imports the runtime'],
+    ["import { LogEvent } from '../../infra/aws/stack';", 'never imports infra'],
+  ])('refuses %s in shared/core', async (line) => {
+    const messages = await lint('shared/core/delivery/example.ts', `${line}\nexport const x = 1;\n`);
+    expect(messages).toEqual([expect.stringMatching(/^no-restricted-imports: /)]);
+  });
+
+  it('allows ports, other core modules and pure libraries in shared/core', async () => {
+    const code =
+      "import type { Deps } from '../ports';\nimport { judge } from '../judgement/judge';\n" +
+      "import { parsePhoneNumberFromString } from 'libphonenumber-js';\n" +
+      'export const x = [judge, parsePhoneNumberFromString] as unknown as Deps;\n';
+    expect(await lint('shared/core/delivery/example.ts', code)).toEqual([]);
+  });
+
+  it('refuses a log event spelled as a string in shared/core, and accepts LogEvent', async () => {
+    const bad =
+      "import type { Deps } from '../ports';\nexport const f = (deps: Deps) => deps.log.info('message.sent', {});\n";
+    expect(await lint('shared/core/delivery/example.ts', bad)).toEqual([
+      expect.stringMatching(/^no-restricted-syntax: Log events come from LogEvent/),
+    ]);
+    const good =
+      "import type { Deps } from '../ports';\nimport { LogEvent } from '../log-events';\n" +
+      'export const f = (deps: Deps) => deps.log.info(LogEvent.MessageAccepted, {});\n';
+    expect(await lint('shared/core/delivery/example.ts', good)).toEqual([]);
+  });
+
+  it('refuses Node-only imports in the browser-safe rules, and allows them elsewhere in the core', async () => {
+    const code = "import { createHash } from 'node:crypto';\nexport const x = createHash;\n";
+    expect(await lint('shared/core/conversion/example.ts', code)).toEqual([
+      expect.stringMatching(/^no-restricted-imports: .*Node-only/),
+    ]);
+    expect(await lint('shared/core/provisioning/example.ts', code)).toEqual([]);
+  });
+});
+
+describe('the handler boundary', () => {
+  it('refuses an adapter imported by a handler, and allows the runtime', async () => {
+    expect(
+      await lint(
+        'functions/example.ts',
+        "import { dynamoStores } from '../shared/adapters/dynamo';\nexport const x = dynamoStores;\n",
+      ),
+    ).toEqual([expect.stringMatching(/^no-restricted-imports: .*Handlers get adapters from the runtime/)]);
+    expect(
+      await lint(
+        'functions/example.ts',
+        "import { getDeps } from '../shared/runtime/deps';\nexport const x = getDeps;\n",
+      ),
+    ).toEqual([]);
+  });
+
+  it('lets the runtime and adapters import what the core may not', async () => {
+    const code =
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const x = DynamoDBClient;\n";
+    expect(await lint('shared/adapters/example.ts', code)).toEqual([]);
+  });
+});
