@@ -153,3 +153,19 @@ export function field({ label, hint, ...inputProps }) {
   );
   return { root, input };
 }
+
+/** A card's "×" button: `label` names what it removes, for screen readers ("Remove this phone"). */
+export function removeCardButton(label, onclick) {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'icon-btn',
+      testid: 'card-remove',
+      'aria-label': label,
+      title: 'Remove',
+      onclick,
+    },
+    '×',
+  );
+}

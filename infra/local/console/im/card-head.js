@@ -1,5 +1,5 @@
 // The IM card's header (who is signed in, presence, their phone) and its notice line (errors not tied to a message).
-import { h, replace, show, avatar, prettyPhone } from '../dom.js';
+import { h, replace, show, avatar, prettyPhone, removeCardButton } from '../dom.js';
 import { reasonText } from '../reasons.js';
 import { defaultName } from '../rules.js';
 
@@ -37,18 +37,7 @@ export class CardHead {
       h(
         'div',
         { class: 'card-head-side' },
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'icon-btn',
-            testid: 'card-remove',
-            'aria-label': 'Remove this IM client',
-            title: 'Remove',
-            onclick: () => onRemove(card),
-          },
-          '×',
-        ),
+        removeCardButton('Remove this IM client', () => onRemove(card)),
       ),
     );
   }

@@ -1,4 +1,5 @@
 // The composer: the text, how it will go (IM, or SMS when offline), and what it costs if it goes as SMS.
+import { composerForm, messageTextarea } from '../composer-parts.js';
 import { h, prettyPhone, uid } from '../dom.js';
 import { counterText, imFallbackSms, phoneSms } from '../sms-preview.js';
 import { displayName } from './contact-list.js';
@@ -9,21 +10,14 @@ export class Composer {
     this.card = card;
     const inputId = uid('msg');
     const hintId = uid('hint');
-    this.input = h('textarea', {
+    this.input = messageTextarea({
       id: inputId,
-      class: 'composer-input',
-      rows: 2,
       maxlength: 4000,
       placeholder: 'Message',
       testid: 'im-input',
-      'aria-describedby': hintId,
-      onkeydown: (ev) => {
-        if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
-          ev.preventDefault();
-          this.submit();
-        }
-      },
-      oninput: () => {
+      describedBy: hintId,
+      onSubmit: () => this.submit(),
+      onInput: () => {
         this.errorEl.textContent = '';
         this.input.removeAttribute('aria-invalid');
         this.renderCounter();
@@ -38,16 +32,8 @@ export class Composer {
       { type: 'submit', class: 'btn btn-primary send-btn', testid: 'im-send-message' },
       'Send',
     );
-    this.el = h(
-      'form',
-      {
-        class: 'composer',
-        novalidate: true,
-        onsubmit: (ev) => {
-          ev.preventDefault();
-          this.submit();
-        },
-      },
+    this.el = composerForm(
+      () => this.submit(),
       h('label', { for: inputId, class: 'sr-only' }, 'Message'),
       h('div', { class: 'composer-row' }, this.input, this.sendBtn),
       this.errorEl,

@@ -1,11 +1,10 @@
 // Offline mode (patent: intercept): the client reads its own phone's SMS into conversations, and sends by SMS
 // from that phone to a service number.
-import { api, getServiceNumbers } from '../api.js';
+import { getServiceNumbers } from '../api.js';
 import { prettyPhone } from '../dom.js';
-import { watchInbox, pollNow, markLogged } from '../inbox.js';
-import { logEvent } from '../log.js';
-import { recordSent } from '../outbox.js';
+import { watchInbox } from '../inbox.js';
 import { normalizeForGsm7, parseSmsBody } from '../rules.js';
+import { textFromPhone } from '../text-from-phone.js';
 import { uuid, toMs, findCode } from '../util.js';
 
 /** Starts or stops watching the card's phone, as offline mode turns on or off. */
@@ -125,36 +124,13 @@ export async function sendAsSms(card, key, c, text) {
     return;
   }
   const body = c?.imNumber ? `@${c.imNumber} ${text}` : text;
-  const update = recordSent(phone, {
-    sid: null,
-    from: phone,
-    to,
-    body,
-    sentAt: Date.now(),
-    status: 'sending',
-    local: true,
-  });
   try {
-    const r = await api.sendSms(phone, to, body);
+    const r = await textFromPhone({ from: phone, to, body, source: card.label });
     msg.status = 'texted';
     msg.sid = r?.sid;
-    update({ sid: r?.sid ?? null, status: 'sent' });
-    markLogged(r?.sid);
-    logEvent({
-      kind: 'sms',
-      dir: 'out',
-      source: card.label,
-      title: `${phone} → ${to}`,
-      summary: body,
-      path: 'sms',
-      status: 'sent',
-      data: { from: phone, to, body, sid: r?.sid },
-    });
   } catch (err) {
     msg.status = 'error';
     msg.errors.push({ code: err.code ?? 'sms_failed', message: err.message });
-    update({ status: 'failed' });
   }
   data.persist();
-  pollNow(phone);
 }

@@ -1,11 +1,12 @@
 // A plain phone on the simulated network: its number, whether the network reaches it, its inbox and composer.
 import { api, getServiceNumbers, getSandboxInfo } from '../api.js';
 import { h, E164 } from '../dom.js';
-import { watchInbox, pollNow, markLogged } from '../inbox.js';
+import { watchInbox, pollNow } from '../inbox.js';
 import { logEvent } from '../log.js';
-import { clearSent, recordSent, sentBy, watchSent } from '../outbox.js';
+import { clearSent, sentBy, watchSent } from '../outbox.js';
 import { load, save, remove } from '../store.js';
 import { createStore } from '../state.js';
+import { textFromPhone } from '../text-from-phone.js';
 import { toMs } from '../util.js';
 import { PhoneComposer } from './composer.js';
 import { buildPhoneHead, phoneStatus } from './head.js';
@@ -200,42 +201,10 @@ export class PhoneCard {
     }
     this.next.forceScroll = true;
     this.store.set({ thread: to, pinned: true });
-    const update = recordSent(from, {
-      sid: null,
-      from,
-      to,
-      body,
-      sentAt: Date.now(),
-      status: 'sending',
-      local: true,
-    });
     try {
-      const r = await api.sendSms(from, to, body);
-      markLogged(r?.sid);
-      update({ sid: r?.sid ?? null, status: 'sent' });
-      logEvent({
-        kind: 'sms',
-        dir: 'out',
-        source: this.label,
-        title: `${from} → ${to}`,
-        summary: body,
-        path: 'sms',
-        status: 'sent',
-        data: { from, to, body, sid: r?.sid },
-      });
-      pollNow(from);
+      await textFromPhone({ from, to, body, source: this.label });
       return null;
     } catch (err) {
-      update({ status: 'failed' });
-      logEvent({
-        kind: 'sms',
-        dir: 'out',
-        source: this.label,
-        title: `${from} → ${to}`,
-        summary: `${body} (${err.message})`,
-        status: 'failed',
-        level: 'error',
-      });
       return err.message;
     }
   }

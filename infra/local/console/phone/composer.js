@@ -1,4 +1,5 @@
 // A phone's composer: text a service number (the "To" follows the open thread), with the segment count.
+import { composerForm, messageTextarea } from '../composer-parts.js';
 import { h, replace, prettyPhone, uid } from '../dom.js';
 import { MAX_SMS_CHARS } from '../rules.js';
 import { counterText, phoneSms } from '../sms-preview.js';
@@ -14,21 +15,14 @@ export class PhoneComposer {
       testid: 'phone-to',
       onchange: () => card.selectThread(this.toSelect.value, { pin: true }),
     });
-    this.input = h('textarea', {
+    this.input = messageTextarea({
       id: bodyId,
-      class: 'composer-input',
-      rows: 2,
       maxlength: MAX_SMS_CHARS,
       placeholder: 'Text message',
       testid: 'phone-input',
-      'aria-describedby': `${bodyId}-hint`,
-      onkeydown: (ev) => {
-        if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
-          ev.preventDefault();
-          this.submit();
-        }
-      },
-      oninput: () => {
+      describedBy: `${bodyId}-hint`,
+      onSubmit: () => this.submit(),
+      onInput: () => {
         this.errorEl.textContent = '';
         this.renderCounter();
       },
@@ -48,16 +42,8 @@ export class PhoneComposer {
       h('code', null, '@name hi'),
       '; replies without a prefix go to the last contact on that number.',
     );
-    this.el = h(
-      'form',
-      {
-        class: 'composer',
-        novalidate: true,
-        onsubmit: (ev) => {
-          ev.preventDefault();
-          this.submit();
-        },
-      },
+    this.el = composerForm(
+      () => this.submit(),
       h('div', { class: 'composer-to' }, h('label', { for: toId }, 'To'), this.toSelect),
       h('label', { for: bodyId, class: 'sr-only' }, 'Text message'),
       h('div', { class: 'composer-row' }, this.input, this.sendBtn),

@@ -1,5 +1,5 @@
 // A phone card's header: its number (editable), whether the network reaches it, and whose phone it is.
-import { h, E164, uid } from '../dom.js';
+import { h, E164, uid, removeCardButton } from '../dom.js';
 
 /** Builds the header; `card.setPhone(value)` takes a new number. Returns { el, numberInput, numberError, ownerEl, statusEl }. */
 export function buildPhoneHead(card, onRemove) {
@@ -44,18 +44,7 @@ export function buildPhoneHead(card, onRemove) {
     h(
       'div',
       { class: 'card-head-side' },
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'icon-btn',
-          testid: 'card-remove',
-          'aria-label': 'Remove this phone',
-          title: 'Remove',
-          onclick: () => onRemove(card),
-        },
-        '×',
-      ),
+      removeCardButton('Remove this phone', () => onRemove(card)),
     ),
   );
   return view;
