@@ -7,18 +7,43 @@ export interface ParsedPhone {
   countryCode: string;
 }
 
+/** Longest raw phone input read at all (format characters included), in UTF-16 units. */
+const MAX_RAW_PHONE_UNITS = 128;
+/** Longest phone input once its invisible format characters are gone. */
+const MAX_PHONE_CHARS = 32;
+
+/**
+ * Unicode format characters (general category Cf): bidi marks and embeddings (U+200E/F, U+202A-202E,
+ * U+2066-2069), zero-width space, joiners and non-joiner (U+200B-200D), the word joiner (U+2060), the BOM
+ * (U+FEFF), the soft hyphen (U+00AD), … They are invisible, carry no digits, and come along when a number is
+ * copied from a contact card, a web page or a right-to-left text.
+ */
+const FORMAT_CHARACTERS = /\p{Cf}/gu;
+
+/**
+ * Removes every Unicode format character (Cf) from a phone input, before any other check: the one cleaning
+ * every phone input gets (sign-in, inbound senders, and later invitations all go through {@link parsePhone}).
+ */
+export function stripFormatCharacters(input: string): string {
+  return input.replace(FORMAT_CHARACTERS, '');
+}
+
 /**
  * Parses a phone number given in international form (a leading + and the country code) into E.164.
- * Local formats are refused because the service has no home country to assume.
+ * Invisible format characters anywhere in it are dropped first ({@link stripFormatCharacters}), so
+ * "\u202d+1 415 555 0123\u202c" is +14155550123. Local formats are refused because the service has no home
+ * country to assume. Throws DomainError `invalid_phone` (kind invalid) for anything else.
  */
 export function parsePhone(input: unknown): ParsedPhone {
-  if (typeof input !== 'string' || input.trim() === '' || input.length > 32) {
+  const cleaned =
+    typeof input === 'string' && input.length <= MAX_RAW_PHONE_UNITS ? stripFormatCharacters(input) : '';
+  if (cleaned.trim() === '' || cleaned.length > MAX_PHONE_CHARS) {
     throw badInput(
       'phone must be a phone number in international format, like +14155550100',
       'invalid_phone',
     );
   }
-  const trimmed = input.trim();
+  const trimmed = cleaned.trim();
   if (!trimmed.startsWith('+')) {
     throw badInput('phone must start with + and the country code, like +14155550100', 'invalid_phone');
   }
