@@ -61,6 +61,7 @@ const BROWSER_SAFE = [
   'shared/core/errors.ts',
   'shared/core/conversion/**/*.ts',
   'shared/core/provisioning/names.ts',
+  'shared/core/provisioning/e164.ts',
 ];
 
 module.exports = tseslint.config(

@@ -5,6 +5,7 @@ import { MAX_TEXT_CHARS } from '../../shared/core/conversion/message-text';
 import { parseFrame, sendMessageFrame } from '../../shared/runtime/frames';
 import { validateName, nameKey } from '../../shared/core/provisioning/names';
 import { parsePhone, smsAllowed } from '../../shared/core/provisioning/phone';
+import { compactPhoneInput, E164_PATTERN } from '../../shared/core/rules';
 import { signToken, verifyToken } from '../../shared/core/provisioning/tokens';
 
 describe('frames', () => {
@@ -72,6 +73,16 @@ describe('phones', () => {
     expect(() => parsePhone('\u200b'.repeat(200) + '+14155550123')).toThrow(
       expect.objectContaining({ code: 'invalid_phone' }),
     );
+  });
+
+  it('the console’s form cleaning (shared rules) leaves E.164 of a pasted number with format characters', () => {
+    for (const input of [
+      '\u202d+1 415 555 0123\u202c',
+      '\u2066+1 (415) 555-0123\u2069',
+      '+1.415.555\u200b.0123',
+    ])
+      expect(compactPhoneInput(input)).toMatch(E164_PATTERN);
+    expect(compactPhoneInput('\u202d+1 415 555 0123\u202c')).toBe('+14155550123');
   });
 
   it('checks the country allow-list', () => {

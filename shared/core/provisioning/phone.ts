@@ -1,6 +1,8 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { badInput, forbidden } from '../errors';
-import { E164_PATTERN } from './e164';
+import { E164_PATTERN, stripFormatCharacters } from './e164';
+
+export { stripFormatCharacters };
 
 export interface ParsedPhone {
   e164: string;
@@ -11,22 +13,6 @@ export interface ParsedPhone {
 const MAX_RAW_PHONE_UNITS = 128;
 /** Longest phone input once its invisible format characters are gone. */
 const MAX_PHONE_CHARS = 32;
-
-/**
- * Unicode format characters (general category Cf): bidi marks and embeddings (U+200E/F, U+202A-202E,
- * U+2066-2069), zero-width space, joiners and non-joiner (U+200B-200D), the word joiner (U+2060), the BOM
- * (U+FEFF), the soft hyphen (U+00AD), … They are invisible, carry no digits, and come along when a number is
- * copied from a contact card, a web page or a right-to-left text.
- */
-const FORMAT_CHARACTERS = /\p{Cf}/gu;
-
-/**
- * Removes every Unicode format character (Cf) from a phone input, before any other check: the one cleaning
- * every phone input gets (sign-in, inbound senders, and later invitations all go through {@link parsePhone}).
- */
-export function stripFormatCharacters(input: string): string {
-  return input.replace(FORMAT_CHARACTERS, '');
-}
 
 /**
  * Parses a phone number given in international form (a leading + and the country code) into E.164.

@@ -138,6 +138,13 @@ describe('once-only keyword work, redone on a retry after a failure (item 2)', (
     expect(await w.stores.users.getPhone(STRANGER)).toMatchObject({ optedOut: true });
   });
 
+  it('the hourly reply limit is held by the MessageSid that took it: a retry of that sid still gets its reply', async () => {
+    expect(await text(STRANGER, 'hello?', { sid: 'SM-reply-1' })).toEqual({ reply: REPLIES.help });
+    // The provider retries the same sid (its first answer was lost): the same reply, not a limited one.
+    expect(await text(STRANGER, 'hello?', { sid: 'SM-reply-1' })).toEqual({ reply: REPLIES.help });
+    expect(await text(STRANGER, 'hello?', { sid: 'SM-reply-2' })).toEqual({});
+  });
+
   it('a routed text whose thread binding failed binds the thread when the same MessageSid comes again', async () => {
     const alice = await w.user();
     const bob = await w.user({ connectionId: 'b1' });
