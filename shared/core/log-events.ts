@@ -42,6 +42,12 @@ export const LogEvent = {
   SmsKeyword: 'sms.keyword',
   /** An inbound SMS that reached nobody (sid, reason, replied). */
   SmsNotRouted: 'sms.not_routed',
+  /** A reply the opt-out gate withheld from a phone that texted STOP (sid, reason). */
+  SmsReplyWithheld: 'sms.reply_withheld',
+  /** A text from one of our own service numbers: not a person, not routed, not answered (sid). */
+  SmsFromServiceNumber: 'sms.from_service_number',
+  /** A retried keyword webhook whose MessageSid was handled already, dropped (sid). */
+  SmsDuplicate: 'sms.duplicate',
 
   // Login status (shared/core/login-status)
   PresenceConnected: 'presence.connected',

@@ -17,3 +17,4 @@ export {
   type SmsEncoding,
 } from './conversion/sms-encoding'; // GSM-7 / UCS-2 and segments
 export { defaultName, NAME_PATTERN, nameKey } from './provisioning/names'; // display names
+export { compactPhoneInput, E164_PATTERN, stripFormatCharacters } from './provisioning/e164'; // phone input

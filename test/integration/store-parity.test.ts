@@ -125,6 +125,23 @@ async function script(s: Stores): Promise<unknown[]> {
   await note(s.once.claimOnce('sms:SM1', T, 60));
   await note(s.once.claimOnce('sms:SM1', T + 59_999, 60));
   await note(s.once.claimOnce('sms:SM1', T + 60_000, 60));
+  // A rate-limit token held by a provider id: the same holder gets it again, another does not.
+  await note(s.once.claimOnce('reply:+14155550100', T, 60, 'SM-a'));
+  await note(s.once.claimOnce('reply:+14155550100', T + 1, 60, 'SM-a'));
+  await note(s.once.claimOnce('reply:+14155550100', T + 2, 60, 'SM-b'));
+  await note(s.once.claimOnce('reply:+14155550100', T + 3, 60));
+  // Once-only work: claimed, busy while leased, free again when released or its lease runs out, done when
+  // completed (and a completed key is not released).
+  await note(s.once.begin('sms:SM2', T, 30));
+  await note(s.once.begin('sms:SM2', T + 1, 30));
+  await s.once.release('sms:SM2');
+  await note(s.once.begin('sms:SM2', T + 2, 30));
+  await note(s.once.begin('sms:SM2', T + 30_002, 30));
+  await s.once.complete('sms:SM2', T + 30_003, 600);
+  await s.once.release('sms:SM2');
+  await note(s.once.begin('sms:SM2', T + 30_004, 30));
+  await note(s.once.begin('sms:SM2', T + 630_003, 30));
+  await s.once.release('sms:SM404');
   return out;
 }
 

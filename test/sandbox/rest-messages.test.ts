@@ -129,6 +129,8 @@ describe('REST Messages resource', () => {
     ['no Body', 21602, { To: PHONE, From: FROM }],
     ['no From and no Messaging Service', 21603, { To: PHONE, Body: 'x' }],
     ['a body over 1600 characters', 21617, { To: PHONE, From: FROM, Body: 'x'.repeat(1601) }],
+    // 1,000 code points but 2,000 UTF-16 units: Twilio counts the units.
+    ['1,000 emoji (2,000 UTF-16 units)', 21617, { To: PHONE, From: FROM, Body: '😀'.repeat(1000) }],
     [
       'a StatusCallback that is not a URL',
       21609,

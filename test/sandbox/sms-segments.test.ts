@@ -17,7 +17,10 @@ describe('countSegments', () => {
 });
 
 describe('characterCount', () => {
-  it('counts an emoji as one character', () => {
-    expect(characterCount('a😀')).toBe(2);
+  // Issue 14 item 5: Twilio's 1,600-character limit counts UTF-16 code units, so an emoji counts 2.
+  it('counts in UTF-16 code units, as Twilio’s limit does: an emoji is 2', () => {
+    expect(characterCount('a😀')).toBe(3);
+    expect(characterCount('😀'.repeat(1000))).toBe(2000);
+    expect(characterCount('中文')).toBe(2);
   });
 });

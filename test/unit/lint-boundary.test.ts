@@ -64,6 +64,30 @@ describe('the core boundary', () => {
   });
 });
 
+// Issue 14 item 1: every outbound SMS passes the opt-out gate, so the provider has one caller in the core.
+describe('the SMS gate boundary', () => {
+  const direct =
+    "import type { Deps } from '../ports';\n" +
+    "export const f = (deps: Deps) => deps.sms.send({ from: '+1', to: '+2', body: 'x' });\n";
+
+  it('refuses a direct call of the SMS provider anywhere in the core but im-sms/send.ts', async () => {
+    for (const file of ['shared/core/invitations/example.ts', 'shared/core/im-sms/example.ts']) {
+      expect(await lint(file, direct)).toEqual([
+        expect.stringMatching(/^no-restricted-syntax: Send SMS with sendSmsWithRetry/),
+      ]);
+    }
+  });
+
+  it('allows it in im-sms/send.ts, where the log-event rule still holds', async () => {
+    expect(await lint('shared/core/im-sms/send.ts', direct)).toEqual([]);
+    const bad =
+      "import type { Deps } from '../ports';\nexport const f = (deps: Deps) => deps.log.info('sms.sent', {});\n";
+    expect(await lint('shared/core/im-sms/send.ts', bad)).toEqual([
+      expect.stringMatching(/^no-restricted-syntax: Log events come from LogEvent/),
+    ]);
+  });
+});
+
 describe('the handler boundary', () => {
   it('refuses an adapter imported by a handler, and allows the runtime', async () => {
     expect(

@@ -16,7 +16,8 @@ const GSM7_BASIC =
 const GSM7_EXTENSION = '\f^{}\\[~]|€';
 const TYPOGRAPHIC = '‘’‚‛′“”„″«»–—−…\u00a0\u2009\u202f\u3000•\u200b\u200d\ufeff\u00ad';
 
-const codePoints = (s: string): number => [...s].length;
+/** Twilio's count for its 1,600-character limit: UTF-16 code units. */
+const utf16Units = (s: string): number => s.length;
 const hasLoneSurrogate = (s: string): boolean =>
   /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
 
@@ -78,7 +79,7 @@ const boundaryText = fc.oneof(
     300,
   ),
 );
-const limit = fc.integer({ min: codePoints(TRUNCATION_MARKER) + 1, max: 400 });
+const limit = fc.integer({ min: utf16Units(TRUNCATION_MARKER) + 1, max: 400 });
 
 describe('isGsm7', () => {
   it('accepts every character of the basic and extension tables', () => {
@@ -299,22 +300,44 @@ describe('encodeSms', () => {
     });
   });
 
-  it('limits on code points, so 1600 emoji are not truncated', () => {
-    const text = '😀'.repeat(MAX_SMS_CHARS);
+  // Issue 14 item 5: Twilio refuses a body over 1,600 UTF-16 units (error 21617); an emoji is 2 of them.
+  it('limits on UTF-16 code units, as Twilio counts: 1,000 emoji are cut to fit 1,600 units', () => {
+    const text = '😀'.repeat(1000);
 
     const result = encodeSms(text);
 
-    // 33 pairs per 67-unit part (one unit always wasted): ceil(1600 / 33) = 49, not ceil(3200 / 67) = 48.
-    expect(result).toMatchObject({ truncated: false, units: 3200, segments: 49 });
+    const room = MAX_SMS_CHARS - TRUNCATION_MARKER.length;
+    expect(result.body).toBe('😀'.repeat(Math.floor(room / 2)) + TRUNCATION_MARKER);
+    expect(result.body.length).toBeLessThanOrEqual(MAX_SMS_CHARS);
+    expect(result).toMatchObject({ truncated: true, encoding: 'UCS-2' });
+  });
+
+  it('sends 800 emoji (exactly 1,600 units) whole', () => {
+    const text = '😀'.repeat(800);
+
+    const result = encodeSms(text);
+
+    // 33 pairs per 67-unit part (one unit always wasted): ceil(800 / 33) = 25, not ceil(1600 / 67) = 24.
+    expect(result).toMatchObject({ body: text, truncated: false, units: 1600, segments: 25 });
   });
 
   it('never splits a surrogate pair when truncating', () => {
-    const room = MAX_SMS_CHARS - codePoints(TRUNCATION_MARKER);
-    const text = 'a'.repeat(room - 1) + '😀'.repeat(20);
+    const room = MAX_SMS_CHARS - utf16Units(TRUNCATION_MARKER);
+    const text = 'a'.repeat(room - 2) + '😀'.repeat(20);
 
     const result = encodeSms(text);
 
-    expect(result.body).toBe('a'.repeat(room - 1) + '😀' + TRUNCATION_MARKER);
+    expect(result.body).toBe('a'.repeat(room - 2) + '😀' + TRUNCATION_MARKER);
+  });
+
+  it('never splits an emoji sequence or a flag when truncating', () => {
+    const room = MAX_SMS_CHARS - utf16Units(TRUNCATION_MARKER);
+    // 👍🏽 is 4 units, 🇺🇸 is 4: with 3 units of room left, neither fits and neither is cut in half.
+    const text = 'a'.repeat(room - 3) + '👍🏽🇺🇸'.repeat(5);
+
+    const result = encodeSms(text);
+
+    expect(result.body).toBe('a'.repeat(room - 3) + TRUNCATION_MARKER);
   });
 
   it('sends as GSM-7 when truncation removes the only non-GSM characters', () => {
@@ -328,7 +351,7 @@ describe('encodeSms', () => {
   it('does not leave a double space before the marker', () => {
     const text = 'word '.repeat(10);
 
-    const result = encodeSms(text, codePoints(TRUNCATION_MARKER) + 'word '.length);
+    const result = encodeSms(text, utf16Units(TRUNCATION_MARKER) + 'word '.length);
 
     expect(result.body).toBe('word' + TRUNCATION_MARKER);
   });
@@ -344,7 +367,7 @@ describe('encodeSms', () => {
   });
 
   it('rejects a limit that leaves no room beside the marker', () => {
-    expect(() => encodeSms('hello', codePoints(TRUNCATION_MARKER))).toThrow(RangeError);
+    expect(() => encodeSms('hello', utf16Units(TRUNCATION_MARKER))).toThrow(RangeError);
   });
 });
 
@@ -444,7 +467,7 @@ describe('properties', () => {
       fc.property(anyText(300), limit, (text, max) => {
         const result = encodeSms(text, max);
 
-        expect(codePoints(result.body)).toBeLessThanOrEqual(max);
+        expect(utf16Units(result.body)).toBeLessThanOrEqual(max);
         if (result.truncated) expect(result.body.endsWith(TRUNCATION_MARKER)).toBe(true);
       }),
     );
@@ -457,7 +480,7 @@ describe('properties', () => {
 
         const result = encodeSms(text, max);
 
-        expect(result.truncated).toBe(codePoints(full.body) > max);
+        expect(result.truncated).toBe(utf16Units(full.body) > max);
       }),
     );
   });

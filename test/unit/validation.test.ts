@@ -5,6 +5,7 @@ import { MAX_TEXT_CHARS } from '../../shared/core/conversion/message-text';
 import { parseFrame, sendMessageFrame } from '../../shared/runtime/frames';
 import { validateName, nameKey } from '../../shared/core/provisioning/names';
 import { parsePhone, smsAllowed } from '../../shared/core/provisioning/phone';
+import { compactPhoneInput, E164_PATTERN } from '../../shared/core/rules';
 import { signToken, verifyToken } from '../../shared/core/provisioning/tokens';
 
 describe('frames', () => {
@@ -54,6 +55,34 @@ describe('phones', () => {
     expect(() => parsePhone(input)).toThrow(
       expect.objectContaining({ code: 'invalid_phone', kind: 'invalid' }),
     );
+  });
+
+  // Issue 14 item 4: numbers copied from a contact card or a right-to-left text carry invisible format characters.
+  it.each([
+    ['LRO … PDF around it', '\u202d+1 415 555 0123\u202c'],
+    ['RLE … PDF and LRI … PDI', '\u202b\u2066+1 415 555 0123\u2069\u202c'],
+    ['marks and zero-widths inside', '+1\u200e 415\u200b 555\u200f 0123\u200d'],
+    ['a BOM, a word joiner and a soft hyphen', '\ufeff+1415\u2060555\u00ad0123'],
+    ['RLO … PDF', '\u202e+14155550123\u202c'],
+  ])('drops Unicode format characters (%s) before parsing', (_what, input) => {
+    expect(parsePhone(input)).toEqual({ e164: '+14155550123', countryCode: '1' });
+  });
+
+  it('refuses a phone that is nothing but format characters, or absurdly long with them', () => {
+    expect(() => parsePhone('\u202d\u202c')).toThrow(expect.objectContaining({ code: 'invalid_phone' }));
+    expect(() => parsePhone('\u200b'.repeat(200) + '+14155550123')).toThrow(
+      expect.objectContaining({ code: 'invalid_phone' }),
+    );
+  });
+
+  it('the console’s form cleaning (shared rules) leaves E.164 of a pasted number with format characters', () => {
+    for (const input of [
+      '\u202d+1 415 555 0123\u202c',
+      '\u2066+1 (415) 555-0123\u2069',
+      '+1.415.555\u200b.0123',
+    ])
+      expect(compactPhoneInput(input)).toMatch(E164_PATTERN);
+    expect(compactPhoneInput('\u202d+1 415 555 0123\u202c')).toBe('+14155550123');
   });
 
   it('checks the country allow-list', () => {

@@ -20,7 +20,7 @@ import type { PhoneRecord } from '../../core/ports';
  *   MSG#<id>         MSG              a message, its status and channel path
  *   OTP#<e164>       OTP              hashed code, expiry, tries
  *   RATE#<key>#<w>   RATE             a fixed-window counter
- *   ONCE#<key>       ONCE             an idempotency claim (webhook sids, reply rate limits)
+ *   ONCE#<key>       ONCE             an idempotency claim (webhook sids: state, expiresAt; reply limits: holder)
  *
  * Connections and the profile share a partition, and CONN# < PROFILE in sort order, so one Query for
  * sk BETWEEN 'CONN#' AND 'PROFILE' answers "who and where". DynamoDB's TTL deletes late (and dynalite never),

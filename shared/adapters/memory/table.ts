@@ -17,8 +17,8 @@ export class MemoryTable {
   readonly otps = new Map<string, OtpRecord>();
   /** `<key>#<window start>` → hits. */
   readonly rates = new Map<string, number>();
-  /** key → expiresAt (epoch ms). */
-  readonly once = new Map<string, number>();
+  /** key → the claim: expiresAt (epoch ms), state (`pending` | `done`; none for a rate-limit token), holder. */
+  readonly once = new Map<string, { expiresAt: number; state?: 'pending' | 'done'; holder?: string }>();
 }
 
 /** A deep copy, standing in for the (de)serialisation a real store does. */

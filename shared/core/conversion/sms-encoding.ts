@@ -28,10 +28,17 @@ export interface EncodedSms {
 }
 
 /**
- * Longest body, in code points, that we send. Carriers commonly reject or silently drop concatenated messages
- * beyond about ten segments of GSM-7, and an unbounded IM message would otherwise be an unbounded bill.
+ * Longest body that we send, in UTF-16 code units (JavaScript's `string.length`): Twilio refuses a body over
+ * 1,600 characters counted that way (error 21617), so an emoji, a surrogate pair, counts 2. Carriers also
+ * commonly drop concatenated messages beyond about ten segments of GSM-7, and an unbounded IM message would
+ * otherwise be an unbounded bill.
  */
 export const MAX_SMS_CHARS = 1600;
+
+/** A body's length as Twilio's 1,600-character limit counts it: UTF-16 code units. */
+export function smsLength(body: string): number {
+  return body.length;
+}
 
 /**
  * Appended to a cut body so the recipient knows there was more. Round brackets, not square: `[` and `]` are
@@ -237,10 +244,11 @@ function sum(values: readonly number[]): number {
  * - Else the original text goes as UCS-2; nothing is replaced, because changing the sender's words is worse
  *   than the extra segments.
  *
- * A body over `maxChars` code points is cut so that it plus {@link TRUNCATION_MARKER} is at most `maxChars`
- * code points (cutting on code points never splits a surrogate pair; trailing whitespace before the marker is
- * dropped), and the encoding is then chosen again for what is left, so a message whose only non-GSM
- * characters were cut off is billed as GSM-7.
+ * A body over `maxChars` UTF-16 code units ({@link smsLength}, the provider's count) is cut so that it plus
+ * {@link TRUNCATION_MARKER} is at most `maxChars` units. The cut falls between grapheme clusters, so it never
+ * splits a surrogate pair, an emoji with its modifier or a flag; trailing whitespace before the marker is
+ * dropped. The encoding is then chosen again for what is left, so a message whose only non-GSM characters were
+ * cut off is billed as GSM-7.
  *
  * Lone surrogates (malformed UTF-16 from a buggy client) cannot be encoded by any carrier and are replaced
  * with U+FFFD so the failure stays visible rather than corrupting the message.
@@ -249,19 +257,19 @@ function sum(values: readonly number[]): number {
  * @throws RangeError if `maxChars` is not an integer longer than the marker.
  */
 export function encodeSms(text: string, maxChars: number = MAX_SMS_CHARS): EncodedSms {
-  const markerChars = codePointLength(TRUNCATION_MARKER);
+  const markerChars = smsLength(TRUNCATION_MARKER);
   if (!Number.isInteger(maxChars) || maxChars <= markerChars) {
     throw new RangeError(`maxChars must be an integer greater than ${markerChars}, got ${maxChars}`);
   }
   const wellFormed = text.replace(LONE_SURROGATE, '\ufffd');
   const chosen = chooseBody(wellFormed);
-  if (codePointLength(chosen.body) <= maxChars) return finish(chosen.body, chosen.normalized, false);
+  if (smsLength(chosen.body) <= maxChars) return finish(chosen.body, chosen.normalized, false);
 
   const room = maxChars - markerChars;
   // Re-choose on the kept part: the characters that forced UCS-2, or that needed normalizing, may be gone.
-  const kept = chooseBody(cutCodePoints(chosen.body, room).trimEnd());
+  const kept = chooseBody(cutUnits(chosen.body, room).trimEnd());
   // Normalizing can lengthen the text (… → ...); cutting GSM-7 again keeps it GSM-7.
-  const body = cutCodePoints(kept.body, room).trimEnd() + TRUNCATION_MARKER;
+  const body = cutUnits(kept.body, room).trimEnd() + TRUNCATION_MARKER;
   return finish(body, chosen.normalized || kept.normalized, true);
 }
 
@@ -276,20 +284,15 @@ function finish(body: string, normalized: boolean, truncated: boolean): EncodedS
   return { body, ...countSegments(body), normalized, truncated };
 }
 
-function codePointLength(text: string): number {
-  let n = 0;
-  for (const _ of text) n += 1;
-  return n;
-}
-
-/** The first `count` code points of `text`. */
-function cutCodePoints(text: string, count: number): string {
+/**
+ * The longest prefix of `text` of at most `units` UTF-16 code units that ends on a grapheme cluster boundary
+ * (so no surrogate pair, emoji sequence or flag is split).
+ */
+function cutUnits(text: string, units: number): string {
   let end = 0;
-  let n = 0;
-  for (const ch of text) {
-    if (n === count) break;
-    end += ch.length;
-    n += 1;
+  for (const { segment } of GRAPHEMES.segment(text)) {
+    if (end + segment.length > units) break;
+    end += segment.length;
   }
   return text.slice(0, end);
 }

@@ -1,3 +1,4 @@
+import { clearForSms } from '../im-sms/outbound';
 import { composeSms, sendSmsWithRetry } from '../im-sms/send';
 import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
@@ -8,10 +9,13 @@ import { sendReceipt } from './receipts';
 
 /**
  * The SMS leg: sends a message (already claimed as `sending_sms`) to the recipient's phone, from the service
- * number of the recipient's thread with the sender. Honours STOP and the country allow-list.
+ * number of the recipient's thread with the sender. Passes the opt-out gate (STOP; never to a service number,
+ * reason `service_number`) and the country allow-list.
  */
 export async function deliverBySms(deps: Deps, message: MessageRecord, profile: UserProfile): Promise<void> {
-  if (profile.optedOut) return failMessage(deps, message, 'opted_out');
+  // The opt-out gate (im-sms/outbound.ts), on the profile just read: setOptOut writes it with the phone row.
+  const cleared = await clearForSms(deps, profile.phone, 'message', profile);
+  if (!cleared.ok) return failMessage(deps, message, cleared.reason);
   if (!smsAllowed(profile.phone, deps.config.smsCountries))
     return failMessage(deps, message, 'country_not_allowed');
   const sms = composeSms(deps.config.serviceNumbers, profile, message, deps.clock.now());
@@ -19,7 +23,7 @@ export async function deliverBySms(deps: Deps, message: MessageRecord, profile: 
   try {
     result = await sendSmsWithRetry(
       deps,
-      { from: sms.from, to: profile.phone, body: sms.body, reportRef: message.id },
+      { from: sms.from, to: cleared.to, body: sms.body, reportRef: message.id },
       message.id,
       // A delivery report for it means the provider took an earlier try whose answer was lost.
       async () => (await deps.messages.getMessage(message.id))?.status === 'sending_sms',

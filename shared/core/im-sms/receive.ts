@@ -1,16 +1,23 @@
 import { findOrCreateUser } from '../provisioning/accounts';
 import { parseSmsAddress, type SmsAddress } from '../conversion/addressing';
 import { messageIdFor } from '../ids';
-import { parseKeyword } from '../conversion/keywords';
+import { parseKeyword, type Keyword } from '../conversion/keywords';
 import { imNumberFromDefaultName } from '../provisioning/names';
 import { smsAllowed } from '../provisioning/phone';
 import type { Deps } from '../ports';
 import { routeMessage } from '../delivery/route';
 import { LogEvent } from '../log-events';
 import type { UserProfile } from '../types';
+import { unavailable } from '../errors';
+import { isServiceNumber, replyTo, type GatedReply } from './outbound';
 
 /** A help or error reply goes to one phone at most this often, so two auto-responders can never loop. */
 export const REPLY_INTERVAL_SECONDS = 60 * 60;
+
+/** How long a keyword webhook's claim on its MessageSid is leased while it runs (a crash frees it after this). */
+export const SID_LEASE_SECONDS = 30;
+/** How long a handled MessageSid is remembered, so the provider's retries of it are duplicates. */
+export const SID_DONE_SECONDS = 7 * 24 * 3600;
 
 export const REPLIES = {
   stop: 'You are unsubscribed and will get no more messages. Reply START to resubscribe.',
@@ -30,25 +37,25 @@ export interface InboundSms {
   body: string;
 }
 
-/** What to answer the phone with (as TwiML), if anything. */
+/** What to answer the phone with (as TwiML), if anything: only text that passed the opt-out gate. */
 export interface InboundResult {
-  reply?: string;
+  reply?: GatedReply;
 }
 
 /**
  * An SMS to a service number (the patent's IM-SMS): keywords first, then the address (`@imNumber`, `@name`,
  * the number's thread), then the routing judgement as for any message. Duplicates of a MessageSid are dropped:
- * keywords by a claim on the sid, messages by their sid-derived id.
+ * keywords by a claim on the sid (released if the work fails, so the provider's retry redoes it), messages by
+ * their sid-derived id. A text from one of our own service numbers is not a person's: it is not routed and
+ * gets no answer. Every reply passes the opt-out gate (im-sms/outbound.ts).
  */
 export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundResult> {
-  const keyword = parseKeyword(sms.body);
-  if (keyword) {
-    if (!(await deps.once.claimOnce(`sms:${sms.messageSid}`, deps.clock.now(), 7 * 24 * 3600))) return {};
-    const record = await deps.users.getPhone(sms.from);
-    if (keyword !== 'help') await deps.users.setOptOut(sms.from, keyword === 'stop', record?.imNumber);
-    deps.log.info(LogEvent.SmsKeyword, { sid: sms.messageSid, keyword });
-    return { reply: REPLIES[keyword] };
+  if (isServiceNumber(deps, sms.from)) {
+    deps.log.warn(LogEvent.SmsFromServiceNumber, { sid: sms.messageSid });
+    return {};
   }
+  const keyword = parseKeyword(sms.body);
+  if (keyword) return oncePerSid(deps, sms.messageSid, () => onKeyword(deps, sms, keyword));
 
   const address = parseSmsAddress(sms.body);
   const senderImNumber = await deps.users.userOfPhone(sms.from);
@@ -58,11 +65,12 @@ export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundRe
   const recipientImNumber = await resolveRecipient(deps, sender, sms.to, address);
   if (!recipientImNumber) {
     const noPeer = address.kind === 'none';
-    return rateLimitedReply(deps, sms, noPeer ? REPLIES.noPeer : REPLIES.unknownRecipient, 'no_recipient');
+    const text = noPeer ? REPLIES.noPeer : REPLIES.unknownRecipient;
+    return rateLimitedReply(deps, sms, text, 'no_recipient', sender);
   }
-  if (!address.text) return rateLimitedReply(deps, sms, REPLIES.empty, 'empty');
+  if (!address.text) return rateLimitedReply(deps, sms, REPLIES.empty, 'empty', sender);
   const recipient = await deps.logins.getRecipient(recipientImNumber);
-  if (!recipient) return rateLimitedReply(deps, sms, REPLIES.unknownRecipient, 'unknown_recipient');
+  if (!recipient) return rateLimitedReply(deps, sms, REPLIES.unknownRecipient, 'unknown_recipient', sender);
   if (!sender) {
     // A plain phone with no account gets one on its first addressed message to a real user, so it can reach
     // IM users without an app.
@@ -84,11 +92,92 @@ export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundRe
     },
     recipient,
   );
-  if (outcome.kind === 'routed' && sender.threads?.[sms.to]?.peer !== recipientImNumber) {
-    // This phone's thread on that number now belongs to the recipient: a reply without a prefix goes there.
+  // This phone's thread on that number now belongs to the recipient: a reply without a prefix goes there. A
+  // retried webhook whose first try stored the message but failed before this write makes it now, unless a
+  // later message has moved the thread on since.
+  const stored = outcome.message;
+  const binding = sender.threads?.[sms.to];
+  if (
+    stored &&
+    stored.from === sender.imNumber &&
+    binding?.peer !== recipientImNumber &&
+    !(binding && binding.at > stored.sentAt)
+  ) {
     await deps.users.setThread(sender.imNumber, sms.to, { peer: recipientImNumber, at: deps.clock.now() });
   }
   return {};
+}
+
+/**
+ * Runs a webhook's work once per MessageSid: claim, work, complete. If the work throws, the claim is released
+ * and the error goes on (the webhook answers 500), so the provider's retry of the same sid does it again. A sid
+ * done already is a duplicate (no answer); one another attempt is still working on is refused as unavailable
+ * (500), so the provider retries it later instead of it being lost if that attempt fails.
+ */
+async function oncePerSid(
+  deps: Deps,
+  sid: string,
+  work: () => Promise<InboundResult>,
+): Promise<InboundResult> {
+  const key = `sms:${sid}`;
+  const state = await deps.once.begin(key, deps.clock.now(), SID_LEASE_SECONDS);
+  if (state === 'done') {
+    deps.log.info(LogEvent.SmsDuplicate, { sid });
+    return {};
+  }
+  if (state === 'busy') throw unavailable('this message is being handled; try again later', 'busy');
+  try {
+    const result = await work();
+    await deps.once.complete(key, deps.clock.now(), SID_DONE_SECONDS);
+    return result;
+  } catch (err) {
+    // If the release fails too, the lease runs out and the retry redoes the work then.
+    await deps.once.release(key).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * STOP, START, HELP. STOP is recorded (phone and profile) and confirmed: a first STOP always, a repeated one at
+ * most once per {@link REPLY_INTERVAL_SECONDS} (two auto-responders must not loop). START clears the opt-out
+ * and is confirmed. HELP is answered unless the phone opted out.
+ */
+async function onKeyword(deps: Deps, sms: InboundSms, keyword: Keyword): Promise<InboundResult> {
+  const record = await deps.users.getPhone(sms.from);
+  const wasOptedOut = record?.optedOut ?? false;
+  if (keyword !== 'help') await deps.users.setOptOut(sms.from, keyword === 'stop', record?.imNumber);
+  deps.log.info(LogEvent.SmsKeyword, { sid: sms.messageSid, keyword });
+  switch (keyword) {
+    case 'stop':
+      if (wasOptedOut && !(await replyAllowed(deps, sms))) return {};
+      return { reply: await replyTo(deps, sms.from, REPLIES.stop, 'stop_confirmation') };
+    case 'start':
+      return {
+        reply: await replyTo(deps, sms.from, REPLIES.start, 'start_confirmation', { optedOut: false }),
+      };
+    case 'help':
+      return gated(deps, sms, REPLIES.help, { optedOut: wasOptedOut });
+  }
+}
+
+/** A reply through the opt-out gate; a withheld one is logged (sid only). */
+async function gated(
+  deps: Deps,
+  sms: InboundSms,
+  text: string,
+  known?: { optedOut: boolean },
+): Promise<InboundResult> {
+  const reply = await replyTo(deps, sms.from, text, 'reply', known);
+  if (!reply) deps.log.info(LogEvent.SmsReplyWithheld, { sid: sms.messageSid, reason: 'opted_out' });
+  return reply ? { reply } : {};
+}
+
+/**
+ * The reply limit: one help or error reply per phone per {@link REPLY_INTERVAL_SECONDS}. The token is held by
+ * the MessageSid, so the provider's retry of the same sid still gets its reply.
+ */
+function replyAllowed(deps: Deps, sms: InboundSms): Promise<boolean> {
+  return deps.once.claimOnce(`reply:${sms.from}`, deps.clock.now(), REPLY_INTERVAL_SECONDS, sms.messageSid);
 }
 
 async function resolveRecipient(
@@ -107,14 +196,19 @@ async function resolveRecipient(
   }
 }
 
+/**
+ * An error or help reply to a text that reached nobody: through the opt-out gate first (an opted-out phone
+ * gets nothing, and spends no token), then the reply limit.
+ */
 async function rateLimitedReply(
   deps: Deps,
   sms: InboundSms,
-  reply: string,
+  text: string,
   reason: string,
+  sender?: UserProfile | null,
 ): Promise<InboundResult> {
-  const key = `reply:${sms.from}`;
-  const allowed = await deps.once.claimOnce(key, deps.clock.now(), REPLY_INTERVAL_SECONDS);
+  const reply = await replyTo(deps, sms.from, text, 'reply', sender ?? undefined);
+  const allowed = reply !== undefined && (await replyAllowed(deps, sms));
   deps.log.info(LogEvent.SmsNotRouted, { sid: sms.messageSid, reason, replied: allowed });
   return allowed ? { reply } : {};
 }

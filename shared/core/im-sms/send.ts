@@ -3,6 +3,7 @@ import { encodeSms, type SmsEncoding } from '../conversion/sms-encoding';
 import { LogEvent } from '../log-events';
 import { SmsSendError, type Deps, type SmsRequest } from '../ports';
 import type { MessageRecord, ThreadBinding, UserProfile } from '../types';
+import type { ClearedPhone } from './outbound';
 import { chooseServiceNumber } from './service-numbers';
 
 /** Backoff (ms) before each retry of a retryable provider failure (throttling, timeout, 5xx). */
@@ -42,8 +43,12 @@ export function composeSms(
   };
 }
 
+/** An SMS whose recipient has passed the opt-out gate (im-sms/outbound.ts: `clearForSms`). */
+export type ClearedSmsRequest = Omit<SmsRequest, 'to'> & { to: ClearedPhone };
+
 /**
- * Sends one SMS, retrying retryable failures with backoff. Throws the last error when every try failed or the
+ * Sends one SMS, retrying retryable failures with backoff. The only caller of the SMS provider in the core (the
+ * linter keeps it so), and it takes only a phone cleared by the opt-out gate. Throws the last error when every try failed or the
  * failure is permanent (a bad number, an opted-out phone at the provider).
  *
  * A timed-out request may still have been taken by the provider, and Twilio's Messages API has no idempotency
@@ -52,7 +57,7 @@ export function composeSms(
  */
 export async function sendSmsWithRetry(
   deps: Deps,
-  request: SmsRequest,
+  request: ClearedSmsRequest,
   ref: string,
   stillNeeded: () => Promise<boolean> = async () => true,
 ): Promise<{ sid: string } | null> {

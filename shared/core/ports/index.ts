@@ -13,7 +13,7 @@ import type { UserDirectory } from './users';
  * the runtime wires one set per container.
  */
 export type { CodeStore, OtpAttempt, OtpRecord, RateLimits } from './codes';
-export type { Idempotency } from './idempotency';
+export type { ClaimState, Idempotency } from './idempotency';
 export type { LoginStatusStore } from './login-status';
 export type { MessageLog } from './message-log';
 export type { PhoneRecord, UserDirectory } from './users';

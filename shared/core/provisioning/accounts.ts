@@ -1,4 +1,5 @@
-import { conflict, unavailable } from '../errors';
+import { conflict, forbidden, unavailable } from '../errors';
+import { isServiceNumber } from '../im-sms/outbound';
 import type { Deps } from '../ports';
 import { defaultName } from './names';
 import type { UserProfile } from '../types';
@@ -11,13 +12,16 @@ const MAX_ALLOCATION_TRIES = 8;
  * addressed SMS). Without transactions the writes are ordered so that a crash or a race leaves nothing that
  * matters: the profile (with a random imNumber, retried on collision, never a global counter), then the name
  * claim, then the phone link, which is the commit point. A loser of a race on the same phone removes its own
- * profile and name and returns the winner.
+ * profile and name and returns the winner. A service number never becomes a user (DomainError `service_number`).
  */
 export async function findOrCreateUser(
   deps: Deps,
   phone: string,
   chosenName?: string,
 ): Promise<{ user: UserProfile; created: boolean }> {
+  if (isServiceNumber(deps, phone)) {
+    throw forbidden('this is one of the service’s own numbers, not a person’s phone', 'service_number');
+  }
   const existing = await deps.users.getPhone(phone);
   if (existing?.imNumber) {
     const user = await deps.users.getUser(existing.imNumber);

@@ -1,2 +1,27 @@
 /** A phone number in E.164 as the contract states it: `+`, a country code not starting with 0, 7-15 digits in all. */
 export const E164_PATTERN = /^\+[1-9]\d{6,14}$/;
+
+/**
+ * Unicode format characters (general category Cf): bidi marks and embeddings (U+200E/F, U+202A-202E,
+ * U+2066-2069), zero-width space, joiners and non-joiner (U+200B-200D), the word joiner (U+2060), the BOM
+ * (U+FEFF), the soft hyphen (U+00AD), … They are invisible, carry no digits, and come along when a number is
+ * copied from a contact card, a web page or a right-to-left text.
+ */
+const FORMAT_CHARACTERS = /\p{Cf}/gu;
+
+/**
+ * Removes every Unicode format character (Cf) from a phone input, before any other check: the cleaning every
+ * phone input gets (the server's `parsePhone`, and the console's sign-in form through shared/core/rules.ts).
+ */
+export function stripFormatCharacters(input: string): string {
+  return input.replace(FORMAT_CHARACTERS, '');
+}
+
+/**
+ * A phone as typed or pasted into a form, reduced to what E.164 can be checked on: format characters (see
+ * {@link stripFormatCharacters}), whitespace and the punctuation of written numbers (`( ) . -`) removed. The
+ * console's sign-in form checks the result against {@link E164_PATTERN} before sending it.
+ */
+export function compactPhoneInput(input: string): string {
+  return stripFormatCharacters(input).replace(/[\s().-]/g, '');
+}

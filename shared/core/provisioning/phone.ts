@@ -1,24 +1,35 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { badInput, forbidden } from '../errors';
-import { E164_PATTERN } from './e164';
+import { E164_PATTERN, stripFormatCharacters } from './e164';
+
+export { stripFormatCharacters };
 
 export interface ParsedPhone {
   e164: string;
   countryCode: string;
 }
 
+/** Longest raw phone input read at all (format characters included), in UTF-16 units. */
+const MAX_RAW_PHONE_UNITS = 128;
+/** Longest phone input once its invisible format characters are gone. */
+const MAX_PHONE_CHARS = 32;
+
 /**
  * Parses a phone number given in international form (a leading + and the country code) into E.164.
- * Local formats are refused because the service has no home country to assume.
+ * Invisible format characters anywhere in it are dropped first ({@link stripFormatCharacters}), so
+ * "\u202d+1 415 555 0123\u202c" is +14155550123. Local formats are refused because the service has no home
+ * country to assume. Throws DomainError `invalid_phone` (kind invalid) for anything else.
  */
 export function parsePhone(input: unknown): ParsedPhone {
-  if (typeof input !== 'string' || input.trim() === '' || input.length > 32) {
+  const cleaned =
+    typeof input === 'string' && input.length <= MAX_RAW_PHONE_UNITS ? stripFormatCharacters(input) : '';
+  if (cleaned.trim() === '' || cleaned.length > MAX_PHONE_CHARS) {
     throw badInput(
       'phone must be a phone number in international format, like +14155550100',
       'invalid_phone',
     );
   }
-  const trimmed = input.trim();
+  const trimmed = cleaned.trim();
   if (!trimmed.startsWith('+')) {
     throw badInput('phone must start with + and the country code, like +14155550100', 'invalid_phone');
   }

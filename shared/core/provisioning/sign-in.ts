@@ -4,6 +4,7 @@ import { validateName } from './names';
 import { assertSmsAllowed, parsePhone } from './phone';
 import type { Deps } from '../ports';
 import { sendSmsWithRetry } from '../im-sms/send';
+import { clearForSms, isServiceNumber } from '../im-sms/outbound';
 import { LogEvent } from '../log-events';
 import { hashCode, hashesMatch, OTP_MAX_TRIES, OTP_TTL_MS, otpRateLimits } from './codes';
 import { signToken } from './tokens';
@@ -11,6 +12,7 @@ import { signToken } from './tokens';
 /** POST /auth/start: sends a 6-digit code to the phone. */
 export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: string }): Promise<void> {
   const phone = parsePhone(input.phone);
+  assertNotServiceNumber(deps, phone.e164);
   assertSmsAllowed(phone, deps.config.smsCountries);
   const now = deps.clock.now();
   for (const rule of otpRateLimits(deps.config.otpIpLimit)) {
@@ -21,7 +23,8 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
     }
   }
   const record = await deps.users.getPhone(phone.e164);
-  if (record?.optedOut) {
+  const cleared = await clearForSms(deps, phone.e164, 'code', { optedOut: record?.optedOut ?? false });
+  if (!cleared.ok) {
     throw forbidden('this phone has opted out of SMS; text START to the service number first', 'opted_out');
   }
   const code = deps.ids.otpCode();
@@ -35,7 +38,7 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
       deps,
       {
         from: deps.config.serviceNumbers[0],
-        to: phone.e164,
+        to: cleared.to,
         body: `Your IM code is ${code}. It expires in 10 minutes.`,
       },
       'otp',
@@ -57,6 +60,7 @@ export async function verifyAuth(
   input: { phone: unknown; code: unknown; name?: unknown },
 ): Promise<VerifiedUser> {
   const phone = parsePhone(input.phone);
+  assertNotServiceNumber(deps, phone.e164);
   if (typeof input.code !== 'string' || !/^\d{6}$/.test(input.code)) {
     throw badInput('code must be the 6 digits sent by SMS', 'invalid_code');
   }
@@ -85,6 +89,13 @@ export async function verifyAuth(
   deps.log.info(LogEvent.AuthVerified, { imNumber: user.imNumber, created });
   const token = await signToken(deps.secrets.jwtSecret, { imNumber: user.imNumber, name: user.name }, now);
   return { token, user: { imNumber: user.imNumber, name: user.name, phone: user.phone } };
+}
+
+/** Service numbers are ours, not people: none signs in or becomes a user (403 `service_number`). */
+function assertNotServiceNumber(deps: Deps, e164: string): void {
+  if (isServiceNumber(deps, e164)) {
+    throw forbidden('this is one of the service’s own numbers, not a person’s phone', 'service_number');
+  }
 }
 
 /** Refuses a taken name before the code is spent, so the user can pick another with the same code. */

@@ -5,6 +5,7 @@ import { buildSignInView } from './sign-in-view.js';
 import { watchInbox, primeInbox } from '../inbox.js';
 import { logEvent } from '../log.js';
 import { findCode } from '../util.js';
+import { compactPhoneInput } from '../rules.js';
 
 /**
  * The sign-in panel. `card` gives the store ({ phone, name, signIn: { step, error, nameTaken } }), `label` and
@@ -54,7 +55,8 @@ export class SignIn {
   }
 
   async start() {
-    const phone = this.phoneInput.value.trim().replace(/[\s().-]/g, '');
+    // The server's own cleaning: invisible format characters (a number pasted from a contact card), spaces, ( ) . -
+    const phone = compactPhoneInput(this.phoneInput.value);
     const name = this.nameInput.value.trim();
     this.phoneInput.removeAttribute('aria-invalid');
     if (!E164.test(phone)) {
