@@ -114,7 +114,7 @@ function dynamoSection(r: Report): string {
         n2(d.statusCallback),
         n2(d.deliveryChecks * r.checkReads),
         t ? `**${n2(t.reads)}**` : '',
-        t ? n2(t.readUnits) : '',
+        t && !Number.isNaN(t.readUnits) ? n2(t.readUnits) : '',
         t ? `**${n2(t.writes)}**` : '',
         `${ops(c, true)}; ${ops(c, false)}`,
         n2(d.failedConditions),
