@@ -1,4 +1,14 @@
-import { OPS, READ_OPS, SYSTEM, total, WRITE_OPS, type Category, type Counts, type Op } from './db/counter';
+import {
+  OPS,
+  READ_OPS,
+  readUnits,
+  SYSTEM,
+  total,
+  WRITE_OPS,
+  type Category,
+  type Counts,
+  type Op,
+} from './db/counter';
 import type { CellResult } from './load/cell';
 import type { PathKey } from './load/paths';
 import type { Distribution } from './lib/stats';
@@ -8,10 +18,12 @@ import type { ProfileSummary } from './lib/profile-summary';
 export interface PerMessage {
   /** Everything the cell's messages caused while it ran (routing step, ack, status callbacks), by operation. */
   reads: number;
+  /** Read capacity units of those reads: 0.5 per eventually consistent read, 1 per strongly consistent one. */
+  readUnits: number;
   writes: number;
   byOp: Partial<Record<Op, number>>;
   /** The same split by who made them: the routing step (with thread binding), the ack, the status callback. */
-  routing: { reads: number; writes: number };
+  routing: { reads: number; readUnits: number; writes: number };
   ack: number;
   statusCallback: number;
   /** Requests refused by their condition (a billed write that changed nothing), per message. */
@@ -118,6 +130,8 @@ export interface Report {
   scansByUs: number;
   /** Reads per delivery check that fired during the cells (a check with nothing left to do writes nothing). */
   checkReads: number;
+  /** Read capacity units per fired delivery check (its message read is strongly consistent: 1 RCU). */
+  checkReadUnits: number;
   checksFired: number;
   /** Local durable-timer requests per message (a Put at routing, a Delete when the check ran): SQS on AWS. */
   timerPerMessage: number;
@@ -138,10 +152,12 @@ export function perMessage(counts: Counts, messages: number, categories: Categor
   const sum = (ops: readonly Op[]) => ops.reduce((s, op) => s + (byOp[op] ?? 0), 0);
   return {
     reads: sum(READ_OPS),
+    readUnits: per(categories.reduce((n, c) => n + readUnits(counts, c), 0)),
     writes: sum(WRITE_OPS),
     byOp,
     routing: {
       reads: per(total(counts, 'routing', READ_OPS)),
+      readUnits: per(readUnits(counts, 'routing')),
       writes: per(total(counts, 'routing', WRITE_OPS)),
     },
     ack: per(total(counts, 'ack')),

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureTable } from '../shared/adapters/dynamo-table';
-import { newCounterBuffer, snapshot, diff, SYSTEM, total, type Counts } from './db/counter';
+import { newCounterBuffer, readUnits, snapshot, diff, SYSTEM, total, type Counts } from './db/counter';
 import { Progress } from './lib/progress';
 import { startTsWorker, WorkerRpc } from './lib/threads';
 import { parseOptions, type Options } from './options';
@@ -191,11 +191,17 @@ async function measure(
 }
 
 /** Reads per fired delivery check, and the local timer's requests per scheduled check, over the whole run. */
-function checkFigures(c: Counts): { checkReads: number; checksFired: number; timerPerMessage: number } {
+function checkFigures(c: Counts): {
+  checkReads: number;
+  checkReadUnits: number;
+  checksFired: number;
+  timerPerMessage: number;
+} {
   const fired = c.timer.DeleteItem.ok;
   const scheduled = c.timer.PutItem.ok;
   return {
     checkReads: fired ? total(c, 'deliveryCheck') / fired : NaN,
+    checkReadUnits: fired ? readUnits(c, 'deliveryCheck') / fired : NaN,
     checksFired: fired,
     timerPerMessage: scheduled ? total(c, 'timer') / scheduled : NaN,
   };

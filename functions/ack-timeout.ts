@@ -1,29 +1,14 @@
 import '../shared/runtime/sms';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { onAckTimeout } from '../shared/core/delivery/ack-timeout';
-import { LogEvent } from '../shared/core/log-events';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { runAckChecks } from '../shared/runtime/ack-batch';
 import { getDeps } from '../shared/runtime/deps';
-import { describeError } from '../shared/runtime/error-mappers';
 
 /**
  * The durable ack timer fired (SQS, delayed by ACK_TIMEOUT_MS): a message still unconfirmed goes as SMS.
- * Failures are reported per record so SQS retries just those, then parks them in the DLQ.
+ * The batch runs within the invocation's remaining time (shared/runtime/ack-batch.ts); records that failed or did
+ * not finish are reported per record so SQS retries just those, then parks them in the DLQ.
  */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   const deps = await getDeps({ sms: true });
-  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-  for (const record of event.Records) {
-    try {
-      const { messageId } = JSON.parse(record.body) as { messageId?: unknown };
-      if (typeof messageId !== 'string') {
-        deps.log.warn(LogEvent.AckBadRecord, { recordId: record.messageId });
-        continue;
-      }
-      await onAckTimeout(deps, messageId);
-    } catch (err) {
-      deps.log.error(LogEvent.AckCheckFailed, { recordId: record.messageId, ...describeError(err) });
-      batchItemFailures.push({ itemIdentifier: record.messageId });
-    }
-  }
-  return { batchItemFailures };
+  return runAckChecks(deps, event.Records, () => context.getRemainingTimeInMillis());
 }

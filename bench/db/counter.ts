@@ -13,6 +13,9 @@
  *   DynamoDB request, so it is reported but left out of the budget;
  * - `baseline`: the reference router's connections table;
  * - `control`: table management and the benchmark's own seeding batches.
+ *
+ * Reads are also counted by consistency: DynamoDB bills a strongly consistent read (`"ConsistentRead":true`)
+ * 1 RCU per 4 KB and an eventually consistent one 0.5 ({@link readUnits}).
  */
 export const OPS = [
   'GetItem',
@@ -43,19 +46,42 @@ export const CATEGORIES = [
 export const SYSTEM: Category[] = ['routing', 'ack', 'statusCallback'];
 export type Category = (typeof CATEGORIES)[number];
 
-/** Slots per (category, op): requests answered 2xx, and requests refused (4xx, mostly failed conditions). */
-const OUTCOMES = 2;
+/**
+ * Slots per (category, op): requests answered 2xx, requests refused (4xx, mostly failed conditions), and, of
+ * either, those asking for a strongly consistent read.
+ */
+const OUTCOMES = 3;
 const SLOTS = CATEGORIES.length * OPS.length * OUTCOMES;
 
 export function newCounterBuffer(): SharedArrayBuffer {
   return new SharedArrayBuffer(SLOTS * Int32Array.BYTES_PER_ELEMENT);
 }
 
-const slot = (c: number, o: number, failed: boolean) => (c * OPS.length + o) * OUTCOMES + (failed ? 1 : 0);
+const base = (c: number, o: number) => (c * OPS.length + o) * OUTCOMES;
+const slot = (c: number, o: number, failed: boolean) => base(c, o) + (failed ? 1 : 0);
+const consistentSlot = (c: number, o: number) => base(c, o) + 2;
 
-export function record(view: Int32Array, category: Category, op: Op, failed: boolean): void {
-  Atomics.add(view, slot(CATEGORIES.indexOf(category), OPS.indexOf(op), failed), 1);
+/** Counts one request; `consistent` when it asked for a strongly consistent read. */
+export function record(
+  view: Int32Array,
+  category: Category,
+  op: Op,
+  failed: boolean,
+  consistent = false,
+): void {
+  const c = CATEGORIES.indexOf(category);
+  const o = OPS.indexOf(op);
+  Atomics.add(view, slot(c, o, failed), 1);
+  if (consistent) Atomics.add(view, consistentSlot(c, o), 1);
 }
+
+/** Whether a request body asks for a strongly consistent read (the SDK sends `"ConsistentRead":true`). */
+export function isConsistentRead(op: string, body: string): boolean {
+  return READ_OPS.includes(op as Op) && body.includes('"ConsistentRead":true');
+}
+
+/** RCU per read of an item (or a Query's items) up to 4 KB: DynamoDB bills a strongly consistent read 2×. */
+export const RCU = { eventual: 0.5, consistent: 1 } as const;
 
 /** Which category a request belongs to, from its operation, table and body (no JSON parse: this is hot). */
 export function classify(op: string, body: string, systemTable: string): Category {
@@ -75,7 +101,8 @@ export function classify(op: string, body: string, systemTable: string): Categor
   return 'routing';
 }
 
-export type Counts = Record<Category, Record<Op, { ok: number; failed: number }>>;
+/** Per category and operation: requests answered, refused, and (of both) strongly consistent reads. */
+export type Counts = Record<Category, Record<Op, { ok: number; failed: number; consistent: number }>>;
 
 export function snapshot(view: Int32Array): Counts {
   const out = {} as Counts;
@@ -85,6 +112,7 @@ export function snapshot(view: Int32Array): Counts {
       out[c][o] = {
         ok: Atomics.load(view, slot(ci, oi, false)),
         failed: Atomics.load(view, slot(ci, oi, true)),
+        consistent: Atomics.load(view, consistentSlot(ci, oi)),
       };
     });
   });
@@ -96,7 +124,11 @@ export function diff(after: Counts, before: Counts): Counts {
   for (const c of CATEGORIES) {
     out[c] = {} as Counts[Category];
     for (const o of OPS) {
-      out[c][o] = { ok: after[c][o].ok - before[c][o].ok, failed: after[c][o].failed - before[c][o].failed };
+      out[c][o] = {
+        ok: after[c][o].ok - before[c][o].ok,
+        failed: after[c][o].failed - before[c][o].failed,
+        consistent: after[c][o].consistent - before[c][o].consistent,
+      };
     }
   }
   return out;
@@ -104,4 +136,15 @@ export function diff(after: Counts, before: Counts): Counts {
 
 export function total(counts: Counts, category: Category, ops: readonly Op[] = OPS): number {
   return ops.reduce((sum, o) => sum + counts[category][o].ok + counts[category][o].failed, 0);
+}
+
+/**
+ * Read capacity units of a category's reads, items taken as up to 4 KB (every item here is well under: a
+ * profile, a message, a few connection rows): 0.5 per eventually consistent read, 1 per strongly consistent one.
+ */
+export function readUnits(counts: Counts, category: Category): number {
+  return READ_OPS.reduce((sum, o) => {
+    const { ok, failed, consistent } = counts[category][o];
+    return sum + (ok + failed - consistent) * RCU.eventual + consistent * RCU.consistent;
+  }, 0);
 }

@@ -114,6 +114,7 @@ function dynamoSection(r: Report): string {
         n2(d.statusCallback),
         n2(d.deliveryChecks * r.checkReads),
         t ? `**${n2(t.reads)}**` : '',
+        t && !Number.isNaN(t.readUnits) ? n2(t.readUnits) : '',
         t ? `**${n2(t.writes)}**` : '',
         `${ops(c, true)}; ${ops(c, false)}`,
         n2(d.failedConditions),
@@ -128,7 +129,8 @@ function dynamoSection(r: Report): string {
       'SMS status callback (a write), and the delivery check every message schedules, which reads the message ' +
       `once when it fires (measured over the run: ${n2(r.checkReads)} reads per check, ${n0(r.checksFired)} checks ` +
       'fired; with nothing left to do it writes nothing). "Refused" are conditional writes whose condition failed ' +
-      '(billed, no effect).',
+      '(billed, no effect). Read units count a strongly consistent read (`ConsistentRead`, on the judgement\u2019s ' +
+      'recipient Query and every message read) as 1 RCU and an eventually consistent one as 0.5, items up to 4 KB.',
     '',
     table(
       [
@@ -139,12 +141,13 @@ function dynamoSection(r: Report): string {
         'Status callback writes',
         'Delivery check reads',
         'Reads',
+        'Read units (RCU)',
         'Writes',
         'During the cell, by operation',
         'Refused',
       ],
       rows,
-      '---|---:|---:|---:|---:|---:|---:|---:|---|---:',
+      '---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:',
     ),
     '',
     `Not in these figures: the local runtime\u2019s durable ack timer keeps a row per message (pk \`LOCALTIMER#ack\`; ` +

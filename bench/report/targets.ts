@@ -27,13 +27,17 @@ const PATH_LABEL: Record<string, string> = {
 const WITH_ALL: Record<string, string> = { ...PATH_LABEL, 'im-im-all': 'IM → IM, all connected' };
 
 /** Reads and writes a routed message costs in all, by path and user count: the delivery check included. */
-export function totals(r: Report): { key: string; users: number; reads: number; writes: number }[] {
+export function totals(
+  r: Report,
+): { key: string; users: number; reads: number; readUnits: number; writes: number }[] {
   return r.cells
     .filter((c) => c.key in WITH_ALL)
     .map((c) => ({
       key: c.key,
       users: c.users,
       reads: c.dynamo.reads + c.dynamo.deliveryChecks * r.checkReads,
+      // Older reports have no RCU figures: NaN, never a made-up number.
+      readUnits: (c.dynamo.readUnits ?? NaN) + c.dynamo.deliveryChecks * (r.checkReadUnits ?? NaN),
       writes: c.dynamo.writes,
     }));
 }
@@ -57,12 +61,15 @@ export function checkTargets(r: Report): TargetCheck[] {
     });
   }
   const all = totals(r);
-  const budget = (target: string, rows: { reads: number; writes: number }[]) => {
+  const budget = (target: string, rows: { reads: number; readUnits: number; writes: number }[]) => {
     const maxR = Math.max(...rows.map((t) => t.reads));
+    const maxU = Math.max(...rows.map((t) => t.readUnits));
+    // A report from before RCU were counted has none: say nothing rather than NaN.
+    const rcu = Number.isNaN(maxU) ? '' : ` (${maxU.toFixed(2)} RCU)`;
     const maxW = Math.max(...rows.map((t) => t.writes));
     checks.push({
       target,
-      result: `${maxR.toFixed(2)} reads, ${maxW.toFixed(2)} writes (most at any user count)`,
+      result: `${maxR.toFixed(2)} reads${rcu}, ${maxW.toFixed(2)} writes (most at any user count)`,
       pass: maxR <= LIMITS.reads + 0.005 && maxW <= LIMITS.writes + 0.005,
     });
   };

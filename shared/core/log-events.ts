@@ -14,6 +14,8 @@ export const LogEvent = {
   MessagePushed: 'message.pushed',
   /** One push failed with an error other than Gone (messageId, connectionId, error). */
   ImPushFailed: 'im.push_failed',
+  /** A push answered Gone on a connection young enough to be in its handshake: its row is kept (messageId, connectionId). */
+  ImPushGoneInHandshake: 'im.push_gone_in_handshake',
   /** A receipt could not be pushed to the sender (messageId, error). */
   ReceiptPushFailed: 'receipt.push_failed',
   /** The recipient acknowledged a pushed message (messageId). */
@@ -84,6 +86,8 @@ export const LogEvent = {
   AckBadRecord: 'ack.bad_record',
   /** An ack check failed and will be retried by the queue (recordId, error). */
   AckCheckFailed: 'ack.check_failed',
+  /** A delivery-check batch answered before some records finished; SQS redelivers them (records, unfinished, recordIds). */
+  AckBatchUnfinished: 'ack.batch_unfinished',
 } as const;
 
 export type LogEventName = (typeof LogEvent)[keyof typeof LogEvent];

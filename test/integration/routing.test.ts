@@ -1,14 +1,19 @@
 import { handler as ackHandler } from '../../functions/ws-ack';
 import { handler as ackTimeout } from '../../functions/ack-timeout';
+import { createLambdaContext } from '../../infra/local/gateway/lambda-context';
 import { handler as wsDefault } from '../../functions/ws-default';
 import { handler as sendMessage } from '../../functions/ws-send-message';
 import { handler as setPresence } from '../../functions/ws-set-presence';
 import { handler as statusCallback } from '../../functions/twilio-sms-status';
 import { MAX_RESENDS } from '../../shared/core/delivery/ack-timeout';
+import { HANDSHAKE_WINDOW_MS } from '../../shared/core/delivery/push';
 import type { MessageRecord } from '../../shared/core/types';
 import { AUTH_TOKEN, PUBLIC_URL, SERVICE_NUMBERS, startHarness, type Harness } from '../support/harness';
 import { sqsEvent, twilioPost, wsEvent } from '../support/events';
 import { connectDevice, signUp, type TestUser } from '../support/users';
+
+/** A Lambda context with the ack-timeout function's own time (30 s). */
+const ackContext = () => createLambdaContext('ack-timeout', 30_000);
 
 let h: Harness;
 beforeAll(async () => {
@@ -173,6 +178,8 @@ describe('IM → SMS', () => {
     await connectDevice(alice, a1);
     await connectDevice(bob, b1);
     await connectDevice(bob, b2);
+    // Sockets open for a while: a Gone inside the handshake window keeps the row (handshake-gone.test.ts).
+    h.advance(HANDSHAKE_WINDOW_MS);
     h.connections.gone.add(b1);
     h.connections.gone.add(b2);
     await send(alice, a1, { to: bob.imNumber, text: 'anyone?', clientId: 'c8' });
@@ -188,6 +195,8 @@ describe('IM → SMS', () => {
     await connectDevice(alice, a1);
     await connectDevice(bob, b1);
     await connectDevice(bob, b2);
+    // Sockets open for a while: a Gone inside the handshake window keeps the row (handshake-gone.test.ts).
+    h.advance(HANDSHAKE_WINDOW_MS);
     h.connections.gone.add(b1);
     await send(alice, a1, { to: bob.imNumber, text: 'one of you', clientId: 'c9' });
     expect(h.connections.framesOf(b2, 'message')).toHaveLength(1);
@@ -245,7 +254,7 @@ describe('confirmed delivery', () => {
     expect(texts(bob.phone)).toHaveLength(1);
     expect(await h.store.messages.getMessage(id)).toMatchObject({ status: 'sent_sms', path: ['im', 'sms'] });
     await ackHandler(wsEvent('ack', b1, caller(bob), { action: 'ack', id }));
-    await ackTimeout(sqsEvent([{ messageId: id }]));
+    await ackTimeout(sqsEvent([{ messageId: id }]), ackContext());
     expect(await h.store.messages.getMessage(id)).toMatchObject({ status: 'sent_sms' });
     expect(texts(bob.phone)).toHaveLength(1);
     expect(receipts(a1).map((r) => r.status)).toEqual(['accepted', 'sent_sms']);
@@ -257,7 +266,7 @@ describe('confirmed delivery', () => {
     await send(alice, a1, { to: bob.imNumber, text: 'quick', clientId: 'c15' });
     const id = receipts(a1)[0].id;
     await ackHandler(wsEvent('ack', b1, caller(bob), { action: 'ack', id }));
-    const result = await ackTimeout(sqsEvent([{ messageId: id }]));
+    const result = await ackTimeout(sqsEvent([{ messageId: id }]), ackContext());
     expect(result.batchItemFailures).toEqual([]);
     expect(texts(bob.phone)).toHaveLength(0);
     expect((await h.store.messages.getMessage(id))?.status).toBe('delivered');
@@ -329,7 +338,7 @@ describe('recovery from a crash mid-delivery (the delivery check)', () => {
     const bob = await signUp(h, newPhone());
     const message = stored({ to: bob.imNumber, status: 'accepted', path: ['im'] });
     await h.store.messages.putMessage(message);
-    await ackTimeout(sqsEvent([{ messageId: message.id }]));
+    await ackTimeout(sqsEvent([{ messageId: message.id }]), ackContext());
     expect(texts(bob.phone)).toHaveLength(1);
     expect(await h.store.messages.getMessage(message.id)).toMatchObject({
       status: 'sent_sms',
@@ -345,8 +354,8 @@ describe('recovery from a crash mid-delivery (the delivery check)', () => {
     });
     await h.store.messages.putMessage(message);
     await Promise.all([
-      ackTimeout(sqsEvent([{ messageId: message.id }])),
-      ackTimeout(sqsEvent([{ messageId: message.id }])),
+      ackTimeout(sqsEvent([{ messageId: message.id }]), ackContext()),
+      ackTimeout(sqsEvent([{ messageId: message.id }]), ackContext()),
     ]);
     expect(texts(bob.phone)).toHaveLength(1);
     expect(await h.store.messages.getMessage(message.id)).toMatchObject({ status: 'sent_sms', resends: 1 });
@@ -357,7 +366,7 @@ describe('recovery from a crash mid-delivery (the delivery check)', () => {
     const message = stored({ to: bob.imNumber });
     await h.store.messages.putMessage(message);
     const pendingBefore = h.ack.pending().length;
-    await ackTimeout(sqsEvent([{ messageId: message.id }]));
+    await ackTimeout(sqsEvent([{ messageId: message.id }]), ackContext());
     expect(texts(bob.phone)).toHaveLength(0);
     expect(h.ack.pending()).toHaveLength(pendingBefore + 1);
     expect(h.ack.pending()).toContain(message.id);
@@ -367,7 +376,7 @@ describe('recovery from a crash mid-delivery (the delivery check)', () => {
     const bob = await signUp(h, newPhone());
     const message = stored({ to: bob.imNumber, resends: MAX_RESENDS, updatedAt: 0 });
     await h.store.messages.putMessage(message);
-    await ackTimeout(sqsEvent([{ messageId: message.id }]));
+    await ackTimeout(sqsEvent([{ messageId: message.id }]), ackContext());
     expect(texts(bob.phone)).toHaveLength(0);
     expect(await h.store.messages.getMessage(message.id)).toMatchObject({
       status: 'failed',

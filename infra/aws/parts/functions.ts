@@ -2,6 +2,7 @@ import { ArnFormat, Aws, Duration, Stack, type CfnElement } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { FunctionSpec } from '../../functions';
+import { ackBatchWorstMs } from '../../../shared/runtime/ack-batch';
 import { HouseFunction } from '../constructs/house-function';
 import { acknowledge } from '../nag';
 import type { Settings } from '../settings';
@@ -34,8 +35,9 @@ export const CONNECTION_METHODS = ['POST'] as const;
 
 /** Lambda timeouts, from the trigger and what the function does. */
 export function timeoutFor(spec: FunctionSpec): Duration {
-  // A batch of up to 10 ack checks, each of which may send an SMS with retries.
-  if (spec.trigger.kind === 'queue') return Duration.seconds(60);
+  // A batch of delivery checks, each of which may send an SMS with retries: what a full batch needs at worst
+  // (shared/runtime/ack-batch.ts: 1 round of 10 × 20 s + 2 s reserve = 22 s), rounded up to 10 s: 30 s.
+  if (spec.trigger.kind === 'queue') return Duration.seconds(Math.ceil(ackBatchWorstMs() / 10_000) * 10);
   // SMS sends retry with backoff (shared/core/sms-send.ts); still under API Gateway's 29-30 s integration limit.
   if (spec.needs.sendsSms) return Duration.seconds(20);
   return Duration.seconds(10);

@@ -3,11 +3,16 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ACK_BATCH_SIZE } from '../../../shared/runtime/ack-batch';
 import type { FunctionSpec } from '../../functions';
 import { timeoutFor } from './functions';
 import { pascal } from './naming';
 
-/** SQS redelivers a message whose visibility timeout ends while the consumer still runs: keep it ≥ 6× (AWS guidance). */
+/**
+ * SQS redelivers a message whose visibility timeout ends while the consumer still runs: keep it ≥ 6× the function
+ * timeout, "so Lambda can retry if your function is throttled while processing a previous batch"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html). 6 × 30 s = 180 s for the ack queue.
+ */
 const VISIBILITY_FACTOR = 6;
 
 export interface QueuePair {
@@ -52,13 +57,16 @@ export class Queues {
     this.ack = ack;
   }
 
-  /** Binds each queue-triggered function to its queue: batches of 10, partial batch failures reported. */
+  /**
+   * Binds each queue-triggered function to its queue: batches of ACK_BATCH_SIZE (10), the size its timeout is
+   * computed for, and partial batch failures reported (the handler names failed and unfinished records).
+   */
   connect(manifest: readonly FunctionSpec[], fnOf: (name: string) => lambda.Function): void {
     for (const spec of manifest) {
       if (spec.trigger.kind !== 'queue') continue;
       const { queue } = this.byName.get(spec.trigger.queue)!;
       fnOf(spec.name).addEventSource(
-        new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }),
+        new SqsEventSource(queue, { batchSize: ACK_BATCH_SIZE, reportBatchItemFailures: true }),
       );
     }
   }

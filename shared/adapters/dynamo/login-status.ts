@@ -13,6 +13,7 @@ import { connKey, toProfile, ttlOf, userKey, userPk, type Table } from './table'
 export class DynamoLoginStatusStore implements LoginStatusStore {
   constructor(private readonly table: Table) {}
 
+  /** Strongly consistent (the IM-or-SMS judgement reads it right after presence writes). */
   async getRecipient(imNumber: string): Promise<Recipient | null> {
     let profile: UserProfile | null = null;
     const connections: Connection[] = [];
@@ -23,6 +24,9 @@ export class DynamoLoginStatusStore implements LoginStatusStore {
           TableName: this.table.name,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
           ExpressionAttributeValues: { ':pk': userPk(imNumber), ':from': 'CONN#', ':to': 'PROFILE' },
+          // The judgement: right after a confirmed `setPresence offline`, `$connect` or disconnect, an
+          // eventually consistent read may still see the old state and pick the wrong channel. 2× the RCU.
+          ConsistentRead: true,
           ExclusiveStartKey: startKey,
         }),
       );

@@ -19,9 +19,14 @@ export class DynamoMessageLog implements MessageLog {
     return ok ? 'created' : 'exists';
   }
 
+  /**
+   * Strongly consistent: every caller decides on it right after another process's confirmed write (the delivery
+   * check after an ack or a claim, the re-read before an SMS retry after a status callback, an ack's
+   * unknown-or-late answer, a duplicate's answer).
+   */
   async getMessage(id: string): Promise<MessageRecord | null> {
     const { Item } = await this.table.doc.send(
-      new GetCommand({ TableName: this.table.name, Key: msgKey(id) }),
+      new GetCommand({ TableName: this.table.name, Key: msgKey(id), ConsistentRead: true }),
     );
     return Item ? toMessage(Item) : null;
   }

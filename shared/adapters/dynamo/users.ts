@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { PhoneRecord, UserDirectory } from '../../core/ports';
+import type { PhoneRecord, ReadOptions, UserDirectory } from '../../core/ports';
 import type { ThreadBinding, UserProfile } from '../../core/types';
 import { nameItemKey, phoneKey, toPhone, toProfile, userKey, type Table } from './table';
 
@@ -12,9 +12,13 @@ export class DynamoUserDirectory implements UserDirectory {
 
   constructor(private readonly table: Table) {}
 
-  async getUser(imNumber: string): Promise<UserProfile | null> {
+  async getUser(imNumber: string, opts: ReadOptions = {}): Promise<UserProfile | null> {
     const { Item } = await this.table.doc.send(
-      new GetCommand({ TableName: this.table.name, Key: userKey(imNumber) }),
+      new GetCommand({
+        TableName: this.table.name,
+        Key: userKey(imNumber),
+        ...(opts.consistent ? { ConsistentRead: true } : {}),
+      }),
     );
     return Item ? toProfile(Item) : null;
   }
@@ -34,9 +38,13 @@ export class DynamoUserDirectory implements UserDirectory {
     await this.table.doc.send(new DeleteCommand({ TableName: this.table.name, Key: userKey(imNumber) }));
   }
 
-  async getPhone(phone: string): Promise<PhoneRecord | null> {
+  async getPhone(phone: string, opts: ReadOptions = {}): Promise<PhoneRecord | null> {
     const { Item } = await this.table.doc.send(
-      new GetCommand({ TableName: this.table.name, Key: phoneKey(phone) }),
+      new GetCommand({
+        TableName: this.table.name,
+        Key: phoneKey(phone),
+        ...(opts.consistent ? { ConsistentRead: true } : {}),
+      }),
     );
     return Item ? toPhone(Item) : null;
   }
@@ -71,7 +79,8 @@ export class DynamoUserDirectory implements UserDirectory {
       return toPhone(Attributes!);
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      return (await this.getPhone(phone))!;
+      // Another process's link just won: an eventually consistent read could still miss it.
+      return (await this.getPhone(phone, { consistent: true }))!;
     }
   }
 

@@ -9,8 +9,19 @@ import { deliverBySms } from './sms-leg';
 const PUSH_CONCURRENCY = 8;
 
 /**
+ * How long after its row is written (`Connection.connectedAt`, ms) a connection may still be in its WebSocket
+ * handshake. The $connect handler writes the row, then API Gateway completes the handshake only when the handler
+ * returns; a post before that is answered 410 Gone although the socket is about to open. The $connect function's
+ * Lambda timeout is 10 s (infra/aws/parts/functions.ts `timeoutFor`; test/infra/ack-batch.test.ts holds it to
+ * this window), so no handshake that can still succeed is older than this. A Gone on a younger row keeps the row
+ * (a socket that never opens expires with its TTL, or is deleted by the next Gone after the window).
+ */
+export const HANDSHAKE_WINDOW_MS = 10_000;
+
+/**
  * The IM leg: pushes to every live connection (the delivery check is already set, so a half-open socket still
- * ends in an SMS). Gone connections are deleted; if no push got through, the SMS goes now.
+ * ends in an SMS). Gone connections are deleted, except those younger than {@link HANDSHAKE_WINDOW_MS} (maybe
+ * still in their handshake); if no push got through, the SMS goes now either way.
  */
 export async function pushToRecipient(
   deps: Deps,
@@ -21,7 +32,15 @@ export async function pushToRecipient(
   const results = await mapLimit(connections, PUSH_CONCURRENCY, async (c) => {
     try {
       const result = await deps.im.push(c.connectionId, { kind: 'message', message });
-      if (result === 'gone') await deps.logins.deleteConnection(message.to, c.connectionId);
+      if (result === 'gone') {
+        const age = deps.clock.now() - c.connectedAt;
+        if (age >= HANDSHAKE_WINDOW_MS) await deps.logins.deleteConnection(message.to, c.connectionId);
+        else
+          deps.log.info(LogEvent.ImPushGoneInHandshake, {
+            messageId: message.id,
+            connectionId: c.connectionId,
+          });
+      }
       return result;
     } catch (err) {
       deps.log.warn(LogEvent.ImPushFailed, {

@@ -70,7 +70,8 @@ export async function failMessage(deps: Deps, message: MessageRecord, reason: st
 
 /** The SMS leg for a message whose recipient must be read again (the ack check runs in another process). */
 export async function smsToRecipient(deps: Deps, message: MessageRecord): Promise<void> {
-  const profile = await deps.users.getUser(message.to);
+  // Consistent: a STOP (or a number change) confirmed a moment ago must be seen before an SMS goes out.
+  const profile = await deps.users.getUser(message.to, { consistent: true });
   if (profile) await deliverBySms(deps, message, profile);
   else await failMessage(deps, message, 'unknown_recipient');
 }

@@ -16,7 +16,7 @@ export type { CodeStore, OtpAttempt, OtpRecord, RateLimits } from './codes';
 export type { ClaimState, Idempotency } from './idempotency';
 export type { LoginStatusStore } from './login-status';
 export type { MessageLog } from './message-log';
-export type { PhoneRecord, UserDirectory } from './users';
+export type { PhoneRecord, ReadOptions, UserDirectory } from './users';
 
 /** The stores the core reads and writes, each behind its own port. An adapter provides all of them. */
 export interface Stores {

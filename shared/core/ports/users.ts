@@ -1,5 +1,11 @@
 import type { ThreadBinding, UserProfile } from '../types';
 
+/** How a read may be served. An in-memory store is always consistent and ignores it. */
+export interface ReadOptions {
+  /** See every write confirmed before the read (DynamoDB: ConsistentRead, 2× the RCU). Default false. */
+  consistent?: boolean;
+}
+
 /** The phone-keyed pointer: which user a phone belongs to, and the phone's own state before it has a user. */
 export interface PhoneRecord {
   phone: string;
@@ -13,11 +19,15 @@ export interface PhoneRecord {
  * the per-phone SMS state. Every write that can race is conditional, and says whether it won.
  */
 export interface UserDirectory {
-  getUser(imNumber: string): Promise<UserProfile | null>;
+  /**
+   * The profile, or null. `consistent` asks for a read that sees every write confirmed before it (DynamoDB:
+   * ConsistentRead, 2× the read cost): for decisions taken right after another process's write.
+   */
+  getUser(imNumber: string, opts?: ReadOptions): Promise<UserProfile | null>;
   /** Creates the profile unless that imNumber is taken. */
   createUser(profile: UserProfile): Promise<'created' | 'taken'>;
   deleteUser(imNumber: string): Promise<void>;
-  getPhone(phone: string): Promise<PhoneRecord | null>;
+  getPhone(phone: string, opts?: ReadOptions): Promise<PhoneRecord | null>;
   /** The user a phone belongs to. The link never changes once made, so adapters may cache it. */
   userOfPhone(phone: string): Promise<string | null>;
   /** Binds a phone to a user unless it is bound already; returns the record that won. */

@@ -24,7 +24,8 @@ export async function findOrCreateUser(
   }
   const existing = await deps.users.getPhone(phone);
   if (existing?.imNumber) {
-    const user = await deps.users.getUser(existing.imNumber);
+    // Consistent: the profile was written just before its link, maybe by another process a moment ago.
+    const user = await deps.users.getUser(existing.imNumber, { consistent: true });
     if (user) return { user, created: false };
   }
   const now = deps.clock.now();
@@ -51,7 +52,7 @@ export async function findOrCreateUser(
   if (link.imNumber !== profile.imNumber) {
     if (chosenName) await deps.users.releaseName(chosenName, profile.imNumber);
     await deps.users.deleteUser(profile.imNumber);
-    const winner = link.imNumber ? await deps.users.getUser(link.imNumber) : null;
+    const winner = link.imNumber ? await deps.users.getUser(link.imNumber, { consistent: true }) : null;
     if (!winner) throw unavailable('account creation raced; try again');
     return { user: winner, created: false };
   }

@@ -1,6 +1,7 @@
 import { SmsSendError } from '../../../shared/core/ports';
 import { acknowledge } from '../../../shared/core/delivery/ack';
 import { MAX_RESENDS } from '../../../shared/core/delivery/ack-timeout';
+import { HANDSHAKE_WINDOW_MS } from '../../../shared/core/delivery/push';
 import { sendInstantMessage } from '../../../shared/core/delivery/send-im';
 import { onSmsReport } from '../../../shared/core/delivery/sms-report';
 import { LogEvent } from '../../../shared/core/log-events';
@@ -71,6 +72,8 @@ describe('judgement and the IM leg', () => {
   it('falls back to SMS at once when every push finds the connection gone, and forgets it', async () => {
     const { bob, sender } = await pair();
     w.im.gone.add(B1);
+    // Past its handshake: a younger Gone connection is kept (push-handshake.test.ts).
+    w.clock.advance(HANDSHAKE_WINDOW_MS);
     await sendInstantMessage(w.deps, sender, { to: bob.imNumber, text: 'hi', clientId: 'c1' });
     expect(await only()).toMatchObject({ status: 'sent_sms', path: ['im', 'sms'] });
     expect((await w.stores.logins.getRecipient(bob.imNumber))!.connections).toEqual([]);
