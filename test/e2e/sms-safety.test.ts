@@ -70,6 +70,25 @@ describe('the opt-out gate (item 1)', () => {
   });
 });
 
+describe('a text to yourself (the SMS side of sendMessage to yourself)', () => {
+  it.each([
+    ['@<own imNumber>', (u: E2eUser) => `@${u.imNumber} note to self`],
+    ['@<own name>', (u: E2eUser) => `@${u.name} note to self`],
+  ])('%s gets one reply, and nothing is stored, pushed or texted back', async (_label, body) => {
+    const me = await signUp(base, newPhone(), `selfy${++n}`);
+    const other = await connect(me);
+    const before = await bodies(me.phone);
+    const answer = await phoneTexts(me.phone, body(me));
+    expect(answer.webhookStatus).toBe(200);
+    expect(answer.replies.map((r) => r.body)).toEqual([REPLIES.self]);
+    // The phone got only that reply, and no message frame reached the user's own socket.
+    other.send({ action: 'ping' });
+    await other.waitFor((f) => f.type === 'pong');
+    expect(other.frames.some((f) => f.type === 'message')).toBe(false);
+    expect(await bodies(me.phone)).toEqual([...before, REPLIES.self]);
+  });
+});
+
 describe('phone input with invisible format characters (item 4)', () => {
   it('signs in with "\\u202d+1 415 555 0123\\u202c" as copied from a contact card', async () => {
     const start = await http(base, 'POST', '/auth/start', { phone: '\u202d+1 415 555 0123\u202c' });

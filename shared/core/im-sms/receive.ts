@@ -26,6 +26,7 @@ export const REPLIES = {
   unknownRecipient: 'No IM user has that number or name. Text "@<IM number> message". Reply HELP for help.',
   empty: 'Your message was empty. Text "@<IM number> message". Reply HELP for help.',
   noPeer: 'Who is this for? Start with "@<IM number>" or "@<name>". Reply HELP for help.',
+  self: 'That is your own IM number or name. Text "@<IM number> message" to reach someone else.',
 } as const;
 
 export interface InboundSms {
@@ -68,6 +69,9 @@ export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundRe
     const text = noPeer ? REPLIES.noPeer : REPLIES.unknownRecipient;
     return rateLimitedReply(deps, sms, text, 'no_recipient', sender);
   }
+  // Texting yourself would bounce back as an SMS at the service's cost: refused, like sendMessage to yourself.
+  if (sender && recipientImNumber === sender.imNumber)
+    return rateLimitedReply(deps, sms, REPLIES.self, 'self', sender);
   if (!address.text) return rateLimitedReply(deps, sms, REPLIES.empty, 'empty', sender);
   const recipient = await deps.logins.getRecipient(recipientImNumber);
   if (!recipient) return rateLimitedReply(deps, sms, REPLIES.unknownRecipient, 'unknown_recipient', sender);
