@@ -13,15 +13,24 @@ const { builtinModules } = require('node:module');
  */
 const CORE_FORBIDDEN = [
   {
-    group: ['@aws-sdk/*', 'aws-sdk', 'aws-sdk/*'],
-    message: 'The core imports no AWS SDK: add a port in shared/core/ports and an adapter.',
+    group: ['@aws-sdk/*', 'aws-sdk', 'aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*'],
+    message: 'The core imports no AWS SDK or Lambda tooling: add a port in shared/core/ports and an adapter.',
   },
   {
     group: ['twilio', 'twilio/*'],
     message: 'The core imports no Twilio code: providers live in shared/adapters.',
   },
   {
-    group: ['aws-lambda', 'ws', 'dynalite', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],
+    group: [
+      'aws-lambda',
+      'ws',
+      'dynalite',
+      'aws-cdk',
+      'aws-cdk-lib',
+      'aws-cdk-lib/*',
+      'constructs',
+      'cdk-nag',
+    ],
     message: 'The core knows no transport or infrastructure package.',
   },
   {
@@ -56,6 +65,17 @@ const SMS_GATE_RULE = {
   message:
     'Send SMS with sendSmsWithRetry (im-sms/send.ts) on a phone cleared by clearForSms (im-sms/outbound.ts).',
 };
+// The import rules read static imports only, so a layer they guard may not load code at run time either.
+const DYNAMIC_IMPORT_RULES = [
+  {
+    selector: 'ImportExpression',
+    message: "No dynamic import() here: this layer's imports are checked statically.",
+  },
+  {
+    selector: "CallExpression[callee.name='require']",
+    message: "No require() here: this layer's imports are checked statically.",
+  },
+];
 const BROWSER_SAFE = [
   'shared/core/rules.ts',
   'shared/core/errors.ts',
@@ -77,13 +97,13 @@ module.exports = tseslint.config(
     files: ['shared/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: CORE_FORBIDDEN }],
-      'no-restricted-syntax': ['error', LOG_EVENT_RULE, SMS_GATE_RULE],
+      'no-restricted-syntax': ['error', LOG_EVENT_RULE, SMS_GATE_RULE, ...DYNAMIC_IMPORT_RULES],
     },
   },
   {
     // The one caller of the SMS provider, which takes only phones cleared by the opt-out gate.
     files: ['shared/core/im-sms/send.ts'],
-    rules: { 'no-restricted-syntax': ['error', LOG_EVENT_RULE] },
+    rules: { 'no-restricted-syntax': ['error', LOG_EVENT_RULE, ...DYNAMIC_IMPORT_RULES] },
   },
   {
     files: BROWSER_SAFE,
@@ -92,6 +112,7 @@ module.exports = tseslint.config(
   {
     files: ['functions/**/*.ts'],
     rules: {
+      'no-restricted-syntax': ['error', ...DYNAMIC_IMPORT_RULES],
       'no-restricted-imports': [
         'error',
         {

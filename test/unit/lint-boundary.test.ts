@@ -30,6 +30,9 @@ describe('the core boundary', () => {
     ["import { dynamoStores } from '../adapters/dynamo';", 'never on shared/adapters'],
     ["import { getDeps } from '../runtime/deps';", 'never imports the runtime'],
     ["import { LogEvent } from '../../infra/aws/stack';", 'never imports infra'],
+    ["import { Logger } from '@aws-lambda-powertools/logger';", 'Lambda tooling'],
+    ["import { HttpRequest } from '@smithy/protocol-http';", 'no AWS SDK'],
+    ["import { NagSuppressions } from 'cdk-nag';", 'transport or infrastructure'],
   ])('refuses %s in shared/core', async (line) => {
     const messages = await lint('shared/core/delivery/example.ts', `${line}\nexport const x = 1;\n`);
     expect(messages).toEqual([expect.stringMatching(/^no-restricted-imports: /)]);
@@ -85,6 +88,27 @@ describe('the SMS gate boundary', () => {
     expect(await lint('shared/core/im-sms/send.ts', bad)).toEqual([
       expect.stringMatching(/^no-restricted-syntax: Log events come from LogEvent/),
     ]);
+  });
+});
+
+describe('no way around the import rules at run time', () => {
+  it.each([
+    ['shared/core/judgement/example.ts', "export const load = () => import('../../adapters/dynamo');\n"],
+    ['shared/core/judgement/example.ts', "export const sdk = import('@aws-sdk/client-dynamodb');\n"],
+    ['shared/core/im-sms/send.ts', "export const load = () => import('twilio');\n"],
+    ['functions/example.ts', "export const load = () => import('../shared/adapters/dynamo');\n"],
+  ])('refuses a dynamic import() in %s', async (file, code) => {
+    expect(await lint(file, code)).toContainEqual(
+      expect.stringMatching(/^no-restricted-syntax: No dynamic import/),
+    );
+  });
+
+  it('refuses require() in the core', async () => {
+    const code =
+      "// eslint-disable-next-line @typescript-eslint/no-require-imports\nexport const sdk = require('ws');\n";
+    expect(await lint('shared/core/judgement/example.ts', code)).toContainEqual(
+      expect.stringMatching(/^no-restricted-syntax: No require/),
+    );
   });
 });
 
