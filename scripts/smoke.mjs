@@ -28,17 +28,41 @@ import WebSocket from 'ws';
 
 const { fetch } = globalThis; // Node 18+
 
-const { values: opts } = parseArgs({
-  options: {
-    http: { type: 'string' },
-    ws: { type: 'string' },
-    local: { type: 'string' },
-    phone: { type: 'string' },
-    'to-phone': { type: 'string' },
-    to: { type: 'string' },
-    timeout: { type: 'string', default: '60' },
-  },
-});
+const USAGE = `usage:
+  node scripts/smoke.mjs --http <HttpApiUrl> --ws <WebSocketUrl> --phone <E.164> (--to-phone <E.164> | --to <imNumber>)
+  node scripts/smoke.mjs --local <http://host:port> --phone <E.164> (--to-phone <E.164> | --to <imNumber>)
+options: --timeout <seconds> (default 60), --help. Full description: docs/deploy.md, "Smoke test".`;
+
+/** Bad arguments: the reason and the usage, on stderr, exit 2 (no stack trace). */
+function usageError(reason) {
+  process.stderr.write(`smoke: ${reason}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+let opts;
+try {
+  ({ values: opts } = parseArgs({
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      http: { type: 'string' },
+      ws: { type: 'string' },
+      local: { type: 'string' },
+      phone: { type: 'string' },
+      'to-phone': { type: 'string' },
+      to: { type: 'string' },
+      timeout: { type: 'string', default: '60' },
+    },
+  }));
+} catch (err) {
+  usageError(err.message);
+}
+if (opts.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+if (opts.phone && opts['to-phone'] && opts.phone === opts['to-phone']) {
+  usageError('--phone and --to-phone must be two different phones (a user cannot message themself)');
+}
 
 class SmokeError extends Error {}
 const fail = (message) => {
@@ -201,7 +225,12 @@ async function main() {
 main().then(
   () => process.exit(0),
   (err) => {
-    process.stderr.write(`smoke: FAILED: ${err instanceof SmokeError ? err.message : (err?.stack ?? err)}\n`);
+    // A network failure says what failed (fetch's cause), not a stack trace.
+    const reason =
+      err instanceof SmokeError
+        ? err.message
+        : `${err?.message ?? err}${err?.cause ? ` (${err.cause.message ?? err.cause})` : ''}`;
+    process.stderr.write(`smoke: FAILED: ${reason}\n`);
     process.exit(1);
   },
 );

@@ -112,3 +112,18 @@ test('refuses unclear arguments before calling anything', async () => {
   expect(run.stderr).toMatch(/exactly one of --to-phone .* or --to/);
   expect(run.stdout).toBe('');
 }, 30_000);
+
+test.each([
+  [['--help'], 0, /^usage:/],
+  [['--bogus'], 2, /smoke: Unknown option '--bogus'[\s\S]*usage:/],
+  [['--phone', '+14155557105', '--to-phone', '+14155557105'], 2, /must be two different phones/],
+])(
+  '%j answers with the usage and no stack trace',
+  async (args, code, pattern) => {
+    const run = await smoke(args);
+    expect(run.code).toBe(code);
+    expect(code === 0 ? run.stdout : run.stderr).toMatch(pattern);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  },
+  30_000,
+);
