@@ -41,6 +41,9 @@ export interface Settings {
  */
 export const PLACEHOLDER_SERVICE_NUMBER = '+15005550006';
 
+/** Twilio's magic test numbers (https://www.twilio.com/docs/iam/test-credentials): valid E.164, no real SMS. */
+const TWILIO_TEST_NUMBER = /^\+1500555\d{4}$/;
+
 export const DEFAULTS = {
   smsProvider: 'twilio',
   ackTimeoutMs: 15000,
@@ -129,6 +132,16 @@ export function readSettings(node: Pick<Node, 'tryGetContext'>): Settings {
     E164,
     'must be E.164, like +14155550100',
   );
+  // Twilio's magic test numbers (+1 500 555 xxxx) take no real traffic: given explicitly, they are the same
+  // silent failure as the placeholder.
+  const testNumber = serviceNumbers.find((n) => TWILIO_TEST_NUMBER.test(n));
+  if (testNumber && !synthOnly) {
+    throw new SettingsError(
+      'serviceNumbers',
+      `holds ${testNumber}, one of Twilio's test numbers (+1500555…), which carry no real SMS. Use your own ` +
+        'numbers, or -c synthOnly=true for a check-only synth.',
+    );
+  }
 
   const logLevel = str(get, 'logLevel', DEFAULTS.logLevel);
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {

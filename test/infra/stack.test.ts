@@ -911,6 +911,8 @@ describe('settings (context)', () => {
     [{ alarmEmail: 'nobody' }, /alarmEmail/],
     [{ logLevel: 'loud' }, /logLevel/],
     [{ synthOnly: 'yes' }, /synthOnly/],
+    [{ serviceNumbers: PLACEHOLDER_SERVICE_NUMBER }, /serviceNumbers.*Twilio's test numbers/],
+    [{ serviceNumbers: '+14155550100,+15005550001' }, /serviceNumbers.*\+15005550001/],
   ])('refuses %j', (ctx, message) => {
     const withNumbers = { serviceNumbers: '+14155550100', ...ctx };
     expect(() => readSettings(node(withNumbers))).toThrow(SettingsError);
