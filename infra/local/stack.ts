@@ -186,7 +186,12 @@ async function dispatch(
 ): Promise<void> {
   const pathname = (req.url ?? '/').split('?')[0];
   if (pathname === '/healthz') {
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    } else {
+      res.writeHead(405, { 'content-type': 'application/json', allow: 'GET, HEAD' });
+      res.end(JSON.stringify({ error: { code: 'method_not_allowed', message: '/healthz answers GET only' } }));
+    }
     return;
   }
   if (sandbox && (await sandbox.handle(req, res))) return;

@@ -87,6 +87,26 @@ describe('the local runtime', () => {
     ]);
   });
 
+  it.each([
+    ['GET', '/console/nope.js', 404, null],
+    ['GET', '/console/', 404, null],
+    ['POST', '/', 405, 'GET, HEAD'],
+    ['DELETE', '/console/app.js', 405, 'GET, HEAD'],
+    ['POST', '/console/rules.js', 405, 'GET, HEAD'],
+    ['POST', '/healthz', 405, 'GET, HEAD'],
+  ])(
+    '%s %s: %i in the same shape, from the console and health paths too',
+    async (method, path, status, allow) => {
+      const res = await fetch(`${base}${path}`, { method });
+      expect([res.status, res.headers.get('allow'), res.headers.get('content-type')]).toEqual([
+        status,
+        allow,
+        expect.stringMatching(/^application\/json/),
+      ]);
+      expect(await res.json()).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
+    },
+  );
+
   it('refuses a WebSocket without a valid token with 401', async () => {
     await expect(ImClient.connect(base, undefined)).rejects.toThrow('HTTP 401');
     await expect(ImClient.connect(base, 'forged.token.value')).rejects.toThrow('HTTP 401');

@@ -88,17 +88,20 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
 };
 
-function send(
-  res: http.ServerResponse,
-  status: number,
-  body: string,
-  extra: Record<string, string> = {},
-): void {
+const ERRORS = {
+  404: { code: 'not_found', message: 'no such path' },
+  405: { code: 'method_not_allowed', message: 'the console answers GET and HEAD only' },
+  500: { code: 'internal', message: 'the file could not be read' },
+} as const;
+
+/** An error in the documented shape, `{"error":{"code","message"}}`, as every other path of the server answers. */
+function sendError(res: http.ServerResponse, status: keyof typeof ERRORS): void {
+  const body = JSON.stringify({ error: ERRORS[status] });
   res.writeHead(status, {
     ...SECURITY_HEADERS,
-    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': String(Buffer.byteLength(body)),
-    ...extra,
+    ...(status === 405 ? { Allow: 'GET, HEAD' } : {}),
   });
   res.end(body);
 }
@@ -129,12 +132,12 @@ async function serveFile(req: http.IncomingMessage, res: http.ServerResponse, fi
   try {
     const stat = await fs.stat(file);
     if (!stat.isFile()) {
-      send(res, 404, 'Not found\n');
+      sendError(res, 404);
       return;
     }
     body = await fs.readFile(file);
   } catch {
-    send(res, 404, 'Not found\n');
+    sendError(res, 404);
     return;
   }
   res.writeHead(200, {
@@ -162,7 +165,7 @@ function sendGenerated(
       res.end(req.method === 'HEAD' ? undefined : body);
     },
     () => {
-      if (!res.headersSent) send(res, 500, 'Internal error\n');
+      if (!res.headersSent) sendError(res, 500);
       else res.destroy();
     },
   );
@@ -192,7 +195,7 @@ export function serveConsole(
         : undefined;
   if (generated) {
     if (req.method !== 'GET' && req.method !== 'HEAD')
-      send(res, 405, 'Method not allowed\n', { Allow: 'GET, HEAD' });
+      sendError(res, 405);
     else sendGenerated(req, res, generated.type, generated.make);
     return true;
   }
@@ -203,8 +206,8 @@ export function serveConsole(
   } else if (pathname === '/console' || pathname.startsWith('/console/')) {
     file = pathname === '/console' ? null : resolveConsoleFile(pathname.slice('/console/'.length));
     if (file === null) {
-      if (req.method === 'GET' || req.method === 'HEAD') send(res, 404, 'Not found\n');
-      else send(res, 405, 'Method not allowed\n', { Allow: 'GET, HEAD' });
+      if (req.method === 'GET' || req.method === 'HEAD') sendError(res, 404);
+      else sendError(res, 405);
       return true;
     }
   } else {
@@ -212,11 +215,11 @@ export function serveConsole(
   }
 
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    send(res, 405, 'Method not allowed\n', { Allow: 'GET, HEAD' });
+    sendError(res, 405);
     return true;
   }
   serveFile(req, res, file).catch(() => {
-    if (!res.headersSent) send(res, 500, 'Internal error\n');
+    if (!res.headersSent) sendError(res, 500);
     else res.destroy();
   });
   return true;
