@@ -52,7 +52,11 @@ const list = (item: z.ZodMiniString<string>) =>
 export const DEFAULT_SANDBOX_NUMBERS = ['+15005550100', '+15005550101', '+15005550102'];
 
 const schema = z.object({
-  TABLE_NAME: z._default(z.string().check(z.minLength(1)), 'imsms'),
+  /** DynamoDB's table-name rule: 3 to 255 of a-z, A-Z, 0-9, `_`, `-`, `.` (DynamoDB Developer Guide, naming rules). */
+  TABLE_NAME: z._default(
+    z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be 3 to 255 letters, digits, _ - or .')),
+    'imsms',
+  ),
   AWS_REGION: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
   DYNAMODB_ENDPOINT: z.optional(url),
   /** The WebSocket API's @connections endpoint, e.g. https://abc.execute-api.eu-west-1.amazonaws.com/prod */

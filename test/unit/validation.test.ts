@@ -127,6 +127,8 @@ describe('config', () => {
     [{ SMS_PROVIDER: 'pigeon' }, 'SMS_PROVIDER'],
     [{ SMS_PROVIDER: 'twilio', SERVICE_NUMBERS: '+15005550100' }, 'TWILIO_ACCOUNT_SID'],
     [{ AWS_LAMBDA_FUNCTION_NAME: 'f' }, 'ACK_QUEUE_URL'],
+    [{ TABLE_NAME: 'a' }, 'TABLE_NAME'],
+    [{ TABLE_NAME: 'bad name!' }, 'TABLE_NAME'],
   ])('fails fast naming the variable: %j', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);
