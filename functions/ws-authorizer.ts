@@ -1,14 +1,18 @@
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { verifyToken } from '../shared/core/provisioning/tokens';
 import { LogEvent } from '../shared/core/log-events';
 import { getDeps } from '../shared/runtime/deps';
+import { forInvocation } from '../shared/runtime/invocation';
 
 /**
  * The $connect REQUEST authorizer: `?token=` must be a valid session token. API Gateway answers 401 when this
  * throws 'Unauthorized', and passes the returned context (imNumber, name) on to every event of the connection.
  */
-export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
-  const deps = await getDeps({ sms: false });
+export async function handler(
+  event: APIGatewayRequestAuthorizerEvent,
+  context?: Context,
+): Promise<APIGatewayAuthorizerResult> {
+  const deps = forInvocation(await getDeps({ sms: false }), context, event.requestContext?.requestId);
   const claims = await verifyToken(
     deps.secrets.jwtSecret,
     event.queryStringParameters?.token,

@@ -1,5 +1,5 @@
 import { Annotations, App, Tags } from 'aws-cdk-lib';
-import { addNagChecks } from './nag';
+import { acknowledgeServerlessFindings, addNagChecks } from './nag';
 import { readSettings } from './settings';
 import { ImsmsStack } from './stack';
 import type { FunctionSpec } from '../functions';
@@ -7,7 +7,7 @@ import type { FunctionSpec } from '../functions';
 export interface CreateAppOptions {
   /** Context for the App (tests pass cdk.json's context plus overrides; the CLI passes it through the environment). */
   context?: Record<string, unknown>;
-  /** Run the AwsSolutions cdk-nag pack at synth (default true). */
+  /** Run the cdk-nag packs (AwsSolutions, Serverless) at synth (default true). */
   nag?: boolean;
   /** A different manifest (tests only). */
   manifest?: readonly FunctionSpec[];
@@ -31,6 +31,7 @@ export function createApp(opts: CreateAppOptions = {}): { app: App; stack: Imsms
       'imsms: instant messaging that falls back to SMS (API Gateway WebSocket + HTTP, Lambda, DynamoDB, SQS)',
   });
   Tags.of(stack).add('project', 'imsms');
+  acknowledgeServerlessFindings(stack, settings);
   if (settings.serviceNumbersArePlaceholder) {
     Annotations.of(stack).addWarningV2(
       'imsms:placeholderServiceNumbers',

@@ -1,7 +1,7 @@
 /**
  * Every event name the core logs, and those the runtime and handlers log around it. One list, imported by the
- * code that logs and by the CDK stack's metric filters and alarms (`infra/aws`), so a rename cannot silently
- * break an alarm. Core log calls use these constants, never a string (the linter checks shared/core).
+ * code that logs and by the metrics derived from the events (shared/adapters/metrics.ts, which the CDK
+ * dashboard and alarms read), so a rename cannot silently break an alarm. Core log calls use these constants, never a string (the linter checks shared/core).
  * Fields are ids and outcomes only: never phones, codes, tokens or bodies.
  */
 export const LogEvent = {
@@ -10,7 +10,7 @@ export const LogEvent = {
   MessageAccepted: 'message.accepted',
   /** A message id already on record: a retried send or a redelivered webhook, dropped (messageId). */
   MessageDuplicate: 'message.duplicate',
-  /** The IM leg ran (messageId, devices, pushed). */
+  /** The IM leg ran (messageId, devices, pushed, gone). */
   MessagePushed: 'message.pushed',
   /** One push failed with an error other than Gone (messageId, connectionId, error). */
   ImPushFailed: 'im.push_failed',

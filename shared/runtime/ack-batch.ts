@@ -52,24 +52,27 @@ export function ackBatchWorstMs(limits: BatchLimits = ACK_BATCH_LIMITS, batchSiz
  * remaining time (`remainingMs`, ms, e.g. `context.getRemainingTimeInMillis`). Records that failed, were never
  * started, or still ran at the deadline come back as `batchItemFailures` (by SQS message id), for SQS to
  * redeliver after the visibility timeout and, after 5 receives, park in the DLQ. A record that is not a check is
- * logged and dropped.
+ * logged and dropped. `depsFor` gives each record its deps (the handler's: a logger correlated by the record's
+ * SQS message id); by default all share `deps`.
  */
 export async function runAckChecks(
   deps: Deps,
   records: readonly SQSRecord[],
   remainingMs: () => number,
   limits: BatchLimits = ACK_BATCH_LIMITS,
+  depsFor: (record: SQSRecord) => Deps = () => deps,
 ): Promise<SQSBatchResponse> {
   const outcomes = await runWithinDeadline(records, remainingMs, limits, async (record) => {
+    const recordDeps = depsFor(record);
     const messageId = messageIdOf(record.body);
     if (messageId === undefined) {
-      deps.log.warn(LogEvent.AckBadRecord, { recordId: record.messageId });
+      recordDeps.log.warn(LogEvent.AckBadRecord, { recordId: record.messageId });
       return;
     }
     try {
-      await onAckTimeout(deps, messageId);
+      await onAckTimeout(recordDeps, messageId);
     } catch (err) {
-      deps.log.error(LogEvent.AckCheckFailed, { recordId: record.messageId, ...describeError(err) });
+      recordDeps.log.error(LogEvent.AckCheckFailed, { recordId: record.messageId, ...describeError(err) });
       throw err;
     }
   });

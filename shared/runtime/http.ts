@@ -1,25 +1,26 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { badInput } from '../core/errors';
 import type { Deps } from '../core/ports';
 import { getDeps } from './deps';
 import { httpErrorResponse } from './error-mappers';
+import { forInvocation } from './invocation';
 import { bodyText, json } from './respond';
 
 export type JsonResult = { status: number; body: unknown };
 
 /**
  * A JSON HTTP route: parses the body, runs one core call, maps the result or a typed error.
- * Bad JSON is a 400 before anything runs.
+ * Bad JSON is a 400 before anything runs. Logs carry the Lambda context and the API Gateway request id.
  */
 export function jsonHandler(
   name: string,
   opts: { sms: boolean },
   run: (deps: Deps, body: Record<string, unknown>, event: APIGatewayProxyEventV2) => Promise<JsonResult>,
-): (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2> {
-  return async (event) => {
+): (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyStructuredResultV2> {
+  return async (event, context) => {
     let deps: Deps | undefined;
     try {
-      deps = await getDeps(opts);
+      deps = forInvocation(await getDeps(opts), context, event.requestContext?.requestId);
       const body = parseJsonObject(bodyText(event));
       const result = await run(deps, body, event);
       return json(result.status, result.body);

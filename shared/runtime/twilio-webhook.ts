@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 // Deep imports keep the bundle small: the validator and TwiML builder, not the whole SDK.
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
 import MessagingResponse from 'twilio/lib/twiml/MessagingResponse';
@@ -6,6 +6,7 @@ import type { Deps } from '../core/ports';
 import { getDeps } from './deps';
 import { LogEvent } from '../core/log-events';
 import { twilioErrorResponse, twiml } from './error-mappers';
+import { forInvocation, twilioCorrelationId } from './invocation';
 import { bodyText } from './respond';
 
 /** A Twilio webhook's form parameters, after its signature checked out: the first value of each key. */
@@ -47,7 +48,8 @@ function header(event: APIGatewayProxyEventV2, name: string): string | undefined
 /**
  * A Twilio webhook: the X-Twilio-Signature is checked first, over the exact public URL, before anything is
  * read or stored. A bad or missing signature gets 403. The run function answers with text to reply (TwiML
- * <Message>) or nothing (an empty <Response/>).
+ * <Message>) or nothing (an empty <Response/>). Logs carry the Lambda context and, as the correlation id,
+ * Twilio's MessageSid or CallSid (else the API Gateway request id).
  */
 export function twilioWebhook(
   name: string,
@@ -57,11 +59,15 @@ export function twilioWebhook(
     params: TwilioParams,
     event: APIGatewayProxyEventV2,
   ) => Promise<{ reply?: string } | void>,
-): (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2> {
-  return async (event) => {
-    const deps = await getDeps(opts);
-    const signature = header(event, 'x-twilio-signature');
+): (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyStructuredResultV2> {
+  return async (event, context) => {
     const form = formFields(event);
+    const deps = forInvocation(
+      await getDeps(opts),
+      context,
+      twilioCorrelationId(form) ?? event.requestContext?.requestId,
+    );
+    const signature = header(event, 'x-twilio-signature');
     const token = deps.secrets.twilioAuthToken;
     if (
       !signature ||

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyWebsocketEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyWebsocketEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { unauthorized } from '../core/errors';
 import { LogEvent } from '../core/log-events';
 import type { Deps } from '../core/ports';
@@ -6,6 +6,7 @@ import { defaultName } from '../core/provisioning/names';
 import { getDeps } from './deps';
 import { describeError, wsErrorAnswer } from './error-mappers';
 import { clientIdOf } from './frames';
+import { forInvocation } from './invocation';
 
 /** Who is on this connection, as the $connect authorizer said (API Gateway passes its context on every event). */
 export interface WsCaller {
@@ -36,18 +37,18 @@ export function callerOf(event: WsEvent): WsCaller | null {
 /**
  * A WebSocket action route: runs one core call for the caller. A bad frame or a domain error becomes an
  * `error` frame on the same connection, which stays open; nothing is half-written because every core call
- * validates before it writes.
+ * validates before it writes. Logs carry the Lambda context and the API Gateway request id.
  */
 export function wsHandler(
   name: string,
   opts: { sms: boolean },
   run: (deps: Deps, caller: WsCaller, body: string, event: WsEvent) => Promise<void>,
-): (event: WsEvent) => Promise<APIGatewayProxyStructuredResultV2> {
-  return async (event) => {
+): (event: WsEvent, context?: Context) => Promise<APIGatewayProxyStructuredResultV2> {
+  return async (event, context) => {
     let deps: Deps | undefined;
     const connectionId = event.requestContext.connectionId;
     try {
-      deps = await getDeps(opts);
+      deps = forInvocation(await getDeps(opts), context, event.requestContext.requestId);
       const caller = callerOf(event);
       if (!caller) throw unauthorized('connection has no authorized user');
       await run(deps, caller, event.body ?? '', event);

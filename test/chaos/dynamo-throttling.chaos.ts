@@ -233,7 +233,7 @@ async function burst(label: string, rate: number, perSender: number) {
           log: cs.logs
             .filter((l) => l.includes(id))
             .map((l) => JSON.parse(l))
-            .map((e) => `${e.t.slice(11, 23)} ${e.event}${e.status ? ` ${e.status}` : ''}`),
+            .map((e) => `${e.timestamp.slice(11, 23)} ${e.event}${e.status ? ` ${e.status}` : ''}`),
         };
       }),
   };

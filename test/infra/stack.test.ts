@@ -15,7 +15,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { Validations, type App, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { Metric, METRICS_NAMESPACE } from '../../shared/adapters/metric-names';
 import type { IConstruct } from 'constructs';
 import { buildBundle } from '../../infra/aws/bundling';
 import { createApp } from '../../infra/aws/create-app';
@@ -72,6 +73,10 @@ function statementsOf(b: Built, name: string): any[] {
 }
 const actionsOf = (s: any): string[] => [s.Action].flat();
 const resourcesOf = (s: any): any[] => (s.Resource === undefined ? [] : [s.Resource].flat());
+/** Active tracing's statement: X-Ray's write actions have no resource-level permissions, so `Resource: *`. */
+const isXrayStatement = (s: any) =>
+  actionsOf(s).every((a) => a === 'xray:PutTraceSegments' || a === 'xray:PutTelemetryRecords') &&
+  resourcesOf(s).every((r) => r === '*');
 const allStatements = (b: Built) =>
   ofType(b, 'AWS::IAM::Policy').flatMap(([, r]) => r.Properties.PolicyDocument.Statement as any[]);
 
@@ -395,13 +400,16 @@ describe('data', () => {
 });
 
 describe('least privilege', () => {
-  test('no `*` action, no service-wide action (dynamodb:* …), no `Resource: *` in any policy', () => {
+  test('no `*` action, no service-wide action (dynamodb:* …), no `Resource: *` in any policy but X-Ray’s', () => {
+    // Each function's role has exactly one X-Ray statement (active tracing), and it names only X-Ray writes.
+    for (const spec of functions)
+      expect(statementsOf(main, spec.name).filter(isXrayStatement)).toHaveLength(1);
     for (const s of allStatements(main)) {
       for (const a of actionsOf(s)) {
         expect(a).not.toBe('*');
         expect(a).not.toMatch(/:\*$/);
       }
-      expect(resourcesOf(s)).not.toContain('*');
+      if (!isXrayStatement(s)) expect(resourcesOf(s)).not.toContain('*');
       expect(s.Resource ?? s.NotResource).toBeDefined();
     }
   });
@@ -545,7 +553,8 @@ describe('least privilege', () => {
       );
       expect(twilio).toBe(spec.needs.twilioWebhook);
     }
-    for (const s of allStatements(variant)) expect(resourcesOf(s)).not.toContain('*');
+    for (const s of allStatements(variant).filter((x) => !isXrayStatement(x)))
+      expect(resourcesOf(s)).not.toContain('*');
   });
 });
 
@@ -717,23 +726,30 @@ describe('alarms', () => {
     });
   });
 
-  test('SMS failures: a metric filter on message.failed, on every function that can fail a message, and its alarm', () => {
-    const filters = ofType(main, 'AWS::Logs::MetricFilter').map(([, f]) => f.Properties);
-    const failed = filters.filter((f) => f.FilterPattern === '{ $.event = "message.failed" }');
-    const expectedGroups = functions
-      .filter((f) => f.needs.sendsSms || f.needs.twilioWebhook)
-      .map((f) => logicalId(main.stack, main.stack.functions[f.name].logGroup));
-    expect(failed.map((f) => f.LogGroupName.Ref).sort()).toEqual(expectedGroups.sort());
-    for (const f of failed)
-      expect(f.MetricTransformations).toEqual([
-        { MetricNamespace: 'Imsms', MetricName: 'MessageFailed', MetricValue: '1' },
-      ]);
-    expect(
-      alarms(main).filter((a) => a.Namespace === 'Imsms' && a.MetricName === 'MessageFailed'),
-    ).toHaveLength(1);
-    expect(
-      alarms(main).filter((a) => a.Namespace === 'Imsms' && a.MetricName === 'SmsUndelivered'),
-    ).toHaveLength(1);
+  test('SMS failures alarm on the EMF metrics (service totals); no log metric filters remain', () => {
+    expect(ofType(main, 'AWS::Logs::MetricFilter')).toEqual([]);
+    const byId = Object.fromEntries(
+      ofType(main, 'AWS::CloudWatch::Alarm').map(([id, a]) => [id.replace(/[0-9A-F]{8}$/, ''), a]),
+    );
+    for (const [id, metric] of [
+      ['MessageFailedAlarm', Metric.MessagesFailed],
+      ['SmsUndeliveredAlarm', Metric.SmsUndelivered],
+    ] as const) {
+      expect(byId[id].Properties).toMatchObject({
+        Namespace: METRICS_NAMESPACE,
+        MetricName: metric,
+        Dimensions: [{ Name: 'service', Value: 'imsms' }],
+        Statistic: 'Sum',
+      });
+    }
+  });
+
+  test('the operations dashboard shows the service metrics, each function and every alarm', () => {
+    const [[, dashboard]] = ofType(main, 'AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(main.stack.resolve(dashboard.Properties.DashboardBody));
+    for (const name of Object.values(Metric)) expect(body).toContain(name);
+    for (const reason of ['route', 'reason', 'encoding', 'scope']) expect(body).toContain(reason);
+    expect(body).toContain('alarm');
   });
 
   test('alarmEmail: every alarm notifies the topic; without it, no topic', () => {
@@ -797,7 +813,7 @@ describe('follows the manifest', () => {
   });
 });
 
-describe('cdk-nag (AwsSolutions)', () => {
+describe('cdk-nag (AwsSolutions, Serverless)', () => {
   test.each([['main'], ['variant']])('%s: no unacknowledged finding', (which) => {
     const b = which === 'main' ? main : variant;
     const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(b.app);
@@ -806,6 +822,22 @@ describe('cdk-nag (AwsSolutions)', () => {
         (v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
       ),
     ).toEqual([]);
+  });
+
+  test.each([['main'], ['variant']])('%s: no unacknowledged Serverless finding', (which) => {
+    const b = which === 'main' ? main : variant;
+    const report = new ServerlessChecks(undefined, { verbose: true }).validateScope(b.app);
+    expect(
+      report.violations.map(
+        (v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+      ),
+    ).toEqual([]);
+  });
+
+  test('active X-Ray tracing on every function', () => {
+    for (const b of [main, variant])
+      for (const [, fn] of ofType(b, 'AWS::Lambda::Function'))
+        expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
   });
 
   test('no AwsSolutions error annotation either (cdk-nag v2 style)', () => {
@@ -828,7 +860,7 @@ describe('cdk-nag (AwsSolutions)', () => {
     visit(main.app);
     expect(acks.length).toBeGreaterThan(0);
     for (const a of acks) {
-      expect(a.id).toMatch(/AwsSolutions-[A-Z]+\d+/);
+      expect(a.id).toMatch(/(AwsSolutions-[A-Z]+\d+|Serverless-[A-Za-z]+)/);
       expect(a.reason.length).toBeGreaterThan(60);
     }
   });

@@ -6,6 +6,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { REPO_ROOT, bundlingOptions } from '../bundling';
+import { acknowledge } from '../nag';
 
 export interface HouseFunctionProps {
   /** The handler module, relative to the repository root (the manifest's `entry`). It exports `handler`. */
@@ -36,8 +37,9 @@ function assertLocalEsbuild(): void {
 
 /**
  * The house Lambda: Node 22 on arm64, bundled locally by esbuild with the shared `bundlingOptions`, its own log
- * group with a retention, and its own role that can write to that log group and nothing else. Whatever else it
- * may do, the stack grants explicitly (from the manifest's `needs`).
+ * group with a retention, active X-Ray tracing, and its own role that can write to that log group (and send
+ * its trace segments) and nothing else. Whatever else it may do, the stack grants explicitly (from the
+ * manifest's `needs`).
  *
  * The role is ours rather than Lambda's default because the default attaches the AWS managed
  * AWSLambdaBasicExecutionRole, which lets the function create and write any log group (`Resource: *`).
@@ -76,14 +78,24 @@ export class HouseFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
-      // The app writes its own JSON lines (shared/adapters/logger.ts) to stdout: plain text format keeps each
-      // line as-is, so metric filters can match on `$.event`.
+      // The app writes its own JSON lines (Powertools Logger, shared/adapters/logger.ts) and CloudWatch EMF
+      // lines (Powertools Metrics) to stdout: plain text format keeps each line as-is, so CloudWatch Logs
+      // extracts the EMF metrics and Logs Insights parses the JSON.
       loggingFormat: lambda.LoggingFormat.TEXT,
+      // X-Ray: a segment per invocation, and the trace id in every log line (`xray_trace_id`). The SDK clients
+      // are not instrumented: Powertools Tracer (aws-xray-sdk-core) adds ~120 KiB to every bundle, past the
+      // budgets of test/infra/bundles.test.ts.
+      tracing: lambda.Tracing.ACTIVE,
       bundling: bundlingOptions,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
     });
+    acknowledge(
+      this.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords, which have no resource-level permissions (IAM requires Resource "*"); nothing else in this role is granted on "*".',
+    );
   }
 }

@@ -35,11 +35,22 @@ export interface RestApiDeps {
 }
 
 /**
- * The part of Twilio's 2010-04-01 REST API the project uses: the Account and Messages resources, with HTTP
+ * The part of Twilio's 2010-04-01 REST API the project uses: the Account, Messages and IncomingPhoneNumbers
+ * (list by PhoneNumber, update the webhook fields by sid) resources, with HTTP
  * Basic auth, Twilio's validation codes and its JSON shapes, so the real twilio SDK can talk to it unchanged.
  */
 export class RestApi {
-  constructor(private readonly deps: RestApiDeps) {}
+  /** Each service number's webhook settings (IncomingPhoneNumbers), in memory: a restart resets them. */
+  private readonly numbers: Map<string, IncomingNumber>;
+
+  constructor(private readonly deps: RestApiDeps) {
+    this.numbers = new Map(
+      deps.serviceNumbers.map((phone) => {
+        const sid = 'PN' + createHash('sha256').update(phone).digest('hex').slice(0, 32);
+        return [sid, { sid, phone, settings: {} }];
+      }),
+    );
+  }
 
   /** Serves a request whose path starts with /2010-04-01. */
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -65,6 +76,10 @@ export class RestApi {
       sendJson(res, 200, this.list(url));
     } else if (target.resource === 'message' && method === 'GET') {
       sendJson(res, 200, this.fetch(target.messageSid ?? '', url.pathname));
+    } else if (target.resource === 'numbers' && method === 'GET') {
+      sendJson(res, 200, this.listNumbers(url));
+    } else if (target.resource === 'number' && method === 'POST') {
+      sendJson(res, 200, this.updateNumber(target.messageSid ?? '', await readForm(req), url.pathname));
     } else {
       throw new TwilioApiError(405, 20004, 'Method not allowed');
     }
@@ -149,6 +164,62 @@ export class RestApi {
     };
   }
 
+  /** IncomingPhoneNumbers.json, optionally filtered by an exact PhoneNumber; one page. */
+  private listNumbers(url: URL): Record<string, unknown> {
+    const filter = url.searchParams.get('PhoneNumber') ?? undefined;
+    const found = [...this.numbers.values()].filter((n) => filter === undefined || n.phone === filter);
+    const uri = `${REST_PREFIX}/Accounts/${this.deps.accountSid}/IncomingPhoneNumbers.json`;
+    return {
+      incoming_phone_numbers: found.map((n) => this.numberResource(n)),
+      start: 0,
+      end: Math.max(found.length - 1, 0),
+      page: 0,
+      page_size: 50,
+      uri,
+      first_page_uri: uri,
+      next_page_uri: null,
+      previous_page_uri: null,
+    };
+  }
+
+  /** POST IncomingPhoneNumbers/{sid}.json: sets the webhook fields given (URLs must be http(s)). */
+  private updateNumber(sid: string, form: Map<string, string>, path: string): Record<string, unknown> {
+    const number = this.numbers.get(sid);
+    if (!number) throw notFound(path);
+    const next = { ...number.settings };
+    for (const field of NUMBER_FIELDS) {
+      const value = form.get(field);
+      if (value === undefined) continue;
+      if (field.endsWith('Url') || field === 'StatusCallback') {
+        if (value !== '' && !isHttpUrl(value)) throw new TwilioApiError(400, 21502, `Invalid ${field}`);
+      } else if (value !== 'GET' && value !== 'POST') {
+        throw new TwilioApiError(400, 21502, `Invalid ${field}`);
+      }
+      next[field] = value;
+    }
+    number.settings = next;
+    this.deps.log('sandbox.number.updated', { sid });
+    return this.numberResource(number);
+  }
+
+  private numberResource(n: IncomingNumber): Record<string, unknown> {
+    const f = n.settings;
+    return {
+      sid: n.sid,
+      account_sid: this.deps.accountSid,
+      phone_number: n.phone,
+      friendly_name: n.phone,
+      sms_url: f.SmsUrl ?? '',
+      sms_method: f.SmsMethod ?? 'POST',
+      voice_url: f.VoiceUrl ?? '',
+      voice_method: f.VoiceMethod ?? 'POST',
+      status_callback: f.StatusCallback ?? '',
+      status_callback_method: f.StatusCallbackMethod ?? 'POST',
+      capabilities: { sms: true, voice: true, mms: false, fax: false },
+      uri: `${REST_PREFIX}/Accounts/${this.deps.accountSid}/IncomingPhoneNumbers/${n.sid}.json`,
+    };
+  }
+
   private account(): Record<string, unknown> {
     const sid = this.deps.accountSid;
     return {
@@ -213,10 +284,40 @@ function sendTwilioError(res: ServerResponse, err: TwilioApiError): void {
   );
 }
 
-/** Which resource a REST path names: /Accounts/{sid}.json, …/Messages.json or …/Messages/{sid}.json. */
-function parseRestPath(
-  path: string,
-): { accountSid: string; resource: 'account' | 'messages' | 'message'; messageSid?: string } | undefined {
+/** The webhook fields of an IncomingPhoneNumber the sandbox keeps (Twilio's form parameter names). */
+const NUMBER_FIELDS = [
+  'SmsUrl',
+  'SmsMethod',
+  'VoiceUrl',
+  'VoiceMethod',
+  'StatusCallback',
+  'StatusCallbackMethod',
+] as const;
+
+interface IncomingNumber {
+  sid: string;
+  phone: string;
+  settings: Partial<Record<(typeof NUMBER_FIELDS)[number], string>>;
+}
+
+/**
+ * Which resource a REST path names: /Accounts/{sid}.json, …/Messages.json, …/Messages/{sid}.json,
+ * …/IncomingPhoneNumbers.json or …/IncomingPhoneNumbers/{sid}.json (its sid in `messageSid`).
+ */
+function parseRestPath(path: string):
+  | {
+      accountSid: string;
+      resource: 'account' | 'messages' | 'message' | 'numbers' | 'number';
+      messageSid?: string;
+    }
+  | undefined {
+  const numbers = /^\/2010-04-01\/Accounts\/([^/]+?)\/IncomingPhoneNumbers(?:\/([^/]+))?\.json$/.exec(path);
+  if (numbers) {
+    const [, accountSid, sid] = numbers;
+    return sid === undefined
+      ? { accountSid, resource: 'numbers' }
+      : { accountSid, resource: 'number', messageSid: sid };
+  }
   const match = /^\/2010-04-01\/Accounts\/([^/]+?)(\.json|\/Messages\.json|\/Messages\/([^/]+)\.json)$/.exec(
     path,
   );

@@ -52,7 +52,8 @@ export async function pushToRecipient(
     }
   });
   const pushed = results.filter((r) => r === 'ok').length;
-  deps.log.info(LogEvent.MessagePushed, { messageId: message.id, devices: connections.length, pushed });
+  const gone = results.filter((r) => r === 'gone').length;
+  deps.log.info(LogEvent.MessagePushed, { messageId: message.id, devices: connections.length, pushed, gone });
   if (pushed > 0) return;
   const claimed = await deps.messages.transitionMessage(message.id, ['accepted'], {
     status: 'sending_sms',

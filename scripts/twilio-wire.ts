@@ -1,0 +1,210 @@
+/**
+ * `npm run twilio:wire -- --outputs cdk-outputs.json --numbers +1…,+1… [--apply] [--put-secret]`
+ *
+ * Points each service number's webhooks at the deployed stack through Twilio's IncomingPhoneNumbers API: SmsUrl
+ * (the stack's SmsWebhookUrl) and VoiceUrl (VoiceWebhookUrl), both POST. It lists the number by its PhoneNumber,
+ * compares, prints what would change, and changes it only with --apply (a dry run by default). Running it again
+ * changes nothing (idempotent).
+ *
+ * Inputs: the stack outputs, either `cdk deploy --outputs-file` JSON (`--outputs FILE`) or
+ * `aws cloudformation describe-stacks` JSON (`--stack-json FILE`); the numbers (`--numbers`, else SERVICE_NUMBERS);
+ * Twilio credentials from TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (never on the command line); `--api-base`
+ * (default https://api.twilio.com; the tests point it at the local sandbox).
+ * `--put-secret` (with --apply) also writes {"accountSid","authToken"} into the stack's TwilioSecretArn secret
+ * with the AWS SDK, under the caller's AWS credentials. That step needs AWS and is not run by the tests.
+ * Exit codes: 0 done (or nothing to do), 1 a Twilio or AWS error, 2 bad input.
+ */
+import { readFileSync } from 'node:fs';
+
+export interface WireOptions {
+  outputs: Record<string, string>;
+  numbers: string[];
+  accountSid: string;
+  authToken: string;
+  apiBase: string;
+  apply: boolean;
+  putSecret: boolean;
+}
+
+/** One field of one number to change: Twilio's parameter name, the value now, the value wanted. */
+export interface Change {
+  number: string;
+  sid: string;
+  field: string;
+  from: string;
+  to: string;
+}
+
+export class WireError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2,
+  ) {
+    super(message);
+  }
+}
+
+/** The stack's outputs from `cdk deploy --outputs-file` JSON ({stack: {key: value}}) or describe-stacks JSON. */
+export function parseOutputs(json: unknown): Record<string, string> {
+  const doc = json as { Stacks?: { Outputs?: { OutputKey: string; OutputValue: string }[] }[] };
+  if (doc && Array.isArray(doc.Stacks)) {
+    if (doc.Stacks.length !== 1) throw new WireError('describe-stacks JSON must hold exactly one stack', 2);
+    return Object.fromEntries((doc.Stacks[0].Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+  }
+  const stacks = Object.values((json ?? {}) as Record<string, Record<string, string>>);
+  if (stacks.length !== 1 || typeof stacks[0] !== 'object')
+    throw new WireError('the outputs file must hold exactly one stack', 2);
+  return stacks[0];
+}
+
+/** What each number's webhook fields must be, from the outputs. */
+function wanted(outputs: Record<string, string>): Record<string, string> {
+  const sms = outputs.SmsWebhookUrl;
+  const voice = outputs.VoiceWebhookUrl;
+  if (!sms || !/^https:\/\//.test(sms) || !voice || !/^https?:\/\//.test(voice))
+    throw new WireError('the outputs need SmsWebhookUrl and VoiceWebhookUrl (https URLs)', 2);
+  return { SmsUrl: sms, SmsMethod: 'POST', VoiceUrl: voice, VoiceMethod: 'POST' };
+}
+
+const FIELD_KEYS: Record<string, string> = {
+  SmsUrl: 'sms_url',
+  SmsMethod: 'sms_method',
+  VoiceUrl: 'voice_url',
+  VoiceMethod: 'voice_method',
+};
+
+async function twilio(opts: WireOptions, method: 'GET' | 'POST', path: string, form?: URLSearchParams) {
+  const url = `${opts.apiBase}/2010-04-01/Accounts/${opts.accountSid}${path}`;
+  const res = await fetch(url, {
+    method,
+    headers: {
+      authorization: `Basic ${Buffer.from(`${opts.accountSid}:${opts.authToken}`).toString('base64')}`,
+      ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+    },
+    body: form?.toString(),
+  });
+  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!res.ok)
+    throw new WireError(`Twilio ${method} ${path}: HTTP ${res.status} code ${String(body.code)}`, 1);
+  return body;
+}
+
+/**
+ * Computes the changes for every number and, with `apply`, makes them (one POST per number with changes).
+ * Returns the changes (empty: everything already points at the stack). Throws WireError.
+ */
+export async function wire(opts: WireOptions, print: (line: string) => void): Promise<Change[]> {
+  const want = wanted(opts.outputs);
+  if (opts.numbers.length === 0) throw new WireError('no service numbers (--numbers or SERVICE_NUMBERS)', 2);
+  const changes: Change[] = [];
+  for (const number of opts.numbers) {
+    const list = await twilio(
+      opts,
+      'GET',
+      `/IncomingPhoneNumbers.json?PhoneNumber=${encodeURIComponent(number)}`,
+    );
+    const found = (list.incoming_phone_numbers ?? []) as Record<string, string>[];
+    if (found.length !== 1) throw new WireError(`${number} is not a number of this Twilio account`, 1);
+    const current = found[0];
+    const mine = Object.entries(want)
+      .filter(([field, value]) => (current[FIELD_KEYS[field]] ?? '') !== value)
+      .map(([field, to]) => ({
+        number,
+        sid: current.sid,
+        field,
+        from: current[FIELD_KEYS[field]] ?? '',
+        to,
+      }));
+    for (const c of mine) print(`${c.number} ${c.field}: ${c.from || '(empty)'} → ${c.to}`);
+    if (mine.length > 0 && opts.apply) {
+      await twilio(
+        opts,
+        'POST',
+        `/IncomingPhoneNumbers/${current.sid}.json`,
+        new URLSearchParams(mine.map((c) => [c.field, c.to])),
+      );
+    }
+    changes.push(...mine);
+  }
+  if (changes.length === 0) print('Every number already points at the stack: nothing to change.');
+  else
+    print(
+      opts.apply ? `Changed ${changes.length} field(s).` : 'Dry run: pass --apply to make these changes.',
+    );
+  if (opts.putSecret && opts.apply) await putSecret(opts, print);
+  return changes;
+}
+
+/** Writes the Twilio credentials into the stack's secret (TwilioSecretArn). Needs AWS credentials. */
+async function putSecret(opts: WireOptions, print: (line: string) => void): Promise<void> {
+  const arn = opts.outputs.TwilioSecretArn;
+  if (!arn) throw new WireError('the outputs have no TwilioSecretArn', 2);
+  const { SecretsManagerClient, PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const region = arn.split(':')[3];
+  await new SecretsManagerClient({ region }).send(
+    new PutSecretValueCommand({
+      SecretId: arn,
+      SecretString: JSON.stringify({ accountSid: opts.accountSid, authToken: opts.authToken }),
+    }),
+  );
+  print('Twilio credentials written to the stack secret.');
+}
+
+/** Reads argv and the environment into options. Throws WireError(2) on bad input. */
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): WireOptions {
+  const flag = (name: string) => argv.includes(name);
+  const value = (name: string) => {
+    const i = argv.indexOf(name);
+    if (i < 0) return undefined;
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new WireError(`${name} needs a value`, 2);
+    return v;
+  };
+  const known = new Set(['--outputs', '--stack-json', '--numbers', '--api-base', '--apply', '--put-secret']);
+  const unknown = argv.filter((a, i) => a.startsWith('--') && !known.has(a) && !known.has(argv[i - 1]));
+  if (unknown.length) throw new WireError(`unknown option ${unknown[0]}`, 2);
+  const file = value('--outputs') ?? value('--stack-json');
+  if (!file) throw new WireError('pass --outputs FILE (cdk deploy --outputs-file) or --stack-json FILE', 2);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw new WireError(`cannot read JSON from ${file}`, 2);
+  }
+  const numbers = (value('--numbers') ?? env.SERVICE_NUMBERS ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  const bad = numbers.find((n) => !/^\+[1-9]\d{6,14}$/.test(n));
+  if (bad !== undefined) throw new WireError('--numbers must be E.164 numbers, comma-separated', 2);
+  const accountSid = env.TWILIO_ACCOUNT_SID ?? '';
+  const authToken = env.TWILIO_AUTH_TOKEN ?? '';
+  if (!/^AC[0-9a-f]{32}$/i.test(accountSid) || !authToken)
+    throw new WireError('set TWILIO_ACCOUNT_SID (AC…) and TWILIO_AUTH_TOKEN', 2);
+  return {
+    outputs: parseOutputs(json),
+    numbers,
+    accountSid,
+    authToken,
+    apiBase: (value('--api-base') ?? 'https://api.twilio.com').replace(/\/$/, ''),
+    apply: flag('--apply'),
+    putSecret: flag('--put-secret'),
+  };
+}
+
+if (require.main === module) {
+  const print = (line: string) => process.stdout.write(line + '\n');
+  (async () => {
+    try {
+      await wire(parseArgs(process.argv.slice(2), process.env), print);
+    } catch (err) {
+      if (err instanceof WireError) {
+        process.stderr.write(`twilio:wire: ${err.message}\n`);
+        process.exitCode = err.exitCode;
+      } else {
+        process.stderr.write(`twilio:wire: ${err instanceof Error ? err.name : 'error'}\n`);
+        process.exitCode = 1;
+      }
+    }
+  })();
+}
