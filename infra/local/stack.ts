@@ -190,7 +190,9 @@ async function dispatch(
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     } else {
       res.writeHead(405, { 'content-type': 'application/json', allow: 'GET, HEAD' });
-      res.end(JSON.stringify({ error: { code: 'method_not_allowed', message: '/healthz answers GET only' } }));
+      res.end(
+        JSON.stringify({ error: { code: 'method_not_allowed', message: '/healthz answers GET only' } }),
+      );
     }
     return;
   }

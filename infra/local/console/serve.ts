@@ -194,8 +194,7 @@ export function serveConsole(
           }
         : undefined;
   if (generated) {
-    if (req.method !== 'GET' && req.method !== 'HEAD')
-      sendError(res, 405);
+    if (req.method !== 'GET' && req.method !== 'HEAD') sendError(res, 405);
     else sendGenerated(req, res, generated.type, generated.make);
     return true;
   }
