@@ -1,4 +1,5 @@
 import type { Stores } from '../../core/ports';
+import { MemoryContactBook } from './contacts';
 import { MemoryCodeStore, MemoryRateLimits } from './codes';
 import { MemoryIdempotency } from './idempotency';
 import { MemoryLoginStatusStore } from './login-status';
@@ -22,6 +23,7 @@ export function memoryStores(): Stores & { table: MemoryTable } {
     messages: new MemoryMessageLog(table),
     codes: new MemoryCodeStore(table),
     rates: new MemoryRateLimits(table),
+    contacts: new MemoryContactBook(table),
     once: new MemoryIdempotency(table),
   };
 }

@@ -1,5 +1,5 @@
 import type { OtpRecord, PhoneRecord } from '../../core/ports';
-import type { Connection, MessageRecord, UserProfile } from '../../core/types';
+import type { Connection, Contact, MessageRecord, UserProfile } from '../../core/types';
 
 /**
  * The in-memory counterpart of the DynamoDB table (../dynamo/table.ts): the same entities, kept in maps, for
@@ -19,6 +19,10 @@ export class MemoryTable {
   readonly rates = new Map<string, number>();
   /** key → expiresAt (epoch ms). */
   readonly once = new Map<string, number>();
+  /** owner → `im#<imNumber>` | `phone#<e164>` → contact. */
+  readonly contacts = new Map<string, Map<string, Contact>>();
+  /** imNumber → the users who have it as a contact. */
+  readonly watchers = new Map<string, Set<string>>();
 }
 
 /** A deep copy, standing in for the (de)serialisation a real store does. */

@@ -1,6 +1,7 @@
 import type { Config } from '../../config';
-import type { MessageRecord, PresenceMode } from '../types';
+import type { ContactView, MessageRecord, PresenceMode, UserProfile } from '../types';
 import type { CodeStore, RateLimits } from './codes';
+import type { ContactBook } from './contacts';
 import type { Idempotency } from './idempotency';
 import type { LoginStatusStore } from './login-status';
 import type { MessageLog } from './message-log';
@@ -13,6 +14,7 @@ import type { UserDirectory } from './users';
  * the runtime wires one set per container.
  */
 export type { CodeStore, OtpAttempt, OtpRecord, RateLimits } from './codes';
+export type { ContactBook } from './contacts';
 export type { Idempotency } from './idempotency';
 export type { LoginStatusStore } from './login-status';
 export type { MessageLog } from './message-log';
@@ -26,6 +28,7 @@ export interface Stores {
   codes: CodeStore;
   rates: RateLimits;
   once: Idempotency;
+  contacts: ContactBook;
 }
 
 /**
@@ -36,7 +39,11 @@ export interface Stores {
 export type ImEvent =
   | { kind: 'message'; message: MessageRecord }
   | { kind: 'receipt'; message: MessageRecord }
-  | { kind: 'presence'; mode: PresenceMode }
+  | { kind: 'presence'; mode: PresenceMode; imNumber?: string }
+  | { kind: 'contacts'; version: number; contacts?: ContactView[] }
+  | { kind: 'contact'; op: 'added' | 'removed'; version: number; contact: ContactView }
+  | { kind: 'profile'; profile: UserProfile }
+  | { kind: 'history'; with: string; messages: MessageRecord[]; next?: string }
   | { kind: 'error'; code: string; message: string; clientId?: string }
   | { kind: 'alive' };
 
