@@ -92,7 +92,11 @@ export const functions: FunctionSpec[] = [
     { table: 'readwrite', manageConnections: true },
   ),
   fn('ws-ping', { kind: 'ws', routeKey: 'ping' }, { table: 'readwrite', manageConnections: true }),
-  fn('ws-get-contacts', { kind: 'ws', routeKey: 'getContacts' }, { table: 'read', manageConnections: true }),
+  fn(
+    'ws-get-contacts',
+    { kind: 'ws', routeKey: 'getContacts' },
+    { table: 'readwrite', manageConnections: true, sendsSms: true },
+  ),
   fn(
     'ws-add-contact',
     { kind: 'ws', routeKey: 'addContact' },
@@ -107,6 +111,11 @@ export const functions: FunctionSpec[] = [
     'ws-update-profile',
     { kind: 'ws', routeKey: 'updateProfile' },
     { table: 'readwrite', manageConnections: true },
+  ),
+  fn(
+    'ws-invite',
+    { kind: 'ws', routeKey: 'invite' },
+    { table: 'readwrite', manageConnections: true, sendsSms: true },
   ),
   fn('ws-history', { kind: 'ws', routeKey: 'history' }, { table: 'read', manageConnections: true }),
   fn('ack-timeout', { kind: 'queue', queue: 'ack-timeout' }, routes),

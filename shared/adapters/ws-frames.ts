@@ -75,7 +75,15 @@ export type ServerFrame =
   | { type: 'contacts'; version: number; contacts?: ContactFrame[]; unchanged?: true }
   | { type: 'contact'; op: 'added' | 'removed'; version: number; contact: ContactFrame }
   | { type: 'profile'; imNumber: string; name: string; mood?: string; avatarUrl?: string }
-  | { type: 'history'; with: string; messages: HistoryEntry[]; next?: string };
+  | { type: 'history'; with: string; messages: HistoryEntry[]; next?: string }
+  | {
+      type: 'invitation';
+      phone: string;
+      name: string;
+      status: 'pending' | 'accepted' | 'declined' | 'expired' | 'cancelled';
+      expiresAt: string;
+      imNumber?: string;
+    };
 
 /**
  * Renders a core IM event as its wire frame. Key order is part of the byte-for-byte contract, so each frame is
@@ -125,6 +133,17 @@ export function toServerFrame(event: ImEvent): ServerFrame {
         name: p.name,
         ...(p.mood ? { mood: p.mood } : {}),
         ...(p.avatarUrl ? { avatarUrl: p.avatarUrl } : {}),
+      };
+    }
+    case 'invitation': {
+      const i = event.invitation;
+      return {
+        type: 'invitation',
+        phone: i.phone,
+        name: i.name,
+        status: i.status,
+        expiresAt: new Date(i.expiresAt).toISOString(),
+        ...(i.invitee ? { imNumber: i.invitee } : {}),
       };
     }
     case 'history':

@@ -53,6 +53,14 @@ export const LogEvent = {
   /** A presence frame to one watcher's connection failed (imNumber, connectionId). */
   PresencePushFailed: 'presence.push_failed',
 
+  // Invitations (shared/core/invitations)
+  /** An invitation SMS went out (inviter). */
+  InvitationSent: 'invitation.sent',
+  /** An invitation was accepted, declined, cancelled or expired (inviter, status). */
+  InvitationClosed: 'invitation.closed',
+  /** The inviter could not be told of an invitation's outcome (inviter, error). */
+  InvitationNotifyFailed: 'invitation.notify_failed',
+
   // Contacts (shared/core/contacts)
   /** A contact added (owner, kind). */
   ContactAdded: 'contact.added',

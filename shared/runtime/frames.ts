@@ -66,6 +66,13 @@ export const historyFrame = z.object({
   limit: z.optional(z.number()),
 });
 
+/** invite (added): an SMS invitation to a non-IM contact. */
+export const inviteFrame = z.object({
+  action: z.literal('invite'),
+  phone: shortText(64),
+  name: shortText(256),
+});
+
 /** Exactly one way to name a contact: `imNumber`, or `phone` (with `name` when adding). Throws bad_frame. */
 export function contactRefOf(
   frame: { imNumber?: string; phone?: string; name?: string },

@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Stores } from '../../core/ports';
+import { DynamoInvitationStore } from './invitations';
 import { DynamoContactBook } from './contacts';
 import { DynamoCodeStore, DynamoRateLimits } from './codes';
 import { DynamoIdempotency } from './idempotency';
@@ -22,6 +23,7 @@ export function dynamoStores(client: DynamoDBClient, tableName: string): Stores 
     codes: new DynamoCodeStore(table),
     rates: new DynamoRateLimits(table),
     contacts: new DynamoContactBook(table),
+    invitations: new DynamoInvitationStore(table),
     once: new DynamoIdempotency(table),
   };
 }

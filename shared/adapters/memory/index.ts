@@ -1,4 +1,5 @@
 import type { Stores } from '../../core/ports';
+import { MemoryInvitationStore } from './invitations';
 import { MemoryContactBook } from './contacts';
 import { MemoryCodeStore, MemoryRateLimits } from './codes';
 import { MemoryIdempotency } from './idempotency';
@@ -24,6 +25,7 @@ export function memoryStores(): Stores & { table: MemoryTable } {
     codes: new MemoryCodeStore(table),
     rates: new MemoryRateLimits(table),
     contacts: new MemoryContactBook(table),
+    invitations: new MemoryInvitationStore(table),
     once: new MemoryIdempotency(table),
   };
 }

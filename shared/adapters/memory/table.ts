@@ -1,4 +1,4 @@
-import type { OtpRecord, PhoneRecord } from '../../core/ports';
+import type { Invitation, OtpRecord, PhoneRecord } from '../../core/ports';
 import type { Connection, Contact, MessageRecord, UserProfile } from '../../core/types';
 
 /**
@@ -23,6 +23,10 @@ export class MemoryTable {
   readonly contacts = new Map<string, Map<string, Contact>>();
   /** imNumber → the users who have it as a contact. */
   readonly watchers = new Map<string, Set<string>>();
+  /** phone → its invitation. */
+  readonly invitations = new Map<string, Invitation>();
+  /** inviter → phones invited. */
+  readonly sentInvitations = new Map<string, Set<string>>();
 }
 
 /** A deep copy, standing in for the (de)serialisation a real store does. */

@@ -1,4 +1,6 @@
 import { findOrCreateUser } from '../provisioning/accounts';
+import { cancelInvitation } from '../invitations/invite';
+import { answerInvitationSms, inviteBySms } from '../invitations/sms';
 import { parseSmsAddress, type SmsAddress } from '../conversion/addressing';
 import { messageIdFor } from '../ids';
 import { parseKeyword } from '../conversion/keywords';
@@ -41,14 +43,22 @@ export interface InboundResult {
  * keywords by a claim on the sid, messages by their sid-derived id.
  */
 export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundResult> {
+  // An answer to an invitation comes before the keywords: YES is also START (docs/design.md).
+  const answered = await answerInvitationSms(deps, sms);
+  if (answered) return answered;
   const keyword = parseKeyword(sms.body);
   if (keyword) {
     if (!(await deps.once.claimOnce(`sms:${sms.messageSid}`, deps.clock.now(), 7 * 24 * 3600))) return {};
+    // CANCEL (any opt-out word) also drops a pending invitation, and the phone is never invited again.
+    if (keyword === 'stop') await cancelInvitation(deps, sms.from);
     const record = await deps.users.getPhone(sms.from);
     if (keyword !== 'help') await deps.users.setOptOut(sms.from, keyword === 'stop', record?.imNumber);
     deps.log.info(LogEvent.SmsKeyword, { sid: sms.messageSid, keyword });
     return { reply: REPLIES[keyword] };
   }
+
+  const invited = await inviteBySms(deps, sms);
+  if (invited) return invited;
 
   const address = parseSmsAddress(sms.body);
   const senderImNumber = await deps.users.userOfPhone(sms.from);

@@ -3,6 +3,7 @@ import type { ContactView, MessageRecord, PresenceMode, UserProfile } from '../t
 import type { CodeStore, RateLimits } from './codes';
 import type { ContactBook } from './contacts';
 import type { Idempotency } from './idempotency';
+import type { Invitation, InvitationStore } from './invitations';
 import type { LoginStatusStore } from './login-status';
 import type { MessageLog } from './message-log';
 import type { UserDirectory } from './users';
@@ -16,6 +17,7 @@ import type { UserDirectory } from './users';
 export type { CodeStore, OtpAttempt, OtpRecord, RateLimits } from './codes';
 export type { ContactBook } from './contacts';
 export type { Idempotency } from './idempotency';
+export type { Invitation, InvitationStatus, InvitationStore } from './invitations';
 export type { LoginStatusStore } from './login-status';
 export type { MessageLog } from './message-log';
 export type { PhoneRecord, UserDirectory } from './users';
@@ -29,6 +31,7 @@ export interface Stores {
   rates: RateLimits;
   once: Idempotency;
   contacts: ContactBook;
+  invitations: InvitationStore;
 }
 
 /**
@@ -44,6 +47,7 @@ export type ImEvent =
   | { kind: 'contact'; op: 'added' | 'removed'; version: number; contact: ContactView }
   | { kind: 'profile'; profile: UserProfile }
   | { kind: 'history'; with: string; messages: MessageRecord[]; next?: string }
+  | { kind: 'invitation'; invitation: Invitation }
   | { kind: 'error'; code: string; message: string; clientId?: string }
   | { kind: 'alive' };
 
