@@ -147,6 +147,31 @@ async function script(s: Stores): Promise<unknown[]> {
   await note(s.contacts.removeContact('22222222', { imNumber: '33333333' }));
   await note(s.contacts.watchers('33333333', 10));
   await note(s.users.getUser('22222222'));
+  // Invitations: one per phone; conditional close; cooldown
+  const inv = {
+    phone: '+16505550100',
+    inviter: '22222222',
+    inviterName: 'Alice',
+    name: 'Dan',
+    status: 'pending',
+    serviceNumber: '+15005550100',
+    createdAt: T,
+    expiresAt: T + 100,
+  } as const;
+  await note(s.invitations.putInvitation(inv, T));
+  await note(s.invitations.putInvitation({ ...inv, inviter: '33333333' }, T));
+  await note(s.invitations.closeInvitation(inv.phone, T + 1, { status: 'declined' }));
+  await note(s.invitations.closeInvitation(inv.phone, T, { status: 'declined', cooldownUntil: T + 50 }));
+  await note(s.invitations.closeInvitation(inv.phone, T, { status: 'accepted' }));
+  await note(s.invitations.putInvitation({ ...inv, createdAt: T + 10 }, T + 49));
+  await note(s.invitations.putInvitation({ ...inv, createdAt: T + 50 }, T + 50));
+  await note(s.invitations.getInvitation(inv.phone));
+  await note(s.invitations.getInvitation('+16505550404'));
+  await note(s.invitations.closeInvitation(inv.phone, T + 50, { status: 'cancelled' }));
+  await note(s.invitations.putInvitation({ ...inv, createdAt: T + 999 }, T + 999));
+  await note(s.invitations.invitedBy('22222222', 10));
+  await s.invitations.forgetInvited('22222222', inv.phone);
+  await note(s.invitations.invitedBy('22222222', 10));
   // Codes
   await s.codes.putOtp('+14155550100', { hash: 'h1', expiresAt: T + 100, tries: 0 }, 600);
   await note(s.codes.attemptOtp('+14155550100', T, 2));
