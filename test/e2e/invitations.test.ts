@@ -138,17 +138,19 @@ describe('abuse rules', () => {
     for (const [frame, code] of refusals) {
       expect(await ask(i, frame, 'invitation')).toMatchObject({ type: 'error', code });
     }
-    const phones = Array.from({ length: 6 }, strangerPhone);
-    for (const phone of phones.slice(0, 5)) {
+    // The daily cap counts every invitation that got past the input checks (existing_user above is one), so
+    // that "has an account?" cannot be asked faster than the cap: four more go out, the next is refused.
+    const phones = Array.from({ length: 5 }, strangerPhone);
+    for (const phone of phones.slice(0, 4)) {
       expect(await ask(i, { action: 'invite', phone, name: 'x' }, 'invitation')).toMatchObject({
         status: 'pending',
       });
     }
-    expect(await ask(i, { action: 'invite', phone: phones[5], name: 'x' }, 'invitation')).toMatchObject({
+    expect(await ask(i, { action: 'invite', phone: phones[4], name: 'x' }, 'invitation')).toMatchObject({
       type: 'error',
       code: 'too_many_invitations',
     });
-    expect(await inbox(base, phones[5])).toEqual([]);
+    expect(await inbox(base, phones[4])).toEqual([]);
     expect(await inbox(base, '+442079460123')).toEqual([]);
   });
 

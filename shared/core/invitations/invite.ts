@@ -55,6 +55,12 @@ export async function invite(
     throw badInput('that is a number of this service, not a person', 'invalid_phone');
   }
   assertSmsAllowed(parsed, deps.config.smsCountries);
+  // The daily counter comes before any lookup, so the answers below (which say whether a phone has an account)
+  // cannot be used to enumerate phones faster than the cap.
+  const now = deps.clock.now();
+  if (!(await deps.rates.hitRateLimit(`invite:${inviter.imNumber}`, DAY_MS, INVITATIONS_PER_DAY, now))) {
+    throw tooMany(`at most ${INVITATIONS_PER_DAY} invitations a day`, 'too_many_invitations');
+  }
   const record = await deps.users.getPhone(phone);
   if (record?.imNumber) {
     throw conflict(
@@ -63,16 +69,12 @@ export async function invite(
     );
   }
   if (record?.optedOut) throw forbidden('that phone has opted out of messages', 'opted_out');
-  const now = deps.clock.now();
   let current = await deps.invitations.getInvitation(phone);
   if (current?.status === 'pending' && current.expiresAt <= now) {
     await expireInvitation(deps, current);
     current = await deps.invitations.getInvitation(phone);
   }
   refuseUnlessOpen(current, now);
-  if (!(await deps.rates.hitRateLimit(`invite:${inviter.imNumber}`, DAY_MS, INVITATIONS_PER_DAY, now))) {
-    throw tooMany(`at most ${INVITATIONS_PER_DAY} invitations a day`, 'too_many_invitations');
-  }
   const invitation: Invitation = {
     phone,
     inviter: inviter.imNumber,
