@@ -77,8 +77,12 @@ export const functions: FunctionSpec[] = [
     { table: 'readwrite', manageConnections: true, twilioWebhook: true },
   ),
   fn('ws-authorizer', { kind: 'ws-authorizer' }, { jwt: true }),
-  fn('ws-connect', { kind: 'ws', routeKey: '$connect' }, { table: 'readwrite' }),
-  fn('ws-disconnect', { kind: 'ws', routeKey: '$disconnect' }, { table: 'readwrite' }),
+  fn('ws-connect', { kind: 'ws', routeKey: '$connect' }, { table: 'readwrite', manageConnections: true }),
+  fn(
+    'ws-disconnect',
+    { kind: 'ws', routeKey: '$disconnect' },
+    { table: 'readwrite', manageConnections: true },
+  ),
   fn('ws-default', { kind: 'ws', routeKey: '$default' }, { manageConnections: true }),
   fn('ws-send-message', { kind: 'ws', routeKey: 'sendMessage' }, routes),
   fn('ws-ack', { kind: 'ws', routeKey: 'ack' }, { table: 'readwrite', manageConnections: true }),
@@ -88,5 +92,31 @@ export const functions: FunctionSpec[] = [
     { table: 'readwrite', manageConnections: true },
   ),
   fn('ws-ping', { kind: 'ws', routeKey: 'ping' }, { table: 'readwrite', manageConnections: true }),
+  fn(
+    'ws-get-contacts',
+    { kind: 'ws', routeKey: 'getContacts' },
+    { table: 'readwrite', manageConnections: true, sendsSms: true },
+  ),
+  fn(
+    'ws-add-contact',
+    { kind: 'ws', routeKey: 'addContact' },
+    { table: 'readwrite', manageConnections: true },
+  ),
+  fn(
+    'ws-remove-contact',
+    { kind: 'ws', routeKey: 'removeContact' },
+    { table: 'readwrite', manageConnections: true },
+  ),
+  fn(
+    'ws-update-profile',
+    { kind: 'ws', routeKey: 'updateProfile' },
+    { table: 'readwrite', manageConnections: true },
+  ),
+  fn(
+    'ws-invite',
+    { kind: 'ws', routeKey: 'invite' },
+    { table: 'readwrite', manageConnections: true, sendsSms: true },
+  ),
+  fn('ws-history', { kind: 'ws', routeKey: 'history' }, { table: 'read', manageConnections: true }),
   fn('ack-timeout', { kind: 'queue', queue: 'ack-timeout' }, routes),
 ];

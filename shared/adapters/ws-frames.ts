@@ -1,5 +1,49 @@
 import type { ImEvent } from '../core/ports';
-import type { Channel, MessageStatus, PresenceMode } from '../core/types';
+import type { Channel, ContactView, MessageRecord, MessageStatus, PresenceMode } from '../core/types';
+
+/** A contact on the wire: an IM contact (no phone) or a non-IM contact. */
+export type ContactFrame =
+  | { imNumber: string; name: string; mood?: string; avatarUrl?: string; status: PresenceMode }
+  | { phone: string; name: string };
+
+/** A message as history shows it. */
+export interface HistoryEntry {
+  id: string;
+  from: string;
+  fromName: string;
+  to: string;
+  text: string;
+  sentAt: string;
+  via: Channel;
+  path: Channel[];
+  status: ReceiptStatus;
+  reason?: string;
+}
+
+const contactFrame = (c: ContactView): ContactFrame =>
+  c.kind === 'im'
+    ? {
+        imNumber: c.imNumber,
+        name: c.name,
+        ...(c.mood ? { mood: c.mood } : {}),
+        ...(c.avatarUrl ? { avatarUrl: c.avatarUrl } : {}),
+        status: c.status,
+      }
+    : { phone: c.phone, name: c.name };
+
+const historyEntry = (m: MessageRecord): HistoryEntry => ({
+  id: m.id,
+  from: m.from,
+  fromName: m.fromName,
+  to: m.to,
+  text: m.text,
+  sentAt: new Date(m.sentAt).toISOString(),
+  via: m.via,
+  path: m.path,
+  // sending_sms is internal: on the wire it is still `accepted` until the provider took it.
+  status: (m.status === 'sending_sms' ? 'accepted' : m.status) as ReceiptStatus,
+  ...(m.reason ? { reason: m.reason } : {}),
+});
 
 /** The status a receipt carries: every message status but the internal `sending_sms`. */
 export type ReceiptStatus = Exclude<MessageStatus, 'sending_sms'>;
@@ -26,7 +70,20 @@ export type ServerFrame =
     }
   | { type: 'error'; code: string; message: string; clientId?: string }
   | { type: 'pong' }
-  | { type: 'presence'; status: PresenceMode };
+  | { type: 'presence'; status: PresenceMode }
+  | { type: 'presence'; imNumber: string; status: PresenceMode }
+  | { type: 'contacts'; version: number; contacts?: ContactFrame[]; unchanged?: true }
+  | { type: 'contact'; op: 'added' | 'removed'; version: number; contact: ContactFrame }
+  | { type: 'profile'; imNumber: string; name: string; mood?: string; avatarUrl?: string }
+  | { type: 'history'; with: string; messages: HistoryEntry[]; next?: string }
+  | {
+      type: 'invitation';
+      phone: string;
+      name: string;
+      status: 'pending' | 'accepted' | 'declined' | 'expired' | 'cancelled';
+      expiresAt: string;
+      imNumber?: string;
+    };
 
 /**
  * Renders a core IM event as its wire frame. Key order is part of the byte-for-byte contract, so each frame is
@@ -59,7 +116,43 @@ export function toServerFrame(event: ImEvent): ServerFrame {
       };
     }
     case 'presence':
-      return { type: 'presence', status: event.mode };
+      return event.imNumber
+        ? { type: 'presence', imNumber: event.imNumber, status: event.mode }
+        : { type: 'presence', status: event.mode };
+    case 'contacts':
+      return event.contacts
+        ? { type: 'contacts', version: event.version, contacts: event.contacts.map(contactFrame) }
+        : { type: 'contacts', version: event.version, unchanged: true };
+    case 'contact':
+      return { type: 'contact', op: event.op, version: event.version, contact: contactFrame(event.contact) };
+    case 'profile': {
+      const p = event.profile;
+      return {
+        type: 'profile',
+        imNumber: p.imNumber,
+        name: p.name,
+        ...(p.mood ? { mood: p.mood } : {}),
+        ...(p.avatarUrl ? { avatarUrl: p.avatarUrl } : {}),
+      };
+    }
+    case 'invitation': {
+      const i = event.invitation;
+      return {
+        type: 'invitation',
+        phone: i.phone,
+        name: i.name,
+        status: i.status,
+        expiresAt: new Date(i.expiresAt).toISOString(),
+        ...(i.invitee ? { imNumber: i.invitee } : {}),
+      };
+    }
+    case 'history':
+      return {
+        type: 'history',
+        with: event.with,
+        messages: event.messages.map(historyEntry),
+        ...(event.next ? { next: event.next } : {}),
+      };
     case 'error':
       return {
         type: 'error',

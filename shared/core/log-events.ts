@@ -56,6 +56,24 @@ export const LogEvent = {
   PresenceDisconnected: 'presence.disconnected',
   /** Manual presence mode set (imNumber, mode). */
   PresenceMode: 'presence.mode',
+  /** A presence change told to the user's watchers (imNumber, status, pages, watchers, pushes). */
+  PresenceFannedOut: 'presence.fanned_out',
+  /** A presence frame to one watcher's connection failed (imNumber, connectionId). */
+  PresencePushFailed: 'presence.push_failed',
+
+  // Invitations (shared/core/invitations)
+  /** An invitation SMS went out (inviter). */
+  InvitationSent: 'invitation.sent',
+  /** An invitation was accepted, declined, cancelled or expired (inviter, status). */
+  InvitationClosed: 'invitation.closed',
+  /** The inviter could not be told of an invitation's outcome (inviter, error). */
+  InvitationNotifyFailed: 'invitation.notify_failed',
+
+  // Contacts (shared/core/contacts)
+  /** A contact added (owner, kind). */
+  ContactAdded: 'contact.added',
+  /** A contact removed (owner, kind). */
+  ContactRemoved: 'contact.removed',
 
   // Provisioning (shared/core/provisioning)
   /** An account was created (imNumber). */

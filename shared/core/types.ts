@@ -19,7 +19,23 @@ export interface UserProfile {
   /** Service number → the contact that phone's thread on it belongs to (sticky last peer). */
   threads: Record<string, ThreadBinding>;
   createdAt: number;
+  /** A short mood phrase the user shows their contacts (at most MAX_MOOD_CHARS code points). */
+  mood?: string;
+  /** An https URL of the user's picture. */
+  avatarUrl?: string;
+  /** Bumped on every change of the user's contact list, so a client can skip an unchanged list. */
+  contactsVersion?: number;
+  /** How many contacts the list holds (against MAX_CONTACTS). */
+  contactsCount?: number;
 }
+
+/** One entry of a user's contact list: an IM user (by imNumber) or a non-IM contact (a phone and a name). */
+export type Contact =
+  | { kind: 'im'; imNumber: string; name: string; addedAt: number }
+  | { kind: 'phone'; phone: string; name: string; addedAt: number };
+
+/** Which contact: by imNumber or by phone (E.164). */
+export type ContactRef = { imNumber: string } | { phone: string };
 
 export interface Connection {
   connectionId: string;
@@ -76,3 +92,15 @@ export interface MessageRecord {
   sentAt: number;
   updatedAt: number;
 }
+
+/** A contact as its owner sees it: an IM contact's live profile fields and presence, never its phone. */
+export type ContactView =
+  | {
+      kind: 'im';
+      imNumber: string;
+      name: string;
+      mood?: string;
+      avatarUrl?: string;
+      status: PresenceMode;
+    }
+  | { kind: 'phone'; phone: string; name: string };

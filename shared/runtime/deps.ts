@@ -90,8 +90,8 @@ async function buildBase(): Promise<BaseDeps> {
 
 /** The store ports alone (the adapter's extras, such as its table handle, stay out of Deps). */
 function storesOnly(s: Stores): Stores {
-  const { users, logins, messages, codes, rates, once } = s;
-  return { users, logins, messages, codes, rates, once };
+  const { users, logins, messages, codes, rates, once, contacts, invitations } = s;
+  return { users, logins, messages, codes, rates, once, contacts, invitations };
 }
 
 function ackScheduler(config: Config, log: Deps['log']): AckScheduler {

@@ -32,6 +32,64 @@ export const setPresenceFrame = z.object({
 });
 export const pingFrame = z.object({ action: z.literal('ping') });
 
+const shortText = (max: number) => z.string().check(z.maxLength(max));
+
+/** getContacts (added): `since` is the version of the client's copy. */
+export const getContactsFrame = z.object({
+  action: z.literal('getContacts'),
+  since: z.optional(z.number().check(z.int(), z.gte(0))),
+});
+/** addContact (added): an IM contact by `imNumber`, or a non-IM contact by `phone` and `name`. */
+export const addContactFrame = z.object({
+  action: z.literal('addContact'),
+  imNumber: z.optional(imNumber),
+  phone: z.optional(shortText(64)),
+  name: z.optional(shortText(256)),
+});
+/** removeContact (added): by `imNumber` or by `phone`. */
+export const removeContactFrame = z.object({
+  action: z.literal('removeContact'),
+  imNumber: z.optional(imNumber),
+  phone: z.optional(shortText(64)),
+});
+/** updateProfile (added): mood phrase and avatar URL; an empty string removes one. */
+export const updateProfileFrame = z.object({
+  action: z.literal('updateProfile'),
+  mood: z.optional(shortText(1024)),
+  avatarUrl: z.optional(shortText(1024)),
+});
+/** history (added): one page of the conversation with an IM contact, newest first. */
+export const historyFrame = z.object({
+  action: z.literal('history'),
+  with: imNumber,
+  before: z.optional(shortText(128)),
+  limit: z.optional(z.number()),
+});
+
+/** invite (added): an SMS invitation to a non-IM contact. */
+export const inviteFrame = z.object({
+  action: z.literal('invite'),
+  phone: shortText(64),
+  name: shortText(256),
+});
+
+/** Exactly one way to name a contact: `imNumber`, or `phone` (with `name` when adding). Throws bad_frame. */
+export function contactRefOf(
+  frame: { imNumber?: string; phone?: string; name?: string },
+  needsName: boolean,
+): { imNumber: string } | { phone: string; name: string } {
+  if (frame.imNumber !== undefined && frame.phone === undefined && frame.name === undefined) {
+    return { imNumber: frame.imNumber };
+  }
+  if (frame.imNumber === undefined && frame.phone !== undefined && (!needsName || frame.name !== undefined)) {
+    return { phone: frame.phone, name: frame.name ?? '' };
+  }
+  throw new DomainError(
+    'bad_frame',
+    needsName ? 'give either imNumber, or phone and name' : 'give either imNumber or phone',
+  );
+}
+
 export type SendMessageFrame = z.infer<typeof sendMessageFrame>;
 
 /** The error codes a bad frame maps to, so clients can tell them apart. */
@@ -43,6 +101,21 @@ const codeFor = (field: string): string => {
       return 'invalid_recipient';
     case 'clientId':
       return 'invalid_client_id';
+    case 'imNumber':
+    case 'with':
+      return 'invalid_recipient';
+    case 'phone':
+      return 'invalid_phone';
+    case 'name':
+      return 'invalid_name';
+    case 'mood':
+      return 'invalid_mood';
+    case 'avatarUrl':
+      return 'invalid_avatar_url';
+    case 'limit':
+      return 'invalid_limit';
+    case 'before':
+      return 'invalid_cursor';
     default:
       return 'bad_frame';
   }

@@ -320,6 +320,18 @@ describe('data', () => {
       AttributeDefinitions: [
         { AttributeName: 'pk', AttributeType: 'S' },
         { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'conv', AttributeType: 'S' },
+        { AttributeName: 'convAt', AttributeType: 'S' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byConversation',
+          KeySchema: [
+            { AttributeName: 'conv', KeyType: 'HASH' },
+            { AttributeName: 'convAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
       ],
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -449,7 +461,7 @@ describe('least privilege', () => {
   });
 
   test.each(functions.map((f) => [f.name, f] as const))(
-    '%s: table access matches needs.table, on the table ARN only',
+    '%s: table access matches needs.table, on the table ARN and its conversation index only',
     (name, spec) => {
       const tableStatements = statementsOf(main, name).filter((s) =>
         actionsOf(s).some((a) => a.startsWith('dynamodb:')),
@@ -461,8 +473,10 @@ describe('least privilege', () => {
       }
       expect(tableStatements).toHaveLength(1);
       expect(actionsOf(tableStatements[0]).sort()).toEqual([...expected].sort());
+      const tableArn = { 'Fn::GetAtt': [logicalId(main.stack, main.stack.table), 'Arn'] };
       expect(resourcesOf(tableStatements[0])).toEqual([
-        { 'Fn::GetAtt': [logicalId(main.stack, main.stack.table), 'Arn'] },
+        tableArn,
+        { 'Fn::Join': ['', [tableArn, '/index/byConversation']] },
       ]);
     },
   );

@@ -108,6 +108,70 @@ async function script(s: Stores): Promise<unknown[]> {
   await note(s.messages.transitionMessage('m-1', ['sending_sms'], { reason: undefined, resends: 1 }));
   await note(s.messages.getMessage('m-1'));
   await note(s.messages.getMessage('m-404'));
+  // Conversation history (the byConversation index on DynamoDB): both directions, paged, newest first.
+  for (let i = 2; i <= 5; i++) {
+    const back = i % 2 === 0;
+    await s.messages.putMessage({
+      ...message,
+      id: `m-${i}`,
+      from: back ? message.to : message.from,
+      to: back ? message.from : message.to,
+      sentAt: T + i,
+    });
+  }
+  await s.messages.putMessage({ ...message, id: 'm-other', to: '11111111', sentAt: T + 9 });
+  const page = await s.messages.conversation('87654321', '12345678', 3);
+  out.push(page);
+  await note(s.messages.conversation('12345678', '87654321', 3, page.next));
+  await note(s.messages.conversation('12345678', '404', 3));
+  // Contacts and profile fields
+  await s.users.createUser({ ...profile, imNumber: '22222222' });
+  await note(s.users.updateProfile('22222222', { mood: 'hi', avatarUrl: 'https://a.test/x.png' }));
+  await note(s.users.updateProfile('22222222', { mood: '' }));
+  await note(s.users.updateProfile('404', { mood: 'x' }));
+  await note(s.contacts.listContacts('22222222'));
+  const im = { kind: 'im', imNumber: '33333333', name: 'Bob', addedAt: T } as const;
+  await note(s.contacts.addContact('22222222', im));
+  await note(s.contacts.addContact('22222222', { ...im, name: 'again' }));
+  await note(
+    s.contacts.addContact('22222222', { kind: 'phone', phone: '+14155550111', name: 'Dan', addedAt: T }),
+  );
+  await note(s.contacts.listContacts('22222222'));
+  await note(s.contacts.getContact('22222222', { phone: '+14155550111' }));
+  await note(s.contacts.getContact('22222222', { imNumber: '404' }));
+  for (const w of ['44444444', '55555555', '66666666']) await s.contacts.addContact(w, { ...im });
+  const watchers = await s.contacts.watchers('33333333', 2);
+  out.push(watchers);
+  await note(s.contacts.watchers('33333333', 2, watchers.next));
+  await note(s.contacts.removeContact('22222222', { imNumber: '33333333' }));
+  await note(s.contacts.removeContact('22222222', { imNumber: '33333333' }));
+  await note(s.contacts.watchers('33333333', 10));
+  await note(s.users.getUser('22222222'));
+  // Invitations: one per phone; conditional close; cooldown
+  const inv = {
+    phone: '+16505550100',
+    inviter: '22222222',
+    inviterName: 'Alice',
+    name: 'Dan',
+    status: 'pending',
+    serviceNumber: '+15005550100',
+    createdAt: T,
+    expiresAt: T + 100,
+  } as const;
+  await note(s.invitations.putInvitation(inv, T));
+  await note(s.invitations.putInvitation({ ...inv, inviter: '33333333' }, T));
+  await note(s.invitations.closeInvitation(inv.phone, T + 1, { status: 'declined' }));
+  await note(s.invitations.closeInvitation(inv.phone, T, { status: 'declined', cooldownUntil: T + 50 }));
+  await note(s.invitations.closeInvitation(inv.phone, T, { status: 'accepted' }));
+  await note(s.invitations.putInvitation({ ...inv, createdAt: T + 10 }, T + 49));
+  await note(s.invitations.putInvitation({ ...inv, createdAt: T + 50 }, T + 50));
+  await note(s.invitations.getInvitation(inv.phone));
+  await note(s.invitations.getInvitation('+16505550404'));
+  await note(s.invitations.closeInvitation(inv.phone, T + 50, { status: 'cancelled' }));
+  await note(s.invitations.putInvitation({ ...inv, createdAt: T + 999 }, T + 999));
+  await note(s.invitations.invitedBy('22222222', 10));
+  await s.invitations.forgetInvited('22222222', inv.phone);
+  await note(s.invitations.invitedBy('22222222', 10));
   // Codes
   await s.codes.putOtp('+14155550100', { hash: 'h1', expiresAt: T + 100, tries: 0 }, 600);
   await note(s.codes.attemptOtp('+14155550100', T, 2));

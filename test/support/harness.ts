@@ -58,7 +58,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const dynamo = new DynamoDBClient({ region: 'us-east-1', endpoint: embedded.endpoint, credentials });
   await ensureTable(dynamo, config.tableName);
   const store = dynamoStores(dynamo, config.tableName);
-  const { users, logins, messages, codes, rates, once } = store;
+  const { users, logins, messages, codes, rates, once, contacts, invitations } = store;
   const sms = new RecordingSmsProvider();
   const logs: string[] = [];
   let offset = 0;
@@ -68,6 +68,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     logins,
     messages,
     codes,
+    contacts,
+    invitations,
     rates,
     once,
     sms: withDeliveryReports(sms, PUBLIC_URL),

@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { TABLE_KEYS } from '../../../shared/adapters/dynamo-table';
+import { CONVERSATION_INDEX, TABLE_KEYS } from '../../../shared/adapters/dynamo-table';
 import { acknowledge } from '../nag';
 
 export interface DataProps {
@@ -31,6 +31,13 @@ export class Data {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy,
       deletionProtection: props.retainData,
+    });
+    // History by conversation, one Query per page (docs/design.md). Adding it to a live table is online.
+    this.table.addGlobalSecondaryIndex({
+      indexName: CONVERSATION_INDEX.name,
+      partitionKey: { name: CONVERSATION_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: CONVERSATION_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
     });
 
     // Generated placeholders; the operator puts the real values (docs/deploy.md).

@@ -10,10 +10,11 @@ import type { Apis } from './apis';
 import type { Data } from './data';
 import type { Queues } from './queues';
 import { pascal } from './naming';
+import { CONVERSATION_INDEX } from '../../../shared/adapters/dynamo-table';
 
 /**
  * Exactly the DynamoDB actions shared/adapters/dynamo-store.ts issues (Get/Put/Update/Delete/Query), on the
- * table ARN only. No Scan, no batch or transaction calls, no index ARNs (the table has no index).
+ * table ARN and its one index (history's byConversation Query). No Scan, no batch or transaction calls.
  */
 export const TABLE_ACTIONS = {
   readwrite: [
@@ -104,7 +105,12 @@ export class Functions {
         hf.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources }));
 
       const tableActions = TABLE_ACTIONS[needs.table];
-      if (tableActions.length) allow('Table', [...tableActions], [data.table.tableArn]);
+      if (tableActions.length)
+        allow(
+          'Table',
+          [...tableActions],
+          [data.table.tableArn, `${data.table.tableArn}/index/${CONVERSATION_INDEX.name}`],
+        );
       if (needs.manageConnections)
         allow('PushToConnections', ['execute-api:ManageConnections'], connectionsArns);
       if (needs.jwt) allow('JwtSecret', ['secretsmanager:GetSecretValue'], [data.jwtSecret.secretArn]);

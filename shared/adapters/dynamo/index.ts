@@ -1,5 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Stores } from '../../core/ports';
+import { DynamoInvitationStore } from './invitations';
+import { DynamoContactBook } from './contacts';
 import { DynamoCodeStore, DynamoRateLimits } from './codes';
 import { DynamoIdempotency } from './idempotency';
 import { DynamoLoginStatusStore } from './login-status';
@@ -20,6 +22,8 @@ export function dynamoStores(client: DynamoDBClient, tableName: string): Stores 
     messages: new DynamoMessageLog(table),
     codes: new DynamoCodeStore(table),
     rates: new DynamoRateLimits(table),
+    contacts: new DynamoContactBook(table),
+    invitations: new DynamoInvitationStore(table),
     once: new DynamoIdempotency(table),
   };
 }

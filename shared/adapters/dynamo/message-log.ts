@@ -1,10 +1,15 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { MessageLog } from '../../core/ports';
+import { conversationCursor, conversationOf } from '../../core/ports/message-log';
+import { CONVERSATION_INDEX } from '../dynamo-table';
 import type { MessageRecord, MessageStatus } from '../../core/types';
 import { msgKey, toMessage, type Table } from './table';
 
-/** The message log on the shared table: MSG#… rows; transitions are conditional updates. */
+/**
+ * The message log on the shared table: MSG#… rows; transitions are conditional updates. Each row also carries
+ * its conversation keys, which the byConversation index serves history from.
+ */
 export class DynamoMessageLog implements MessageLog {
   constructor(private readonly table: Table) {}
 
@@ -12,7 +17,13 @@ export class DynamoMessageLog implements MessageLog {
     const ok = await this.table.conditional(
       new PutCommand({
         TableName: this.table.name,
-        Item: { ...msgKey(message.id), type: 'message', ...message },
+        Item: {
+          ...msgKey(message.id),
+          type: 'message',
+          ...message,
+          conv: conversationOf(message.from, message.to),
+          convAt: conversationCursor(message),
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -78,5 +89,32 @@ export class DynamoMessageLog implements MessageLog {
       if (err instanceof ConditionalCheckFailedException) return null;
       throw err;
     }
+  }
+
+  async conversation(
+    a: string,
+    b: string,
+    limit: number,
+    before?: string,
+  ): Promise<{ messages: MessageRecord[]; next?: string }> {
+    const values: Record<string, unknown> = { ':conv': conversationOf(a, b) };
+    let condition = 'conv = :conv';
+    if (before !== undefined) {
+      values[':before'] = before;
+      condition += ' AND convAt < :before';
+    }
+    const { Items = [] } = await this.table.doc.send(
+      new QueryCommand({
+        TableName: this.table.name,
+        IndexName: CONVERSATION_INDEX.name,
+        KeyConditionExpression: condition,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    const messages = Items.map(toMessage);
+    const last = messages[messages.length - 1];
+    return messages.length === limit && last ? { messages, next: conversationCursor(last) } : { messages };
   }
 }

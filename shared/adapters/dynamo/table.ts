@@ -21,6 +21,12 @@ import type { PhoneRecord } from '../../core/ports';
  *   OTP#<e164>       OTP              hashed code, expiry, tries
  *   RATE#<key>#<w>   RATE             a fixed-window counter
  *   ONCE#<key>       ONCE             an idempotency claim (webhook sids: state, expiresAt; reply limits: holder)
+ *   USER#<imNumber>  ROSTER#im#<n>    an IM contact on the user's list (sorts after PROFILE: not in "who and where")
+ *   USER#<imNumber>  ROSTER#phone#<e> a non-IM contact (a phone and a name)
+ *   USER#<imNumber>  WATCHER#<n>      the reverse edge: user n has this user as a contact (presence fan-out)
+ *
+ * MSG# rows also carry conv (the two users, ordered) and convAt (zero-padded sentAt#id): the sparse global
+ * secondary index CONVERSATION_INDEX (conv, convAt) serves history, one Query per page.
  *
  * Connections and the profile share a partition, and CONN# < PROFILE in sort order, so one Query for
  * sk BETWEEN 'CONN#' AND 'PROFILE' answers "who and where". DynamoDB's TTL deletes late (and dynalite never),
@@ -59,6 +65,9 @@ export const connKey = (imNumber: string, connectionId: string) => ({
 export const phoneKey = (phone: string) => ({ pk: `PHONE#${phone}`, sk: 'PHONE' });
 export const nameItemKey = (name: string) => ({ pk: `NAME#${nameKey(name)}`, sk: 'NAME' });
 export const msgKey = (id: string) => ({ pk: `MSG#${id}`, sk: 'MSG' });
+export const contactSk = (ref: { imNumber: string } | { phone: string }) =>
+  'imNumber' in ref ? `ROSTER#im#${ref.imNumber}` : `ROSTER#phone#${ref.phone}`;
+export const watcherSk = (imNumber: string) => `WATCHER#${imNumber}`;
 export const otpKey = (phone: string) => ({ pk: `OTP#${phone}`, sk: 'OTP' });
 /** DynamoDB TTL is epoch seconds; keep rows a minute past their logical expiry. */
 export const ttlOf = (epochMs: number) => Math.ceil(epochMs / 1000) + 60;
@@ -74,6 +83,10 @@ export function toProfile(item: Item): UserProfile {
     optedOut: Boolean(item.optedOut),
     threads: item.threads ?? {},
     createdAt: item.createdAt,
+    ...(item.mood ? { mood: item.mood } : {}),
+    ...(item.avatarUrl ? { avatarUrl: item.avatarUrl } : {}),
+    ...(item.contactsVersion ? { contactsVersion: item.contactsVersion } : {}),
+    ...(item.contactsCount ? { contactsCount: item.contactsCount } : {}),
   };
 }
 
@@ -82,6 +95,6 @@ export function toPhone(item: Item): PhoneRecord {
 }
 
 export function toMessage(item: Item): MessageRecord {
-  const { pk: _pk, sk: _sk, type: _type, ...rest } = item;
+  const { pk: _pk, sk: _sk, type: _type, conv: _conv, convAt: _convAt, ...rest } = item;
   return rest as MessageRecord;
 }

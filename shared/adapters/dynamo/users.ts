@@ -146,4 +146,44 @@ export class DynamoUserDirectory implements UserDirectory {
       }),
     );
   }
+
+  async updateProfile(
+    imNumber: string,
+    changes: { mood?: string; avatarUrl?: string },
+  ): Promise<UserProfile | null> {
+    const sets: string[] = [];
+    const removes: string[] = [];
+    const values: Record<string, unknown> = {};
+    for (const key of ['mood', 'avatarUrl'] as const) {
+      const value = changes[key];
+      if (value === undefined) continue;
+      if (value === '') removes.push(key);
+      else {
+        sets.push(`${key} = :${key}`);
+        values[`:${key}`] = value;
+      }
+    }
+    if (!sets.length && !removes.length) return this.getUser(imNumber);
+    try {
+      const { Attributes } = await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: userKey(imNumber),
+          UpdateExpression: [
+            sets.length ? `SET ${sets.join(', ')}` : '',
+            removes.length ? `REMOVE ${removes.join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join(' '),
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toProfile(Attributes!);
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return null;
+      throw err;
+    }
+  }
 }

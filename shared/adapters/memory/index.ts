@@ -1,4 +1,6 @@
 import type { Stores } from '../../core/ports';
+import { MemoryInvitationStore } from './invitations';
+import { MemoryContactBook } from './contacts';
 import { MemoryCodeStore, MemoryRateLimits } from './codes';
 import { MemoryIdempotency } from './idempotency';
 import { MemoryLoginStatusStore } from './login-status';
@@ -22,6 +24,8 @@ export function memoryStores(): Stores & { table: MemoryTable } {
     messages: new MemoryMessageLog(table),
     codes: new MemoryCodeStore(table),
     rates: new MemoryRateLimits(table),
+    contacts: new MemoryContactBook(table),
+    invitations: new MemoryInvitationStore(table),
     once: new MemoryIdempotency(table),
   };
 }

@@ -1,4 +1,5 @@
 import type { MessageLog } from '../../core/ports';
+import { conversationCursor, conversationOf } from '../../core/ports/message-log';
 import type { MessageRecord, MessageStatus } from '../../core/types';
 import { copy, type MemoryTable } from './table';
 
@@ -32,5 +33,22 @@ export class MemoryMessageLog implements MessageLog {
     const next = { ...m, ...copy(defined) } as MessageRecord;
     this.t.messages.set(id, next);
     return copy(next);
+  }
+
+  async conversation(
+    a: string,
+    b: string,
+    limit: number,
+    before?: string,
+  ): Promise<{ messages: MessageRecord[]; next?: string }> {
+    const conv = conversationOf(a, b);
+    const messages = [...this.t.messages.values()]
+      .filter((m) => conversationOf(m.from, m.to) === conv)
+      .filter((m) => before === undefined || conversationCursor(m) < before)
+      .sort((x, y) => (conversationCursor(x) < conversationCursor(y) ? 1 : -1))
+      .slice(0, limit)
+      .map(copy);
+    const last = messages[messages.length - 1];
+    return messages.length === limit && last ? { messages, next: conversationCursor(last) } : { messages };
   }
 }

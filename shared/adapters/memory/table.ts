@@ -1,5 +1,5 @@
-import type { OtpRecord, PhoneRecord } from '../../core/ports';
-import type { Connection, MessageRecord, UserProfile } from '../../core/types';
+import type { Invitation, OtpRecord, PhoneRecord } from '../../core/ports';
+import type { Connection, Contact, MessageRecord, UserProfile } from '../../core/types';
 
 /**
  * The in-memory counterpart of the DynamoDB table (../dynamo/table.ts): the same entities, kept in maps, for
@@ -19,6 +19,14 @@ export class MemoryTable {
   readonly rates = new Map<string, number>();
   /** key → the claim: expiresAt (epoch ms), state (`pending` | `done`; none for a rate-limit token), holder. */
   readonly once = new Map<string, { expiresAt: number; state?: 'pending' | 'done'; holder?: string }>();
+  /** owner → `im#<imNumber>` | `phone#<e164>` → contact. */
+  readonly contacts = new Map<string, Map<string, Contact>>();
+  /** imNumber → the users who have it as a contact. */
+  readonly watchers = new Map<string, Set<string>>();
+  /** phone → its invitation. */
+  readonly invitations = new Map<string, Invitation>();
+  /** inviter → phones invited. */
+  readonly sentInvitations = new Map<string, Set<string>>();
 }
 
 /** A deep copy, standing in for the (de)serialisation a real store does. */

@@ -66,4 +66,19 @@ export class MemoryUserDirectory implements UserDirectory {
     const profile = this.t.profiles.get(imNumber);
     if (profile) profile.threads = { ...profile.threads, [serviceNumber]: copy(binding) };
   }
+
+  async updateProfile(
+    imNumber: string,
+    changes: { mood?: string; avatarUrl?: string },
+  ): Promise<UserProfile | null> {
+    const p = this.t.profiles.get(imNumber);
+    if (!p) return null;
+    for (const key of ['mood', 'avatarUrl'] as const) {
+      const value = changes[key];
+      if (value === undefined) continue;
+      if (value === '') delete p[key];
+      else p[key] = value;
+    }
+    return copy(p);
+  }
 }

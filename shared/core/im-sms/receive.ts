@@ -1,4 +1,6 @@
 import { findOrCreateUser } from '../provisioning/accounts';
+import { cancelInvitation } from '../invitations/invite';
+import { answerInvitationSms, inviteBySms } from '../invitations/sms';
 import { parseSmsAddress, type SmsAddress } from '../conversion/addressing';
 import { messageIdFor } from '../ids';
 import { parseKeyword, type Keyword } from '../conversion/keywords';
@@ -8,16 +10,11 @@ import type { Deps } from '../ports';
 import { routeMessage } from '../delivery/route';
 import { LogEvent } from '../log-events';
 import type { UserProfile } from '../types';
-import { unavailable } from '../errors';
 import { isServiceNumber, replyTo, type GatedReply } from './outbound';
+import { oncePerSid } from './once-per-sid';
 
 /** A help or error reply goes to one phone at most this often, so two auto-responders can never loop. */
 export const REPLY_INTERVAL_SECONDS = 60 * 60;
-
-/** How long a keyword webhook's claim on its MessageSid is leased while it runs (a crash frees it after this). */
-export const SID_LEASE_SECONDS = 30;
-/** How long a handled MessageSid is remembered, so the provider's retries of it are duplicates. */
-export const SID_DONE_SECONDS = 7 * 24 * 3600;
 
 export const REPLIES = {
   stop: 'You are unsubscribed and will get no more messages. Reply START to resubscribe.',
@@ -55,8 +52,14 @@ export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundRe
     deps.log.warn(LogEvent.SmsFromServiceNumber, { sid: sms.messageSid });
     return {};
   }
+  // An answer to an invitation comes before the keywords: YES is also START (docs/design.md).
+  const answered = await answerInvitationSms(deps, sms);
+  if (answered) return answered;
   const keyword = parseKeyword(sms.body);
   if (keyword) return oncePerSid(deps, sms.messageSid, () => onKeyword(deps, sms, keyword));
+
+  const invited = await inviteBySms(deps, sms);
+  if (invited) return invited;
 
   const address = parseSmsAddress(sms.body);
   const senderImNumber = await deps.users.userOfPhone(sms.from);
@@ -113,40 +116,13 @@ export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundRe
 }
 
 /**
- * Runs a webhook's work once per MessageSid: claim, work, complete. If the work throws, the claim is released
- * and the error goes on (the webhook answers 500), so the provider's retry of the same sid does it again. A sid
- * done already is a duplicate (no answer); one another attempt is still working on is refused as unavailable
- * (500), so the provider retries it later instead of it being lost if that attempt fails.
- */
-async function oncePerSid(
-  deps: Deps,
-  sid: string,
-  work: () => Promise<InboundResult>,
-): Promise<InboundResult> {
-  const key = `sms:${sid}`;
-  const state = await deps.once.begin(key, deps.clock.now(), SID_LEASE_SECONDS);
-  if (state === 'done') {
-    deps.log.info(LogEvent.SmsDuplicate, { sid });
-    return {};
-  }
-  if (state === 'busy') throw unavailable('this message is being handled; try again later', 'busy');
-  try {
-    const result = await work();
-    await deps.once.complete(key, deps.clock.now(), SID_DONE_SECONDS);
-    return result;
-  } catch (err) {
-    // If the release fails too, the lease runs out and the retry redoes the work then.
-    await deps.once.release(key).catch(() => undefined);
-    throw err;
-  }
-}
-
-/**
  * STOP, START, HELP. STOP is recorded (phone and profile) and confirmed: a first STOP always, a repeated one at
  * most once per {@link REPLY_INTERVAL_SECONDS} (two auto-responders must not loop). START clears the opt-out
  * and is confirmed. HELP is answered unless the phone opted out.
  */
 async function onKeyword(deps: Deps, sms: InboundSms, keyword: Keyword): Promise<InboundResult> {
+  // CANCEL (any opt-out word) also drops a pending invitation, and the phone is never invited again.
+  if (keyword === 'stop') await cancelInvitation(deps, sms.from);
   const record = await deps.users.getPhone(sms.from);
   const wasOptedOut = record?.optedOut ?? false;
   if (keyword !== 'help') await deps.users.setOptOut(sms.from, keyword === 'stop', record?.imNumber);

@@ -1,3 +1,5 @@
+import { announcePresence } from '../contacts/presence';
+import { liveConnections } from '../judgement/judge';
 import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
 import type { PresenceMode } from '../types';
@@ -5,8 +7,41 @@ import type { PresenceMode } from '../types';
 /** The expiry (epoch ms) of a connection seen alive at `now`. */
 const expiryFrom = (deps: Deps, now: number) => now + deps.config.connectionTtlSeconds * 1000;
 
-/** A client logged in (claim 2): registers the connection in the login-status table, with an expiry. */
+/**
+ * The user's status as contacts see it, before and after a change: `mode` and `connectionId` say what the
+ * change will make of the mode and of that one connection (kept or gone). One Query, read before the change.
+ */
+async function statusAround(
+  deps: Deps,
+  imNumber: string,
+  connectionId: string,
+  after: { mode?: PresenceMode; connection: 'live' | 'gone' },
+): Promise<{ before: boolean; after: boolean }> {
+  const recipient = await deps.logins.getRecipient(imNumber);
+  if (!recipient) return { before: false, after: false };
+  const live = liveConnections(recipient, deps.clock.now());
+  const others = live.filter((c) => c.connectionId !== connectionId).length;
+  const mode = recipient.profile.mode;
+  return {
+    before: mode !== 'offline' && live.length > 0,
+    after: (after.mode ?? mode) !== 'offline' && others + (after.connection === 'live' ? 1 : 0) > 0,
+  };
+}
+
+/** Tells the user's contacts when their status changed. */
+async function announceChange(deps: Deps, imNumber: string, status: { before: boolean; after: boolean }) {
+  if (status.before !== status.after) {
+    await announcePresence(deps, imNumber, status.after ? 'online' : 'offline');
+  }
+}
+
+/**
+ * A client logged in (claim 2): registers the connection in the login-status table, with an expiry. When it is
+ * the user's first live connection (and not in offline mode), the user's online contacts are told: one more
+ * Query before the write, and the bounded fan-out of announcePresence.
+ */
 export async function connect(deps: Deps, imNumber: string, connectionId: string): Promise<void> {
+  const status = await statusAround(deps, imNumber, connectionId, { connection: 'live' });
   const now = deps.clock.now();
   await deps.logins.putConnection(imNumber, {
     connectionId,
@@ -14,12 +49,18 @@ export async function connect(deps: Deps, imNumber: string, connectionId: string
     expiresAt: expiryFrom(deps, now),
   });
   deps.log.info(LogEvent.PresenceConnected, { imNumber, connectionId });
+  await announceChange(deps, imNumber, status);
 }
 
-/** A client logged out: removes the connection. Best effort on AWS, which is why connections also expire. */
+/**
+ * A client logged out: removes the connection. Best effort on AWS, which is why connections also expire. After
+ * the user's last live connection, their online contacts are told.
+ */
 export async function disconnect(deps: Deps, imNumber: string, connectionId: string): Promise<void> {
+  const status = await statusAround(deps, imNumber, connectionId, { connection: 'gone' });
   await deps.logins.deleteConnection(imNumber, connectionId);
   deps.log.info(LogEvent.PresenceDisconnected, { imNumber, connectionId });
+  await announceChange(deps, imNumber, status);
 }
 
 /**
@@ -45,7 +86,9 @@ export async function setPresence(
   connectionId: string,
   mode: PresenceMode,
 ): Promise<void> {
+  const status = await statusAround(deps, imNumber, connectionId, { mode, connection: 'live' });
   await deps.logins.setMode(imNumber, mode);
   deps.log.info(LogEvent.PresenceMode, { imNumber, mode });
   await deps.im.push(connectionId, { kind: 'presence', mode });
+  await announceChange(deps, imNumber, status);
 }

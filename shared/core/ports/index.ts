@@ -1,7 +1,9 @@
 import type { Config } from '../../config';
-import type { MessageRecord, PresenceMode } from '../types';
+import type { ContactView, MessageRecord, PresenceMode, UserProfile } from '../types';
 import type { CodeStore, RateLimits } from './codes';
+import type { ContactBook } from './contacts';
 import type { Idempotency } from './idempotency';
+import type { Invitation, InvitationStore } from './invitations';
 import type { LoginStatusStore } from './login-status';
 import type { MessageLog } from './message-log';
 import type { UserDirectory } from './users';
@@ -13,7 +15,9 @@ import type { UserDirectory } from './users';
  * the runtime wires one set per container.
  */
 export type { CodeStore, OtpAttempt, OtpRecord, RateLimits } from './codes';
+export type { ContactBook } from './contacts';
 export type { ClaimState, Idempotency } from './idempotency';
+export type { Invitation, InvitationStatus, InvitationStore } from './invitations';
 export type { LoginStatusStore } from './login-status';
 export type { MessageLog } from './message-log';
 export type { PhoneRecord, ReadOptions, UserDirectory } from './users';
@@ -26,6 +30,8 @@ export interface Stores {
   codes: CodeStore;
   rates: RateLimits;
   once: Idempotency;
+  contacts: ContactBook;
+  invitations: InvitationStore;
 }
 
 /**
@@ -36,7 +42,12 @@ export interface Stores {
 export type ImEvent =
   | { kind: 'message'; message: MessageRecord }
   | { kind: 'receipt'; message: MessageRecord }
-  | { kind: 'presence'; mode: PresenceMode }
+  | { kind: 'presence'; mode: PresenceMode; imNumber?: string }
+  | { kind: 'contacts'; version: number; contacts?: ContactView[] }
+  | { kind: 'contact'; op: 'added' | 'removed'; version: number; contact: ContactView }
+  | { kind: 'profile'; profile: UserProfile }
+  | { kind: 'history'; with: string; messages: MessageRecord[]; next?: string }
+  | { kind: 'invitation'; invitation: Invitation }
   | { kind: 'error'; code: string; message: string; clientId?: string }
   | { kind: 'alive' };
 

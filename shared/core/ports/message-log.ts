@@ -16,4 +16,25 @@ export interface MessageLog {
     changes: Partial<MessageRecord>,
     guard?: { to?: string; updatedAt?: number },
   ): Promise<MessageRecord | null>;
+  /**
+   * One page of the conversation between users `a` and `b` (either direction, either channel), newest first:
+   * at most `limit` messages sent before the cursor `before` (a `next` from an earlier page). `next` is set
+   * when a full page came back. One Query on AWS, never a Scan.
+   */
+  conversation(
+    a: string,
+    b: string,
+    limit: number,
+    before?: string,
+  ): Promise<{ messages: MessageRecord[]; next?: string }>;
 }
+
+/** The conversation a message belongs to: its two users, in a fixed order, so both directions share it. */
+export const conversationOf = (a: string, b: string): string => (a < b ? `${a}#${b}` : `${b}#${a}`);
+
+/** A message's place in its conversation, and the history cursor: zero-padded sentAt (ms), then its id. */
+export const conversationCursor = (message: { sentAt: number; id: string }): string =>
+  `${String(message.sentAt).padStart(15, '0')}#${message.id}`;
+
+/** The shape of a history cursor, for validating one that came from outside. */
+export const CONVERSATION_CURSOR_PATTERN = /^\d{15}#[A-Za-z0-9_-]{1,64}$/;

@@ -1,0 +1,15 @@
+import '../shared/runtime/sms';
+import { getContacts } from '../shared/core/contacts/book';
+import { expireInvitationsOf } from '../shared/core/invitations/invite';
+import { getContactsFrame, parseFrame } from '../shared/runtime/frames';
+import { wsHandler } from '../shared/runtime/ws';
+
+/**
+ * getContacts (added): the caller's contact list with each IM contact's presence, or "unchanged". Invitations
+ * of the caller's that ran out are expired first, and the caller told of each.
+ */
+export const handler = wsHandler('ws-get-contacts', { sms: true }, async (deps, caller, body) => {
+  const frame = parseFrame(getContactsFrame, body);
+  await expireInvitationsOf(deps, caller.imNumber);
+  await deps.im.push(caller.connectionId, await getContacts(deps, caller.imNumber, frame.since));
+});

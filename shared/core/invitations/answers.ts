@@ -1,0 +1,47 @@
+/**
+ * The invitee's answers to an invitation (claims 6, 13), browser-safe. An answer is the whole message, matched
+ * in any letter case, with surrounding spaces, punctuation and emoji ignored, and with common synonyms.
+ * CANCEL is not here: it is a carrier opt-out word, handled as STOP (conversion/keywords.ts).
+ */
+export type InvitationAnswer = 'yes' | 'no';
+
+const ANSWERS: Record<string, InvitationAnswer> = {
+  yes: 'yes',
+  y: 'yes',
+  yeah: 'yes',
+  yep: 'yes',
+  yup: 'yes',
+  ok: 'yes',
+  okay: 'yes',
+  sure: 'yes',
+  accept: 'yes',
+  agree: 'yes',
+  si: 'yes',
+  sí: 'yes',
+  oui: 'yes',
+  ja: 'yes',
+  no: 'no',
+  n: 'no',
+  nope: 'no',
+  nah: 'no',
+  decline: 'no',
+  reject: 'no',
+  refuse: 'no',
+  non: 'no',
+  nein: 'no',
+};
+
+/** The answer a message is, or null. "Yes!", " yes. ", "OK 👍" and "Nope" are answers; "yes please come" is not. */
+export function parseInvitationAnswer(body: string): InvitationAnswer | null {
+  const word = body
+    .normalize('NFC')
+    .replace(/^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu, '')
+    .toLowerCase();
+  return Object.prototype.hasOwnProperty.call(ANSWERS, word) ? ANSWERS[word] : null;
+}
+
+/** `INVITE <phone> <name>` texted by a user from their own phone: the phone token and the name, or null. */
+export function parseInviteCommand(body: string): { phone: string; name: string } | null {
+  const match = /^\s*invite\s+(\+\S+)\s+(\S.*?)\s*$/isu.exec(body);
+  return match ? { phone: match[1], name: match[2] } : null;
+}

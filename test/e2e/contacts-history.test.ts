@@ -1,0 +1,174 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import { eventually, http, ImClient, inbox, signUp, type E2eUser, type Frame } from '../support/e2e-client';
+
+/**
+ * Contacts, presence to contacts and one history across both channels, through the local stack: real
+ * WebSocket clients, signed webhooks through the sandbox, sandbox phones.
+ */
+let stack: LocalStack;
+let base: string;
+const clients: ImClient[] = [];
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    port: 0,
+    dataDir: mkdtempSync(path.join(tmpdir(), 'imsms-contacts-')),
+    quiet: true,
+    env: { ACK_TIMEOUT_MS: '1500' },
+  });
+  base = `http://127.0.0.1:${stack.port}`;
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await stack.stop();
+});
+
+let n = 700;
+const newPhone = () => `+1415555${String(++n).padStart(4, '0')}`;
+const connect = async (user: E2eUser) => {
+  const client = await ImClient.connect(base, user.token);
+  clients.push(client);
+  return client;
+};
+const phoneTexts = (from: string, body: string, to?: string) =>
+  http(base, 'POST', '/sandbox/sms', { from, to: to ?? stack.config.serviceNumbers[0], body });
+
+/** Sends a frame and waits for the next frame of `type` (or an error) that arrives after it. */
+async function ask(client: ImClient, frame: Frame, type: string): Promise<Frame> {
+  const seen = client.frames.length;
+  client.send(frame);
+  return eventually(() => client.frames.slice(seen).find((f) => f.type === type || f.type === 'error'));
+}
+
+describe('contacts on the server', () => {
+  it('adds, lists with presence and version, skips an unchanged list, removes', async () => {
+    const [amy, ben] = [await signUp(base, newPhone(), 'Amy'), await signUp(base, newPhone(), 'Ben')];
+    const a = await connect(amy);
+    await connect(ben);
+    const added = await ask(a, { action: 'addContact', imNumber: ben.imNumber }, 'contact');
+    expect(added).toEqual({
+      type: 'contact',
+      op: 'added',
+      version: 1,
+      contact: { imNumber: ben.imNumber, name: 'Ben', status: 'online' },
+    });
+    await ask(a, { action: 'addContact', phone: '+1 415 555 0999', name: 'Dan' }, 'contact');
+    const list = await ask(a, { action: 'getContacts' }, 'contacts');
+    expect(list.version).toBe(2);
+    expect(list.contacts).toEqual(
+      expect.arrayContaining([
+        { imNumber: ben.imNumber, name: 'Ben', status: 'online' },
+        { phone: '+14155550999', name: 'Dan' },
+      ]),
+    );
+    expect(JSON.stringify(list)).not.toContain(ben.phone);
+    expect(await ask(a, { action: 'getContacts', since: 2 }, 'contacts')).toEqual({
+      type: 'contacts',
+      version: 2,
+      unchanged: true,
+    });
+    expect(await ask(a, { action: 'removeContact', phone: '+14155550999' }, 'contact')).toMatchObject({
+      op: 'removed',
+      version: 3,
+    });
+    const profile = await ask(a, { action: 'updateProfile', mood: 'At lunch' }, 'profile');
+    expect(profile).toEqual({ type: 'profile', imNumber: amy.imNumber, name: 'Amy', mood: 'At lunch' });
+  });
+
+  it('refuses bad input with a clear error frame and changes nothing', async () => {
+    const amy = await signUp(base, newPhone());
+    const a = await connect(amy);
+    const bad: Array<[Frame, string]> = [
+      [{ action: 'addContact', imNumber: amy.imNumber }, 'invalid_contact'],
+      [{ action: 'addContact', imNumber: '99999999' }, 'unknown_recipient'],
+      [{ action: 'addContact', imNumber: 'abc' }, 'invalid_recipient'],
+      [{ action: 'addContact', phone: '555-0100', name: 'x' }, 'invalid_phone'],
+      [{ action: 'addContact', phone: '+14155550100' }, 'bad_frame'],
+      [{ action: 'removeContact', imNumber: '12345678' }, 'unknown_contact'],
+      [{ action: 'updateProfile', avatarUrl: 'http://insecure.test/a.png' }, 'invalid_avatar_url'],
+      [{ action: 'getContacts', since: -1 }, 'bad_frame'],
+    ];
+    for (const [frame, code] of bad) {
+      expect(await ask(a, frame, 'never')).toMatchObject({ type: 'error', code });
+    }
+    expect(await ask(a, { action: 'getContacts' }, 'contacts')).toEqual({
+      type: 'contacts',
+      version: 0,
+      contacts: [],
+    });
+  });
+});
+
+describe('presence to contacts', () => {
+  it('tells an online contact when a user connects, goes offline by hand, and leaves', async () => {
+    const [amy, ben] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const b = await connect(ben);
+    await ask(b, { action: 'addContact', imNumber: amy.imNumber }, 'contact');
+    const a = await connect(amy);
+    await b.waitFor((f) => f.type === 'presence' && f.imNumber === amy.imNumber && f.status === 'online');
+    await ask(a, { action: 'setPresence', status: 'offline' }, 'presence');
+    await b.waitFor((f) => f.type === 'presence' && f.imNumber === amy.imNumber && f.status === 'offline');
+    await ask(a, { action: 'setPresence', status: 'online' }, 'presence');
+    await a.close();
+    await eventually(() => {
+      const mine = b.of('presence').filter((f) => f.imNumber === amy.imNumber);
+      return mine.length === 4 ? mine : undefined;
+    });
+    expect(b.of('presence').map((f) => f.status)).toEqual(['online', 'offline', 'online', 'offline']);
+    // Amy never gets Ben's presence: she does not have him as a contact.
+    expect(a.of('presence').filter((f) => f.imNumber)).toEqual([]);
+  });
+});
+
+describe('history across both channels', () => {
+  it('shows what came by SMS while away and what the user texted from the phone, newest first, paged', async () => {
+    const [amy, ben] = [await signUp(base, newPhone(), 'Ann'), await signUp(base, newPhone(), 'Bill')];
+    const a = await connect(amy);
+    await ask(a, { action: 'addContact', imNumber: ben.imNumber }, 'contact');
+    // Ben is offline: Amy's message reaches his phone by SMS, and he answers from it.
+    a.send({ action: 'sendMessage', to: ben.imNumber, text: 'Are you there?', clientId: 'h1' });
+    await a.waitFor((f) => f.type === 'receipt' && f.status === 'delivered_sms');
+    const sms = await eventually(async () =>
+      (await inbox(base, ben.phone)).find((m) => m.body.includes('Are you there?')),
+    );
+    await phoneTexts(ben.phone, 'On my phone, yes', sms.from);
+    await a.waitFor((f) => f.type === 'message' && f.text === 'On my phone, yes');
+
+    // Ben comes online and reads the conversation.
+    const b = await connect(ben);
+    await ask(b, { action: 'addContact', imNumber: amy.imNumber }, 'contact');
+    const page1 = await ask(b, { action: 'history', with: amy.imNumber, limit: 1 }, 'history');
+    expect(page1).toMatchObject({
+      type: 'history',
+      with: amy.imNumber,
+      messages: [
+        { from: ben.imNumber, text: 'On my phone, yes', via: 'sms', path: ['im'], status: 'delivered' },
+      ],
+      next: expect.any(String),
+    });
+    const page2 = await ask(b, { action: 'history', with: amy.imNumber, before: page1.next }, 'history');
+    expect(page2.messages).toEqual([
+      expect.objectContaining({
+        from: amy.imNumber,
+        fromName: 'Ann',
+        text: 'Are you there?',
+        via: 'im',
+        path: ['sms'],
+        status: 'delivered_sms',
+      }),
+    ]);
+    expect(page2.next).toBeUndefined();
+
+    for (const [frame, code] of [
+      [{ action: 'history', with: '12345678' }, 'unknown_contact'],
+      [{ action: 'history', with: amy.imNumber, limit: 0 }, 'invalid_limit'],
+      [{ action: 'history', with: amy.imNumber, limit: 101 }, 'invalid_limit'],
+      [{ action: 'history', with: amy.imNumber, before: 'nope' }, 'invalid_cursor'],
+    ] as Array<[Frame, string]>) {
+      expect(await ask(b, frame, 'history')).toMatchObject({ type: 'error', code });
+    }
+  });
+});

@@ -1,0 +1,187 @@
+import { getContacts } from '../../../shared/core/contacts/book';
+import { receiveSms } from '../../../shared/core/im-sms/receive';
+import { parseInvitationAnswer, parseInviteCommand } from '../../../shared/core/invitations/answers';
+import {
+  expireInvitationsOf,
+  invite,
+  INVITATION_COOLDOWN_MS,
+  INVITATION_TTL_MS,
+  INVITATIONS_PER_DAY,
+} from '../../../shared/core/invitations/invite';
+import type { UserProfile } from '../../../shared/core/types';
+import { coreWorld, SERVICE_NUMBERS, type CoreWorld } from '../../support/core-deps';
+
+/** Invitations by SMS (claims 6, 7, 10, 13) on in-memory ports, with a manual clock for expiry. */
+let w: CoreWorld;
+let inviter: UserProfile;
+beforeEach(async () => {
+  w = coreWorld();
+  inviter = await w.user({ name: 'Ivy' });
+});
+
+let n = 0;
+const stranger = () => `+1650555${String(++n).padStart(4, '0')}`;
+let sids = 0;
+const answer = (from: string, body: string) =>
+  receiveSms(w.deps, { messageSid: `SM${++sids}`, from, to: SERVICE_NUMBERS[0], body });
+const rejects = (p: Promise<unknown>, code: string) => expect(p).rejects.toMatchObject({ code });
+
+describe('answers', () => {
+  it('match in any case, with spaces, punctuation and synonyms, and only as the whole message', () => {
+    for (const yes of ['YES', 'yes', ' Yes! ', 'yEs.', 'ok 👍', 'Sure', 'y', 'Accept'])
+      expect(parseInvitationAnswer(yes)).toBe('yes');
+    for (const no of ['NO', 'no.', ' No! ', 'nope', 'Decline', 'n'])
+      expect(parseInvitationAnswer(no)).toBe('no');
+    for (const other of ['yes please', 'no way', 'cancel', '', 'know'])
+      expect(parseInvitationAnswer(other)).toBeNull();
+    expect(parseInviteCommand('invite +1 650 x')).toEqual({ phone: '+1', name: '650 x' });
+    expect(parseInviteCommand('INVITE +16505550100 Dan Brown ')).toEqual({
+      phone: '+16505550100',
+      name: 'Dan Brown',
+    });
+    expect(parseInviteCommand('invited you')).toBeNull();
+  });
+});
+
+describe('an invitation', () => {
+  it('sends one SMS naming the inviter and the answers, and lists the phone as a contact', async () => {
+    const phone = stranger();
+    await invite(w.deps, inviter, { phone, name: 'Dan' });
+    const [sms] = w.sms.inbox(phone);
+    expect(sms.body).toContain(`Ivy (@${inviter.imNumber})`);
+    expect(sms.body).toMatch(/YES.*NO.*CANCEL/);
+    expect(w.sms.inbox(phone)).toHaveLength(1);
+    expect(await getContacts(w.deps, inviter.imNumber)).toMatchObject({
+      contacts: [{ kind: 'phone', phone, name: 'Dan' }],
+    });
+  });
+
+  it('YES provisions the invitee, makes mutual contacts, SMS to both and a frame to the online inviter', async () => {
+    await w.stores.logins.putConnection(inviter.imNumber, {
+      connectionId: 'i1',
+      connectedAt: 0,
+      expiresAt: 9e15,
+    });
+    const phone = stranger();
+    await invite(w.deps, inviter, { phone, name: 'Dan' });
+    const { reply } = await answer(phone, ' Yes! ');
+    const invitee = (await w.stores.users.getPhone(phone))!.imNumber!;
+    expect(reply).toContain(`Your IM number is @${invitee}`);
+    expect(w.sms.inbox(inviter.phone).map((m) => m.body)).toEqual([expect.stringContaining(`@${invitee}`)]);
+    expect(w.im.eventsOf('i1', 'invitation')).toEqual([
+      { kind: 'invitation', invitation: expect.objectContaining({ status: 'accepted', invitee }) },
+    ]);
+    expect(await getContacts(w.deps, inviter.imNumber)).toMatchObject({
+      contacts: [{ kind: 'im', imNumber: invitee }],
+    });
+    expect(await getContacts(w.deps, invitee)).toMatchObject({
+      contacts: [{ kind: 'im', imNumber: inviter.imNumber }],
+    });
+    // Their thread on the invitation's number belongs to the inviter: a plain reply reaches them.
+    expect((await w.stores.users.getUser(invitee))!.threads[SERVICE_NUMBERS[0]].peer).toBe(inviter.imNumber);
+    // A second YES is START again, not a second account.
+    await answer(phone, 'YES');
+    expect((await w.stores.users.getPhone(phone))!.imNumber).toBe(invitee);
+  });
+
+  it('NO tells the inviter (by SMS when offline) and starts a cooldown', async () => {
+    const phone = stranger();
+    await invite(w.deps, inviter, { phone, name: 'Dan' });
+    expect((await answer(phone, 'nO.')).reply).toContain('declined');
+    expect(w.sms.inbox(inviter.phone).map((m) => m.body)).toEqual(['Dan declined your invitation.']);
+    expect(await w.stores.users.getPhone(phone)).toBeNull();
+    await rejects(invite(w.deps, inviter, { phone, name: 'Dan' }), 'invitation_cooldown');
+    w.clock.advance(INVITATION_COOLDOWN_MS);
+    await invite(w.deps, inviter, { phone, name: 'Dan' });
+    expect(w.sms.inbox(phone)).toHaveLength(2);
+  });
+
+  it('CANCEL drops it, opts the phone out, and the phone is never invited again', async () => {
+    const phone = stranger();
+    await invite(w.deps, inviter, { phone, name: 'Dan' });
+    expect((await answer(phone, 'cancel')).reply).toContain('unsubscribed');
+    await rejects(invite(w.deps, inviter, { phone, name: 'Dan' }), 'opted_out');
+    await answer(phone, 'START');
+    await rejects(invite(w.deps, inviter, { phone, name: 'Dan' }), 'invitation_refused');
+    expect(w.sms.inbox(phone)).toHaveLength(1);
+  });
+
+  it('expires after 7 days: the inviter is told, and a late YES changes nothing', async () => {
+    const phone = stranger();
+    await invite(w.deps, inviter, { phone, name: 'Dan' });
+    w.clock.advance(INVITATION_TTL_MS - 1);
+    expect(await expireInvitationsOf(w.deps, inviter.imNumber)).toBe(0);
+    w.clock.advance(1);
+    expect(await expireInvitationsOf(w.deps, inviter.imNumber)).toBe(1);
+    expect(w.sms.inbox(inviter.phone).map((m) => m.body)).toEqual([
+      'Your invitation to Dan expired without an answer.',
+    ]);
+    expect((await answer(phone, 'YES')).reply).toContain('expired');
+    expect(await w.stores.users.getPhone(phone)).toBeNull();
+    expect(w.sms.inbox(inviter.phone)).toHaveLength(1);
+  });
+
+  it('a YES after expiry that nobody swept yet expires it then, and changes nothing else', async () => {
+    const phone = stranger();
+    await invite(w.deps, inviter, { phone, name: 'Dan' });
+    w.clock.advance(INVITATION_TTL_MS);
+    expect((await answer(phone, 'Yes')).reply).toContain('expired');
+    expect(await w.stores.users.getPhone(phone)).toBeNull();
+    expect(w.sms.inbox(inviter.phone).map((m) => m.body)).toEqual([
+      'Your invitation to Dan expired without an answer.',
+    ]);
+  });
+
+  it('NO with no invitation is told so; YES with none is START', async () => {
+    const phone = stranger();
+    expect((await answer(phone, 'no')).reply).toContain('no pending invitation');
+    expect((await answer(phone, 'yes')).reply).toContain('subscribed again');
+  });
+});
+
+describe('abuse rules: every refusal sends nothing and changes nothing', () => {
+  it('refuses bad phones and names, yourself, service numbers, other countries, users, opted-out phones', async () => {
+    const user = await w.user();
+    const optedOut = stranger();
+    await w.stores.users.setOptOut(optedOut, true);
+    await rejects(invite(w.deps, inviter, { phone: '6505550100', name: 'x' }), 'invalid_phone');
+    await rejects(invite(w.deps, inviter, { phone: stranger(), name: ' ' }), 'invalid_name');
+    await rejects(invite(w.deps, inviter, { phone: inviter.phone, name: 'me' }), 'invalid_contact');
+    await rejects(invite(w.deps, inviter, { phone: SERVICE_NUMBERS[1], name: 'svc' }), 'invalid_phone');
+    await rejects(invite(w.deps, inviter, { phone: '+442079460000', name: 'uk' }), 'country_not_allowed');
+    await rejects(invite(w.deps, inviter, { phone: user.phone, name: 'u' }), 'existing_user');
+    await rejects(invite(w.deps, inviter, { phone: optedOut, name: 'o' }), 'opted_out');
+    expect(w.sms.sent).toEqual([]);
+    expect(await getContacts(w.deps, inviter.imNumber)).toMatchObject({ version: 0, contacts: [] });
+  });
+
+  it('one pending invitation per phone, whoever invites', async () => {
+    const phone = stranger();
+    await invite(w.deps, inviter, { phone, name: 'Dan' });
+    await rejects(invite(w.deps, inviter, { phone, name: 'Dan' }), 'invitation_pending');
+    await rejects(invite(w.deps, await w.user(), { phone, name: 'D' }), 'invitation_pending');
+    expect(w.sms.inbox(phone)).toHaveLength(1);
+  });
+
+  it(`caps an inviter at ${INVITATIONS_PER_DAY} a day`, async () => {
+    for (let i = 0; i < INVITATIONS_PER_DAY; i++)
+      await invite(w.deps, inviter, { phone: stranger(), name: 'x' });
+    const phone = stranger();
+    await rejects(invite(w.deps, inviter, { phone, name: 'x' }), 'too_many_invitations');
+    expect(w.sms.inbox(phone)).toEqual([]);
+    w.clock.advance(24 * 3600 * 1000);
+    await invite(w.deps, inviter, { phone, name: 'x' });
+    expect(w.sms.inbox(phone)).toHaveLength(1);
+  });
+
+  it('INVITE by SMS from a user sends it; from a stranger it is refused with a reply', async () => {
+    const phone = stranger();
+    expect((await answer(inviter.phone, `invite ${phone} Dan`)).reply).toBe(
+      'Invitation sent to Dan. It expires in 7 days.',
+    );
+    expect(w.sms.inbox(phone)).toHaveLength(1);
+    expect((await answer(inviter.phone, `INVITE ${phone} Dan`)).reply).toMatch(/^Not sent: .*pending/);
+    expect((await answer(stranger(), `INVITE ${stranger()} Dan`)).reply).toContain('Only IM users');
+    expect(w.sms.inbox(phone)).toHaveLength(1);
+  });
+});
