@@ -5,7 +5,7 @@ import {
   type PutCommand,
   type UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { nameKey } from '../../core/provisioning/names';
+import { legacyNameKey, nameKey } from '../../core/provisioning/names';
 import type { MessageRecord, UserProfile } from '../../core/types';
 import type { PhoneRecord } from '../../core/ports';
 
@@ -58,6 +58,8 @@ export const connKey = (imNumber: string, connectionId: string) => ({
 });
 export const phoneKey = (phone: string) => ({ pk: `PHONE#${phone}`, sk: 'PHONE' });
 export const nameItemKey = (name: string) => ({ pk: `NAME#${nameKey(name)}`, sk: 'NAME' });
+/** Where a name claimed before look-alike keys lives (NFC, lower-cased): read only, never written again. */
+export const legacyNameItemKey = (name: string) => ({ pk: `NAME#${legacyNameKey(name)}`, sk: 'NAME' });
 export const msgKey = (id: string) => ({ pk: `MSG#${id}`, sk: 'MSG' });
 export const otpKey = (phone: string) => ({ pk: `OTP#${phone}`, sk: 'OTP' });
 /** DynamoDB TTL is epoch seconds; keep rows a minute past their logical expiry. */

@@ -1,0 +1,88 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import { eventually, http, ImClient, inbox, signUp, type E2eUser } from '../support/e2e-client';
+
+/**
+ * Issue 14's abuse limits (items 11-14), seen from outside: real HTTP, real sockets, the sandbox's phones.
+ * The stack runs with small limits so that each is reached in a few requests.
+ */
+let stack: LocalStack;
+let base: string;
+const dataDir = mkdtempSync(path.join(tmpdir(), 'imsms-abuse-'));
+const clients: ImClient[] = [];
+
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, dataDir, quiet: true, env: {} });
+  base = `http://127.0.0.1:${stack.port}`;
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await stack.stop();
+});
+
+let n = 700;
+const newPhone = () => `+1415555${String(++n).padStart(4, '0')}`;
+const connect = async (user: E2eUser) => {
+  const client = await ImClient.connect(base, user.token);
+  clients.push(client);
+  return client;
+};
+void connect;
+
+describe('look-alike names (item 14)', () => {
+  let alice: E2eUser;
+  beforeAll(async () => {
+    alice = await signUp(base, newPhone(), 'alicette');
+  });
+
+  /** Starts a sign-in for a fresh phone and verifies it with `name`; returns the answer. */
+  async function claim(name: string) {
+    const phone = newPhone();
+    const start = await http(base, 'POST', '/auth/start', { phone }, { 'x-forwarded-for': '198.51.100.7' });
+    expect(start.status).toBe(202);
+    const sms = await eventually(async () => (await inbox(base, phone))[0]);
+    const code = /\b(\d{6})\b/.exec(sms.body)![1];
+    return http(base, 'POST', '/auth/verify', { phone, code, name });
+  }
+
+  it('refuses a Cyrillic look-alike mixed with Latin letters', async () => {
+    const res = await claim('\u0430licette'); // Cyrillic а + Latin licette
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('invalid_name');
+  });
+
+  it('takes a full-width spelling as the same name', async () => {
+    const res = await claim('ａｌｉｃｅｔｔｅ');
+    expect(res.status).toBe(409);
+    expect(res.json.error.code).toBe('name_taken');
+  });
+
+  it('takes a look-alike in one other script as the same name', async () => {
+    await signUp(base, newPhone(), 'exop');
+    const res = await claim('\u0435\u0445\u043e\u0440'); // Cyrillic ехор
+    expect(res.status).toBe(409);
+    expect(res.json.error.code).toBe('name_taken');
+  });
+
+  it('takes "rn" and "m", and digits like letters, as the same name', async () => {
+    await signUp(base, newPhone(), 'marlo');
+    expect((await claim('rnarlo')).json.error.code).toBe('name_taken');
+    expect((await claim('MARL0')).json.error.code).toBe('name_taken');
+  });
+
+  it('refuses a full-width look-alike of a default name', async () => {
+    const res = await claim(`ｕ${alice.imNumber}`);
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('invalid_name');
+  });
+
+  it('still accepts names in one script, Japanese mixing its three, and digits or _ . -', async () => {
+    for (const name of ['张三丰', '山田たろう', 'Ivan_2.0-x', 'Пётр']) {
+      const res = await claim(name);
+      expect(res.status).toBe(200);
+      expect(res.json.user.name).toBe(name);
+    }
+  });
+});
