@@ -1,5 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import path from 'node:path';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import { eventually, http, ImClient, inbox, signUp, type E2eUser } from '../support/e2e-client';
@@ -84,5 +85,43 @@ describe('look-alike names (item 14)', () => {
       expect(res.status).toBe(200);
       expect(res.json.user.name).toBe(name);
     }
+  });
+});
+
+/**
+ * POST /auth/start from a given loopback address (127.0.0.0/8 is all loopback on Linux): the gateway reports the
+ * socket's peer address as the source, as API Gateway does, so two addresses are two clients.
+ */
+function startFrom(localAddress: string, phone: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({ phone });
+    const req = request(
+      `${base}/auth/start`,
+      { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('sign-in codes a stranger asks for (item 13)', () => {
+  it("three requests for someone else's phone leave its owner able to sign in", async () => {
+    const phone = newPhone();
+    for (let i = 0; i < 3; i++) expect(await startFrom('127.0.0.2', phone)).toBe(202);
+    expect(await startFrom('127.0.0.2', phone)).toBe(429);
+
+    expect(await startFrom('127.0.0.3', phone)).toBe(202);
+    const texts = await eventually(async () => {
+      const box = await inbox(base, phone);
+      return box.length === 4 ? box : undefined;
+    });
+    const codes = new Set(texts.map((t) => /\b(\d{6})\b/.exec(t.body)![1]));
+    expect(codes.size).toBe(1); // the same live code each time: the owner's is never replaced
+    const verify = await http(base, 'POST', '/auth/verify', { phone, code: [...codes][0] });
+    expect(verify.status).toBe(200);
   });
 });

@@ -109,7 +109,9 @@ async function script(s: Stores): Promise<unknown[]> {
   await note(s.messages.getMessage('m-1'));
   await note(s.messages.getMessage('m-404'));
   // Codes
-  await s.codes.putOtp('+14155550100', { hash: 'h1', expiresAt: T + 100, tries: 0 }, 600);
+  await s.codes.putOtp('+14155550100', { hash: 'h1', expiresAt: T + 100, tries: 0, sealed: '000123' }, 600);
+  await note(s.codes.getOtp('+14155550100'));
+  await note(s.codes.getOtp('+14155550404'));
   await note(s.codes.attemptOtp('+14155550100', T, 2));
   await note(s.codes.attemptOtp('+14155550100', T, 2));
   await note(s.codes.attemptOtp('+14155550100', T, 2));

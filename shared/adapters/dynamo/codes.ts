@@ -16,6 +16,16 @@ export class DynamoCodeStore implements CodeStore {
     );
   }
 
+  async getOtp(phone: string): Promise<OtpRecord | null> {
+    const { Item } = await this.table.doc.send(
+      new GetCommand({ TableName: this.table.name, Key: otpKey(phone) }),
+    );
+    if (!Item) return null;
+    const record: OtpRecord = { hash: Item.hash, expiresAt: Item.expiresAt, tries: Item.tries };
+    if (typeof Item.sealed === 'string') record.sealed = Item.sealed;
+    return record;
+  }
+
   async attemptOtp(phone: string, now: number, maxTries: number): Promise<OtpAttempt> {
     try {
       const { Attributes } = await this.table.doc.send(

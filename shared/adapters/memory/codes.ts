@@ -9,6 +9,11 @@ export class MemoryCodeStore implements CodeStore {
     this.t.otps.set(phone, copy(record));
   }
 
+  async getOtp(phone: string): Promise<OtpRecord | null> {
+    const r = this.t.otps.get(phone);
+    return r ? copy(r) : null;
+  }
+
   async attemptOtp(phone: string, now: number, maxTries: number): Promise<OtpAttempt> {
     const r = this.t.otps.get(phone);
     if (!r || r.expiresAt <= now) return { kind: 'missing' };

@@ -60,12 +60,12 @@ function scriptsOf(ch: string): Set<string> | null {
  * Japanese, Korean and Bopomofo augmentations); Common and Inherited characters (digits, `_ . -`) fit any.
  */
 export function isSingleScript(name: string): boolean {
-  let common: Set<string> | null = null;
+  let common: string[] | null = null;
   for (const ch of name) {
     const scripts = scriptsOf(ch);
     if (!scripts) continue;
-    common = common ? new Set([...common].filter((s) => scripts.has(s))) : scripts;
-    if (common.size === 0) return false;
+    common = common ? common.filter((s) => scripts.has(s)) : [...scripts];
+    if (common.length === 0) return false;
   }
   return true;
 }
