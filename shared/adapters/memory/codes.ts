@@ -19,7 +19,7 @@ export class MemoryCodeStore implements CodeStore {
     if (!r || r.expiresAt <= now) return { kind: 'missing' };
     if (r.tries >= maxTries) return { kind: 'locked' };
     r.tries += 1;
-    return { kind: 'ok', record: copy(r) };
+    return { kind: 'ok', record: { hash: r.hash, expiresAt: r.expiresAt, tries: r.tries } };
   }
 
   async consumeOtp(phone: string, hash: string): Promise<boolean> {
