@@ -81,6 +81,10 @@ const schema = z.object({
   SMS_RESEND_AFTER_MS: intFrom(60000, 1000, 3600000),
   /** Codes one client address may request per 10 minutes (and 5× that per day). */
   OTP_IP_LIMIT: intFrom(10, 1, 100000),
+  /** SMS segments one sender's messages may cost per UTC day; past it, messages fail with `sms_budget`. */
+  SMS_DAILY_SEGMENTS: intFrom(150, 1, 100000),
+  /** SMS one sender's messages may send to any one phone per UTC day; past it, `sms_budget`. */
+  SMS_DAILY_PER_PHONE: intFrom(50, 1, 100000),
   LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
 });
 
@@ -106,6 +110,8 @@ export interface Config {
   connectionTtlSeconds: number;
   otpIpLimit: number;
   smsResendAfterMs: number;
+  smsDailySegments: number;
+  smsDailyPerPhone: number;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -160,6 +166,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     connectionTtlSeconds: v.CONNECTION_TTL_SECONDS,
     otpIpLimit: v.OTP_IP_LIMIT,
     smsResendAfterMs: v.SMS_RESEND_AFTER_MS,
+    smsDailySegments: v.SMS_DAILY_SEGMENTS,
+    smsDailyPerPhone: v.SMS_DAILY_PER_PHONE,
     logLevel: v.LOG_LEVEL,
   };
 }

@@ -2,7 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import { dynamoStores } from '../../shared/adapters/dynamo';
+import { messageIdFor } from '../../shared/core/ids';
 import { eventually, http, ImClient, inbox, signUp, type E2eUser } from '../support/e2e-client';
 
 /**
@@ -15,7 +18,12 @@ const dataDir = mkdtempSync(path.join(tmpdir(), 'imsms-abuse-'));
 const clients: ImClient[] = [];
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, dataDir, quiet: true, env: {} });
+  stack = await startLocalStack({
+    port: 0,
+    dataDir,
+    quiet: true,
+    env: { SMS_DAILY_SEGMENTS: '5', SMS_DAILY_PER_PHONE: '3' },
+  });
   base = `http://127.0.0.1:${stack.port}`;
 });
 afterAll(async () => {
@@ -30,7 +38,64 @@ const connect = async (user: E2eUser) => {
   clients.push(client);
   return client;
 };
-void connect;
+
+/** The message's record as stored, read with the real SDK from the stack's table. */
+async function stored(id: string) {
+  const client = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: stack.config.dynamodbEndpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    return await dynamoStores(client, stack.config.tableName).messages.getMessage(id);
+  } finally {
+    client.destroy();
+  }
+}
+
+describe('SMS budget per sender (item 11; the stack runs with 5 segments and 3 SMS per phone a day)', () => {
+  /** Sends `text` from `a` and waits for its last receipt (sent_sms, delivered_sms or failed). */
+  async function send(a: ImClient, to: E2eUser, text: string, clientId: string) {
+    a.send({ action: 'sendMessage', to: to.imNumber, text, clientId });
+    return a.waitFor(
+      (f) =>
+        f.type === 'receipt' && f.clientId === clientId && ['delivered_sms', 'failed'].includes(f.status),
+    );
+  }
+
+  it('caps the SMS one sender sends to one phone a day: the fourth fails with sms_budget and is kept', async () => {
+    const [sender, offline] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const a = await connect(sender);
+    for (let i = 1; i <= 3; i++)
+      expect((await send(a, offline, `hi ${i}`, `cap-${i}`)).status).toBe('delivered_sms');
+    const over = await send(a, offline, 'hi 4', 'cap-4');
+
+    expect(over).toMatchObject({ status: 'failed', reason: 'sms_budget' });
+    expect((await inbox(base, offline.phone)).filter((m) => m.body.includes(': hi '))).toHaveLength(3);
+    expect(await stored(messageIdFor('im', sender.imNumber, 'cap-4'))).toMatchObject({
+      text: 'hi 4',
+      to: offline.imNumber,
+      status: 'failed',
+      reason: 'sms_budget',
+    });
+  });
+
+  it("caps one sender's segments a day, counted on the body actually sent, across recipients", async () => {
+    const sender = await signUp(base, newPhone());
+    const [x, y] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const a = await connect(sender);
+    // GSM-7: 153 characters per segment once split; the body adds `@imNumber: `. 3 segments, then 2 more.
+    expect((await send(a, x, 'a'.repeat(400), 'seg-1')).status).toBe('delivered_sms');
+    expect((await send(a, y, 'b'.repeat(200), 'seg-2')).status).toBe('delivered_sms');
+    const over = await send(a, x, 'short', 'seg-3');
+
+    expect(over).toMatchObject({ status: 'failed', reason: 'sms_budget' });
+    expect(await stored(messageIdFor('im', sender.imNumber, 'seg-3'))).toMatchObject({ status: 'failed' });
+    // Another sender's budget is its own.
+    const other = await connect(await signUp(base, newPhone()));
+    expect((await send(other, x, 'still fine', 'seg-4')).status).toBe('delivered_sms');
+  });
+});
 
 describe('look-alike names (item 14)', () => {
   let alice: E2eUser;

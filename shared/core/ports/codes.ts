@@ -21,8 +21,20 @@ export interface CodeStore {
   consumeOtp(phone: string, hash: string): Promise<boolean>;
 }
 
+/** One counter of a budget row: add `amount`, but never past `limit`. */
+export interface BudgetCounter {
+  name: string;
+  amount: number;
+  limit: number;
+}
+
 /** Fixed-window counters, against SMS pumping and brute force. */
 export interface RateLimits {
+  /**
+   * Adds each counter's `amount` to the named counters of one row (`key`, in the window of `windowMs` holding
+   * `now`), all or none: false, and nothing added, if any counter would pass its limit. One conditional write.
+   */
+  spendBudget(key: string, windowMs: number, counters: BudgetCounter[], now: number): Promise<boolean>;
   /** Counts a hit in the window of `windowMs` holding `now`; false once `limit` hits are reached in it. */
   hitRateLimit(key: string, windowMs: number, limit: number, now: number): Promise<boolean>;
 }
