@@ -1,3 +1,4 @@
+import { DomainError } from '../shared/core/errors';
 import { connect } from '../shared/core/login-status/presence';
 import { getDeps } from '../shared/runtime/deps';
 import { callerOf, type WsEvent } from '../shared/runtime/ws';
@@ -7,6 +8,12 @@ export async function handler(event: WsEvent): Promise<{ statusCode: number }> {
   const deps = await getDeps({ sms: false });
   const caller = callerOf(event);
   if (!caller) return { statusCode: 401 };
-  await connect(deps, caller.imNumber, caller.connectionId);
+  try {
+    await connect(deps, caller.imNumber, caller.connectionId);
+  } catch (err) {
+    // Over the per-user connection cap: API Gateway refuses the handshake with this status.
+    if (err instanceof DomainError && err.kind === 'rate_limited') return { statusCode: 429 };
+    throw err;
+  }
   return { statusCode: 200 };
 }

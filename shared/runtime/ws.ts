@@ -1,6 +1,7 @@
 import type { APIGatewayProxyWebsocketEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { unauthorized } from '../core/errors';
 import { LogEvent } from '../core/log-events';
+import { admitFrame } from '../core/login-status/presence';
 import type { Deps } from '../core/ports';
 import { defaultName } from '../core/provisioning/names';
 import { getDeps } from './deps';
@@ -36,11 +37,12 @@ export function callerOf(event: WsEvent): WsCaller | null {
 /**
  * A WebSocket action route: runs one core call for the caller. A bad frame or a domain error becomes an
  * `error` frame on the same connection, which stays open; nothing is half-written because every core call
- * validates before it writes.
+ * validates before it writes. Each frame first passes the frame-rate limits (`admitFrame`) unless the route is
+ * `unlimited` (acks: limiting them would send the messages they confirm by SMS).
  */
 export function wsHandler(
   name: string,
-  opts: { sms: boolean },
+  opts: { sms: boolean; unlimited?: boolean },
   run: (deps: Deps, caller: WsCaller, body: string, event: WsEvent) => Promise<void>,
 ): (event: WsEvent) => Promise<APIGatewayProxyStructuredResultV2> {
   return async (event) => {
@@ -50,6 +52,7 @@ export function wsHandler(
       deps = await getDeps(opts);
       const caller = callerOf(event);
       if (!caller) throw unauthorized('connection has no authorized user');
+      if (!opts.unlimited) await admitFrame(deps, caller.imNumber, connectionId);
       await run(deps, caller, event.body ?? '', event);
       return { statusCode: 200 };
     } catch (err) {

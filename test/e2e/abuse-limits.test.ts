@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import path from 'node:path';
+import WebSocket from 'ws';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import { dynamoStores } from '../../shared/adapters/dynamo';
@@ -22,7 +23,15 @@ beforeAll(async () => {
     port: 0,
     dataDir,
     quiet: true,
-    env: { SMS_DAILY_SEGMENTS: '5', SMS_DAILY_PER_PHONE: '3' },
+    env: {
+      SMS_DAILY_SEGMENTS: '5',
+      SMS_DAILY_PER_PHONE: '3',
+      // An hour's window, so that no test straddles a window's edge.
+      WS_RATE_WINDOW_SECONDS: '3600',
+      WS_FRAMES_PER_CONNECTION: '5',
+      WS_FRAMES_PER_USER: '8',
+      WS_MAX_CONNECTIONS_PER_USER: '3',
+    },
   });
   base = `http://127.0.0.1:${stack.port}`;
 });
@@ -94,6 +103,48 @@ describe('SMS budget per sender (item 11; the stack runs with 5 segments and 3 S
     // Another sender's budget is its own.
     const other = await connect(await signUp(base, newPhone()));
     expect((await send(other, x, 'still fine', 'seg-4')).status).toBe('delivered_sms');
+  });
+});
+
+describe('frame rates and connections per user (item 12; 5 frames per connection, 8 per user, 3 sockets)', () => {
+  /** Sends `count` pings, one after another's answer; returns the answers' types/codes. */
+  async function pings(c: ImClient, count: number): Promise<string[]> {
+    const out: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const before = c.frames.length;
+      c.send({ action: 'ping' });
+      const answer = await eventually(() => c.frames[before]);
+      out.push(answer.type === 'error' ? answer.code : answer.type);
+    }
+    return out;
+  }
+
+  it('answers frames past the per-connection limit with rate_limited, and the socket stays open', async () => {
+    const c = await connect(await signUp(base, newPhone()));
+    expect(await pings(c, 7)).toEqual([...Array(5).fill('pong'), 'rate_limited', 'rate_limited']);
+    expect(c.ws.readyState).toBe(WebSocket.OPEN);
+    c.send({ action: 'sendMessage', to: '12345678', text: 'flood', clientId: 'flood-1' });
+    const answer = await c.waitFor((f) => f.clientId === 'flood-1');
+    expect(answer).toMatchObject({ type: 'error', code: 'rate_limited' });
+  });
+
+  it("limits a user's frames over all their sockets, and leaves other users alone", async () => {
+    const user = await signUp(base, newPhone());
+    const [a, b] = [await connect(user), await connect(user)];
+    expect(await pings(a, 5)).toEqual(Array(5).fill('pong'));
+    expect(await pings(b, 4)).toEqual([...Array(3).fill('pong'), 'rate_limited']);
+    const other = await connect(await signUp(base, newPhone()));
+    expect(await pings(other, 1)).toEqual(['pong']);
+  });
+
+  it('refuses a fourth socket for one user with 429; closing one makes room', async () => {
+    const user = await signUp(base, newPhone());
+    const open = [await connect(user), await connect(user), await connect(user)];
+    await expect(ImClient.connect(base, user.token)).rejects.toThrow('HTTP 429');
+    await open[0].close();
+    const again = await eventually(() => ImClient.connect(base, user.token).catch(() => undefined));
+    clients.push(again);
+    expect(again.ws.readyState).toBe(WebSocket.OPEN);
   });
 });
 

@@ -1,3 +1,4 @@
+import { tooMany } from '../errors';
 import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
 import type { PresenceMode } from '../types';
@@ -5,9 +6,19 @@ import type { PresenceMode } from '../types';
 /** The expiry (epoch ms) of a connection seen alive at `now`. */
 const expiryFrom = (deps: Deps, now: number) => now + deps.config.connectionTtlSeconds * 1000;
 
-/** A client logged in (claim 2): registers the connection in the login-status table, with an expiry. */
+/**
+ * A client logged in (claim 2): registers the connection in the login-status table, with an expiry. A user
+ * already holding WS_MAX_CONNECTIONS_PER_USER live connections is refused (`too_many_connections`, kind
+ * rate_limited): the new connection, not the oldest, so a stolen token cannot push the owner's devices off.
+ * One Query more per $connect; two connects racing may both pass the count.
+ */
 export async function connect(deps: Deps, imNumber: string, connectionId: string): Promise<void> {
   const now = deps.clock.now();
+  const live = (await deps.logins.getRecipient(imNumber))?.connections ?? [];
+  if (live.filter((c) => c.connectionId !== connectionId).length >= deps.config.wsMaxConnectionsPerUser) {
+    deps.log.warn(LogEvent.WsRateLimited, { imNumber, scope: 'connections', live: live.length });
+    throw tooMany('too many open connections for this user; close one first', 'too_many_connections');
+  }
   await deps.logins.putConnection(imNumber, {
     connectionId,
     connectedAt: now,
@@ -48,4 +59,28 @@ export async function setPresence(
   await deps.logins.setMode(imNumber, mode);
   deps.log.info(LogEvent.PresenceMode, { imNumber, mode });
   await deps.im.push(connectionId, { kind: 'presence', mode });
+}
+
+/**
+ * Counts one frame from a connection against its limits (WS_FRAMES_PER_CONNECTION and WS_FRAMES_PER_USER per
+ * WS_RATE_WINDOW_SECONDS). Throws `rate_limited` (kind rate_limited) past either; the frame is then not served,
+ * and the socket stays open. State is a DynamoDB row per user and window (Lambda containers share no memory):
+ * one conditional write per frame, both counters in it. A fixed window, so a client may burst up to twice a
+ * limit across a window's edge.
+ */
+export async function admitFrame(deps: Deps, imNumber: string, connectionId: string): Promise<void> {
+  const windowMs = deps.config.wsRateWindowSeconds * 1000;
+  const ok = await deps.rates.spendBudget(
+    `frames:${imNumber}`,
+    windowMs,
+    [
+      { name: `conn:${connectionId}`, amount: 1, limit: deps.config.wsFramesPerConnection },
+      { name: 'user', amount: 1, limit: deps.config.wsFramesPerUser },
+    ],
+    deps.clock.now(),
+  );
+  if (!ok) {
+    deps.log.warn(LogEvent.WsRateLimited, { imNumber, connectionId, scope: 'frames' });
+    throw tooMany('too many frames; slow down and try again', 'rate_limited');
+  }
 }
