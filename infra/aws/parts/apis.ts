@@ -146,7 +146,7 @@ export class Apis {
       };
       // RouteSettings name routes by key: the stage must be created after them.
       const route = this.wsApi.node.findChild(`${key}-Route`).node.defaultChild as apigw.CfnRoute;
-      stage.addDependency(route);
+      stage.node.addDependency(route);
     }
     stage.routeSettings = settings;
   }
