@@ -3,7 +3,7 @@ import { ackFrame, parseFrame } from '../shared/runtime/frames';
 import { wsHandler } from '../shared/runtime/ws';
 
 /** ack: the recipient's client got a pushed message; it counts as delivered now. */
-export const handler = wsHandler('ws-ack', { sms: false }, async (deps, caller, body) => {
+export const handler = wsHandler('ws-ack', { sms: false, unlimited: true }, async (deps, caller, body) => {
   const frame = parseFrame(ackFrame, body);
   await acknowledge(deps, caller.imNumber, frame.id);
 });

@@ -1,3 +1,4 @@
+import { DomainError } from '../shared/core/errors';
 import { connect } from '../shared/core/login-status/presence';
 import type { Context } from 'aws-lambda';
 import { getDeps } from '../shared/runtime/deps';
@@ -9,6 +10,12 @@ export async function handler(event: WsEvent, context?: Context): Promise<{ stat
   const deps = forInvocation(await getDeps({ sms: false }), context, event.requestContext.requestId);
   const caller = callerOf(event);
   if (!caller) return { statusCode: 401 };
-  await connect(deps, caller.imNumber, caller.connectionId);
+  try {
+    await connect(deps, caller.imNumber, caller.connectionId);
+  } catch (err) {
+    // Over the per-user connection cap: API Gateway refuses the handshake with this status.
+    if (err instanceof DomainError && err.kind === 'rate_limited') return { statusCode: 429 };
+    throw err;
+  }
   return { statusCode: 200 };
 }

@@ -85,6 +85,18 @@ const schema = z.object({
   SMS_RESEND_AFTER_MS: intFrom(60000, 1000, 3600000),
   /** Codes one client address may request per 10 minutes (and 5× that per day). */
   OTP_IP_LIMIT: intFrom(10, 1, 100000),
+  /** SMS segments one sender's messages may cost per UTC day; past it, messages fail with `sms_budget`. */
+  SMS_DAILY_SEGMENTS: intFrom(150, 1, 100000),
+  /** SMS one sender's messages may send to any one phone per UTC day; past it, `sms_budget`. */
+  SMS_DAILY_PER_PHONE: intFrom(50, 1, 100000),
+  /** The window (s) the WebSocket frame limits count in. */
+  WS_RATE_WINDOW_SECONDS: intFrom(10, 1, 3600),
+  /** Frames one connection may send per window; past it each gets an `error` frame `rate_limited`. */
+  WS_FRAMES_PER_CONNECTION: intFrom(100, 1, 1000000),
+  /** Frames one user may send per window over all their connections. */
+  WS_FRAMES_PER_USER: intFrom(300, 1, 1000000),
+  /** Live connections one user may hold; a further $connect is refused with 429. */
+  WS_MAX_CONNECTIONS_PER_USER: intFrom(10, 1, 1000),
   LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
 });
 
@@ -110,6 +122,12 @@ export interface Config {
   connectionTtlSeconds: number;
   otpIpLimit: number;
   smsResendAfterMs: number;
+  smsDailySegments: number;
+  smsDailyPerPhone: number;
+  wsRateWindowSeconds: number;
+  wsFramesPerConnection: number;
+  wsFramesPerUser: number;
+  wsMaxConnectionsPerUser: number;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -164,6 +182,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     connectionTtlSeconds: v.CONNECTION_TTL_SECONDS,
     otpIpLimit: v.OTP_IP_LIMIT,
     smsResendAfterMs: v.SMS_RESEND_AFTER_MS,
+    smsDailySegments: v.SMS_DAILY_SEGMENTS,
+    smsDailyPerPhone: v.SMS_DAILY_PER_PHONE,
+    wsRateWindowSeconds: v.WS_RATE_WINDOW_SECONDS,
+    wsFramesPerConnection: v.WS_FRAMES_PER_CONNECTION,
+    wsFramesPerUser: v.WS_FRAMES_PER_USER,
+    wsMaxConnectionsPerUser: v.WS_MAX_CONNECTIONS_PER_USER,
     logLevel: v.LOG_LEVEL,
   };
 }

@@ -30,6 +30,10 @@ export const LogEvent = {
   MessageSentSms: 'message.sent_sms',
   /** A message ended as `failed` (messageId, reason). Alarmed on. */
   MessageFailed: 'message.failed',
+  /** A WebSocket frame or $connect over its limit (imNumber, connectionId?, scope: 'frames' | 'connections'). */
+  WsRateLimited: 'ws.rate_limited',
+  /** An SMS leg would pass its sender's daily SMS budget (messageId, from: the sender's imNumber, segments). */
+  SmsBudgetExceeded: 'sms.budget_exceeded',
   /** A provider delivery report for an SMS leg (messageId, status: the provider's word, applied). Alarmed on. */
   SmsStatus: 'message.sms_status',
   /** A write that must land was retried (ref, attempt, error). */

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyWebsocketEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { unauthorized } from '../core/errors';
 import { LogEvent } from '../core/log-events';
+import { admitFrame } from '../core/login-status/presence';
 import type { Deps } from '../core/ports';
 import { defaultName } from '../core/provisioning/names';
 import { getDeps } from './deps';
@@ -37,11 +38,13 @@ export function callerOf(event: WsEvent): WsCaller | null {
 /**
  * A WebSocket action route: runs one core call for the caller. A bad frame or a domain error becomes an
  * `error` frame on the same connection, which stays open; nothing is half-written because every core call
- * validates before it writes. Logs carry the Lambda context and the API Gateway request id.
+ * validates before it writes. Logs carry the Lambda context and the API Gateway request id. Each frame first
+ * passes the frame-rate limits (`admitFrame`) unless the route is `unlimited` (acks: limiting them would send the
+ * messages they confirm by SMS).
  */
 export function wsHandler(
   name: string,
-  opts: { sms: boolean },
+  opts: { sms: boolean; unlimited?: boolean },
   run: (deps: Deps, caller: WsCaller, body: string, event: WsEvent) => Promise<void>,
 ): (event: WsEvent, context?: Context) => Promise<APIGatewayProxyStructuredResultV2> {
   return async (event, context) => {
@@ -51,6 +54,7 @@ export function wsHandler(
       deps = forInvocation(await getDeps(opts), context, event.requestContext.requestId);
       const caller = callerOf(event);
       if (!caller) throw unauthorized('connection has no authorized user');
+      if (!opts.unlimited) await admitFrame(deps, caller.imNumber, connectionId);
       await run(deps, caller, event.body ?? '', event);
       return { statusCode: 200 };
     } catch (err) {

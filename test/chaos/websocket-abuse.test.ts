@@ -147,7 +147,8 @@ describe('random frames over a real socket', () => {
 
     expect(seen.get('error')).toBeGreaterThan(0);
     expect(seen.has('gateway')).toBe(false);
-    // 300 round trips one after another: on a busy 2-core machine that outlasts the default 30 s.
+    // 300 round trips one after another, each with the frame-rate write: on a busy 2-core machine that
+    // outlasts the default 30 s.
   }, 180_000);
 
   it('a text with a lone surrogate is delivered by IM and by SMS without a crash', async () => {

@@ -22,7 +22,9 @@ import { functions, type FunctionSpec } from '../../infra/functions';
 
 const KiB = 1024;
 type BudgetClass = 'core' | 'webhook' | 'sms';
-const BUDGET_KIB: Record<BudgetClass, number> = { core: 900, webhook: 820, sms: 1015 };
+// Raised on 2026-11-30 for the TR39 confusables table behind name keys (~96 KB of JSON in every function that
+// reads the table): measured core 766-903, webhook 829, sms 933-1004 KiB.
+const BUDGET_KIB: Record<BudgetClass, number> = { core: 1040, webhook: 955, sms: 1155 };
 
 function budgetClass(spec: FunctionSpec): BudgetClass {
   if (spec.needs.sendsSms) return 'sms';

@@ -288,6 +288,21 @@ describe('WebSocket API', () => {
       },
     });
   });
+
+  test('per-route throttles: $connect, sendMessage, setPresence and $default get a share of the stage rate', () => {
+    const stage = main.resources[logicalId(main.stack, main.stack.wsStage)];
+    expect(stage.Properties.RouteSettings).toEqual({
+      $connect: { ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 },
+      sendMessage: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      setPresence: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+      $default: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+    });
+    // The stage names routes by key, so it must come after each of them.
+    const routes = main.template.findResources('AWS::ApiGatewayV2::Route');
+    const byKey = (key: string) => Object.keys(routes).find((id) => routes[id].Properties.RouteKey === key);
+    for (const key of ['$connect', 'sendMessage', 'setPresence', '$default'])
+      expect((stage as { DependsOn?: string[] }).DependsOn).toContain(byKey(key));
+  });
 });
 
 describe('data', () => {

@@ -173,7 +173,19 @@ async function script(s: Stores): Promise<unknown[]> {
   await s.invitations.forgetInvited('22222222', inv.phone);
   await note(s.invitations.invitedBy('22222222', 10));
   // Codes
-  await s.codes.putOtp('+14155550100', { hash: 'h1', expiresAt: T + 100, tries: 0 }, 600);
+  await s.codes.putOtp('+14155550100', { hash: 'h1', expiresAt: T + 100, tries: 0, sealed: '000123' }, 600);
+  await note(s.codes.getOtp('+14155550100'));
+  await note(s.codes.getOtp('+14155550404'));
+  const budget = (segments: number) => [
+    { name: 'segments', amount: segments, limit: 5 },
+    { name: 'to:+14155550100', amount: 1, limit: 2 },
+  ];
+  await note(s.rates.spendBudget('sms:1', 86_400_000, budget(4), T));
+  await note(s.rates.spendBudget('sms:1', 86_400_000, budget(2), T));
+  await note(s.rates.spendBudget('sms:1', 86_400_000, budget(1), T));
+  await note(s.rates.spendBudget('sms:1', 86_400_000, budget(1), T));
+  await note(s.rates.spendBudget('sms:1', 86_400_000, budget(9), T + 86_400_000));
+  await note(s.rates.spendBudget('sms:1', 86_400_000, budget(1), T + 86_400_000));
   await note(s.codes.attemptOtp('+14155550100', T, 2));
   await note(s.codes.attemptOtp('+14155550100', T, 2));
   await note(s.codes.attemptOtp('+14155550100', T, 2));

@@ -99,6 +99,21 @@ describe('names', () => {
     expect(() => validateName(name)).toThrow(expect.objectContaining({ code: 'invalid_name' }));
   });
   it('compares names case-insensitively', () => expect(nameKey('Alice')).toBe(nameKey('ALICE')));
+  it.each(['\u0430lice', 'p\u0430ypal', 'Ivanов'])('refuses the mixed-script name %p', (name) =>
+    expect(() => validateName(name)).toThrow(expect.objectContaining({ code: 'invalid_name' })),
+  );
+  it.each(['ｕ123', 'Ｕ１２３'])('refuses %p, a default name after NFKC', (name) =>
+    expect(() => validateName(name)).toThrow(expect.objectContaining({ code: 'invalid_name' })),
+  );
+  it('stores a full-width name in NFKC', () => expect(validateName('ａｌｉｃｅ')).toBe('alice'));
+  it.each([
+    ['alice', 'ａｌｉｃｅ'],
+    ['mary', 'rnary'],
+    ['bob', 'B0B'],
+    ['exop', '\u0435\u0445\u043e\u0440'],
+    ['straße', 'STRASSE'],
+  ])('keys %p and its look-alike %p alike (TR39 skeleton)', (a, b) => expect(nameKey(a)).toBe(nameKey(b)));
+  it('keys different names apart', () => expect(nameKey('alice')).not.toBe(nameKey('alica')));
 });
 
 describe('tokens', () => {

@@ -10,6 +10,19 @@ import { acknowledge } from '../nag';
 import type { Settings } from '../settings';
 
 /**
+ * Per-route throttles of the WebSocket stage, as shares of its default (`wsRateLimit`/`wsBurstLimit`): the
+ * routes that cost most or are abused first get less of the stage's rate, so a flood of them cannot starve
+ * `ack` and `ping`. Stage-wide backstops (all users together); per-user limits are in the functions
+ * (WS_FRAMES_PER_* and WS_MAX_CONNECTIONS_PER_USER, docs/protocol.md).
+ */
+export const WS_ROUTE_THROTTLE_SHARE: Record<string, number> = {
+  $connect: 0.25, // connection storms: each $connect is an authorizer call, a Query and a write
+  sendMessage: 0.5, // each may cost an SMS
+  setPresence: 0.1,
+  $default: 0.1, // unknown actions: only ever an error frame
+};
+
+/**
  * The WebSocket API (frames routed on `action`) and the HTTP API (sign-in, Twilio webhooks), each with its
  * throttled stage. `connect` then adds one route per manifest entry and the `$connect` authorizer. Built in
  * `scope` itself, so the logical IDs stay `WsApi…`, `HttpApi…` and their children's.
@@ -21,8 +34,10 @@ export class Apis {
   readonly httpStage: apigw.HttpStage;
   /** https://<id>.execute-api.<region>.amazonaws.com, no trailing slash (PUBLIC_URL). */
   readonly publicUrl: string;
+  private readonly wsThrottle: Settings['wsThrottle'];
 
   constructor(scope: Construct, settings: Settings) {
+    this.wsThrottle = settings.wsThrottle;
     const { stackName } = Stack.of(scope);
     this.wsApi = new apigw.WebSocketApi(scope, 'WsApi', {
       apiName: `${stackName}-ws`,
@@ -113,7 +128,27 @@ export class Apis {
         });
       }
     }
+    this.throttleRoutes(wsSpecs.map((s) => (s.trigger.kind === 'ws' ? s.trigger.routeKey : '')));
     this.acknowledgePublicRoutes(manifest);
+  }
+
+  /** The stage's RouteSettings (throttling per route key, WS_ROUTE_THROTTLE_SHARE), for the routes that exist. */
+  private throttleRoutes(routeKeys: string[]): void {
+    const stage = this.wsStage.node.defaultChild as apigw.CfnStage;
+    const { rateLimit, burstLimit } = this.wsThrottle;
+    const settings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    for (const key of routeKeys) {
+      const share = WS_ROUTE_THROTTLE_SHARE[key];
+      if (share === undefined) continue;
+      settings[key] = {
+        ThrottlingRateLimit: Math.max(1, Math.floor(rateLimit * share)),
+        ThrottlingBurstLimit: Math.max(1, Math.floor(burstLimit * share)),
+      };
+      // RouteSettings name routes by key: the stage must be created after them.
+      const route = this.wsApi.node.findChild(`${key}-Route`).node.defaultChild as apigw.CfnRoute;
+      stage.node.addDependency(route);
+    }
+    stage.routeSettings = settings;
   }
 
   /** Routes that are public by design. WebSocket routes after $connect ride the authorized connection. */

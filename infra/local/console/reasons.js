@@ -13,6 +13,8 @@ const WORDS = {
   bad_json: 'the server could not read the message',
   too_long: 'the message is too long',
   sms_failed: 'the SMS could not be sent',
+  sms_budget:
+    'your SMS allowance for today is used up; the message is kept, and goes by IM once they are online',
 };
 
 /** Twilio error codes the sandbox (or Twilio) reports, in words. */

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { CodeStore, OtpAttempt, OtpRecord, RateLimits } from '../../core/ports';
+import type { BudgetCounter, CodeStore, OtpAttempt, OtpRecord, RateLimits } from '../../core/ports';
 import { otpKey, ttlOf, type Table } from './table';
 
 /** One-time codes on the shared table: OTP#… rows, tries counted by a conditional update. */
@@ -14,6 +14,16 @@ export class DynamoCodeStore implements CodeStore {
         Item: { ...otpKey(phone), ...record, ttl: ttlOf(record.expiresAt) + ttlSeconds },
       }),
     );
+  }
+
+  async getOtp(phone: string): Promise<OtpRecord | null> {
+    const { Item } = await this.table.doc.send(
+      new GetCommand({ TableName: this.table.name, Key: otpKey(phone) }),
+    );
+    if (!Item) return null;
+    const record: OtpRecord = { hash: Item.hash, expiresAt: Item.expiresAt, tries: Item.tries };
+    if (typeof Item.sealed === 'string') record.sealed = Item.sealed;
+    return record;
   }
 
   async attemptOtp(phone: string, now: number, maxTries: number): Promise<OtpAttempt> {
@@ -69,6 +79,30 @@ export class DynamoRateLimits implements RateLimits {
         ConditionExpression: 'attribute_not_exists(hits) OR hits < :limit',
         ExpressionAttributeNames: { '#ttl': 'ttl' },
         ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':ttl': ttlOf(windowStart + windowMs) },
+      }),
+    );
+  }
+
+  async spendBudget(key: string, windowMs: number, counters: BudgetCounter[], now: number): Promise<boolean> {
+    if (counters.some((c) => c.amount > c.limit)) return false;
+    const windowStart = Math.floor(now / windowMs) * windowMs;
+    const names: Record<string, string> = { '#ttl': 'ttl' };
+    const values: Record<string, number> = { ':ttl': ttlOf(windowStart + windowMs) };
+    counters.forEach((c, i) => {
+      names[`#c${i}`] = `c_${c.name}`;
+      values[`:a${i}`] = c.amount;
+      values[`:m${i}`] = c.limit - c.amount;
+    });
+    return this.table.conditional(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: { pk: `RATE#${key}#${windowStart}`, sk: 'RATE' },
+        UpdateExpression: `ADD ${counters.map((_, i) => `#c${i} :a${i}`).join(', ')} SET #ttl = :ttl`,
+        ConditionExpression: counters
+          .map((_, i) => `(attribute_not_exists(#c${i}) OR #c${i} <= :m${i})`)
+          .join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
       }),
     );
   }

@@ -5,7 +5,7 @@ import {
   type PutCommand,
   type UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { nameKey } from '../../core/provisioning/names';
+import { legacyNameKey, nameKey } from '../../core/provisioning/names';
 import type { MessageRecord, UserProfile } from '../../core/types';
 import type { PhoneRecord } from '../../core/ports';
 
@@ -64,6 +64,8 @@ export const connKey = (imNumber: string, connectionId: string) => ({
 });
 export const phoneKey = (phone: string) => ({ pk: `PHONE#${phone}`, sk: 'PHONE' });
 export const nameItemKey = (name: string) => ({ pk: `NAME#${nameKey(name)}`, sk: 'NAME' });
+/** Where a name claimed before look-alike keys lives (NFC, lower-cased): read only, never written again. */
+export const legacyNameItemKey = (name: string) => ({ pk: `NAME#${legacyNameKey(name)}`, sk: 'NAME' });
 export const msgKey = (id: string) => ({ pk: `MSG#${id}`, sk: 'MSG' });
 export const contactSk = (ref: { imNumber: string } | { phone: string }) =>
   'imNumber' in ref ? `ROSTER#im#${ref.imNumber}` : `ROSTER#phone#${ref.phone}`;

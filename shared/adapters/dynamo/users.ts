@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PhoneRecord, ReadOptions, UserDirectory } from '../../core/ports';
 import type { ThreadBinding, UserProfile } from '../../core/types';
-import { nameItemKey, phoneKey, toPhone, toProfile, userKey, type Table } from './table';
+import { legacyNameItemKey, nameItemKey, phoneKey, toPhone, toProfile, userKey, type Table } from './table';
 
 /** The user directory on the shared table: USER#…/PROFILE, PHONE#…, NAME#… rows. */
 export class DynamoUserDirectory implements UserDirectory {
@@ -84,14 +84,29 @@ export class DynamoUserDirectory implements UserDirectory {
     }
   }
 
+  /**
+   * Reads the name's row under its look-alike key; on a miss, and only when the name's key changed, under the
+   * key it had before (rows claimed then keep it: docs/design.md, "Names"). One Get, two on such a miss.
+   */
   async findByName(name: string): Promise<string | null> {
-    const { Item } = await this.table.doc.send(
-      new GetCommand({ TableName: this.table.name, Key: nameItemKey(name) }),
-    );
+    const found = await this.getName(nameItemKey(name));
+    const legacy = legacyNameItemKey(name);
+    if (found !== null || legacy.pk === nameItemKey(name).pk) return found;
+    return this.getName(legacy);
+  }
+
+  private async getName(Key: { pk: string; sk: string }): Promise<string | null> {
+    const { Item } = await this.table.doc.send(new GetCommand({ TableName: this.table.name, Key }));
     return Item ? (Item.imNumber as string) : null;
   }
 
+  /** Claims the name's look-alike key; refused while an older row holds the name under its former key. */
   async claimName(name: string, imNumber: string): Promise<boolean> {
+    const legacy = legacyNameItemKey(name);
+    if (legacy.pk !== nameItemKey(name).pk) {
+      const holder = await this.getName(legacy);
+      if (holder !== null && holder !== imNumber) return false;
+    }
     return this.table.conditional(
       new PutCommand({
         TableName: this.table.name,

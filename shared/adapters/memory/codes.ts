@@ -1,4 +1,4 @@
-import type { CodeStore, OtpAttempt, OtpRecord, RateLimits } from '../../core/ports';
+import type { BudgetCounter, CodeStore, OtpAttempt, OtpRecord, RateLimits } from '../../core/ports';
 import { copy, type MemoryTable } from './table';
 
 /** One-time codes in memory, with the DynamoDB adapter's conditions (../dynamo/codes.ts). */
@@ -9,12 +9,17 @@ export class MemoryCodeStore implements CodeStore {
     this.t.otps.set(phone, copy(record));
   }
 
+  async getOtp(phone: string): Promise<OtpRecord | null> {
+    const r = this.t.otps.get(phone);
+    return r ? copy(r) : null;
+  }
+
   async attemptOtp(phone: string, now: number, maxTries: number): Promise<OtpAttempt> {
     const r = this.t.otps.get(phone);
     if (!r || r.expiresAt <= now) return { kind: 'missing' };
     if (r.tries >= maxTries) return { kind: 'locked' };
     r.tries += 1;
-    return { kind: 'ok', record: copy(r) };
+    return { kind: 'ok', record: { hash: r.hash, expiresAt: r.expiresAt, tries: r.tries } };
   }
 
   async consumeOtp(phone: string, hash: string): Promise<boolean> {
@@ -33,6 +38,14 @@ export class MemoryRateLimits implements RateLimits {
     const hits = this.t.rates.get(k) ?? 0;
     if (hits >= limit) return false;
     this.t.rates.set(k, hits + 1);
+    return true;
+  }
+
+  async spendBudget(key: string, windowMs: number, counters: BudgetCounter[], now: number): Promise<boolean> {
+    const row = `${key}#${Math.floor(now / windowMs) * windowMs}`;
+    const at = (c: BudgetCounter) => this.t.rates.get(`${row}#${c.name}`) ?? 0;
+    if (counters.some((c) => at(c) + c.amount > c.limit)) return false;
+    for (const c of counters) this.t.rates.set(`${row}#${c.name}`, at(c) + c.amount);
     return true;
   }
 }

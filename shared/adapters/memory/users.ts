@@ -1,4 +1,4 @@
-import { nameKey } from '../../core/provisioning/names';
+import { legacyNameKey, nameKey } from '../../core/provisioning/names';
 import type { PhoneRecord, UserDirectory } from '../../core/ports';
 import type { ThreadBinding, UserProfile } from '../../core/types';
 import { copy, type MemoryTable } from './table';
@@ -40,12 +40,13 @@ export class MemoryUserDirectory implements UserDirectory {
   }
 
   async findByName(name: string): Promise<string | null> {
-    return this.t.names.get(nameKey(name)) ?? null;
+    return this.t.names.get(nameKey(name)) ?? this.t.names.get(legacyNameKey(name)) ?? null;
   }
 
   async claimName(name: string, imNumber: string): Promise<boolean> {
     const key = nameKey(name);
-    if (this.t.names.has(key)) return false;
+    const legacy = this.t.names.get(legacyNameKey(name));
+    if (this.t.names.has(key) || (legacy !== undefined && legacy !== imNumber)) return false;
     this.t.names.set(key, imNumber);
     return true;
   }

@@ -19,6 +19,8 @@ export async function deliverBySms(deps: Deps, message: MessageRecord, profile: 
   if (!smsAllowed(profile.phone, deps.config.smsCountries))
     return failMessage(deps, message, 'country_not_allowed');
   const sms = composeSms(deps.config.serviceNumbers, profile, message, deps.clock.now());
+  if (!(await withinSmsBudget(deps, message, profile.phone, sms.segments)))
+    return failMessage(deps, message, 'sms_budget');
   let result: { sid: string } | null;
   try {
     result = await sendSmsWithRetry(
@@ -55,6 +57,33 @@ export async function deliverBySms(deps: Deps, message: MessageRecord, profile: 
   if (sent) await sendReceipt(deps, sent);
   else await deps.messages.transitionMessage(message.id, ['delivered_sms', 'failed'], { sms: withSid });
   if (sms.rebind) await deps.users.setThread(profile.imNumber, sms.from, sms.rebind);
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Charges one SMS leg to its sender's daily budget: `segments` (of the body actually sent) against
+ * SMS_DAILY_SEGMENTS, and one SMS to this phone against SMS_DAILY_PER_PHONE. One row per sender and UTC day
+ * (no global key), one conditional write, and only when an SMS leg happens. False, charging nothing, when either
+ * would be passed.
+ */
+async function withinSmsBudget(
+  deps: Deps,
+  message: MessageRecord,
+  phone: string,
+  segments: number,
+): Promise<boolean> {
+  const ok = await deps.rates.spendBudget(
+    `sms:${message.from}`,
+    DAY_MS,
+    [
+      { name: 'segments', amount: segments, limit: deps.config.smsDailySegments },
+      { name: `to:${phone}`, amount: 1, limit: deps.config.smsDailyPerPhone },
+    ],
+    deps.clock.now(),
+  );
+  if (!ok) deps.log.warn(LogEvent.SmsBudgetExceeded, { messageId: message.id, from: message.from, segments });
+  return ok;
 }
 
 /** Ends a message as `failed` with `reason` (if it is still where the caller saw it) and tells the sender. */

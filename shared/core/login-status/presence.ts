@@ -1,4 +1,5 @@
 import { announcePresence } from '../contacts/presence';
+import { tooMany } from '../errors';
 import { liveConnections } from '../judgement/judge';
 import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
@@ -16,15 +17,16 @@ async function statusAround(
   imNumber: string,
   connectionId: string,
   after: { mode?: PresenceMode; connection: 'live' | 'gone' },
-): Promise<{ before: boolean; after: boolean }> {
+): Promise<{ before: boolean; after: boolean; others: number }> {
   const recipient = await deps.logins.getRecipient(imNumber);
-  if (!recipient) return { before: false, after: false };
+  if (!recipient) return { before: false, after: false, others: 0 };
   const live = liveConnections(recipient, deps.clock.now());
   const others = live.filter((c) => c.connectionId !== connectionId).length;
   const mode = recipient.profile.mode;
   return {
     before: mode !== 'offline' && live.length > 0,
     after: (after.mode ?? mode) !== 'offline' && others + (after.connection === 'live' ? 1 : 0) > 0,
+    others,
   };
 }
 
@@ -38,11 +40,18 @@ async function announceChange(deps: Deps, imNumber: string, status: { before: bo
 /**
  * A client logged in (claim 2): registers the connection in the login-status table, with an expiry. When it is
  * the user's first live connection (and not in offline mode), the user's online contacts are told: one more
- * Query before the write, and the bounded fan-out of announcePresence.
+ * Query before the write, and the bounded fan-out of announcePresence. A user already holding
+ * WS_MAX_CONNECTIONS_PER_USER live connections is refused (`too_many_connections`, kind rate_limited): the new
+ * connection, not the oldest, so a stolen token cannot push the owner's devices off. The same Query counts them;
+ * two connects racing may both pass the count.
  */
 export async function connect(deps: Deps, imNumber: string, connectionId: string): Promise<void> {
   const status = await statusAround(deps, imNumber, connectionId, { connection: 'live' });
   const now = deps.clock.now();
+  if (status.others >= deps.config.wsMaxConnectionsPerUser) {
+    deps.log.warn(LogEvent.WsRateLimited, { imNumber, scope: 'connections', live: status.others });
+    throw tooMany('too many open connections for this user; close one first', 'too_many_connections');
+  }
   await deps.logins.putConnection(imNumber, {
     connectionId,
     connectedAt: now,
@@ -91,4 +100,28 @@ export async function setPresence(
   deps.log.info(LogEvent.PresenceMode, { imNumber, mode });
   await deps.im.push(connectionId, { kind: 'presence', mode });
   await announceChange(deps, imNumber, status);
+}
+
+/**
+ * Counts one frame from a connection against its limits (WS_FRAMES_PER_CONNECTION and WS_FRAMES_PER_USER per
+ * WS_RATE_WINDOW_SECONDS). Throws `rate_limited` (kind rate_limited) past either; the frame is then not served,
+ * and the socket stays open. State is a DynamoDB row per user and window (Lambda containers share no memory):
+ * one conditional write per frame, both counters in it. A fixed window, so a client may burst up to twice a
+ * limit across a window's edge.
+ */
+export async function admitFrame(deps: Deps, imNumber: string, connectionId: string): Promise<void> {
+  const windowMs = deps.config.wsRateWindowSeconds * 1000;
+  const ok = await deps.rates.spendBudget(
+    `frames:${imNumber}`,
+    windowMs,
+    [
+      { name: `conn:${connectionId}`, amount: 1, limit: deps.config.wsFramesPerConnection },
+      { name: 'user', amount: 1, limit: deps.config.wsFramesPerUser },
+    ],
+    deps.clock.now(),
+  );
+  if (!ok) {
+    deps.log.warn(LogEvent.WsRateLimited, { imNumber, connectionId, scope: 'frames' });
+    throw tooMany('too many frames; slow down and try again', 'rate_limited');
+  }
 }

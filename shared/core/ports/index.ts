@@ -14,7 +14,7 @@ import type { UserDirectory } from './users';
  * on these interfaces only; adapters (DynamoDB, in-memory, API Gateway, Twilio, SNS, SQS) implement them, and
  * the runtime wires one set per container.
  */
-export type { CodeStore, OtpAttempt, OtpRecord, RateLimits } from './codes';
+export type { BudgetCounter, CodeStore, OtpAttempt, OtpRecord, RateLimits } from './codes';
 export type { ContactBook } from './contacts';
 export type { ClaimState, Idempotency } from './idempotency';
 export type { Invitation, InvitationStatus, InvitationStore } from './invitations';

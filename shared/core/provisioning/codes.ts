@@ -8,16 +8,56 @@ const TEN_MINUTES = 10 * 60 * 1000;
 const DAY = 24 * 60 * 60 * 1000;
 
 /**
- * Limits on sending codes. OTP forms are a favourite target of SMS pumping, so codes are limited per client
- * address (OTP_IP_LIMIT per 10 minutes, 5× that per day) and per phone (3 per 10 minutes, 10 per day).
+ * How long wrong tries are remembered after a code expires (ms): a new code in that time inherits them, so
+ * asking for codes does not buy more guesses. The code's row lives this long past its expiry.
+ */
+export const OTP_TRIES_MEMORY_MS = 60 * 60 * 1000;
+
+/**
+ * Limits on sending codes (docs/design.md, "Sign-in codes"). OTP forms are a favourite target of SMS pumping, so
+ * codes are limited per client address (OTP_IP_LIMIT per 10 minutes, 5× that per day), per client address and
+ * phone (3 per 10 minutes, 6 per day: what a stranger asking for someone else's phone uses up is their own), and
+ * per phone (20 per day, against pumping from many addresses). A live code is sent again, unchanged, so
+ * strangers' requests never replace the code the owner holds.
  */
 export function otpRateLimits(ipLimit: number) {
   return [
     { scope: 'ip', windowMs: TEN_MINUTES, limit: ipLimit },
     { scope: 'ip', windowMs: DAY, limit: ipLimit * 5 },
-    { scope: 'phone', windowMs: TEN_MINUTES, limit: 3 },
-    { scope: 'phone', windowMs: DAY, limit: 10 },
+    { scope: 'ip-phone', windowMs: TEN_MINUTES, limit: 3 },
+    { scope: 'ip-phone', windowMs: DAY, limit: 6 },
+    { scope: 'phone', windowMs: DAY, limit: 20 },
   ] as const;
+}
+
+/** The key a limit counts under: by address, by address and phone, or by phone. */
+export function otpRateKey(
+  rule: ReturnType<typeof otpRateLimits>[number],
+  phone: string,
+  sourceIp: string,
+): string {
+  const who = { ip: sourceIp, 'ip-phone': `${sourceIp}:${phone}`, phone }[rule.scope];
+  return `otp:${rule.scope}:${rule.windowMs}:${who}`;
+}
+
+/** A 6-digit pad from the secret, the phone and the code's expiry (epoch ms): the code sealed under it. */
+function pad(secret: string, phone: string, expiresAt: number): number {
+  return (
+    createHmac('sha256', secret).update(`otp-seal\n${phone}\n${expiresAt}`).digest().readUInt32BE(0) % 1e6
+  );
+}
+
+/**
+ * Seals a code so that the server can send the same code again while it lives, yet the table alone does not
+ * show it: (code + pad) mod 10^6, the pad keyed by the secret (as strong as the keyed hash beside it).
+ */
+export function sealCode(secret: string, phone: string, expiresAt: number, code: string): string {
+  return String((Number(code) + pad(secret, phone, expiresAt)) % 1e6).padStart(6, '0');
+}
+
+/** Opens a sealed code (sealCode's inverse). */
+export function unsealCode(secret: string, phone: string, expiresAt: number, sealed: string): string {
+  return String((Number(sealed) - pad(secret, phone, expiresAt) + 1e6) % 1e6).padStart(6, '0');
 }
 
 /** Codes are stored as a keyed hash, so the table alone does not reveal them (6 digits are easy to brute). */

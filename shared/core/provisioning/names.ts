@@ -1,8 +1,10 @@
+import { rectifyConfusion } from 'unicode-confusables';
 import { badInput } from '../errors';
 
 /**
- * Display names double as SMS addresses (`@alice hi`), so they are unique (case-insensitively), start with a
- * letter (so `@123` is always an imNumber), and hold no spaces. Any script's letters are allowed: 张三 is fine.
+ * Display names double as SMS addresses (`@alice hi`), so they are unique (by look, below), start with a
+ * letter (so `@123` is always an imNumber), and hold no spaces. Any script's letters are allowed: 张三 is fine,
+ * but one script per name (plus digits and `_ . -`), so `аlice` with a Cyrillic `а` is refused.
  */
 export const NAME_PATTERN = /^\p{L}[\p{L}\p{N}_.-]{0,31}$/u;
 
@@ -11,34 +13,117 @@ const DEFAULT_PREFIX = 'u';
 
 /**
  * Names shaped like a default name (`u` or `U` + digits) are reserved: nobody may choose one, so `@u123` always
- * means the user whose imNumber is 123.
+ * means the user whose imNumber is 123. Tested after NFKC, so the full-width `ｕ１２３` is reserved too.
  */
 const DEFAULT_NAME = new RegExp(`^${DEFAULT_PREFIX}\\d+$`, 'i');
+
+/**
+ * The scripts a name's letters are told apart by (Unicode Script_Extensions). A letter in none of them counts
+ * as one further script, "other": a name may be all "other", never "other" mixed with a listed script.
+ */
+const SCRIPTS = [
+  'Latin', 'Greek', 'Cyrillic', 'Armenian', 'Hebrew', 'Arabic', 'Syriac', 'Thaana', 'Devanagari', 'Bengali',
+  'Gurmukhi', 'Gujarati', 'Oriya', 'Tamil', 'Telugu', 'Kannada', 'Malayalam', 'Sinhala', 'Thai', 'Lao',
+  'Tibetan', 'Myanmar', 'Georgian', 'Hangul', 'Ethiopic', 'Cherokee', 'Canadian_Aboriginal', 'Ogham', 'Runic',
+  'Khmer', 'Mongolian', 'Hiragana', 'Katakana', 'Bopomofo', 'Han', 'Yi', 'Coptic', 'Tifinagh', 'Vai',
+  'Javanese', 'Balinese', 'Sundanese', 'Lisu', 'Adlam', 'Osage', 'Glagolitic', 'Samaritan', 'Mandaic',
+].map((name) => ({ name, pattern: new RegExp(`^\\p{Script_Extensions=${name}}$`, 'u') })); // prettier-ignore
+
+/**
+ * TR39's writing systems that mix scripts on purpose: Japanese (Han + Hiragana + Katakana), Korean (Han +
+ * Hangul) and Han with Bopomofo. A character of one of these scripts also counts as the writing systems beside.
+ */
+const AUGMENT: Record<string, string[]> = {
+  Han: ['Jpan', 'Kore', 'Hanb'],
+  Hiragana: ['Jpan'],
+  Katakana: ['Jpan'],
+  Hangul: ['Kore'],
+  Bopomofo: ['Hanb'],
+};
+
+const COMMON_OR_INHERITED = /^[\p{Script=Common}\p{Script=Inherited}]$/u;
+
+/** The scripts one character belongs to (augmented), or null for Common/Inherited (digits, `_ . -`). */
+function scriptsOf(ch: string): Set<string> | null {
+  if (COMMON_OR_INHERITED.test(ch)) return null;
+  const found = new Set<string>();
+  for (const s of SCRIPTS) {
+    if (!s.pattern.test(ch)) continue;
+    found.add(s.name);
+    for (const extra of AUGMENT[s.name] ?? []) found.add(extra);
+  }
+  return found.size > 0 ? found : new Set(['other']);
+}
+
+/**
+ * True when the name's letters share one script (TR39 "single script" on the resolved script set, with the
+ * Japanese, Korean and Bopomofo augmentations); Common and Inherited characters (digits, `_ . -`) fit any.
+ */
+export function isSingleScript(name: string): boolean {
+  let common: string[] | null = null;
+  for (const ch of name) {
+    const scripts = scriptsOf(ch);
+    if (!scripts) continue;
+    common = common ? common.filter((s) => scripts.has(s)) : [...scripts];
+    if (common.length === 0) return false;
+  }
+  return true;
+}
 
 /** The name a user who chose none goes by: `u` + imNumber (u12345678). The one spelling of that rule. */
 export function defaultName(imNumber: string): string {
   return `${DEFAULT_PREFIX}${imNumber}`;
 }
 
-/** Validates a chosen name; returns it trimmed. */
+/**
+ * Validates a chosen name; returns it trimmed and in NFKC (so the full-width `ａｌｉｃｅ` is stored as `alice`).
+ * Throws a DomainError `invalid_name` (400) for a name that breaks NAME_PATTERN, mixes scripts, or looks like a
+ * default name after NFKC.
+ */
 export function validateName(input: unknown): string {
   if (typeof input !== 'string') throw badInput('name must be a string', 'invalid_name');
-  const name = input.trim().normalize('NFC');
+  const name = input.trim().normalize('NFKC');
   if (!NAME_PATTERN.test(name) || DEFAULT_NAME.test(name)) {
     throw badInput(
       'name must be 1-32 letters, digits, "_", "." or "-", start with a letter, and not look like u123',
       'invalid_name',
     );
   }
+  if (!isSingleScript(name)) {
+    throw badInput('name must use one script (not, say, Latin and Cyrillic letters mixed)', 'invalid_name');
+  }
   return name;
 }
 
-/** The case-insensitive key a name is unique under. */
+/** Full case folding, near enough: upper then lower folds ß to ss and final ς to σ, as NFKC_Casefold does. */
+function caseFold(text: string): string {
+  return text.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
+}
+
+/** The TR39 skeleton: NFD, each code point replaced by its confusables.txt prototype, NFD again. */
+export function skeleton(text: string): string {
+  return rectifyConfusion(text.normalize('NFD')).normalize('NFD');
+}
+
+/**
+ * The key a name is unique under: the TR39 skeleton of its NFKC-casefolded form, so names that look alike
+ * (`alice`, `ALICE`, `ａｌｉｃｅ`, all-Cyrillic `аӏісе`, `rn` for `m`) share one key. Folded and skeletonised
+ * twice because confusables.txt maps some letters to upper-case prototypes (`0` → `O`).
+ */
 export function nameKey(name: string): string {
+  return skeleton(caseFold(skeleton(caseFold(name))));
+}
+
+/**
+ * The key names were unique under before look-alike keys (NFC, lower-cased). Rows claimed then keep it; the
+ * user directory still finds them by it (docs/design.md, "Names").
+ */
+export function legacyNameKey(name: string): string {
   return name.normalize('NFC').toLocaleLowerCase('en-US');
 }
 
 /** The imNumber a default name stands for, if it is one. */
 export function imNumberFromDefaultName(name: string): string | null {
-  return DEFAULT_NAME.test(name) ? name.slice(DEFAULT_PREFIX.length) : null;
+  const folded = name.normalize('NFKC');
+  return DEFAULT_NAME.test(folded) ? folded.slice(DEFAULT_PREFIX.length) : null;
 }

@@ -6,7 +6,17 @@ import type { Deps } from '../ports';
 import { sendSmsWithRetry } from '../im-sms/send';
 import { clearForSms, isServiceNumber } from '../im-sms/outbound';
 import { LogEvent } from '../log-events';
-import { hashCode, hashesMatch, OTP_MAX_TRIES, OTP_TTL_MS, otpRateLimits } from './codes';
+import {
+  hashCode,
+  hashesMatch,
+  OTP_MAX_TRIES,
+  OTP_TRIES_MEMORY_MS,
+  OTP_TTL_MS,
+  otpRateKey,
+  otpRateLimits,
+  sealCode,
+  unsealCode,
+} from './codes';
 import { signToken } from './tokens';
 
 /** POST /auth/start: sends a 6-digit code to the phone. */
@@ -16,7 +26,7 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
   assertSmsAllowed(phone, deps.config.smsCountries);
   const now = deps.clock.now();
   for (const rule of otpRateLimits(deps.config.otpIpLimit)) {
-    const key = `otp:${rule.scope}:${rule.windowMs}:${rule.scope === 'phone' ? phone.e164 : input.sourceIp}`;
+    const key = otpRateKey(rule, phone.e164, input.sourceIp);
     if (!(await deps.rates.hitRateLimit(key, rule.windowMs, rule.limit, now))) {
       deps.log.warn(LogEvent.AuthRateLimited, { scope: rule.scope, windowMs: rule.windowMs });
       throw tooMany('too many codes requested; wait and try again', 'too_many_requests');
@@ -27,19 +37,15 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
   if (!cleared.ok) {
     throw forbidden('this phone has opted out of SMS; text START to the service number first', 'opted_out');
   }
-  const code = deps.ids.otpCode();
-  await deps.codes.putOtp(
-    phone.e164,
-    { hash: hashCode(deps.secrets.jwtSecret, phone.e164, code), expiresAt: now + OTP_TTL_MS, tries: 0 },
-    Math.ceil(OTP_TTL_MS / 1000),
-  );
+  const { code, expiresAt } = await liveOrNewCode(deps, phone.e164, now);
+  const minutes = Math.max(1, Math.round((expiresAt - now) / 60_000));
   try {
     await sendSmsWithRetry(
       deps,
       {
         from: deps.config.serviceNumbers[0],
         to: cleared.to,
-        body: `Your IM code is ${code}. It expires in 10 minutes.`,
+        body: `Your IM code is ${code}. It expires in ${minutes} minutes.`,
       },
       'otp',
     );
@@ -47,6 +53,43 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
     throw unavailable('the code could not be sent; try again later', 'sms_failed');
   }
   deps.log.info(LogEvent.AuthCodeSent, {});
+}
+
+/**
+ * The code to send: the live one again, unchanged (same code, expiry and tries), or a new one that inherits the
+ * wrong tries of a code expired less than OTP_TRIES_MEMORY_MS ago. Throws `too_many_tries` (429) while those are
+ * used up, sending nothing.
+ */
+async function liveOrNewCode(
+  deps: Deps,
+  phone: string,
+  now: number,
+): Promise<{ code: string; expiresAt: number }> {
+  const secret = deps.secrets.jwtSecret;
+  const previous = await deps.codes.getOtp(phone);
+  const remembered = previous && now < previous.expiresAt + OTP_TRIES_MEMORY_MS ? previous.tries : 0;
+  if (remembered >= OTP_MAX_TRIES) {
+    deps.log.warn(LogEvent.AuthLocked, {});
+    throw tooMany('too many wrong codes; request a new code later', 'too_many_tries');
+  }
+  if (previous && previous.expiresAt > now && previous.sealed)
+    return {
+      code: unsealCode(secret, phone, previous.expiresAt, previous.sealed),
+      expiresAt: previous.expiresAt,
+    };
+  const code = deps.ids.otpCode();
+  const expiresAt = now + OTP_TTL_MS;
+  await deps.codes.putOtp(
+    phone,
+    {
+      hash: hashCode(secret, phone, code),
+      expiresAt,
+      tries: remembered,
+      sealed: sealCode(secret, phone, expiresAt, code),
+    },
+    Math.ceil(OTP_TRIES_MEMORY_MS / 1000),
+  );
+  return { code, expiresAt };
 }
 
 export interface VerifiedUser {

@@ -46,6 +46,11 @@ export async function startChaosStack(
     onLog: (line) => logs.push(line),
     env: {
       LOG_LEVEL: 'debug',
+      // Floods and fuzz runs here test other things; issue 14's limits are proven in test/e2e/abuse-limits.
+      WS_FRAMES_PER_CONNECTION: '1000000',
+      WS_FRAMES_PER_USER: '1000000',
+      SMS_DAILY_SEGMENTS: '100000',
+      SMS_DAILY_PER_PHONE: '100000',
       TWILIO_AUTH_TOKEN: AUTH_TOKEN,
       JWT_SECRET,
       ...(sandbox ? { SANDBOX_URL: sandbox.url } : {}),

@@ -1,5 +1,5 @@
 import { findOrCreateUser } from '../../../shared/core/provisioning/accounts';
-import { OTP_MAX_TRIES, OTP_TTL_MS } from '../../../shared/core/provisioning/codes';
+import { OTP_MAX_TRIES, OTP_TRIES_MEMORY_MS, OTP_TTL_MS } from '../../../shared/core/provisioning/codes';
 import { startAuth, verifyAuth } from '../../../shared/core/provisioning/sign-in';
 import { verifyToken } from '../../../shared/core/provisioning/tokens';
 import { coreWorld, JWT_SECRET, type CoreWorld } from '../../support/core-deps';
@@ -39,19 +39,67 @@ describe('sign-in codes', () => {
       code: 'too_many_tries',
       kind: 'rate_limited',
     });
-    await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.1' });
+    await expect(startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.1' })).rejects.toMatchObject({
+      code: 'too_many_tries',
+    });
     w.clock.advance(OTP_TTL_MS);
-    await expect(verifyAuth(w.deps, { phone: PHONE, code: codeIn(PHONE) })).rejects.toMatchObject({
+    await expect(verifyAuth(w.deps, { phone: PHONE, code })).rejects.toMatchObject({
       code: 'code_expired',
     });
   });
 
-  it('limits codes per phone: the fourth in ten minutes is refused and not sent', async () => {
-    for (let i = 0; i < 3; i++) await startAuth(w.deps, { phone: PHONE, sourceIp: `198.51.100.${i}` });
-    await expect(startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.9' })).rejects.toMatchObject({
+  it("limits codes per address and phone: a stranger's fourth in ten minutes is refused and not sent", async () => {
+    for (let i = 0; i < 3; i++) await startAuth(w.deps, { phone: PHONE, sourceIp: '203.0.113.66' });
+    await expect(startAuth(w.deps, { phone: PHONE, sourceIp: '203.0.113.66' })).rejects.toMatchObject({
       code: 'too_many_requests',
     });
     expect(w.sms.inbox(PHONE)).toHaveLength(3);
+  });
+
+  it("a stranger's requests do not lock the owner out: the owner gets the same live code and signs in", async () => {
+    for (let i = 0; i < 3; i++) await startAuth(w.deps, { phone: PHONE, sourceIp: '203.0.113.66' });
+    const first = codeIn(PHONE);
+    await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.1' });
+    expect(codeIn(PHONE)).toBe(first);
+    expect(new Set(w.sms.inbox(PHONE).map((m) => /\d{6}/.exec(m.body)![0]))).toEqual(new Set([first]));
+    await expect(verifyAuth(w.deps, { phone: PHONE, code: first })).resolves.toMatchObject({
+      user: { phone: PHONE },
+    });
+  });
+
+  it('caps codes per phone per day across addresses', async () => {
+    for (let i = 0; i < 20; i++) await startAuth(w.deps, { phone: PHONE, sourceIp: `198.51.100.${i}` });
+    await expect(startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.99' })).rejects.toMatchObject({
+      code: 'too_many_requests',
+    });
+    expect(w.sms.inbox(PHONE)).toHaveLength(20);
+  });
+
+  it('counts wrong tries per phone across codes: a new code after expiry does not reset them', async () => {
+    await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.1' });
+    const code = codeIn(PHONE);
+    const wrong = code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < OTP_MAX_TRIES - 1; i++)
+      await expect(verifyAuth(w.deps, { phone: PHONE, code: wrong })).rejects.toMatchObject({
+        code: 'wrong_code',
+      });
+    w.clock.advance(OTP_TTL_MS);
+    await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.2' });
+    const second = codeIn(PHONE);
+    const wrong2 = second === '000000' ? '111111' : '000000';
+    await expect(verifyAuth(w.deps, { phone: PHONE, code: wrong2 })).rejects.toMatchObject({
+      code: 'wrong_code',
+    });
+    await expect(verifyAuth(w.deps, { phone: PHONE, code: second })).rejects.toMatchObject({
+      code: 'too_many_tries',
+    });
+    w.clock.advance(OTP_TTL_MS);
+    await expect(startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.3' })).rejects.toMatchObject({
+      code: 'too_many_tries',
+    });
+    w.clock.advance(OTP_TRIES_MEMORY_MS);
+    await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.4' });
+    await expect(verifyAuth(w.deps, { phone: PHONE, code: codeIn(PHONE) })).resolves.toBeDefined();
   });
 
   it('refuses an opted-out phone and a country not served, sending nothing', async () => {

@@ -1,0 +1,243 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { request } from 'node:http';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import { dynamoStores } from '../../shared/adapters/dynamo';
+import { messageIdFor } from '../../shared/core/ids';
+import { eventually, http, ImClient, inbox, signUp, type E2eUser } from '../support/e2e-client';
+
+/**
+ * Issue 14's abuse limits (items 11-14), seen from outside: real HTTP, real sockets, the sandbox's phones.
+ * The stack runs with small limits so that each is reached in a few requests.
+ */
+let stack: LocalStack;
+let base: string;
+const dataDir = mkdtempSync(path.join(tmpdir(), 'imsms-abuse-'));
+const clients: ImClient[] = [];
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    port: 0,
+    dataDir,
+    quiet: true,
+    env: {
+      SMS_DAILY_SEGMENTS: '5',
+      SMS_DAILY_PER_PHONE: '3',
+      // An hour's window, so that no test straddles a window's edge.
+      WS_RATE_WINDOW_SECONDS: '3600',
+      WS_FRAMES_PER_CONNECTION: '5',
+      WS_FRAMES_PER_USER: '8',
+      WS_MAX_CONNECTIONS_PER_USER: '3',
+    },
+  });
+  base = `http://127.0.0.1:${stack.port}`;
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await stack.stop();
+});
+
+let n = 700;
+const newPhone = () => `+1415555${String(++n).padStart(4, '0')}`;
+const connect = async (user: E2eUser) => {
+  const client = await ImClient.connect(base, user.token);
+  clients.push(client);
+  return client;
+};
+
+/** The message's record as stored, read with the real SDK from the stack's table. */
+async function stored(id: string) {
+  const client = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: stack.config.dynamodbEndpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    return await dynamoStores(client, stack.config.tableName).messages.getMessage(id);
+  } finally {
+    client.destroy();
+  }
+}
+
+describe('SMS budget per sender (item 11; the stack runs with 5 segments and 3 SMS per phone a day)', () => {
+  /** Sends `text` from `a` and waits for its last receipt (sent_sms, delivered_sms or failed). */
+  async function send(a: ImClient, to: E2eUser, text: string, clientId: string) {
+    a.send({ action: 'sendMessage', to: to.imNumber, text, clientId });
+    return a.waitFor(
+      (f) =>
+        f.type === 'receipt' && f.clientId === clientId && ['delivered_sms', 'failed'].includes(f.status),
+    );
+  }
+
+  it('caps the SMS one sender sends to one phone a day: the fourth fails with sms_budget and is kept', async () => {
+    const [sender, offline] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const a = await connect(sender);
+    for (let i = 1; i <= 3; i++)
+      expect((await send(a, offline, `hi ${i}`, `cap-${i}`)).status).toBe('delivered_sms');
+    const over = await send(a, offline, 'hi 4', 'cap-4');
+
+    expect(over).toMatchObject({ status: 'failed', reason: 'sms_budget' });
+    expect((await inbox(base, offline.phone)).filter((m) => m.body.includes(': hi '))).toHaveLength(3);
+    expect(await stored(messageIdFor('im', sender.imNumber, 'cap-4'))).toMatchObject({
+      text: 'hi 4',
+      to: offline.imNumber,
+      status: 'failed',
+      reason: 'sms_budget',
+    });
+  });
+
+  it("caps one sender's segments a day, counted on the body actually sent, across recipients", async () => {
+    const sender = await signUp(base, newPhone());
+    const [x, y] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const a = await connect(sender);
+    // GSM-7: 153 characters per segment once split; the body adds `@imNumber: `. 3 segments, then 2 more.
+    expect((await send(a, x, 'a'.repeat(400), 'seg-1')).status).toBe('delivered_sms');
+    expect((await send(a, y, 'b'.repeat(200), 'seg-2')).status).toBe('delivered_sms');
+    const over = await send(a, x, 'short', 'seg-3');
+
+    expect(over).toMatchObject({ status: 'failed', reason: 'sms_budget' });
+    expect(await stored(messageIdFor('im', sender.imNumber, 'seg-3'))).toMatchObject({ status: 'failed' });
+    // Another sender's budget is its own.
+    const other = await connect(await signUp(base, newPhone()));
+    expect((await send(other, x, 'still fine', 'seg-4')).status).toBe('delivered_sms');
+  });
+});
+
+describe('frame rates and connections per user (item 12; 5 frames per connection, 8 per user, 3 sockets)', () => {
+  /** Sends `count` pings, one after another's answer; returns the answers' types/codes. */
+  async function pings(c: ImClient, count: number): Promise<string[]> {
+    const out: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const before = c.frames.length;
+      c.send({ action: 'ping' });
+      const answer = await eventually(() => c.frames[before]);
+      out.push(answer.type === 'error' ? answer.code : answer.type);
+    }
+    return out;
+  }
+
+  it('answers frames past the per-connection limit with rate_limited, and the socket stays open', async () => {
+    const c = await connect(await signUp(base, newPhone()));
+    expect(await pings(c, 7)).toEqual([...Array(5).fill('pong'), 'rate_limited', 'rate_limited']);
+    expect(c.ws.readyState).toBe(WebSocket.OPEN);
+    c.send({ action: 'sendMessage', to: '12345678', text: 'flood', clientId: 'flood-1' });
+    const answer = await c.waitFor((f) => f.clientId === 'flood-1');
+    expect(answer).toMatchObject({ type: 'error', code: 'rate_limited' });
+  });
+
+  it("limits a user's frames over all their sockets, and leaves other users alone", async () => {
+    const user = await signUp(base, newPhone());
+    const [a, b] = [await connect(user), await connect(user)];
+    expect(await pings(a, 5)).toEqual(Array(5).fill('pong'));
+    expect(await pings(b, 4)).toEqual([...Array(3).fill('pong'), 'rate_limited']);
+    const other = await connect(await signUp(base, newPhone()));
+    expect(await pings(other, 1)).toEqual(['pong']);
+  });
+
+  it('refuses a fourth socket for one user with 429; closing one makes room', async () => {
+    const user = await signUp(base, newPhone());
+    const open = [await connect(user), await connect(user), await connect(user)];
+    await expect(ImClient.connect(base, user.token)).rejects.toThrow('HTTP 429');
+    await open[0].close();
+    const again = await eventually(() => ImClient.connect(base, user.token).catch(() => undefined));
+    clients.push(again);
+    expect(again.ws.readyState).toBe(WebSocket.OPEN);
+  });
+});
+
+describe('look-alike names (item 14)', () => {
+  let alice: E2eUser;
+  beforeAll(async () => {
+    alice = await signUp(base, newPhone(), 'alicette');
+  });
+
+  /** Starts a sign-in for a fresh phone and verifies it with `name`; returns the answer. */
+  async function claim(name: string) {
+    const phone = newPhone();
+    const start = await http(base, 'POST', '/auth/start', { phone }, { 'x-forwarded-for': '198.51.100.7' });
+    expect(start.status).toBe(202);
+    const sms = await eventually(async () => (await inbox(base, phone))[0]);
+    const code = /\b(\d{6})\b/.exec(sms.body)![1];
+    return http(base, 'POST', '/auth/verify', { phone, code, name });
+  }
+
+  it('refuses a Cyrillic look-alike mixed with Latin letters', async () => {
+    const res = await claim('\u0430licette'); // Cyrillic а + Latin licette
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('invalid_name');
+  });
+
+  it('takes a full-width spelling as the same name', async () => {
+    const res = await claim('ａｌｉｃｅｔｔｅ');
+    expect(res.status).toBe(409);
+    expect(res.json.error.code).toBe('name_taken');
+  });
+
+  it('takes a look-alike in one other script as the same name', async () => {
+    await signUp(base, newPhone(), 'exop');
+    const res = await claim('\u0435\u0445\u043e\u0440'); // Cyrillic ехор
+    expect(res.status).toBe(409);
+    expect(res.json.error.code).toBe('name_taken');
+  });
+
+  it('takes "rn" and "m", and digits like letters, as the same name', async () => {
+    await signUp(base, newPhone(), 'marlo');
+    expect((await claim('rnarlo')).json.error.code).toBe('name_taken');
+    expect((await claim('MARL0')).json.error.code).toBe('name_taken');
+  });
+
+  it('refuses a full-width look-alike of a default name', async () => {
+    const res = await claim(`ｕ${alice.imNumber}`);
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('invalid_name');
+  });
+
+  it('still accepts names in one script, Japanese mixing its three, and digits or _ . -', async () => {
+    for (const name of ['张三丰', '山田たろう', 'Ivan_2.0-x', 'Пётр']) {
+      const res = await claim(name);
+      expect(res.status).toBe(200);
+      expect(res.json.user.name).toBe(name);
+    }
+  });
+});
+
+/**
+ * POST /auth/start from a given loopback address (127.0.0.0/8 is all loopback on Linux): the gateway reports the
+ * socket's peer address as the source, as API Gateway does, so two addresses are two clients.
+ */
+function startFrom(localAddress: string, phone: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({ phone });
+    const req = request(
+      `${base}/auth/start`,
+      { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('sign-in codes a stranger asks for (item 13)', () => {
+  it("three requests for someone else's phone leave its owner able to sign in", async () => {
+    const phone = newPhone();
+    for (let i = 0; i < 3; i++) expect(await startFrom('127.0.0.2', phone)).toBe(202);
+    expect(await startFrom('127.0.0.2', phone)).toBe(429);
+
+    expect(await startFrom('127.0.0.3', phone)).toBe(202);
+    const texts = await eventually(async () => {
+      const box = await inbox(base, phone);
+      return box.length === 4 ? box : undefined;
+    });
+    const codes = new Set(texts.map((t) => /\b(\d{6})\b/.exec(t.body)![1]));
+    expect(codes.size).toBe(1); // the same live code each time: the owner's is never replaced
+    const verify = await http(base, 'POST', '/auth/verify', { phone, code: [...codes][0] });
+    expect(verify.status).toBe(200);
+  });
+});
