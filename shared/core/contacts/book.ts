@@ -3,6 +3,7 @@ import { mapLimit } from '../concurrency';
 import { judge } from '../judgement/judge';
 import { LogEvent } from '../log-events';
 import type { Deps, ImEvent } from '../ports';
+import { isServiceNumber } from '../im-sms/outbound';
 import { parsePhone } from '../provisioning/phone';
 import type { Contact, ContactRef, ContactView, PresenceMode, Recipient, UserProfile } from '../types';
 
@@ -92,6 +93,10 @@ export async function addContact(deps: Deps, owner: UserProfile, input: AddConta
     const phone = parsePhone(input.phone).e164;
     const name = validateContactName(input.name);
     if (phone === owner.phone) throw badInput('you cannot add yourself', 'invalid_contact');
+    // As for invitations and sign-in: the service's own numbers are never people.
+    if (isServiceNumber(deps, phone)) {
+      throw badInput('that is a number of this service, not a person', 'invalid_phone');
+    }
     contact = { kind: 'phone', phone, name, addedAt: now };
   }
   if ((owner.contactsCount ?? 0) >= MAX_CONTACTS) {

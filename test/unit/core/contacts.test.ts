@@ -63,6 +63,8 @@ describe('the contact list', () => {
     await rejects(addContact(w.deps, a, { imNumber: '99999999' }), 'unknown_recipient');
     await rejects(addContact(w.deps, a, { phone: '4155550123', name: 'x' }), 'invalid_phone');
     await rejects(addContact(w.deps, a, { phone: alice.phone, name: 'me' }), 'invalid_contact');
+    const serviceNumber = w.deps.config.serviceNumbers[0];
+    await rejects(addContact(w.deps, a, { phone: serviceNumber, name: 'svc' }), 'invalid_phone');
     await rejects(addContact(w.deps, a, { phone: '+14155550123', name: '  ' }), 'invalid_name');
     await rejects(removeContact(w.deps, alice.imNumber, { imNumber: bob.imNumber }), 'unknown_contact');
     expect(await getContacts(w.deps, alice.imNumber)).toEqual({ kind: 'contacts', version: 0, contacts: [] });
