@@ -31,7 +31,8 @@ const contactFrame = (c: ContactView): ContactFrame =>
       }
     : { phone: c.phone, name: c.name };
 
-const historyEntry = (m: MessageRecord): HistoryEntry => ({
+/** A message's fields as both the `message` frame and a history entry carry them, in wire order. */
+const messageFields = (m: MessageRecord) => ({
   id: m.id,
   from: m.from,
   fromName: m.fromName,
@@ -39,6 +40,10 @@ const historyEntry = (m: MessageRecord): HistoryEntry => ({
   text: m.text,
   sentAt: new Date(m.sentAt).toISOString(),
   via: m.via,
+});
+
+const historyEntry = (m: MessageRecord): HistoryEntry => ({
+  ...messageFields(m),
   path: m.path,
   // sending_sms is internal: on the wire it is still `accepted` until the provider took it.
   status: (m.status === 'sending_sms' ? 'accepted' : m.status) as ReceiptStatus,
@@ -91,19 +96,8 @@ export type ServerFrame =
  */
 export function toServerFrame(event: ImEvent): ServerFrame {
   switch (event.kind) {
-    case 'message': {
-      const m = event.message;
-      return {
-        type: 'message',
-        id: m.id,
-        from: m.from,
-        fromName: m.fromName,
-        to: m.to,
-        text: m.text,
-        sentAt: new Date(m.sentAt).toISOString(),
-        via: m.via,
-      };
-    }
+    case 'message':
+      return { type: 'message', ...messageFields(event.message) };
     case 'receipt': {
       const m = event.message;
       return {
