@@ -50,6 +50,29 @@ describe('npm start as a process', () => {
     },
   );
 
+  it('a second start on the same DATA_DIR stops with a clear message and leaves the first one serving', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'imsms-twice-'));
+    const first = await startProcess(dataDir);
+    try {
+      const second = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['infra/local/main.ts'], {
+        cwd: ROOT,
+        env: { ...process.env, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let err = '';
+      second.stderr!.on('data', (d) => (err += d));
+      expect(await exitOf(second)).toBe(1);
+      expect(err).toContain(`The data folder ${dataDir} is in use by another running stack`);
+      expect(err).not.toContain('Database is closed');
+      const health = await fetch(`${first.url.replace('localhost', '127.0.0.1')}/healthz`);
+      expect(await health.json()).toEqual({ ok: true });
+    } finally {
+      const exited = exitOf(first.child);
+      first.child.kill('SIGTERM');
+      await exited;
+    }
+  }, 60_000);
+
   it('refuses to start with a bad setting, naming it', async () => {
     const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['infra/local/main.ts'], {
       cwd: ROOT,
