@@ -2,7 +2,11 @@
  * `npm run twilio:wire -- --outputs cdk-outputs.json --numbers +1…,+1… [--apply] [--put-secret]`
  *
  * Points each service number's webhooks at the deployed stack through Twilio's IncomingPhoneNumbers API: SmsUrl
- * (the stack's SmsWebhookUrl) and VoiceUrl (VoiceWebhookUrl), both POST. It lists the number by its PhoneNumber,
+ * (the stack's SmsWebhookUrl) and VoiceUrl (VoiceWebhookUrl), both POST, and, when the stack has a route for
+ * call status and outputs it as VoiceStatusCallbackUrl, the number's StatusCallback (POST), which Twilio calls
+ * as a call's status changes. (IncomingPhoneNumbers has no SMS status callback: an SMS's is set per message,
+ * when it is sent.) Parameter names: https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource
+ * It lists the number by its PhoneNumber,
  * compares, prints what would change, and changes it only with --apply (a dry run by default). Running it again
  * changes nothing (idempotent).
  *
@@ -57,20 +61,34 @@ export function parseOutputs(json: unknown): Record<string, string> {
   return stacks[0];
 }
 
-/** What each number's webhook fields must be, from the outputs. */
+/** What each number's webhook fields must be, from the outputs (VoiceStatusCallbackUrl is optional). */
 function wanted(outputs: Record<string, string>): Record<string, string> {
   const sms = outputs.SmsWebhookUrl;
   const voice = outputs.VoiceWebhookUrl;
   if (!sms || !/^https:\/\//.test(sms) || !voice || !/^https?:\/\//.test(voice))
     throw new WireError('the outputs need SmsWebhookUrl and VoiceWebhookUrl (https URLs)', 2);
-  return { SmsUrl: sms, SmsMethod: 'POST', VoiceUrl: voice, VoiceMethod: 'POST' };
+  const fields: Record<string, string> = {
+    SmsUrl: sms,
+    SmsMethod: 'POST',
+    VoiceUrl: voice,
+    VoiceMethod: 'POST',
+  };
+  const status = outputs.VoiceStatusCallbackUrl;
+  if (status !== undefined) {
+    if (!/^https?:\/\//.test(status)) throw new WireError('VoiceStatusCallbackUrl must be an http(s) URL', 2);
+    Object.assign(fields, { StatusCallback: status, StatusCallbackMethod: 'POST' });
+  }
+  return fields;
 }
 
+/** Each parameter Twilio takes on update, and the resource's JSON key that shows its value. */
 const FIELD_KEYS: Record<string, string> = {
   SmsUrl: 'sms_url',
   SmsMethod: 'sms_method',
   VoiceUrl: 'voice_url',
   VoiceMethod: 'voice_method',
+  StatusCallback: 'status_callback',
+  StatusCallbackMethod: 'status_callback_method',
 };
 
 async function twilio(opts: WireOptions, method: 'GET' | 'POST', path: string, form?: URLSearchParams) {

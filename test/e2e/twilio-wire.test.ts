@@ -64,7 +64,11 @@ async function wire(...extra: string[]) {
 }
 
 async function wireNumbers(numbers: string, ...extra: string[]) {
-  const args = ['--import', 'tsx', 'scripts/twilio-wire.ts', '--outputs', outputsFile, '--api-base', apiBase];
+  return wireWith(outputsFile, numbers, ...extra);
+}
+
+async function wireWith(outputs: string, numbers: string, ...extra: string[]) {
+  const args = ['--import', 'tsx', 'scripts/twilio-wire.ts', '--outputs', outputs, '--api-base', apiBase];
   args.push('--numbers', numbers, ...extra);
   const env = { ...process.env, TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN };
   return run(process.execPath, args, { cwd: ROOT, env });
@@ -89,6 +93,8 @@ describe('npm run twilio:wire against the sandbox', () => {
       expect((await numberOf(n)).sms_url).toBe('');
     }
     expect(dry.stdout).toContain('Dry run');
+    // No VoiceStatusCallbackUrl output: the number's call status callback is left alone.
+    expect(dry.stdout).not.toContain('StatusCallback');
 
     const applied = await wire('--apply');
     expect(applied.stdout).toContain('Changed 4 field(s).');
@@ -128,6 +134,76 @@ describe('npm run twilio:wire against the sandbox', () => {
       stderr: expect.stringContaining('not a number of this Twilio account'),
     });
     await expect(wireNumbers('not-a-phone', '--apply')).rejects.toMatchObject({ code: 2 });
+    expect(await numberOf(NUMBERS[0])).toEqual(before);
+  }, 60_000);
+
+  it('sets the call status callback when the stack outputs VoiceStatusCallbackUrl: dry run, change, no change', async () => {
+    const withStatus = path.join(dir, 'with-status.json');
+    writeFileSync(
+      withStatus,
+      JSON.stringify({
+        Imsms: {
+          SmsWebhookUrl: `${BASE}/twilio/sms`,
+          VoiceWebhookUrl: `${BASE}/twilio/voice`,
+          VoiceStatusCallbackUrl: `${BASE}/twilio/voice/status`,
+        },
+      }),
+    );
+    const numbers = NUMBERS.join(',');
+    await wireWith(withStatus, numbers, '--apply'); // whatever the other tests left, SMS and voice now point here
+    // Reset the callback through the API, then wire again.
+    for (const n of NUMBERS) {
+      const { sid } = await numberOf(n);
+      const res = await fetch(
+        `${apiBase}/2010-04-01/Accounts/${ACCOUNT_SID}/IncomingPhoneNumbers/${sid}.json`,
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({ StatusCallback: '' }).toString(),
+        },
+      );
+      expect(res.status).toBe(200);
+    }
+    const dry = await wireWith(withStatus, numbers);
+    for (const n of NUMBERS) {
+      expect(dry.stdout).toContain(`${n} StatusCallback: (empty) → ${BASE}/twilio/voice/status`);
+      expect((await numberOf(n)).status_callback).toBe('');
+    }
+    expect(dry.stdout).not.toContain('SmsUrl');
+
+    const applied = await wireWith(withStatus, numbers, '--apply');
+    expect(applied.stdout).toContain('Changed 2 field(s).');
+    for (const n of NUMBERS) {
+      expect(await numberOf(n)).toMatchObject({
+        status_callback: `${BASE}/twilio/voice/status`,
+        status_callback_method: 'POST',
+        sms_url: `${BASE}/twilio/sms`,
+      });
+    }
+    const again = await wireWith(withStatus, numbers, '--apply');
+    expect(again.stdout).toContain('nothing to change');
+  }, 90_000);
+
+  it('refuses a VoiceStatusCallbackUrl that is not an http(s) URL, changing nothing', async () => {
+    const bad = path.join(dir, 'bad-status.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        Imsms: {
+          SmsWebhookUrl: `${BASE}/twilio/sms`,
+          VoiceWebhookUrl: `${BASE}/twilio/voice`,
+          VoiceStatusCallbackUrl: 'ftp://example.test/status',
+        },
+      }),
+    );
+    const before = await numberOf(NUMBERS[0]);
+    await expect(wireWith(bad, NUMBERS.join(','), '--apply')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('VoiceStatusCallbackUrl'),
+    });
     expect(await numberOf(NUMBERS[0])).toEqual(before);
   }, 60_000);
 });
