@@ -55,7 +55,8 @@ function defaultReader(config: Config): SecretReader {
 
 /**
  * Loads the secrets and keeps them fresh. On AWS they live in Secrets Manager (never in the template or plain
- * environment): JWT_SECRET_ARN holds the signing secret, TWILIO_SECRET_ARN a JSON {"accountSid","authToken"};
+ * environment): JWT_SECRET_ARN holds the signing secret, TWILIO_SECRET_ARN a JSON {"accountSid","authToken"}
+ * (plus "previousAuthToken" while a rotation is under way: see docs/deploy.md);
  * they are read through an expiring cache, and the runtime calls `refresh()` at the start of every invocation,
  * so a value put into the secret (a rotated Twilio token) is used within the max age, without a redeploy.
  * Locally they come from JWT_SECRET and TWILIO_AUTH_TOKEN and never change.
@@ -68,6 +69,7 @@ export async function loadSecrets(config: Config, reader?: SecretReader): Promis
   let jwtSecret = config.jwtSecret;
   let twilioAccountSid = config.twilioAccountSid;
   let twilioAuthToken = config.twilioAuthToken;
+  let twilioPreviousAuthToken: string | undefined;
 
   const read = async (arn: string) => {
     const value = await source!.get(arn);
@@ -83,14 +85,17 @@ export async function loadSecrets(config: Config, reader?: SecretReader): Promis
     }
     let sid = twilioAccountSid;
     let token = twilioAuthToken;
+    let previous = twilioPreviousAuthToken;
     if (config.twilioSecretArn) {
       const parsed = parseTwilioSecret(await read(config.twilioSecretArn));
       sid = parsed.accountSid ?? config.twilioAccountSid;
       token = parsed.authToken ?? config.twilioAuthToken;
+      previous = parsed.previousAuthToken || undefined;
     }
     jwtSecret = jwt;
     twilioAccountSid = sid;
     twilioAuthToken = token;
+    twilioPreviousAuthToken = previous;
   };
   if (!remote && jwtSecret !== undefined && jwtSecret.length < 32) {
     throw new ConfigError('Invalid JWT_SECRET: must be at least 32 characters');
@@ -110,24 +115,33 @@ export async function loadSecrets(config: Config, reader?: SecretReader): Promis
     get twilioAuthToken(): string | undefined {
       return twilioAuthToken;
     },
+    get twilioPreviousAuthToken(): string | undefined {
+      return twilioPreviousAuthToken;
+    },
     refresh,
   };
 }
 
-function parseTwilioSecret(text: string): { accountSid?: string; authToken?: string } {
+/** The Twilio secret's JSON: {"accountSid","authToken","previousAuthToken"?}, each a string when present. */
+function parseTwilioSecret(text: string): {
+  accountSid?: string;
+  authToken?: string;
+  previousAuthToken?: string;
+} {
   try {
     const parsed = JSON.parse(text) as unknown;
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      const { accountSid, authToken } = parsed as Record<string, unknown>;
-      if (
-        (accountSid === undefined || typeof accountSid === 'string') &&
-        (authToken === undefined || typeof authToken === 'string')
-      ) {
-        return { accountSid, authToken };
+      const { accountSid, authToken, previousAuthToken } = parsed as Record<string, unknown>;
+      const optionalString = (v: unknown): v is string | undefined =>
+        v === undefined || typeof v === 'string';
+      if (optionalString(accountSid) && optionalString(authToken) && optionalString(previousAuthToken)) {
+        return { accountSid, authToken, previousAuthToken };
       }
     }
   } catch {
     // falls through to the error below
   }
-  throw new ConfigError('Invalid TWILIO_SECRET_ARN: the secret must be JSON {"accountSid","authToken"}');
+  throw new ConfigError(
+    'Invalid TWILIO_SECRET_ARN: the secret must be JSON {"accountSid","authToken"} (and "previousAuthToken" during a rotation)',
+  );
 }

@@ -3,8 +3,6 @@
  * value put into the secret is used once the cached copy expires, without a redeploy. A real SecretsManagerClient
  * talks to a local fake of Secrets Manager's GetSecretValue (JSON 1.1 protocol over HTTP); only Date is faked.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError, loadConfig } from '../../shared/config';
@@ -14,43 +12,11 @@ import {
   secretsMaxAgeSeconds,
   secretsProviderReader,
 } from '../../shared/runtime/secrets';
+import { FakeSecretsManager } from '../support/fake-secrets-manager';
 
 const JWT_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:JwtSecret-abc123';
 const TWILIO_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:TwilioSecret-def456';
 const SID = 'AC' + '0'.repeat(31) + '1';
-
-/** Secrets Manager's GetSecretValue, as the SDK calls it; `values` can be changed between calls (a rotation). */
-class FakeSecretsManager {
-  readonly values = new Map<string, string>();
-  readonly calls: string[] = [];
-  private server?: Server;
-
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        const target = req.headers['x-amz-target'];
-        const { SecretId } = JSON.parse(body || '{}') as { SecretId?: string };
-        const value = SecretId ? this.values.get(SecretId) : undefined;
-        if (target !== 'secretsmanager.GetSecretValue' || value === undefined) {
-          res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
-          res.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: 'not found' }));
-          return;
-        }
-        this.calls.push(SecretId!);
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify({ ARN: SecretId, Name: 'x', VersionId: 'v', SecretString: value }));
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-  }
-}
 
 const fake = new FakeSecretsManager();
 let endpoint: string;
@@ -104,7 +70,7 @@ describe('secrets read through an expiring cache', () => {
     const secrets = await loadSecrets(config(), reader(60));
     expect(secrets.twilioAuthToken).toBe('token-one');
     expect(secrets.twilioAccountSid).toBe(SID);
-    expect(fake.calls).toEqual([JWT_ARN, TWILIO_ARN]);
+    expect(fake.calls).toEqual([`GetSecretValue ${JWT_ARN}`, `GetSecretValue ${TWILIO_ARN}`]);
 
     fake.values.set(TWILIO_ARN, JSON.stringify({ accountSid: SID, authToken: 'token-two' }));
     jest.setSystemTime(T0 + 59_000);
@@ -115,7 +81,25 @@ describe('secrets read through an expiring cache', () => {
     jest.setSystemTime(T0 + 61_000);
     await secrets.refresh();
     expect(secrets.twilioAuthToken).toBe('token-two');
-    expect(fake.calls).toEqual([JWT_ARN, TWILIO_ARN, JWT_ARN, TWILIO_ARN]);
+    expect(fake.calls).toEqual(
+      [JWT_ARN, TWILIO_ARN, JWT_ARN, TWILIO_ARN].map((arn) => `GetSecretValue ${arn}`),
+    );
+  });
+
+  it('carries previousAuthToken while a rotation is under way, and drops it when the secret no longer has it', async () => {
+    const secrets = await loadSecrets(config(), reader(60));
+    expect(secrets.twilioPreviousAuthToken).toBeUndefined();
+    fake.values.set(
+      TWILIO_ARN,
+      JSON.stringify({ accountSid: SID, authToken: 'token-two', previousAuthToken: 'token-one' }),
+    );
+    jest.setSystemTime(T0 + 61_000);
+    await secrets.refresh();
+    expect([secrets.twilioAuthToken, secrets.twilioPreviousAuthToken]).toEqual(['token-two', 'token-one']);
+    fake.values.set(TWILIO_ARN, JSON.stringify({ accountSid: SID, authToken: 'token-two' }));
+    jest.setSystemTime(T0 + 122_000);
+    await secrets.refresh();
+    expect([secrets.twilioAuthToken, secrets.twilioPreviousAuthToken]).toEqual(['token-two', undefined]);
   });
 
   it('keeps the values it has when a rotated secret is unreadable, and says why', async () => {
