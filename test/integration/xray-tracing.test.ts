@@ -62,11 +62,21 @@ function clientWith(env: Record<string, string>) {
   }
 }
 
-function documents(): Record<string, any>[] {
+/** A subsegment document as the daemon receives it (the fields the tests read). */
+interface Doc {
+  id: string;
+  start_time: number;
+  end_time: number;
+  error?: boolean;
+  fault?: boolean;
+  [key: string]: unknown;
+}
+
+function documents(): Doc[] {
   return datagrams.map((d) => {
     const [header, body] = d.split('\n');
     expect(JSON.parse(header)).toEqual({ format: 'json', version: 1 });
-    return JSON.parse(body);
+    return JSON.parse(body) as Doc;
   });
 }
 
