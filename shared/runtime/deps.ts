@@ -69,10 +69,12 @@ export async function getDeps(opts: { sms: boolean }): Promise<Deps> {
   });
   const b = await base;
   // Re-reads a secret whose cached copy has expired (rotation without a redeploy); free in between. If Secrets
-  // Manager fails, the values read before stay in use.
-  await b.secrets.refresh().catch((err: unknown) => {
-    b.log.warn(LogEvent.SecretsRefreshFailed, { error: err instanceof Error ? err.name : 'Error' });
-  });
+  // Manager fails, the values read before stay in use. Locally the secrets never change: no await at all.
+  if (b.secrets.rotates) {
+    await b.secrets.refresh().catch((err: unknown) => {
+      b.log.warn(LogEvent.SecretsRefreshFailed, { error: err instanceof Error ? err.name : 'Error' });
+    });
+  }
   if (!opts.sms) return { ...b, sms: noSms };
   sms ??= smsFactory ? smsFactory(b.config, b.secrets) : noSms;
   return { ...b, sms };

@@ -19,6 +19,8 @@ export interface SecretReader {
 
 /** The secrets the handlers read, plus `refresh()`, which re-reads whatever has expired. */
 export interface LiveSecrets extends Secrets {
+  /** True when the values come from Secrets Manager (and may change); false locally, where they never do. */
+  readonly rotates: boolean;
   /**
    * Re-reads the secrets whose cached value is older than the max age (a no-op in between, and always locally).
    * On a failure the values read before stay in use and the error is thrown for the caller to log.
@@ -118,6 +120,7 @@ export async function loadSecrets(config: Config, reader?: SecretReader): Promis
     get twilioPreviousAuthToken(): string | undefined {
       return twilioPreviousAuthToken;
     },
+    rotates: remote,
     refresh,
   };
 }

@@ -68,6 +68,7 @@ const config = () =>
 describe('secrets read through an expiring cache', () => {
   it('uses a rotated Twilio token once the cached copy is older than the max age, and not before', async () => {
     const secrets = await loadSecrets(config(), reader(60));
+    expect(secrets.rotates).toBe(true);
     expect(secrets.twilioAuthToken).toBe('token-one');
     expect(secrets.twilioAccountSid).toBe(SID);
     expect(fake.calls).toEqual([`GetSecretValue ${JWT_ARN}`, `GetSecretValue ${TWILIO_ARN}`]);
@@ -137,6 +138,7 @@ describe('secrets read through an expiring cache', () => {
     );
     await secrets.refresh();
     expect(secrets.twilioAuthToken).toBe('local-token');
+    expect(secrets.rotates).toBe(false); // so the runtime does not even await refresh()
     expect(fake.calls).toEqual([]);
   });
 });
