@@ -1,8 +1,12 @@
 /**
- * `npm run twilio:wire -- --outputs cdk-outputs.json --numbers +1…,+1… [--apply] [--put-secret]`
+ * `npm run twilio:wire -- --outputs cdk-outputs.json --numbers +1…,+1… [--apply] [--put-secret] [--rotate]`
  *
  * Points each service number's webhooks at the deployed stack through Twilio's IncomingPhoneNumbers API: SmsUrl
- * (the stack's SmsWebhookUrl) and VoiceUrl (VoiceWebhookUrl), both POST. It lists the number by its PhoneNumber,
+ * (the stack's SmsWebhookUrl) and VoiceUrl (VoiceWebhookUrl), both POST, and, when the stack has a route for
+ * call status and outputs it as VoiceStatusCallbackUrl, the number's StatusCallback (POST), which Twilio calls
+ * as a call's status changes. (IncomingPhoneNumbers has no SMS status callback: an SMS's is set per message,
+ * when it is sent.) Parameter names: https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource
+ * It lists the number by its PhoneNumber,
  * compares, prints what would change, and changes it only with --apply (a dry run by default). Running it again
  * changes nothing (idempotent).
  *
@@ -10,8 +14,10 @@
  * `aws cloudformation describe-stacks` JSON (`--stack-json FILE`); the numbers (`--numbers`, else SERVICE_NUMBERS);
  * Twilio credentials from TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (never on the command line); `--api-base`
  * (default https://api.twilio.com; the tests point it at the local sandbox).
- * `--put-secret` (with --apply) also writes {"accountSid","authToken"} into the stack's TwilioSecretArn secret
- * with the AWS SDK, under the caller's AWS credentials. That step needs AWS and is not run by the tests.
+ * `--put-secret` also writes {"accountSid","authToken"} into the stack's TwilioSecretArn secret with the AWS SDK,
+ * under the caller's AWS credentials, when it holds something else (shown first; written with --apply).
+ * `--rotate` (implies --put-secret) keeps the token the secret held as "previousAuthToken", for a rotation without
+ * refused webhooks (docs/deploy.md). The tests run both against a local fake of Secrets Manager.
  * Exit codes: 0 done (or nothing to do), 1 a Twilio or AWS error, 2 bad input.
  */
 import { readFileSync } from 'node:fs';
@@ -24,6 +30,8 @@ export interface WireOptions {
   apiBase: string;
   apply: boolean;
   putSecret: boolean;
+  /** With putSecret: keep the token the secret holds now as previousAuthToken (a rotation under way). */
+  rotate: boolean;
 }
 
 /** One field of one number to change: Twilio's parameter name, the value now, the value wanted. */
@@ -57,20 +65,34 @@ export function parseOutputs(json: unknown): Record<string, string> {
   return stacks[0];
 }
 
-/** What each number's webhook fields must be, from the outputs. */
+/** What each number's webhook fields must be, from the outputs (VoiceStatusCallbackUrl is optional). */
 function wanted(outputs: Record<string, string>): Record<string, string> {
   const sms = outputs.SmsWebhookUrl;
   const voice = outputs.VoiceWebhookUrl;
   if (!sms || !/^https:\/\//.test(sms) || !voice || !/^https?:\/\//.test(voice))
     throw new WireError('the outputs need SmsWebhookUrl and VoiceWebhookUrl (https URLs)', 2);
-  return { SmsUrl: sms, SmsMethod: 'POST', VoiceUrl: voice, VoiceMethod: 'POST' };
+  const fields: Record<string, string> = {
+    SmsUrl: sms,
+    SmsMethod: 'POST',
+    VoiceUrl: voice,
+    VoiceMethod: 'POST',
+  };
+  const status = outputs.VoiceStatusCallbackUrl;
+  if (status !== undefined) {
+    if (!/^https?:\/\//.test(status)) throw new WireError('VoiceStatusCallbackUrl must be an http(s) URL', 2);
+    Object.assign(fields, { StatusCallback: status, StatusCallbackMethod: 'POST' });
+  }
+  return fields;
 }
 
+/** Each parameter Twilio takes on update, and the resource's JSON key that shows its value. */
 const FIELD_KEYS: Record<string, string> = {
   SmsUrl: 'sms_url',
   SmsMethod: 'sms_method',
   VoiceUrl: 'voice_url',
   VoiceMethod: 'voice_method',
+  StatusCallback: 'status_callback',
+  StatusCallbackMethod: 'status_callback_method',
 };
 
 async function twilio(opts: WireOptions, method: 'GET' | 'POST', path: string, form?: URLSearchParams) {
@@ -131,23 +153,73 @@ export async function wire(opts: WireOptions, print: (line: string) => void): Pr
     print(
       opts.apply ? `Changed ${changes.length} field(s).` : 'Dry run: pass --apply to make these changes.',
     );
-  if (opts.putSecret && opts.apply) await putSecret(opts, print);
+  if (opts.putSecret) await putSecret(opts, print);
   return changes;
 }
 
-/** Writes the Twilio credentials into the stack's secret (TwilioSecretArn). Needs AWS credentials. */
+/** The Twilio secret's JSON as the functions read it (shared/runtime/secrets.ts). */
+interface TwilioSecret {
+  accountSid?: string;
+  authToken?: string;
+  previousAuthToken?: string;
+}
+
+/**
+ * Puts the Twilio credentials into the stack's secret (TwilioSecretArn), under the caller's AWS credentials (the
+ * SDK's usual chain; AWS_ENDPOINT_URL_SECRETS_MANAGER points it elsewhere, as the tests do). It reads the secret
+ * first and writes only when the value would change, so a second run writes nothing. With `rotate`, the token
+ * the secret held is kept as `previousAuthToken`: webhooks signed with it are still accepted until the new token
+ * is promoted in Twilio and this runs again without --rotate (docs/deploy.md, "Rotate the Twilio auth token").
+ * Without `apply` it only says whether it would write. Never prints a token.
+ */
 async function putSecret(opts: WireOptions, print: (line: string) => void): Promise<void> {
   const arn = opts.outputs.TwilioSecretArn;
-  if (!arn) throw new WireError('the outputs have no TwilioSecretArn', 2);
-  const { SecretsManagerClient, PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  const region = arn.split(':')[3];
-  await new SecretsManagerClient({ region }).send(
-    new PutSecretValueCommand({
-      SecretId: arn,
-      SecretString: JSON.stringify({ accountSid: opts.accountSid, authToken: opts.authToken }),
-    }),
-  );
-  print('Twilio credentials written to the stack secret.');
+  if (!arn || !/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:/.test(arn))
+    throw new WireError('the outputs have no TwilioSecretArn (a Secrets Manager secret ARN)', 2);
+  const { SecretsManagerClient, GetSecretValueCommand, PutSecretValueCommand } =
+    await import('@aws-sdk/client-secrets-manager');
+  const client = new SecretsManagerClient({ region: arn.split(':')[3] });
+  try {
+    const now = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+    let current: TwilioSecret = {};
+    try {
+      current = JSON.parse(now.SecretString ?? '{}') as TwilioSecret;
+    } catch {
+      // not JSON (yet): replaced below
+    }
+    const previous = opts.rotate
+      ? current.authToken && current.authToken !== opts.authToken
+        ? current.authToken
+        : current.previousAuthToken
+      : undefined;
+    const next: TwilioSecret = {
+      accountSid: opts.accountSid,
+      authToken: opts.authToken,
+      ...(previous ? { previousAuthToken: previous } : {}),
+    };
+    const same =
+      current.accountSid === next.accountSid &&
+      current.authToken === next.authToken &&
+      current.previousAuthToken === next.previousAuthToken;
+    if (same) {
+      print('The stack secret already holds these Twilio credentials: nothing to write.');
+      return;
+    }
+    const what = previous
+      ? 'the Twilio credentials, keeping the previous auth token for webhook signatures until you promote the new one'
+      : 'the Twilio credentials';
+    if (!opts.apply) {
+      print(`Secret ${arn}: would write ${what} (pass --apply).`);
+      return;
+    }
+    await client.send(new PutSecretValueCommand({ SecretId: arn, SecretString: JSON.stringify(next) }));
+    print(`Secret ${arn}: wrote ${what}. Functions use it within a minute (their secrets cache's max age).`);
+  } catch (err) {
+    if (err instanceof WireError) throw err;
+    throw new WireError(`Secrets Manager: ${err instanceof Error ? err.name : 'error'}`, 1);
+  } finally {
+    client.destroy();
+  }
 }
 
 /** Reads argv and the environment into options. Throws WireError(2) on bad input. */
@@ -160,7 +232,15 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): WireOptions {
     if (v === undefined || v.startsWith('--')) throw new WireError(`${name} needs a value`, 2);
     return v;
   };
-  const known = new Set(['--outputs', '--stack-json', '--numbers', '--api-base', '--apply', '--put-secret']);
+  const known = new Set([
+    '--outputs',
+    '--stack-json',
+    '--numbers',
+    '--api-base',
+    '--apply',
+    '--put-secret',
+    '--rotate',
+  ]);
   const unknown = argv.filter((a, i) => a.startsWith('--') && !known.has(a) && !known.has(argv[i - 1]));
   if (unknown.length) throw new WireError(`unknown option ${unknown[0]}`, 2);
   const file = value('--outputs') ?? value('--stack-json');
@@ -188,7 +268,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): WireOptions {
     authToken,
     apiBase: (value('--api-base') ?? 'https://api.twilio.com').replace(/\/$/, ''),
     apply: flag('--apply'),
-    putSecret: flag('--put-secret'),
+    putSecret: flag('--put-secret') || flag('--rotate'),
+    rotate: flag('--rotate'),
   };
 }
 

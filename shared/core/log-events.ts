@@ -98,6 +98,8 @@ export const LogEvent = {
   ErrorFramePushFailed: 'error_frame.push_failed',
   /** A Twilio webhook without a valid signature, refused (where, present). */
   TwilioBadSignature: 'twilio.bad_signature',
+  /** Re-reading an expired secret failed; the values read before stay in use (error: its name only). */
+  SecretsRefreshFailed: 'secrets.refresh_failed',
   /** A WebSocket connect without a valid token, refused. */
   WsUnauthorized: 'ws.unauthorized',
   /** An inbound SMS webhook missing a parameter (sid). */

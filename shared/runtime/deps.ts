@@ -3,12 +3,13 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { SqsAckScheduler } from '../adapters/ack-schedulers';
 import { ApiGatewayImChannel } from '../adapters/apigw-im-channel';
-import { createDynamoClient, localClientOptions } from '../adapters/aws-clients';
+import { createDynamoClient, localClientOptions, traceAwsClient } from '../adapters/aws-clients';
 import { dynamoStores } from '../adapters/dynamo';
 import { createLogger } from '../adapters/logger';
 import { randomIds } from '../core/ids';
+import { LogEvent } from '../core/log-events';
 import type { AckScheduler, Clock, Deps, ImChannel, Secrets, SmsProvider, Stores } from '../core/ports';
-import { loadSecrets } from './secrets';
+import { loadSecrets, type LiveSecrets } from './secrets';
 
 /**
  * The composition root: builds the adapters once per container (module scope), from validated config.
@@ -29,7 +30,7 @@ const noSms: SmsProvider = {
   },
 };
 
-type BaseDeps = Omit<Deps, 'sms'>;
+type BaseDeps = Omit<Deps, 'sms' | 'secrets'> & { secrets: LiveSecrets };
 
 /**
  * Makes the ack timer when no queue is configured: the local runtime registers its durable in-process one.
@@ -67,6 +68,13 @@ export async function getDeps(opts: { sms: boolean }): Promise<Deps> {
     throw err;
   });
   const b = await base;
+  // Re-reads a secret whose cached copy has expired (rotation without a redeploy); free in between. If Secrets
+  // Manager fails, the values read before stay in use. Locally the secrets never change: no await at all.
+  if (b.secrets.rotates) {
+    await b.secrets.refresh().catch((err: unknown) => {
+      b.log.warn(LogEvent.SecretsRefreshFailed, { error: err instanceof Error ? err.name : 'Error' });
+    });
+  }
   if (!opts.sms) return { ...b, sms: noSms };
   sms ??= smsFactory ? smsFactory(b.config, b.secrets) : noSms;
   return { ...b, sms };
@@ -96,7 +104,7 @@ function storesOnly(s: Stores): Stores {
 
 function ackScheduler(config: Config, log: Deps['log']): AckScheduler {
   if (config.ackQueueUrl)
-    return new SqsAckScheduler(new SQSClient({ region: config.region }), config.ackQueueUrl);
+    return new SqsAckScheduler(traceAwsClient(new SQSClient({ region: config.region })), config.ackQueueUrl);
   if (!localAckFactory) throw new ConfigError('Invalid ACK_QUEUE_URL: required outside the local runtime');
   return localAckFactory(config, log);
 }
@@ -109,10 +117,12 @@ function lazyImChannel(config: Config): ImChannel {
       if (!config.wsEndpoint)
         throw new ConfigError('Invalid WS_ENDPOINT: required to push to WebSocket clients');
       channel ??= new ApiGatewayImChannel(
-        new ApiGatewayManagementApiClient({
-          region: config.region,
-          ...localClientOptions(config.wsEndpoint),
-        }),
+        traceAwsClient(
+          new ApiGatewayManagementApiClient({
+            region: config.region,
+            ...localClientOptions(config.wsEndpoint),
+          }),
+        ),
       );
       return channel.push(connectionId, event);
     },

@@ -3,6 +3,7 @@ import { ConfigError, type Config } from '../config';
 import type { Secrets } from '../core/ports';
 import type { SmsTransport } from '../adapters/sms-transport';
 import { SnsSmsProvider } from '../adapters/sns-sms';
+import { traceAwsClient } from '../adapters/aws-clients';
 import { TwilioSmsProvider } from '../adapters/twilio-sms';
 import { registerSmsFactory } from './deps';
 import { withDeliveryReports } from './sms-reports';
@@ -16,15 +17,31 @@ registerSmsFactory((config, secrets) => withDeliveryReports(transportFor(config,
 function transportFor(config: Config, secrets: Secrets): SmsTransport {
   switch (config.smsProvider) {
     case 'sns':
-      return new SnsSmsProvider(new SNSClient({ region: config.region }));
+      return new SnsSmsProvider(traceAwsClient(new SNSClient({ region: config.region })));
     case 'twilio':
     case 'sandbox': {
       if (!secrets.twilioAuthToken) throw new ConfigError('Invalid TWILIO_AUTH_TOKEN: required to send SMS');
-      return new TwilioSmsProvider({
-        accountSid: secrets.twilioAccountSid,
-        authToken: secrets.twilioAuthToken,
-        baseUrl: config.smsProvider === 'sandbox' ? config.sandboxUrl : undefined,
-      });
+      return rotatingTwilio(config, secrets);
     }
   }
+}
+
+/**
+ * The Twilio client for the credentials in `secrets` now: made again when the secret was rotated (secrets.ts
+ * re-reads it once its cache expires), so a new auth token is used without a redeploy.
+ */
+function rotatingTwilio(config: Config, secrets: Secrets): SmsTransport {
+  const baseUrl = config.smsProvider === 'sandbox' ? config.sandboxUrl : undefined;
+  let current: { key: string; transport: TwilioSmsProvider } | undefined;
+  const transport = (): TwilioSmsProvider => {
+    const accountSid = secrets.twilioAccountSid;
+    const authToken = secrets.twilioAuthToken;
+    if (!authToken) throw new ConfigError('Invalid TWILIO_AUTH_TOKEN: required to send SMS');
+    const key = `${accountSid}:${authToken}`;
+    if (current?.key !== key)
+      current = { key, transport: new TwilioSmsProvider({ accountSid, authToken, baseUrl }) };
+    return current.transport;
+  };
+  const first = transport();
+  return { name: first.name, send: (request) => transport().send(request) };
 }

@@ -68,12 +68,12 @@ export function twilioWebhook(
       twilioCorrelationId(form) ?? event.requestContext?.requestId,
     );
     const signature = header(event, 'x-twilio-signature');
-    const token = deps.secrets.twilioAuthToken;
-    if (
-      !signature ||
-      !token ||
-      !validateRequest(token, signature, signedUrl(deps.config.publicUrl, event), form)
-    ) {
+    // The current token, and during a rotation the one Twilio signed with until the new one was promoted.
+    const tokens = [deps.secrets.twilioAuthToken, deps.secrets.twilioPreviousAuthToken].filter(
+      (t): t is string => Boolean(t),
+    );
+    const url = signedUrl(deps.config.publicUrl, event);
+    if (!signature || !tokens.some((token) => validateRequest(token, signature, url, form))) {
       deps.log.warn(LogEvent.TwilioBadSignature, { where: name, present: Boolean(signature) });
       return twiml(403);
     }

@@ -6,10 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { TwilioSandbox } from '../../infra/local/sandbox';
+import { FakeSecretsManager } from '../support/fake-secrets-manager';
 
 /**
  * `npm run twilio:wire` end to end, as a child process against the Twilio sandbox's IncomingPhoneNumbers API:
  * a dry run shows the changes and makes none, --apply makes them, and a second run has nothing to change.
+ * --put-secret and --rotate run against a local fake of Secrets Manager (AWS_ENDPOINT_URL_SECRETS_MANAGER).
  */
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -64,7 +66,11 @@ async function wire(...extra: string[]) {
 }
 
 async function wireNumbers(numbers: string, ...extra: string[]) {
-  const args = ['--import', 'tsx', 'scripts/twilio-wire.ts', '--outputs', outputsFile, '--api-base', apiBase];
+  return wireWith(outputsFile, numbers, ...extra);
+}
+
+async function wireWith(outputs: string, numbers: string, ...extra: string[]) {
+  const args = ['--import', 'tsx', 'scripts/twilio-wire.ts', '--outputs', outputs, '--api-base', apiBase];
   args.push('--numbers', numbers, ...extra);
   const env = { ...process.env, TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN };
   return run(process.execPath, args, { cwd: ROOT, env });
@@ -89,6 +95,8 @@ describe('npm run twilio:wire against the sandbox', () => {
       expect((await numberOf(n)).sms_url).toBe('');
     }
     expect(dry.stdout).toContain('Dry run');
+    // No VoiceStatusCallbackUrl output: the number's call status callback is left alone.
+    expect(dry.stdout).not.toContain('StatusCallback');
 
     const applied = await wire('--apply');
     expect(applied.stdout).toContain('Changed 4 field(s).');
@@ -129,5 +137,220 @@ describe('npm run twilio:wire against the sandbox', () => {
     });
     await expect(wireNumbers('not-a-phone', '--apply')).rejects.toMatchObject({ code: 2 });
     expect(await numberOf(NUMBERS[0])).toEqual(before);
+  }, 60_000);
+
+  it('sets the call status callback when the stack outputs VoiceStatusCallbackUrl: dry run, change, no change', async () => {
+    const withStatus = path.join(dir, 'with-status.json');
+    writeFileSync(
+      withStatus,
+      JSON.stringify({
+        Imsms: {
+          SmsWebhookUrl: `${BASE}/twilio/sms`,
+          VoiceWebhookUrl: `${BASE}/twilio/voice`,
+          VoiceStatusCallbackUrl: `${BASE}/twilio/voice/status`,
+        },
+      }),
+    );
+    const numbers = NUMBERS.join(',');
+    await wireWith(withStatus, numbers, '--apply'); // whatever the other tests left, SMS and voice now point here
+    // Reset the callback through the API, then wire again.
+    for (const n of NUMBERS) {
+      const { sid } = await numberOf(n);
+      const res = await fetch(
+        `${apiBase}/2010-04-01/Accounts/${ACCOUNT_SID}/IncomingPhoneNumbers/${sid}.json`,
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({ StatusCallback: '' }).toString(),
+        },
+      );
+      expect(res.status).toBe(200);
+    }
+    const dry = await wireWith(withStatus, numbers);
+    for (const n of NUMBERS) {
+      expect(dry.stdout).toContain(`${n} StatusCallback: (empty) → ${BASE}/twilio/voice/status`);
+      expect((await numberOf(n)).status_callback).toBe('');
+    }
+    expect(dry.stdout).not.toContain('SmsUrl');
+
+    const applied = await wireWith(withStatus, numbers, '--apply');
+    expect(applied.stdout).toContain('Changed 2 field(s).');
+    for (const n of NUMBERS) {
+      expect(await numberOf(n)).toMatchObject({
+        status_callback: `${BASE}/twilio/voice/status`,
+        status_callback_method: 'POST',
+        sms_url: `${BASE}/twilio/sms`,
+      });
+    }
+    const again = await wireWith(withStatus, numbers, '--apply');
+    expect(again.stdout).toContain('nothing to change');
+  }, 90_000);
+
+  it('refuses a VoiceStatusCallbackUrl that is not an http(s) URL, changing nothing', async () => {
+    const bad = path.join(dir, 'bad-status.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        Imsms: {
+          SmsWebhookUrl: `${BASE}/twilio/sms`,
+          VoiceWebhookUrl: `${BASE}/twilio/voice`,
+          VoiceStatusCallbackUrl: 'ftp://example.test/status',
+        },
+      }),
+    );
+    const before = await numberOf(NUMBERS[0]);
+    await expect(wireWith(bad, NUMBERS.join(','), '--apply')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('VoiceStatusCallbackUrl'),
+    });
+    expect(await numberOf(NUMBERS[0])).toEqual(before);
+  }, 60_000);
+});
+
+describe('npm run twilio:wire --put-secret / --rotate against a fake Secrets Manager', () => {
+  const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:TwilioSecret-AbCdEf';
+  const NEW_TOKEN = 'wire-test-auth-token-secondary';
+  const secretsManager = new FakeSecretsManager();
+  let smEndpoint: string;
+  let secretOutputs: string;
+  // Twilio accepts the secondary token for REST calls before it is promoted; this sandbox stands for that.
+  let secondary: TwilioSandbox;
+  let secondaryServer: http.Server;
+  let secondaryBase: string;
+
+  beforeAll(async () => {
+    smEndpoint = await secretsManager.start();
+    secretsManager.values.set(
+      ARN,
+      JSON.stringify({ accountSid: 'AC_SET_ME', authToken: 'placeholder-0123' }),
+    );
+    secretOutputs = path.join(dir, 'with-secret.json');
+    writeFileSync(
+      secretOutputs,
+      JSON.stringify({
+        Imsms: {
+          SmsWebhookUrl: `${BASE}/twilio/sms`,
+          VoiceWebhookUrl: `${BASE}/twilio/voice`,
+          TwilioSecretArn: ARN,
+        },
+      }),
+    );
+    secondary = new TwilioSandbox({
+      accountSid: ACCOUNT_SID,
+      authToken: NEW_TOKEN,
+      serviceNumbers: NUMBERS,
+      publicUrl: 'http://127.0.0.1:9',
+      deliverTo: 'http://127.0.0.1:9',
+    });
+    secondaryServer = http.createServer((req, res) => {
+      void secondary.handle(req, res).then((handled) => {
+        if (!handled) res.writeHead(404).end();
+      });
+    });
+    await new Promise<void>((resolve) => secondaryServer.listen(0, '127.0.0.1', resolve));
+    secondaryBase = `http://127.0.0.1:${(secondaryServer.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await secretsManager.stop();
+    await secondary.close();
+    await new Promise((resolve) => secondaryServer.close(resolve));
+  });
+
+  async function wireSecret(token: string, base: string, ...extra: string[]) {
+    const args = [
+      '--import',
+      'tsx',
+      'scripts/twilio-wire.ts',
+      '--outputs',
+      secretOutputs,
+      '--api-base',
+      base,
+    ];
+    args.push('--numbers', NUMBERS.join(','), ...extra);
+    const env = {
+      ...process.env,
+      TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+      TWILIO_AUTH_TOKEN: token,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: smEndpoint,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_REGION: 'eu-west-1',
+    };
+    const out = await run(process.execPath, args, { cwd: ROOT, env });
+    // Never a token on the screen.
+    for (const t of [AUTH_TOKEN, NEW_TOKEN, 'placeholder-0123'])
+      expect(out.stdout + out.stderr).not.toContain(t);
+    return out;
+  }
+  const secret = () => JSON.parse(secretsManager.values.get(ARN)!) as Record<string, string>;
+  const puts = () => secretsManager.calls.filter((c) => c.startsWith('PutSecretValue')).length;
+
+  it('shows the write first, writes with --apply, and a second run writes nothing', async () => {
+    const dry = await wireSecret(AUTH_TOKEN, apiBase, '--put-secret');
+    expect(dry.stdout).toContain(`Secret ${ARN}: would write the Twilio credentials (pass --apply).`);
+    expect(secret().accountSid).toBe('AC_SET_ME');
+    expect(puts()).toBe(0);
+
+    const applied = await wireSecret(AUTH_TOKEN, apiBase, '--put-secret', '--apply');
+    expect(applied.stdout).toContain(`Secret ${ARN}: wrote the Twilio credentials.`);
+    expect(secret()).toEqual({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN });
+
+    const again = await wireSecret(AUTH_TOKEN, apiBase, '--put-secret', '--apply');
+    expect(again.stdout).toContain('already holds these Twilio credentials');
+    expect(puts()).toBe(1);
+  }, 90_000);
+
+  it('--rotate keeps the old token as previousAuthToken; after the promotion --put-secret drops it', async () => {
+    const rotated = await wireSecret(NEW_TOKEN, secondaryBase, '--rotate', '--apply');
+    expect(rotated.stdout).toContain('keeping the previous auth token');
+    expect(secret()).toEqual({
+      accountSid: ACCOUNT_SID,
+      authToken: NEW_TOKEN,
+      previousAuthToken: AUTH_TOKEN,
+    });
+    const again = await wireSecret(NEW_TOKEN, secondaryBase, '--rotate', '--apply');
+    expect(again.stdout).toContain('nothing to write');
+
+    const finished = await wireSecret(NEW_TOKEN, secondaryBase, '--put-secret', '--apply');
+    expect(finished.stdout).toContain('wrote the Twilio credentials.');
+    expect(secret()).toEqual({ accountSid: ACCOUNT_SID, authToken: NEW_TOKEN });
+  }, 90_000);
+
+  it('a Secrets Manager error is named (exit 1) and changes nothing', async () => {
+    const missing = path.join(dir, 'missing-secret.json');
+    writeFileSync(
+      missing,
+      JSON.stringify({
+        Imsms: {
+          SmsWebhookUrl: `${BASE}/twilio/sms`,
+          VoiceWebhookUrl: `${BASE}/twilio/voice`,
+          TwilioSecretArn: `${ARN}-gone`,
+        },
+      }),
+    );
+    const before = secretsManager.values.get(ARN);
+    const args = ['--import', 'tsx', 'scripts/twilio-wire.ts', '--outputs', missing, '--api-base', apiBase];
+    const env = {
+      ...process.env,
+      TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: smEndpoint,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_REGION: 'eu-west-1',
+    };
+    await expect(
+      run(process.execPath, [...args, '--numbers', NUMBERS.join(','), '--put-secret', '--apply'], {
+        cwd: ROOT,
+        env,
+      }),
+    ).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('Secrets Manager: ResourceNotFoundException'),
+    });
+    expect(secretsManager.values.get(ARN)).toBe(before);
   }, 60_000);
 });

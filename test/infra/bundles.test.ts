@@ -113,6 +113,15 @@ describe('bundles (the stack’s exact esbuild settings)', () => {
     }
   });
 
+  test('every bundle traces its AWS SDK calls (X-Ray subsegments, shared/adapters/xray.ts), without the X-Ray SDK', () => {
+    for (const r of rows) {
+      const xray = r.bundle.inputs.filter((i) =>
+        /shared\/adapters\/xray\.ts$|node_modules\/aws-xray-sdk-core\//.test(i),
+      );
+      expect({ name: r.spec.name, xray }).toEqual({ name: r.spec.name, xray: ['shared/adapters/xray.ts'] });
+    }
+  });
+
   test('no bundle carries the local runtime or test tools (tsx, dynalite, ws, esbuild)', () => {
     for (const r of rows) {
       const local = r.bundle.inputs.filter((i) =>

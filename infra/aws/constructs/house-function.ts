@@ -82,9 +82,9 @@ export class HouseFunction extends Construct {
       // lines (Powertools Metrics) to stdout: plain text format keeps each line as-is, so CloudWatch Logs
       // extracts the EMF metrics and Logs Insights parses the JSON.
       loggingFormat: lambda.LoggingFormat.TEXT,
-      // X-Ray: a segment per invocation, and the trace id in every log line (`xray_trace_id`). The SDK clients
-      // are not instrumented: Powertools Tracer (aws-xray-sdk-core) adds ~120 KiB to every bundle, past the
-      // budgets of test/infra/bundles.test.ts.
+      // X-Ray: a segment per invocation, the trace id in every log line (`xray_trace_id`), and a subsegment per
+      // AWS SDK call (shared/adapters/xray.ts, about 3 KiB; Powertools Tracer or aws-xray-sdk-core would add
+      // 110-124 KiB to every bundle, past the budgets of test/infra/bundles.test.ts).
       tracing: lambda.Tracing.ACTIVE,
       bundling: bundlingOptions,
       environment: {

@@ -116,6 +116,12 @@ export interface Logger {
 export interface Secrets {
   jwtSecret: string;
   twilioAuthToken?: string;
+  /**
+   * During a Twilio token rotation only: the token Twilio may still sign webhooks with until the new one is
+   * promoted (the secret's `previousAuthToken`). Webhook signatures are accepted with either; REST calls use
+   * `twilioAuthToken`.
+   */
+  twilioPreviousAuthToken?: string;
   twilioAccountSid: string;
 }
 
