@@ -47,6 +47,19 @@ describe('POST /auth/start', () => {
     expect(h.sms.sent.length).toBe(before);
   });
 
+  it('reads a phone typed in full-width forms (NFKC) as the number it is, at start and verify', async () => {
+    const phone = newPhone();
+    const wide = phone.replace('+', '\uff0b').replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)));
+    expect((await post(authStart, '/auth/start', { phone: wide })).status).toBe(202);
+    expect(h.sms.inbox(phone)).toHaveLength(1);
+    const res = await post(authVerify, '/auth/verify', {
+      phone: `\uff0b${phone.slice(1)}`,
+      code: lastCode(h, phone),
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.user.phone).toBe(phone);
+  });
+
   it('refuses malformed JSON with 400', async () => {
     const res = await post(authStart, '/auth/start', '{"phone":');
     expect(res.status).toBe(400);

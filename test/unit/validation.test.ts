@@ -68,6 +68,25 @@ describe('phones', () => {
     expect(parsePhone(input)).toEqual({ e164: '+14155550123', countryCode: '1' });
   });
 
+  // Issue 14, same kind as item 4: compatibility forms (a number typed with a CJK input method) are read in NFKC.
+  it.each([
+    ['a full-width plus', '\uff0b1 415 555 0123'],
+    [
+      'full-width plus and digits',
+      '\uff0b\uff11\uff14\uff11\uff15\uff15\uff15\uff15\uff10\uff11\uff12\uff13',
+    ],
+    ['a small plus sign and ideographic spaces', '\ufe621\u3000415\u3000555\u30000123'],
+    ['full-width digits in bidi marks', '\u202d+\uff11 415 555 0123\u202c'],
+  ])('reads %s as the number it normalises to (NFKC)', (_what, input) => {
+    expect(parsePhone(input)).toEqual({ e164: '+14155550123', countryCode: '1' });
+    expect(compactPhoneInput(input)).toBe('+14155550123');
+  });
+
+  it('still refuses what NFKC does not make a number', () => {
+    for (const input of ['\uff0b1 call me', '\u2795 1 415 555 0123', '\uff0b\u2460'])
+      expect(() => parsePhone(input)).toThrow(expect.objectContaining({ code: 'invalid_phone' }));
+  });
+
   it('refuses a phone that is nothing but format characters, or absurdly long with them', () => {
     expect(() => parsePhone('\u202d\u202c')).toThrow(expect.objectContaining({ code: 'invalid_phone' }));
     expect(() => parsePhone('\u200b'.repeat(200) + '+14155550123')).toThrow(
