@@ -83,6 +83,19 @@ describe('POST /auth/start', () => {
     expect(new Set(h.sms.inbox(phone).map((m) => /\d{6}/.exec(m.body)![0])).size).toBe(1);
   });
 
+  it('counts no refused request (opted out) towards the limits: after START the phone gets its code', async () => {
+    const phone = newPhone();
+    await h.deps.users.setOptOut(phone, true);
+    for (let i = 0; i < 4; i++) {
+      const res = await post(authStart, '/auth/start', { phone }, '203.0.113.44');
+      expect(res.status).toBe(403);
+      expect(res.body.error.code).toBe('opted_out');
+    }
+    await h.deps.users.setOptOut(phone, false);
+    expect((await post(authStart, '/auth/start', { phone }, '203.0.113.44')).status).toBe(202);
+    expect(h.sms.inbox(phone)).toHaveLength(1);
+  });
+
   it('rate-limits codes per client address across phones', async () => {
     const ip = '192.0.2.55';
     const statuses = [];

@@ -25,17 +25,19 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
   assertNotServiceNumber(deps, phone.e164);
   assertSmsAllowed(phone, deps.config.smsCountries);
   const now = deps.clock.now();
+  // Every refusal that sends nothing comes before the limits: they count codes sent, so a refused request
+  // (opted out, and the input checks above) spends no one's budget.
+  const record = await deps.users.getPhone(phone.e164);
+  const cleared = await clearForSms(deps, phone.e164, 'code', { optedOut: record?.optedOut ?? false });
+  if (!cleared.ok) {
+    throw forbidden('this phone has opted out of SMS; text START to the service number first', 'opted_out');
+  }
   for (const rule of otpRateLimits(deps.config.otpIpLimit)) {
     const key = otpRateKey(rule, phone.e164, input.sourceIp);
     if (!(await deps.rates.hitRateLimit(key, rule.windowMs, rule.limit, now))) {
       deps.log.warn(LogEvent.AuthRateLimited, { scope: rule.scope, windowMs: rule.windowMs });
       throw tooMany('too many codes requested; wait and try again', 'too_many_requests');
     }
-  }
-  const record = await deps.users.getPhone(phone.e164);
-  const cleared = await clearForSms(deps, phone.e164, 'code', { optedOut: record?.optedOut ?? false });
-  if (!cleared.ok) {
-    throw forbidden('this phone has opted out of SMS; text START to the service number first', 'opted_out');
   }
   const { code, expiresAt } = await liveOrNewCode(deps, phone.e164, now);
   const minutes = Math.max(1, Math.round((expiresAt - now) / 60_000));

@@ -117,6 +117,30 @@ describe('sign-in codes', () => {
   });
 });
 
+describe('refusals that send nothing spend no sending budget', () => {
+  it('an opted-out phone refused four times from one address can ask for a code once it texts START', async () => {
+    await w.stores.users.setOptOut(PHONE, true);
+    for (let i = 0; i < 4; i++)
+      await expect(startAuth(w.deps, { phone: PHONE, sourceIp: '203.0.113.5' })).rejects.toMatchObject({
+        code: 'opted_out',
+      });
+    await w.stores.users.setOptOut(PHONE, false);
+    for (let i = 0; i < 3; i++) await startAuth(w.deps, { phone: PHONE, sourceIp: '203.0.113.5' });
+    expect(w.sms.inbox(PHONE)).toHaveLength(3);
+  });
+
+  it('refusals do not count towards the per-phone daily cap either', async () => {
+    await w.stores.users.setOptOut(PHONE, true);
+    for (let i = 0; i < 20; i++)
+      await expect(startAuth(w.deps, { phone: PHONE, sourceIp: `198.51.100.${i}` })).rejects.toMatchObject({
+        code: 'opted_out',
+      });
+    await w.stores.users.setOptOut(PHONE, false);
+    await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.200' });
+    expect(w.sms.inbox(PHONE)).toHaveLength(1);
+  });
+});
+
 describe('accounts', () => {
   it('keeps a chosen name unique, case-insensitively, and the code usable after a refusal', async () => {
     await w.user({ name: 'Alice' });
