@@ -10,9 +10,11 @@ import {
   hashCode,
   hashesMatch,
   OTP_MAX_TRIES,
-  OTP_TRIES_MEMORY_MS,
+  OTP_TRIES_PER_ADDRESS,
+  OTP_TRY_WINDOW_MS,
   OTP_TTL_MS,
   otpRateKey,
+  otpTryKey,
   otpRateLimits,
   sealCode,
   unsealCode,
@@ -58,9 +60,9 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
 }
 
 /**
- * The code to send: the live one again, unchanged (same code, expiry and tries), or a new one that inherits the
- * wrong tries of a code expired less than OTP_TRIES_MEMORY_MS ago. Throws `too_many_tries` (429) while those are
- * used up, sending nothing.
+ * The code to send: the live one again, unchanged (same code, expiry and tries), while it has tries left; else a
+ * new one with none used. Nothing here refuses: a phone is never locked, only a code used up
+ * (docs/design.md, "Sign-in codes").
  */
 async function liveOrNewCode(
   deps: Deps,
@@ -69,12 +71,7 @@ async function liveOrNewCode(
 ): Promise<{ code: string; expiresAt: number }> {
   const secret = deps.secrets.jwtSecret;
   const previous = await deps.codes.getOtp(phone);
-  const remembered = previous && now < previous.expiresAt + OTP_TRIES_MEMORY_MS ? previous.tries : 0;
-  if (remembered >= OTP_MAX_TRIES) {
-    deps.log.warn(LogEvent.AuthLocked, {});
-    throw tooMany('too many wrong codes; request a new code later', 'too_many_tries');
-  }
-  if (previous && previous.expiresAt > now && previous.sealed)
+  if (previous && previous.expiresAt > now && previous.sealed && previous.tries < OTP_MAX_TRIES)
     return {
       code: unsealCode(secret, phone, previous.expiresAt, previous.sealed),
       expiresAt: previous.expiresAt,
@@ -86,23 +83,32 @@ async function liveOrNewCode(
     {
       hash: hashCode(secret, phone, code),
       expiresAt,
-      tries: remembered,
+      tries: 0,
       sealed: sealCode(secret, phone, expiresAt, code),
     },
-    Math.ceil(OTP_TRIES_MEMORY_MS / 1000),
+    OTP_ROW_GRACE_SECONDS,
   );
   return { code, expiresAt };
 }
+
+/** How long a code's row may stay past its expiry before the table's TTL drops it (s). */
+const OTP_ROW_GRACE_SECONDS = 60 * 60;
 
 export interface VerifiedUser {
   token: string;
   user: { imNumber: string; name: string; phone: string };
 }
 
-/** POST /auth/verify: checks the code; the first verification creates the account. */
+/**
+ * POST /auth/verify: checks the code; the first verification creates the account. Each try, right or wrong,
+ * counts against the client address's tries at this phone (OTP_TRIES_PER_ADDRESS an hour: past them that address
+ * gets 429 `too_many_tries`, nobody else does) and against the code's own tries (OTP_MAX_TRIES from all addresses:
+ * past them the code is dead, 401 `code_expired`, and the owner asks for a new one). `sourceIp` is the client's
+ * address as the gateway saw it.
+ */
 export async function verifyAuth(
   deps: Deps,
-  input: { phone: unknown; code: unknown; name?: unknown },
+  input: { phone: unknown; code: unknown; name?: unknown; sourceIp: string },
 ): Promise<VerifiedUser> {
   const phone = parsePhone(input.phone);
   assertNotServiceNumber(deps, phone.e164);
@@ -114,10 +120,15 @@ export async function verifyAuth(
       ? undefined
       : validateName(input.name);
   const now = deps.clock.now();
+  const tryKey = otpTryKey(phone.e164, input.sourceIp);
+  if (!(await deps.rates.hitRateLimit(tryKey, OTP_TRY_WINDOW_MS, OTP_TRIES_PER_ADDRESS, now))) {
+    deps.log.warn(LogEvent.AuthLocked, { scope: 'ip-phone' });
+    throw tooMany('too many tries for this phone from here; try again in an hour', 'too_many_tries');
+  }
   const attempt = await deps.codes.attemptOtp(phone.e164, now, OTP_MAX_TRIES);
   if (attempt.kind === 'locked') {
-    deps.log.warn(LogEvent.AuthLocked, {});
-    throw tooMany('too many wrong codes; request a new code later', 'too_many_tries');
+    deps.log.warn(LogEvent.AuthLocked, { scope: 'code' });
+    throw unauthorized('this code had too many wrong tries; request a new one', 'code_expired');
   }
   if (attempt.kind === 'missing')
     throw unauthorized('no valid code for this phone; request a new one', 'code_expired');
