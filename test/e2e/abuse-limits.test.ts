@@ -195,6 +195,34 @@ describe('look-alike names (item 14)', () => {
     expect(res.json.error.code).toBe('invalid_name');
   });
 
+  it('takes a capital I for an l: cIivette after clivette is the same name (it looks the same)', async () => {
+    await signUp(base, newPhone(), 'clivette');
+    const res = await claim('cIivette');
+    expect(res.status).toBe(409);
+    expect(res.json.error.code).toBe('name_taken');
+    expect((await claim('ALLCE')).status).toBe(200); // and ALICE-like names stay free of it
+  });
+
+  it('keeps the code usable after a look-alike refusal', async () => {
+    await signUp(base, newPhone(), 'bilbo');
+    const phone = newPhone();
+    expect(
+      (await http(base, 'POST', '/auth/start', { phone }, { 'x-forwarded-for': '198.51.100.8' })).status,
+    ).toBe(202);
+    const sms = await eventually(async () => (await inbox(base, phone))[0]);
+    const code = /\b(\d{6})\b/.exec(sms.body)![1];
+    expect((await http(base, 'POST', '/auth/verify', { phone, code, name: 'biIbo' })).status).toBe(409);
+    expect((await http(base, 'POST', '/auth/verify', { phone, code, name: 'bilba' })).status).toBe(200);
+  });
+
+  it('refuses look-alikes of a default name in other scripts and with letters for digits', async () => {
+    for (const name of [`\u057d${alice.imNumber}`, `\u03c5${alice.imNumber}`, 'uOl234567', 'uI234567']) {
+      const res = await claim(name);
+      expect(res.status).toBe(400);
+      expect(res.json.error.code).toBe('invalid_name');
+    }
+  });
+
   it('still accepts names in one script, Japanese mixing its three, and digits or _ . -', async () => {
     for (const name of ['张三丰', '山田たろう', 'Ivan_2.0-x', 'Пётр']) {
       const res = await claim(name);

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../../shared/config';
 import { DomainError } from '../../shared/core/errors';
 import { MAX_TEXT_CHARS } from '../../shared/core/conversion/message-text';
 import { parseFrame, sendMessageFrame } from '../../shared/runtime/frames';
-import { validateName, nameKey } from '../../shared/core/provisioning/names';
+import { looksLikeDefaultName, nameKey, nameKeys, validateName } from '../../shared/core/provisioning/names';
 import { parsePhone, smsAllowed } from '../../shared/core/provisioning/phone';
 import { compactPhoneInput, E164_PATTERN } from '../../shared/core/rules';
 import { signToken, verifyToken } from '../../shared/core/provisioning/tokens';
@@ -133,6 +133,41 @@ describe('names', () => {
     ['straße', 'STRASSE'],
   ])('keys %p and its look-alike %p alike (TR39 skeleton)', (a, b) => expect(nameKey(a)).toBe(nameKey(b)));
   it('keys different names apart', () => expect(nameKey('alice')).not.toBe(nameKey('alica')));
+
+  // Issue 14, after item 14: case folding came before the skeleton, so a capital I (which looks like l) became i.
+  const collide = (a: string, b: string) => nameKeys(a).some((k) => nameKeys(b).includes(k));
+  it.each([
+    ['clive', 'cIive'],
+    ['Clive', 'CIive'],
+    ['all', 'ALI'],
+    ['bill', 'biII'],
+    ['alice', 'ALICE'],
+    ['holly', 'HOLLY'],
+    ['HOME', '\u041d\u041e\u041c\u0415'], // Cyrillic НОМЕ: its capitals look Latin, its small letters do not
+  ])('makes %p and %p collide (a key in common)', (a, b) => expect(collide(a, b)).toBe(true));
+  it.each([
+    ['ali', 'all'],
+    ['lisa', 'iisa'],
+    ['Ali', 'all'],
+    ['alice', 'alica'],
+  ])('keeps %p and %p apart (no key in common)', (a, b) => expect(collide(a, b)).toBe(false));
+  it('claims one key for most names, two only with a case-dependent look-alike', () => {
+    expect(nameKeys('alice')).toHaveLength(1);
+    expect(nameKeys('ALICE')).toEqual([nameKey('alice'), nameKey('allce')]);
+  });
+
+  // Issue 14, after item 14: the reserved rule on the raw text let look-alikes of default names through.
+  it.each(['\u057d12345678', '\u03c512345678', 'uOl234567', 'uI234567', '\u1d1c1234', 'U12345678'])(
+    'refuses %p, a look-alike of a default name (the reserved rule on the skeleton)',
+    (name) => {
+      expect(looksLikeDefaultName(name)).toBe(true);
+      expect(() => validateName(name)).toThrow(expect.objectContaining({ code: 'invalid_name' }));
+    },
+  );
+  it.each(['Ulo', 'Ulla', 'Uwe', 'u1a3456', 'uno'])(
+    'leaves %p free (not u + 4 or more digit look-alikes)',
+    (name) => expect(validateName(name)).toBe(name),
+  );
 });
 
 describe('tokens', () => {

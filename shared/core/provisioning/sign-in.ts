@@ -156,7 +156,7 @@ function assertNotServiceNumber(deps: Deps, e164: string): void {
 
 /** Refuses a taken name before the code is spent, so the user can pick another with the same code. */
 async function assertNameFree(deps: Deps, phone: string, name: string): Promise<void> {
-  const owner = await deps.users.findByName(name);
+  const owner = await deps.users.findNameHolder(name);
   if (!owner) return;
   const record = await deps.users.getPhone(phone);
   if (record?.imNumber === owner) return;

@@ -5,6 +5,7 @@ import {
   OTP_TRY_WINDOW_MS,
   OTP_TTL_MS,
 } from '../../../shared/core/provisioning/codes';
+import { nameKey } from '../../../shared/core/provisioning/names';
 import { startAuth, verifyAuth } from '../../../shared/core/provisioning/sign-in';
 import { verifyToken } from '../../../shared/core/provisioning/tokens';
 import { coreWorld, JWT_SECRET, type CoreWorld } from '../../support/core-deps';
@@ -182,6 +183,18 @@ describe('accounts', () => {
     expect(
       (await verifyAuth(w.deps, { phone: PHONE, code, name: 'alicia', sourceIp: OWNER_IP })).user.name,
     ).toBe('alicia');
+  });
+
+  it('a name claimed under an older key rule claims its look key when its owner signs in again', async () => {
+    // cIive claimed before look keys: only its nameKey row (ciive) exists, so clive was not blocked.
+    const old = await w.user({ name: 'cIive' });
+    w.stores.table.names.delete(nameKey('clive'));
+    w.stores.table.lookNames.delete(nameKey('clive'));
+    expect(await w.stores.users.findNameHolder('clive')).toBeNull();
+    await startAuth(w.deps, { phone: old.phone, sourceIp: OWNER_IP });
+    await verifyAuth(w.deps, { phone: old.phone, code: codeIn(old.phone), sourceIp: OWNER_IP });
+    expect(await w.stores.users.findNameHolder('clive')).toBe(old.imNumber);
+    expect(await w.stores.users.claimName('clive', '99999999')).toBe(false);
   });
 
   it('retries an imNumber that is taken, and returns the same user for the same phone', async () => {
