@@ -78,6 +78,8 @@ export const LogEvent = {
   ContactAdded: 'contact.added',
   /** A contact removed (owner, kind). */
   ContactRemoved: 'contact.removed',
+  /** A user changed their name (imNumber; never the name). */
+  ProfileRenamed: 'profile.renamed',
 
   // Provisioning (shared/core/provisioning)
   /** An account was created (imNumber). */

@@ -222,11 +222,15 @@ export class DynamoUserDirectory implements UserDirectory {
 
   async updateProfile(
     imNumber: string,
-    changes: { mood?: string; avatarUrl?: string },
+    changes: { mood?: string; avatarUrl?: string; name?: string },
   ): Promise<UserProfile | null> {
     const sets: string[] = [];
     const removes: string[] = [];
     const values: Record<string, unknown> = {};
+    if (changes.name !== undefined) {
+      sets.push('#name = :name');
+      values[':name'] = changes.name;
+    }
     for (const key of ['mood', 'avatarUrl'] as const) {
       const value = changes[key];
       if (value === undefined) continue;
@@ -249,6 +253,7 @@ export class DynamoUserDirectory implements UserDirectory {
             .filter(Boolean)
             .join(' '),
           ConditionExpression: 'attribute_exists(pk)',
+          ...(changes.name !== undefined ? { ExpressionAttributeNames: { '#name': 'name' } } : {}),
           ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
           ReturnValues: 'ALL_NEW',
         }),

@@ -89,10 +89,11 @@ export class MemoryUserDirectory implements UserDirectory {
 
   async updateProfile(
     imNumber: string,
-    changes: { mood?: string; avatarUrl?: string },
+    changes: { mood?: string; avatarUrl?: string; name?: string },
   ): Promise<UserProfile | null> {
     const p = this.t.profiles.get(imNumber);
     if (!p) return null;
+    if (changes.name !== undefined) p.name = changes.name;
     for (const key of ['mood', 'avatarUrl'] as const) {
       const value = changes[key];
       if (value === undefined) continue;

@@ -54,11 +54,12 @@ export interface UserDirectory {
   /** Binds one of the user's SMS threads (a service number) to a contact; nothing when the user is gone. */
   setThread(imNumber: string, serviceNumber: string, binding: ThreadBinding): Promise<void>;
   /**
-   * Sets (or, for an empty string, removes) the profile's mood phrase and avatar URL; fields left undefined are
-   * kept. Returns the updated profile, or null when the user does not exist.
+   * Sets (or, for an empty string, removes) the profile's mood phrase and avatar URL, and sets its name (already
+   * validated and claimed: claimName); fields left undefined are kept. Returns the updated profile, or null when
+   * the user does not exist.
    */
   updateProfile(
     imNumber: string,
-    changes: { mood?: string; avatarUrl?: string },
+    changes: { mood?: string; avatarUrl?: string; name?: string },
   ): Promise<UserProfile | null>;
 }
