@@ -58,6 +58,8 @@ export const LogEvent = {
   // Login status (shared/core/login-status)
   PresenceConnected: 'presence.connected',
   PresenceDisconnected: 'presence.disconnected',
+  /** A user's last connections were found expired and the expiry announced (imNumber, connections). */
+  PresenceExpired: 'presence.expired',
   /** Manual presence mode set (imNumber, mode). */
   PresenceMode: 'presence.mode',
   /** A presence change told to the user's watchers (imNumber, status, pages, watchers, pushes). */

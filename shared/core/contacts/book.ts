@@ -6,6 +6,7 @@ import type { Deps, ImEvent } from '../ports';
 import { isServiceNumber } from '../im-sms/outbound';
 import { defaultName, validateName } from '../provisioning/names';
 import { parsePhone } from '../provisioning/phone';
+import { noticeExpiry } from '../login-status/presence';
 import type { Contact, ContactRef, ContactView, PresenceMode, Recipient, UserProfile } from '../types';
 
 /** At most this many contacts per user: bounds getContacts and the presence fan-out. */
@@ -41,15 +42,28 @@ export function imContactView(
   };
 }
 
-async function viewOf(deps: Deps, contact: Contact): Promise<ContactView> {
+/**
+ * At most this many contacts' expiries are announced per getContacts (each is a fan-out of up to
+ * PRESENCE_FANOUT_MAX watchers); the rest are announced by a later read.
+ */
+export const EXPIRY_NOTICES_PER_READ = 5;
+
+async function viewOf(deps: Deps, contact: Contact, notices: { left: number }): Promise<ContactView> {
   if (contact.kind === 'phone') return { kind: 'phone', phone: contact.phone, name: contact.name };
-  return imContactView(contact, await deps.logins.getRecipient(contact.imNumber), deps.clock.now());
+  const now = deps.clock.now();
+  const recipient = await deps.logins.getRecipient(contact.imNumber);
+  if (recipient && notices.left > 0 && recipient.connections.some((c) => c.expiresAt <= now)) {
+    notices.left--;
+    await noticeExpiry(deps, recipient, now);
+  }
+  return imContactView(contact, recipient, now);
 }
 
 /**
  * The owner's contact list with each IM contact's presence (claim 11's stored contacts). When `since` is the
  * list's current version the list is left out: the client's copy is current. Reads: one Query for the list, one
- * per IM contact for its presence (at most MAX_CONTACTS, 8 at a time).
+ * per IM contact for its presence (at most MAX_CONTACTS, 8 at a time). A contact found with expired connections
+ * has its expiry announced to its watchers (noticeExpiry), for at most EXPIRY_NOTICES_PER_READ contacts a call.
  */
 export async function getContacts(deps: Deps, owner: string, since?: number): Promise<ImEvent> {
   if (since !== undefined) {
@@ -58,7 +72,8 @@ export async function getContacts(deps: Deps, owner: string, since?: number): Pr
     if (since === version) return { kind: 'contacts', version };
   }
   const { version, contacts } = await deps.contacts.listContacts(owner);
-  const views = await mapLimit(contacts, READ_CONCURRENCY, (c) => viewOf(deps, c));
+  const notices = { left: EXPIRY_NOTICES_PER_READ };
+  const views = await mapLimit(contacts, READ_CONCURRENCY, (c) => viewOf(deps, c, notices));
   return { kind: 'contacts', version, contacts: views };
 }
 
