@@ -111,7 +111,7 @@ describe('OTP guessing', () => {
   };
   const wrong = (code: string, i: number) => String((Number(code) + 1 + i) % 1_000_000).padStart(6, '0');
 
-  it('locks the code after 5 wrong tries: the right code then gets 429 too_many_tries', async () => {
+  it('locks the address out after 5 wrong tries: the right code from it then gets 429 too_many_tries', async () => {
     const phone = cs.secrets.phone('+14155550411');
     const { code } = await requestCode(phone);
 

@@ -139,7 +139,7 @@ describe('POST /auth/verify', () => {
     expect(res.body.error.code).toBe('wrong_code');
   });
 
-  it('locks the code after five wrong tries, even against the right code', async () => {
+  it('refuses the address after five wrong tries, even the right code from it', async () => {
     const phone = newPhone();
     await post(authStart, '/auth/start', { phone });
     const code = lastCode(h, phone);
