@@ -11,6 +11,7 @@ import { startTsWorker, WorkerRpc } from './lib/threads';
 import { parseOptions, type Options } from './options';
 import { runBundles } from './phases/bundles';
 import { runFallback } from './phases/fallback';
+import { runPresenceFanout } from './phases/presence-fanout';
 import { loadPrices, smsCosts, smsSamples } from './phases/sms-cost';
 import {
   closeMainSockets,
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
     report.machine.loadAfter = os.loadavg();
     report.durationSeconds = (Date.now() - started) / 1000;
     write(opts, report);
+    await runPresenceFanout(opts.outDir, opts.quick ? [10, 100] : undefined); // issue 12: presence-fanout.md
     progress.finish(`${report.durationSeconds.toFixed(0)} s; wrote ${path.join(opts.outDir, 'latest.md')}`);
   } finally {
     seedClient?.destroy();

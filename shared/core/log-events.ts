@@ -58,6 +58,8 @@ export const LogEvent = {
   // Login status (shared/core/login-status)
   PresenceConnected: 'presence.connected',
   PresenceDisconnected: 'presence.disconnected',
+  /** A user's last connections were found expired and the expiry announced (imNumber, connections). */
+  PresenceExpired: 'presence.expired',
   /** Manual presence mode set (imNumber, mode). */
   PresenceMode: 'presence.mode',
   /** A presence change told to the user's watchers (imNumber, status, pages, watchers, pushes). */
@@ -78,6 +80,8 @@ export const LogEvent = {
   ContactAdded: 'contact.added',
   /** A contact removed (owner, kind). */
   ContactRemoved: 'contact.removed',
+  /** A user changed their name (imNumber; never the name). */
+  ProfileRenamed: 'profile.renamed',
 
   // Provisioning (shared/core/provisioning)
   /** An account was created (imNumber). */

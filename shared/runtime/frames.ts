@@ -55,6 +55,7 @@ export const removeContactFrame = z.object({
 /** updateProfile (added): mood phrase and avatar URL; an empty string removes one. */
 export const updateProfileFrame = z.object({
   action: z.literal('updateProfile'),
+  name: z.optional(shortText(256)),
   mood: z.optional(shortText(1024)),
   avatarUrl: z.optional(shortText(1024)),
 });

@@ -195,6 +195,34 @@ describe('look-alike names (item 14)', () => {
     expect(res.json.error.code).toBe('invalid_name');
   });
 
+  it('takes a capital I for an l: cIivette after clivette is the same name (it looks the same)', async () => {
+    await signUp(base, newPhone(), 'clivette');
+    const res = await claim('cIivette');
+    expect(res.status).toBe(409);
+    expect(res.json.error.code).toBe('name_taken');
+    expect((await claim('ALLCE')).status).toBe(200); // and ALICE-like names stay free of it
+  });
+
+  it('keeps the code usable after a look-alike refusal', async () => {
+    await signUp(base, newPhone(), 'bilbo');
+    const phone = newPhone();
+    expect(
+      (await http(base, 'POST', '/auth/start', { phone }, { 'x-forwarded-for': '198.51.100.8' })).status,
+    ).toBe(202);
+    const sms = await eventually(async () => (await inbox(base, phone))[0]);
+    const code = /\b(\d{6})\b/.exec(sms.body)![1];
+    expect((await http(base, 'POST', '/auth/verify', { phone, code, name: 'biIbo' })).status).toBe(409);
+    expect((await http(base, 'POST', '/auth/verify', { phone, code, name: 'bilba' })).status).toBe(200);
+  });
+
+  it('refuses look-alikes of a default name in other scripts and with letters for digits', async () => {
+    for (const name of [`\u057d${alice.imNumber}`, `\u03c5${alice.imNumber}`, 'uOl234567', 'uI234567']) {
+      const res = await claim(name);
+      expect(res.status).toBe(400);
+      expect(res.json.error.code).toBe('invalid_name');
+    }
+  });
+
   it('still accepts names in one script, Japanese mixing its three, and digits or _ . -', async () => {
     for (const name of ['张三丰', '山田たろう', 'Ivan_2.0-x', 'Пётр']) {
       const res = await claim(name);
@@ -209,18 +237,30 @@ describe('look-alike names (item 14)', () => {
  * socket's peer address as the source, as API Gateway does, so two addresses are two clients.
  */
 function startFrom(localAddress: string, phone: string): Promise<number> {
+  return postFrom(localAddress, '/auth/start', { phone }).then((res) => res.status);
+}
+
+/** POST a JSON body from a given loopback address; the answer's status and JSON body. */
+function postFrom(
+  localAddress: string,
+  path: string,
+  payload: unknown,
+): Promise<{ status: number; json: { error?: { code: string } } }> {
   return new Promise((resolve, reject) => {
-    const body = JSON.stringify({ phone });
     const req = request(
-      `${base}/auth/start`,
+      `${base}${path}`,
       { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } },
       (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode!));
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode!, json: text ? JSON.parse(text) : {} });
+        });
       },
     );
     req.on('error', reject);
-    req.end(body);
+    req.end(JSON.stringify(payload));
   });
 }
 
@@ -239,5 +279,53 @@ describe('sign-in codes a stranger asks for (item 13)', () => {
     expect(codes.size).toBe(1); // the same live code each time: the owner's is never replaced
     const verify = await http(base, 'POST', '/auth/verify', { phone, code: [...codes][0] });
     expect(verify.status).toBe(200);
+  });
+});
+
+describe('wrong codes a stranger types (issue 14: one /auth/start and 5 wrong codes locked the owner out)', () => {
+  /** The codes the phone has been texted, oldest first. */
+  async function codesOf(phone: string, count: number): Promise<string[]> {
+    const texts = await eventually(async () => {
+      const box = await inbox(base, phone);
+      return box.length >= count ? box : undefined;
+    });
+    return texts.map((t) => /\b(\d{6})\b/.exec(t.body)![1]);
+  }
+  const wrongFor = (code: string, i: number) => String((Number(code) + 1 + i) % 1_000_000).padStart(6, '0');
+
+  it("five wrong codes from a stranger's address lock that address out of the phone, not the owner", async () => {
+    const phone = newPhone();
+    expect(await startFrom('127.0.0.12', phone)).toBe(202); // the stranger asks for a code
+    const [code] = await codesOf(phone, 1);
+    const answers = [];
+    for (let i = 0; i < 6; i++)
+      answers.push((await postFrom('127.0.0.12', '/auth/verify', { phone, code: wrongFor(code, i) })).json);
+    expect(answers.map((a) => a.error?.code)).toEqual([...Array(5).fill('wrong_code'), 'too_many_tries']);
+    // Even the right code is refused to that address now...
+    expect((await postFrom('127.0.0.12', '/auth/verify', { phone, code })).status).toBe(429);
+    // ...but the owner, elsewhere, asks for a code, gets the same live one, and signs in.
+    expect(await startFrom('127.0.0.13', phone)).toBe(202);
+    const codes = await codesOf(phone, 2);
+    expect(codes[1]).toBe(code);
+    const owner = await postFrom('127.0.0.13', '/auth/verify', { phone, code });
+    expect(owner.status).toBe(200);
+  });
+
+  it('a code used up by wrong tries from several addresses dies, and the next request sends a new one', async () => {
+    const phone = newPhone();
+    expect(await startFrom('127.0.0.14', phone)).toBe(202);
+    const [code] = await codesOf(phone, 1);
+    for (const address of ['127.0.0.15', '127.0.0.16'])
+      for (let i = 0; i < 5; i++)
+        expect((await postFrom(address, '/auth/verify', { phone, code: wrongFor(code, i) })).status).toBe(
+          401,
+        );
+    const dead = await postFrom('127.0.0.14', '/auth/verify', { phone, code });
+    expect(dead.status).toBe(401);
+    expect(dead.json.error?.code).toBe('code_expired');
+    expect(await startFrom('127.0.0.14', phone)).toBe(202); // no lock on the phone: a new code goes
+    const codes = await codesOf(phone, 2);
+    const fresh = await postFrom('127.0.0.14', '/auth/verify', { phone, code: codes[1] });
+    expect(fresh.status).toBe(200);
   });
 });

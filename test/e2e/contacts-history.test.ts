@@ -102,6 +102,36 @@ describe('contacts on the server', () => {
   });
 });
 
+describe('a new name by updateProfile (issue 12: the same name rules as at sign-in)', () => {
+  it('renames the caller; contacts see the new name; the old name is free again', async () => {
+    const [cleo, dan] = [await signUp(base, newPhone(), 'Cleo'), await signUp(base, newPhone(), 'Dan')];
+    const [c, d] = [await connect(cleo), await connect(dan)];
+    await ask(d, { action: 'addContact', imNumber: cleo.imNumber }, 'contact');
+    const renamed = await ask(c, { action: 'updateProfile', name: 'Cleopatra' }, 'profile');
+    expect(renamed).toMatchObject({ type: 'profile', imNumber: cleo.imNumber, name: 'Cleopatra' });
+    const list = await ask(d, { action: 'getContacts' }, 'contacts');
+    expect(list.contacts).toEqual([expect.objectContaining({ imNumber: cleo.imNumber, name: 'Cleopatra' })]);
+    // The old name is free again.
+    expect((await signUp(base, newPhone(), 'cleo')).name).toBe('cleo');
+  });
+
+  it('refuses a taken name, a look-alike of one, a mixed-script or default-looking name, changing nothing', async () => {
+    const [eve] = [await signUp(base, newPhone(), 'Eve'), await signUp(base, newPhone(), 'clivia')];
+    const e = await connect(eve);
+    const bad: Array<[string, string]> = [
+      ['CLIVIA', 'name_taken'],
+      ['cIivia', 'name_taken'], // a capital I for the l
+      ['\u0441livia', 'invalid_name'], // a Cyrillic с among Latin letters
+      [`\u057d${eve.imNumber}`, 'invalid_name'], // an Armenian look-alike of a default name
+      ['1eve', 'invalid_name'],
+    ];
+    for (const [name, code] of bad)
+      expect(await ask(e, { action: 'updateProfile', name }, 'never')).toMatchObject({ type: 'error', code });
+    const profile = await ask(e, { action: 'updateProfile', mood: 'still me' }, 'profile');
+    expect(profile).toMatchObject({ name: 'Eve', mood: 'still me' });
+  });
+});
+
 describe('presence to contacts', () => {
   it('tells an online contact when a user connects, goes offline by hand, and leaves', async () => {
     const [amy, ben] = [await signUp(base, newPhone()), await signUp(base, newPhone())];

@@ -47,6 +47,19 @@ describe('POST /auth/start', () => {
     expect(h.sms.sent.length).toBe(before);
   });
 
+  it('reads a phone typed in full-width forms (NFKC) as the number it is, at start and verify', async () => {
+    const phone = newPhone();
+    const wide = phone.replace('+', '\uff0b').replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)));
+    expect((await post(authStart, '/auth/start', { phone: wide })).status).toBe(202);
+    expect(h.sms.inbox(phone)).toHaveLength(1);
+    const res = await post(authVerify, '/auth/verify', {
+      phone: `\uff0b${phone.slice(1)}`,
+      code: lastCode(h, phone),
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.user.phone).toBe(phone);
+  });
+
   it('refuses malformed JSON with 400', async () => {
     const res = await post(authStart, '/auth/start', '{"phone":');
     expect(res.status).toBe(400);
@@ -68,6 +81,19 @@ describe('POST /auth/start', () => {
     expect(statuses).toEqual([202, 202, 202, 429]);
     expect((await post(authStart, '/auth/start', { phone }, '203.0.113.10')).status).toBe(202);
     expect(new Set(h.sms.inbox(phone).map((m) => /\d{6}/.exec(m.body)![0])).size).toBe(1);
+  });
+
+  it('counts no refused request (opted out) towards the limits: after START the phone gets its code', async () => {
+    const phone = newPhone();
+    await h.deps.users.setOptOut(phone, true);
+    for (let i = 0; i < 4; i++) {
+      const res = await post(authStart, '/auth/start', { phone }, '203.0.113.44');
+      expect(res.status).toBe(403);
+      expect(res.body.error.code).toBe('opted_out');
+    }
+    await h.deps.users.setOptOut(phone, false);
+    expect((await post(authStart, '/auth/start', { phone }, '203.0.113.44')).status).toBe(202);
+    expect(h.sms.inbox(phone)).toHaveLength(1);
   });
 
   it('rate-limits codes per client address across phones', async () => {
@@ -113,7 +139,7 @@ describe('POST /auth/verify', () => {
     expect(res.body.error.code).toBe('wrong_code');
   });
 
-  it('locks the code after five wrong tries, even against the right code', async () => {
+  it('refuses the address after five wrong tries, even the right code from it', async () => {
     const phone = newPhone();
     await post(authStart, '/auth/start', { phone });
     const code = lastCode(h, phone);

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../infra/local/embedded-dynamo';
 import { dynamoStores } from '../../shared/adapters/dynamo';
 import { ensureTable } from '../../shared/adapters/dynamo-table';
+import { getContacts } from '../../shared/core/contacts/book';
 import { connect } from '../../shared/core/login-status/presence';
 import { coreWorld } from '../support/core-deps';
 
@@ -101,3 +102,32 @@ it.each(SIZES)(
   },
   300_000,
 );
+
+it('a getContacts of 30 IM contacts: one Query for the list and one per contact (issue 12 h: not yet bounded)', async () => {
+  const w = coreWorld();
+  const stores = dynamoStores(client, 'fanout');
+  const deps = { ...w.deps, users: stores.users, logins: stores.logins, contacts: stores.contacts };
+  const now = w.clock.now();
+  const reader = '80000030';
+  const profile = (imNumber: string) => ({
+    imNumber,
+    name: `r${imNumber}`,
+    phone: '+14155550102',
+    mode: 'online' as const,
+    optedOut: false,
+    threads: {},
+    createdAt: now,
+  });
+  await stores.users.createUser(profile(reader));
+  for (let i = 0; i < 30; i++) {
+    const contact = String(81_000_000 + i);
+    await stores.users.createUser(profile(contact));
+    await stores.contacts.addContact(reader, { kind: 'im', imNumber: contact, name: 'c', addedAt: now });
+  }
+  reset();
+  const list = (await getContacts(deps, reader)) as { contacts: unknown[] };
+  const row = { contacts: list.contacts.length, queries: counts.QueryCommand ?? 0, writes: sum(WRITES) };
+  console.log(`getContacts ${JSON.stringify(row)}`);
+  // bench/phases/presence-fanout.ts measures the same at 10, 100 and 1,000; docs/design.md says how to bound it.
+  expect(row).toEqual({ contacts: 30, queries: 31, writes: 0 });
+}, 120_000);

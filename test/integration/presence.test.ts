@@ -3,6 +3,8 @@ import { handler as authorize } from '../../functions/ws-authorizer';
 import { handler as wsConnect } from '../../functions/ws-connect';
 import { handler as wsDisconnect } from '../../functions/ws-disconnect';
 import { handler as wsPing } from '../../functions/ws-ping';
+import { handler as addContactHandler } from '../../functions/ws-add-contact';
+import { handler as getContactsHandler } from '../../functions/ws-get-contacts';
 import { handler as setPresence } from '../../functions/ws-set-presence';
 import { signToken } from '../../shared/core/provisioning/tokens';
 import { authorizerEvent, wsEvent } from '../support/events';
@@ -113,5 +115,41 @@ describe('the login-status table', () => {
     await setPresence(wsEvent('setPresence', 'p-4', caller(), { action: 'setPresence', status: 'away' }));
     expect(h.connections.framesOf('p-4', 'error')).toEqual([expect.objectContaining({ code: 'bad_frame' })]);
     expect((await h.store.users.getUser(user.imNumber))?.mode).toBe('online');
+  });
+});
+
+/**
+ * Issue 12: a connection that expires without a disconnect is announced when the system notices it (a contact's
+ * getContacts reads it), through the real handlers and the conditional delete on dynalite.
+ */
+describe('an expired connection', () => {
+  it("is announced offline to the user's online contacts when a getContacts notices it, once", async () => {
+    const quiet = await signUp(h, '+13105550177', 'quinn');
+    const watcher = await signUp(h, '+13105550178', 'wade');
+    const w = await connectDevice(watcher, 'wade-1');
+    const q = await connectDevice(quiet, 'quinn-1');
+    await addContactHandler(
+      wsEvent('addContact', 'wade-1', w, { action: 'addContact', imNumber: quiet.imNumber }),
+    );
+    h.advance(h.deps.config.connectionTtlSeconds * 1000 + 1);
+    await wsPing(wsEvent('ping', 'wade-1', w, { action: 'ping' })); // the watcher's socket is still alive
+    h.connections.clear();
+
+    await getContactsHandler(wsEvent('getContacts', 'wade-1', w, { action: 'getContacts' }));
+    const presence = () =>
+      h.connections
+        .framesOf<{ imNumber: string; status: string }>('wade-1', 'presence')
+        .filter((f) => f.imNumber === quiet.imNumber);
+    expect(presence().map((f) => f.status)).toEqual(['offline']);
+    const [contacts] = h.connections.framesOf<{ contacts: Array<{ status: string }> }>('wade-1', 'contacts');
+    expect(contacts.contacts).toEqual([
+      expect.objectContaining({ imNumber: quiet.imNumber, status: 'offline' }),
+    ]);
+
+    await getContactsHandler(wsEvent('getContacts', 'wade-1', w, { action: 'getContacts' }));
+    expect(presence()).toHaveLength(1);
+
+    await wsPing(wsEvent('ping', 'quinn-1', q, { action: 'ping' })); // it was alive after all
+    expect(presence().map((f) => f.status)).toEqual(['offline', 'online']);
   });
 });

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../../shared/config';
 import { DomainError } from '../../shared/core/errors';
 import { MAX_TEXT_CHARS } from '../../shared/core/conversion/message-text';
 import { parseFrame, sendMessageFrame } from '../../shared/runtime/frames';
-import { validateName, nameKey } from '../../shared/core/provisioning/names';
+import { looksLikeDefaultName, nameKey, nameKeys, validateName } from '../../shared/core/provisioning/names';
 import { parsePhone, smsAllowed } from '../../shared/core/provisioning/phone';
 import { compactPhoneInput, E164_PATTERN } from '../../shared/core/rules';
 import { signToken, verifyToken } from '../../shared/core/provisioning/tokens';
@@ -68,6 +68,25 @@ describe('phones', () => {
     expect(parsePhone(input)).toEqual({ e164: '+14155550123', countryCode: '1' });
   });
 
+  // Issue 14, same kind as item 4: compatibility forms (a number typed with a CJK input method) are read in NFKC.
+  it.each([
+    ['a full-width plus', '\uff0b1 415 555 0123'],
+    [
+      'full-width plus and digits',
+      '\uff0b\uff11\uff14\uff11\uff15\uff15\uff15\uff15\uff10\uff11\uff12\uff13',
+    ],
+    ['a small plus sign and ideographic spaces', '\ufe621\u3000415\u3000555\u30000123'],
+    ['full-width digits in bidi marks', '\u202d+\uff11 415 555 0123\u202c'],
+  ])('reads %s as the number it normalises to (NFKC)', (_what, input) => {
+    expect(parsePhone(input)).toEqual({ e164: '+14155550123', countryCode: '1' });
+    expect(compactPhoneInput(input)).toBe('+14155550123');
+  });
+
+  it('still refuses what NFKC does not make a number', () => {
+    for (const input of ['\uff0b1 call me', '\u2795 1 415 555 0123', '\uff0b\u2460'])
+      expect(() => parsePhone(input)).toThrow(expect.objectContaining({ code: 'invalid_phone' }));
+  });
+
   it('refuses a phone that is nothing but format characters, or absurdly long with them', () => {
     expect(() => parsePhone('\u202d\u202c')).toThrow(expect.objectContaining({ code: 'invalid_phone' }));
     expect(() => parsePhone('\u200b'.repeat(200) + '+14155550123')).toThrow(
@@ -114,6 +133,41 @@ describe('names', () => {
     ['straße', 'STRASSE'],
   ])('keys %p and its look-alike %p alike (TR39 skeleton)', (a, b) => expect(nameKey(a)).toBe(nameKey(b)));
   it('keys different names apart', () => expect(nameKey('alice')).not.toBe(nameKey('alica')));
+
+  // Issue 14, after item 14: case folding came before the skeleton, so a capital I (which looks like l) became i.
+  const collide = (a: string, b: string) => nameKeys(a).some((k) => nameKeys(b).includes(k));
+  it.each([
+    ['clive', 'cIive'],
+    ['Clive', 'CIive'],
+    ['all', 'ALI'],
+    ['bill', 'biII'],
+    ['alice', 'ALICE'],
+    ['holly', 'HOLLY'],
+    ['HOME', '\u041d\u041e\u041c\u0415'], // Cyrillic НОМЕ: its capitals look Latin, its small letters do not
+  ])('makes %p and %p collide (a key in common)', (a, b) => expect(collide(a, b)).toBe(true));
+  it.each([
+    ['ali', 'all'],
+    ['lisa', 'iisa'],
+    ['Ali', 'all'],
+    ['alice', 'alica'],
+  ])('keeps %p and %p apart (no key in common)', (a, b) => expect(collide(a, b)).toBe(false));
+  it('claims one key for most names, two only with a case-dependent look-alike', () => {
+    expect(nameKeys('alice')).toHaveLength(1);
+    expect(nameKeys('ALICE')).toEqual([nameKey('alice'), nameKey('allce')]);
+  });
+
+  // Issue 14, after item 14: the reserved rule on the raw text let look-alikes of default names through.
+  it.each(['\u057d12345678', '\u03c512345678', 'uOl234567', 'uI234567', '\u1d1c1234', 'U12345678'])(
+    'refuses %p, a look-alike of a default name (the reserved rule on the skeleton)',
+    (name) => {
+      expect(looksLikeDefaultName(name)).toBe(true);
+      expect(() => validateName(name)).toThrow(expect.objectContaining({ code: 'invalid_name' }));
+    },
+  );
+  it.each(['Ulo', 'Ulla', 'Uwe', 'u1a3456', 'uno'])(
+    'leaves %p free (not u + 4 or more digit look-alikes)',
+    (name) => expect(validateName(name)).toBe(name),
+  );
 });
 
 describe('tokens', () => {

@@ -88,4 +88,15 @@ export class DynamoLoginStatusStore implements LoginStatusStore {
       new DeleteCommand({ TableName: this.table.name, Key: connKey(imNumber, connectionId) }),
     );
   }
+
+  async deleteExpiredConnection(imNumber: string, connectionId: string, now: number): Promise<boolean> {
+    return this.table.conditional(
+      new DeleteCommand({
+        TableName: this.table.name,
+        Key: connKey(imNumber, connectionId),
+        ConditionExpression: 'expiresAt <= :now',
+        ExpressionAttributeValues: { ':now': now },
+      }),
+    );
+  }
 }

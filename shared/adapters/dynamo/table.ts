@@ -63,7 +63,9 @@ export const connKey = (imNumber: string, connectionId: string) => ({
   sk: `CONN#${connectionId}`,
 });
 export const phoneKey = (phone: string) => ({ pk: `PHONE#${phone}`, sk: 'PHONE' });
-export const nameItemKey = (name: string) => ({ pk: `NAME#${nameKey(name)}`, sk: 'NAME' });
+export const nameItemKey = (name: string) => nameKeyItem(nameKey(name));
+/** The row of one name key (nameKey or lookKey of a name). */
+export const nameKeyItem = (key: string) => ({ pk: `NAME#${key}`, sk: 'NAME' });
 /** Where a name claimed before look-alike keys lives (NFC, lower-cased): read only, never written again. */
 export const legacyNameItemKey = (name: string) => ({ pk: `NAME#${legacyNameKey(name)}`, sk: 'NAME' });
 export const msgKey = (id: string) => ({ pk: `MSG#${id}`, sk: 'MSG' });

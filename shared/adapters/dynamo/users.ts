@@ -2,7 +2,17 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PhoneRecord, ReadOptions, UserDirectory } from '../../core/ports';
 import type { ThreadBinding, UserProfile } from '../../core/types';
-import { legacyNameItemKey, nameItemKey, phoneKey, toPhone, toProfile, userKey, type Table } from './table';
+import { legacyNameKey, nameKey, nameKeys } from '../../core/provisioning/names';
+import {
+  legacyNameItemKey,
+  nameItemKey,
+  nameKeyItem,
+  phoneKey,
+  toPhone,
+  toProfile,
+  userKey,
+  type Table,
+} from './table';
 
 /** The user directory on the shared table: USER#…/PROFILE, PHONE#…, NAME#… rows. */
 export class DynamoUserDirectory implements UserDirectory {
@@ -85,42 +95,90 @@ export class DynamoUserDirectory implements UserDirectory {
   }
 
   /**
-   * Reads the name's row under its look-alike key; on a miss, and only when the name's key changed, under the
-   * key it had before (rows claimed then keep it: docs/design.md, "Names"). One Get, two on such a miss.
+   * Reads the name's row under its key (nameKey); on a miss, and only when the name's key changed, under the key
+   * it had before (rows claimed then keep it: docs/design.md, "Names"). One Get, two on such a miss. A row that
+   * holds only what another name looks like (a look row, `look: true`) is no one's name, so `@all` does not reach
+   * the user named `ALI`.
    */
   async findByName(name: string): Promise<string | null> {
     const found = await this.getName(nameItemKey(name));
+    if (found?.look) return null;
     const legacy = legacyNameItemKey(name);
-    if (found !== null || legacy.pk === nameItemKey(name).pk) return found;
-    return this.getName(legacy);
+    if (found !== null || legacy.pk === nameItemKey(name).pk) return found?.imNumber ?? null;
+    return (await this.getName(legacy))?.imNumber ?? null;
   }
 
-  private async getName(Key: { pk: string; sk: string }): Promise<string | null> {
+  async findNameHolder(name: string): Promise<string | null> {
+    for (const key of new Set([...nameKeys(name), legacyNameKey(name)])) {
+      const found = await this.getName(nameKeyItem(key));
+      if (found) return found.imNumber;
+    }
+    return null;
+  }
+
+  private async getName(Key: {
+    pk: string;
+    sk: string;
+  }): Promise<{ imNumber: string; look: boolean } | null> {
     const { Item } = await this.table.doc.send(new GetCommand({ TableName: this.table.name, Key }));
-    return Item ? (Item.imNumber as string) : null;
+    return Item ? { imNumber: Item.imNumber as string, look: Item.look === true } : null;
   }
 
-  /** Claims the name's look-alike key; refused while an older row holds the name under its former key. */
+  /**
+   * Claims every key of the name (nameKeys: its key and, for a name with case-dependent look-alikes, its look
+   * key), each by a conditional put that holds if the row is free or already this user's. If one is held by
+   * someone else, the rows this call made are deleted again and the answer is false. Refused too while an older
+   * row holds the name under its former key. One write per key (one for most names), plus one Get when the
+   * former key differs.
+   */
   async claimName(name: string, imNumber: string): Promise<boolean> {
     const legacy = legacyNameItemKey(name);
     if (legacy.pk !== nameItemKey(name).pk) {
       const holder = await this.getName(legacy);
-      if (holder !== null && holder !== imNumber) return false;
+      if (holder !== null && holder.imNumber !== imNumber) return false;
     }
-    return this.table.conditional(
-      new PutCommand({
-        TableName: this.table.name,
-        Item: { ...nameItemKey(name), imNumber },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    const primary = nameKey(name);
+    const made: string[] = [];
+    for (const key of nameKeys(name)) {
+      try {
+        const { Attributes } = await this.table.doc.send(
+          new PutCommand({
+            TableName: this.table.name,
+            Item: {
+              ...nameKeyItem(key),
+              imNumber,
+              ...(key !== primary ? { look: true } : {}),
+            },
+            ConditionExpression: 'attribute_not_exists(pk) OR imNumber = :im',
+            ExpressionAttributeValues: { ':im': imNumber },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        if (!Attributes) made.push(key);
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        for (const undo of made) await this.releaseKey(undo, imNumber);
+        return false;
+      }
+    }
+    return true;
   }
 
-  async releaseName(name: string, imNumber: string): Promise<void> {
+  /**
+   * Releases every key of the name that this user holds (its former key too), but none that `keep` (the name
+   * the user is renamed to) also claims.
+   */
+  async releaseName(name: string, imNumber: string, keep?: string): Promise<void> {
+    const kept = new Set(keep === undefined ? [] : [...nameKeys(keep), legacyNameKey(keep)]);
+    const keys = new Set([...nameKeys(name), legacyNameKey(name)]);
+    for (const key of keys) if (!kept.has(key)) await this.releaseKey(key, imNumber);
+  }
+
+  private async releaseKey(key: string, imNumber: string): Promise<void> {
     await this.table.conditional(
       new DeleteCommand({
         TableName: this.table.name,
-        Key: nameItemKey(name),
+        Key: nameKeyItem(key),
         ConditionExpression: 'imNumber = :im',
         ExpressionAttributeValues: { ':im': imNumber },
       }),
@@ -164,11 +222,15 @@ export class DynamoUserDirectory implements UserDirectory {
 
   async updateProfile(
     imNumber: string,
-    changes: { mood?: string; avatarUrl?: string },
+    changes: { mood?: string; avatarUrl?: string; name?: string },
   ): Promise<UserProfile | null> {
     const sets: string[] = [];
     const removes: string[] = [];
     const values: Record<string, unknown> = {};
+    if (changes.name !== undefined) {
+      sets.push('#name = :name');
+      values[':name'] = changes.name;
+    }
     for (const key of ['mood', 'avatarUrl'] as const) {
       const value = changes[key];
       if (value === undefined) continue;
@@ -191,6 +253,7 @@ export class DynamoUserDirectory implements UserDirectory {
             .filter(Boolean)
             .join(' '),
           ConditionExpression: 'attribute_exists(pk)',
+          ...(changes.name !== undefined ? { ExpressionAttributeNames: { '#name': 'name' } } : {}),
           ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
           ReturnValues: 'ALL_NEW',
         }),

@@ -39,4 +39,12 @@ export class MemoryLoginStatusStore implements LoginStatusStore {
   async deleteConnection(imNumber: string, connectionId: string): Promise<void> {
     this.t.connections.get(imNumber)?.delete(connectionId);
   }
+
+  async deleteExpiredConnection(imNumber: string, connectionId: string, now: number): Promise<boolean> {
+    const mine = this.t.connections.get(imNumber);
+    const connection = mine?.get(connectionId);
+    if (!connection || connection.expiresAt > now) return false;
+    mine!.delete(connectionId);
+    return true;
+  }
 }

@@ -13,6 +13,8 @@ export class MemoryTable {
   readonly phones = new Map<string, PhoneRecord>();
   /** name key → imNumber. */
   readonly names = new Map<string, string>();
+  /** The keys in `names` that are look rows (a name's lookKey, no one's name: dynamo/users.ts). */
+  readonly lookNames = new Set<string>();
   readonly messages = new Map<string, MessageRecord>();
   readonly otps = new Map<string, OtpRecord>();
   /** `<key>#<window start>` → hits. */

@@ -1,4 +1,4 @@
-import { legacyNameKey, nameKey } from '../../core/provisioning/names';
+import { legacyNameKey, nameKey, nameKeys } from '../../core/provisioning/names';
 import type { PhoneRecord, UserDirectory } from '../../core/ports';
 import type { ThreadBinding, UserProfile } from '../../core/types';
 import { copy, type MemoryTable } from './table';
@@ -40,20 +40,39 @@ export class MemoryUserDirectory implements UserDirectory {
   }
 
   async findByName(name: string): Promise<string | null> {
-    return this.t.names.get(nameKey(name)) ?? this.t.names.get(legacyNameKey(name)) ?? null;
+    const key = nameKey(name);
+    if (this.t.lookNames.has(key)) return null;
+    return this.t.names.get(key) ?? this.t.names.get(legacyNameKey(name)) ?? null;
+  }
+
+  async findNameHolder(name: string): Promise<string | null> {
+    for (const key of new Set([...nameKeys(name), legacyNameKey(name)])) {
+      const holder = this.t.names.get(key);
+      if (holder !== undefined) return holder;
+    }
+    return null;
   }
 
   async claimName(name: string, imNumber: string): Promise<boolean> {
-    const key = nameKey(name);
     const legacy = this.t.names.get(legacyNameKey(name));
-    if (this.t.names.has(key) || (legacy !== undefined && legacy !== imNumber)) return false;
-    this.t.names.set(key, imNumber);
+    if (legacy !== undefined && legacy !== imNumber) return false;
+    const keys = nameKeys(name);
+    if (keys.some((k) => this.t.names.has(k) && this.t.names.get(k) !== imNumber)) return false;
+    for (const key of keys) {
+      this.t.names.set(key, imNumber);
+      if (key !== keys[0]) this.t.lookNames.add(key);
+      else this.t.lookNames.delete(key);
+    }
     return true;
   }
 
-  async releaseName(name: string, imNumber: string): Promise<void> {
-    const key = nameKey(name);
-    if (this.t.names.get(key) === imNumber) this.t.names.delete(key);
+  async releaseName(name: string, imNumber: string, keep?: string): Promise<void> {
+    const kept = new Set(keep === undefined ? [] : [...nameKeys(keep), legacyNameKey(keep)]);
+    for (const key of new Set([...nameKeys(name), legacyNameKey(name)])) {
+      if (kept.has(key) || this.t.names.get(key) !== imNumber) continue;
+      this.t.names.delete(key);
+      this.t.lookNames.delete(key);
+    }
   }
 
   async setOptOut(phone: string, optedOut: boolean, imNumber?: string): Promise<void> {
@@ -70,10 +89,11 @@ export class MemoryUserDirectory implements UserDirectory {
 
   async updateProfile(
     imNumber: string,
-    changes: { mood?: string; avatarUrl?: string },
+    changes: { mood?: string; avatarUrl?: string; name?: string },
   ): Promise<UserProfile | null> {
     const p = this.t.profiles.get(imNumber);
     if (!p) return null;
+    if (changes.name !== undefined) p.name = changes.name;
     for (const key of ['mood', 'avatarUrl'] as const) {
       const value = changes[key];
       if (value === undefined) continue;

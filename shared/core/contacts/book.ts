@@ -4,7 +4,9 @@ import { judge } from '../judgement/judge';
 import { LogEvent } from '../log-events';
 import type { Deps, ImEvent } from '../ports';
 import { isServiceNumber } from '../im-sms/outbound';
+import { defaultName, validateName } from '../provisioning/names';
 import { parsePhone } from '../provisioning/phone';
+import { noticeExpiry } from '../login-status/presence';
 import type { Contact, ContactRef, ContactView, PresenceMode, Recipient, UserProfile } from '../types';
 
 /** At most this many contacts per user: bounds getContacts and the presence fan-out. */
@@ -40,15 +42,28 @@ export function imContactView(
   };
 }
 
-async function viewOf(deps: Deps, contact: Contact): Promise<ContactView> {
+/**
+ * At most this many contacts' expiries are announced per getContacts (each is a fan-out of up to
+ * PRESENCE_FANOUT_MAX watchers); the rest are announced by a later read.
+ */
+export const EXPIRY_NOTICES_PER_READ = 5;
+
+async function viewOf(deps: Deps, contact: Contact, notices: { left: number }): Promise<ContactView> {
   if (contact.kind === 'phone') return { kind: 'phone', phone: contact.phone, name: contact.name };
-  return imContactView(contact, await deps.logins.getRecipient(contact.imNumber), deps.clock.now());
+  const now = deps.clock.now();
+  const recipient = await deps.logins.getRecipient(contact.imNumber);
+  if (recipient && notices.left > 0 && recipient.connections.some((c) => c.expiresAt <= now)) {
+    notices.left--;
+    await noticeExpiry(deps, recipient, now);
+  }
+  return imContactView(contact, recipient, now);
 }
 
 /**
  * The owner's contact list with each IM contact's presence (claim 11's stored contacts). When `since` is the
  * list's current version the list is left out: the client's copy is current. Reads: one Query for the list, one
- * per IM contact for its presence (at most MAX_CONTACTS, 8 at a time).
+ * per IM contact for its presence (at most MAX_CONTACTS, 8 at a time). A contact found with expired connections
+ * has its expiry announced to its watchers (noticeExpiry), for at most EXPIRY_NOTICES_PER_READ contacts a call.
  */
 export async function getContacts(deps: Deps, owner: string, since?: number): Promise<ImEvent> {
   if (since !== undefined) {
@@ -57,7 +72,8 @@ export async function getContacts(deps: Deps, owner: string, since?: number): Pr
     if (since === version) return { kind: 'contacts', version };
   }
   const { version, contacts } = await deps.contacts.listContacts(owner);
-  const views = await mapLimit(contacts, READ_CONCURRENCY, (c) => viewOf(deps, c));
+  const notices = { left: EXPIRY_NOTICES_PER_READ };
+  const views = await mapLimit(contacts, READ_CONCURRENCY, (c) => viewOf(deps, c, notices));
   return { kind: 'contacts', version, contacts: views };
 }
 
@@ -128,15 +144,20 @@ export async function removeContact(deps: Deps, owner: string, input: ContactRef
 }
 
 /**
- * Sets the caller's mood phrase and avatar URL (an empty string removes one). `invalid_mood`: over
+ * Sets the caller's name, mood phrase and avatar URL (an empty mood or URL removes it). `invalid_mood`: over
  * MAX_MOOD_CHARS code points or control characters; `invalid_avatar_url`: not an https URL of at most
- * MAX_AVATAR_URL_CHARS characters.
+ * MAX_AVATAR_URL_CHARS characters. A new name passes the rules of a name chosen at sign-in (validateName:
+ * pattern, one script, no default-name look-alike; `invalid_name`) and is claimed under all its keys before the
+ * profile changes (`name_taken` when anyone else holds one: the same name in any case, or a look-alike); the old
+ * name's keys are released after. Every refusal changes nothing. Contacts see the new name in `getContacts`
+ * (IM contacts are shown with their own live profile).
  */
 export async function updateProfile(
   deps: Deps,
   imNumber: string,
-  changes: { mood?: string; avatarUrl?: string },
+  changes: { mood?: string; avatarUrl?: string; name?: string },
 ): Promise<ImEvent> {
+  const name = changes.name === undefined ? undefined : validateName(changes.name);
   const mood = changes.mood?.trim();
   if (mood !== undefined && ([...mood].length > MAX_MOOD_CHARS || /\p{Cc}/u.test(mood))) {
     throw badInput(
@@ -151,9 +172,20 @@ export async function updateProfile(
       'invalid_avatar_url',
     );
   }
-  if (mood === undefined && avatarUrl === undefined) throw badInput('nothing to update', 'bad_frame');
-  const profile = await deps.users.updateProfile(imNumber, { mood, avatarUrl });
+  if (mood === undefined && avatarUrl === undefined && name === undefined) {
+    throw badInput('nothing to update', 'bad_frame');
+  }
+  const before = name === undefined ? null : await deps.users.getUser(imNumber);
+  if (name !== undefined && !before) throw badInput('no such user', 'unknown_recipient');
+  const renamed = before !== null && name !== undefined && name !== before.name;
+  if (renamed && !(await deps.users.claimName(name, imNumber))) {
+    throw conflict(`the name ${name} is taken`, 'name_taken');
+  }
+  const profile = await deps.users.updateProfile(imNumber, { mood, avatarUrl, ...(renamed ? { name } : {}) });
   if (!profile) throw badInput('no such user', 'unknown_recipient');
+  if (renamed && before.name !== defaultName(imNumber))
+    await deps.users.releaseName(before.name, imNumber, name);
+  if (renamed) deps.log.info(LogEvent.ProfileRenamed, { imNumber });
   return { kind: 'profile', profile };
 }
 

@@ -1,3 +1,5 @@
+import { stripFormatCharacters } from '../provisioning/e164';
+
 /**
  * The invitee's answers to an invitation (claims 6, 13), browser-safe. An answer is the whole message, matched
  * in any letter case, with surrounding spaces, punctuation and emoji ignored, and with common synonyms.
@@ -40,8 +42,14 @@ export function parseInvitationAnswer(body: string): InvitationAnswer | null {
   return Object.prototype.hasOwnProperty.call(ANSWERS, word) ? ANSWERS[word] : null;
 }
 
-/** `INVITE <phone> <name>` texted by a user from their own phone: the phone token and the name, or null. */
+/**
+ * `INVITE <phone> <name>` texted by a user from their own phone: the phone token and the name, or null. The
+ * phone token is read as every phone input is (format characters dropped, NFKC: stripFormatCharacters), so a
+ * full-width `＋1…` or one wrapped in bidi marks is a phone too.
+ */
 export function parseInviteCommand(body: string): { phone: string; name: string } | null {
-  const match = /^\s*invite\s+(\+\S+)\s+(\S.*?)\s*$/isu.exec(body);
-  return match ? { phone: match[1], name: match[2] } : null;
+  const match = /^\s*invite\s+(\S+)\s+(\S.*?)\s*$/isu.exec(body);
+  if (!match) return null;
+  const phone = stripFormatCharacters(match[1]);
+  return phone.startsWith('+') ? { phone, name: match[2] } : null;
 }

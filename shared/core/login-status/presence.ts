@@ -3,7 +3,7 @@ import { tooMany } from '../errors';
 import { liveConnections } from '../judgement/judge';
 import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
-import type { PresenceMode } from '../types';
+import type { PresenceMode, Recipient } from '../types';
 
 /** The expiry (epoch ms) of a connection seen alive at `now`. */
 const expiryFrom = (deps: Deps, now: number) => now + deps.config.connectionTtlSeconds * 1000;
@@ -81,8 +81,36 @@ export async function keepAlive(deps: Deps, imNumber: string, connectionId: stri
   const now = deps.clock.now();
   const expiresAt = expiryFrom(deps, now);
   if (!(await deps.logins.touchConnection(imNumber, connectionId, expiresAt))) {
+    // The row is gone: maybe its expiry was noticed and announced (noticeExpiry). Coming back is announced
+    // like a connect: one Query first, only on this rare path.
+    const status = await statusAround(deps, imNumber, connectionId, { connection: 'live' });
     await deps.logins.putConnection(imNumber, { connectionId, connectedAt: now, expiresAt });
+    await announceChange(deps, imNumber, status);
   }
+}
+
+/**
+ * Announces a user's expired connections when the system notices them (docs/design.md, "Presence"). Nothing
+ * runs at a connection's expiry (DynamoDB's TTL deletes late, and nothing is scheduled), so expiry is judged on
+ * read; a reader that has just read `recipient` (its login status, as the judgement sees it at `now`) calls
+ * this. Each expired row is deleted by a conditional delete (a ping that refreshed it meanwhile wins), and the
+ * caller whose delete took a row, when no live connection is left and the mode is not offline, tells the
+ * user's online contacts `offline` with the bounded fan-out of announcePresence, like a last disconnect. True
+ * when it announced. Costs nothing when no row has expired; else a conditional delete per expired row.
+ */
+export async function noticeExpiry(deps: Deps, recipient: Recipient, now: number): Promise<boolean> {
+  const expired = recipient.connections.filter((c) => c.expiresAt <= now);
+  if (expired.length === 0) return false;
+  const imNumber = recipient.profile.imNumber;
+  let took = false;
+  for (const c of expired) {
+    if (await deps.logins.deleteExpiredConnection(imNumber, c.connectionId, now)) took = true;
+  }
+  if (!took || liveConnections(recipient, now).length > 0 || recipient.profile.mode === 'offline')
+    return false;
+  deps.log.info(LogEvent.PresenceExpired, { imNumber, connections: expired.length });
+  await announcePresence(deps, imNumber, 'offline');
+  return true;
 }
 
 /**

@@ -13,4 +13,9 @@ export interface LoginStatusStore {
   /** Refreshes a connection's expiry; false when it no longer exists. */
   touchConnection(imNumber: string, connectionId: string, expiresAt: number): Promise<boolean>;
   deleteConnection(imNumber: string, connectionId: string): Promise<void>;
+  /**
+   * Deletes a connection row only if it has expired by `now` (expiresAt <= now; a ping that refreshed it wins).
+   * True for the one caller whose delete took it: the one that announces the expiry.
+   */
+  deleteExpiredConnection(imNumber: string, connectionId: string, now: number): Promise<boolean>;
 }

@@ -32,22 +32,34 @@ export interface UserDirectory {
   userOfPhone(phone: string): Promise<string | null>;
   /** Binds a phone to a user unless it is bound already; returns the record that won. */
   linkPhone(phone: string, imNumber: string, name: string): Promise<PhoneRecord>;
-  /** imNumber for a name (case-insensitive), or null. */
+  /** imNumber for a name (by its nameKey: case-insensitive, look-alikes too), or null. */
   findByName(name: string): Promise<string | null>;
-  /** Claims a name for a user unless anyone holds it (case-insensitively); false when taken. */
+  /**
+   * Who holds any key the name would claim (its nameKey, lookKey or former key), or null: the check before a
+   * claim that must not spend anything when it would fail. One Get per key (one for most names).
+   */
+  findNameHolder(name: string): Promise<string | null>;
+  /**
+   * Claims every key of a name (provisioning/names.ts, nameKeys) for a user unless anyone else holds one; false
+   * when taken, with nothing left claimed by this call. Claiming a name the user already holds is true.
+   */
   claimName(name: string, imNumber: string): Promise<boolean>;
-  /** Releases a name, only if this user holds it. */
-  releaseName(name: string, imNumber: string): Promise<void>;
+  /**
+   * Releases a name's keys (its former key too), only those this user holds, and none that `keep` also claims
+   * (the user's new name, on a rename).
+   */
+  releaseName(name: string, imNumber: string, keep?: string): Promise<void>;
   /** Records STOP/START on the phone and, when it has a user, on the profile the router reads. */
   setOptOut(phone: string, optedOut: boolean, imNumber?: string): Promise<void>;
   /** Binds one of the user's SMS threads (a service number) to a contact; nothing when the user is gone. */
   setThread(imNumber: string, serviceNumber: string, binding: ThreadBinding): Promise<void>;
   /**
-   * Sets (or, for an empty string, removes) the profile's mood phrase and avatar URL; fields left undefined are
-   * kept. Returns the updated profile, or null when the user does not exist.
+   * Sets (or, for an empty string, removes) the profile's mood phrase and avatar URL, and sets its name (already
+   * validated and claimed: claimName); fields left undefined are kept. Returns the updated profile, or null when
+   * the user does not exist.
    */
   updateProfile(
     imNumber: string,
-    changes: { mood?: string; avatarUrl?: string },
+    changes: { mood?: string; avatarUrl?: string; name?: string },
   ): Promise<UserProfile | null>;
 }

@@ -1,7 +1,7 @@
 import { conflict, forbidden, unavailable } from '../errors';
 import { isServiceNumber } from '../im-sms/outbound';
 import type { Deps } from '../ports';
-import { defaultName } from './names';
+import { defaultName, legacyNameKey, nameKey, nameKeys } from './names';
 import type { UserProfile } from '../types';
 import { LogEvent } from '../log-events';
 
@@ -26,7 +26,10 @@ export async function findOrCreateUser(
   if (existing?.imNumber) {
     // Consistent: the profile was written just before its link, maybe by another process a moment ago.
     const user = await deps.users.getUser(existing.imNumber, { consistent: true });
-    if (user) return { user, created: false };
+    if (user) {
+      await backfillNameKeys(deps, user);
+      return { user, created: false };
+    }
   }
   const now = deps.clock.now();
   let profile: UserProfile | null = null;
@@ -58,4 +61,16 @@ export async function findOrCreateUser(
   }
   deps.log.info(LogEvent.UserCreated, { imNumber: profile.imNumber });
   return { user: profile, created: true };
+}
+
+/**
+ * Rows claimed under an older key rule hold only the key of that rule: the NFC lower-cased name (before
+ * look-alike keys), or the nameKey alone (before look keys, so a `cIive` claimed then blocks no `clive`). When
+ * such a user signs in again, their name claims its current keys too, where free (docs/design.md, "Names").
+ * Costs nothing for a default name or a name whose keys are all one (most names); else a Get and a write or two.
+ */
+async function backfillNameKeys(deps: Deps, user: UserProfile): Promise<void> {
+  if (user.name === defaultName(user.imNumber)) return;
+  if (nameKeys(user.name).length === 1 && legacyNameKey(user.name) === nameKey(user.name)) return;
+  await deps.users.claimName(user.name, user.imNumber);
 }

@@ -1,17 +1,28 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** How long a sign-in code lives (ms), and how many wrong tries lock it. */
+/** How long a sign-in code lives (ms). */
 export const OTP_TTL_MS = 10 * 60 * 1000;
-export const OTP_MAX_TRIES = 5;
+
+/**
+ * Tries one code may take, right or wrong, from all client addresses together; then it is dead (`code_expired`)
+ * and the next /auth/start sends a new one. With OTP_TRIES_PER_ADDRESS below it, one address cannot kill the
+ * owner's code alone (docs/design.md, "Sign-in codes").
+ */
+export const OTP_MAX_TRIES = 10;
+
+/** Tries one client address may take at one phone's codes per OTP_TRY_WINDOW_MS; then that address gets 429. */
+export const OTP_TRIES_PER_ADDRESS = 5;
+
+/** The window OTP_TRIES_PER_ADDRESS counts in (ms). */
+export const OTP_TRY_WINDOW_MS = 60 * 60 * 1000;
 
 const TEN_MINUTES = 10 * 60 * 1000;
 const DAY = 24 * 60 * 60 * 1000;
 
-/**
- * How long wrong tries are remembered after a code expires (ms): a new code in that time inherits them, so
- * asking for codes does not buy more guesses. The code's row lives this long past its expiry.
- */
-export const OTP_TRIES_MEMORY_MS = 60 * 60 * 1000;
+/** The key a client address's tries at one phone's codes count under. */
+export function otpTryKey(phone: string, sourceIp: string): string {
+  return `otp-try:${sourceIp}:${phone}`;
+}
 
 /**
  * Limits on sending codes (docs/design.md, "Sign-in codes"). OTP forms are a favourite target of SMS pumping, so

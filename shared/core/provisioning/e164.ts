@@ -10,11 +10,14 @@ export const E164_PATTERN = /^\+[1-9]\d{6,14}$/;
 const FORMAT_CHARACTERS = /\p{Cf}/gu;
 
 /**
- * Removes every Unicode format character (Cf) from a phone input, before any other check: the cleaning every
- * phone input gets (the server's `parsePhone`, and the console's sign-in form through shared/core/rules.ts).
+ * Removes every Unicode format character (Cf) from a phone input, then puts it in NFKC, before any other check:
+ * the cleaning every phone input gets (the server's `parsePhone`, and the console's sign-in form through
+ * shared/core/rules.ts). NFKC turns the full-width `＋` and digits `０`-`９`, the ideographic space and other
+ * compatibility forms (a number typed with a CJK input method) into their ASCII forms, so `＋1 415 555 0123` is
+ * read as `+1 415 555 0123`. Digits of other scripts (Arabic-Indic, …) are left as they are.
  */
 export function stripFormatCharacters(input: string): string {
-  return input.replace(FORMAT_CHARACTERS, '');
+  return input.replace(FORMAT_CHARACTERS, '').normalize('NFKC');
 }
 
 /**

@@ -13,9 +13,13 @@ const DEFAULT_PREFIX = 'u';
 
 /**
  * Names shaped like a default name (`u` or `U` + digits) are reserved: nobody may choose one, so `@u123` always
- * means the user whose imNumber is 123. Tested after NFKC, so the full-width `ｕ１２３` is reserved too.
+ * means the user whose imNumber is 123. Tested after NFKC, so the full-width `ｕ１２３` is reserved too; look-alikes
+ * of default names are reserved by {@link looksLikeDefaultName}.
  */
 const DEFAULT_NAME = new RegExp(`^${DEFAULT_PREFIX}\\d+$`, 'i');
+
+/** Fewest digits an imNumber has (conversion/addressing.ts, IM_NUMBER_PATTERN); the service allocates 8. */
+const MIN_IM_NUMBER_DIGITS = 4;
 
 /**
  * The scripts a name's letters are told apart by (Unicode Script_Extensions). A letter in none of them counts
@@ -83,7 +87,7 @@ export function defaultName(imNumber: string): string {
 export function validateName(input: unknown): string {
   if (typeof input !== 'string') throw badInput('name must be a string', 'invalid_name');
   const name = input.trim().normalize('NFKC');
-  if (!NAME_PATTERN.test(name) || DEFAULT_NAME.test(name)) {
+  if (!NAME_PATTERN.test(name) || DEFAULT_NAME.test(name) || looksLikeDefaultName(name)) {
     throw badInput(
       'name must be 1-32 letters, digits, "_", "." or "-", start with a letter, and not look like u123',
       'invalid_name',
@@ -112,6 +116,46 @@ export function skeleton(text: string): string {
  */
 export function nameKey(name: string): string {
   return skeleton(caseFold(skeleton(caseFold(name))));
+}
+
+/**
+ * The look key: the TR39 skeleton taken *before* case folding, then folded and skeletonised as {@link nameKey}.
+ * Folding first loses the confusables that depend on case: the capital `I` looks like `l`, but folds to `i`,
+ * which does not (so `cIive` got the key `ciive`, not `clive`'s). The look key keeps them (`cIive` → `clive`,
+ * Greek `ΗΝ` → `hn`). It differs from nameKey only for names with such a capital.
+ */
+export function lookKey(name: string): string {
+  return nameKey(skeleton(name.normalize('NFKC')));
+}
+
+/**
+ * Every key a name claims: {@link nameKey} (its identity: `ALICE` and `alice` are one name) and, when it
+ * differs, {@link lookKey} (what it looks like). Two names collide when these share a key: the same but for
+ * case, or one looks like the other (or like a case variant of it). So `cIive` collides with `clive`, `ALICE`
+ * with `alice`, while `ali` and `all` stay two names (`ALI` looks like `ALl`, and so collides with `all`).
+ */
+export function nameKeys(name: string): string[] {
+  const keys = [nameKey(name), lookKey(name)];
+  return keys[0] === keys[1] ? [keys[0]] : keys;
+}
+
+/** The skeletons of the digits (`0` → `o`, `1` → `l`, …), as one character class's contents. */
+const DIGIT_SKELETONS = [...new Set([...'0123456789'].map((d) => nameKey(d)))];
+
+/** A key that looks like a default name: `u` followed by at least MIN_IM_NUMBER_DIGITS digit look-alikes. */
+const DEFAULT_NAME_KEY = new RegExp(
+  `^${nameKey(DEFAULT_PREFIX)}(?:${DIGIT_SKELETONS.map((d) => d.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')}){${MIN_IM_NUMBER_DIGITS},}$`,
+  'u',
+);
+
+/**
+ * True when the name looks like a default name (`u` + an imNumber): the reserved rule applied to its keys
+ * (skeletons), not its raw text, so the Armenian `ս12345678`, the Greek `υ12345678` or `uOl23456` with letters for
+ * digits are reserved too. Only `u` + 4 or more digit look-alikes (imNumbers have 4 to 12 digits), so a name
+ * such as `Ulo` stays free.
+ */
+export function looksLikeDefaultName(name: string): boolean {
+  return nameKeys(name).some((key) => DEFAULT_NAME_KEY.test(key));
 }
 
 /**

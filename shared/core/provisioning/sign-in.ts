@@ -10,9 +10,11 @@ import {
   hashCode,
   hashesMatch,
   OTP_MAX_TRIES,
-  OTP_TRIES_MEMORY_MS,
+  OTP_TRIES_PER_ADDRESS,
+  OTP_TRY_WINDOW_MS,
   OTP_TTL_MS,
   otpRateKey,
+  otpTryKey,
   otpRateLimits,
   sealCode,
   unsealCode,
@@ -25,17 +27,19 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
   assertNotServiceNumber(deps, phone.e164);
   assertSmsAllowed(phone, deps.config.smsCountries);
   const now = deps.clock.now();
+  // Every refusal that sends nothing comes before the limits: they count codes sent, so a refused request
+  // (opted out, and the input checks above) spends no one's budget.
+  const record = await deps.users.getPhone(phone.e164);
+  const cleared = await clearForSms(deps, phone.e164, 'code', { optedOut: record?.optedOut ?? false });
+  if (!cleared.ok) {
+    throw forbidden('this phone has opted out of SMS; text START to the service number first', 'opted_out');
+  }
   for (const rule of otpRateLimits(deps.config.otpIpLimit)) {
     const key = otpRateKey(rule, phone.e164, input.sourceIp);
     if (!(await deps.rates.hitRateLimit(key, rule.windowMs, rule.limit, now))) {
       deps.log.warn(LogEvent.AuthRateLimited, { scope: rule.scope, windowMs: rule.windowMs });
       throw tooMany('too many codes requested; wait and try again', 'too_many_requests');
     }
-  }
-  const record = await deps.users.getPhone(phone.e164);
-  const cleared = await clearForSms(deps, phone.e164, 'code', { optedOut: record?.optedOut ?? false });
-  if (!cleared.ok) {
-    throw forbidden('this phone has opted out of SMS; text START to the service number first', 'opted_out');
   }
   const { code, expiresAt } = await liveOrNewCode(deps, phone.e164, now);
   const minutes = Math.max(1, Math.round((expiresAt - now) / 60_000));
@@ -56,9 +60,9 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
 }
 
 /**
- * The code to send: the live one again, unchanged (same code, expiry and tries), or a new one that inherits the
- * wrong tries of a code expired less than OTP_TRIES_MEMORY_MS ago. Throws `too_many_tries` (429) while those are
- * used up, sending nothing.
+ * The code to send: the live one again, unchanged (same code, expiry and tries), while it has tries left; else a
+ * new one with none used. Nothing here refuses: a phone is never locked, only a code used up
+ * (docs/design.md, "Sign-in codes").
  */
 async function liveOrNewCode(
   deps: Deps,
@@ -67,12 +71,7 @@ async function liveOrNewCode(
 ): Promise<{ code: string; expiresAt: number }> {
   const secret = deps.secrets.jwtSecret;
   const previous = await deps.codes.getOtp(phone);
-  const remembered = previous && now < previous.expiresAt + OTP_TRIES_MEMORY_MS ? previous.tries : 0;
-  if (remembered >= OTP_MAX_TRIES) {
-    deps.log.warn(LogEvent.AuthLocked, {});
-    throw tooMany('too many wrong codes; request a new code later', 'too_many_tries');
-  }
-  if (previous && previous.expiresAt > now && previous.sealed)
+  if (previous && previous.expiresAt > now && previous.sealed && previous.tries < OTP_MAX_TRIES)
     return {
       code: unsealCode(secret, phone, previous.expiresAt, previous.sealed),
       expiresAt: previous.expiresAt,
@@ -84,23 +83,32 @@ async function liveOrNewCode(
     {
       hash: hashCode(secret, phone, code),
       expiresAt,
-      tries: remembered,
+      tries: 0,
       sealed: sealCode(secret, phone, expiresAt, code),
     },
-    Math.ceil(OTP_TRIES_MEMORY_MS / 1000),
+    OTP_ROW_GRACE_SECONDS,
   );
   return { code, expiresAt };
 }
+
+/** How long a code's row may stay past its expiry before the table's TTL drops it (s). */
+const OTP_ROW_GRACE_SECONDS = 60 * 60;
 
 export interface VerifiedUser {
   token: string;
   user: { imNumber: string; name: string; phone: string };
 }
 
-/** POST /auth/verify: checks the code; the first verification creates the account. */
+/**
+ * POST /auth/verify: checks the code; the first verification creates the account. Each try, right or wrong,
+ * counts against the client address's tries at this phone (OTP_TRIES_PER_ADDRESS an hour: past them that address
+ * gets 429 `too_many_tries`, nobody else does) and against the code's own tries (OTP_MAX_TRIES from all addresses:
+ * past them the code is dead, 401 `code_expired`, and the owner asks for a new one). `sourceIp` is the client's
+ * address as the gateway saw it.
+ */
 export async function verifyAuth(
   deps: Deps,
-  input: { phone: unknown; code: unknown; name?: unknown },
+  input: { phone: unknown; code: unknown; name?: unknown; sourceIp: string },
 ): Promise<VerifiedUser> {
   const phone = parsePhone(input.phone);
   assertNotServiceNumber(deps, phone.e164);
@@ -112,10 +120,15 @@ export async function verifyAuth(
       ? undefined
       : validateName(input.name);
   const now = deps.clock.now();
+  const tryKey = otpTryKey(phone.e164, input.sourceIp);
+  if (!(await deps.rates.hitRateLimit(tryKey, OTP_TRY_WINDOW_MS, OTP_TRIES_PER_ADDRESS, now))) {
+    deps.log.warn(LogEvent.AuthLocked, { scope: 'ip-phone' });
+    throw tooMany('too many tries for this phone from here; try again in an hour', 'too_many_tries');
+  }
   const attempt = await deps.codes.attemptOtp(phone.e164, now, OTP_MAX_TRIES);
   if (attempt.kind === 'locked') {
-    deps.log.warn(LogEvent.AuthLocked, {});
-    throw tooMany('too many wrong codes; request a new code later', 'too_many_tries');
+    deps.log.warn(LogEvent.AuthLocked, { scope: 'code' });
+    throw unauthorized('this code had too many wrong tries; request a new one', 'code_expired');
   }
   if (attempt.kind === 'missing')
     throw unauthorized('no valid code for this phone; request a new one', 'code_expired');
@@ -143,7 +156,7 @@ function assertNotServiceNumber(deps: Deps, e164: string): void {
 
 /** Refuses a taken name before the code is spent, so the user can pick another with the same code. */
 async function assertNameFree(deps: Deps, phone: string, name: string): Promise<void> {
-  const owner = await deps.users.findByName(name);
+  const owner = await deps.users.findNameHolder(name);
   if (!owner) return;
   const record = await deps.users.getPhone(phone);
   if (record?.imNumber === owner) return;

@@ -9,7 +9,7 @@ import { announcePresence, PRESENCE_FANOUT_MAX, PRESENCE_PAGE } from '../../../s
 import { sendInstantMessage } from '../../../shared/core/delivery/send-im';
 import { history, MAX_HISTORY_LIMIT } from '../../../shared/core/history/history';
 import { receiveSms } from '../../../shared/core/im-sms/receive';
-import { connect, disconnect, setPresence } from '../../../shared/core/login-status/presence';
+import { connect, disconnect, keepAlive, setPresence } from '../../../shared/core/login-status/presence';
 import { coreWorld, SERVICE_NUMBERS, type CoreWorld } from '../../support/core-deps';
 
 /** Contacts, presence fan-out and history on in-memory ports. */
@@ -131,6 +131,52 @@ describe('presence to contacts', () => {
     expect(w.im.eventsOf('d1', 'presence')).toEqual([]);
     void carol;
     void dan;
+  });
+
+  it('announces an expired connection when a read notices it, once, and a ping after it as a return', async () => {
+    const alice = await w.user();
+    const bob = await w.user({ connectionId: 'b1' });
+    await addContact(w.deps, await owner(bob.imNumber), { imNumber: alice.imNumber });
+    await connect(w.deps, alice.imNumber, 'a1');
+    w.clock.advance(w.deps.config.connectionTtlSeconds * 1000 + 1); // alice's socket went silent
+    await keepAlive(w.deps, bob.imNumber, 'b1'); // bob's did not
+    const before = w.im.eventsOf('b1', 'presence').length;
+
+    const list = (await getContacts(w.deps, bob.imNumber)) as { contacts: Array<{ status: string }> };
+    expect(list.contacts).toEqual([expect.objectContaining({ imNumber: alice.imNumber, status: 'offline' })]);
+    expect(
+      w.im
+        .eventsOf('b1', 'presence')
+        .slice(before)
+        .map((e) => [e.imNumber, e.mode]),
+    ).toEqual([[alice.imNumber, 'offline']]);
+    expect((await w.stores.logins.getRecipient(alice.imNumber))!.connections).toEqual([]);
+    await getContacts(w.deps, bob.imNumber); // noticed already: not announced twice
+    expect(w.im.eventsOf('b1', 'presence').slice(before)).toHaveLength(1);
+
+    await keepAlive(w.deps, alice.imNumber, 'a1'); // the socket was alive after all: it comes back
+    expect(
+      w.im
+        .eventsOf('b1', 'presence')
+        .slice(before)
+        .map((e) => e.mode),
+    ).toEqual(['offline', 'online']);
+  });
+
+  it('does not announce an expiry while another connection lives, or in manual offline mode', async () => {
+    const alice = await w.user();
+    const bob = await w.user({ connectionId: 'b1' });
+    await addContact(w.deps, await owner(bob.imNumber), { imNumber: alice.imNumber });
+    await connect(w.deps, alice.imNumber, 'a1');
+    w.clock.advance(w.deps.config.connectionTtlSeconds * 1000 + 1);
+    await keepAlive(w.deps, bob.imNumber, 'b1');
+    await connect(w.deps, alice.imNumber, 'a2'); // a second device, live
+    const before = w.im.eventsOf('b1', 'presence').length;
+    await getContacts(w.deps, bob.imNumber);
+    expect(w.im.eventsOf('b1', 'presence').slice(before)).toEqual([]);
+    expect(
+      (await w.stores.logins.getRecipient(alice.imNumber))!.connections.map((c) => c.connectionId),
+    ).toEqual(['a2']);
   });
 
   it('is paged and bounded: no writes, one page Query per 100 watchers, at most PRESENCE_FANOUT_MAX told', async () => {

@@ -39,6 +39,16 @@ describe('answers', () => {
       phone: '+16505550100',
       name: 'Dan Brown',
     });
+    // Every phone input is read alike (format characters dropped, NFKC), the INVITE command's too.
+    expect(parseInviteCommand('INVITE \uff0b16505550100 Dan')).toEqual({
+      phone: '+16505550100',
+      name: 'Dan',
+    });
+    expect(parseInviteCommand('invite \u202d+16505550100\u202c Dan')).toEqual({
+      phone: '+16505550100',
+      name: 'Dan',
+    });
+    expect(parseInviteCommand('invite bob now')).toBeNull();
     expect(parseInviteCommand('invited you')).toBeNull();
   });
 });

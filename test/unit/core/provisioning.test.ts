@@ -1,5 +1,11 @@
 import { findOrCreateUser } from '../../../shared/core/provisioning/accounts';
-import { OTP_MAX_TRIES, OTP_TRIES_MEMORY_MS, OTP_TTL_MS } from '../../../shared/core/provisioning/codes';
+import {
+  OTP_MAX_TRIES,
+  OTP_TRIES_PER_ADDRESS,
+  OTP_TRY_WINDOW_MS,
+  OTP_TTL_MS,
+} from '../../../shared/core/provisioning/codes';
+import { nameKey } from '../../../shared/core/provisioning/names';
 import { startAuth, verifyAuth } from '../../../shared/core/provisioning/sign-in';
 import { verifyToken } from '../../../shared/core/provisioning/tokens';
 import { coreWorld, JWT_SECRET, type CoreWorld } from '../../support/core-deps';
@@ -11,6 +17,7 @@ beforeEach(() => {
 });
 
 const PHONE = '+14155550100';
+const OWNER_IP = '198.51.100.1';
 const codeIn = (phone: string) => /\b(\d{6})\b/.exec(w.sms.inbox(phone).at(-1)!.body)![1];
 
 describe('sign-in codes', () => {
@@ -18,33 +25,79 @@ describe('sign-in codes', () => {
     await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.1' });
     const code = codeIn(PHONE);
     expect(JSON.stringify([...w.stores.table.otps.values()])).not.toContain(code);
-    const out = await verifyAuth(w.deps, { phone: PHONE, code });
+    const out = await verifyAuth(w.deps, { phone: PHONE, code, sourceIp: OWNER_IP });
     expect(out.user).toEqual({ imNumber: out.user.imNumber, name: `u${out.user.imNumber}`, phone: PHONE });
     expect(await verifyToken(JWT_SECRET, out.token, w.clock.now())).toEqual({
       imNumber: out.user.imNumber,
       name: out.user.name,
     });
-    await expect(verifyAuth(w.deps, { phone: PHONE, code })).rejects.toMatchObject({ code: 'code_expired' });
+    await expect(verifyAuth(w.deps, { phone: PHONE, code, sourceIp: OWNER_IP })).rejects.toMatchObject({
+      code: 'code_expired',
+    });
   });
 
-  it('locks the code after the last wrong try, and expires it', async () => {
-    await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.1' });
+  it('locks an address out of a phone after its tries, not the phone: the owner elsewhere still signs in', async () => {
+    await startAuth(w.deps, { phone: PHONE, sourceIp: OWNER_IP });
     const code = codeIn(PHONE);
     const wrong = code === '000000' ? '111111' : '000000';
-    for (let i = 0; i < OTP_MAX_TRIES; i++)
-      await expect(verifyAuth(w.deps, { phone: PHONE, code: wrong })).rejects.toMatchObject({
+    const stranger = { phone: PHONE, sourceIp: '203.0.113.66' };
+    for (let i = 0; i < OTP_TRIES_PER_ADDRESS; i++)
+      await expect(verifyAuth(w.deps, { ...stranger, code: wrong })).rejects.toMatchObject({
         code: 'wrong_code',
       });
-    await expect(verifyAuth(w.deps, { phone: PHONE, code })).rejects.toMatchObject({
+    await expect(verifyAuth(w.deps, { ...stranger, code })).rejects.toMatchObject({
       code: 'too_many_tries',
       kind: 'rate_limited',
     });
-    await expect(startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.1' })).rejects.toMatchObject({
+    // The phone is not locked: the owner is sent the same live code and signs in with it.
+    await startAuth(w.deps, { phone: PHONE, sourceIp: OWNER_IP });
+    expect(codeIn(PHONE)).toBe(code);
+    await expect(verifyAuth(w.deps, { phone: PHONE, code, sourceIp: OWNER_IP })).resolves.toMatchObject({
+      user: { phone: PHONE },
+    });
+  });
+
+  it('an address gets its tries back after the window, and an expired code is refused', async () => {
+    await startAuth(w.deps, { phone: PHONE, sourceIp: OWNER_IP });
+    const code = codeIn(PHONE);
+    const wrong = code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < OTP_TRIES_PER_ADDRESS; i++)
+      await expect(
+        verifyAuth(w.deps, { phone: PHONE, code: wrong, sourceIp: OWNER_IP }),
+      ).rejects.toMatchObject({
+        code: 'wrong_code',
+      });
+    w.clock.advance(OTP_TTL_MS);
+    await expect(verifyAuth(w.deps, { phone: PHONE, code, sourceIp: OWNER_IP })).rejects.toMatchObject({
       code: 'too_many_tries',
     });
-    w.clock.advance(OTP_TTL_MS);
-    await expect(verifyAuth(w.deps, { phone: PHONE, code })).rejects.toMatchObject({
+    w.clock.advance(OTP_TRY_WINDOW_MS);
+    await expect(verifyAuth(w.deps, { phone: PHONE, code, sourceIp: OWNER_IP })).rejects.toMatchObject({
       code: 'code_expired',
+    });
+  });
+
+  it('a code dies after its tries from all addresses; the next request sends a new code, no lock', async () => {
+    await startAuth(w.deps, { phone: PHONE, sourceIp: OWNER_IP });
+    const code = codeIn(PHONE);
+    const wrong = code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < OTP_MAX_TRIES; i++) {
+      const sourceIp = `203.0.113.${Math.floor(i / OTP_TRIES_PER_ADDRESS)}`;
+      await expect(verifyAuth(w.deps, { phone: PHONE, code: wrong, sourceIp })).rejects.toMatchObject({
+        code: 'wrong_code',
+      });
+    }
+    await expect(verifyAuth(w.deps, { phone: PHONE, code, sourceIp: OWNER_IP })).rejects.toMatchObject({
+      code: 'code_expired',
+    });
+    w.ids.codes.push('654321');
+    await startAuth(w.deps, { phone: PHONE, sourceIp: OWNER_IP });
+    const fresh = codeIn(PHONE);
+    expect(fresh).toBe('654321');
+    await expect(
+      verifyAuth(w.deps, { phone: PHONE, code: fresh, sourceIp: OWNER_IP }),
+    ).resolves.toMatchObject({
+      user: { phone: PHONE },
     });
   });
 
@@ -62,7 +115,9 @@ describe('sign-in codes', () => {
     await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.1' });
     expect(codeIn(PHONE)).toBe(first);
     expect(new Set(w.sms.inbox(PHONE).map((m) => /\d{6}/.exec(m.body)![0]))).toEqual(new Set([first]));
-    await expect(verifyAuth(w.deps, { phone: PHONE, code: first })).resolves.toMatchObject({
+    await expect(
+      verifyAuth(w.deps, { phone: PHONE, code: first, sourceIp: OWNER_IP }),
+    ).resolves.toMatchObject({
       user: { phone: PHONE },
     });
   });
@@ -73,33 +128,6 @@ describe('sign-in codes', () => {
       code: 'too_many_requests',
     });
     expect(w.sms.inbox(PHONE)).toHaveLength(20);
-  });
-
-  it('counts wrong tries per phone across codes: a new code after expiry does not reset them', async () => {
-    await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.1' });
-    const code = codeIn(PHONE);
-    const wrong = code === '000000' ? '111111' : '000000';
-    for (let i = 0; i < OTP_MAX_TRIES - 1; i++)
-      await expect(verifyAuth(w.deps, { phone: PHONE, code: wrong })).rejects.toMatchObject({
-        code: 'wrong_code',
-      });
-    w.clock.advance(OTP_TTL_MS);
-    await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.2' });
-    const second = codeIn(PHONE);
-    const wrong2 = second === '000000' ? '111111' : '000000';
-    await expect(verifyAuth(w.deps, { phone: PHONE, code: wrong2 })).rejects.toMatchObject({
-      code: 'wrong_code',
-    });
-    await expect(verifyAuth(w.deps, { phone: PHONE, code: second })).rejects.toMatchObject({
-      code: 'too_many_tries',
-    });
-    w.clock.advance(OTP_TTL_MS);
-    await expect(startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.3' })).rejects.toMatchObject({
-      code: 'too_many_tries',
-    });
-    w.clock.advance(OTP_TRIES_MEMORY_MS);
-    await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.4' });
-    await expect(verifyAuth(w.deps, { phone: PHONE, code: codeIn(PHONE) })).resolves.toBeDefined();
   });
 
   it('refuses an opted-out phone and a country not served, sending nothing', async () => {
@@ -117,16 +145,56 @@ describe('sign-in codes', () => {
   });
 });
 
+describe('refusals that send nothing spend no sending budget', () => {
+  it('an opted-out phone refused four times from one address can ask for a code once it texts START', async () => {
+    await w.stores.users.setOptOut(PHONE, true);
+    for (let i = 0; i < 4; i++)
+      await expect(startAuth(w.deps, { phone: PHONE, sourceIp: '203.0.113.5' })).rejects.toMatchObject({
+        code: 'opted_out',
+      });
+    await w.stores.users.setOptOut(PHONE, false);
+    for (let i = 0; i < 3; i++) await startAuth(w.deps, { phone: PHONE, sourceIp: '203.0.113.5' });
+    expect(w.sms.inbox(PHONE)).toHaveLength(3);
+  });
+
+  it('refusals do not count towards the per-phone daily cap either', async () => {
+    await w.stores.users.setOptOut(PHONE, true);
+    for (let i = 0; i < 20; i++)
+      await expect(startAuth(w.deps, { phone: PHONE, sourceIp: `198.51.100.${i}` })).rejects.toMatchObject({
+        code: 'opted_out',
+      });
+    await w.stores.users.setOptOut(PHONE, false);
+    await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.200' });
+    expect(w.sms.inbox(PHONE)).toHaveLength(1);
+  });
+});
+
 describe('accounts', () => {
   it('keeps a chosen name unique, case-insensitively, and the code usable after a refusal', async () => {
     await w.user({ name: 'Alice' });
     await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.1' });
     const code = codeIn(PHONE);
-    await expect(verifyAuth(w.deps, { phone: PHONE, code, name: 'alice' })).rejects.toMatchObject({
+    await expect(
+      verifyAuth(w.deps, { phone: PHONE, code, name: 'alice', sourceIp: OWNER_IP }),
+    ).rejects.toMatchObject({
       code: 'name_taken',
       kind: 'conflict',
     });
-    expect((await verifyAuth(w.deps, { phone: PHONE, code, name: 'alicia' })).user.name).toBe('alicia');
+    expect(
+      (await verifyAuth(w.deps, { phone: PHONE, code, name: 'alicia', sourceIp: OWNER_IP })).user.name,
+    ).toBe('alicia');
+  });
+
+  it('a name claimed under an older key rule claims its look key when its owner signs in again', async () => {
+    // cIive claimed before look keys: only its nameKey row (ciive) exists, so clive was not blocked.
+    const old = await w.user({ name: 'cIive' });
+    w.stores.table.names.delete(nameKey('clive'));
+    w.stores.table.lookNames.delete(nameKey('clive'));
+    expect(await w.stores.users.findNameHolder('clive')).toBeNull();
+    await startAuth(w.deps, { phone: old.phone, sourceIp: OWNER_IP });
+    await verifyAuth(w.deps, { phone: old.phone, code: codeIn(old.phone), sourceIp: OWNER_IP });
+    expect(await w.stores.users.findNameHolder('clive')).toBe(old.imNumber);
+    expect(await w.stores.users.claimName('clive', '99999999')).toBe(false);
   });
 
   it('retries an imNumber that is taken, and returns the same user for the same phone', async () => {

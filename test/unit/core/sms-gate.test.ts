@@ -198,7 +198,9 @@ describe('service numbers are not people (item 6)', () => {
         code: 'service_number',
         kind: 'forbidden',
       });
-      await expect(verifyAuth(w.deps, { phone, code: '123456' })).rejects.toMatchObject({
+      await expect(
+        verifyAuth(w.deps, { phone, code: '123456', sourceIp: '198.51.100.9' }),
+      ).rejects.toMatchObject({
         code: 'service_number',
       });
     }
