@@ -65,6 +65,8 @@ const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed']);
  */
 export class CallRunner {
   private readonly calls = new Map<string, Call>();
+  /** Phones set not to answer the calls dialled to them (memory only); the rest answer when reachable. */
+  private readonly answering = new Map<string, 'no-answer' | 'busy'>();
 
   constructor(private readonly deps: CallRunnerDeps) {
     for (const state of deps.initial ?? []) this.calls.set(state.sid, { state, queue: Promise.resolve() });
@@ -84,6 +86,12 @@ export class CallRunner {
     this.remember(call);
     const url = this.deps.webhooks.publicUrlFor(VOICE_WEBHOOK_PATH);
     return this.serialise(call, () => this.drive(call, { kind: 'fetch', url, method: 'POST', params: {} }));
+  }
+
+  /** How a phone takes calls dialled to it: 'answer' (the default), or rings out ('no-answer') or is 'busy'. */
+  setAnswering(phone: string, answer: 'answer' | 'no-answer' | 'busy'): void {
+    if (answer === 'answer') this.answering.delete(phone);
+    else this.answering.set(phone, answer);
   }
 
   /** The call's current state, or undefined for an unknown SID. */
@@ -255,7 +263,7 @@ export class CallRunner {
     }
     const leg: DialedLeg = { to, callerId: verb.attributes.callerId ?? call.state.from };
     call.state.dialed = leg;
-    leg.status = this.deps.isReachable(to) ? 'completed' : 'no-answer';
+    leg.status = this.deps.isReachable(to) ? (this.answering.get(to) ?? 'completed') : 'no-answer';
     if (leg.status === 'completed' && number?.attributes.url !== undefined) {
       leg.status = await this.whisper(
         call,

@@ -59,7 +59,7 @@ export interface CallState {
 export interface DialedLeg {
   to: string;
   callerId: string;
-  status?: 'completed' | 'no-answer' | 'failed';
+  status?: 'completed' | 'no-answer' | 'busy' | 'failed';
   whisper?: string[];
   whisperError?: { code: number; message: string };
 }
