@@ -170,7 +170,8 @@ describe('functions: one per manifest entry, the house way', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+    // One esbuild build per function, in turn: 23 functions since the voice routes, on a shared 2-core machine.
+  }, 150_000);
 });
 
 describe('HTTP API', () => {
