@@ -76,6 +76,27 @@ export const functions: FunctionSpec[] = [
     { kind: 'http', method: 'POST', path: '/twilio/sms/status' },
     { table: 'readwrite', manageConnections: true, twilioWebhook: true },
   ),
+  // The IVR direct call (claims 5, 12): the call, the keyed imNumber, the whisper to the callee, the dial's end.
+  fn(
+    'twilio-voice',
+    { kind: 'http', method: 'POST', path: '/twilio/voice' },
+    { table: 'readwrite', manageConnections: true, twilioWebhook: true },
+  ),
+  fn(
+    'twilio-voice-gather',
+    { kind: 'http', method: 'POST', path: '/twilio/voice/gather' },
+    { table: 'readwrite', manageConnections: true, twilioWebhook: true },
+  ),
+  fn(
+    'twilio-voice-whisper',
+    { kind: 'http', method: 'POST', path: '/twilio/voice/whisper' },
+    { table: 'read', twilioWebhook: true },
+  ),
+  fn(
+    'twilio-voice-dial-status',
+    { kind: 'http', method: 'POST', path: '/twilio/voice/dial-status' },
+    { ...routes, twilioWebhook: true },
+  ),
   fn('ws-authorizer', { kind: 'ws-authorizer' }, { jwt: true }),
   fn('ws-connect', { kind: 'ws', routeKey: '$connect' }, { table: 'readwrite', manageConnections: true }),
   fn(

@@ -88,7 +88,8 @@ export type ServerFrame =
       status: 'pending' | 'accepted' | 'declined' | 'expired' | 'cancelled';
       expiresAt: string;
       imNumber?: string;
-    };
+    }
+  | { type: 'call'; from: string; fromName: string };
 
 /**
  * Renders a core IM event as its wire frame. Key order is part of the byte-for-byte contract, so each frame is
@@ -154,6 +155,8 @@ export function toServerFrame(event: ImEvent): ServerFrame {
         message: event.message,
         ...(event.clientId ? { clientId: event.clientId } : {}),
       };
+    case 'call':
+      return { type: 'call', from: event.from, fromName: event.fromName };
     case 'alive':
       return { type: 'pong' };
   }

@@ -83,6 +83,13 @@ export const LogEvent = {
   /** A user changed their name (imNumber; never the name). */
   ProfileRenamed: 'profile.renamed',
 
+  // IVR direct call (shared/core/ivr)
+  /** A call to a service number was answered with a prompt, a dial or a refusal (callSid, outcome, reason?). */
+  IvrCall: 'ivr.call',
+  /** A dialled contact did not answer; a missed-call note was routed to them (callSid, status, messageId). */
+  IvrMissedCall: 'ivr.missed_call',
+  /** The `call` frame could not be pushed to one of the callee's devices (callSid, connectionId, error). */
+  IvrCallPushFailed: 'ivr.call_push_failed',
   // Provisioning (shared/core/provisioning)
   /** An account was created (imNumber). */
   UserCreated: 'user.created',

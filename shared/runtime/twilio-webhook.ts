@@ -48,7 +48,8 @@ function header(event: APIGatewayProxyEventV2, name: string): string | undefined
 /**
  * A Twilio webhook: the X-Twilio-Signature is checked first, over the exact public URL, before anything is
  * read or stored. A bad or missing signature gets 403. The run function answers with text to reply (TwiML
- * <Message>) or nothing (an empty <Response/>). Logs carry the Lambda context and, as the correlation id,
+ * <Message>), a whole TwiML document it built itself (`{ twiml }`: the voice webhooks, whose builder only their
+ * bundles carry), or nothing (an empty <Response/>). Logs carry the Lambda context and, as the correlation id,
  * Twilio's MessageSid or CallSid (else the API Gateway request id).
  */
 export function twilioWebhook(
@@ -58,7 +59,7 @@ export function twilioWebhook(
     deps: Deps,
     params: TwilioParams,
     event: APIGatewayProxyEventV2,
-  ) => Promise<{ reply?: string } | void>,
+  ) => Promise<{ reply?: string } | { twiml: string } | void>,
 ): (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyStructuredResultV2> {
   return async (event, context) => {
     const form = formFields(event);
@@ -79,6 +80,7 @@ export function twilioWebhook(
     }
     try {
       const result = await run(deps, firstValues(form), event);
+      if (result && 'twiml' in result) return twiml(200, result.twiml);
       const response = new MessagingResponse();
       if (result && result.reply) response.message(result.reply);
       return twiml(200, response.toString());

@@ -76,7 +76,9 @@ beforeAll(async () => {
       ...lines,
     ].join('\n'),
   );
-}, 120_000);
+  // 23 esbuild builds at once (4 more since the voice routes), which the full suite shares with another worker
+  // on a 2-core machine: 120 s was no longer enough there.
+}, 240_000);
 
 afterAll(() => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });

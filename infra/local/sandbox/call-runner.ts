@@ -8,11 +8,14 @@ import {
   resolveUrl,
   type TwilioErrorInfo,
 } from './twiml-response';
-import type { CallState, SandboxLog } from './types';
+import { voiceSchemaError } from './twiml-voice-schema';
+import type { CallState, DialedLeg, SandboxLog } from './types';
 import type { WebhookClient } from './webhook-client';
 
 export interface CallRunnerDeps {
   accountSid: string;
+  /** The numbers the account owns: a `<Dial callerId>` must be one of them, or the call's own From or To. */
+  serviceNumbers: readonly string[];
   webhooks: WebhookClient;
   /** Whether a dialled number answers; the undeliverable range does not. */
   isReachable: (phone: string) => boolean;
@@ -62,6 +65,8 @@ const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed']);
  */
 export class CallRunner {
   private readonly calls = new Map<string, Call>();
+  /** Phones set not to answer the calls dialled to them (memory only); the rest answer when reachable. */
+  private readonly answering = new Map<string, 'no-answer' | 'busy'>();
 
   constructor(private readonly deps: CallRunnerDeps) {
     for (const state of deps.initial ?? []) this.calls.set(state.sid, { state, queue: Promise.resolve() });
@@ -83,6 +88,12 @@ export class CallRunner {
     return this.serialise(call, () => this.drive(call, { kind: 'fetch', url, method: 'POST', params: {} }));
   }
 
+  /** How a phone takes calls dialled to it: 'answer' (the default), or rings out ('no-answer') or is 'busy'. */
+  setAnswering(phone: string, answer: 'answer' | 'no-answer' | 'busy'): void {
+    if (answer === 'answer') this.answering.delete(phone);
+    else this.answering.set(phone, answer);
+  }
+
   /** The call's current state, or undefined for an unknown SID. */
   get(sid: string): CallState | undefined {
     const call = this.calls.get(sid);
@@ -100,7 +111,7 @@ export class CallRunner {
       const { value, finishedOnKey } = collectDigits(digits, pending);
       const next: Step =
         value === '' && !pending.actionOnEmptyResult
-          ? this.runDocument(call, pending.rest, pending.documentUrl)
+          ? await this.runDocument(call, pending.rest, pending.documentUrl)
           : {
               kind: 'fetch',
               url: pending.action,
@@ -136,7 +147,7 @@ export class CallRunner {
       }
       const document = await this.fetchDocument(call, step);
       if (document === undefined) return;
-      step = this.runDocument(call, childElements(document.root), document.url);
+      step = await this.runDocument(call, childElements(document.root), document.url);
     }
     if (step.kind === 'end') this.finish(call);
     this.deps.log('sandbox.call.status', { sid: call.state.sid, status: call.state.status });
@@ -156,7 +167,12 @@ export class CallRunner {
     }
     this.deps.log('sandbox.call.webhook', { sid: call.state.sid, http: response.status });
     const outcome = readTwimlResponse(response, 'voice');
-    if (outcome.kind === 'twiml') return { root: outcome.root, url: step.url };
+    if (outcome.kind === 'twiml') {
+      const invalid = voiceSchemaError(outcome.root, this.voiceContext(call, false));
+      if (!invalid) return { root: outcome.root, url: step.url };
+      this.fail(call, invalid);
+      return undefined;
+    }
     this.fail(
       call,
       outcome.kind === 'error' ? outcome.error : { code: 12100, message: 'Document parse failure' },
@@ -165,9 +181,9 @@ export class CallRunner {
   }
 
   /** Runs verbs; a URL attribute that cannot be resolved fails the call as Twilio does (11100). */
-  private runDocument(call: Call, verbs: XmlElement[], documentUrl: string): Step {
+  private async runDocument(call: Call, verbs: XmlElement[], documentUrl: string): Promise<Step> {
     try {
-      return this.runVerbs(call, verbs, documentUrl);
+      return await this.runVerbs(call, verbs, documentUrl);
     } catch (err) {
       if (!(err instanceof TypeError)) throw err;
       this.fail(call, { code: 11100, message: 'Invalid URL format' });
@@ -176,7 +192,7 @@ export class CallRunner {
   }
 
   /** Runs a document's verbs in order and says what comes next. */
-  private runVerbs(call: Call, verbs: XmlElement[], documentUrl: string): Step {
+  private async runVerbs(call: Call, verbs: XmlElement[], documentUrl: string): Promise<Step> {
     for (const [index, verb] of verbs.entries()) {
       if (verb.name === 'Reject') return this.reject(call, verb);
       call.state.status = 'in-progress';
@@ -196,7 +212,7 @@ export class CallRunner {
             params: {},
           };
         case 'Dial': {
-          const next = this.dial(call, verb, documentUrl);
+          const next = await this.dial(call, verb, documentUrl);
           if (next !== undefined) return next;
           break;
         }
@@ -234,25 +250,97 @@ export class CallRunner {
 
   /**
    * Connects the call to a number (a nested `<Number>` or the verb's text). The dialled leg ends at once:
-   * 'completed' when the number answers, 'no-answer' in the undeliverable range. With an `action`, Twilio
-   * fetches it with DialCallStatus; without one the document goes on.
+   * 'completed' when the number answers, 'no-answer' in the undeliverable range. A `<Number url>` is the
+   * whisper: when the number answers, that document is fetched and run on the callee's leg, and what it says
+   * is recorded. With an `action`, Twilio fetches it with DialCallStatus; without one the document goes on.
    */
-  private dial(call: Call, verb: XmlElement, documentUrl: string): Step | undefined {
+  private async dial(call: Call, verb: XmlElement, documentUrl: string): Promise<Step | undefined> {
     const number = childElements(verb).find((child) => child.name === 'Number');
     const to = number ? textOf(number) : childElements(verb).length === 0 ? textOf(verb) : '';
     if (to === '') {
       this.deps.log('sandbox.call.unsupported_verb', { sid: call.state.sid, verb: 'Dial' });
       return undefined;
     }
-    call.state.dialed = { to, callerId: verb.attributes.callerId ?? call.state.from };
+    const leg: DialedLeg = { to, callerId: verb.attributes.callerId ?? call.state.from };
+    call.state.dialed = leg;
+    leg.status = this.deps.isReachable(to) ? (this.answering.get(to) ?? 'completed') : 'no-answer';
+    if (leg.status === 'completed' && number?.attributes.url !== undefined) {
+      leg.status = await this.whisper(
+        call,
+        leg,
+        resolveUrl(number.attributes.url, documentUrl),
+        methodOf(number),
+      );
+    }
     if (verb.attributes.action === undefined) return undefined;
-    const dialStatus = this.deps.isReachable(to) ? 'completed' : 'no-answer';
     return {
       kind: 'fetch',
       url: resolveUrl(verb.attributes.action, documentUrl),
       method: methodOf(verb),
-      params: { DialCallStatus: dialStatus, DialCallSid: newSid('CA'), DialCallDuration: '0' },
+      params: { DialCallStatus: leg.status, DialCallSid: newSid('CA'), DialCallDuration: '0' },
     };
+  }
+
+  /**
+   * Runs a `<Number url>` document on the callee's leg, as Twilio does once the callee answers and before the
+   * bridge: its Say/Play (nested in a Gather too) are what the callee hears. A Hangup or Reject there means
+   * the callee declined ('no-answer'); a document that cannot be fetched or breaks the rules (a `<Dial>`
+   * included, 13201) fails the leg ('failed', with `whisperError`).
+   */
+  private async whisper(
+    call: Call,
+    leg: DialedLeg,
+    url: string,
+    method: 'GET' | 'POST',
+  ): Promise<'completed' | 'no-answer' | 'failed'> {
+    const failed = (error: TwilioErrorInfo) => {
+      leg.whisperError = error;
+      this.deps.log('sandbox.call.whisper', { sid: call.state.sid, code: error.code });
+      return 'failed' as const;
+    };
+    const params = {
+      CallSid: newSid('CA'),
+      AccountSid: this.deps.accountSid,
+      From: leg.callerId,
+      To: leg.to,
+      CallStatus: 'in-progress',
+      Direction: 'outbound-dial',
+      ApiVersion: '2010-04-01',
+      ParentCallSid: call.state.sid,
+      Caller: leg.callerId,
+      Called: leg.to,
+    };
+    let response;
+    try {
+      response = await this.deps.webhooks.send({ url, method, params });
+    } catch {
+      return failed(HTTP_RETRIEVAL_FAILURE);
+    }
+    const outcome = readTwimlResponse(response, 'voice');
+    if (outcome.kind !== 'twiml') {
+      return failed(
+        outcome.kind === 'error' ? outcome.error : { code: 12100, message: 'Document parse failure' },
+      );
+    }
+    const invalid = voiceSchemaError(outcome.root, this.voiceContext(call, true));
+    if (invalid) return failed(invalid);
+    const heard: string[] = [];
+    leg.whisper = heard;
+    for (const verb of childElements(outcome.root)) {
+      if (verb.name === 'Hangup' || verb.name === 'Reject') return 'no-answer';
+      const spoken = verb.name === 'Gather' ? childElements(verb) : [verb];
+      for (const v of spoken) {
+        if (v.name === 'Say') heard.push(textOf(v));
+        if (v.name === 'Play') heard.push('[play]');
+      }
+    }
+    this.deps.log('sandbox.call.whisper', { sid: call.state.sid, http: response.status });
+    return 'completed';
+  }
+
+  /** What a document of this call may use as a `<Dial>` caller ID, and whether it runs as a whisper. */
+  private voiceContext(call: Call, whisper: boolean) {
+    return { callerIds: [...this.deps.serviceNumbers, call.state.from, call.state.to], whisper };
   }
 
   /** Reject before answering ends the call busy or unanswered; later it just hangs up. */
@@ -309,7 +397,12 @@ function snapshot(state: CallState): CallState {
   return {
     ...state,
     said: [...state.said],
-    ...(state.dialed && { dialed: { ...state.dialed } }),
+    ...(state.dialed && {
+      dialed: {
+        ...state.dialed,
+        ...(state.dialed.whisper && { whisper: [...state.dialed.whisper] }),
+      },
+    }),
     ...(state.error && { error: { ...state.error } }),
   };
 }

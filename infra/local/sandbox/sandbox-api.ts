@@ -48,6 +48,11 @@ export class SandboxApi {
       pattern: /^\/sandbox\/phones\/([^/]+)$/,
       handler: (req, res, [phone]) => this.reachability(req, res, phone),
     },
+    {
+      method: 'PUT',
+      pattern: /^\/sandbox\/phones\/([^/]+)\/calls$/,
+      handler: (req, res, [phone]) => this.answering(req, res, phone),
+    },
     { method: 'POST', pattern: /^\/sandbox\/calls$/, handler: (req, res) => this.call(req, res) },
     {
       method: 'GET',
@@ -113,6 +118,14 @@ export class SandboxApi {
     sendJson(res, 200, { phone: number, reachable: this.deps.store.isReachable(number) });
   }
 
+  /** How a phone takes the calls dialled to it: answers, lets them ring out, or is busy. Texts still reach it. */
+  private async answering(req: IncomingMessage, res: ServerResponse, phone: string): Promise<void> {
+    const number = requirePhone(phone);
+    const { answer } = validate(answerSchema, await readJsonObject(req));
+    this.deps.calls.setAnswering(number, answer);
+    sendJson(res, 200, { phone: number, answer });
+  }
+
   private async call(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { from, to } = validate(this.callSchema, await readJsonObject(req));
     sendJson(res, 201, await this.deps.calls.start(from, to));
@@ -157,6 +170,8 @@ function phoneTextSchema(serviceNumbers: readonly string[]) {
 function phoneCallSchema(serviceNumbers: readonly string[]) {
   return z.object({ from: phoneSchema, to: serviceNumberSchema(serviceNumbers) });
 }
+
+const answerSchema = z.object({ answer: z.enum(['answer', 'no-answer', 'busy']) });
 
 const digitsSchema = z.object({
   digits: z.string().regex(/^[0-9*#]{0,64}$/, 'must be keypad keys 0-9, * and #'),

@@ -52,6 +52,7 @@ export class TwilioSandbox {
     const keptCalls = callsPath === undefined ? undefined : JsonFile.read(callsPath);
     const calls: CallRunner = new CallRunner({
       accountSid,
+      serviceNumbers,
       webhooks,
       isReachable: (p) => store.isReachable(p),
       log,

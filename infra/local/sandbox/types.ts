@@ -45,8 +45,21 @@ export interface CallState {
   status: CallStatus;
   /** Each `<Say>` text in order; `<Play>` adds "[play]". */
   said: string[];
-  /** The last `<Dial>`: the number dialled and the caller ID shown to it. */
-  dialed?: { to: string; callerId: string };
+  /**
+   * The last `<Dial>`: the number dialled and the caller ID shown to it; how the dialled leg ended (Twilio's
+   * DialCallStatus); what its `<Number url>` document said to the callee before the bridge (the whisper, each
+   * `<Say>` text; only when the number answered), and that document's error when it failed.
+   */
+  dialed?: DialedLeg;
   /** Set when the app's TwiML could not be fetched or parsed, with Twilio's error code. */
   error?: { code: number; message: string };
+}
+
+/** The dialled leg of a call, as `CallState.dialed` shows it. */
+export interface DialedLeg {
+  to: string;
+  callerId: string;
+  status?: 'completed' | 'no-answer' | 'busy' | 'failed';
+  whisper?: string[];
+  whisperError?: { code: number; message: string };
 }

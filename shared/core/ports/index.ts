@@ -36,7 +36,7 @@ export interface Stores {
 
 /**
  * What the core tells a client over IM, in its own words. The IM adapter renders each as the wire frame of
- * docs/protocol.md (`message`, `receipt`, `presence`, `error`, `pong`). `receipt` carries the message as it now
+ * docs/protocol.md (`message`, `receipt`, `presence`, `error`, `pong`, `call`). `receipt` carries the message as it now
  * stands; `alive` answers a keep-alive.
  */
 export type ImEvent =
@@ -48,6 +48,7 @@ export type ImEvent =
   | { kind: 'profile'; profile: UserProfile }
   | { kind: 'history'; with: string; messages: MessageRecord[]; next?: string }
   | { kind: 'invitation'; invitation: Invitation }
+  | { kind: 'call'; from: string; fromName: string }
   | { kind: 'error'; code: string; message: string; clientId?: string }
   | { kind: 'alive' };
 

@@ -8,6 +8,7 @@ import { load, save, remove } from '../store.js';
 import { createStore } from '../state.js';
 import { textFromPhone } from '../text-from-phone.js';
 import { toMs } from '../util.js';
+import { PhoneCall } from './call.js';
 import { PhoneComposer } from './composer.js';
 import { buildPhoneHead, phoneStatus } from './head.js';
 import { InboxView } from './inbox-view.js';
@@ -45,6 +46,7 @@ export class PhoneCard {
     });
     getServiceNumbers().then((services) => {
       this.composer.setServices(services);
+      this.call.setServices(services);
       this.store.set({ services });
     });
     getSandboxInfo().then((info) =>
@@ -78,6 +80,7 @@ export class PhoneCard {
     Object.assign(this, head);
     this.inbox = new InboxView(this);
     this.composer = new PhoneComposer(this);
+    this.call = new PhoneCall(this);
     this.el = h(
       'article',
       {
@@ -106,6 +109,7 @@ export class PhoneCard {
       this.inbox.listEl,
       this.inbox.announcer,
       this.composer.el,
+      this.call.el,
     );
   }
 
