@@ -8,6 +8,7 @@ import { load, save, remove } from '../store.js';
 import { createStore } from '../state.js';
 import { textFromPhone } from '../text-from-phone.js';
 import { toMs } from '../util.js';
+import { AnswerBar } from './answer.js';
 import { PhoneComposer } from './composer.js';
 import { buildPhoneHead, phoneStatus } from './head.js';
 import { InboxView } from './inbox-view.js';
@@ -78,6 +79,7 @@ export class PhoneCard {
     Object.assign(this, head);
     this.inbox = new InboxView(this);
     this.composer = new PhoneComposer(this);
+    this.answers = new AnswerBar(this);
     this.el = h(
       'article',
       {
@@ -105,6 +107,7 @@ export class PhoneCard {
       ),
       this.inbox.listEl,
       this.inbox.announcer,
+      this.answers.el,
       this.composer.el,
     );
   }
@@ -228,6 +231,7 @@ export class PhoneCard {
     const threads = threadsOf(s);
     const current = openThread(s, threads);
     this.composer.follow(current?.number);
+    this.answers.render(current);
     this.inbox.render(threads, current, this.next);
     this.next = { forceScroll: false, fresh: [] };
   }
