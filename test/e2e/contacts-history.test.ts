@@ -2,7 +2,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import { eventually, http, ImClient, inbox, signUp, type E2eUser, type Frame } from '../support/e2e-client';
+import {
+  answer,
+  eventually,
+  http,
+  ImClient,
+  inbox,
+  signUp,
+  type E2eUser,
+  type Frame,
+} from '../support/e2e-client';
 
 /**
  * Contacts, presence to contacts and one history across both channels, through the local stack: real
@@ -36,7 +45,10 @@ const connect = async (user: E2eUser) => {
 const phoneTexts = (from: string, body: string, to?: string) =>
   http(base, 'POST', '/sandbox/sms', { from, to: to ?? stack.config.serviceNumbers[0], body });
 
-/** Sends a frame and waits for the next frame of `type` (or an error) that arrives after it. */
+/**
+ * Sends a frame as it is, unchecked, and waits for the next frame of `type` (or an error) after it: for the bad
+ * frames sent on purpose. Valid calls go through the reference client (`client.api`).
+ */
 async function ask(client: ImClient, frame: Frame, type: string): Promise<Frame> {
   const seen = client.frames.length;
   client.send(frame);
@@ -48,15 +60,15 @@ describe('contacts on the server', () => {
     const [amy, ben] = [await signUp(base, newPhone(), 'Amy'), await signUp(base, newPhone(), 'Ben')];
     const a = await connect(amy);
     await connect(ben);
-    const added = await ask(a, { action: 'addContact', imNumber: ben.imNumber }, 'contact');
+    const added = await answer(a.api.addContact({ imNumber: ben.imNumber }));
     expect(added).toEqual({
       type: 'contact',
       op: 'added',
       version: 1,
       contact: { imNumber: ben.imNumber, name: 'Ben', status: 'online' },
     });
-    await ask(a, { action: 'addContact', phone: '+1 415 555 0999', name: 'Dan' }, 'contact');
-    const list = await ask(a, { action: 'getContacts' }, 'contacts');
+    await answer(a.api.addContact({ phone: '+1 415 555 0999', name: 'Dan' }));
+    const list = await answer(a.api.getContacts());
     expect(list.version).toBe(2);
     expect(list.contacts).toEqual(
       expect.arrayContaining([
@@ -65,16 +77,16 @@ describe('contacts on the server', () => {
       ]),
     );
     expect(JSON.stringify(list)).not.toContain(ben.phone);
-    expect(await ask(a, { action: 'getContacts', since: 2 }, 'contacts')).toEqual({
+    expect(await answer(a.api.getContacts(2))).toEqual({
       type: 'contacts',
       version: 2,
       unchanged: true,
     });
-    expect(await ask(a, { action: 'removeContact', phone: '+14155550999' }, 'contact')).toMatchObject({
+    expect(await answer(a.api.removeContact({ phone: '+14155550999' }))).toMatchObject({
       op: 'removed',
       version: 3,
     });
-    const profile = await ask(a, { action: 'updateProfile', mood: 'At lunch' }, 'profile');
+    const profile = await answer(a.api.updateProfile({ mood: 'At lunch' }));
     expect(profile).toEqual({ type: 'profile', imNumber: amy.imNumber, name: 'Amy', mood: 'At lunch' });
   });
 
@@ -94,7 +106,7 @@ describe('contacts on the server', () => {
     for (const [frame, code] of bad) {
       expect(await ask(a, frame, 'never')).toMatchObject({ type: 'error', code });
     }
-    expect(await ask(a, { action: 'getContacts' }, 'contacts')).toEqual({
+    expect(await answer(a.api.getContacts())).toEqual({
       type: 'contacts',
       version: 0,
       contacts: [],
@@ -106,12 +118,12 @@ describe('presence to contacts', () => {
   it('tells an online contact when a user connects, goes offline by hand, and leaves', async () => {
     const [amy, ben] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
     const b = await connect(ben);
-    await ask(b, { action: 'addContact', imNumber: amy.imNumber }, 'contact');
+    await answer(b.api.addContact({ imNumber: amy.imNumber }));
     const a = await connect(amy);
     await b.waitFor((f) => f.type === 'presence' && f.imNumber === amy.imNumber && f.status === 'online');
-    await ask(a, { action: 'setPresence', status: 'offline' }, 'presence');
+    await answer(a.api.setPresence('offline'));
     await b.waitFor((f) => f.type === 'presence' && f.imNumber === amy.imNumber && f.status === 'offline');
-    await ask(a, { action: 'setPresence', status: 'online' }, 'presence');
+    await answer(a.api.setPresence('online'));
     await a.close();
     await eventually(() => {
       const mine = b.of('presence').filter((f) => f.imNumber === amy.imNumber);
@@ -127,7 +139,7 @@ describe('history across both channels', () => {
   it('shows what came by SMS while away and what the user texted from the phone, newest first, paged', async () => {
     const [amy, ben] = [await signUp(base, newPhone(), 'Ann'), await signUp(base, newPhone(), 'Bill')];
     const a = await connect(amy);
-    await ask(a, { action: 'addContact', imNumber: ben.imNumber }, 'contact');
+    await answer(a.api.addContact({ imNumber: ben.imNumber }));
     // Ben is offline: Amy's message reaches his phone by SMS, and he answers from it.
     a.send({ action: 'sendMessage', to: ben.imNumber, text: 'Are you there?', clientId: 'h1' });
     await a.waitFor((f) => f.type === 'receipt' && f.status === 'delivered_sms');
@@ -139,8 +151,8 @@ describe('history across both channels', () => {
 
     // Ben comes online and reads the conversation.
     const b = await connect(ben);
-    await ask(b, { action: 'addContact', imNumber: amy.imNumber }, 'contact');
-    const page1 = await ask(b, { action: 'history', with: amy.imNumber, limit: 1 }, 'history');
+    await answer(b.api.addContact({ imNumber: amy.imNumber }));
+    const page1 = await answer(b.api.history({ with: amy.imNumber, limit: 1 }));
     expect(page1).toMatchObject({
       type: 'history',
       with: amy.imNumber,
@@ -149,7 +161,7 @@ describe('history across both channels', () => {
       ],
       next: expect.any(String),
     });
-    const page2 = await ask(b, { action: 'history', with: amy.imNumber, before: page1.next }, 'history');
+    const page2 = await answer(b.api.history({ with: amy.imNumber, before: page1.next }));
     expect(page2.messages).toEqual([
       expect.objectContaining({
         from: amy.imNumber,

@@ -2,7 +2,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import { eventually, http, ImClient, inbox, signUp, type E2eUser, type Frame } from '../support/e2e-client';
+import {
+  answer,
+  eventually,
+  http,
+  ImClient,
+  inbox,
+  signUp,
+  type E2eUser,
+  type Frame,
+} from '../support/e2e-client';
 
 /**
  * Invitations by SMS through the local stack: a real WebSocket inviter, sandbox phones answering through signed
@@ -57,7 +66,7 @@ describe('an invitation, online', () => {
     const ivy = await signUp(base, newPhone(), 'Ivy');
     const i = await connect(ivy);
     const phone = strangerPhone();
-    const sent = await ask(i, { action: 'invite', phone, name: 'Dan' }, 'invitation');
+    const sent = await answer(i.api.invite({ phone, name: 'Dan' }));
     expect(sent).toMatchObject({ type: 'invitation', phone, name: 'Dan', status: 'pending' });
     const sms = await invitationSms(phone);
     expect(sms.body).toContain(`Ivy (@${ivy.imNumber})`);
@@ -71,14 +80,14 @@ describe('an invitation, online', () => {
     await eventually(async () =>
       (await inbox(base, ivy.phone)).find((s) => s.body.includes(`accepted your invitation`)),
     );
-    const list = await ask(i, { action: 'getContacts' }, 'contacts');
+    const list = await answer(i.api.getContacts());
     expect(list.contacts).toEqual([expect.objectContaining({ imNumber: invitee })]);
 
     // The invitee signs in by SMS code like anyone else, into the provisioned account, with Ivy as a contact.
     const dan = await signUp(base, phone);
     expect(dan.imNumber).toBe(invitee);
     const d = await connect(dan);
-    const theirs = await ask(d, { action: 'getContacts' }, 'contacts');
+    const theirs = await answer(d.api.getContacts());
     expect(theirs.contacts).toEqual([expect.objectContaining({ imNumber: ivy.imNumber, status: 'online' })]);
   });
 
@@ -86,8 +95,8 @@ describe('an invitation, online', () => {
     const ivy = await signUp(base, newPhone(), 'Iris');
     const i = await connect(ivy);
     const [no, cancel] = [strangerPhone(), strangerPhone()];
-    await ask(i, { action: 'invite', phone: no, name: 'Ned' }, 'invitation');
-    await ask(i, { action: 'invite', phone: cancel, name: 'Cat' }, 'invitation');
+    await answer(i.api.invite({ phone: no, name: 'Ned' }));
+    await answer(i.api.invite({ phone: cancel, name: 'Cat' }));
     const noSms = await invitationSms(no);
     expect(await phoneTexts(no, 'No.', noSms.from)).toEqual([expect.stringContaining('declined')]);
     await i.waitFor((f) => f.type === 'invitation' && f.status === 'declined' && f.phone === no);
@@ -95,11 +104,11 @@ describe('an invitation, online', () => {
     expect(await phoneTexts(cancel, 'Cancel', cancelSms.from)).toEqual([
       expect.stringContaining('unsubscribed'),
     ]);
-    expect(await ask(i, { action: 'invite', phone: cancel, name: 'Cat' }, 'invitation')).toMatchObject({
+    expect(await answer(i.api.invite({ phone: cancel, name: 'Cat' }))).toMatchObject({
       type: 'error',
       code: 'opted_out',
     });
-    expect(await ask(i, { action: 'invite', phone: no, name: 'Ned' }, 'invitation')).toMatchObject({
+    expect(await answer(i.api.invite({ phone: no, name: 'Ned' }))).toMatchObject({
       type: 'error',
       code: 'invitation_cooldown',
     });
@@ -142,11 +151,11 @@ describe('abuse rules', () => {
     // that "has an account?" cannot be asked faster than the cap: four more go out, the next is refused.
     const phones = Array.from({ length: 5 }, strangerPhone);
     for (const phone of phones.slice(0, 4)) {
-      expect(await ask(i, { action: 'invite', phone, name: 'x' }, 'invitation')).toMatchObject({
+      expect(await answer(i.api.invite({ phone, name: 'x' }))).toMatchObject({
         status: 'pending',
       });
     }
-    expect(await ask(i, { action: 'invite', phone: phones[4], name: 'x' }, 'invitation')).toMatchObject({
+    expect(await answer(i.api.invite({ phone: phones[4], name: 'x' }))).toMatchObject({
       type: 'error',
       code: 'too_many_invitations',
     });

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { ImClient as ReferenceClient, wsUrl } from '../../shared/client';
+import { ImClient as ReferenceClient, ImError, wsUrl, type ServerFrame } from '../../shared/client';
 
 /** Helpers that drive the local stack the way an outside client does: fetch, a real WebSocket, the sandbox API. */
 
@@ -135,5 +135,18 @@ export class ImClient {
 
   close(): Promise<void> {
     return this.api.close();
+  }
+}
+
+/**
+ * The answer to one of the reference client's calls as a plain frame: the answer frame, or the `error` frame that
+ * refused it (so a test can assert on either the same way). Any other failure (timeout, closed) still throws.
+ */
+export async function answer(call: Promise<ServerFrame>): Promise<Frame> {
+  try {
+    return await call;
+  } catch (err) {
+    if (err instanceof ImError && err.frame) return err.frame;
+    throw err;
   }
 }
