@@ -1,7 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import {
   answer,
   eventually,
@@ -12,38 +8,23 @@ import {
   type E2eUser,
   type Frame,
 } from '../support/e2e-client';
+import { useLocalStack } from '../support/e2e-stack';
 
 /**
  * Contacts, presence to contacts and one history across both channels, through the local stack: real
  * WebSocket clients, signed webhooks through the sandbox, sandbox phones.
  */
-let stack: LocalStack;
-let base: string;
-const clients: ImClient[] = [];
-
-beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    dataDir: mkdtempSync(path.join(tmpdir(), 'imsms-contacts-')),
-    quiet: true,
-    env: { ACK_TIMEOUT_MS: '1500' },
-  });
-  base = `http://127.0.0.1:${stack.port}`;
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await stack.stop();
-});
+const e2e = useLocalStack('contacts', { env: { ACK_TIMEOUT_MS: '1500' } });
 
 let n = 700;
 const newPhone = () => `+1415555${String(++n).padStart(4, '0')}`;
-const connect = async (user: E2eUser) => {
-  const client = await ImClient.connect(base, user.token);
-  clients.push(client);
-  return client;
-};
+const connect = (user: E2eUser) => e2e.connect(user);
 const phoneTexts = (from: string, body: string, to?: string) =>
-  http(base, 'POST', '/sandbox/sms', { from, to: to ?? stack.config.serviceNumbers[0], body });
+  http(e2e.base, 'POST', '/sandbox/sms', {
+    from,
+    to: to ?? e2e.stack.config.serviceNumbers[0],
+    body,
+  });
 
 /**
  * Sends a frame as it is, unchecked, and waits for the next frame of `type` (or an error) after it: for the bad
@@ -57,7 +38,7 @@ async function ask(client: ImClient, frame: Frame, type: string): Promise<Frame>
 
 describe('contacts on the server', () => {
   it('adds, lists with presence and version, skips an unchanged list, removes', async () => {
-    const [amy, ben] = [await signUp(base, newPhone(), 'Amy'), await signUp(base, newPhone(), 'Ben')];
+    const [amy, ben] = [await signUp(e2e.base, newPhone(), 'Amy'), await signUp(e2e.base, newPhone(), 'Ben')];
     const a = await connect(amy);
     await connect(ben);
     const added = await answer(a.api.addContact({ imNumber: ben.imNumber }));
@@ -87,11 +68,16 @@ describe('contacts on the server', () => {
       version: 3,
     });
     const profile = await answer(a.api.updateProfile({ mood: 'At lunch' }));
-    expect(profile).toEqual({ type: 'profile', imNumber: amy.imNumber, name: 'Amy', mood: 'At lunch' });
+    expect(profile).toEqual({
+      type: 'profile',
+      imNumber: amy.imNumber,
+      name: 'Amy',
+      mood: 'At lunch',
+    });
   });
 
   it('refuses bad input with a clear error frame and changes nothing', async () => {
-    const amy = await signUp(base, newPhone());
+    const amy = await signUp(e2e.base, newPhone());
     const a = await connect(amy);
     const bad: Array<[Frame, string]> = [
       [{ action: 'addContact', imNumber: amy.imNumber }, 'invalid_contact'],
@@ -104,7 +90,10 @@ describe('contacts on the server', () => {
       [{ action: 'getContacts', since: -1 }, 'bad_frame'],
     ];
     for (const [frame, code] of bad) {
-      expect(await ask(a, frame, 'never')).toMatchObject({ type: 'error', code });
+      expect(await ask(a, frame, 'never')).toMatchObject({
+        type: 'error',
+        code,
+      });
     }
     expect(await answer(a.api.getContacts())).toEqual({
       type: 'contacts',
@@ -116,7 +105,7 @@ describe('contacts on the server', () => {
 
 describe('presence to contacts', () => {
   it('tells an online contact when a user connects, goes offline by hand, and leaves', async () => {
-    const [amy, ben] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const [amy, ben] = [await signUp(e2e.base, newPhone()), await signUp(e2e.base, newPhone())];
     const b = await connect(ben);
     await answer(b.api.addContact({ imNumber: amy.imNumber }));
     const a = await connect(amy);
@@ -137,14 +126,22 @@ describe('presence to contacts', () => {
 
 describe('history across both channels', () => {
   it('shows what came by SMS while away and what the user texted from the phone, newest first, paged', async () => {
-    const [amy, ben] = [await signUp(base, newPhone(), 'Ann'), await signUp(base, newPhone(), 'Bill')];
+    const [amy, ben] = [
+      await signUp(e2e.base, newPhone(), 'Ann'),
+      await signUp(e2e.base, newPhone(), 'Bill'),
+    ];
     const a = await connect(amy);
     await answer(a.api.addContact({ imNumber: ben.imNumber }));
     // Ben is offline: Amy's message reaches his phone by SMS, and he answers from it.
-    a.send({ action: 'sendMessage', to: ben.imNumber, text: 'Are you there?', clientId: 'h1' });
+    a.send({
+      action: 'sendMessage',
+      to: ben.imNumber,
+      text: 'Are you there?',
+      clientId: 'h1',
+    });
     await a.waitFor((f) => f.type === 'receipt' && f.status === 'delivered_sms');
     const sms = await eventually(async () =>
-      (await inbox(base, ben.phone)).find((m) => m.body.includes('Are you there?')),
+      (await inbox(e2e.base, ben.phone)).find((m) => m.body.includes('Are you there?')),
     );
     await phoneTexts(ben.phone, 'On my phone, yes', sms.from);
     await a.waitFor((f) => f.type === 'message' && f.text === 'On my phone, yes');
@@ -157,7 +154,13 @@ describe('history across both channels', () => {
       type: 'history',
       with: amy.imNumber,
       messages: [
-        { from: ben.imNumber, text: 'On my phone, yes', via: 'sms', path: ['im'], status: 'delivered' },
+        {
+          from: ben.imNumber,
+          text: 'On my phone, yes',
+          via: 'sms',
+          path: ['im'],
+          status: 'delivered',
+        },
       ],
       next: expect.any(String),
     });
@@ -180,7 +183,10 @@ describe('history across both channels', () => {
       [{ action: 'history', with: amy.imNumber, limit: 101 }, 'invalid_limit'],
       [{ action: 'history', with: amy.imNumber, before: 'nope' }, 'invalid_cursor'],
     ] as Array<[Frame, string]>) {
-      expect(await ask(b, frame, 'history')).toMatchObject({ type: 'error', code });
+      expect(await ask(b, frame, 'history')).toMatchObject({
+        type: 'error',
+        code,
+      });
     }
   });
 });

@@ -333,6 +333,16 @@ export class ImCard {
     const key = this.store.get().contact;
     if (!key || !this.data) return;
     const c = this.data.contact(key);
+    if (c?.phone && !c.imNumber) {
+      // A non-IM contact has no account to write to: the protocol reaches them only by an invitation.
+      this.store.set({
+        notice: {
+          code: 'no_account',
+          message: `${displayName(c)} has no IM account yet: invite them by SMS, and write once they said YES.`,
+        },
+      });
+      return;
+    }
     this.forceScroll = true;
     if (!this.offlineMode && c?.imNumber) sendIm(this, key, c.imNumber, text);
     else sendAsSms(this, key, c, text);

@@ -36,6 +36,23 @@ export class Conversation {
       'Load older messages',
     );
     this.historyError = h('p', { class: 'form-error', testid: 'im-history-error', role: 'alert' });
+    // Someone who wrote first is not a contact yet: one tap adds them on the server (and opens their history).
+    this.addButton = h(
+      'button',
+      {
+        type: 'button',
+        class: 'btn btn-primary btn-sm',
+        testid: 'im-add-this-contact',
+        onclick: async () => {
+          const c = card.data?.contact(card.store.get().contact);
+          if (!c?.imNumber) return;
+          const error = await card.addContact(c.imNumber, c.nickname);
+          if (error) this.historyError.textContent = error;
+          else card.loadHistory(c.key);
+        },
+      },
+      'Add to contacts',
+    );
     this.el = h(
       'section',
       { class: 'chat-view', testid: 'im-chat', 'aria-label': 'Chat', hidden: true },
@@ -55,6 +72,7 @@ export class Conversation {
         ),
         this.avatar,
         h('div', { class: 'chat-who' }, this.nameEl, this.subEl),
+        this.addButton,
         h(
           'button',
           {
@@ -92,6 +110,7 @@ export class Conversation {
         ? `SMS only: ${prettyPhone(c.phone)}`
         : `SMS thread on ${prettyPhone(c.serviceNumber)}`;
     this.olderButton.hidden = !data.historyNext?.[c.key];
+    this.addButton.hidden = !(c.imNumber && !c.server);
     this.historyError.textContent = this.card.store.get().historyError ?? '';
 
     const el = this.messagesEl;
