@@ -82,6 +82,17 @@ const BROWSER_SAFE = [
   'shared/core/conversion/**/*.ts',
   'shared/core/provisioning/names.ts',
   'shared/core/provisioning/e164.ts',
+  'shared/runtime/frames.ts',
+];
+// The reference client (shared/client) runs in browsers (/console/client.js) and Node alike: it takes its
+// WebSocket from the caller and reads the server's frame schemas, nothing else of the server.
+const CLIENT_FORBIDDEN = [
+  ...CORE_FORBIDDEN.filter((rule) => !rule.group.includes('**/runtime')),
+  ...BROWSER_FORBIDDEN,
+  {
+    group: ['**/runtime/*', '!**/runtime/frames'],
+    message: 'The client reads only the frame schemas of the runtime (shared/runtime/frames.ts).',
+  },
 ];
 
 module.exports = tseslint.config(
@@ -108,6 +119,10 @@ module.exports = tseslint.config(
   {
     files: BROWSER_SAFE,
     rules: { 'no-restricted-imports': ['error', { patterns: [...CORE_FORBIDDEN, ...BROWSER_FORBIDDEN] }] },
+  },
+  {
+    files: ['shared/client/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: CLIENT_FORBIDDEN }] },
   },
   {
     files: ['functions/**/*.ts'],

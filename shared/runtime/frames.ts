@@ -74,19 +74,6 @@ export const inviteFrame = z.object({
   name: shortText(256),
 });
 
-/**
- * Server → client frames with a schema (added): `call` tells a user online in IM who is calling their phone
- * through the IVR. Kept in this object, not exported one by one, because docs/protocol.schema.json is generated
- * from the exported client → server schemas only (scripts/protocol-schema.ts).
- */
-export const serverFrameSchemas = {
-  call: z.object({
-    type: z.literal('call'),
-    from: imNumber,
-    fromName: z.string().check(z.minLength(1)),
-  }),
-};
-
 /** Exactly one way to name a contact: `imNumber`, or `phone` (with `name` when adding). Throws bad_frame. */
 export function contactRefOf(
   frame: { imNumber?: string; phone?: string; name?: string },

@@ -1,62 +1,40 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { request } from 'node:http';
-import path from 'node:path';
 import WebSocket from 'ws';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import { dynamoStores } from '../../shared/adapters/dynamo';
 import { messageIdFor } from '../../shared/core/ids';
 import { eventually, http, ImClient, inbox, signUp, type E2eUser } from '../support/e2e-client';
+import { useLocalStack } from '../support/e2e-stack';
 
 /**
  * Issue 14's abuse limits (items 11-14), seen from outside: real HTTP, real sockets, the sandbox's phones.
  * The stack runs with small limits so that each is reached in a few requests.
  */
-let stack: LocalStack;
-let base: string;
-const dataDir = mkdtempSync(path.join(tmpdir(), 'imsms-abuse-'));
-const clients: ImClient[] = [];
-
-beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    dataDir,
-    quiet: true,
-    env: {
-      SMS_DAILY_SEGMENTS: '5',
-      SMS_DAILY_PER_PHONE: '3',
-      // An hour's window, so that no test straddles a window's edge.
-      WS_RATE_WINDOW_SECONDS: '3600',
-      WS_FRAMES_PER_CONNECTION: '5',
-      WS_FRAMES_PER_USER: '8',
-      WS_MAX_CONNECTIONS_PER_USER: '3',
-    },
-  });
-  base = `http://127.0.0.1:${stack.port}`;
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await stack.stop();
+const e2e = useLocalStack('abuse', {
+  env: {
+    SMS_DAILY_SEGMENTS: '5',
+    SMS_DAILY_PER_PHONE: '3',
+    // An hour's window, so that no test straddles a window's edge.
+    WS_RATE_WINDOW_SECONDS: '3600',
+    WS_FRAMES_PER_CONNECTION: '5',
+    WS_FRAMES_PER_USER: '8',
+    WS_MAX_CONNECTIONS_PER_USER: '3',
+  },
 });
 
 let n = 700;
 const newPhone = () => `+1415555${String(++n).padStart(4, '0')}`;
-const connect = async (user: E2eUser) => {
-  const client = await ImClient.connect(base, user.token);
-  clients.push(client);
-  return client;
-};
+const connect = (user: E2eUser) => e2e.connect(user);
 
 /** The message's record as stored, read with the real SDK from the stack's table. */
 async function stored(id: string) {
   const client = new DynamoDBClient({
     region: 'us-east-1',
-    endpoint: stack.config.dynamodbEndpoint,
+    endpoint: e2e.stack.config.dynamodbEndpoint,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   try {
-    return await dynamoStores(client, stack.config.tableName).messages.getMessage(id);
+    return await dynamoStores(client, e2e.stack.config.tableName).messages.getMessage(id);
   } finally {
     client.destroy();
   }
@@ -73,14 +51,14 @@ describe('SMS budget per sender (item 11; the stack runs with 5 segments and 3 S
   }
 
   it('caps the SMS one sender sends to one phone a day: the fourth fails with sms_budget and is kept', async () => {
-    const [sender, offline] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const [sender, offline] = [await signUp(e2e.base, newPhone()), await signUp(e2e.base, newPhone())];
     const a = await connect(sender);
     for (let i = 1; i <= 3; i++)
       expect((await send(a, offline, `hi ${i}`, `cap-${i}`)).status).toBe('delivered_sms');
     const over = await send(a, offline, 'hi 4', 'cap-4');
 
     expect(over).toMatchObject({ status: 'failed', reason: 'sms_budget' });
-    expect((await inbox(base, offline.phone)).filter((m) => m.body.includes(': hi '))).toHaveLength(3);
+    expect((await inbox(e2e.base, offline.phone)).filter((m) => m.body.includes(': hi '))).toHaveLength(3);
     expect(await stored(messageIdFor('im', sender.imNumber, 'cap-4'))).toMatchObject({
       text: 'hi 4',
       to: offline.imNumber,
@@ -90,8 +68,8 @@ describe('SMS budget per sender (item 11; the stack runs with 5 segments and 3 S
   });
 
   it("caps one sender's segments a day, counted on the body actually sent, across recipients", async () => {
-    const sender = await signUp(base, newPhone());
-    const [x, y] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const sender = await signUp(e2e.base, newPhone());
+    const [x, y] = [await signUp(e2e.base, newPhone()), await signUp(e2e.base, newPhone())];
     const a = await connect(sender);
     // GSM-7: 153 characters per segment once split; the body adds `@imNumber: `. 3 segments, then 2 more.
     expect((await send(a, x, 'a'.repeat(400), 'seg-1')).status).toBe('delivered_sms');
@@ -101,7 +79,7 @@ describe('SMS budget per sender (item 11; the stack runs with 5 segments and 3 S
     expect(over).toMatchObject({ status: 'failed', reason: 'sms_budget' });
     expect(await stored(messageIdFor('im', sender.imNumber, 'seg-3'))).toMatchObject({ status: 'failed' });
     // Another sender's budget is its own.
-    const other = await connect(await signUp(base, newPhone()));
+    const other = await connect(await signUp(e2e.base, newPhone()));
     expect((await send(other, x, 'still fine', 'seg-4')).status).toBe('delivered_sms');
   });
 });
@@ -120,30 +98,34 @@ describe('frame rates and connections per user (item 12; 5 frames per connection
   }
 
   it('answers frames past the per-connection limit with rate_limited, and the socket stays open', async () => {
-    const c = await connect(await signUp(base, newPhone()));
+    const c = await connect(await signUp(e2e.base, newPhone()));
     expect(await pings(c, 7)).toEqual([...Array(5).fill('pong'), 'rate_limited', 'rate_limited']);
     expect(c.ws.readyState).toBe(WebSocket.OPEN);
-    c.send({ action: 'sendMessage', to: '12345678', text: 'flood', clientId: 'flood-1' });
+    c.send({
+      action: 'sendMessage',
+      to: '12345678',
+      text: 'flood',
+      clientId: 'flood-1',
+    });
     const answer = await c.waitFor((f) => f.clientId === 'flood-1');
     expect(answer).toMatchObject({ type: 'error', code: 'rate_limited' });
   });
 
   it("limits a user's frames over all their sockets, and leaves other users alone", async () => {
-    const user = await signUp(base, newPhone());
+    const user = await signUp(e2e.base, newPhone());
     const [a, b] = [await connect(user), await connect(user)];
     expect(await pings(a, 5)).toEqual(Array(5).fill('pong'));
     expect(await pings(b, 4)).toEqual([...Array(3).fill('pong'), 'rate_limited']);
-    const other = await connect(await signUp(base, newPhone()));
+    const other = await connect(await signUp(e2e.base, newPhone()));
     expect(await pings(other, 1)).toEqual(['pong']);
   });
 
   it('refuses a fourth socket for one user with 429; closing one makes room', async () => {
-    const user = await signUp(base, newPhone());
+    const user = await signUp(e2e.base, newPhone());
     const open = [await connect(user), await connect(user), await connect(user)];
-    await expect(ImClient.connect(base, user.token)).rejects.toThrow('HTTP 429');
+    await expect(ImClient.connect(e2e.base, user.token)).rejects.toThrow('HTTP 429');
     await open[0].close();
-    const again = await eventually(() => ImClient.connect(base, user.token).catch(() => undefined));
-    clients.push(again);
+    const again = await eventually(() => e2e.connect(user).catch(() => undefined));
     expect(again.ws.readyState).toBe(WebSocket.OPEN);
   });
 });
@@ -151,17 +133,23 @@ describe('frame rates and connections per user (item 12; 5 frames per connection
 describe('look-alike names (item 14)', () => {
   let alice: E2eUser;
   beforeAll(async () => {
-    alice = await signUp(base, newPhone(), 'alicette');
+    alice = await signUp(e2e.base, newPhone(), 'alicette');
   });
 
   /** Starts a sign-in for a fresh phone and verifies it with `name`; returns the answer. */
   async function claim(name: string) {
     const phone = newPhone();
-    const start = await http(base, 'POST', '/auth/start', { phone }, { 'x-forwarded-for': '198.51.100.7' });
+    const start = await http(
+      e2e.base,
+      'POST',
+      '/auth/start',
+      { phone },
+      { 'x-forwarded-for': '198.51.100.7' },
+    );
     expect(start.status).toBe(202);
-    const sms = await eventually(async () => (await inbox(base, phone))[0]);
+    const sms = await eventually(async () => (await inbox(e2e.base, phone))[0]);
     const code = /\b(\d{6})\b/.exec(sms.body)![1];
-    return http(base, 'POST', '/auth/verify', { phone, code, name });
+    return http(e2e.base, 'POST', '/auth/verify', { phone, code, name });
   }
 
   it('refuses a Cyrillic look-alike mixed with Latin letters', async () => {
@@ -177,14 +165,14 @@ describe('look-alike names (item 14)', () => {
   });
 
   it('takes a look-alike in one other script as the same name', async () => {
-    await signUp(base, newPhone(), 'exop');
+    await signUp(e2e.base, newPhone(), 'exop');
     const res = await claim('\u0435\u0445\u043e\u0440'); // Cyrillic ехор
     expect(res.status).toBe(409);
     expect(res.json.error.code).toBe('name_taken');
   });
 
   it('takes "rn" and "m", and digits like letters, as the same name', async () => {
-    await signUp(base, newPhone(), 'marlo');
+    await signUp(e2e.base, newPhone(), 'marlo');
     expect((await claim('rnarlo')).json.error.code).toBe('name_taken');
     expect((await claim('MARL0')).json.error.code).toBe('name_taken');
   });
@@ -196,7 +184,7 @@ describe('look-alike names (item 14)', () => {
   });
 
   it('takes a capital I for an l: cIivette after clivette is the same name (it looks the same)', async () => {
-    await signUp(base, newPhone(), 'clivette');
+    await signUp(e2e.base, newPhone(), 'clivette');
     const res = await claim('cIivette');
     expect(res.status).toBe(409);
     expect(res.json.error.code).toBe('name_taken');
@@ -204,15 +192,15 @@ describe('look-alike names (item 14)', () => {
   });
 
   it('keeps the code usable after a look-alike refusal', async () => {
-    await signUp(base, newPhone(), 'bilbo');
+    await signUp(e2e.base, newPhone(), 'bilbo');
     const phone = newPhone();
     expect(
-      (await http(base, 'POST', '/auth/start', { phone }, { 'x-forwarded-for': '198.51.100.8' })).status,
+      (await http(e2e.base, 'POST', '/auth/start', { phone }, { 'x-forwarded-for': '198.51.100.8' })).status,
     ).toBe(202);
-    const sms = await eventually(async () => (await inbox(base, phone))[0]);
+    const sms = await eventually(async () => (await inbox(e2e.base, phone))[0]);
     const code = /\b(\d{6})\b/.exec(sms.body)![1];
-    expect((await http(base, 'POST', '/auth/verify', { phone, code, name: 'biIbo' })).status).toBe(409);
-    expect((await http(base, 'POST', '/auth/verify', { phone, code, name: 'bilba' })).status).toBe(200);
+    expect((await http(e2e.base, 'POST', '/auth/verify', { phone, code, name: 'biIbo' })).status).toBe(409);
+    expect((await http(e2e.base, 'POST', '/auth/verify', { phone, code, name: 'bilba' })).status).toBe(200);
   });
 
   it('refuses look-alikes of a default name in other scripts and with letters for digits', async () => {
@@ -248,7 +236,7 @@ function postFrom(
 ): Promise<{ status: number; json: { error?: { code: string } } }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      `${base}${path}`,
+      `${e2e.base}${path}`,
       { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } },
       (res) => {
         const chunks: Buffer[] = [];
@@ -272,12 +260,15 @@ describe('sign-in codes a stranger asks for (item 13)', () => {
 
     expect(await startFrom('127.0.0.3', phone)).toBe(202);
     const texts = await eventually(async () => {
-      const box = await inbox(base, phone);
+      const box = await inbox(e2e.base, phone);
       return box.length === 4 ? box : undefined;
     });
     const codes = new Set(texts.map((t) => /\b(\d{6})\b/.exec(t.body)![1]));
     expect(codes.size).toBe(1); // the same live code each time: the owner's is never replaced
-    const verify = await http(base, 'POST', '/auth/verify', { phone, code: [...codes][0] });
+    const verify = await http(e2e.base, 'POST', '/auth/verify', {
+      phone,
+      code: [...codes][0],
+    });
     expect(verify.status).toBe(200);
   });
 });
@@ -286,7 +277,7 @@ describe('wrong codes a stranger types (issue 14: one /auth/start and 5 wrong co
   /** The codes the phone has been texted, oldest first. */
   async function codesOf(phone: string, count: number): Promise<string[]> {
     const texts = await eventually(async () => {
-      const box = await inbox(base, phone);
+      const box = await inbox(e2e.base, phone);
       return box.length >= count ? box : undefined;
     });
     return texts.map((t) => /\b(\d{6})\b/.exec(t.body)![1]);

@@ -91,6 +91,14 @@ it('serves the page and its modules with a strict CSP, no-store and nosniff, and
   for (const name of ['countSegments', 'encodeSms', 'formatSmsBody', 'parseSmsBody', 'IM_NUMBER_PATTERN']) {
     expect(source).toMatch(new RegExp(`export\\s*\\{[^}]*\\b${name}\\b`));
   }
+  // The reference WebSocket client, bundled from shared/client the same way.
+  const client = await fetch(`${base}/console/client.js`);
+  expect(client.headers.get('content-type')).toMatch(/^text\/javascript/);
+  const clientSource = await client.text();
+  for (const name of ['ImClient', 'ImError', 'parseServerFrame', 'wsUrl']) {
+    expect(clientSource).toMatch(new RegExp(`export\\s*\\{[^}]*\\b${name}\\b`));
+  }
+  expect(clientSource).not.toMatch(/\brequire\(|from ['"]node:/);
   expect((await fetch(`${base}/console/sms.js`)).status).toBe(404);
   expect(await (await fetch(`${base}/console/config.json`)).json()).toEqual({
     ackTimeoutMs: expect.any(Number),
@@ -288,6 +296,8 @@ describe.each(VIEWPORTS)(
       expect(await number.getAttribute('placeholder')).toMatch(/^\d{8}$/);
       await number.fill(bNumber);
       await a.getByTestId('im-add-contact').click();
+      // The server adds it (addContact) and answers with the name B chose.
+      await a.getByTestId('im-chat-name').getByText(who.b.name).waitFor();
       expect(await a.getByTestId('im-chat-name').textContent()).toBe(who.b.name);
       await a.getByTestId('im-back').click();
       expect(await a.getByTestId('im-contact').first().locator('.contact-name').textContent()).toContain(

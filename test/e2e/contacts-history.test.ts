@@ -1,42 +1,35 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import { eventually, http, ImClient, inbox, signUp, type E2eUser, type Frame } from '../support/e2e-client';
+import {
+  answer,
+  eventually,
+  http,
+  ImClient,
+  inbox,
+  signUp,
+  type E2eUser,
+  type Frame,
+} from '../support/e2e-client';
+import { useLocalStack } from '../support/e2e-stack';
 
 /**
  * Contacts, presence to contacts and one history across both channels, through the local stack: real
  * WebSocket clients, signed webhooks through the sandbox, sandbox phones.
  */
-let stack: LocalStack;
-let base: string;
-const clients: ImClient[] = [];
-
-beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    dataDir: mkdtempSync(path.join(tmpdir(), 'imsms-contacts-')),
-    quiet: true,
-    env: { ACK_TIMEOUT_MS: '1500' },
-  });
-  base = `http://127.0.0.1:${stack.port}`;
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await stack.stop();
-});
+const e2e = useLocalStack('contacts', { env: { ACK_TIMEOUT_MS: '1500' } });
 
 let n = 700;
 const newPhone = () => `+1415555${String(++n).padStart(4, '0')}`;
-const connect = async (user: E2eUser) => {
-  const client = await ImClient.connect(base, user.token);
-  clients.push(client);
-  return client;
-};
+const connect = (user: E2eUser) => e2e.connect(user);
 const phoneTexts = (from: string, body: string, to?: string) =>
-  http(base, 'POST', '/sandbox/sms', { from, to: to ?? stack.config.serviceNumbers[0], body });
+  http(e2e.base, 'POST', '/sandbox/sms', {
+    from,
+    to: to ?? e2e.stack.config.serviceNumbers[0],
+    body,
+  });
 
-/** Sends a frame and waits for the next frame of `type` (or an error) that arrives after it. */
+/**
+ * Sends a frame as it is, unchecked, and waits for the next frame of `type` (or an error) after it: for the bad
+ * frames sent on purpose. Valid calls go through the reference client (`client.api`).
+ */
 async function ask(client: ImClient, frame: Frame, type: string): Promise<Frame> {
   const seen = client.frames.length;
   client.send(frame);
@@ -45,18 +38,18 @@ async function ask(client: ImClient, frame: Frame, type: string): Promise<Frame>
 
 describe('contacts on the server', () => {
   it('adds, lists with presence and version, skips an unchanged list, removes', async () => {
-    const [amy, ben] = [await signUp(base, newPhone(), 'Amy'), await signUp(base, newPhone(), 'Ben')];
+    const [amy, ben] = [await signUp(e2e.base, newPhone(), 'Amy'), await signUp(e2e.base, newPhone(), 'Ben')];
     const a = await connect(amy);
     await connect(ben);
-    const added = await ask(a, { action: 'addContact', imNumber: ben.imNumber }, 'contact');
+    const added = await answer(a.api.addContact({ imNumber: ben.imNumber }));
     expect(added).toEqual({
       type: 'contact',
       op: 'added',
       version: 1,
       contact: { imNumber: ben.imNumber, name: 'Ben', status: 'online' },
     });
-    await ask(a, { action: 'addContact', phone: '+1 415 555 0999', name: 'Dan' }, 'contact');
-    const list = await ask(a, { action: 'getContacts' }, 'contacts');
+    await answer(a.api.addContact({ phone: '+1 415 555 0999', name: 'Dan' }));
+    const list = await answer(a.api.getContacts());
     expect(list.version).toBe(2);
     expect(list.contacts).toEqual(
       expect.arrayContaining([
@@ -65,21 +58,26 @@ describe('contacts on the server', () => {
       ]),
     );
     expect(JSON.stringify(list)).not.toContain(ben.phone);
-    expect(await ask(a, { action: 'getContacts', since: 2 }, 'contacts')).toEqual({
+    expect(await answer(a.api.getContacts(2))).toEqual({
       type: 'contacts',
       version: 2,
       unchanged: true,
     });
-    expect(await ask(a, { action: 'removeContact', phone: '+14155550999' }, 'contact')).toMatchObject({
+    expect(await answer(a.api.removeContact({ phone: '+14155550999' }))).toMatchObject({
       op: 'removed',
       version: 3,
     });
-    const profile = await ask(a, { action: 'updateProfile', mood: 'At lunch' }, 'profile');
-    expect(profile).toEqual({ type: 'profile', imNumber: amy.imNumber, name: 'Amy', mood: 'At lunch' });
+    const profile = await answer(a.api.updateProfile({ mood: 'At lunch' }));
+    expect(profile).toEqual({
+      type: 'profile',
+      imNumber: amy.imNumber,
+      name: 'Amy',
+      mood: 'At lunch',
+    });
   });
 
   it('refuses bad input with a clear error frame and changes nothing', async () => {
-    const amy = await signUp(base, newPhone());
+    const amy = await signUp(e2e.base, newPhone());
     const a = await connect(amy);
     const bad: Array<[Frame, string]> = [
       [{ action: 'addContact', imNumber: amy.imNumber }, 'invalid_contact'],
@@ -92,9 +90,12 @@ describe('contacts on the server', () => {
       [{ action: 'getContacts', since: -1 }, 'bad_frame'],
     ];
     for (const [frame, code] of bad) {
-      expect(await ask(a, frame, 'never')).toMatchObject({ type: 'error', code });
+      expect(await ask(a, frame, 'never')).toMatchObject({
+        type: 'error',
+        code,
+      });
     }
-    expect(await ask(a, { action: 'getContacts' }, 'contacts')).toEqual({
+    expect(await answer(a.api.getContacts())).toEqual({
       type: 'contacts',
       version: 0,
       contacts: [],
@@ -104,7 +105,10 @@ describe('contacts on the server', () => {
 
 describe('a new name by updateProfile (issue 12: the same name rules as at sign-in)', () => {
   it('renames the caller; contacts see the new name; the old name is free again', async () => {
-    const [cleo, dan] = [await signUp(base, newPhone(), 'Cleo'), await signUp(base, newPhone(), 'Dan')];
+    const [cleo, dan] = [
+      await signUp(e2e.base, newPhone(), 'Cleo'),
+      await signUp(e2e.base, newPhone(), 'Dan'),
+    ];
     const [c, d] = [await connect(cleo), await connect(dan)];
     await ask(d, { action: 'addContact', imNumber: cleo.imNumber }, 'contact');
     const renamed = await ask(c, { action: 'updateProfile', name: 'Cleopatra' }, 'profile');
@@ -112,11 +116,11 @@ describe('a new name by updateProfile (issue 12: the same name rules as at sign-
     const list = await ask(d, { action: 'getContacts' }, 'contacts');
     expect(list.contacts).toEqual([expect.objectContaining({ imNumber: cleo.imNumber, name: 'Cleopatra' })]);
     // The old name is free again.
-    expect((await signUp(base, newPhone(), 'cleo')).name).toBe('cleo');
+    expect((await signUp(e2e.base, newPhone(), 'cleo')).name).toBe('cleo');
   });
 
   it('refuses a taken name, a look-alike of one, a mixed-script or default-looking name, changing nothing', async () => {
-    const [eve] = [await signUp(base, newPhone(), 'Eve'), await signUp(base, newPhone(), 'clivia')];
+    const [eve] = [await signUp(e2e.base, newPhone(), 'Eve'), await signUp(e2e.base, newPhone(), 'clivia')];
     const e = await connect(eve);
     const bad: Array<[string, string]> = [
       ['CLIVIA', 'name_taken'],
@@ -134,14 +138,14 @@ describe('a new name by updateProfile (issue 12: the same name rules as at sign-
 
 describe('presence to contacts', () => {
   it('tells an online contact when a user connects, goes offline by hand, and leaves', async () => {
-    const [amy, ben] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const [amy, ben] = [await signUp(e2e.base, newPhone()), await signUp(e2e.base, newPhone())];
     const b = await connect(ben);
-    await ask(b, { action: 'addContact', imNumber: amy.imNumber }, 'contact');
+    await answer(b.api.addContact({ imNumber: amy.imNumber }));
     const a = await connect(amy);
     await b.waitFor((f) => f.type === 'presence' && f.imNumber === amy.imNumber && f.status === 'online');
-    await ask(a, { action: 'setPresence', status: 'offline' }, 'presence');
+    await answer(a.api.setPresence('offline'));
     await b.waitFor((f) => f.type === 'presence' && f.imNumber === amy.imNumber && f.status === 'offline');
-    await ask(a, { action: 'setPresence', status: 'online' }, 'presence');
+    await answer(a.api.setPresence('online'));
     await a.close();
     await eventually(() => {
       const mine = b.of('presence').filter((f) => f.imNumber === amy.imNumber);
@@ -155,31 +159,45 @@ describe('presence to contacts', () => {
 
 describe('history across both channels', () => {
   it('shows what came by SMS while away and what the user texted from the phone, newest first, paged', async () => {
-    const [amy, ben] = [await signUp(base, newPhone(), 'Ann'), await signUp(base, newPhone(), 'Bill')];
+    const [amy, ben] = [
+      await signUp(e2e.base, newPhone(), 'Ann'),
+      await signUp(e2e.base, newPhone(), 'Bill'),
+    ];
     const a = await connect(amy);
-    await ask(a, { action: 'addContact', imNumber: ben.imNumber }, 'contact');
+    await answer(a.api.addContact({ imNumber: ben.imNumber }));
     // Ben is offline: Amy's message reaches his phone by SMS, and he answers from it.
-    a.send({ action: 'sendMessage', to: ben.imNumber, text: 'Are you there?', clientId: 'h1' });
+    a.send({
+      action: 'sendMessage',
+      to: ben.imNumber,
+      text: 'Are you there?',
+      clientId: 'h1',
+    });
     await a.waitFor((f) => f.type === 'receipt' && f.status === 'delivered_sms');
     const sms = await eventually(async () =>
-      (await inbox(base, ben.phone)).find((m) => m.body.includes('Are you there?')),
+      (await inbox(e2e.base, ben.phone)).find((m) => m.body.includes('Are you there?')),
     );
     await phoneTexts(ben.phone, 'On my phone, yes', sms.from);
     await a.waitFor((f) => f.type === 'message' && f.text === 'On my phone, yes');
 
     // Ben comes online and reads the conversation.
     const b = await connect(ben);
-    await ask(b, { action: 'addContact', imNumber: amy.imNumber }, 'contact');
-    const page1 = await ask(b, { action: 'history', with: amy.imNumber, limit: 1 }, 'history');
+    await answer(b.api.addContact({ imNumber: amy.imNumber }));
+    const page1 = await answer(b.api.history({ with: amy.imNumber, limit: 1 }));
     expect(page1).toMatchObject({
       type: 'history',
       with: amy.imNumber,
       messages: [
-        { from: ben.imNumber, text: 'On my phone, yes', via: 'sms', path: ['im'], status: 'delivered' },
+        {
+          from: ben.imNumber,
+          text: 'On my phone, yes',
+          via: 'sms',
+          path: ['im'],
+          status: 'delivered',
+        },
       ],
       next: expect.any(String),
     });
-    const page2 = await ask(b, { action: 'history', with: amy.imNumber, before: page1.next }, 'history');
+    const page2 = await answer(b.api.history({ with: amy.imNumber, before: page1.next }));
     expect(page2.messages).toEqual([
       expect.objectContaining({
         from: amy.imNumber,
@@ -198,7 +216,10 @@ describe('history across both channels', () => {
       [{ action: 'history', with: amy.imNumber, limit: 101 }, 'invalid_limit'],
       [{ action: 'history', with: amy.imNumber, before: 'nope' }, 'invalid_cursor'],
     ] as Array<[Frame, string]>) {
-      expect(await ask(b, frame, 'history')).toMatchObject({ type: 'error', code });
+      expect(await ask(b, frame, 'history')).toMatchObject({
+        type: 'error',
+        code,
+      });
     }
   });
 });

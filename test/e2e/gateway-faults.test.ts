@@ -1,12 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import WebSocket from 'ws';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import { TaskTracker } from '../../infra/local/sandbox/task-tracker';
 import { formEncode, WebhookClient, type WebhookParams } from '../../infra/local/sandbox/webhook-client';
 import { eventually, http, ImClient, signUp, type E2eUser } from '../support/e2e-client';
+import { useLocalStack } from '../support/e2e-stack';
 
 /**
  * Issue 14, items 3, 7 and 15, through the whole local stack: real signed webhooks, real sockets, the real
@@ -15,36 +12,20 @@ import { eventually, http, ImClient, signUp, type E2eUser } from '../support/e2e
 
 const AUTH_TOKEN = 'gateway-faults-auth-token';
 const FRAME_LIMIT = 32 * 1024;
-let stack: LocalStack;
-let base: string;
 const logs: Record<string, unknown>[] = [];
 const trackers: TaskTracker[] = [];
-const clients: ImClient[] = [];
-
-beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    dataDir: mkdtempSync(path.join(tmpdir(), 'imsms-gateway-faults-')),
-    quiet: true,
-    // debug: the gateway's own lines, which name connection ids, are what an attacker could read.
-    env: { TWILIO_AUTH_TOKEN: AUTH_TOKEN, LOG_LEVEL: 'debug' },
-    onLog: (line) => logs.push(JSON.parse(line)),
-  });
-  base = `http://127.0.0.1:${stack.port}`;
+// debug: the gateway's own lines, which name connection ids, are what an attacker could read.
+const e2e = useLocalStack('gateway-faults', {
+  env: { TWILIO_AUTH_TOKEN: AUTH_TOKEN, LOG_LEVEL: 'debug' },
+  onLog: (line) => logs.push(JSON.parse(line)),
 });
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
   await Promise.all(trackers.map((t) => t.close()));
-  await stack.stop();
 });
 
 let n = 700;
 const newPhone = () => `+1415555${String(++n).padStart(4, '0')}`;
-const connect = async (user: E2eUser) => {
-  const client = await ImClient.connect(base, user.token);
-  clients.push(client);
-  return client;
-};
+const connect = (user: E2eUser) => e2e.connect(user);
 /** Every text frame a client receives, as raw UTF-8 bytes. */
 const rawFrames = (client: ImClient): Buffer[] => {
   const seen: Buffer[] = [];
@@ -60,16 +41,16 @@ function twilio(): WebhookClient {
   trackers.push(tracker);
   return new WebhookClient({
     authToken: AUTH_TOKEN,
-    publicUrl: stack.config.publicUrl,
-    deliverTo: base,
+    publicUrl: e2e.stack.config.publicUrl,
+    deliverTo: e2e.base,
     tracker,
   });
 }
 const inboundSms = (from: string, body: string, extra: WebhookParams = {}): WebhookParams => ({
   MessageSid: `SM${String(++n).padStart(32, '0')}`,
-  AccountSid: stack.config.twilioAccountSid,
+  AccountSid: e2e.stack.config.twilioAccountSid,
   From: from,
-  To: stack.config.serviceNumbers[0]!,
+  To: e2e.stack.config.serviceNumbers[0]!,
   Body: body,
   NumMedia: '0',
   ...extra,
@@ -92,11 +73,11 @@ function sendInFrames(ws: WebSocket, text: string, size: number): void {
 
 describe('item 3: a correctly signed webhook with a repeated form key', () => {
   it('is accepted, signed as Twilio signs it (each value of the key, sorted), and routed', async () => {
-    const [alice, bob] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const [alice, bob] = [await signUp(e2e.base, newPhone()), await signUp(e2e.base, newPhone())];
     const b = await connect(bob);
 
     const res = await twilio().send({
-      url: `${stack.config.publicUrl}/twilio/sms`,
+      url: `${e2e.stack.config.publicUrl}/twilio/sms`,
       method: 'POST',
       params: inboundSms(alice.phone, `@${bob.imNumber} with repeated keys`, {
         Tag: ['zeta', 'alpha', 'mu'],
@@ -109,13 +90,17 @@ describe('item 3: a correctly signed webhook with a repeated form key', () => {
   });
 
   it('is refused with 403 when a value was added to a key after signing, and nothing is routed', async () => {
-    const [alice, bob] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const [alice, bob] = [await signUp(e2e.base, newPhone()), await signUp(e2e.base, newPhone())];
     const b = await connect(bob);
     const signed = inboundSms(alice.phone, `@${bob.imNumber} tampered`, { Tag: 'zeta' });
-    const signature = getExpectedTwilioSignature(AUTH_TOKEN, `${stack.config.publicUrl}/twilio/sms`, signed);
+    const signature = getExpectedTwilioSignature(
+      AUTH_TOKEN,
+      `${e2e.stack.config.publicUrl}/twilio/sms`,
+      signed,
+    );
 
     // The last value is the one that was signed; a parser that keeps only the last value would accept this.
-    const res = await fetch(`${base}/twilio/sms`, {
+    const res = await fetch(`${e2e.base}/twilio/sms`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
       body: formEncode({ ...signed, Tag: ['alpha', 'zeta'] }),
@@ -124,7 +109,7 @@ describe('item 3: a correctly signed webhook with a repeated form key', () => {
     expect(res.status).toBe(403);
     // The same phone's next, honest text arrives first and alone: the tampered one was never routed.
     await twilio().send({
-      url: `${stack.config.publicUrl}/twilio/sms`,
+      url: `${e2e.stack.config.publicUrl}/twilio/sms`,
       method: 'POST',
       params: inboundSms(alice.phone, `@${bob.imNumber} honest`),
     });
@@ -142,7 +127,7 @@ describe('item 15: @connections is not served on the public port', () => {
   ])(
     '%s %s<a live connection id> answers 404 in the error shape, and the socket gets nothing',
     async (method, prefix) => {
-      const bob = await signUp(base, newPhone());
+      const bob = await signUp(e2e.base, newPhone());
       const b = await connect(bob);
       const frames = rawFrames(b);
       // The id as anyone reading the logs would find it.
@@ -153,7 +138,7 @@ describe('item 15: @connections is not served on the public port', () => {
       );
 
       const res = await http(
-        base,
+        e2e.base,
         method,
         `${prefix}${encodeURIComponent(connectionId)}`,
         method === 'POST' ? '{"type":"message","id":"x","from":"1","text":"forged"}' : undefined,
@@ -169,7 +154,7 @@ describe('item 15: @connections is not served on the public port', () => {
   );
 
   it("the handlers' own pushes still arrive", async () => {
-    const [alice, bob] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const [alice, bob] = [await signUp(e2e.base, newPhone()), await signUp(e2e.base, newPhone())];
     const [a, b] = [await connect(alice), await connect(bob)];
 
     a.send({ action: 'sendMessage', to: bob.imNumber, text: 'pushed', clientId: 'p-1' });
@@ -183,7 +168,7 @@ describe('item 7: API Gateway frame limits', () => {
   const emoji = '😀'.repeat(4000);
 
   it('a valid 4,000-emoji sendMessage escaped in one 48 KB frame closes the socket with 1009; nothing is sent', async () => {
-    const [alice, bob] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const [alice, bob] = [await signUp(e2e.base, newPhone()), await signUp(e2e.base, newPhone())];
     const [a, b] = [await connect(alice), await connect(bob)];
     const frame = asciiJson({ action: 'sendMessage', to: bob.imNumber, text: emoji, clientId: 'big-1' });
     expect(frame.length).toBeGreaterThan(FRAME_LIMIT);
@@ -199,7 +184,7 @@ describe('item 7: API Gateway frame limits', () => {
   });
 
   it('the same message sent in frames of 32 KB is delivered whole, in a server frame within 32 KB', async () => {
-    const [alice, bob] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const [alice, bob] = [await signUp(e2e.base, newPhone()), await signUp(e2e.base, newPhone())];
     const [a, b] = [await connect(alice), await connect(bob)];
     const frames = rawFrames(b);
 
@@ -215,7 +200,7 @@ describe('item 7: API Gateway frame limits', () => {
   });
 
   it('the largest message frame (4,000 code points that JSON escapes to 6 bytes each) fits one frame, uncut', async () => {
-    const [alice, bob] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const [alice, bob] = [await signUp(e2e.base, newPhone()), await signUp(e2e.base, newPhone())];
     const [a, b] = [await connect(alice), await connect(bob)];
     const frames = rawFrames(b);
     const worst = 'x' + '\u0001\ud800'.repeat(1999) + '\u001f';
@@ -228,12 +213,12 @@ describe('item 7: API Gateway frame limits', () => {
   });
 
   it('an inbound SMS body no schema bounds reaches the app in a frame cut to 32 KB', async () => {
-    const [alice, bob] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const [alice, bob] = [await signUp(e2e.base, newPhone()), await signUp(e2e.base, newPhone())];
     const b = await connect(bob);
     const frames = rawFrames(b);
 
     const res = await twilio().send({
-      url: `${stack.config.publicUrl}/twilio/sms`,
+      url: `${e2e.stack.config.publicUrl}/twilio/sms`,
       method: 'POST',
       params: inboundSms(alice.phone, `@${bob.imNumber} ${'é'.repeat(40_000)}`),
     });
@@ -245,7 +230,7 @@ describe('item 7: API Gateway frame limits', () => {
   });
 
   it('every frame an error echoes input into stays within 32 KB', async () => {
-    const alice = await signUp(base, newPhone());
+    const alice = await signUp(e2e.base, newPhone());
     const a = await connect(alice);
     const frames = rawFrames(a);
 

@@ -1,44 +1,30 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import { eventually, http, ImClient, inbox, signUp, type E2eUser, type Frame } from '../support/e2e-client';
+import {
+  answer,
+  eventually,
+  http,
+  ImClient,
+  inbox,
+  signUp,
+  type E2eUser,
+  type Frame,
+} from '../support/e2e-client';
+import { useLocalStack } from '../support/e2e-stack';
 
 /**
  * Invitations by SMS through the local stack: a real WebSocket inviter, sandbox phones answering through signed
  * webhooks, answers in mixed case. Expiry is proven on the core with a manual clock
  * (test/unit/core/invitations.test.ts): the local stack runs on the real clock.
  */
-let stack: LocalStack;
-let base: string;
-const clients: ImClient[] = [];
-
-beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    dataDir: mkdtempSync(path.join(tmpdir(), 'imsms-invite-')),
-    quiet: true,
-    env: { ACK_TIMEOUT_MS: '1500' },
-  });
-  base = `http://127.0.0.1:${stack.port}`;
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await stack.stop();
-});
+const e2e = useLocalStack('invite', { env: { ACK_TIMEOUT_MS: '1500' } });
 
 let n = 800;
 const newPhone = () => `+1415555${String(++n).padStart(4, '0')}`;
 let m = 100;
 const strangerPhone = () => `+1650555${String(++m).padStart(4, '0')}`;
-const connect = async (user: E2eUser) => {
-  const client = await ImClient.connect(base, user.token);
-  clients.push(client);
-  return client;
-};
+const connect = (user: E2eUser) => e2e.connect(user);
 /** A sandbox phone texts a service number; resolves to the bodies of the TwiML replies it got. */
 const phoneTexts = async (from: string, body: string, to: string): Promise<string[]> => {
-  const res = await http(base, 'POST', '/sandbox/sms', { from, to, body });
+  const res = await http(e2e.base, 'POST', '/sandbox/sms', { from, to, body });
   if (res.status !== 201) throw new Error(`sandbox ${res.status}`);
   return res.json.replies.map((r: { body: string }) => r.body);
 };
@@ -50,15 +36,20 @@ async function ask(client: ImClient, frame: Frame, type: string): Promise<Frame>
 }
 /** The invitation SMS a phone got: the service number it came from, and its text. */
 const invitationSms = (phone: string) =>
-  eventually(async () => (await inbox(base, phone)).find((s) => s.body.includes('invites you')));
+  eventually(async () => (await inbox(e2e.base, phone)).find((s) => s.body.includes('invites you')));
 
 describe('an invitation, online', () => {
   it('YES (mixed case, punctuation) provisions the invitee: mutual contacts, SMS to both, a frame', async () => {
-    const ivy = await signUp(base, newPhone(), 'Ivy');
+    const ivy = await signUp(e2e.base, newPhone(), 'Ivy');
     const i = await connect(ivy);
     const phone = strangerPhone();
-    const sent = await ask(i, { action: 'invite', phone, name: 'Dan' }, 'invitation');
-    expect(sent).toMatchObject({ type: 'invitation', phone, name: 'Dan', status: 'pending' });
+    const sent = await answer(i.api.invite({ phone, name: 'Dan' }));
+    expect(sent).toMatchObject({
+      type: 'invitation',
+      phone,
+      name: 'Dan',
+      status: 'pending',
+    });
     const sms = await invitationSms(phone);
     expect(sms.body).toContain(`Ivy (@${ivy.imNumber})`);
     expect(sms.body).toMatch(/YES.*NO.*CANCEL/);
@@ -69,25 +60,25 @@ describe('an invitation, online', () => {
     const invitee = accepted.imNumber as string;
     expect(invitee).toMatch(/^\d{8}$/);
     await eventually(async () =>
-      (await inbox(base, ivy.phone)).find((s) => s.body.includes(`accepted your invitation`)),
+      (await inbox(e2e.base, ivy.phone)).find((s) => s.body.includes(`accepted your invitation`)),
     );
-    const list = await ask(i, { action: 'getContacts' }, 'contacts');
+    const list = await answer(i.api.getContacts());
     expect(list.contacts).toEqual([expect.objectContaining({ imNumber: invitee })]);
 
     // The invitee signs in by SMS code like anyone else, into the provisioned account, with Ivy as a contact.
-    const dan = await signUp(base, phone);
+    const dan = await signUp(e2e.base, phone);
     expect(dan.imNumber).toBe(invitee);
     const d = await connect(dan);
-    const theirs = await ask(d, { action: 'getContacts' }, 'contacts');
+    const theirs = await answer(d.api.getContacts());
     expect(theirs.contacts).toEqual([expect.objectContaining({ imNumber: ivy.imNumber, status: 'online' })]);
   });
 
   it('NO tells the online inviter by frame; CANCEL opts the phone out for good', async () => {
-    const ivy = await signUp(base, newPhone(), 'Iris');
+    const ivy = await signUp(e2e.base, newPhone(), 'Iris');
     const i = await connect(ivy);
     const [no, cancel] = [strangerPhone(), strangerPhone()];
-    await ask(i, { action: 'invite', phone: no, name: 'Ned' }, 'invitation');
-    await ask(i, { action: 'invite', phone: cancel, name: 'Cat' }, 'invitation');
+    await answer(i.api.invite({ phone: no, name: 'Ned' }));
+    await answer(i.api.invite({ phone: cancel, name: 'Cat' }));
     const noSms = await invitationSms(no);
     expect(await phoneTexts(no, 'No.', noSms.from)).toEqual([expect.stringContaining('declined')]);
     await i.waitFor((f) => f.type === 'invitation' && f.status === 'declined' && f.phone === no);
@@ -95,68 +86,78 @@ describe('an invitation, online', () => {
     expect(await phoneTexts(cancel, 'Cancel', cancelSms.from)).toEqual([
       expect.stringContaining('unsubscribed'),
     ]);
-    expect(await ask(i, { action: 'invite', phone: cancel, name: 'Cat' }, 'invitation')).toMatchObject({
+    expect(await answer(i.api.invite({ phone: cancel, name: 'Cat' }))).toMatchObject({
       type: 'error',
       code: 'opted_out',
     });
-    expect(await ask(i, { action: 'invite', phone: no, name: 'Ned' }, 'invitation')).toMatchObject({
+    expect(await answer(i.api.invite({ phone: no, name: 'Ned' }))).toMatchObject({
       type: 'error',
       code: 'invitation_cooldown',
     });
-    expect((await inbox(base, cancel)).filter((s) => s.body.includes('invites you'))).toHaveLength(1);
+    expect((await inbox(e2e.base, cancel)).filter((s) => s.body.includes('invites you'))).toHaveLength(1);
   });
 });
 
 describe('an invitation, offline', () => {
   it('INVITE <phone> <name> texted from the inviter’s own phone sends it, and the reply says so', async () => {
-    const ivy = await signUp(base, newPhone(), 'Ida');
+    const ivy = await signUp(e2e.base, newPhone(), 'Ida');
     const phone = strangerPhone();
-    const res = await phoneTexts(ivy.phone, `Invite ${phone} Dora`, stack.config.serviceNumbers[0]);
+    const res = await phoneTexts(ivy.phone, `Invite ${phone} Dora`, e2e.stack.config.serviceNumbers[0]);
     expect(res).toEqual(['Invitation sent to Dora. It expires in 7 days.']);
     const sms = await invitationSms(phone);
     expect(await phoneTexts(phone, 'OK', sms.from)).toEqual([expect.stringContaining('now contacts')]);
     // Offline inviter: the success SMS.
     await eventually(async () =>
-      (await inbox(base, ivy.phone)).find((s) => s.body.startsWith('Dora accepted your invitation')),
+      (await inbox(e2e.base, ivy.phone)).find((s) => s.body.startsWith('Dora accepted your invitation')),
     );
   });
 });
 
 describe('abuse rules', () => {
   it('refuses with a clear error frame and sends nothing', async () => {
-    const [ivy, other] = [await signUp(base, newPhone(), 'Ina'), await signUp(base, newPhone())];
+    const [ivy, other] = [await signUp(e2e.base, newPhone(), 'Ina'), await signUp(e2e.base, newPhone())];
     const i = await connect(ivy);
     const refusals: Array<[Frame, string]> = [
       [{ action: 'invite', phone: '650-555-0100', name: 'x' }, 'invalid_phone'],
       [{ action: 'invite', phone: ivy.phone, name: 'me' }, 'invalid_contact'],
-      [{ action: 'invite', phone: stack.config.serviceNumbers[0], name: 's' }, 'invalid_phone'],
+      [
+        {
+          action: 'invite',
+          phone: e2e.stack.config.serviceNumbers[0],
+          name: 's',
+        },
+        'invalid_phone',
+      ],
       [{ action: 'invite', phone: '+442079460123', name: 'uk' }, 'country_not_allowed'],
       [{ action: 'invite', phone: other.phone, name: 'o' }, 'existing_user'],
       [{ action: 'invite', phone: strangerPhone(), name: '' }, 'invalid_name'],
       [{ action: 'invite', phone: strangerPhone() }, 'invalid_name'],
     ];
     for (const [frame, code] of refusals) {
-      expect(await ask(i, frame, 'invitation')).toMatchObject({ type: 'error', code });
+      expect(await ask(i, frame, 'invitation')).toMatchObject({
+        type: 'error',
+        code,
+      });
     }
     // The daily cap counts every invitation that got past the input checks (existing_user above is one), so
     // that "has an account?" cannot be asked faster than the cap: four more go out, the next is refused.
     const phones = Array.from({ length: 5 }, strangerPhone);
     for (const phone of phones.slice(0, 4)) {
-      expect(await ask(i, { action: 'invite', phone, name: 'x' }, 'invitation')).toMatchObject({
+      expect(await answer(i.api.invite({ phone, name: 'x' }))).toMatchObject({
         status: 'pending',
       });
     }
-    expect(await ask(i, { action: 'invite', phone: phones[4], name: 'x' }, 'invitation')).toMatchObject({
+    expect(await answer(i.api.invite({ phone: phones[4], name: 'x' }))).toMatchObject({
       type: 'error',
       code: 'too_many_invitations',
     });
-    expect(await inbox(base, phones[4])).toEqual([]);
-    expect(await inbox(base, '+442079460123')).toEqual([]);
+    expect(await inbox(e2e.base, phones[4])).toEqual([]);
+    expect(await inbox(e2e.base, '+442079460123')).toEqual([]);
   });
 
   it('answers to no invitation get a clear reply and change nothing', async () => {
     const phone = strangerPhone();
-    const res = await phoneTexts(phone, 'NO', stack.config.serviceNumbers[0]);
+    const res = await phoneTexts(phone, 'NO', e2e.stack.config.serviceNumbers[0]);
     expect(res).toEqual(['You have no pending invitation. Reply HELP for help.']);
   });
 });

@@ -1,47 +1,21 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoStores } from '../../shared/adapters/dynamo';
 import { messageIdFor } from '../../shared/core/ids';
 import { eventually, http, ImClient, inbox, signUp, type E2eUser } from '../support/e2e-client';
+import { useLocalStack } from '../support/e2e-stack';
 
 const ACK_TIMEOUT_MS = 1500;
-let stack: LocalStack;
-let base: string;
-const dataDir = mkdtempSync(path.join(tmpdir(), 'imsms-e2e-'));
-const clients: ImClient[] = [];
-
-async function start() {
-  stack = await startLocalStack({
-    port: 0,
-    dataDir,
-    quiet: true,
-    env: { ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS) },
-  });
-  base = `http://127.0.0.1:${stack.port}`;
-}
-
-beforeAll(start);
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await stack.stop();
-});
+const e2e = useLocalStack('e2e', { env: { ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS) } });
 
 let n = 400;
 const newPhone = () => `+1415555${String(++n).padStart(4, '0')}`;
-const connect = async (user: E2eUser) => {
-  const client = await ImClient.connect(base, user.token);
-  clients.push(client);
-  return client;
-};
+const connect = (user: E2eUser) => e2e.connect(user);
 /** A simulated phone texts a service number through the sandbox, which calls the signed webhook. */
 const phoneTexts = (from: string, body: string, to?: string, messageSid?: string) =>
-  http(base, 'POST', '/sandbox/sms', {
+  http(e2e.base, 'POST', '/sandbox/sms', {
     from,
-    to: to ?? stack.config.serviceNumbers[0],
+    to: to ?? e2e.stack.config.serviceNumbers[0],
     body,
     ...(messageSid ? { messageSid } : {}),
   });
@@ -49,30 +23,30 @@ const phoneTexts = (from: string, body: string, to?: string, messageSid?: string
 const stored = async (id: string) => {
   const client = new DynamoDBClient({
     region: 'us-east-1',
-    endpoint: stack.config.dynamodbEndpoint,
+    endpoint: e2e.stack.config.dynamodbEndpoint,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   try {
-    return await dynamoStores(client, stack.config.tableName).messages.getMessage(id);
+    return await dynamoStores(client, e2e.stack.config.tableName).messages.getMessage(id);
   } finally {
     client.destroy();
   }
 };
 const chat = async (phone: string) =>
-  (await inbox(base, phone)).filter((m) => !m.body.startsWith('Your IM code'));
+  (await inbox(e2e.base, phone)).filter((m) => !m.body.startsWith('Your IM code'));
 
 describe('the local runtime', () => {
   it('answers /healthz and serves the console', async () => {
-    expect((await http(base, 'GET', '/healthz')).json).toEqual({ ok: true });
-    const page = await http(base, 'GET', '/');
+    expect((await http(e2e.base, 'GET', '/healthz')).json).toEqual({ ok: true });
+    const page = await http(e2e.base, 'GET', '/');
     expect(page.status).toBe(200);
     expect(page.text).toContain('<html');
   });
 
   it('answers every HTTP error in the documented shape: unknown path 404, wrong method 405 with Allow', async () => {
-    const unknown = await fetch(`${base}/no/such/path`);
-    const wrongMethod = await fetch(`${base}/auth/start`);
-    const badJson = await fetch(`${base}/auth/start`, { method: 'POST', body: 'not json' });
+    const unknown = await fetch(`${e2e.base}/no/such/path`);
+    const wrongMethod = await fetch(`${e2e.base}/auth/start`);
+    const badJson = await fetch(`${e2e.base}/auth/start`, { method: 'POST', body: 'not json' });
 
     const shape = { error: { code: expect.any(String), message: expect.any(String) } };
     expect([unknown.status, await unknown.json()]).toEqual([404, shape]);
@@ -97,7 +71,7 @@ describe('the local runtime', () => {
   ])(
     '%s %s: %i in the same shape, from the console and health paths too',
     async (method, path, status, allow) => {
-      const res = await fetch(`${base}${path}`, { method });
+      const res = await fetch(`${e2e.base}${path}`, { method });
       expect([res.status, res.headers.get('allow'), res.headers.get('content-type')]).toEqual([
         status,
         allow,
@@ -108,14 +82,17 @@ describe('the local runtime', () => {
   );
 
   it('refuses a WebSocket without a valid token with 401', async () => {
-    await expect(ImClient.connect(base, undefined)).rejects.toThrow('HTTP 401');
-    await expect(ImClient.connect(base, 'forged.token.value')).rejects.toThrow('HTTP 401');
+    await expect(ImClient.connect(e2e.base, undefined)).rejects.toThrow('HTTP 401');
+    await expect(ImClient.connect(e2e.base, 'forged.token.value')).rejects.toThrow('HTTP 401');
   });
 });
 
 describe('the four paths over real sockets and the sandbox', () => {
   it('IM → IM: delivered, acked, receipts accepted then delivered', async () => {
-    const [alice, bob] = [await signUp(base, newPhone(), 'amy'), await signUp(base, newPhone(), 'ben')];
+    const [alice, bob] = [
+      await signUp(e2e.base, newPhone(), 'amy'),
+      await signUp(e2e.base, newPhone(), 'ben'),
+    ];
     const [a, b] = [await connect(alice), await connect(bob)];
     a.send({ action: 'sendMessage', to: bob.imNumber, text: 'hello over IM', clientId: 'p1' });
     const msg = await b.waitFor((f) => f.type === 'message');
@@ -125,7 +102,7 @@ describe('the four paths over real sockets and the sandbox', () => {
   });
 
   it('IM → SMS: an offline recipient gets an SMS; the status callback brings delivered_sms', async () => {
-    const [alice, bob] = [await signUp(base, newPhone()), await signUp(base, newPhone(), 'bo')];
+    const [alice, bob] = [await signUp(e2e.base, newPhone()), await signUp(e2e.base, newPhone(), 'bo')];
     const a = await connect(alice);
     a.send({ action: 'sendMessage', to: bob.imNumber, text: 'you are offline', clientId: 'p2' });
     const [sms] = await eventually(async () =>
@@ -137,7 +114,7 @@ describe('the four paths over real sockets and the sandbox', () => {
   });
 
   it('SMS → IM: a phone texts @imNumber and the online user gets it with via sms', async () => {
-    const [alice, bob] = [await signUp(base, newPhone(), 'cat'), await signUp(base, newPhone())];
+    const [alice, bob] = [await signUp(e2e.base, newPhone(), 'cat'), await signUp(e2e.base, newPhone())];
     const b = await connect(bob);
     const res = await phoneTexts(alice.phone, `@${bob.imNumber} from my phone`);
     expect(res.json.webhookStatus).toBe(200);
@@ -146,7 +123,10 @@ describe('the four paths over real sockets and the sandbox', () => {
   });
 
   it('SMS → SMS: both offline, the message and the reply without prefix go by SMS', async () => {
-    const [alice, bob] = [await signUp(base, newPhone(), 'dee'), await signUp(base, newPhone(), 'eve')];
+    const [alice, bob] = [
+      await signUp(e2e.base, newPhone(), 'dee'),
+      await signUp(e2e.base, newPhone(), 'eve'),
+    ];
     await phoneTexts(alice.phone, `@eve lunch?`);
     const [toBob] = await eventually(async () =>
       (await chat(bob.phone)).length ? chat(bob.phone) : undefined,
@@ -160,7 +140,7 @@ describe('the four paths over real sockets and the sandbox', () => {
   });
 
   it('falls back to SMS when the socket stops acking, and the late ack changes nothing', async () => {
-    const [alice, bob] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const [alice, bob] = [await signUp(e2e.base, newPhone()), await signUp(e2e.base, newPhone())];
     const [a, b] = [await connect(alice), await connect(bob)];
     b.autoAck = false;
     a.send({ action: 'sendMessage', to: bob.imNumber, text: 'half-open?', clientId: 'p5' });
@@ -175,7 +155,7 @@ describe('the four paths over real sockets and the sandbox', () => {
 
 describe('sending to yourself', () => {
   it('is refused with invalid_recipient: nothing stored, pushed to your other devices, or texted', async () => {
-    const [alice, bob] = [await signUp(base, newPhone(), 'solo'), await signUp(base, newPhone())];
+    const [alice, bob] = [await signUp(e2e.base, newPhone(), 'solo'), await signUp(e2e.base, newPhone())];
     const [a1, a2] = [await connect(alice), await connect(alice)];
     a1.send({ action: 'sendMessage', to: alice.imNumber, text: 'note to self', clientId: 'self-1' });
     const error = await a1.waitFor((f) => f.type === 'error');
@@ -198,7 +178,7 @@ describe('sending to yourself', () => {
 
 describe('webhook safety', () => {
   it('drops a duplicate webhook (same MessageSid)', async () => {
-    const [alice, bob] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const [alice, bob] = [await signUp(e2e.base, newPhone()), await signUp(e2e.base, newPhone())];
     const b = await connect(bob);
     const sid = 'SM' + 'd'.repeat(32);
     await phoneTexts(alice.phone, `@${bob.imNumber} only once`, undefined, sid);
@@ -209,20 +189,20 @@ describe('webhook safety', () => {
   });
 
   it('refuses a forged signature with 403 and delivers nothing', async () => {
-    const [alice, bob] = [await signUp(base, newPhone()), await signUp(base, newPhone())];
+    const [alice, bob] = [await signUp(e2e.base, newPhone()), await signUp(e2e.base, newPhone())];
     const b = await connect(bob);
     const params = {
       MessageSid: 'SM' + 'f'.repeat(32),
       From: alice.phone,
-      To: stack.config.serviceNumbers[0],
+      To: e2e.stack.config.serviceNumbers[0],
       Body: `@${bob.imNumber} forged`,
     };
     const forged = getExpectedTwilioSignature(
       'not-the-auth-token',
-      `${stack.config.publicUrl}/twilio/sms`,
+      `${e2e.stack.config.publicUrl}/twilio/sms`,
       params,
     );
-    const res = await fetch(`${base}/twilio/sms`, {
+    const res = await fetch(`${e2e.base}/twilio/sms`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': forged },
       body: new URLSearchParams(params).toString(),
@@ -235,15 +215,17 @@ describe('webhook safety', () => {
 
 describe('persistence', () => {
   it('keeps accounts, tokens and history across a restart with the same DATA_DIR', async () => {
-    const [alice, bob] = [await signUp(base, newPhone(), 'fay'), await signUp(base, newPhone(), 'gus')];
+    const [alice, bob] = [
+      await signUp(e2e.base, newPhone(), 'fay'),
+      await signUp(e2e.base, newPhone(), 'gus'),
+    ];
     const [a, b] = [await connect(alice), await connect(bob)];
     a.send({ action: 'sendMessage', to: bob.imNumber, text: 'before restart', clientId: 'r1' });
     const before = await b.waitFor((f) => f.type === 'message');
     await a.waitFor((f) => f.type === 'receipt' && f.status === 'delivered');
     await Promise.all([a.close(), b.close()]);
 
-    await stack.stop();
-    await start();
+    await e2e.restart();
 
     const [a2, b2] = [await connect(alice), await connect(bob)];
     a2.send({ action: 'sendMessage', to: bob.imNumber, text: 'before restart', clientId: 'r1' });
@@ -251,7 +233,7 @@ describe('persistence', () => {
     expect(receipt).toMatchObject({ id: before.id, status: 'delivered' });
     b2.send({ action: 'sendMessage', to: 'not-a-number', text: 'x', clientId: 'r2' });
     await b2.waitFor((f) => f.type === 'error');
-    const login = await signUp(base, alice.phone);
+    const login = await signUp(e2e.base, alice.phone);
     expect(login).toMatchObject({ imNumber: alice.imNumber, name: 'fay' });
   });
 });

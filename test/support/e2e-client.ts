@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { ImClient as ReferenceClient, ImError, wsUrl, type ServerFrame } from '../../shared/client';
 
 /** Helpers that drive the local stack the way an outside client does: fetch, a real WebSocket, the sandbox API. */
 
@@ -80,20 +81,35 @@ export async function signUp(base: string, phone: string, name?: string): Promis
 
 export type Frame = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** A real WebSocket client that records frames and, unless told not to, acks every message. */
+/**
+ * A real WebSocket client for tests: the project's reference client (shared/client, in `api`) on a `ws` socket,
+ * plus a record of every frame received, so a test can look back as well as wait. Frames are parsed by the
+ * reference client's schemas; a frame of an unknown type is recorded as it came, a malformed one in `invalid`.
+ * Pushed messages are acked unless `autoAck` is turned off. `send` writes a frame as it is, unchecked, for the
+ * tests that send bad frames on purpose; everything else goes through `api`'s typed calls.
+ */
 export class ImClient {
   readonly frames: Frame[] = [];
-  autoAck = true;
+  /** Frames that were not JSON or did not match their schema, with why. */
+  readonly invalid: { raw: string; error: string }[] = [];
+  readonly api: ReferenceClient;
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const frame = JSON.parse(data.toString());
-      this.frames.push(frame);
-      if (frame.type === 'message' && this.autoAck) this.send({ action: 'ack', id: frame.id });
-    });
+    this.api = new ReferenceClient(ws);
+    this.api.on('frame', (frame) => this.frames.push(frame));
+    this.api.on('unknown', (frame) => this.frames.push(frame));
+    this.api.on('invalid', (bad) => this.invalid.push(bad));
   }
 
+  get autoAck(): boolean {
+    return this.api.autoAck !== false;
+  }
+  set autoAck(on: boolean) {
+    this.api.autoAck = on;
+  }
+
+  /** Opens a socket for `token` (none: no token at all). Rejects with `HTTP <status>` when the upgrade is refused. */
   static connect(base: string, token: string | undefined): Promise<ImClient> {
-    const url = `${base.replace(/^http/, 'ws')}/ws${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`;
+    const url = token === undefined ? `${base.replace(/^http/, 'ws')}/ws` : wsUrl(base, token);
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url);
       const client = new ImClient(ws);
@@ -103,6 +119,7 @@ export class ImClient {
     });
   }
 
+  /** Writes a frame as it is, unchecked (the reference client's typed calls check theirs first). */
   send(frame: Frame): void {
     this.ws.send(JSON.stringify(frame));
   }
@@ -111,15 +128,25 @@ export class ImClient {
     return this.frames.filter((f) => f.type === type);
   }
 
+  /** The first recorded frame, received before or after the call, that matches; fails after `ms`. */
   waitFor(predicate: (f: Frame) => boolean, ms = 10_000): Promise<Frame> {
     return eventually(() => this.frames.find(predicate), ms);
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.ws.readyState === WebSocket.CLOSED) return resolve();
-      this.ws.once('close', () => resolve());
-      this.ws.close();
-    });
+    return this.api.close();
+  }
+}
+
+/**
+ * The answer to one of the reference client's calls as a plain frame: the answer frame, or the `error` frame that
+ * refused it (so a test can assert on either the same way). Any other failure (timeout, closed) still throws.
+ */
+export async function answer(call: Promise<ServerFrame>): Promise<Frame> {
+  try {
+    return await call;
+  } catch (err) {
+    if (err instanceof ImError && err.frame) return err.frame;
+    throw err;
   }
 }

@@ -1,7 +1,9 @@
 // One IM client's WebSocket: connect, ping every 60 s, reconnect with backoff after an unexpected close.
-// UI-free: the card listens to its events.
+// Each socket is driven by the project's reference client (client.js, bundled from shared/client): frames are
+// parsed with the protocol's schemas, and the request/answer actions are promises. UI-free: the card listens.
 /* global EventTarget, CustomEvent */
 import { wsUrl } from './api.js';
+import { ImClient, ImError } from './client.js';
 
 export const PING_INTERVAL_MS = 60_000;
 const BACKOFF_MIN_MS = 1_000;
@@ -10,15 +12,17 @@ const BACKOFF_MAX_MS = 30_000;
 /**
  * Events (CustomEvent detail):
  *   state  { state: 'idle'|'connecting'|'open'|'reconnecting', retryAt?, attempt?, code?, reason? }
- *   frame  { frame }        a parsed server frame
+ *   frame  { frame }        a server frame, checked against its schema (or of a type the client does not know)
  *   sent   { frame }        a frame this client sent
- *   bad    { raw }          a frame that was not JSON
+ *   bad    { raw, error }   a frame that was not JSON or did not match its schema
  */
 export class ImConnection extends EventTarget {
   constructor(token) {
     super();
     this.token = token;
     this.ws = null;
+    /** The reference client on the current socket (null between sockets). */
+    this.client = null;
     this.wanted = false;
     this.state = 'idle';
     this.attempt = 0;
@@ -48,16 +52,32 @@ export class ImConnection extends EventTarget {
     this.stopPing();
     const ws = this.ws;
     this.ws = null;
+    this.client = null;
     if (ws && ws.readyState <= WebSocket.OPEN) ws.close(1000, 'client disconnect');
     this.setState('idle');
   }
 
-  /** Sends a frame; false when the socket is not open. */
+  /** Sends a frame; false when the socket is not open or the protocol's schema refuses the frame. */
   send(frame) {
-    if (!this.isOpen) return false;
-    this.ws.send(JSON.stringify(frame));
-    this.emit('sent', { frame });
-    return true;
+    if (!this.isOpen || !this.client) return false;
+    try {
+      this.client.send(frame);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Runs one of the reference client's calls (getContacts, addContact, removeContact, updateProfile, history,
+   * invite, setPresence, ping) on the open socket. Resolves with the answer frame; rejects with an ImError whose
+   * `code` is the server's error code, or `not_connected` when there is no open socket.
+   */
+  call(name, ...args) {
+    if (!this.isOpen || !this.client) {
+      return Promise.reject(new ImError('not_connected', 'not connected: try again once online'));
+    }
+    return this.client[name](...args);
   }
 
   open() {
@@ -70,6 +90,13 @@ export class ImConnection extends EventTarget {
       return;
     }
     this.ws = ws;
+    // The console acks by itself (it can pause acks, and skips duplicates), so the client does not.
+    const client = new ImClient(ws, { autoAck: false });
+    this.client = client;
+    client.on('frame', (frame) => this.ws === ws && this.emit('frame', { frame }));
+    client.on('unknown', (frame) => this.ws === ws && this.emit('frame', { frame }));
+    client.on('invalid', ({ raw, error }) => this.ws === ws && this.emit('bad', { raw, error }));
+    client.on('sent', (frame) => this.ws === ws && this.emit('sent', { frame }));
     ws.addEventListener('open', () => {
       if (this.ws !== ws) return;
       this.attempt = 0;
@@ -78,21 +105,10 @@ export class ImConnection extends EventTarget {
       this.startPing();
       this.setState('open');
     });
-    ws.addEventListener('message', (ev) => {
-      if (this.ws !== ws) return;
-      let frame;
-      try {
-        frame = JSON.parse(typeof ev.data === 'string' ? ev.data : '');
-      } catch {
-        this.emit('bad', { raw: String(ev.data) });
-        return;
-      }
-      if (frame && typeof frame === 'object') this.emit('frame', { frame });
-      else this.emit('bad', { raw: String(ev.data) });
-    });
     ws.addEventListener('close', (ev) => {
       if (this.ws !== ws) return;
       this.ws = null;
+      this.client = null;
       this.stopPing();
       if (!this.wanted) {
         this.setState('idle', { code: ev.code, reason: ev.reason });

@@ -4,17 +4,26 @@ import * as path from 'path';
 
 /**
  * Serves the browser console: `/` is index.html, `/console/<file>` is any file in this folder.
- * Plain static files, no build step, with two generated answers: `/console/rules.js` (the project's shared rules,
- * bundled from shared/core/rules.ts on first request) and `/console/config.json` (the server settings the console
- * shows). Every answer carries a strict CSP (no inline script or style), no-store and nosniff. Returns false for any
+ * Plain static files, no build step, with three generated answers: `/console/rules.js` (the project's shared
+ * rules, bundled from shared/core/rules.ts on first request), `/console/client.js` (the reference WebSocket
+ * client, bundled from shared/client/index.ts the same way) and `/console/config.json` (the server settings the
+ * console shows). Every answer carries a strict CSP (no inline script or style), no-store and nosniff. Returns false for any
  * other path so the caller can route it elsewhere.
  */
 
 /** This folder; the console's files sit beside this module. */
 const ROOT = path.resolve(__dirname);
 
-/** The barrel of rules the console shares with the server (SMS body format, patterns, segment counter). */
-const RULES_ENTRY = path.resolve(__dirname, '..', '..', '..', 'shared', 'core', 'rules.ts');
+const SHARED = path.resolve(__dirname, '..', '..', '..', 'shared');
+
+/**
+ * The TypeScript modules the console loads as browser ES modules, by URL: the barrel of rules it shares with the
+ * server (SMS body format, patterns, segment counter) and the reference WebSocket client.
+ */
+const BUNDLED: Readonly<Record<string, { entry: string; source: string }>> = {
+  '/console/rules.js': { entry: path.join(SHARED, 'core', 'rules.ts'), source: 'shared/core/rules.ts' },
+  '/console/client.js': { entry: path.join(SHARED, 'client', 'index.ts'), source: 'shared/client/index.ts' },
+};
 
 /** What `/console/config.json` tells the page. */
 export interface ConsoleSettings {
@@ -22,33 +31,48 @@ export interface ConsoleSettings {
   ackTimeoutMs: number;
 }
 
-let rulesBundle: Promise<string> | undefined;
+const bundles = new Map<string, Promise<string>>();
 
 /**
- * shared/core/rules.ts as one browser ES module, built with esbuild on the first call and kept in memory (the
- * rules do not change while the server runs). A failed build is not cached, so the next request tries again.
- * @throws Error with esbuild's message when the barrel does not build (it imported something Node-only).
+ * A TypeScript entry as one browser ES module, built with esbuild on the first call and kept in memory (the
+ * sources do not change while the server runs). A failed build is not cached, so the next request tries again.
+ * @throws Error with esbuild's message when the entry does not build (it imported something Node-only).
  */
-export function consoleRulesModule(): Promise<string> {
-  rulesBundle ??= (async () => {
-    // Loaded only when asked for: esbuild is a devDependency, which `npm start` has anyway.
-    const esbuild = await import('esbuild');
-    const out = await esbuild.build({
-      entryPoints: [RULES_ENTRY],
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      legalComments: 'none',
-      logLevel: 'silent',
+function bundled(url: string): Promise<string> {
+  const { entry, source } = BUNDLED[url];
+  let bundle = bundles.get(url);
+  if (!bundle) {
+    bundle = (async () => {
+      // Loaded only when asked for: esbuild is a devDependency, which `npm start` has anyway.
+      const esbuild = await import('esbuild');
+      const out = await esbuild.build({
+        entryPoints: [entry],
+        bundle: true,
+        format: 'esm',
+        platform: 'browser',
+        target: 'es2022',
+        write: false,
+        legalComments: 'none',
+        logLevel: 'silent',
+      });
+      return `// Generated from ${source} by serve.ts; do not edit.\n${out.outputFiles[0].text}`;
+    })().catch((err: unknown) => {
+      bundles.delete(url);
+      throw err;
     });
-    return `// Generated from shared/core/rules.ts by serve.ts; do not edit.\n${out.outputFiles[0].text}`;
-  })().catch((err: unknown) => {
-    rulesBundle = undefined;
-    throw err;
-  });
-  return rulesBundle;
+    bundles.set(url, bundle);
+  }
+  return bundle;
+}
+
+/** shared/core/rules.ts as one browser ES module (see `bundled`). @throws Error when it does not build. */
+export function consoleRulesModule(): Promise<string> {
+  return bundled('/console/rules.js');
+}
+
+/** shared/client/index.ts, the reference client, as one browser ES module. @throws Error when it does not build. */
+export function consoleClientModule(): Promise<string> {
+  return bundled('/console/client.js');
 }
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -184,15 +208,14 @@ export function serveConsole(
   const q = rawUrl.search(/[?#]/);
   const pathname = q === -1 ? rawUrl : rawUrl.slice(0, q);
 
-  const generated =
-    pathname === '/console/rules.js'
-      ? { type: CONTENT_TYPES['.js'], make: consoleRulesModule }
-      : pathname === '/console/config.json'
-        ? {
-            type: CONTENT_TYPES['.json'],
-            make: async () => JSON.stringify({ ackTimeoutMs: settings?.ackTimeoutMs ?? null }),
-          }
-        : undefined;
+  const generated = Object.hasOwn(BUNDLED, pathname)
+    ? { type: CONTENT_TYPES['.js'], make: () => bundled(pathname) }
+    : pathname === '/console/config.json'
+      ? {
+          type: CONTENT_TYPES['.json'],
+          make: async () => JSON.stringify({ ackTimeoutMs: settings?.ackTimeoutMs ?? null }),
+        }
+      : undefined;
   if (generated) {
     if (req.method !== 'GET' && req.method !== 'HEAD') sendError(res, 405);
     else sendGenerated(req, res, generated.type, generated.make);

@@ -3,6 +3,7 @@ import { getConsoleConfig, tokenExpiry } from '../api.js';
 import { h, show } from '../dom.js';
 import { rememberUser } from '../directory.js';
 import { logEvent } from '../log.js';
+import { reasonText } from '../reasons.js';
 import { createStore } from '../state.js';
 import { load, save, remove, userData } from '../store.js';
 import { CardHead, Notice } from './card-head.js';
@@ -10,12 +11,18 @@ import { Composer } from './composer.js';
 import { ContactList, displayName } from './contact-list.js';
 import { Conversation } from './conversation.js';
 import { sendAsSms, updateIntercept } from './offline-sms.js';
-import { openSession, sendIm } from './session.js';
+import { loadHistory, openSession, sendIm } from './session.js';
 import { SignIn } from './sign-in.js';
 import { Toolbar } from './toolbar.js';
 
 const PERSISTED = ['phone', 'name', 'token', 'user', 'autoConnect', 'offline', 'stopAck', 'contact'];
 const IDLE = { state: 'idle', open: false, wanted: false, retryAt: null, failures: 0 };
+
+/** A call's error in words, with its code: what the server said, or why nothing was sent. */
+function errorText(err) {
+  const code = String(err?.code ?? 'error');
+  return `${reasonText(code)} (${code}): ${String(err?.message ?? err)}`;
+}
 
 export class ImCard {
   /** @param {{ id: string, defaults?: { phone?: string, name?: string }, onRemove: Function, onOpenPhone: Function, onChange?: Function }} opts */
@@ -215,7 +222,13 @@ export class ImCard {
   }
 
   setOffline(on) {
-    if (this.conn?.isOpen) this.conn.send({ action: 'setPresence', status: on ? 'offline' : 'online' });
+    if (this.conn?.isOpen) {
+      this.conn
+        .call('setPresence', on ? 'offline' : 'online')
+        .catch((err) =>
+          this.store.set({ notice: { code: String(err.code ?? 'error'), message: String(err.message) } }),
+        );
+    }
     this.store.set({ offline: on });
     this.persist();
     updateIntercept(this);
@@ -237,17 +250,82 @@ export class ImCard {
   openContact(key, { focus = true } = {}) {
     if (key) this.data.markRead(key);
     this.forceScroll = true;
-    this.store.set({ contact: key });
+    this.store.set({ contact: key, historyError: null });
     this.persist();
     if (focus) (key ? this.composer : this.contactList).focus();
+    if (key) this.loadHistory(key);
+  }
+
+  /** Loads the conversation's newest page from the server (or, with `older`, the page before what is shown). */
+  async loadHistory(key, { older = false } = {}) {
+    this.forceScroll = !older;
+    const error = await loadHistory(this, key, { older });
+    if (this.store.get().contact === key) this.store.set({ historyError: error });
+  }
+
+  /**
+   * Adds an IM contact on the server (the nickname stays in this browser). Resolves with an error message, or
+   * null once the server added it.
+   */
+  async addContact(imNumber, nickname) {
+    try {
+      const f = await this.conn.call('addContact', { imNumber });
+      const c = this.data.applyServerContact(f.contact, false, f.version);
+      if (nickname) this.data.upsertContact(c.key, { nickname });
+      return null;
+    } catch (err) {
+      return errorText(err);
+    }
   }
 
   removeContact(key) {
     if (!key) return;
     const c = this.data.contact(key);
     if (!window.confirm(`Remove ${displayName(c)} and its local history?`)) return;
-    this.openContact(null);
-    this.data.removeContact(key);
+    if (!c?.server) {
+      this.openContact(null);
+      this.data.removeContact(key);
+      return;
+    }
+    const ref = c.imNumber ? { imNumber: c.imNumber } : { phone: c.phone };
+    this.conn
+      .call('removeContact', ref)
+      .then((f) => {
+        this.data.applyServerContact(f.contact, true, f.version);
+        if (this.store.get().contact === key) this.openContact(null);
+        this.data.removeContact(key);
+      })
+      .catch((err) =>
+        this.store.set({ notice: { code: String(err.code ?? 'error'), message: errorText(err) } }),
+      );
+  }
+
+  /** Invites a phone by SMS. Resolves with an error message, or null once the server sent the invitation. */
+  async invite(phone, name) {
+    try {
+      await this.conn.call('invite', { phone, name });
+      return null;
+    } catch (err) {
+      return errorText(err);
+    }
+  }
+
+  /** Saves the profile (given fields only). Resolves with an error message, or null. */
+  async updateProfile(fields) {
+    try {
+      const p = await this.conn.call('updateProfile', fields);
+      const user = this.store.get().user;
+      if (user && p.name && p.name !== user.name) {
+        this.store.set({ user: { ...user, name: p.name } });
+        this.persist();
+      }
+      if ('name' in fields && fields.name !== p.name) {
+        return `The server kept the name ${p.name}: it does not change names here.`;
+      }
+      return null;
+    } catch (err) {
+      return errorText(err);
+    }
   }
 
   /** Sends the composer's text to the open conversation: over IM when online, else as SMS from the phone. */
@@ -255,6 +333,16 @@ export class ImCard {
     const key = this.store.get().contact;
     if (!key || !this.data) return;
     const c = this.data.contact(key);
+    if (c?.phone && !c.imNumber) {
+      // A non-IM contact has no account to write to: the protocol reaches them only by an invitation.
+      this.store.set({
+        notice: {
+          code: 'no_account',
+          message: `${displayName(c)} has no IM account yet: invite them by SMS, and write once they said YES.`,
+        },
+      });
+      return;
+    }
     this.forceScroll = true;
     if (!this.offlineMode && c?.imNumber) sendIm(this, key, c.imNumber, text);
     else sendAsSms(this, key, c, text);

@@ -1,7 +1,10 @@
-// The contact list: add by IM number, and one button per conversation (most recent first, unread counts).
+// The contact list: the server's contacts (with presence and mood) and this browser's SMS threads, most recent
+// first with unread counts; add by IM number; the profile and invitation boxes sit above it.
 import { h, replace, field, avatar, shortTime, prettyPhone, keepFocus } from '../dom.js';
 import { knownName } from '../directory.js';
 import { IM_NUMBER_PATTERN } from '../rules.js';
+import { InviteBox } from './invite.js';
+import { ProfileBox } from './profile.js';
 
 /** The name a contact shows under: the user's nickname, the server's name, a known name, else the number. */
 export function displayName(c) {
@@ -9,7 +12,7 @@ export function displayName(c) {
   return (
     c.nickname ||
     c.name ||
-    (c.imNumber ? (knownName(c.imNumber) ?? `IM ${c.imNumber}`) : prettyPhone(c.serviceNumber))
+    (c.imNumber ? (knownName(c.imNumber) ?? `IM ${c.imNumber}`) : prettyPhone(c.phone ?? c.serviceNumber))
   );
 }
 
@@ -67,15 +70,21 @@ export class ContactList {
       ),
     );
     this.list = h('ul', { class: 'contact-list', testid: 'im-contact-list', 'aria-label': 'Contacts' });
+    this.profile = new ProfileBox(card);
+    this.invite = new InviteBox(card);
+    this.cacheNote = h('p', { class: 'muted cache-note', testid: 'im-contacts-cached', hidden: true });
     this.el = h(
       'section',
       { class: 'contacts-view', testid: 'im-contacts', 'aria-label': 'Contacts' },
+      this.profile.el,
       this.details,
+      this.invite.el,
+      this.cacheNote,
       this.list,
     );
   }
 
-  add() {
+  async add() {
     const num = this.numberInput.value.trim();
     const nick = this.nickInput.value.trim();
     this.errorEl.textContent = '';
@@ -90,11 +99,11 @@ export class ContactList {
       return;
     }
     this.numberInput.removeAttribute('aria-invalid');
-    this.card.data.upsertContact(num, {
-      nickname: nick || undefined,
-      auto: false,
-      name: knownName(num) ?? undefined,
-    });
+    const error = await this.card.addContact(num, nick);
+    if (error) {
+      this.errorEl.textContent = error;
+      return;
+    }
     this.numberInput.value = '';
     this.nickInput.value = '';
     this.details.open = false;
@@ -106,6 +115,12 @@ export class ContactList {
   }
 
   render() {
+    this.invite.render();
+    const live = this.card.conn?.isOpen;
+    this.cacheNote.hidden = Boolean(live);
+    this.cacheNote.textContent = live
+      ? ''
+      : 'Offline: the contacts as the server last listed them. Presence shows again once connected.';
     keepFocus(this.list, 'key', () => this.renderList());
   }
 
@@ -122,7 +137,7 @@ export class ContactList {
           h(
             'p',
             { class: 'muted' },
-            'Add one by IM number, or just wait: whoever messages you is added by itself. The list is kept in this browser and works offline.',
+            'Add one by IM number, or invite a phone. The list is kept by the server; this browser keeps a copy for offline mode.',
           ),
         ),
       );
@@ -143,10 +158,13 @@ export class ContactList {
               class: 'contact',
               testid: 'im-contact',
               dataset: { imNumber: c.imNumber ?? '', key: c.key },
-              'aria-label': `${name}${c.unread ? `, ${c.unread} unread` : ''}`,
+              'aria-label': `${name}${c.imNumber && c.server ? `, ${c.status ?? 'offline'}` : ''}${
+                c.unread ? `, ${c.unread} unread` : ''
+              }`,
               onclick: () => this.card.openContact(c.key),
             },
             contactAvatar(c),
+            c.imNumber && c.server ? presenceDot(c.status) : null,
             h(
               'span',
               { class: 'contact-main' },
@@ -155,11 +173,13 @@ export class ContactList {
                 { class: 'contact-name' },
                 name,
                 c.auto && !c.nickname ? h('span', { class: 'tag' }, 'new') : null,
+                c.phone ? h('span', { class: 'tag' }, 'SMS only') : null,
               ),
+              c.mood ? h('span', { class: 'contact-mood', testid: 'im-contact-mood' }, c.mood) : null,
               h(
                 'span',
                 { class: 'contact-sub' },
-                c.imNumber ? `IM ${c.imNumber}` : prettyPhone(c.serviceNumber),
+                c.imNumber ? `IM ${c.imNumber}` : prettyPhone(c.phone ?? c.serviceNumber),
                 last ? ` · ${last.dir === 'out' ? 'You: ' : ''}${last.text}` : '',
               ),
             ),
@@ -176,4 +196,16 @@ export class ContactList {
       }),
     );
   }
+}
+
+/** An IM contact's presence as the server last said: online (a message goes by IM) or offline (by SMS). */
+function presenceDot(status) {
+  const online = status === 'online';
+  return h('span', {
+    class: `presence-dot ${online ? 'is-online' : 'is-offline'}`,
+    testid: 'im-contact-presence',
+    dataset: { status: online ? 'online' : 'offline' },
+    title: online ? 'Online: a message goes by IM' : 'Offline: a message goes by SMS',
+    'aria-hidden': 'true',
+  });
 }

@@ -25,6 +25,34 @@ export class Conversation {
       'aria-live': 'polite',
     });
     this.announced = new Set();
+    this.olderButton = h(
+      'button',
+      {
+        type: 'button',
+        class: 'btn btn-ghost btn-sm older-btn',
+        testid: 'im-history-more',
+        onclick: () => card.loadHistory(card.store.get().contact, { older: true }),
+      },
+      'Load older messages',
+    );
+    this.historyError = h('p', { class: 'form-error', testid: 'im-history-error', role: 'alert' });
+    // Someone who wrote first is not a contact yet: one tap adds them on the server (and opens their history).
+    this.addButton = h(
+      'button',
+      {
+        type: 'button',
+        class: 'btn btn-primary btn-sm',
+        testid: 'im-add-this-contact',
+        onclick: async () => {
+          const c = card.data?.contact(card.store.get().contact);
+          if (!c?.imNumber) return;
+          const error = await card.addContact(c.imNumber, c.nickname);
+          if (error) this.historyError.textContent = error;
+          else card.loadHistory(c.key);
+        },
+      },
+      'Add to contacts',
+    );
     this.el = h(
       'section',
       { class: 'chat-view', testid: 'im-chat', 'aria-label': 'Chat', hidden: true },
@@ -44,6 +72,7 @@ export class Conversation {
         ),
         this.avatar,
         h('div', { class: 'chat-who' }, this.nameEl, this.subEl),
+        this.addButton,
         h(
           'button',
           {
@@ -55,6 +84,8 @@ export class Conversation {
           'Remove',
         ),
       ),
+      this.olderButton,
+      this.historyError,
       this.messagesEl,
       this.announcer,
       composer.el,
@@ -72,8 +103,15 @@ export class Conversation {
     replace(this.avatar, contactAvatar(c));
     this.nameEl.textContent = displayName(c);
     this.subEl.textContent = c.imNumber
-      ? `IM ${c.imNumber}${c.nickname && c.name ? ` · ${c.name}` : ''}`
-      : `SMS thread on ${prettyPhone(c.serviceNumber)}`;
+      ? `IM ${c.imNumber}${c.nickname && c.name ? ` · ${c.name}` : ''}${
+          c.server ? ` · ${c.status === 'online' ? 'online' : 'offline'}` : ''
+        }${c.mood ? ` · “${c.mood}”` : ''}`
+      : c.phone
+        ? `SMS only: ${prettyPhone(c.phone)}`
+        : `SMS thread on ${prettyPhone(c.serviceNumber)}`;
+    this.olderButton.hidden = !data.historyNext?.[c.key];
+    this.addButton.hidden = !(c.imNumber && !c.server);
+    this.historyError.textContent = this.card.store.get().historyError ?? '';
 
     const el = this.messagesEl;
     const nearBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 60;

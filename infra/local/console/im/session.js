@@ -1,4 +1,5 @@
-// The session: one WebSocket per signed-in card, and what its frames do to the user's local data.
+// The session: one WebSocket per signed-in card, and what its frames do to the user's data: the server's
+// contacts, presence, profile, history and invitations, and the messages and receipts of this session.
 import { ImConnection } from '../im-client.js';
 import { logEvent } from '../log.js';
 import { uuid, toMs, nextStatus, inferPath } from '../util.js';
@@ -17,8 +18,8 @@ export function openSession(card) {
       kind: 'im',
       dir: 'in',
       source: card.label,
-      title: 'not JSON',
-      summary: ev.detail.raw,
+      title: 'bad frame',
+      summary: `${ev.detail.error}: ${ev.detail.raw}`,
       level: 'error',
     }),
   );
@@ -29,8 +30,14 @@ function onConnState(card, conn, detail) {
   const prev = card.store.get().conn.state;
   const source = card.label;
   if (detail.state === 'open') {
-    // Tell the server the mode this client is in (it may have changed while disconnected).
-    conn.send({ action: 'setPresence', status: card.store.get().offline ? 'offline' : 'online' });
+    // Tell the server the mode this client is in (it may have changed while disconnected), then bring the
+    // cached contacts up to date (an unchanged list costs only its version) and the open conversation.
+    conn
+      .call('setPresence', card.store.get().offline ? 'offline' : 'online')
+      .catch((err) => notice(card, err));
+    refreshContacts(card);
+    const open = card.store.get().contact;
+    if (open) loadHistory(card, open);
     logEvent({ kind: 'im', source, title: 'connected', summary: 'WebSocket open' });
   } else if (detail.state === 'reconnecting' && (prev === 'open' || prev === 'connecting')) {
     logEvent({
@@ -58,11 +65,76 @@ function onConnState(card, conn, detail) {
 }
 
 function onFrame(card, frame) {
+  const data = card.data;
   if (frame.type === 'message') onMessage(card, frame);
   else if (frame.type === 'receipt') onReceipt(card, frame);
   else if (frame.type === 'error') onError(card, frame);
+  else if (frame.type === 'presence' && frame.imNumber) data?.setStatus(frame.imNumber, frame.status);
   else if (frame.type === 'presence') card.store.set({ serverMode: String(frame.status) });
+  else if (frame.type === 'contacts' && frame.contacts)
+    data?.setServerContacts(frame.version, frame.contacts);
+  else if (frame.type === 'contact')
+    data?.applyServerContact(frame.contact, frame.op === 'removed', frame.version);
+  else if (frame.type === 'profile') data?.setProfile(frame);
+  else if (frame.type === 'invitation') onInvitation(card, frame);
   logFrame(card, 'in', frame);
+}
+
+/**
+ * An invitation's state: kept to show in the invite box. An accepted one made the invitee a user and a contact
+ * (under a default name until they choose one), so the name the inviter gave stays on as the nickname, and the
+ * list is refreshed.
+ */
+function onInvitation(card, f) {
+  const data = card.data;
+  if (!data) return;
+  data.applyInvitation(f);
+  if (f.status !== 'accepted') return;
+  if (f.imNumber && !data.contact(f.imNumber)?.nickname) data.upsertContact(f.imNumber, { nickname: f.name });
+  refreshContacts(card);
+}
+
+/** Shows a failed call's error as the card's notice (not tied to a message). */
+function notice(card, err) {
+  card.store.set({ notice: { code: String(err?.code ?? 'error'), message: String(err?.message ?? err) } });
+}
+
+/**
+ * Asks the server for the contact list, sending the cached copy's version: an unchanged list is answered
+ * `unchanged` and the copy stays (it is also what offline mode shows). The answer updates the user's data.
+ */
+export function refreshContacts(card) {
+  const data = card.data;
+  if (!data || !card.conn?.isOpen) return Promise.resolve();
+  return card.conn
+    .call('getContacts', data.version ?? undefined)
+    .then(() => undefined)
+    .catch((err) => notice(card, err));
+}
+
+/**
+ * Loads the newest page of the conversation with an IM contact from the server (or, with `older`, the page
+ * before what is shown), and merges it into the conversation. Only server contacts have a history to ask for.
+ * Resolves with an error message, or null.
+ */
+export async function loadHistory(card, key, { older = false } = {}) {
+  const data = card.data;
+  const c = data?.contact(key);
+  if (!c?.imNumber || !c.server || !card.conn?.isOpen) return null;
+  const before = older ? data.historyNext[key] : undefined;
+  if (older && !before) return null;
+  try {
+    const page = await card.conn.call('history', {
+      with: c.imNumber,
+      limit: 50,
+      ...(before ? { before } : {}),
+    });
+    if (card.data === data)
+      data.mergeHistory(key, card.store.get().user.imNumber, page.messages, page.next, { older });
+    return null;
+  } catch (err) {
+    return err.message;
+  }
 }
 
 function onMessage(card, f) {
@@ -171,7 +243,21 @@ function logFrame(card, dir, frame) {
     const found = frame.clientId && card.data?.find((m) => m.dir === 'out' && m.clientId === frame.clientId);
     if (found && found.msg.path) path = found.msg.path;
   } else if (type === 'error') summary = `${frame.code}: ${frame.message}`;
-  else if (type === 'presence') summary = frame.status;
+  else if (type === 'presence') summary = frame.imNumber ? `${frame.imNumber} ${frame.status}` : frame.status;
+  else if (type === 'getContacts') summary = frame.since === undefined ? 'all' : `since ${frame.since}`;
+  else if (type === 'contacts')
+    summary = frame.unchanged
+      ? `version ${frame.version}, unchanged`
+      : `version ${frame.version}, ${frame.contacts?.length ?? 0} contacts`;
+  else if (type === 'contact')
+    summary = `${frame.op} ${frame.contact?.imNumber ?? frame.contact?.phone ?? ''}`;
+  else if (type === 'history')
+    summary =
+      dir === 'out'
+        ? `with ${frame.with}${frame.before ? ' (older)' : ''}`
+        : `with ${frame.with}: ${frame.messages?.length ?? 0} messages${frame.next ? ', more' : ''}`;
+  else if (type === 'invite' || type === 'invitation')
+    summary = `${frame.name ?? ''} ${frame.phone ?? ''}${frame.status ? ` ${frame.status}` : ''}`;
   logEvent({
     kind: 'im',
     dir,

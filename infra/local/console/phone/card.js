@@ -9,6 +9,7 @@ import { createStore } from '../state.js';
 import { textFromPhone } from '../text-from-phone.js';
 import { toMs } from '../util.js';
 import { PhoneCall } from './call.js';
+import { AnswerBar } from './answer.js';
 import { PhoneComposer } from './composer.js';
 import { buildPhoneHead, phoneStatus } from './head.js';
 import { InboxView } from './inbox-view.js';
@@ -81,6 +82,7 @@ export class PhoneCard {
     this.inbox = new InboxView(this);
     this.composer = new PhoneComposer(this);
     this.call = new PhoneCall(this);
+    this.answers = new AnswerBar(this);
     this.el = h(
       'article',
       {
@@ -108,6 +110,7 @@ export class PhoneCard {
       ),
       this.inbox.listEl,
       this.inbox.announcer,
+      this.answers.el,
       this.composer.el,
       this.call.el,
     );
@@ -232,6 +235,7 @@ export class PhoneCard {
     const threads = threadsOf(s);
     const current = openThread(s, threads);
     this.composer.follow(current?.number);
+    this.answers.render(current);
     this.inbox.render(threads, current, this.next);
     this.next = { forceScroll: false, fresh: [] };
   }

@@ -1,0 +1,569 @@
+/**
+ * The reference client of the WebSocket API (docs/protocol.md, "Reference client"): typed actions, every server
+ * frame parsed with its zod schema, answers as promises, auto-ack. Browser- and Node-safe: it imports no Node
+ * module and takes any WebSocket implementation (the browser's, or the `ws` package's), so the console
+ * (bundled as /console/client.js) and the e2e tests drive the server through this one module.
+ *
+ * One `ImClient` is one connection. Reconnecting is the caller's policy (the console's im-client.js backs off
+ * and opens a new one); a closed client rejects whatever it was waiting for with `ImError` code `closed`.
+ */
+import {
+  ackFrame,
+  addContactFrame,
+  contactRefOf,
+  getContactsFrame,
+  historyFrame,
+  inviteFrame,
+  parseFrame,
+  pingFrame,
+  removeContactFrame,
+  sendMessageFrame,
+  setPresenceFrame,
+  updateProfileFrame,
+} from '../runtime/frames';
+import * as z from 'zod/mini';
+import {
+  parseServerFrame,
+  type ContactFrame,
+  type ContactsFrame,
+  type HistoryFrame,
+  type InvitationFrame,
+  type CallFrame,
+  type MessageFrame,
+  type OwnPresenceFrame,
+  type PongFrame,
+  type ProfileFrame,
+  type ReceiptFrame,
+  type ServerFrame,
+} from './server-frames';
+
+export * from './server-frames';
+
+/** Every frame a client sends, as the server's own schemas (shared/runtime/frames.ts) define them. */
+export type SendMessageAction = z.infer<typeof sendMessageFrame>;
+export type AckAction = z.infer<typeof ackFrame>;
+export type SetPresenceAction = z.infer<typeof setPresenceFrame>;
+export type PingAction = z.infer<typeof pingFrame>;
+export type GetContactsAction = z.infer<typeof getContactsFrame>;
+export type AddContactAction = z.infer<typeof addContactFrame>;
+export type RemoveContactAction = z.infer<typeof removeContactFrame>;
+export type UpdateProfileAction = z.infer<typeof updateProfileFrame>;
+export type HistoryAction = z.infer<typeof historyFrame>;
+export type InviteAction = z.infer<typeof inviteFrame>;
+export type ClientFrame =
+  | SendMessageAction
+  | AckAction
+  | SetPresenceAction
+  | PingAction
+  | GetContactsAction
+  | AddContactAction
+  | RemoveContactAction
+  | UpdateProfileAction
+  | HistoryAction
+  | InviteAction;
+
+/** The schema of each action, to check a frame before it goes (the server checks it with the same one). */
+const ACTION_SCHEMAS: Record<ClientFrame['action'], z.ZodMiniType<unknown>> = {
+  sendMessage: sendMessageFrame,
+  ack: ackFrame,
+  setPresence: setPresenceFrame,
+  ping: pingFrame,
+  getContacts: getContactsFrame,
+  addContact: addContactFrame,
+  removeContact: removeContactFrame,
+  updateProfile: updateProfileFrame,
+  history: historyFrame,
+  invite: inviteFrame,
+};
+
+/**
+ * Why a call failed. `code` is the server's error code (`unknown_recipient`, `invitation_pending`, …, see
+ * docs/protocol.md) when an `error` frame answered it, with that frame in `frame`; or one of the client's own:
+ * the server's validation code (`invalid_text`, `bad_frame`, …) when the frame was refused before it was sent,
+ * `not_open` (the socket is not open), `closed` (it closed before the answer), `timeout` (no answer in time),
+ * `connect_failed` (the socket never opened).
+ */
+export class ImError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly frame?: ServerFrame,
+  ) {
+    super(message);
+    this.name = 'ImError';
+  }
+}
+
+/** The part of a WebSocket this client uses: the browser's `WebSocket` and the `ws` package's both have it. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(
+    type: 'open' | 'message' | 'close' | 'error',
+    listener: (event: SocketEvent) => void,
+  ): void;
+}
+
+/** What this client reads of a socket event: `data` of a message, `code` and `reason` of a close, an error's text. */
+export interface SocketEvent {
+  type?: string;
+  data?: unknown;
+  code?: number;
+  reason?: string;
+  message?: string;
+}
+
+/** A WebSocket constructor: `globalThis.WebSocket` in a browser (and Node 22+), or `require('ws')`. */
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** WebSocket.OPEN and CLOSED, the same in every implementation (RFC 6455 API). */
+const OPEN = 1;
+const CLOSED = 3;
+
+/** What a client emits, by event name, with what each listener gets. */
+export interface ImClientEvents {
+  /** Every server frame of a known type, parsed and checked (also emitted under its own `type` below). */
+  frame: ServerFrame;
+  message: MessageFrame;
+  receipt: ReceiptFrame;
+  error: Extract<ServerFrame, { type: 'error' }>;
+  pong: PongFrame;
+  presence: Extract<ServerFrame, { type: 'presence' }>;
+  contacts: ContactsFrame;
+  contact: ContactFrame;
+  profile: ProfileFrame;
+  history: HistoryFrame;
+  invitation: InvitationFrame;
+  /** Someone is calling this user's phone through the IVR (docs/ivr.md). */
+  call: CallFrame;
+  /** A JSON object frame whose `type` this client does not know (a newer server): passed on unchecked. */
+  unknown: { type: string } & Record<string, unknown>;
+  /** A frame that is not JSON, or a known type in a wrong shape; `error` says what is wrong. */
+  invalid: { raw: string; error: string };
+  /** A frame this client sent. */
+  sent: ClientFrame;
+  /** The socket closed (from either side); every pending call was rejected with `closed`. */
+  close: { code: number; reason: string };
+}
+
+export interface ImClientOptions {
+  /**
+   * Ack every pushed `message` at once (default true), or decide per message. False plays a client that shows
+   * messages but never acks (a half-open socket): after ACK_TIMEOUT_MS the server texts them.
+   */
+  autoAck?: boolean | ((message: MessageFrame) => boolean);
+  /** How long a call waits for its answer before it rejects with `timeout`, in ms (default 15,000). */
+  timeoutMs?: number;
+}
+
+export interface ConnectOptions extends ImClientOptions {
+  /** The WebSocket implementation; default `globalThis.WebSocket`. */
+  WebSocket?: WebSocketConstructor;
+}
+
+/**
+ * The URL of the WebSocket API for a token: `base` is the server's HTTP(S) or WS(S) origin (a path on it is
+ * kept), e.g. `http://localhost:3000` → `ws://localhost:3000/ws?token=…`. On AWS pass the stage's wss:// URL,
+ * which takes the token the same way.
+ */
+export function wsUrl(base: string, token: string): string {
+  const url = new URL(base);
+  url.protocol = url.protocol === 'https:' || url.protocol === 'wss:' ? 'wss:' : 'ws:';
+  if (!url.pathname.endsWith('/ws')) url.pathname = `${url.pathname.replace(/\/$/, '')}/ws`;
+  url.search = `?token=${encodeURIComponent(token)}`;
+  return url.toString();
+}
+
+/** A call waiting for its answer: which frame answers it, and what to do then. */
+interface Pending {
+  frame: ClientFrame;
+  answers: (frame: ServerFrame) => boolean;
+  resolve: (frame: ServerFrame) => void;
+  reject: (err: ImError) => void;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+type Listener<K extends keyof ImClientEvents> = (payload: ImClientEvents[K]) => void;
+
+let clientIds = 0;
+/** A fresh clientId: random where crypto.randomUUID exists (browsers, Node 19+), else time and a counter. */
+function newClientId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  return c?.randomUUID ? c.randomUUID() : `c${Date.now().toString(36)}${(++clientIds).toString(36)}`;
+}
+
+/**
+ * One connection to the WebSocket API.
+ *
+ * - `on(type, fn)` listens to server frames by `type` (parsed and checked), or to `frame`, `unknown`, `invalid`,
+ *   `sent`, `close`.
+ * - The request/answer actions (`getContacts`, `addContact`, `removeContact`, `updateProfile`, `history`,
+ *   `invite`, `setPresence`, `ping`) resolve with their answer frame and reject with `ImError` (the server's
+ *   error code). The protocol gives these answers no request id, and an `error` frame names no request, so
+ *   they go one at a time, in call order: the next is sent when the previous one is answered (or timed out).
+ * - `sendMessage` is keyed by `clientId` instead and does not wait in that line: it resolves with the first
+ *   receipt for its clientId (`accepted`, or where a resend's original stands) and rejects with the `error`
+ *   frame that names it. Later receipts come as `receipt` events.
+ * - `ack` sends and forgets. Pushed messages are acked by themselves unless `autoAck` says otherwise.
+ */
+export class ImClient {
+  /** Whether (and which) pushed messages are acked on arrival; may be changed at any time. */
+  autoAck: boolean | ((message: MessageFrame) => boolean);
+  readonly timeoutMs: number;
+  private readonly listeners = new Map<keyof ImClientEvents, Set<(payload: never) => void>>();
+  private readonly line: Pending[] = [];
+  private current: Pending | undefined;
+  private readonly sending = new Map<string, Pending>();
+  private closed = false;
+
+  /**
+   * Wraps a socket, open or still connecting (frames sent before it opens are refused with `not_open`; use
+   * `ImClient.connect` to wait for it).
+   */
+  constructor(
+    readonly socket: WebSocketLike,
+    options: ImClientOptions = {},
+  ) {
+    this.autoAck = options.autoAck ?? true;
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    socket.addEventListener('message', (event) =>
+      this.receive(typeof event.data === 'string' ? event.data : String(event.data)),
+    );
+    socket.addEventListener('close', (event) => this.onClose(event.code ?? 1006, event.reason ?? ''));
+  }
+
+  /**
+   * Opens a connection and resolves once it is open.
+   * @param url the WebSocket URL with its token (see `wsUrl`).
+   * @throws ImError `connect_failed` when the socket closes or fails before it opens (a refused token is a 401
+   *   before the upgrade: browsers show it only as a failed connection), or when no WebSocket is available.
+   */
+  static connect(url: string, options: ConnectOptions = {}): Promise<ImClient> {
+    const Ctor =
+      options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? undefined;
+    if (!Ctor) {
+      return Promise.reject(
+        new ImError('connect_failed', 'no WebSocket implementation: pass options.WebSocket'),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      let socket: WebSocketLike;
+      try {
+        socket = new Ctor(url);
+      } catch (err) {
+        reject(new ImError('connect_failed', `could not open the socket: ${String(err)}`));
+        return;
+      }
+      const client = new ImClient(socket, options);
+      let settled = false;
+      socket.addEventListener('open', () => {
+        settled = true;
+        resolve(client);
+      });
+      const fail = (why: string) => {
+        if (settled) return;
+        settled = true;
+        reject(new ImError('connect_failed', `the connection did not open: ${why}`));
+      };
+      socket.addEventListener('error', (event) => fail(event.message || 'socket error'));
+      socket.addEventListener('close', (event) => fail(`closed with ${event.code ?? 1006}`));
+    });
+  }
+
+  /** True while the socket is open. */
+  get isOpen(): boolean {
+    return this.socket.readyState === OPEN;
+  }
+
+  /** Listens to an event (see ImClientEvents). Returns a function that stops listening. */
+  on<K extends keyof ImClientEvents>(type: K, listener: Listener<K>): () => void {
+    let set = this.listeners.get(type);
+    if (!set) this.listeners.set(type, (set = new Set()));
+    set.add(listener as (payload: never) => void);
+    return () => set.delete(listener as (payload: never) => void);
+  }
+
+  /**
+   * Resolves with the next server frame that `matches` (frames already received do not count).
+   * @throws ImError `timeout` after `timeoutMs` (default the client's), `closed` if the socket closes first.
+   */
+  waitFor<F extends ServerFrame = ServerFrame>(
+    matches: (frame: ServerFrame) => boolean,
+    timeoutMs = this.timeoutMs,
+  ): Promise<F> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new ImError('closed', 'the connection is closed'));
+      const stop = () => {
+        clearTimeout(timer);
+        offFrame();
+        offClose();
+      };
+      const timer = setTimeout(() => {
+        stop();
+        reject(new ImError('timeout', `no matching frame within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const offFrame = this.on('frame', (frame) => {
+        if (!matches(frame)) return;
+        stop();
+        resolve(frame as F);
+      });
+      const offClose = this.on('close', () => {
+        stop();
+        reject(new ImError('closed', 'the connection closed'));
+      });
+    });
+  }
+
+  /**
+   * Sends one frame as it is, after checking it with the server's schema; nothing waits for an answer.
+   * @throws ImError with the server's validation code (e.g. `invalid_text`) if the schema refuses it, or
+   *   `not_open` when the socket is not open.
+   */
+  send(frame: ClientFrame): void {
+    checkFrame(frame);
+    if (!this.isOpen) throw new ImError('not_open', 'the connection is not open');
+    this.socket.send(JSON.stringify(frame));
+    this.emit('sent', frame);
+  }
+
+  /** Confirms a pushed message (its `id`); the server answers nothing unless the id is not one of yours. */
+  ack(id: string): void {
+    this.send({ action: 'ack', id });
+  }
+
+  /**
+   * Routes a message (`text`: 1–4,000 characters, not only spaces). `clientId` defaults to a fresh one; reuse a
+   * clientId to resend safely. Resolves with the first receipt for it (`accepted`, or where the original stands).
+   * @throws ImError the server's code (`unknown_recipient`, `invalid_recipient`, `rate_limited`, …) or a local one.
+   */
+  sendMessage(input: { to: string; text: string; clientId?: string }): Promise<ReceiptFrame> {
+    const frame: SendMessageAction = {
+      action: 'sendMessage',
+      to: input.to,
+      text: input.text,
+      clientId: input.clientId ?? newClientId(),
+    };
+    return new Promise<ServerFrame>((resolve, reject) => {
+      try {
+        this.send(frame);
+      } catch (err) {
+        return reject(err);
+      }
+      const pending: Pending = {
+        frame,
+        answers: (f) => f.type === 'receipt' && f.clientId === frame.clientId,
+        resolve,
+        reject,
+      };
+      pending.timer = setTimeout(() => {
+        this.sending.delete(frame.clientId);
+        reject(new ImError('timeout', `no receipt within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      this.sending.set(frame.clientId, pending);
+    }) as Promise<ReceiptFrame>;
+  }
+
+  /** Keeps the connection counted as live (CONNECTION_TTL_SECONDS); resolves with the `pong`. */
+  ping(): Promise<PongFrame> {
+    return this.request({ action: 'ping' }, (f) => f.type === 'pong');
+  }
+
+  /** Manual offline mode on (`offline`: messages come by SMS) or off. Resolves with the mode now in force. */
+  setPresence(status: 'online' | 'offline'): Promise<OwnPresenceFrame> {
+    return this.request(
+      { action: 'setPresence', status },
+      (f) => f.type === 'presence' && !('imNumber' in f),
+    );
+  }
+
+  /**
+   * The caller's contacts with each IM contact's presence. With `since` (the `version` of the copy held), an
+   * unchanged list answers `{unchanged:true}` and no `contacts`: keep the copy.
+   */
+  getContacts(since?: number): Promise<ContactsFrame> {
+    return this.request(
+      since === undefined ? { action: 'getContacts' } : { action: 'getContacts', since },
+      (f) => f.type === 'contacts',
+    );
+  }
+
+  /**
+   * Adds an IM contact (`{imNumber}`) or a non-IM contact (`{phone, name}`; phone international). Resolves with
+   * `{type:'contact', op:'added', version, contact}`.
+   * @throws ImError `contact_exists`, `unknown_recipient`, `invalid_contact` (yourself), `too_many_contacts`, …
+   */
+  addContact(ref: { imNumber: string } | { phone: string; name: string }): Promise<ContactFrame> {
+    return this.request(
+      { action: 'addContact', ...ref },
+      (f) => f.type === 'contact' && f.op === 'added',
+      () => contactRefOf(ref, true),
+    );
+  }
+
+  /** Removes a contact by `imNumber` or `phone`. @throws ImError `unknown_contact` when it is not one. */
+  removeContact(ref: { imNumber: string } | { phone: string }): Promise<ContactFrame> {
+    return this.request(
+      { action: 'removeContact', ...ref },
+      (f) => f.type === 'contact' && f.op === 'removed',
+      () => contactRefOf(ref, false),
+    );
+  }
+
+  /**
+   * Sets what of the caller's profile is given (mood at most 140 characters, avatarUrl `https:`; `""` removes
+   * one). Resolves with the whole profile now.
+   */
+  updateProfile(profile: Omit<UpdateProfileAction, 'action'>): Promise<ProfileFrame> {
+    return this.request({ action: 'updateProfile', ...profile }, (f) => f.type === 'profile');
+  }
+
+  /**
+   * One page of the conversation with an IM contact, newest first; pass the answer's `next` as `before` for the
+   * older page. `limit` 1–100 (default 50). @throws ImError `unknown_contact` for a stranger, `invalid_limit`, …
+   */
+  history(query: Omit<HistoryAction, 'action'>): Promise<HistoryFrame> {
+    return this.request(
+      { action: 'history', ...query },
+      (f) => f.type === 'history' && f.with === query.with,
+    );
+  }
+
+  /**
+   * Invites a non-IM contact by SMS. Resolves with the `pending` invitation; its answer comes later as an
+   * `invitation` event. @throws ImError `existing_user`, `invitation_pending`, `opted_out`, … (docs/protocol.md)
+   */
+  invite(input: { phone: string; name: string }): Promise<InvitationFrame> {
+    return this.request(
+      { action: 'invite', phone: input.phone, name: input.name },
+      (f) => f.type === 'invitation' && f.status === 'pending',
+    );
+  }
+
+  /** Closes the socket (code 1000) and resolves once it is closed. */
+  close(code = 1000, reason = 'client closes'): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.closed || this.socket.readyState === CLOSED) return resolve();
+      this.on('close', () => resolve());
+      this.socket.close(code, reason);
+    });
+  }
+
+  /** Queues a request/answer call; see the class comment for why they go one at a time. */
+  private request<F extends ServerFrame>(
+    frame: ClientFrame,
+    answers: (frame: ServerFrame) => boolean,
+    extraCheck?: () => void,
+  ): Promise<F> {
+    return new Promise<ServerFrame>((resolve, reject) => {
+      try {
+        checkFrame(frame);
+        extraCheck?.();
+      } catch (err) {
+        return reject(err instanceof ImError ? err : toImError(err));
+      }
+      if (this.closed || !this.isOpen) return reject(new ImError('not_open', 'the connection is not open'));
+      this.line.push({ frame, answers, resolve, reject });
+      this.next();
+    }) as Promise<F>;
+  }
+
+  private next(): void {
+    if (this.current || this.closed) return;
+    const pending = this.line.shift();
+    if (!pending) return;
+    this.current = pending;
+    try {
+      this.send(pending.frame);
+    } catch (err) {
+      this.current = undefined;
+      pending.reject(toImError(err));
+      this.next();
+      return;
+    }
+    pending.timer = setTimeout(() => {
+      if (this.current !== pending) return;
+      this.current = undefined;
+      pending.reject(
+        new ImError('timeout', `no answer to ${pending.frame.action} within ${this.timeoutMs} ms`),
+      );
+      this.next();
+    }, this.timeoutMs);
+  }
+
+  private receive(raw: string): void {
+    const parsed = parseServerFrame(raw);
+    if (parsed.kind === 'invalid') return this.emit('invalid', { raw: parsed.raw, error: parsed.error });
+    if (parsed.kind === 'unknown') return this.emit('unknown', parsed.frame);
+    const frame = parsed.frame;
+    if (frame.type === 'message' && this.shouldAck(frame) && this.isOpen) this.ack(frame.id);
+    this.settle(frame);
+    this.emit('frame', frame);
+    this.emit(frame.type, frame as never);
+  }
+
+  private shouldAck(frame: MessageFrame): boolean {
+    return typeof this.autoAck === 'function' ? this.autoAck(frame) : this.autoAck;
+  }
+
+  /** Resolves or rejects the call this frame answers, if any. */
+  private settle(frame: ServerFrame): void {
+    if ((frame.type === 'receipt' || frame.type === 'error') && frame.clientId) {
+      const pending = this.sending.get(frame.clientId);
+      if (!pending) return;
+      this.sending.delete(frame.clientId);
+      clearTimeout(pending.timer);
+      if (frame.type === 'receipt') pending.resolve(frame);
+      else pending.reject(new ImError(frame.code, frame.message, frame));
+      return;
+    }
+    const pending = this.current;
+    if (!pending) return;
+    if (frame.type === 'error') pending.reject(new ImError(frame.code, frame.message, frame));
+    else if (pending.answers(frame)) pending.resolve(frame);
+    else return;
+    clearTimeout(pending.timer);
+    this.current = undefined;
+    this.next();
+  }
+
+  private onClose(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    const gone = new ImError('closed', `the connection closed (${code}) before the answer`);
+    for (const pending of [this.current, ...this.line.splice(0), ...this.sending.values()]) {
+      if (!pending) continue;
+      clearTimeout(pending.timer);
+      pending.reject(gone);
+    }
+    this.current = undefined;
+    this.sending.clear();
+    this.emit('close', { code, reason });
+  }
+
+  private emit<K extends keyof ImClientEvents>(type: K, payload: ImClientEvents[K]): void {
+    for (const listener of [...(this.listeners.get(type) ?? [])]) {
+      (listener as Listener<K>)(payload);
+    }
+  }
+}
+
+/** Checks a frame with its action's schema; the error carries the code the server would answer. */
+function checkFrame(frame: ClientFrame): void {
+  const schema = ACTION_SCHEMAS[frame.action];
+  if (!schema) throw new ImError('unknown_action', `unknown action "${String(frame.action)}"`);
+  try {
+    parseFrame(schema, JSON.stringify(frame));
+  } catch (err) {
+    throw toImError(err);
+  }
+}
+
+function toImError(err: unknown): ImError {
+  if (err instanceof ImError) return err;
+  const e = err as { code?: unknown; message?: unknown };
+  return new ImError(
+    typeof e?.code === 'string' ? e.code : 'bad_frame',
+    typeof e?.message === 'string' ? e.message : String(err),
+  );
+}
