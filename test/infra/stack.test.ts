@@ -171,7 +171,7 @@ describe('functions: one per manifest entry, the house way', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
     // One esbuild build per function, in turn: 23 functions since the voice routes, on a shared 2-core machine.
-  }, 150_000);
+  }, 240_000);
 });
 
 describe('HTTP API', () => {
