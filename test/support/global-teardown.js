@@ -1,8 +1,7 @@
-// Removes the CDK output folder the tests synthesise into (test/support/setup-env.ts).
+// Removes this run's CDK output folder (made by test/support/global-setup.js).
 const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
 
 module.exports = async () => {
-  fs.rmSync(path.join(os.tmpdir(), 'imsms-jest-cdk.out'), { recursive: true, force: true });
+  const dir = process.env.CDK_OUTDIR;
+  if (dir && dir.includes('imsms-jest-cdk.out-')) fs.rmSync(dir, { recursive: true, force: true });
 };

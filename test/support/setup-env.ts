@@ -5,5 +5,6 @@ import path from 'node:path';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 // A CDK App made without an outdir synthesises into a fresh /tmp/cdk.outXXXX that nothing removes (about 24 MB
-// each, 8 a run). Tests share one folder per jest run instead, removed by test/support/global-teardown.js.
-process.env.CDK_OUTDIR ??= path.join(tmpdir(), 'imsms-jest-cdk.out');
+// each, 8 a run). Tests share one folder per jest run instead: test/support/global-setup.js makes it and
+// global-teardown.js removes it. The fallback is for a test file run outside jest's global setup.
+process.env.CDK_OUTDIR ??= path.join(tmpdir(), `imsms-jest-cdk.out-${process.pid}`);
