@@ -47,10 +47,29 @@ export class MemorySmsProvider implements SmsProvider {
 
   async send(request: SmsRequest): Promise<{ sid: string }> {
     const failure = this.failNext.shift();
-    if (failure) throw failure;
+    if (failure && !this.takenOnFailure) throw failure;
     const sid = `SM${String(++this.seq).padStart(32, '0')}`;
     this.sent.push({ ...request, sid });
+    if (failure) throw failure;
     return { sid };
+  }
+
+  /** Errors the next lookups (`find`) throw, in order. */
+  failNextFind: Error[] = [];
+  /** When set, a send that `failNext` fails is still taken (its answer lost, as with a timeout). */
+  takenOnFailure = false;
+  /** How often `find` was asked. */
+  finds = 0;
+
+  /** The newest SMS sent with this from, to and body (memory keeps no times: `since` is not checked). */
+  async find(request: SmsRequest): Promise<{ sid: string } | null> {
+    this.finds++;
+    const failure = this.failNextFind.shift();
+    if (failure) throw failure;
+    const found = this.sent
+      .filter((m) => m.from === request.from && m.to === request.to && m.body === request.body)
+      .pop();
+    return found ? { sid: found.sid } : null;
   }
 
   /** What one phone got, in order. */
