@@ -9,6 +9,8 @@ export const LogEvent = {
   /** A new message was stored and judged (messageId, via, route: 'im' | 'sms'). */
   MessageAccepted: 'message.accepted',
   /** A message id already on record: a retried send or a redelivered webhook, dropped (messageId). */
+  /** A stored inbound message was judged and claimed by its routing check (messageId, route: 'im' | 'sms'). */
+  MessageRouted: 'message.routed',
   MessageDuplicate: 'message.duplicate',
   /** The IM leg ran (messageId, devices, pushed, gone). */
   MessagePushed: 'message.pushed',

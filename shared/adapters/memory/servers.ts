@@ -90,6 +90,13 @@ export class ManualAckScheduler implements AckScheduler {
   due(): string[] {
     return this.scheduled.splice(0).map((s) => s.messageId);
   }
+
+  /** Takes only the checks due at once (delay 0: a stored text's routing), leaving the others scheduled. */
+  dueNow(): string[] {
+    const now = this.scheduled.filter((s) => s.delayMs === 0);
+    this.scheduled.splice(0, this.scheduled.length, ...this.scheduled.filter((s) => s.delayMs !== 0));
+    return now.map((s) => s.messageId);
+  }
 }
 
 /** Time held by hand: `now()` moves only by `advance(ms)`; `sleep(ms)` advances at once. */
