@@ -206,7 +206,7 @@ describe('SIGKILL between accepting and delivering, then a restart', () => {
     results.push({ scenario: "b'", down, providerCalls: calls, sms: sms.length, status: status?.status });
     checked.push({ scenario: "b'", id: messageIdFor('im', alice.imNumber, 'b2-1') });
     // Never lost, and never twice: the resume asks the provider first (its Messages list), which shows the SMS
-    // the dead process got through (issue 16; it was the design's at-least-once window).
+    // the dead process got through (it was the design's at-least-once window).
     expect(sms).toHaveLength(1);
     expect(new Set(sms.map((m) => m.body))).toEqual(new Set([`@${alice.imNumber}: ${body}`]));
     expect(status).toMatchObject({ status: 'delivered_sms', path: ['sms'] });
@@ -227,7 +227,7 @@ describe('SIGKILL between accepting and delivering, then a restart', () => {
       body: `@carol ${body}`,
       messageSid: sid,
     });
-    // The webhook is answered once the text is stored (issue 16); the SMS goes from its routing check.
+    // The webhook is answered once the text is stored; the SMS goes from its routing check.
     const first = await texting;
     await sandbox.waitForCall(firstCall);
     const down = await crashAndRestart();
