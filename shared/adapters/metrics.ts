@@ -39,8 +39,16 @@ const SMS_GONE = new Set(['sending_sms', 'sent_sms', 'delivered_sms']);
  * are emitted without a breakdown dimension, beside the per-reason series the dashboard shows.
  */
 export const METRICS_FROM_EVENTS: Partial<Record<LogEventName, (f: Fields) => MetricPoint[]>> = {
-  [LogEvent.MessageAccepted]: (f) => [
-    count(Metric.MessagesRouted, { route: word(f.route), via: word(f.via) }),
+  // A text from a phone is accepted `queued` and counted once its routing check judged it (MessageRouted).
+  [LogEvent.MessageAccepted]: (f) =>
+    f.route === 'queued'
+      ? []
+      : [
+          count(Metric.MessagesRouted, { route: word(f.route), via: word(f.via) }),
+          ...(f.route === 'sms' ? [count(Metric.Fallbacks, { reason: 'offline' })] : []),
+        ],
+  [LogEvent.MessageRouted]: (f) => [
+    count(Metric.MessagesRouted, { route: word(f.route), via: 'sms' }),
     ...(f.route === 'sms' ? [count(Metric.Fallbacks, { reason: 'offline' })] : []),
   ],
   [LogEvent.MessagePushed]: (f) =>

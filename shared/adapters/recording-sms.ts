@@ -24,6 +24,16 @@ export class RecordingSmsProvider implements SmsTransport {
     return { sid };
   }
 
+  /** The newest SMS recorded with this From, To and body at or after `since` (epoch ms), or null. */
+  async find(request: ProviderSms, since: number): Promise<{ sid: string } | null> {
+    const found = this.sent
+      .filter(
+        (m) => m.from === request.from && m.to === request.to && m.body === request.body && m.at >= since,
+      )
+      .pop();
+    return found ? { sid: found.sid } : null;
+  }
+
   inbox(phone: string): RecordedSms[] {
     return this.sent.filter((m) => m.to === phone);
   }

@@ -14,4 +14,9 @@ export interface ProviderSms {
 export interface SmsTransport {
   readonly name: string;
   send(sms: ProviderSms): Promise<{ sid: string }>;
+  /**
+   * Providers that can say whether they already took an SMS (Twilio: the Messages list): the sid of one with
+   * this From, To and body created at or after `since` (epoch ms), or null. Throws when it cannot tell.
+   */
+  find?(sms: ProviderSms, since: number): Promise<{ sid: string } | null>;
 }

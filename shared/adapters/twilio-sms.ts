@@ -19,6 +19,13 @@ export const TWILIO_API_BASE = 'https://api.twilio.com';
 /** How long one create may take before it is abandoned and reported as retryable, in milliseconds. */
 export const TWILIO_REQUEST_TIMEOUT_MS = 5_000;
 
+/**
+ * How long one lookup (a Messages list page) may take, in milliseconds. Shorter than a create's: a lookup that
+ * fails only defers the SMS to its resume (nothing is sent unproven), and the delivery-check batch must fit its
+ * Lambda timeout with a lookup after each try (shared/runtime/ack-batch.ts).
+ */
+export const TWILIO_LOOKUP_TIMEOUT_MS = 2_000;
+
 export interface TwilioOptions {
   /** AC + 32 hex digits. */
   accountSid: string;
@@ -27,6 +34,8 @@ export interface TwilioOptions {
   baseUrl?: string;
   /** Per-request timeout in milliseconds. Default {@link TWILIO_REQUEST_TIMEOUT_MS}. */
   timeoutMs?: number;
+  /** Per-lookup timeout in milliseconds. Default {@link TWILIO_LOOKUP_TIMEOUT_MS}. */
+  lookupTimeoutMs?: number;
 }
 
 /** Outbound SMS through Twilio's Messages API (or the sandbox's copy of it). */
@@ -35,6 +44,7 @@ export class TwilioSmsProvider implements SmsTransport {
   private readonly endpoint: string;
   private readonly authorization: string;
   private readonly timeoutMs: number;
+  private readonly lookupTimeoutMs: number;
 
   constructor(opts: TwilioOptions) {
     this.name = opts.baseUrl ? 'sandbox' : 'twilio';
@@ -45,6 +55,7 @@ export class TwilioSmsProvider implements SmsTransport {
     ).toString();
     this.authorization = `Basic ${Buffer.from(`${opts.accountSid}:${opts.authToken}`).toString('base64')}`;
     this.timeoutMs = opts.timeoutMs ?? TWILIO_REQUEST_TIMEOUT_MS;
+    this.lookupTimeoutMs = opts.lookupTimeoutMs ?? TWILIO_LOOKUP_TIMEOUT_MS;
   }
 
   /**
@@ -84,6 +95,72 @@ export class TwilioSmsProvider implements SmsTransport {
     }
     return { sid: json.sid };
   }
+
+  /**
+   * Whether Twilio already took this SMS: lists the Messages with this `To` and `From` (Twilio's documented list
+   * filters; newest first) and returns the newest outbound one with exactly this body created at or after
+   * `since` (epoch ms, less {@link LOOKUP_SKEW_MS} for clock skew and `date_created`'s whole seconds), or null.
+   * No DateSent filter: a message Twilio took but has not sent yet has no `date_sent`, and it is exactly the
+   * one a timed-out create leaves behind.
+   * Source: https://www.twilio.com/docs/messaging/api/message-resource#read-multiple-message-resources
+   * @throws SmsSendError (retryable) when the list cannot be read: then nobody knows, and nothing may be sent.
+   */
+  async find(request: ProviderSms, since: number): Promise<{ sid: string } | null> {
+    const query = new URLSearchParams({ To: request.to, From: request.from, PageSize: '100' });
+    let url: string | null = `${this.endpoint}?${query.toString()}`;
+    const from = since - LOOKUP_SKEW_MS;
+    for (let page = 0; url && page < LOOKUP_MAX_PAGES; page++) {
+      const json = await this.getJson(url);
+      const messages = Array.isArray(json.messages) ? (json.messages as ListedMessage[]) : undefined;
+      if (!messages) throw new SmsSendError('twilio list answered without messages', true);
+      let older = 0;
+      for (const m of messages) {
+        const created = typeof m.date_created === 'string' ? Date.parse(m.date_created) : NaN;
+        if (!(created >= from)) {
+          older++;
+          continue;
+        }
+        const outbound = typeof m.direction === 'string' && m.direction.startsWith('outbound');
+        if (outbound && m.body === request.body && typeof m.sid === 'string') return { sid: m.sid };
+      }
+      // Newest first: a page of nothing but older messages ends the search.
+      if (messages.length > 0 && older === messages.length) return null;
+      url =
+        typeof json.next_page_uri === 'string' ? new URL(json.next_page_uri, this.endpoint).toString() : null;
+    }
+    if (url) throw new SmsSendError('twilio list: too many messages to search', true);
+    return null;
+  }
+
+  private async getJson(url: string): Promise<Record<string, unknown>> {
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, {
+        headers: { Authorization: this.authorization, Accept: 'application/json', 'User-Agent': 'imsms' },
+        signal: AbortSignal.timeout(this.lookupTimeoutMs),
+      });
+      text = await response.text();
+    } catch (err) {
+      throw new SmsSendError(`twilio list failed: ${(err as Error).name ?? 'error'}`, true);
+    }
+    const json = parseJson(text);
+    if (!response.ok || !json) throw new SmsSendError(`twilio list answered ${response.status}`, true);
+    return json;
+  }
+}
+
+/** How far back of `since` a message's `date_created` may be and still match: clock skew, and its whole seconds. */
+export const LOOKUP_SKEW_MS = 2_000;
+/** The most list pages one lookup reads (Twilio pages are 50 by default; this asks for 100 each). */
+const LOOKUP_MAX_PAGES = 3;
+
+/** A Message resource as the list returns it, the fields a lookup reads. */
+interface ListedMessage {
+  sid?: unknown;
+  body?: unknown;
+  direction?: unknown;
+  date_created?: unknown;
 }
 
 function parseJson(text: string): Record<string, unknown> | undefined {

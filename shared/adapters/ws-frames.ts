@@ -45,13 +45,13 @@ const messageFields = (m: MessageRecord) => ({
 const historyEntry = (m: MessageRecord): HistoryEntry => ({
   ...messageFields(m),
   path: m.path,
-  // sending_sms is internal: on the wire it is still `accepted` until the provider took it.
-  status: (m.status === 'sending_sms' ? 'accepted' : m.status) as ReceiptStatus,
+  // sending_sms and routing are internal: on the wire they are still `accepted`.
+  status: (m.status === 'sending_sms' || m.status === 'routing' ? 'accepted' : m.status) as ReceiptStatus,
   ...(m.reason ? { reason: m.reason } : {}),
 });
 
-/** The status a receipt carries: every message status but the internal `sending_sms`. */
-export type ReceiptStatus = Exclude<MessageStatus, 'sending_sms'>;
+/** The status a receipt carries: every message status but the internal `sending_sms` and `routing`. */
+export type ReceiptStatus = Exclude<MessageStatus, 'sending_sms' | 'routing'>;
 
 /** Frames the server pushes to WebSocket clients, exactly as docs/protocol.md spells them. */
 export type ServerFrame =

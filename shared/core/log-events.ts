@@ -9,6 +9,8 @@ export const LogEvent = {
   /** A new message was stored and judged (messageId, via, route: 'im' | 'sms'). */
   MessageAccepted: 'message.accepted',
   /** A message id already on record: a retried send or a redelivered webhook, dropped (messageId). */
+  /** A stored inbound message was judged and claimed by its routing check (messageId, route: 'im' | 'sms'). */
+  MessageRouted: 'message.routed',
   MessageDuplicate: 'message.duplicate',
   /** The IM leg ran (messageId, devices, pushed, gone). */
   MessagePushed: 'message.pushed',
@@ -44,6 +46,12 @@ export const LogEvent = {
   SmsSendFailed: 'sms.send_failed',
   /** A retry found the provider had taken an earlier try (ref). */
   SmsTakenBeforeRetry: 'sms.taken_before_retry',
+  /** The provider's list shows it took a try whose answer was lost: that one counts, nothing is sent again. */
+  SmsFoundAtProvider: 'sms.found_at_provider',
+  /** The provider could not be asked whether it took a try: nothing is sent until it can be. */
+  SmsLookupFailed: 'sms.lookup_failed',
+  /** A message's SMS leg is left for its delivery check: whether the provider took it is not known yet. */
+  SmsOutcomeUnknown: 'sms.outcome_unknown',
   /** An inbound STOP/START/HELP (sid, keyword). */
   SmsKeyword: 'sms.keyword',
   /** An inbound SMS that reached nobody (sid, reason, replied). */

@@ -53,13 +53,14 @@ export interface Recipient {
 export type Channel = 'im' | 'sms';
 
 /**
- * Message status as the sender sees it. `sending_sms` is internal: the SMS send is claimed but not confirmed.
- * Receipts carry the others.
+ * Message status as the sender sees it. Two are internal: `routing` (a text from a phone, stored, its routing
+ * handed to its delivery check: im-sms/inbound-route.ts) and `sending_sms` (the SMS send is claimed but not
+ * confirmed). Receipts carry the others; both internal ones read `accepted`.
  */
 export type MessageStatus =
-  'accepted' | 'delivered' | 'sending_sms' | 'sent_sms' | 'delivered_sms' | 'failed';
+  'routing' | 'accepted' | 'delivered' | 'sending_sms' | 'sent_sms' | 'delivered_sms' | 'failed';
 
-export type ReceiptStatus = Exclude<MessageStatus, 'sending_sms'>;
+export type ReceiptStatus = Exclude<MessageStatus, 'sending_sms' | 'routing'>;
 
 export interface SmsLeg {
   /** The service number it was sent from. */

@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { TWILIO_REQUEST_TIMEOUT_MS } from '../adapters/twilio-sms';
+import { TWILIO_LOOKUP_TIMEOUT_MS, TWILIO_REQUEST_TIMEOUT_MS } from '../adapters/twilio-sms';
 import { onAckTimeout } from '../core/delivery/ack-timeout';
 import { SMS_RETRY_DELAYS_MS } from '../core/im-sms/send';
 import { LogEvent } from '../core/log-events';
@@ -21,11 +21,14 @@ export const ACK_CHECK_CONCURRENCY = 10;
 
 /**
  * The longest one SMS send takes with its retries when every try times out: (1 + retries) × the Twilio request
- * timeout, plus the backoff between tries. 3 × 5 s + 1.25 s = 16.25 s.
+ * timeout, each followed by a lookup (did Twilio take it?) that times out too, plus the backoff before each
+ * lookup (the retries' delays, and the first one again after the last try).
+ * 3 × 5 s + 3 × 2 s + 1.25 s + 0.25 s = 22.5 s.
  */
 export const SMS_SEND_WORST_MS =
-  TWILIO_REQUEST_TIMEOUT_MS * (1 + SMS_RETRY_DELAYS_MS.length) +
-  SMS_RETRY_DELAYS_MS.reduce((a, b) => a + b, 0);
+  (TWILIO_REQUEST_TIMEOUT_MS + TWILIO_LOOKUP_TIMEOUT_MS) * (1 + SMS_RETRY_DELAYS_MS.length) +
+  SMS_RETRY_DELAYS_MS.reduce((a, b) => a + b, 0) +
+  SMS_RETRY_DELAYS_MS[0];
 
 /**
  * The longest one check takes: the send, plus its table reads and writes, the re-reads before each retry and the

@@ -5,15 +5,18 @@ import { smsStatusCallbackUrl } from './routes';
 
 /**
  * The core's SMS port over a provider's transport: a send that asks for delivery reports (`reportRef`, a
- * message id) gets the status callback URL on this deployment's public URL.
+ * message id) gets the status callback URL on this deployment's public URL. A transport that can look up what
+ * it took (Twilio) lends the port its `find`.
  */
 export function withDeliveryReports(transport: SmsTransport, publicUrl: string): SmsProvider {
+  const find = transport.find?.bind(transport);
   return {
     name: transport.name,
     send: ({ reportRef, ...sms }) =>
       transport.send(
         reportRef ? { ...sms, statusCallbackUrl: smsStatusCallbackUrl(publicUrl, reportRef) } : sms,
       ),
+    ...(find ? { find: ({ from, to, body }, since) => find({ from, to, body }, since) } : {}),
   };
 }
 

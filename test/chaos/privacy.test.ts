@@ -1,4 +1,4 @@
-import { http, type E2eUser } from '../support/e2e-client';
+import { eventually, http, type E2eUser } from '../support/e2e-client';
 import {
   chatOf,
   connect,
@@ -92,19 +92,24 @@ describe('a representative run', () => {
   it('runs the four paths and the fallback', async () => {
     const [a, b] = [await connect(cs, alice), await connect(cs, bob)];
     a.send({ action: 'sendMessage', to: bob.imNumber, text: text('im to im'), clientId: 'p1' });
-    await a.waitFor((f) => f.clientId === 'p1' && f.status === 'delivered');
+    await a.waitFor((f) => f.clientId === 'p1' && f.status === 'delivered', 60_000);
     a.send({ action: 'sendMessage', to: carol.imNumber, text: text('im to sms'), clientId: 'p2' });
-    await a.waitFor((f) => f.clientId === 'p2' && f.status === 'delivered_sms');
+    await a.waitFor((f) => f.clientId === 'p2' && f.status === 'delivered_sms', 60_000);
     await phoneTexts(cs, carol.phone, `@bob ${text('sms to im')}`);
-    await b.waitFor((f) => f.type === 'message' && f.via === 'sms');
+    await b.waitFor((f) => f.type === 'message' && f.via === 'sms', 60_000);
     const toCarol = await phoneTexts(cs, alice.phone, `@carol ${text('sms to sms')}`);
     b.autoAck = false;
     a.send({ action: 'sendMessage', to: bob.imNumber, text: text('fallback'), clientId: 'p3' });
-    await a.waitFor((f) => f.clientId === 'p3' && f.status === 'delivered_sms');
+    await a.waitFor((f) => f.clientId === 'p3' && f.status === 'delivered_sms', 60_000);
 
     expect(toCarol.json.webhookStatus).toBe(200);
+    // The text to carol goes on from its routing check, after the webhook answered.
+    await eventually(
+      async () => ((await chatOf(cs.phones, carol.phone)).length >= 2 ? true : undefined),
+      60_000,
+    );
     expect((await chatOf(cs.phones, carol.phone)).length).toBe(2);
-  });
+  }, 180_000);
 
   it('answers STOP, START, HELP, unaddressed texts, unknown users, empty messages', async () => {
     const stranger = cs.secrets.phone('+14155551009');

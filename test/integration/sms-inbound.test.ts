@@ -36,6 +36,8 @@ async function text(
   const res = await inboundSms(
     twilioPost(PUBLIC_URL, AUTH_TOKEN, '/twilio/sms', params, { signature: opts.signature }),
   );
+  // The webhook answers once the text is stored; its routing runs right after, as a check due at once.
+  await h.routed();
   return { status: res.statusCode, twiml: res.body ?? '' };
 }
 

@@ -1,5 +1,6 @@
 import twilio from 'twilio';
 import { sandboxHttpClient } from '../../infra/local/sandbox';
+import { TwilioSmsProvider } from '../../shared/adapters/twilio-sms';
 import {
   ACCOUNT_SID,
   AUTH_TOKEN,
@@ -227,6 +228,89 @@ describe('REST Messages resource', () => {
     const listed = await client.messages.list({ to: PHONE });
 
     expect(listed.map((m) => m.body)).toEqual(['second', 'first']);
+  });
+
+  it('lists by To and From together, and by the DateSent filters the SDK sends (date, <, >)', async () => {
+    const client = sdk();
+    const other = SERVICE_NUMBERS[1];
+    const statusCallback = `${ctx.app.publicUrl}/twilio/sms/status`;
+    const a = await client.messages.create({ to: PHONE, from: FROM, body: 'a', statusCallback });
+    await client.messages.create({ to: PHONE, from: other, body: 'from another number' });
+    // date_sent is set once a message is sent (statusDelayMs 0 here: at once, after the create).
+    await ctx.app.waitFor('/twilio/sms/status', 2);
+    const sent = (await client.messages(a.sid).fetch()).dateSent!;
+    const later = new Date(sent.getTime() + 2000);
+
+    const bodies = async (filter: Parameters<ReturnType<typeof sdk>['messages']['list']>[0]) =>
+      (await client.messages.list(filter)).map((m) => m.body);
+
+    expect(await bodies({ to: PHONE, from: FROM })).toEqual(['a']);
+    expect(await bodies({ to: PHONE, from: FROM, dateSentAfter: sent })).toEqual(['a']);
+    expect(await bodies({ to: PHONE, from: FROM, dateSentAfter: later })).toEqual([]);
+    expect(await bodies({ to: PHONE, from: FROM, dateSentBefore: later })).toEqual(['a']);
+    expect(await bodies({ to: PHONE, from: FROM, dateSentBefore: new Date(sent.getTime() - 2000) })).toEqual(
+      [],
+    );
+    expect(await bodies({ to: PHONE, from: FROM, dateSent: sent })).toEqual(['a']);
+    // A day given as YYYY-MM-DD (the documented form): that GMT day, or on or after its midnight.
+    const ymd = sent.toISOString().slice(0, 10);
+    const listed = async (query: string) => {
+      const res = await fetch(`${ctx.net.url}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json?${query}`, {
+        headers: { Authorization: 'Basic ' + Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64') },
+      });
+      return {
+        status: res.status,
+        json: (await res.json()) as { messages?: Array<{ body: string }>; code?: number },
+      };
+    };
+    const to = `To=${encodeURIComponent(PHONE)}&From=${encodeURIComponent(FROM)}`;
+    expect((await listed(`${to}&DateSent=${ymd}`)).json.messages!.map((m) => m.body)).toEqual(['a']);
+    expect((await listed(`${to}&DateSent>=${ymd}`)).json.messages!.map((m) => m.body)).toEqual(['a']);
+    expect((await listed(`${to}&DateSent<=${ymd}`)).json.messages).toEqual([]);
+    expect(await listed(`${to}&DateSent=yesterday`)).toMatchObject({ status: 400, json: { code: 20001 } });
+  });
+
+  it("the app's Twilio adapter finds an SMS it sent by To, From, body and time, queued or not", async () => {
+    const slow = await startSandbox({ deliverTo: ctx.app.address, statusDelayMs: 60_000 });
+    try {
+      const app = new TwilioSmsProvider({
+        accountSid: ACCOUNT_SID,
+        authToken: AUTH_TOKEN,
+        baseUrl: slow.url,
+      });
+      const before = Date.now() - 5000;
+      const sms = { from: FROM, to: PHONE, body: 'Ann @123: see you' };
+      expect(await app.find(sms, before)).toBeNull();
+      const { sid } = await app.send(sms);
+      await app.send({ ...sms, body: 'Ann @123: another' });
+      await app.send({ ...sms, from: SERVICE_NUMBERS[1] });
+
+      expect(await app.find(sms, before)).toEqual({ sid });
+      expect(await app.find({ ...sms, body: 'Ann @123: see yo' }, before)).toBeNull();
+      expect(await app.find({ ...sms, to: '+14155550124' }, before)).toBeNull();
+      // Created before `since` (beyond the allowance for clock skew): another, earlier SMS.
+      expect(await app.find(sms, Date.now() + 60_000)).toBeNull();
+      const wrong = new TwilioSmsProvider({ accountSid: ACCOUNT_SID, authToken: 'wrong', baseUrl: slow.url });
+      await expect(wrong.find(sms, before)).rejects.toMatchObject({ name: 'SmsSendError', retryable: true });
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('leaves a message not sent yet out of any DateSent filter, and in the list without one', async () => {
+    const slow = await startSandbox({ deliverTo: ctx.app.address, statusDelayMs: 60_000 });
+    try {
+      const client = twilio(ACCOUNT_SID, AUTH_TOKEN, { httpClient: sandboxHttpClient(slow.url) });
+      const queued = await client.messages.create({ to: PHONE, from: FROM, body: 'queued' });
+
+      expect(queued.dateSent).toBeNull();
+      expect((await client.messages.list({ to: PHONE, from: FROM })).map((m) => m.sid)).toEqual([queued.sid]);
+      expect(await client.messages.list({ to: PHONE, dateSentAfter: new Date(Date.now() - 60_000) })).toEqual(
+        [],
+      );
+    } finally {
+      await slow.close();
+    }
   });
 
   it('stops status callbacks on close without leaving timers behind', async () => {

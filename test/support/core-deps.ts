@@ -27,6 +27,8 @@ export interface CoreWorld {
   logs: Array<Record<string, unknown>>;
   /** Runs every delivery check scheduled so far, as the durable timer would when they fall due. */
   fireAckChecks(): Promise<void>;
+  /** Runs the checks due at once (a stored text's routing), as the durable timer would right away. */
+  routeQueued(): Promise<void>;
   /** A user stored directly (no sign-in), with an optional live connection. */
   user(over?: Partial<UserProfile> & { connectionId?: string }): Promise<UserProfile>;
 }
@@ -70,6 +72,9 @@ export function coreWorld(env: Record<string, string> = {}): CoreWorld {
     logs,
     fireAckChecks: async () => {
       for (const id of ack.due()) await onAckTimeout(deps, id);
+    },
+    routeQueued: async () => {
+      for (const id of ack.dueNow()) await onAckTimeout(deps, id);
     },
     user: async ({ connectionId, ...over } = {}) => {
       const imNumber = over.imNumber ?? ids.imNumber();

@@ -31,6 +31,8 @@ export interface Harness {
   logs: string[];
   /** Moves the harness clock (OTP expiry, connection expiry) without touching timers. */
   advance(ms: number): void;
+  /** Waits until the checks due at once (a stored text's routing) have run, as a webhook's caller would see. */
+  routed(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -100,9 +102,16 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     advance: (ms) => {
       offset += ms;
     },
+    routed: async () => {
+      // A check due at once was armed before this timer, so it fires first; then it is waited for.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await ack.settle();
+    },
     stop: async () => {
       injectDeps(undefined);
       ack.cancelAll();
+      // A check still running (a text's routing, say) must not outlive the table it writes to.
+      await Promise.race([ack.settle(), new Promise((resolve) => setTimeout(resolve, 2000))]);
       dynamo.destroy();
       await connections.stop();
       await embedded.close();

@@ -23,10 +23,23 @@ export interface StoredMessage {
   errorMessage?: string;
 }
 
+/**
+ * A bound on `date_sent`, as Twilio's list filters take it: `DateSent` (that day, or that second), `DateSent<`
+ * (on or before) and `DateSent>` (on or after). `at` is epoch ms; `span` is 86,400,000 for a date given as a day
+ * (`YYYY-MM-DD`) and 1,000 for a date-time (Twilio keeps `date_sent` to the second).
+ */
+export interface DateSentBound {
+  op: '=' | '<' | '>';
+  at: number;
+  span: number;
+}
+
 /** Filters for listing messages, as the REST list endpoint takes them. */
 export interface MessageFilter {
   to?: string;
   from?: string;
+  /** Every bound must hold; a message not sent yet (no `dateSent`) matches none. */
+  dateSent?: DateSentBound[];
 }
 
 // A laptop sandbox runs for days; cap memory rather than grow without bound.
@@ -128,7 +141,8 @@ export class MessageStore {
       .filter(
         (m) =>
           (filter.to === undefined || m.to === filter.to) &&
-          (filter.from === undefined || m.from === filter.from),
+          (filter.from === undefined || m.from === filter.from) &&
+          (filter.dateSent ?? []).every((bound) => sentWithin(m, bound)),
       )
       .reverse();
   }
@@ -184,5 +198,19 @@ export class MessageStore {
 
   isReachable(phone: string): boolean {
     return !this.unreachable.has(phone) && !phone.endsWith(UNDELIVERABLE_SUFFIX);
+  }
+}
+
+/** Whether a message's `date_sent`, to the second as Twilio keeps it, satisfies one DateSent bound. */
+function sentWithin(message: StoredMessage, bound: DateSentBound): boolean {
+  if (message.dateSent === undefined) return false;
+  const sent = Math.floor(message.dateSent.getTime() / 1000) * 1000;
+  switch (bound.op) {
+    case '=':
+      return sent >= bound.at && sent < bound.at + bound.span;
+    case '<':
+      return sent <= bound.at;
+    case '>':
+      return sent >= bound.at;
   }
 }

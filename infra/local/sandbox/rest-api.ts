@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readForm, sendJson } from './http-io';
 import { isSid } from './ids';
 import type { MessageDispatcher } from './message-dispatcher';
-import type { MessageStore, StoredMessage } from './message-store';
+import type { DateSentBound, MessageStore, StoredMessage } from './message-store';
 import { isE164 } from './phone-numbers';
 import { characterCount } from './sms-segments';
 import type { SandboxLog } from './types';
@@ -144,12 +144,18 @@ export class RestApi {
     return messageResource(message);
   }
 
-  /** One page holding every match: the sandbox keeps few messages, so it never pages. */
+  /**
+   * One page of the matches, newest first: the sandbox keeps few messages, so it never pages. Filters as Twilio
+   * documents them: `To`, `From` (exact), and `DateSent`, `DateSent<`, `DateSent>` (a GMT date `YYYY-MM-DD` or a
+   * date-time `YYYY-MM-DDThh:mm:ssZ`; `<` on or before, `>` on or after; a message not sent yet has no
+   * `date_sent` and matches no DateSent filter). A date it cannot read is a 400.
+   */
   private list(url: URL): Record<string, unknown> {
     const pageSize = Math.min(Math.max(Number(url.searchParams.get('PageSize')) || 50, 1), 1000);
     const to = url.searchParams.get('To') ?? undefined;
     const from = url.searchParams.get('From') ?? undefined;
-    const messages = this.deps.store.list({ to, from }).slice(0, pageSize).map(messageResource);
+    const dateSent = dateSentBounds(url.searchParams);
+    const messages = this.deps.store.list({ to, from, dateSent }).slice(0, pageSize).map(messageResource);
     const uri = `${REST_PREFIX}/Accounts/${this.deps.accountSid}/Messages.json`;
     return {
       messages,
@@ -327,6 +333,25 @@ function parseRestPath(path: string):
   return messageSid === undefined
     ? { accountSid, resource: 'messages' }
     : { accountSid, resource: 'message', messageSid };
+}
+
+/** The list's DateSent filters (`DateSent`, `DateSent<`, `DateSent>`; `DateSent<=` arrives as `DateSent<`). */
+function dateSentBounds(params: URLSearchParams): DateSentBound[] {
+  const bounds: DateSentBound[] = [];
+  for (const [key, op] of [
+    ['DateSent', '='],
+    ['DateSent<', '<'],
+    ['DateSent>', '>'],
+  ] as const) {
+    const value = params.get(key);
+    if (value === null) continue;
+    const day = /^\d{4}-\d{2}-\d{2}$/.test(value);
+    const time = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/.test(value);
+    const at = day || time ? Date.parse(day ? `${value}T00:00:00Z` : value) : NaN;
+    if (Number.isNaN(at)) throw new TwilioApiError(400, 20001, `Invalid ${key} date: ${value}`);
+    bounds.push({ op, at: day ? at : Math.floor(at / 1000) * 1000, span: day ? 86_400_000 : 1000 });
+  }
+  return bounds;
 }
 
 function notFound(path: string): TwilioApiError {

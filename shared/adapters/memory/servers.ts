@@ -47,10 +47,29 @@ export class MemorySmsProvider implements SmsProvider {
 
   async send(request: SmsRequest): Promise<{ sid: string }> {
     const failure = this.failNext.shift();
-    if (failure) throw failure;
+    if (failure && !this.takenOnFailure) throw failure;
     const sid = `SM${String(++this.seq).padStart(32, '0')}`;
     this.sent.push({ ...request, sid });
+    if (failure) throw failure;
     return { sid };
+  }
+
+  /** Errors the next lookups (`find`) throw, in order. */
+  failNextFind: Error[] = [];
+  /** When set, a send that `failNext` fails is still taken (its answer lost, as with a timeout). */
+  takenOnFailure = false;
+  /** How often `find` was asked. */
+  finds = 0;
+
+  /** The newest SMS sent with this from, to and body (memory keeps no times: `since` is not checked). */
+  async find(request: SmsRequest): Promise<{ sid: string } | null> {
+    this.finds++;
+    const failure = this.failNextFind.shift();
+    if (failure) throw failure;
+    const found = this.sent
+      .filter((m) => m.from === request.from && m.to === request.to && m.body === request.body)
+      .pop();
+    return found ? { sid: found.sid } : null;
   }
 
   /** What one phone got, in order. */
@@ -70,6 +89,13 @@ export class ManualAckScheduler implements AckScheduler {
   /** Takes every check scheduled so far (a test then runs them, as the timer would). */
   due(): string[] {
     return this.scheduled.splice(0).map((s) => s.messageId);
+  }
+
+  /** Takes only the checks due at once (delay 0: a stored text's routing), leaving the others scheduled. */
+  dueNow(): string[] {
+    const now = this.scheduled.filter((s) => s.delayMs === 0);
+    this.scheduled.splice(0, this.scheduled.length, ...this.scheduled.filter((s) => s.delayMs !== 0));
+    return now.map((s) => s.messageId);
   }
 }
 

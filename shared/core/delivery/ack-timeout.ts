@@ -1,5 +1,6 @@
 import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
+import { routeStored } from '../im-sms/inbound-route';
 import type { MessageRecord } from '../types';
 import { failMessage, smsToRecipient } from './sms-leg';
 
@@ -23,6 +24,8 @@ export async function onAckTimeout(deps: Deps, messageId: string): Promise<void>
     return smsToRecipient(deps, claimed);
   }
   if (message?.status === 'sending_sms') return resumeSmsSend(deps, message);
+  // A text from a phone, stored by its webhook: routed here (im-sms/inbound-route.ts).
+  if (message?.status === 'routing') return routeStored(deps, message);
 }
 
 /**

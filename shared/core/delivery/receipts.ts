@@ -8,7 +8,7 @@ import { errorName } from './errors';
  * effort: the status is on record either way.
  */
 export async function sendReceipt(deps: Deps, message: MessageRecord): Promise<void> {
-  if (!message.originConnectionId || message.status === 'sending_sms') return;
+  if (!message.originConnectionId || message.status === 'sending_sms' || message.status === 'routing') return;
   try {
     await deps.im.push(message.originConnectionId, { kind: 'receipt', message });
   } catch (err) {

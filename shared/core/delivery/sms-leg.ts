@@ -1,5 +1,5 @@
 import { clearForSms } from '../im-sms/outbound';
-import { composeSms, sendSmsWithRetry } from '../im-sms/send';
+import { composeSms, sendSmsWithRetry, type SmsOutcome } from '../im-sms/send';
 import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
 import { smsAllowed } from '../provisioning/phone';
@@ -21,22 +21,35 @@ export async function deliverBySms(deps: Deps, message: MessageRecord, profile: 
   const sms = composeSms(deps.config.serviceNumbers, profile, message, deps.clock.now());
   if (!(await withinSmsBudget(deps, message, profile.phone, sms.segments)))
     return failMessage(deps, message, 'sms_budget');
-  let result: { sid: string } | null;
+  let result: SmsOutcome;
   try {
     result = await sendSmsWithRetry(
       deps,
       { from: sms.from, to: cleared.to, body: sms.body, reportRef: message.id },
       message.id,
-      // A delivery report for it means the provider took an earlier try whose answer was lost.
-      async () => (await deps.messages.getMessage(message.id))?.status === 'sending_sms',
+      {
+        // No try of this leg can be older than the message.
+        since: message.sentAt,
+        // A resume: the try a crash (or an unknown outcome) interrupted may have been taken.
+        askFirst: (message.resends ?? 0) > 0,
+        // A delivery report for it means the provider took an earlier try whose answer was lost.
+        stillNeeded: async () => (await deps.messages.getMessage(message.id))?.status === 'sending_sms',
+      },
     );
   } catch {
     return failMessage(deps, message, 'provider_error');
   }
   const leg = { from: sms.from, segments: sms.segments, encoding: sms.encoding };
-  if (!result) {
+  if (result === 'reported') {
     // Taken by an earlier try whose answer was lost: its delivery report has moved the message on already.
     await deps.messages.transitionMessage(message.id, ['sent_sms', 'delivered_sms', 'failed'], { sms: leg });
+    return;
+  }
+  if (result === 'unknown') {
+    // Whether the provider took it is not known, so nothing more goes now: the message stays `sending_sms` and
+    // its delivery check resumes it after the grace period, asking the provider first.
+    deps.log.warn(LogEvent.SmsOutcomeUnknown, { messageId: message.id });
+    await deps.ack.schedule(message.id, deps.config.smsResendAfterMs);
     return;
   }
   const sid = result.sid;

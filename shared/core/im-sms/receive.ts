@@ -7,7 +7,7 @@ import { parseKeyword, type Keyword } from '../conversion/keywords';
 import { imNumberFromDefaultName } from '../provisioning/names';
 import { smsAllowed } from '../provisioning/phone';
 import type { Deps } from '../ports';
-import { routeMessage } from '../delivery/route';
+import { storeForRouting } from './inbound-route';
 import { LogEvent } from '../log-events';
 import type { UserProfile } from '../types';
 import { isServiceNumber, replyTo, type GatedReply } from './outbound';
@@ -86,19 +86,16 @@ export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundRe
     sender = (await findOrCreateUser(deps, sms.from)).user;
   }
 
-  const outcome = await routeMessage(
-    deps,
-    {
-      id: messageIdFor('sms', sms.messageSid),
-      from: sender.imNumber,
-      fromName: sender.name,
-      to: recipientImNumber,
-      text: address.text,
-      via: 'sms',
-      inboundSid: sms.messageSid,
-    },
-    recipient,
-  );
+  // Stored, then routed by its delivery check: the webhook is answered without waiting for a push or an SMS.
+  const outcome = await storeForRouting(deps, {
+    id: messageIdFor('sms', sms.messageSid),
+    from: sender.imNumber,
+    fromName: sender.name,
+    to: recipientImNumber,
+    text: address.text,
+    via: 'sms',
+    inboundSid: sms.messageSid,
+  });
   // This phone's thread on that number now belongs to the recipient: a reply without a prefix goes there. A
   // retried webhook whose first try stored the message but failed before this write makes it now, unless a
   // later message has moved the thread on since.

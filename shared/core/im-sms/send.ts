@@ -47,20 +47,46 @@ export function composeSms(
 export type ClearedSmsRequest = Omit<SmsRequest, 'to'> & { to: ClearedPhone };
 
 /**
+ * What became of a send: `sid` when this call sent it or found that the provider had taken an earlier try of it
+ * (`earlier`); `reported` when a delivery report for it arrived meanwhile (so the provider has it); `unknown`
+ * when a try may have been taken and the provider could not be asked: nothing more may be sent now, and whoever
+ * resumes it must ask first.
+ */
+export type SmsOutcome = { sid: string; earlier?: boolean } | 'reported' | 'unknown';
+
+/** Options of {@link sendSmsWithRetry}. */
+export interface SmsSendOptions {
+  /** Epoch ms: no try of this SMS can be older (a message's `sentAt`). Lookups search from here. Default: now. */
+  since?: number;
+  /** An earlier try may have reached the provider (a resume): ask it before sending anything. */
+  askFirst?: boolean;
+  /** For a message: false once a delivery report for it has arrived (an earlier try was taken). */
+  stillNeeded?: () => Promise<boolean>;
+}
+
+/**
  * Sends one SMS, retrying retryable failures with backoff. The only caller of the SMS provider in the core (the
- * linter keeps it so), and it takes only a phone cleared by the opt-out gate. Throws the last error when every try failed or the
- * failure is permanent (a bad number, an opted-out phone at the provider).
+ * linter keeps it so), and it takes only a phone cleared by the opt-out gate. Throws the last error when every
+ * try failed or the failure is permanent (a bad number, an opted-out phone at the provider).
  *
- * A timed-out request may still have been taken by the provider, and Twilio's Messages API has no idempotency
- * key. So before each retry `stillNeeded` is asked (for a message: has a delivery report for it arrived?); when
- * it says no, the send counts as done and `null` is returned instead of a sid.
+ * A timed-out or failed create may still have been taken by the provider, and Twilio's Messages API has no
+ * idempotency key. So a provider timeout never makes an SMS go twice: after a retryable failure, and before a
+ * resume (`askFirst`), `stillNeeded` is asked (has a delivery report arrived?) and then the provider itself
+ * (`SmsProvider.find`: an SMS with this from, to and body since `since`). Only a "no" from the provider lets
+ * the next try go; when it cannot be asked, the outcome is `unknown` and nothing is sent. Providers that cannot
+ * be asked (SNS) are retried as before. Returns the outcome ({@link SmsOutcome}).
  */
 export async function sendSmsWithRetry(
   deps: Deps,
   request: ClearedSmsRequest,
   ref: string,
-  stillNeeded: () => Promise<boolean> = async () => true,
-): Promise<{ sid: string } | null> {
+  opts: SmsSendOptions = {},
+): Promise<SmsOutcome> {
+  const since = opts.since ?? deps.clock.now();
+  if (opts.askFirst) {
+    const prior = await takenAlready(deps, request, ref, since);
+    if (prior) return prior;
+  }
   for (let attempt = 0; ; attempt++) {
     try {
       return await deps.sms.send(request);
@@ -68,12 +94,41 @@ export async function sendSmsWithRetry(
       const retryable = err instanceof SmsSendError ? err.retryable : true;
       const code = err instanceof SmsSendError ? err.providerCode : undefined;
       deps.log.warn(LogEvent.SmsSendFailed, { ref, provider: deps.sms.name, attempt, retryable, code });
-      if (!retryable || attempt >= SMS_RETRY_DELAYS_MS.length) throw err;
-      await deps.clock.sleep(SMS_RETRY_DELAYS_MS[attempt]);
-      if (!(await stillNeeded())) {
+      if (!retryable) throw err;
+      // The backoff also gives a create the provider is still finishing the time to show in its list; after the
+      // last try, only the first (shortest) one.
+      const last = attempt >= SMS_RETRY_DELAYS_MS.length;
+      await deps.clock.sleep(SMS_RETRY_DELAYS_MS[last ? 0 : attempt]);
+      if (opts.stillNeeded && !(await opts.stillNeeded())) {
         deps.log.info(LogEvent.SmsTakenBeforeRetry, { ref });
-        return null;
+        return 'reported';
       }
+      const taken = await takenAlready(deps, request, ref, since);
+      if (taken) return taken;
+      if (last) throw err;
     }
+  }
+}
+
+/**
+ * Asks the provider whether it already has this SMS: its sid (`earlier`), null when it has not (or cannot be
+ * asked at all: SNS), `unknown` when the lookup failed.
+ */
+async function takenAlready(
+  deps: Deps,
+  request: ClearedSmsRequest,
+  ref: string,
+  since: number,
+): Promise<{ sid: string; earlier: true } | 'unknown' | null> {
+  if (!deps.sms.find) return null;
+  try {
+    const found = await deps.sms.find(request, since);
+    if (!found) return null;
+    deps.log.info(LogEvent.SmsFoundAtProvider, { ref, sid: found.sid });
+    return { sid: found.sid, earlier: true };
+  } catch (err) {
+    const code = err instanceof SmsSendError ? err.providerCode : undefined;
+    deps.log.warn(LogEvent.SmsLookupFailed, { ref, provider: deps.sms.name, code });
+    return 'unknown';
   }
 }

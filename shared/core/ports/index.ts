@@ -86,6 +86,12 @@ export class SmsSendError extends Error {
 export interface SmsProvider {
   readonly name: string;
   send(request: SmsRequest): Promise<{ sid: string }>;
+  /**
+   * Asks the provider whether it already took this SMS (same from, to and body) at or after `since` (epoch
+   * ms): its sid, or null when it did not. Throws when the provider cannot tell. Absent for providers that
+   * cannot answer (SNS).
+   */
+  find?(request: SmsRequest, since: number): Promise<{ sid: string } | null>;
 }
 
 /** The durable timer behind confirmed delivery: checks a pushed message's ack after a delay (ms). */

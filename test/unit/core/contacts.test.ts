@@ -220,6 +220,7 @@ describe('history', () => {
       to: SERVICE_NUMBERS[0],
       body: `@${alice.imNumber} back`,
     });
+    await w.routeQueued();
     const stranger = await w.user();
     await sendInstantMessage(
       w.deps,

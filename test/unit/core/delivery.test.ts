@@ -155,6 +155,61 @@ describe('the SMS leg', () => {
     expect(receipts()).toEqual(['accepted', 'sent_sms']);
   });
 
+  it('a provider timeout after the provider took the SMS: the lookup finds it, and nothing goes twice', async () => {
+    const { bob, sender } = await pair({ bobOnline: false });
+    w.sms.takenOnFailure = true;
+    w.sms.failNext = [new SmsSendError('twilio request failed: TimeoutError', true)];
+    await sendInstantMessage(w.deps, sender, { to: bob.imNumber, text: 'hi', clientId: 'c1' });
+    const [sms] = w.sms.inbox(bob.phone);
+    expect(w.sms.inbox(bob.phone)).toHaveLength(1);
+    expect(w.sms.finds).toBe(1);
+    expect(receipts()).toEqual(['accepted', 'sent_sms']);
+    expect(await only()).toMatchObject({ status: 'sent_sms', sms: { sid: sms.sid } });
+    expect(w.logs.filter((l) => l.event === LogEvent.SmsFoundAtProvider)).toHaveLength(1);
+  });
+
+  it('a timeout the provider did not take: asked, then retried once', async () => {
+    const { bob, sender } = await pair({ bobOnline: false });
+    w.sms.failNext = [new SmsSendError('twilio request failed: TimeoutError', true)];
+    await sendInstantMessage(w.deps, sender, { to: bob.imNumber, text: 'hi', clientId: 'c1' });
+    expect(w.sms.inbox(bob.phone)).toHaveLength(1);
+    expect(w.sms.finds).toBe(1);
+    expect(receipts()).toEqual(['accepted', 'sent_sms']);
+  });
+
+  it('when the provider cannot be asked, nothing more is sent; the check resumes later and asks first', async () => {
+    const { bob, sender } = await pair({ bobOnline: false });
+    w.sms.takenOnFailure = true;
+    w.sms.failNext = [new SmsSendError('twilio request failed: TimeoutError', true)];
+    w.sms.failNextFind = [new SmsSendError('twilio list failed: TimeoutError', true)];
+    await sendInstantMessage(w.deps, sender, { to: bob.imNumber, text: 'hi', clientId: 'c1' });
+    const m = await only();
+    expect(w.sms.inbox(bob.phone)).toHaveLength(1);
+    expect(m.status).toBe('sending_sms');
+    expect(receipts()).toEqual(['accepted']);
+    expect(w.ack.scheduled).toContainEqual({ messageId: m.id, delayMs: w.deps.config.smsResendAfterMs });
+    w.clock.advance(w.deps.config.smsResendAfterMs);
+    await w.fireAckChecks();
+    expect(w.sms.inbox(bob.phone)).toHaveLength(1);
+    expect(await only()).toMatchObject({ status: 'sent_sms', resends: 1, sms: { sid: w.sms.sent[0].sid } });
+    expect(receipts()).toEqual(['accepted', 'sent_sms']);
+  });
+
+  it('a resume asks the provider first: an SMS a crashed send got through is not sent again', async () => {
+    const { bob, sender } = await pair({ bobOnline: false });
+    await sendInstantMessage(w.deps, sender, { to: bob.imNumber, text: 'hi', clientId: 'c1' });
+    const sent = await only();
+    // The crash right after the provider took it: the message still says sending_sms, without a sid.
+    const stuck = { ...sent, status: 'sending_sms' as const, sms: undefined, updatedAt: w.clock.now() };
+    await w.stores.messages.transitionMessage(sent.id, ['sent_sms'], stuck);
+    w.ack.scheduled.splice(0);
+    w.ack.scheduled.push({ messageId: sent.id, delayMs: 0 });
+    w.clock.advance(w.deps.config.smsResendAfterMs);
+    await w.fireAckChecks();
+    expect(w.sms.inbox(bob.phone)).toHaveLength(1);
+    expect(await only()).toMatchObject({ status: 'sent_sms', resends: 1, sms: { sid: w.sms.sent[0].sid } });
+  });
+
   it('fails an opted-out recipient with a reason, sending nothing', async () => {
     const { bob, sender } = await pair({ bobOnline: false, bob: { optedOut: true } });
     await sendInstantMessage(w.deps, sender, { to: bob.imNumber, text: 'hi', clientId: 'c1' });

@@ -1,3 +1,4 @@
+import { onAckTimeout } from '../../../shared/core/delivery/ack-timeout';
 import { receiveSms, REPLIES } from '../../../shared/core/im-sms/receive';
 import { coreWorld, SERVICE_NUMBERS, type CoreWorld } from '../../support/core-deps';
 
@@ -8,8 +9,12 @@ beforeEach(() => {
 });
 
 let sids = 0;
-const text = (from: string, body: string, to = SERVICE_NUMBERS[0]) =>
-  receiveSms(w.deps, { messageSid: `SM${++sids}`, from, to, body });
+/** A text as the webhook takes it, then its routing check (due at once) as the durable timer runs it. */
+const text = async (from: string, body: string, to = SERVICE_NUMBERS[0]) => {
+  const result = await receiveSms(w.deps, { messageSid: `SM${++sids}`, from, to, body });
+  await w.routeQueued();
+  return result;
+};
 const messages = () => [...w.stores.table.messages.values()];
 
 describe('keywords', () => {
@@ -93,7 +98,109 @@ describe('addressing', () => {
       body: `@${bob.imNumber} x`,
     };
     await receiveSms(w.deps, sms);
+    await w.routeQueued();
     await receiveSms(w.deps, sms);
+    await w.routeQueued();
     expect(w.im.eventsOf('b1', 'message')).toHaveLength(1);
+  });
+});
+
+describe('the webhook waits for the store only; routing is the delivery check’s', () => {
+  it('answers once the text is stored, before any push or SMS; its check due at once routes it', async () => {
+    const alice = await w.user();
+    const bob = await w.user({ connectionId: 'b1' });
+    const carol = await w.user();
+    await receiveSms(w.deps, {
+      messageSid: 'SM-a',
+      from: alice.phone,
+      to: SERVICE_NUMBERS[0],
+      body: `@${bob.imNumber} im`,
+    });
+    await receiveSms(w.deps, {
+      messageSid: 'SM-b',
+      from: alice.phone,
+      to: SERVICE_NUMBERS[0],
+      body: `@${carol.imNumber} sms`,
+    });
+
+    expect(w.im.eventsOf('b1', 'message')).toEqual([]);
+    expect(w.sms.inbox(carol.phone)).toEqual([]);
+    expect(messages().map((m) => [m.status, m.path])).toEqual([
+      ['routing', []],
+      ['routing', []],
+    ]);
+    const safety = w.deps.config.smsResendAfterMs;
+    expect(w.ack.scheduled.map((s) => s.delayMs)).toEqual([safety, 0, safety, 0]);
+
+    await w.routeQueued();
+    expect(w.im.eventsOf('b1', 'message').map((e) => e.message.text)).toEqual(['im']);
+    expect(w.sms.inbox(carol.phone)).toHaveLength(1);
+    expect(messages().map((m) => [m.status, m.path])).toEqual([
+      ['accepted', ['im']],
+      ['sent_sms', ['sms']],
+    ]);
+    // The pushed one has its ack check, as any push (besides the two safety checks).
+    expect(w.ack.scheduled).toContainEqual({
+      messageId: messages()[0].id,
+      delayMs: w.deps.config.ackTimeoutMs,
+    });
+  });
+
+  it('routes once however often the check fires (a redelivered SQS message, a retried local check)', async () => {
+    const alice = await w.user();
+    const bob = await w.user({ connectionId: 'b1' });
+    await receiveSms(w.deps, {
+      messageSid: 'SM-c',
+      from: alice.phone,
+      to: SERVICE_NUMBERS[0],
+      body: `@${bob.imNumber} once`,
+    });
+    const [id] = w.ack.dueNow();
+    await Promise.all([onAckTimeout(w.deps, id), onAckTimeout(w.deps, id)]);
+    await onAckTimeout(w.deps, id);
+    expect(w.im.eventsOf('b1', 'message')).toHaveLength(1);
+  });
+
+  it('a text whose check due at once was lost with its process is routed by the safety check, or by the retry', async () => {
+    const alice = await w.user();
+    const bob = await w.user({ connectionId: 'b1' });
+    const sms = {
+      messageSid: 'SM-e',
+      from: alice.phone,
+      to: SERVICE_NUMBERS[0],
+      body: `@${bob.imNumber} late`,
+    };
+    await receiveSms(w.deps, sms);
+    w.ack.dueNow(); // the process died before the check due at once ran
+    expect(w.ack.scheduled).toEqual([
+      { messageId: messages()[0].id, delayMs: w.deps.config.smsResendAfterMs },
+    ]);
+    // The provider retries the same MessageSid: a duplicate, whose routing is asked for again.
+    await receiveSms(w.deps, sms);
+    await w.routeQueued();
+    expect(w.im.eventsOf('b1', 'message').map((e) => e.message.text)).toEqual(['late']);
+    // And when nobody retries, the safety check routes it (here it finds it routed already: nothing more).
+    await w.fireAckChecks();
+    expect(w.im.eventsOf('b1', 'message')).toHaveLength(1);
+    const other = { ...sms, messageSid: 'SM-f', body: `@${bob.imNumber} later` };
+    await receiveSms(w.deps, other);
+    w.ack.dueNow();
+    await w.fireAckChecks();
+    expect(w.im.eventsOf('b1', 'message').map((e) => e.message.text)).toEqual(['late', 'later']);
+  });
+
+  it('a recipient whose account went away meanwhile: failed, nothing sent', async () => {
+    const alice = await w.user();
+    const bob = await w.user();
+    await receiveSms(w.deps, {
+      messageSid: 'SM-d',
+      from: alice.phone,
+      to: SERVICE_NUMBERS[0],
+      body: `@${bob.imNumber} x`,
+    });
+    w.stores.table.profiles.delete(bob.imNumber);
+    await w.routeQueued();
+    expect(messages()[0]).toMatchObject({ status: 'failed', reason: 'unknown_recipient' });
+    expect(w.sms.sent).toEqual([]);
   });
 });

@@ -22,8 +22,12 @@ beforeEach(async () => {
 let n = 0;
 const stranger = () => `+1650555${String(++n).padStart(4, '0')}`;
 let sids = 0;
-const answer = (from: string, body: string) =>
-  receiveSms(w.deps, { messageSid: `SM${++sids}`, from, to: SERVICE_NUMBERS[0], body });
+/** A text as the webhook takes it, then its routing check (due at once) as the durable timer runs it. */
+const answer = async (from: string, body: string) => {
+  const result = await receiveSms(w.deps, { messageSid: `SM${++sids}`, from, to: SERVICE_NUMBERS[0], body });
+  await w.routeQueued();
+  return result;
+};
 const rejects = (p: Promise<unknown>, code: string) => expect(p).rejects.toMatchObject({ code });
 
 describe('answers', () => {

@@ -18,8 +18,13 @@ beforeEach(() => {
 
 let sids = 0;
 const newSid = () => `SM-gate-${++sids}`;
-const text = (from: string, body: string, opts: { to?: string; sid?: string } = {}) =>
-  receiveSms(w.deps, { messageSid: opts.sid ?? newSid(), from, to: opts.to ?? SERVICE_NUMBERS[0], body });
+/** A text as the webhook takes it, then its routing check (due at once) as the durable timer runs it. */
+const text = async (from: string, body: string, opts: { to?: string; sid?: string } = {}) => {
+  const sms = { messageSid: opts.sid ?? newSid(), from, to: opts.to ?? SERVICE_NUMBERS[0], body };
+  const result = await receiveSms(w.deps, sms);
+  await w.routeQueued();
+  return result;
+};
 const STRANGER = '+12125550777';
 
 describe('the opt-out gate (item 1)', () => {

@@ -1,0 +1,443 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { http, ImClient, type E2eUser, type Frame } from '../../support/e2e-client';
+import { inboxOf, signUp } from './chaos-stack';
+import { writeResults } from './results';
+import { crashes, findLeaks, marker, Secrets } from './privacy';
+import { mapLimit, summarize } from './stats';
+import { freePort, StackProcess } from './stack-process';
+
+/** The shape of one load run (test/chaos/load.chaos.ts, load-overload.chaos.ts). */
+export interface LoadRunOptions {
+  /** Names the results file (test/chaos/results/<name>.json) and the describe block. */
+  name: string;
+  /** How long the senders send, in seconds. */
+  seconds: number;
+  /** WebSocket clients; the first `nonAckers` get frames but never ack, so each message to them falls back. */
+  clients: number;
+  nonAckers: number;
+  /** Users with no socket: messages to them go by SMS. */
+  offline: number;
+  /** Phones with no account that text users. */
+  plainPhones: number;
+  /** Each client sends every this many ms. */
+  sendIntervalMs: number;
+  inboundPerSecond: number;
+  ackTimeoutMs: number;
+  /** CPU hogs (`node -e "for(;;){}"`) running beside the stack from the first send until the count is done. */
+  hogs: number;
+  /** The longest the drain waits for every message to reach its end, in ms. */
+  drainMs: number;
+  /** More settings for the stack (SMS_RESEND_AFTER_MS, say). */
+  env?: Record<string, string>;
+  /** The first number of this run's phones (+1646555xxxx), so two runs never share one. */
+  phoneBase: number;
+}
+
+const SERVICE = '+15005550100';
+
+type Kind = 'im→im' | 'im→fallback' | 'im→sms' | 'sms→im' | 'sms→sms';
+interface Sent {
+  key: string;
+  kind: Kind;
+  text: string;
+  to: E2eUser;
+  at: number;
+  /** IM sends: the sender's clientId. */
+  clientId?: string;
+  sender?: ImClient;
+  accepted?: number;
+  terminal?: { status: string; at: number };
+  /** Inbound SMS: the webhook's status and how long the sandbox's POST took. */
+  webhookStatus?: number | null;
+  postMs?: number;
+  error?: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pick = <T>(list: readonly T[]) => list[Math.floor(Math.random() * list.length)];
+
+/** A GET that is safe to repeat, tried again when the connection fails (a loaded stack resets some). */
+async function retried<T>(get: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await get();
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await sleep(500 * (attempt + 1));
+    }
+  }
+}
+
+/** Starts `count` CPU hogs; returns a function that kills them (also on the test process's exit). */
+function startHogs(count: number): () => void {
+  const hogs: ChildProcess[] = Array.from({ length: count }, () =>
+    spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }),
+  );
+  const kill = () => {
+    for (const h of hogs) if (h.exitCode === null && h.signalCode === null) h.kill('SIGKILL');
+  };
+  process.once('exit', kill);
+  return () => {
+    kill();
+    process.off('exit', kill);
+  };
+}
+
+/**
+ * Load on the local stack as `npm start` runs it (its own process, its own sandbox): WebSocket clients sending
+ * at a steady rate to random peers (online and acking, online but never acking, offline), and a steady stream of
+ * inbound SMS, optionally beside CPU hogs. Then the tail drains (ack timeouts, SMS, status callbacks) and every
+ * message is counted: delivered, lost, duplicated (and why), false fallbacks. A text from a phone counts as lost
+ * unless it reached its recipient, whatever its webhook answered: Twilio does not retry an inbound webhook by
+ * default. Figures go to test/chaos/results/<name>.json and docs/reliability.md.
+ */
+export function defineLoadRun(o: LoadRunOptions): void {
+  const secrets = new Secrets();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `imsms-${o.name}-`));
+  let proc: StackProcess;
+  const sent: Sent[] = [];
+  const framesByText = new Map<string, Array<{ id: string; at: number; via: string }>>();
+  const clientsOf = new Map<string, ImClient>();
+  let online: E2eUser[] = [];
+  let offline: E2eUser[] = [];
+  let plain: string[] = [];
+  const errorFrames: Frame[] = [];
+  /** When each frame arrived (receipts: for the latency figures). */
+  const arrivedAt = new WeakMap<Frame, number>();
+  let unexpectedCloses = 0;
+  const report: Record<string, unknown> = {};
+  let stopHogs: () => void = () => undefined;
+
+  beforeAll(async () => {
+    proc = new StackProcess(await freePort(), {
+      DATA_DIR: dataDir,
+      ACK_TIMEOUT_MS: String(o.ackTimeoutMs),
+      LOG_LEVEL: 'debug',
+      ...(o.env ?? {}),
+    });
+    await proc.start();
+    // Never a number ending in 0099, which the sandbox treats as unreachable.
+    const phone = (i: number) => secrets.phone(`+1646555${String(o.phoneBase + i).padStart(4, '0')}`);
+    const users = await mapLimit(
+      Array.from({ length: o.clients + o.offline }, (_, i) => i),
+      8,
+      (i) => signUp(proc.base, proc.base, secrets, phone(i), `${o.name.replace(/\W/g, '')}${i}`),
+    );
+    online = users.slice(0, o.clients);
+    offline = users.slice(o.clients);
+    plain = Array.from({ length: o.plainPhones }, (_, i) => phone(o.clients + o.offline + i));
+    await mapLimit(online, 20, async (u, i) => {
+      const c = await ImClient.connect(proc.base, u.token);
+      c.autoAck = i >= o.nonAckers;
+      c.ws.on('error', () => undefined);
+      c.ws.on('close', () => unexpectedCloses++);
+      // ImClient's own listener (registered first) has just parsed and recorded the frame.
+      c.ws.on('message', () => {
+        const f = c.frames[c.frames.length - 1];
+        arrivedAt.set(f, performance.now());
+        if (f.type === 'message') {
+          const list = framesByText.get(f.text) ?? [];
+          list.push({ id: f.id, at: performance.now(), via: f.via });
+          framesByText.set(f.text, list);
+        } else if (f.type === 'error') {
+          errorFrames.push(f);
+        }
+      });
+      clientsOf.set(u.imNumber, c);
+    });
+  }, 600_000);
+
+  afterAll(async () => {
+    stopHogs();
+    for (const c of clientsOf.values()) c.ws.removeAllListeners('close');
+    await Promise.all([...clientsOf.values()].map((c) => c.close()));
+    await proc.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    writeResults(o.name, report);
+  });
+
+  /** One IM send from a client to a random peer: 70% online and acking, 5% never acking, 25% offline. */
+  function sendIm(from: E2eUser, seq: number): void {
+    const roll = Math.random();
+    const peers = online.filter((u) => u !== from);
+    const to =
+      roll < 0.7
+        ? pick(peers.slice(o.nonAckers))
+        : roll < 0.75
+          ? pick(peers.slice(0, o.nonAckers))
+          : pick(offline);
+    const kind: Kind = offline.includes(to)
+      ? 'im→sms'
+      : online.indexOf(to) < o.nonAckers
+        ? 'im→fallback'
+        : 'im→im';
+    const clientId = `L${from.imNumber}-${seq}`;
+    const text = `${clientId} ${marker()}`;
+    const sender = clientsOf.get(from.imNumber)!;
+    const record: Sent = { key: clientId, kind, text, to, at: performance.now(), clientId, sender };
+    sent.push(record);
+    sender.send({ action: 'sendMessage', to: to.imNumber, text, clientId });
+  }
+
+  /** One inbound SMS: a plain phone or an offline user's phone texts an online user (IM) or an offline one. */
+  async function sendSms(seq: number): Promise<void> {
+    const from = Math.random() < 0.5 ? pick(plain) : pick(offline).phone;
+    const to =
+      Math.random() < 0.7 ? pick(online.slice(o.nonAckers)) : pick(offline.filter((u) => u.phone !== from));
+    const text = `S${seq} ${marker()}`;
+    const record: Sent = {
+      key: `S${seq}`,
+      kind: offline.includes(to) ? 'sms→sms' : 'sms→im',
+      text,
+      to,
+      at: performance.now(),
+    };
+    sent.push(record);
+    try {
+      const res = await http(proc.base, 'POST', '/sandbox/sms', {
+        from,
+        to: SERVICE,
+        body: `@${to.imNumber} ${text}`,
+      });
+      record.webhookStatus = res.json?.webhookStatus ?? null;
+      record.postMs = performance.now() - record.at;
+      if (res.status !== 201) record.error = `sandbox ${res.status}`;
+    } catch (err) {
+      record.error = (err as Error).name;
+    }
+  }
+
+  /** Reads the sender's receipts for an IM send: when it was accepted, and its last (terminal) status. */
+  function readReceipts(s: Sent): void {
+    const mine = s.sender!.frames.filter((f) => f.type === 'receipt' && f.clientId === s.clientId);
+    const accepted = mine.find((r) => r.status === 'accepted');
+    if (accepted) s.accepted = arrivedAt.get(accepted);
+    const last = mine.filter((r) => ['delivered', 'delivered_sms', 'failed'].includes(r.status)).pop();
+    if (last) s.terminal = { status: last.status, at: arrivedAt.get(last) ?? 0 };
+  }
+
+  /** Every SMS the phones got, by the message's unique text. */
+  async function smsByText(): Promise<Map<string, number>> {
+    const phones = [...new Set(sent.map((s) => s.to.phone))];
+    const inboxes = await mapLimit(phones, 8, async (p) => retried(() => inboxOf(proc.base, p)));
+    const byText = new Map<string, number>();
+    for (const messages of inboxes) {
+      for (const m of messages) {
+        const t = /((?:L\d+-\d+|S\d+) ~pv[0-9a-z]{10}~)$/.exec(m.body)?.[1];
+        if (t) byText.set(t, (byText.get(t) ?? 0) + 1);
+      }
+    }
+    return byText;
+  }
+
+  const rate = o.clients / (o.sendIntervalMs / 1000) + o.inboundPerSecond;
+  describe(`${o.name}: ${o.clients} WebSocket clients and ${o.inboundPerSecond} inbound SMS a second for ${o.seconds} s${o.hogs ? `, beside ${o.hogs} CPU hogs` : ''}`, () => {
+    it('delivers every message exactly once: delivered N, lost 0, duplicated 0', async () => {
+      const load = os.loadavg();
+      stopHogs = startHogs(o.hogs);
+      const started = performance.now();
+      const timers: NodeJS.Timeout[] = [];
+      const inflight: Promise<void>[] = [];
+      online.forEach((u, i) => {
+        let seq = 0;
+        const first = setTimeout(
+          () => {
+            sendIm(u, ++seq);
+            timers.push(setInterval(() => sendIm(u, ++seq), o.sendIntervalMs));
+          },
+          (i * o.sendIntervalMs) / o.clients,
+        );
+        timers.push(first);
+      });
+      let smsSeq = 0;
+      timers.push(setInterval(() => inflight.push(sendSms(++smsSeq)), 1000 / o.inboundPerSecond));
+      await sleep(o.seconds * 1000);
+      timers.forEach((t) => clearInterval(t));
+      const sendingMs = performance.now() - started;
+      await Promise.all(inflight);
+
+      // Drain: every IM send has a terminal receipt (ack, SMS + status callback, or failed) and every text from a
+      // phone reached its recipient (a frame or an SMS), or the drain's time is up.
+      const ims = sent.filter((s) => s.clientId);
+      const texts = sent.filter((s) => !s.clientId);
+      const drainUntil = performance.now() + o.drainMs;
+      let drained = false;
+      while (!drained && performance.now() < drainUntil) {
+        await sleep(2000);
+        ims.forEach(readReceipts);
+        if (!ims.every((s) => s.terminal)) continue;
+        const arrived = await smsByText();
+        drained = texts.every((s) => framesByText.has(s.text) || arrived.has(s.text));
+      }
+      const drainMs = performance.now() - started - sendingMs;
+      // Late duplicates (a second SMS, a second frame) get the time to show.
+      await sleep(o.ackTimeoutMs + 2000);
+      stopHogs();
+      ims.forEach(readReceipts);
+      const sms = await smsByText();
+
+      const counted = sent.map((s) => {
+        const frames = framesByText.get(s.text) ?? [];
+        const ids = new Set(frames.map((f) => f.id));
+        const smsCount = sms.get(s.text) ?? 0;
+        const accepted = s.clientId
+          ? s.accepted !== undefined || s.terminal !== undefined
+          : s.webhookStatus === 200;
+        const failed = s.terminal?.status === 'failed';
+        const delivered = frames.length > 0 || smsCount > 0;
+        const dupWhy =
+          smsCount > 1
+            ? 'sms_twice'
+            : ids.size > 1
+              ? 'two_message_ids'
+              : frames.length > ids.size
+                ? 'frame_twice'
+                : undefined;
+        return {
+          s,
+          frames,
+          sms: smsCount,
+          accepted,
+          failed,
+          delivered,
+          dupWhy,
+          duplicated: dupWhy !== undefined,
+          // An IM is lost when it was accepted and neither arrived nor was reported failed; a text from a phone
+          // when it did not arrive, whatever its webhook answered.
+          lost: s.clientId ? accepted && !delivered && !failed : !delivered,
+          // Pushed to a socket that acks every frame, and still sent as SMS: its ack came after the SMS went.
+          falseFallback: (s.kind === 'im→im' || s.kind === 'sms→im') && frames.length > 0 && smsCount > 0,
+        };
+      });
+      const by = (k: Kind) => counted.filter((c) => c.s.kind === k);
+      const kinds: Kind[] = ['im→im', 'im→fallback', 'im→sms', 'sms→im', 'sms→sms'];
+      const latency = {
+        'im→im: send → frame at the recipient': summarize(
+          by('im→im').flatMap((c) => (c.frames[0] ? [c.frames[0].at - c.s.at] : [])),
+        ),
+        'im→im: send → delivered receipt': summarize(
+          by('im→im').flatMap((c) =>
+            c.s.terminal?.status === 'delivered' ? [c.s.terminal.at - c.s.at] : [],
+          ),
+        ),
+        'im: send → accepted receipt': summarize(
+          counted.flatMap((c) => (c.s.accepted ? [c.s.accepted - c.s.at] : [])),
+        ),
+        'im→sms: send → delivered_sms receipt': summarize(
+          by('im→sms').flatMap((c) =>
+            c.s.terminal?.status === 'delivered_sms' ? [c.s.terminal.at - c.s.at] : [],
+          ),
+        ),
+        'im→fallback: send → delivered_sms receipt (includes the ack timeout)': summarize(
+          by('im→fallback').flatMap((c) =>
+            c.s.terminal?.status === 'delivered_sms' ? [c.s.terminal.at - c.s.at] : [],
+          ),
+        ),
+        'sms→im: phone texts → frame at the recipient': summarize(
+          by('sms→im').flatMap((c) => (c.frames[0] ? [c.frames[0].at - c.s.at] : [])),
+        ),
+        'sms (both paths): phone texts → webhook answered': summarize(
+          texts.flatMap((s) => (s.postMs !== undefined ? [s.postMs] : [])),
+        ),
+      };
+      const totals = {
+        sent: counted.length,
+        accepted: counted.filter((c) => c.accepted).length,
+        delivered: counted.filter((c) => c.delivered).length,
+        lost: counted.filter((c) => c.lost).length,
+        duplicated: counted.filter((c) => c.duplicated).length,
+        failed: counted.filter((c) => c.failed).length,
+        notAccepted: counted.filter((c) => !c.accepted).length,
+        falseFallbacks: counted.filter((c) => c.falseFallback).length,
+      };
+      const webhookNot200 = texts.filter((s) => s.webhookStatus !== 200);
+      Object.assign(report, {
+        date: new Date().toISOString(),
+        command: `npm run test:chaos -- test/chaos/${o.name}.chaos.ts`,
+        machine: {
+          cpus: os.cpus().length,
+          node: process.version,
+          loadAverageAtStart: load.map((l) => Math.round(l * 100) / 100),
+          loadAverageAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
+        },
+        setup: {
+          seconds: o.seconds,
+          clients: o.clients,
+          nonAckers: o.nonAckers,
+          offlineUsers: o.offline,
+          plainPhones: o.plainPhones,
+          sendIntervalPerClientMs: o.sendIntervalMs,
+          inboundSmsPerSecond: o.inboundPerSecond,
+          offeredMessagesPerSecond: rate,
+          ackTimeoutMs: o.ackTimeoutMs,
+          cpuHogs: o.hogs,
+          env: o.env ?? {},
+          logLevel: 'debug',
+        },
+        throughput: { messagesPerSecond: Math.round((counted.length / (sendingMs / 1000)) * 10) / 10 },
+        drain: { allEnded: drained, ms: Math.round(drainMs) },
+        totals,
+        byKind: Object.fromEntries(
+          kinds.map((k) => [
+            k,
+            {
+              sent: by(k).length,
+              delivered: by(k).filter((c) => c.delivered).length,
+              lost: by(k).filter((c) => c.lost).length,
+              duplicated: by(k).filter((c) => c.duplicated).length,
+              failed: by(k).filter((c) => c.failed).length,
+              viaFallbackSms: by(k).filter((c) => c.frames.length > 0 && c.sms > 0).length,
+              falseFallbacks: by(k).filter((c) => c.falseFallback).length,
+              terminalReceipt: k.startsWith('im') ? by(k).filter((c) => c.s.terminal).length : undefined,
+            },
+          ]),
+        ),
+        duplicatesByCause: Object.fromEntries(
+          ['sms_twice', 'two_message_ids', 'frame_twice'].map((why) => [
+            why,
+            counted.filter((c) => c.dupWhy === why).length,
+          ]),
+        ),
+        errors: {
+          errorFrames: errorFrames.length,
+          errorFrameCodes: [...new Set(errorFrames.map((f) => f.code))],
+          failedReceipts: totals.failed,
+          webhookNot200: webhookNot200.length,
+          webhookStatuses: Object.fromEntries(
+            [...new Set(webhookNot200.map((s) => String(s.webhookStatus)))].map((st) => [
+              st,
+              webhookNot200.filter((s) => String(s.webhookStatus) === st).length,
+            ]),
+          ),
+          requestErrors: sent.filter((s) => s.error).length,
+          unexpectedSocketCloses: unexpectedCloses,
+        },
+        latencyMs: latency,
+        stackLogLines: proc.logLines().length,
+        stackLogEvents: Object.fromEntries(
+          ['sms.send_failed', 'sms.found_at_provider', 'sms.lookup_failed', 'sms.outcome_unknown']
+            .concat(['sms.taken_before_retry', 'message.sms_resumed', 'message.ack_timeout'])
+            .map((e) => [e, proc.logLines().filter((l) => l.includes(`"event":"${e}"`)).length]),
+        ),
+      });
+
+      expect(totals.sent).toBeGreaterThan(o.seconds * rate * 0.8);
+      expect(totals).toMatchObject({ lost: 0, duplicated: 0, failed: 0 });
+      expect(totals.delivered).toBe(totals.sent);
+      expect(errorFrames).toEqual([]);
+      expect(unexpectedCloses).toBe(0);
+      expect(ims.filter((s) => !s.accepted && !s.terminal)).toHaveLength(0);
+      expect(ims.filter((s) => !s.terminal)).toHaveLength(0);
+    });
+
+    it('the stack logged no phone number, code or message text, and no handler crashed', () => {
+      expect(proc.logLines().length).toBeGreaterThan(1000);
+      expect(findLeaks(proc.output, secrets)).toEqual([]);
+      expect(crashes(proc.output)).toEqual([]);
+    });
+  });
+}
