@@ -49,6 +49,8 @@ export interface WaitSettings {
    * keep-alives: it gets the shortest wait, whatever it showed before.
    */
   silentAfterMs: number;
+  /** ACK_WAIT=fixed: every connection waits the ceiling (the rule before this one; the benchmark compares them). */
+  fixed?: boolean;
 }
 
 /** When a connection was last heard from (epoch ms): its last recorded frame, else its connect. */
@@ -60,6 +62,7 @@ export const lastHeard = (c: Pick<Connection, 'connectedAt' | 'seenAt'>): number
  * `silentAfterMs`; never more than `ceilingMs` (which wins even below the minimum).
  */
 export function connectionWait(c: Connection, now: number, s: WaitSettings): number {
+  if (s.fixed) return s.ceilingMs;
   const silent = now - lastHeard(c) > s.silentAfterMs;
   const estimate =
     c.samples && c.srtt !== undefined && c.rttvar !== undefined ? c.srtt + K * c.rttvar : INITIAL_WAIT_MS;
@@ -128,9 +131,11 @@ export function shouldRecord(
 export const waitSettings = (config: {
   ackTimeoutMs: number;
   connectionTtlSeconds: number;
+  ackWait?: 'learned' | 'fixed';
 }): WaitSettings => ({
   ceilingMs: config.ackTimeoutMs,
   silentAfterMs: (config.connectionTtlSeconds * 1000) / 2,
+  fixed: config.ackWait === 'fixed',
 });
 
 /** The snapshot a message keeps of the connections it is pushed to (MessageRecord.links). */

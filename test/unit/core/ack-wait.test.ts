@@ -35,6 +35,12 @@ describe('one connection’s wait', () => {
     expect(connectionWait(conn({ srtt: 900, rttvar: 700, samples: 9 }), NOW, S)).toBe(900 + 4 * 700);
   });
 
+  it('is always the ceiling with ACK_WAIT=fixed, the rule before', () => {
+    const fixed = { ...S, fixed: true };
+    expect(connectionWait(conn(), NOW, fixed)).toBe(15_000);
+    expect(connectionWait(conn({ srtt: 300, rttvar: 150, samples: 9 }), NOW, fixed)).toBe(15_000);
+  });
+
   it('never passes ACK_TIMEOUT_MS, which wins even under the floor', () => {
     expect(connectionWait(conn({ srtt: 9_000, rttvar: 4_000, samples: 9 }), NOW, S)).toBe(15_000);
     expect(connectionWait(conn(), NOW, { ...S, ceilingMs: 1_500 })).toBe(1_500);
