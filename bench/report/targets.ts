@@ -15,6 +15,9 @@ export const LIMITS = {
   initMs: 150,
   ownPlusTwilioBytes: 300 * 1024,
   quickSeconds: 60,
+  deadP50Ms: 3_000,
+  deadP95Ms: 5_000,
+  falseFallbackShare: 0.01,
   fullSeconds: 600,
 };
 
@@ -104,6 +107,25 @@ export function checkTargets(r: Report): TargetCheck[] {
       target: `Requests per message do not grow with users (${lo.toLocaleString('en-US')} → ${hi.toLocaleString('en-US')})`,
       result: `largest change ${worst >= 0 ? '+' : ''}${worst.toFixed(2)} requests per message`,
       pass: worst <= LIMITS.flatTolerance,
+    });
+  }
+  const learned = r.mobile?.rules.find((x) => x.rule === 'learned');
+  const fixed = r.mobile?.rules.find((x) => x.rule === 'fixed');
+  if (learned) {
+    const against = fixed
+      ? ` (fixed ${(fixed.deadFirst.p50 / 1000).toFixed(1)} / ${(fixed.deadFirst.p95 / 1000).toFixed(1)} s)`
+      : '';
+    checks.push({
+      target: `Dead mobile link: SMS within ${LIMITS.deadP50Ms / 1000} s of the first unacked message (median), ${LIMITS.deadP95Ms / 1000} s at p95`,
+      result: `${(learned.deadFirst.p50 / 1000).toFixed(1)} / ${(learned.deadFirst.p95 / 1000).toFixed(1)} s over ${learned.deadFirst.n} links${against}`,
+      pass: learned.deadFirst.p50 <= LIMITS.deadP50Ms && learned.deadFirst.p95 <= LIMITS.deadP95Ms,
+    });
+    const rate = (x: typeof learned) =>
+      `${(x.falseFallbackRate * 100).toFixed(2)}% (${x.falseFallbacks} of ${x.acked})`;
+    checks.push({
+      target: `Live but slow mobile link: under ${LIMITS.falseFallbackShare * 100}% false fallbacks`,
+      result: `${rate(learned)}${fixed ? `; fixed ${rate(fixed)}` : ''}`,
+      pass: learned.falseFallbackRate < LIMITS.falseFallbackShare,
     });
   }
   checks.push({

@@ -3,7 +3,8 @@ import { handler as ackHandler } from '../../functions/ws-ack';
 import { handler as ackTimeout } from '../../functions/ack-timeout';
 import { createLambdaContext } from '../../infra/local/gateway/lambda-context';
 import { handler as wsDefault } from '../../functions/ws-default';
-import { handler as sendMessage } from '../../functions/ws-send-message';
+import { handler as sendMessageHandler } from '../../functions/ws-send-message';
+import { twoWay } from '../support/connections-server';
 import { handler as setPresence } from '../../functions/ws-set-presence';
 import { handler as statusCallback } from '../../functions/twilio-sms-status';
 import { MAX_RESENDS } from '../../shared/core/delivery/ack-timeout';
@@ -17,6 +18,8 @@ import { connectDevice, signUp, type TestUser } from '../support/users';
 const ackContext = () => createLambdaContext('ack-timeout', 30_000);
 
 let h: Harness;
+// sendMessage is a two-way route: its last frame to the sender comes back as the route response.
+const sendMessage = twoWay(sendMessageHandler, () => h.connections);
 beforeAll(async () => {
   h = await startHarness();
 });
