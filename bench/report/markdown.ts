@@ -414,7 +414,10 @@ const pct = (v: number) => `${Math.round(v * 100)}%`;
 
 /** What this run shows about a miss; docs/benchmark.md explains how to read it. */
 function explain(target: string, r: Report): string {
-  if (target.includes('baseline')) return explainRatio(r);
+  if (target.includes('RCU')) return 'Section 3 has the RCU per message at each level.';
+  if (target.includes('CPU')) return explainRatio(r);
+  if (target.includes('mobile'))
+    return 'Section 4b has both rules side by side; docs/design.md ("The ack wait") the trade between the two figures.';
   const key = Object.entries(LABELS).find(([, label]) => target.startsWith(`${label}:`))?.[0];
   if (key) return explainBudget(r, key);
   if (target.includes('init'))

@@ -3,15 +3,18 @@ import { toServerFrame } from '../adapters/ws-frames';
 import type { ImChannel, ImEvent, PushResult } from '../core/ports';
 
 /**
- * The IM channel of one invocation of a two-way route (infra/functions.ts `reply`): frames to the caller's own
- * connection are held back one at a time, so the last one can be the route's response instead of an
- * `@connections` post. A frame to the caller while one is held posts the held one first, so the caller gets the
- * same frames in the same order as with every frame posted; frames to other connections pass straight through.
- * Whatever is held when the invocation ends is {@link ReplyChannel.body}: the function returns it, and API Gateway
- * sends it on the connection (one post saved per invocation that talks back to its caller).
+ * The IM channel of one invocation of a two-way route (infra/functions.ts `reply`): when the invocation has
+ * exactly one frame for its caller's own connection (sendMessage to an online recipient: the `accepted` receipt;
+ * a duplicate's receipt; an error), that frame is the route's response instead of an `@connections` post. The
+ * first frame to the caller is held; a second one posts the held one and then itself, and every later one is
+ * posted as it comes, so an invocation that goes on to an SMS leg (`accepted`, then `sent_sms`, with the
+ * provider's status callback free to follow at any moment) gives the caller the same frames in the same order as
+ * before. Frames to other connections pass straight through. What is still held when the invocation ends is
+ * {@link ReplyChannel.body}: the function returns it and API Gateway sends it on the connection.
  */
 export class ReplyChannel implements ImChannel {
   private held: ImEvent | undefined;
+  private passing = false;
 
   constructor(
     private readonly inner: ImChannel,
@@ -19,8 +22,12 @@ export class ReplyChannel implements ImChannel {
   ) {}
 
   async push(connectionId: string, event: ImEvent): Promise<PushResult> {
-    if (connectionId !== this.caller) return this.inner.push(connectionId, event);
-    await this.flush();
+    if (connectionId !== this.caller || this.passing) return this.inner.push(connectionId, event);
+    if (this.held) {
+      this.passing = true;
+      await this.flush();
+      return this.inner.push(connectionId, event);
+    }
     this.held = event;
     // The caller's connection is the one this very frame came in on: it is open as far as anyone can know.
     return 'ok';
