@@ -61,7 +61,7 @@ export function wsHandler(
       deps = forInvocation(await getDeps(opts), context, event.requestContext.requestId);
       if (opts.reply) {
         reply = new ReplyChannel(deps.im, connectionId);
-        deps = { ...deps, im: reply };
+        deps = { ...deps, im: reply, sms: reply.guard(deps.sms) };
       }
       const caller = callerOf(event);
       if (!caller) throw unauthorized('connection has no authorized user');

@@ -42,3 +42,22 @@ test('a second frame to the caller posts both, in order, and every later one; no
   expect(inner.eventsOf('me', 'error')).toHaveLength(1);
   expect(reply.body()).toBeUndefined();
 });
+
+test('an SMS leaving posts the held frame first, and every later one', async () => {
+  const inner = new MemoryImChannel();
+  const reply = new ReplyChannel(inner, 'me');
+  const order: string[] = [];
+  const sms = reply.guard({
+    name: 'test',
+    send: async () => {
+      order.push(`sms after ${inner.eventsOf('me', 'receipt').length} posted`);
+      return { sid: 'SM1' };
+    },
+  });
+  await reply.push('me', receipt('accepted'));
+  await sms.send({ from: '+15005550100', to: '+15005550101', body: 'x' });
+  await reply.push('me', receipt('sent_sms'));
+  expect(order).toEqual(['sms after 1 posted']);
+  expect(inner.eventsOf('me', 'receipt').map((e) => e.message.status)).toEqual(['accepted', 'sent_sms']);
+  expect(reply.body()).toBeUndefined();
+});
