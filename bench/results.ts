@@ -1,3 +1,4 @@
+import type { MobileReport } from './phases/mobile-fallback';
 import {
   OPS,
   READ_OPS,
@@ -117,6 +118,8 @@ export interface Report {
   durationSeconds: number;
   cells: CellReport[];
   fallback: FallbackReport[];
+  /** The ack wait on simulated mobile links, the learned rule beside the fixed one (bench/phases/mobile-fallback.ts). */
+  mobile?: MobileReport;
   bundles: { emptyScriptMs: number; rows: BundleReport[] };
   sms: { samples: SmsSample[]; costs: CostRow[] };
   profiles: {

@@ -12,6 +12,9 @@ import { parseOptions, type Options } from './options';
 import { runBundles } from './phases/bundles';
 import { runFallback } from './phases/fallback';
 import { runPresenceFanout } from './phases/presence-fanout';
+import { runMobileRule, type MobileReport, type MobileRuleReport } from './phases/mobile-fallback';
+import { MOBILE } from './load/mobile-link';
+import type { Population } from './load/population';
 import { loadPrices, smsCosts, smsSamples } from './phases/sms-cost';
 import {
   closeMainSockets,
@@ -79,7 +82,9 @@ async function main(): Promise<void> {
 function plannedSeconds(opts: Options): number {
   const levels = opts.users.reduce((s, u) => s + plannedLevelSeconds(opts, u), 0);
   const fallback = opts.quick ? 4 : 6;
-  return 3 + levels + fallback + bundleSeconds(opts);
+  // The mobile phase runs beside the bundles; what it adds is its drain past them.
+  const mobile = 8;
+  return 3 + levels + fallback + mobile + bundleSeconds(opts);
 }
 
 /** Building 13 bundles, then (1 + 13 or 26) cold node processes per run. */
@@ -115,6 +120,17 @@ async function measure(
   const { counters, system } = threads;
 
   const main = await openMainStack(opts, threads, jwtSecret, stackEnv, dataDir);
+  if (opts.mobileOnly) {
+    // Only the mobile-link phase (to try the ack wait quickly): its figures as JSON on stdout, nothing written.
+    await closeMainSockets(main, threads);
+    await system.call('stopStack');
+    const mobile = await runMobile(threads, main.population, dataDir, stackEnv, {
+      ...opts.mobile,
+      ackTimeoutMs: 15_000,
+    });
+    process.stdout.write(JSON.stringify(mobile, null, 2) + '\n');
+    process.exit(0);
+  }
   const runStart = snapshot(counters);
   const cells = await runThroughput(opts, threads, main, progress, profiles);
   await closeMainSockets(main, threads);
@@ -128,20 +144,14 @@ async function measure(
   }
   await system.call('stopStack');
 
-  // The default timeout needs its own stack; its samples wait while the bundles are measured.
-  const slow = opts.fallbackSamples.find((s) => s.ackMs !== 2000);
-  let slowRun: Promise<FallbackReport> | undefined;
-  if (slow) {
-    const stack = await system.call<{ url: string }>('startStack', {
-      dataDir,
-      env: { ...stackEnv, ACK_TIMEOUT_MS: String(slow.ackMs) },
-    });
-    progress.note(
-      'fallback',
-      `${slow.samples} silent recipients, ACK_TIMEOUT_MS ${slow.ackMs} (in the background)`,
-    );
-    slowRun = runFallback(main.population, stack.url, slow.ackMs, slow.samples, counters);
-  }
+  // The ack wait on simulated mobile links: the learned rule and the fixed one, each on its own stack in its own
+  // thread, at once, over the same links (same seeds); they run while the bundles are measured.
+  const mobileOpts = { ...opts.mobile, ackTimeoutMs: 15_000 };
+  progress.note(
+    'mobile',
+    `${mobileOpts.links} links per rule, learned and fixed ACK_TIMEOUT_MS ${mobileOpts.ackTimeoutMs} side by side (in the background)`,
+  );
+  const mobileRun = runMobile(threads, main.population, dataDir, stackEnv, mobileOpts);
 
   progress.note('bundles', 'building with the stack’s esbuild settings, then timing cold loads');
   // A quarter of the phase's planned time per quarter of the cold loads timed.
@@ -155,11 +165,8 @@ async function measure(
   });
   const slowest = Math.max(...bundles.rows.map((b) => b.requireMs));
   progress.note('bundles', `${bundles.rows.length} functions, slowest init ${slowest.toFixed(0)} ms`);
-  if (slowRun) {
-    fallback.push(await slowRun);
-    await system.call('stopStack');
-    progress.advance(3, 'fallback', describeFallback(fallback[fallback.length - 1]));
-  }
+  const mobile = await mobileRun;
+  for (const m of mobile.rules) progress.advance(4, 'mobile', describeMobile(m));
 
   const samples = smsSamples();
   const prices = loadPrices();
@@ -189,6 +196,7 @@ async function measure(
     durationSeconds: 0,
     cells,
     fallback,
+    mobile,
     bundles,
     sms: { samples, costs: smsCosts(samples, cells, prices) },
     profiles,
@@ -213,6 +221,46 @@ function checkFigures(c: Counts): {
     checksFired: fired,
     timerPerMessage: scheduled ? total(c, 'timer') / scheduled : NaN,
   };
+}
+
+/** Two stacks at once, one per rule, each in a system thread of its own (a stack reads its settings once). */
+async function runMobile(
+  threads: Threads,
+  population: Population,
+  dataDir: string,
+  stackEnv: Record<string, string>,
+  o: Options['mobile'] & { ackTimeoutMs: number },
+): Promise<MobileReport> {
+  const second = new WorkerRpc(startTsWorker(path.join(__dirname, 'system', 'system-thread.ts'), {}));
+  try {
+    const env = { ...stackEnv, ACK_TIMEOUT_MS: String(o.ackTimeoutMs) };
+    const [learned, fixed] = await Promise.all([
+      threads.system.call<{ url: string }>('startStack', {
+        dataDir: path.join(dataDir, 'learned'),
+        env: { ...env, ACK_WAIT: 'learned' },
+      }),
+      second.call<{ url: string }>('startStack', {
+        dataDir: path.join(dataDir, 'fixed'),
+        env: { ...env, ACK_WAIT: 'fixed' },
+      }),
+    ]);
+    const rules = await Promise.all([
+      runMobileRule('learned', population, learned.url, o),
+      runMobileRule('fixed', population, fixed.url, o),
+    ]);
+    return { model: MOBILE, phaseMs: o.phaseMs, messageEveryMs: o.messageEveryMs, rules };
+  } finally {
+    await threads.system.call('stopStack');
+    await second.call('stopStack');
+    await second.close();
+  }
+}
+
+function describeMobile(m: MobileRuleReport): string {
+  return (
+    `${m.rule}: dead link → SMS p50 ${m.deadFirst.p50.toFixed(0)} ms, p95 ${m.deadFirst.p95.toFixed(0)} ms; ` +
+    `false fallbacks ${m.falseFallbacks}/${m.acked}`
+  );
 }
 
 function describeFallback(f: FallbackReport): string {

@@ -5,5 +5,5 @@ import { wsHandler } from '../shared/runtime/ws';
 /** ack: the recipient's client got a pushed message; it counts as delivered now. */
 export const handler = wsHandler('ws-ack', { sms: false, unlimited: true }, async (deps, caller, body) => {
   const frame = parseFrame(ackFrame, body);
-  await acknowledge(deps, caller.imNumber, frame.id);
+  await acknowledge(deps, caller.imNumber, frame.id, caller.connectionId);
 });

@@ -7,7 +7,12 @@
  */
 export type Trigger =
   | { kind: 'http'; method: 'POST' | 'GET'; path: string }
-  | { kind: 'ws'; routeKey: string }
+  /**
+   * `reply`: a two-way route. Its function's `body` goes back on the same connection as the route's response
+   * (API Gateway: RouteResponseSelectionExpression `$default` with a `$default` route response), instead of an
+   * `@connections` post.
+   */
+  | { kind: 'ws'; routeKey: string; reply?: boolean }
   | { kind: 'ws-authorizer' }
   | { kind: 'queue'; queue: 'ack-timeout' };
 
@@ -105,7 +110,7 @@ export const functions: FunctionSpec[] = [
     { table: 'readwrite', manageConnections: true },
   ),
   fn('ws-default', { kind: 'ws', routeKey: '$default' }, { manageConnections: true }),
-  fn('ws-send-message', { kind: 'ws', routeKey: 'sendMessage' }, routes),
+  fn('ws-send-message', { kind: 'ws', routeKey: 'sendMessage', reply: true }, routes),
   fn('ws-ack', { kind: 'ws', routeKey: 'ack' }, { table: 'readwrite', manageConnections: true }),
   fn(
     'ws-set-presence',

@@ -74,6 +74,11 @@ const schema = z.object({
   JWT_SECRET_ARN: z.optional(arn),
   SERVICE_NUMBERS: z.optional(list(e164)),
   ACK_TIMEOUT_MS: intFrom(15000, 100, 900000),
+  /**
+   * How long a pushed message waits for its ack: `learned` per connection, at most ACK_TIMEOUT_MS
+   * (docs/design.md, "The ack wait"), or `fixed`: always ACK_TIMEOUT_MS, the rule before it.
+   */
+  ACK_WAIT: z._default(z.enum(['learned', 'fixed']), 'learned'),
   ACK_QUEUE_URL: z.optional(url),
   SMS_COUNTRIES: z._default(
     list(z.string().check(z.regex(/^[1-9]\d{0,2}$/, 'country calling codes, like 1,86'))),
@@ -117,6 +122,7 @@ export interface Config {
   jwtSecretArn?: string;
   serviceNumbers: string[];
   ackTimeoutMs: number;
+  ackWait: 'learned' | 'fixed';
   ackQueueUrl?: string;
   smsCountries: string[];
   connectionTtlSeconds: number;
@@ -177,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtSecretArn: v.JWT_SECRET_ARN,
     serviceNumbers,
     ackTimeoutMs: v.ACK_TIMEOUT_MS,
+    ackWait: v.ACK_WAIT,
     ackQueueUrl: v.ACK_QUEUE_URL,
     smsCountries: v.SMS_COUNTRIES,
     connectionTtlSeconds: v.CONNECTION_TTL_SECONDS,

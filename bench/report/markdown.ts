@@ -238,6 +238,64 @@ function fallbackSection(r: Report): string {
   ].join('\n');
 }
 
+/** The learned ack wait beside the fixed one, on the same simulated mobile links, and what the SMS cost. */
+function mobileSection(r: Report, prices: Prices): string {
+  const m = r.mobile;
+  if (!m) return '';
+  const perSms = prices.twilioSmsOutboundPerSegment + prices.carrierFeePerOutboundSegment;
+  const rule = (x: (typeof m.rules)[number]) =>
+    x.rule === 'learned' ? `learned (≤ ${n0(x.ackTimeoutMs)} ms)` : `fixed ${n0(x.ackTimeoutMs)} ms`;
+  const rows = m.rules.map((x) => [
+    rule(x),
+    `${n0(x.links)} (${n0(x.dyingLinks)} die)`,
+    n0(x.messages),
+    `${n0(x.deadFirst.p50)} / ${n0(x.deadFirst.p95)} (n ${x.deadFirst.n})`,
+    `${n0(x.deadAll.p50)} / ${n0(x.deadAll.p95)}`,
+    `**${x.falseFallbacks} of ${n0(x.acked)}** (${n2(x.falseFallbackRate * 100)}%)`,
+    n1(x.smsPerThousand),
+    usd((x.smsPerThousand * perSms) / 1),
+    x.unresolved ? `**${x.unresolved}**` : '0',
+  ]);
+  const [a, b] = [m.rules.find((x) => x.rule === 'learned'), m.rules.find((x) => x.rule === 'fixed')];
+  const diff =
+    a && b
+      ? `Per 1,000 messages the learned wait sends ${n1(a.smsPerThousand - b.smsPerThousand)} SMS more than the fixed ` +
+        `one (${usd(Math.abs(a.smsPerThousand - b.smsPerThousand) * perSms)} ${a.smsPerThousand >= b.smsPerThousand ? 'more' : 'less'} ` +
+        `at ${usd(perSms)} per one-segment SMS, Twilio plus carrier fee, bench/prices.json); the SMS to dead links go ` +
+        `out ${n1((b.deadFirst.p50 - a.deadFirst.p50) / 1000)} s sooner at the median.`
+      : '';
+  return [
+    '## 4b. The ack wait on a mobile link',
+    '',
+    `The same links, seeded alike, against two stacks at once: the learned wait (\`ACK_WAIT=learned\`, ` +
+      `docs/design.md "The ack wait") and the fixed one (\`ACK_WAIT=fixed\`, every message waits ` +
+      `\`ACK_TIMEOUT_MS\`), both with \`ACK_TIMEOUT_MS=${n0(m.rules[0]?.ackTimeoutMs ?? NaN)}\`. Each link gets a message about every ` +
+      `${n0(m.messageEveryMs)} ms for ${n1(m.phaseMs / 1000)} s; its client acks after the link’s round trip ` +
+      `(lognormal, median ${n0(m.model.rttMedianMs)} ms, σ ${m.model.rttSigma}), and stalls of median ` +
+      `${n1(m.model.stallMedianMs / 1000)} s (σ ${m.model.stallSigma}, at most ${n0(m.model.stallCapMs / 1000)} s) come on average every ` +
+      `${n0(m.model.stallEverySeconds)} s per link. A fifth of the links die mid-phase: no frame, no ack, socket left open. ` +
+      '"Dead link → SMS" is from sending a dying link’s first message that was never acked to the sender’s ' +
+      '`sent_sms` receipt; "false fallbacks" are SMS for messages the client acked after all.',
+    '',
+    table(
+      [
+        'Rule',
+        'Links',
+        'Messages',
+        'Dead link → SMS p50 / p95 ms',
+        'Every message to a dead link p50 / p95 ms',
+        'False fallbacks',
+        'SMS per 1,000 msgs',
+        'SMS cost per 1,000 msgs',
+        'Unresolved',
+      ],
+      rows,
+    ),
+    '',
+    diff,
+  ].join('\n');
+}
+
 function bundleSection(r: Report): string {
   const noMaps = r.bundles.rows.some((b) => Number.isFinite(b.requireNoMapsMs));
   const rows = r.bundles.rows.map((b) => [
@@ -356,7 +414,10 @@ const pct = (v: number) => `${Math.round(v * 100)}%`;
 
 /** What this run shows about a miss; docs/benchmark.md explains how to read it. */
 function explain(target: string, r: Report): string {
-  if (target.includes('baseline')) return explainRatio(r);
+  if (target.includes('RCU')) return 'Section 3 has the RCU per message at each level.';
+  if (target.includes('CPU')) return explainRatio(r);
+  if (target.includes('mobile'))
+    return 'Section 4b has both rules side by side; docs/design.md ("The ack wait") the trade between the two figures.';
   const key = Object.entries(LABELS).find(([, label]) => target.startsWith(`${label}:`))?.[0];
   if (key) return explainBudget(r, key);
   if (target.includes('init'))
@@ -454,6 +515,8 @@ export function renderMarkdown(r: Report, prices: Prices): string {
     baselineSection(r),
     '',
     fallbackSection(r),
+    '',
+    mobileSection(r, prices),
     '',
     bundleSection(r),
     '',

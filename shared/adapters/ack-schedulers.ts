@@ -2,8 +2,10 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { AckScheduler } from '../core/ports';
 
 /**
- * The durable ack timer on AWS: an SQS message with a delivery delay (at most 15 minutes) that the
- * ack-timeout function consumes. SQS is at-least-once; the check it triggers is idempotent.
+ * The durable ack timer on AWS: an SQS message with a per-message delivery delay (at most 15 minutes) that the
+ * ack-timeout function consumes. SQS is at-least-once; the check it triggers is idempotent. `DelaySeconds` counts
+ * whole seconds, so a wait is rounded up (2.3 s fires after 3 s): never before the ack wait says, at most 1 s after
+ * (docs/design.md, "The ack wait").
  */
 export class SqsAckScheduler implements AckScheduler {
   constructor(

@@ -22,6 +22,8 @@ export const LogEvent = {
   ReceiptPushFailed: 'receipt.push_failed',
   /** The recipient acknowledged a pushed message (messageId). */
   MessageDelivered: 'message.delivered',
+  /** An ack's round trip could not be written to its connection's link stats; one sample lost (messageId, connectionId, error). */
+  LinkStatsWriteFailed: 'link.stats_write_failed',
   /** A late or repeated ack, which changes nothing (messageId, status). */
   MessageAckIgnored: 'message.ack_ignored',
   /** No ack came in time; the message falls back to SMS (messageId). */

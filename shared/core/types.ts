@@ -37,7 +37,18 @@ export type Contact =
 /** Which contact: by imNumber or by phone (E.164). */
 export type ContactRef = { imNumber: string } | { phone: string };
 
-export interface Connection {
+/**
+ * What a connection has shown, for its ack wait (shared/core/delivery/ack-wait.ts): its ack round trips as
+ * RFC 6298's smoothed estimate (ms), how many, and when it was last heard from (epoch ms; absent: at connect).
+ */
+export interface LinkStats {
+  srtt?: number;
+  rttvar?: number;
+  samples?: number;
+  seenAt?: number;
+}
+
+export interface Connection extends LinkStats {
   connectionId: string;
   connectedAt: number;
   /** Epoch ms after which the connection no longer counts, even if $disconnect never came. */
@@ -90,6 +101,13 @@ export interface MessageRecord {
   sms?: SmsLeg;
   /** How many times a send interrupted by a crash was tried again. */
   resends?: number;
+  /** The ack wait chosen for it (ms; IM only). */
+  ackWaitMs?: number;
+  /**
+   * IM only: what each connection it was pushed to had shown when it was sent, by connectionId, so the ack that
+   * comes back can update that connection's stats without reading its row.
+   */
+  links?: Record<string, LinkStats & { connectedAt: number }>;
   sentAt: number;
   updatedAt: number;
 }

@@ -8,6 +8,7 @@ import { getDeps } from './deps';
 import { describeError, wsErrorAnswer } from './error-mappers';
 import { clientIdOf } from './frames';
 import { forInvocation } from './invocation';
+import { ReplyChannel } from './reply';
 
 /** Who is on this connection, as the $connect authorizer said (API Gateway passes its context on every event). */
 export interface WsCaller {
@@ -44,24 +45,34 @@ export function callerOf(event: WsEvent): WsCaller | null {
  */
 export function wsHandler(
   name: string,
-  opts: { sms: boolean; unlimited?: boolean },
+  opts: { sms: boolean; unlimited?: boolean; reply?: boolean },
   run: (deps: Deps, caller: WsCaller, body: string, event: WsEvent) => Promise<void>,
 ): (event: WsEvent, context?: Context) => Promise<APIGatewayProxyStructuredResultV2> {
   return async (event, context) => {
     let deps: Deps | undefined;
+    let reply: ReplyChannel | undefined;
     const connectionId = event.requestContext.connectionId;
+    // A two-way route answers its caller's last frame as the route response (reply.ts); others post it.
+    const answer = (statusCode: number): APIGatewayProxyStructuredResultV2 => {
+      const body = reply?.body();
+      return body === undefined ? { statusCode } : { statusCode, body };
+    };
     try {
       deps = forInvocation(await getDeps(opts), context, event.requestContext.requestId);
+      if (opts.reply) {
+        reply = new ReplyChannel(deps.im, connectionId);
+        deps = { ...deps, im: reply, sms: reply.guard(deps.sms) };
+      }
       const caller = callerOf(event);
       if (!caller) throw unauthorized('connection has no authorized user');
       if (!opts.unlimited) await admitFrame(deps, caller.imNumber, connectionId);
       await run(deps, caller, event.body ?? '', event);
-      return { statusCode: 200 };
+      return answer(200);
     } catch (err) {
       if (!deps) throw err;
-      const answer = wsErrorAnswer(err, deps.log, name, connectionId, clientIdOf(event.body));
+      const errorAnswer = wsErrorAnswer(err, deps.log, name, connectionId, clientIdOf(event.body));
       try {
-        await deps.im.push(connectionId, answer.event);
+        await deps.im.push(connectionId, errorAnswer.event);
       } catch (pushErr) {
         deps.log.warn(LogEvent.ErrorFramePushFailed, {
           where: name,
@@ -69,7 +80,7 @@ export function wsHandler(
           ...describeError(pushErr),
         });
       }
-      return { statusCode: answer.statusCode };
+      return answer(errorAnswer.statusCode);
     }
   };
 }

@@ -251,6 +251,19 @@ describe('WebSocket API', () => {
     }
   });
 
+  test('sendMessage is two-way (its accepted receipt is the route response); every other route is one-way', () => {
+    const apiId = logicalId(main.stack, main.stack.wsApi);
+    const routes = ofType(main, 'AWS::ApiGatewayV2::Route').filter(
+      ([, r]) => r.Properties.ApiId.Ref === apiId,
+    );
+    const twoWay = routes.filter(([, r]) => r.Properties.RouteResponseSelectionExpression === '$default');
+    expect(twoWay.map(([, r]) => r.Properties.RouteKey)).toEqual(['sendMessage']);
+    const responses = ofType(main, 'AWS::ApiGatewayV2::RouteResponse');
+    expect(responses.map(([, r]) => r.Properties)).toEqual([
+      { ApiId: { Ref: apiId }, RouteId: { Ref: twoWay[0][0] }, RouteResponseKey: '$default' },
+    ]);
+  });
+
   test('the Lambda REQUEST authorizer (?token=) is on $connect and nowhere else', () => {
     const authorizers = ofType(main, 'AWS::ApiGatewayV2::Authorizer');
     expect(authorizers).toHaveLength(1);

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand as DocQueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as sendMessage } from '../../functions/ws-send-message';
+import { handler as sendMessageHandler } from '../../functions/ws-send-message';
+import { twoWay } from '../support/connections-server';
 import { dynamoStores } from '../../shared/adapters/dynamo';
 import { TwilioSmsProvider } from '../../shared/adapters/twilio-sms';
 import { SmsSendError } from '../../shared/core/ports';
@@ -166,6 +167,8 @@ describe('the SMS provider: a client of Twilio’s Messages REST resource', () =
 
 describe('routing when the provider fails', () => {
   let h: Harness;
+  // sendMessage is a two-way route: its last frame to the sender comes back as the route response.
+  const sendMessage = twoWay(sendMessageHandler, () => h.connections);
   beforeAll(async () => {
     h = await startHarness();
   });
@@ -296,6 +299,7 @@ describe('DynamoDB throttling', () => {
 
   it('a throttle that outlasts the retries gives the sender an error frame and writes nothing', async () => {
     const h = await startHarness();
+    const sendMessage = twoWay(sendMessageHandler, () => h.connections);
     const alice = await signUp(h, '+17185550107');
     const bob = await signUp(h, '+17185550108');
     await connectDevice(alice, 'f-4');

@@ -1,4 +1,5 @@
-import { handler as sendMessage } from '../../functions/ws-send-message';
+import { handler as sendMessageHandler } from '../../functions/ws-send-message';
+import { twoWay } from '../support/connections-server';
 import { HANDSHAKE_WINDOW_MS } from '../../shared/core/delivery/push';
 import { wsEvent } from '../support/events';
 import { startHarness, type Harness } from '../support/harness';
@@ -12,6 +13,8 @@ import { connectDevice, signUp } from '../support/users';
  */
 describe('410 Gone on a connection still in its handshake', () => {
   let h: Harness;
+  // sendMessage is a two-way route: its last frame to the sender comes back as the route response.
+  const sendMessage = twoWay(sendMessageHandler, () => h.connections);
   beforeAll(async () => {
     h = await startHarness();
   });

@@ -1,4 +1,5 @@
-import { handler as sendMessage } from '../../functions/ws-send-message';
+import { handler as sendMessageHandler } from '../../functions/ws-send-message';
+import { twoWay } from '../support/connections-server';
 import { handler as statusCallback } from '../../functions/twilio-sms-status';
 import { handler as smsWebhook } from '../../functions/twilio-sms';
 import { handler as wsAck } from '../../functions/ws-ack';
@@ -17,6 +18,8 @@ import { connectDevice, signUp, type TestUser } from '../support/users';
  */
 
 let h: Harness;
+// sendMessage is a two-way route: its last frame to the sender comes back as the route response.
+const sendMessage = twoWay(sendMessageHandler, () => h.connections);
 beforeAll(async () => {
   h = await startHarness();
 });

@@ -1,8 +1,10 @@
+import { INITIAL_WAIT_MS } from '../../shared/core/delivery/ack-wait';
 import { handler as ackHandler } from '../../functions/ws-ack';
 import { handler as ackTimeout } from '../../functions/ack-timeout';
 import { createLambdaContext } from '../../infra/local/gateway/lambda-context';
 import { handler as wsDefault } from '../../functions/ws-default';
-import { handler as sendMessage } from '../../functions/ws-send-message';
+import { handler as sendMessageHandler } from '../../functions/ws-send-message';
+import { twoWay } from '../support/connections-server';
 import { handler as setPresence } from '../../functions/ws-set-presence';
 import { handler as statusCallback } from '../../functions/twilio-sms-status';
 import { MAX_RESENDS } from '../../shared/core/delivery/ack-timeout';
@@ -16,6 +18,8 @@ import { connectDevice, signUp, type TestUser } from '../support/users';
 const ackContext = () => createLambdaContext('ack-timeout', 30_000);
 
 let h: Harness;
+// sendMessage is a two-way route: its last frame to the sender comes back as the route response.
+const sendMessage = twoWay(sendMessageHandler, () => h.connections);
 beforeAll(async () => {
   h = await startHarness();
 });
@@ -235,7 +239,7 @@ describe('IM → SMS', () => {
 describe('confirmed delivery', () => {
   afterEach(() => jest.useRealTimers());
 
-  it('texts a pushed message that is not acked within ACK_TIMEOUT_MS, once; a late ack changes nothing', async () => {
+  it('texts a pushed message that is not acked within its ack wait, once; a late ack changes nothing', async () => {
     const { alice, bob, a1, b1 } = await connectedPair();
     jest.useFakeTimers({
       doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'hrtime', 'performance'],
@@ -244,7 +248,10 @@ describe('confirmed delivery', () => {
     const id = receipts(a1)[0].id;
     expect(h.connections.framesOf(b1, 'message')).toHaveLength(1);
 
-    await jest.advanceTimersByTimeAsync(h.deps.config.ackTimeoutMs - 1);
+    // The wait learned for b1 (docs/design.md "The ack wait"): no ack seen yet, the initial 3 s.
+    const wait = (await h.store.messages.getMessage(id))!.ackWaitMs!;
+    expect(wait).toBe(Math.min(INITIAL_WAIT_MS, h.deps.config.ackTimeoutMs));
+    await jest.advanceTimersByTimeAsync(wait - 1);
     await h.ack.settle();
     expect(texts(bob.phone)).toHaveLength(0);
     await jest.advanceTimersByTimeAsync(1);
@@ -270,6 +277,10 @@ describe('confirmed delivery', () => {
     expect(result.batchItemFailures).toEqual([]);
     expect(texts(bob.phone)).toHaveLength(0);
     expect((await h.store.messages.getMessage(id))?.status).toBe('delivered');
+    // The ack taught b1's row its first round trip (no read: from the message's snapshot).
+    const [row] = (await h.store.logins.getRecipient(bob.imNumber))!.connections;
+    expect(row).toMatchObject({ connectionId: b1, samples: 1 });
+    expect(row.srtt).toBeGreaterThanOrEqual(0);
   });
 
   it("refuses an ack for someone else's message", async () => {

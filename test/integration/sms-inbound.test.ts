@@ -1,10 +1,13 @@
 import { handler as inboundSms } from '../../functions/twilio-sms';
-import { handler as sendMessage } from '../../functions/ws-send-message';
+import { handler as sendMessageHandler } from '../../functions/ws-send-message';
+import { twoWay } from '../support/connections-server';
 import { AUTH_TOKEN, PUBLIC_URL, SERVICE_NUMBERS, startHarness, type Harness } from '../support/harness';
 import { twilioPost, wsEvent } from '../support/events';
 import { connectDevice, signUp, type TestUser } from '../support/users';
 
 let h: Harness;
+// sendMessage is a two-way route: its last frame to the sender comes back as the route response.
+const sendMessage = twoWay(sendMessageHandler, () => h.connections);
 beforeAll(async () => {
   h = await startHarness();
 });

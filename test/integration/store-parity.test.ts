@@ -83,6 +83,11 @@ async function script(s: Stores): Promise<unknown[]> {
   await s.logins.putConnection(profile.imNumber, { connectionId: 'a', connectedAt: T, expiresAt: T - 10 });
   await note(s.logins.touchConnection(profile.imNumber, 'a', T + 20));
   await note(s.logins.touchConnection(profile.imNumber, 'zz', T + 20));
+  await note(s.logins.touchConnection(profile.imNumber, 'a', T + 30, T + 5));
+  await note(
+    s.logins.recordLink(profile.imNumber, 'a', { srtt: 310, rttvar: 120, samples: 4, seenAt: T + 6 }),
+  );
+  await note(s.logins.recordLink(profile.imNumber, 'zz', { srtt: 1, rttvar: 1, samples: 1, seenAt: T }));
   await s.logins.deleteConnection(profile.imNumber, 'b');
   await note(s.logins.getRecipient(profile.imNumber));
   await note(s.logins.getRecipient('404'));

@@ -58,3 +58,24 @@ export class ConnectionsServer {
     });
   }
 }
+
+/**
+ * A two-way route's handler as API Gateway runs it (infra/functions.ts `reply`): the function's `body` is sent on
+ * the caller's connection as the route response, so it is recorded here as one more frame to that connection,
+ * after the frames the invocation posted. `connections` is read at call time (harnesses start in beforeAll).
+ */
+export function twoWay<E extends { requestContext: { connectionId: string } }, C, R>(
+  handler: (event: E, context?: C) => Promise<R>,
+  connections: () => ConnectionsServer,
+): (event: E, context?: C) => Promise<R> {
+  return async (event, context) => {
+    const result = await handler(event, context);
+    const body = (result as { body?: unknown } | null)?.body;
+    if (typeof body === 'string' && body !== '') {
+      const server = connections();
+      const id = event.requestContext.connectionId;
+      if (!server.gone.has(id)) server.frames.set(id, [...(server.frames.get(id) ?? []), JSON.parse(body)]);
+    }
+    return result;
+  };
+}

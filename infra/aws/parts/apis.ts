@@ -125,6 +125,8 @@ export class Apis {
           integration: new WebSocketLambdaIntegration(spec.name, fnOf(spec.name)),
           // WebSocket APIs authorize once, on $connect; API Gateway allows no authorizer on other routes.
           authorizer: t.routeKey === '$connect' ? authorizer : undefined,
+          // Two-way: the function's body is sent back as the route response (saves an @connections post).
+          returnResponse: t.reply === true,
         });
       }
     }

@@ -45,7 +45,7 @@ export class Queues {
       const queue = new sqs.Queue(scope, `${base}Queue`, {
         encryption: sqs.QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
-        // The delay is per message (the sender sets DelaySeconds = ACK_TIMEOUT_MS); none here.
+        // The delay is per message (DelaySeconds = that message's ack wait, rounded up to whole seconds); none here.
         visibilityTimeout: Duration.seconds(timeoutFor(spec).toSeconds() * VISIBILITY_FACTOR),
         deadLetterQueue: { queue: dlq, maxReceiveCount: 5 },
       });

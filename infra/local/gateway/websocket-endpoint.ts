@@ -239,13 +239,24 @@ export class WebSocketEndpoint {
       return this.sendGatewayError(conn, 'Forbidden', ids.requestId);
     }
     try {
-      await this.registry.invoke(spec, event);
+      const result = await this.registry.invoke(spec, event);
+      // A two-way route (a route response, as API Gateway's RouteResponseSelectionExpression $default): the
+      // integration's body goes back on the connection as a text frame. One-way routes send nothing.
+      if (spec.trigger.kind === 'ws' && spec.trigger.reply) this.sendRouteResponse(conn, result);
       this.hooks.log('ws.message', { ...ids, routeKey, function: spec.name, status: 200 });
     } catch (err) {
       this.hooks.onError(err, spec.name);
       this.hooks.log('ws.message', { ...ids, routeKey, function: spec.name, status: 500 });
       this.sendGatewayError(conn, 'Internal server error', ids.requestId);
     }
+  }
+
+  /** A Lambda proxy result's `body`, when it is a non-empty string, as one text frame to the client. */
+  private sendRouteResponse(conn: WsConnection, result: unknown): void {
+    const body = (result as { body?: unknown } | null)?.body;
+    if (typeof body !== 'string' || body === '' || !conn.isOpen) return;
+    conn.lastActiveAt = Date.now();
+    conn.ws.send(body, { binary: false });
   }
 
   /** The frame API Gateway itself sends when a route is missing or its integration fails; byte for byte. */

@@ -6,7 +6,7 @@ import {
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import type { LoginStatusStore } from '../../core/ports';
-import type { Connection, PresenceMode, Recipient, UserProfile } from '../../core/types';
+import type { Connection, LinkStats, PresenceMode, Recipient, UserProfile } from '../../core/types';
 import { connKey, toProfile, ttlOf, userKey, userPk, type Table } from './table';
 
 /** The login-status store on the shared table: CONN#… rows next to the user's PROFILE row. */
@@ -37,6 +37,7 @@ export class DynamoLoginStatusStore implements LoginStatusStore {
             connectionId: item.connectionId,
             connectedAt: item.connectedAt,
             expiresAt: item.expiresAt,
+            ...linkOf(item),
           });
       }
       startKey = page.LastEvaluatedKey;
@@ -70,15 +71,43 @@ export class DynamoLoginStatusStore implements LoginStatusStore {
     );
   }
 
-  async touchConnection(imNumber: string, connectionId: string, expiresAt: number): Promise<boolean> {
+  async touchConnection(
+    imNumber: string,
+    connectionId: string,
+    expiresAt: number,
+    seenAt?: number,
+  ): Promise<boolean> {
+    const seen = seenAt === undefined ? '' : ', seenAt = :s';
     return this.table.conditional(
       new UpdateCommand({
         TableName: this.table.name,
         Key: connKey(imNumber, connectionId),
-        UpdateExpression: 'SET expiresAt = :e, #ttl = :t',
+        UpdateExpression: `SET expiresAt = :e, #ttl = :t${seen}`,
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: { '#ttl': 'ttl' },
-        ExpressionAttributeValues: { ':e': expiresAt, ':t': ttlOf(expiresAt) },
+        ExpressionAttributeValues: {
+          ':e': expiresAt,
+          ':t': ttlOf(expiresAt),
+          ...(seenAt === undefined ? {} : { ':s': seenAt }),
+        },
+      }),
+    );
+  }
+
+  /** One conditional UpdateItem on the CONN# row (never creates one: a deleted connection stays deleted). */
+  async recordLink(imNumber: string, connectionId: string, stats: Required<LinkStats>): Promise<boolean> {
+    return this.table.conditional(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: connKey(imNumber, connectionId),
+        UpdateExpression: 'SET srtt = :r, rttvar = :v, samples = :n, seenAt = :s',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: {
+          ':r': stats.srtt,
+          ':v': stats.rttvar,
+          ':n': stats.samples,
+          ':s': stats.seenAt,
+        },
       }),
     );
   }
@@ -99,4 +128,13 @@ export class DynamoLoginStatusStore implements LoginStatusStore {
       }),
     );
   }
+}
+
+/** A CONN# row's link stats, only those it holds (older rows have none). */
+function linkOf(item: Record<string, unknown>): LinkStats {
+  const stats: LinkStats = {};
+  for (const key of ['srtt', 'rttvar', 'samples', 'seenAt'] as const) {
+    if (typeof item[key] === 'number') stats[key] = item[key];
+  }
+  return stats;
 }

@@ -1,5 +1,5 @@
 import type { LoginStatusStore } from '../../core/ports';
-import type { Connection, PresenceMode, Recipient } from '../../core/types';
+import type { Connection, LinkStats, PresenceMode, Recipient } from '../../core/types';
 import { copy, type MemoryTable } from './table';
 
 /** The login-status store in memory, with the DynamoDB adapter's conditions (../dynamo/login-status.ts). */
@@ -29,10 +29,23 @@ export class MemoryLoginStatusStore implements LoginStatusStore {
     mine.set(connection.connectionId, copy(connection));
   }
 
-  async touchConnection(imNumber: string, connectionId: string, expiresAt: number): Promise<boolean> {
+  async touchConnection(
+    imNumber: string,
+    connectionId: string,
+    expiresAt: number,
+    seenAt?: number,
+  ): Promise<boolean> {
     const connection = this.t.connections.get(imNumber)?.get(connectionId);
     if (!connection) return false;
     connection.expiresAt = expiresAt;
+    if (seenAt !== undefined) connection.seenAt = seenAt;
+    return true;
+  }
+
+  async recordLink(imNumber: string, connectionId: string, stats: Required<LinkStats>): Promise<boolean> {
+    const connection = this.t.connections.get(imNumber)?.get(connectionId);
+    if (!connection) return false;
+    Object.assign(connection, copy(stats));
     return true;
   }
 

@@ -4,6 +4,29 @@ import type { Deps } from '../ports';
 import type { Connection, MessageRecord, Recipient } from '../types';
 import { errorName } from './errors';
 import { deliverBySms } from './sms-leg';
+import { messageWait, waitSettings } from './ack-wait';
+
+/** A wait this much (ms) shorter than the one scheduled is worth a second, earlier delivery check. */
+const RECHECK_GAIN_MS = 1_000;
+
+/**
+ * Some pushes failed: the wait the check was scheduled with counted every connection, and only the ones the push
+ * reached can ack. When those give a wait shorter by {@link RECHECK_GAIN_MS} or more, a second check is scheduled
+ * for then (the first still fires, finds the message settled, and does nothing).
+ */
+async function recheckSooner(
+  deps: Deps,
+  message: MessageRecord,
+  connections: Connection[],
+  results: Array<'ok' | 'gone' | 'error'>,
+): Promise<void> {
+  const reached = connections.map((connection, i) => ({ connection, pushed: results[i] === 'ok' }));
+  const wait = messageWait(reached, message.sentAt, waitSettings(deps.config));
+  const scheduled = message.ackWaitMs ?? deps.config.ackTimeoutMs;
+  if (scheduled - wait < RECHECK_GAIN_MS) return;
+  const elapsed = deps.clock.now() - message.sentAt;
+  await deps.ack.schedule(message.id, Math.max(0, wait - elapsed));
+}
 
 /** Pushes to one recipient's devices run at most this many at once. */
 const PUSH_CONCURRENCY = 8;
@@ -54,7 +77,10 @@ export async function pushToRecipient(
   const pushed = results.filter((r) => r === 'ok').length;
   const gone = results.filter((r) => r === 'gone').length;
   deps.log.info(LogEvent.MessagePushed, { messageId: message.id, devices: connections.length, pushed, gone });
-  if (pushed > 0) return;
+  if (pushed > 0) {
+    if (pushed < connections.length) await recheckSooner(deps, message, connections, results);
+    return;
+  }
   const claimed = await deps.messages.transitionMessage(message.id, ['accepted'], {
     status: 'sending_sms',
     path: ['im', 'sms'],

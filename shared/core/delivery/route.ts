@@ -2,6 +2,7 @@ import { judge, liveConnections } from '../judgement/judge';
 import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
 import type { MessageRecord, Recipient } from '../types';
+import { linksOf, messageWait, waitSettings } from './ack-wait';
 import { pushToRecipient } from './push';
 import { sendReceipt } from './receipts';
 import { deliverBySms } from './sms-leg';
@@ -24,16 +25,27 @@ export async function routeMessage(
 ): Promise<RouteOutcome> {
   const now = deps.clock.now();
   const channel = judge(recipient, now);
+  const live = channel === 'im' ? liveConnections(recipient, now) : [];
+  // IM: the wait learned from the connections (ack-wait.ts), the longest any outcome of the push could give.
+  const ackWaitMs =
+    channel === 'im'
+      ? messageWait(
+          live.map((connection) => ({ connection, pushed: true })),
+          now,
+          waitSettings(deps.config),
+        )
+      : deps.config.ackTimeoutMs;
   const message: MessageRecord = {
     ...input,
     path: [channel],
     status: channel === 'im' ? 'accepted' : 'sending_sms',
     sentAt: now,
     updatedAt: now,
+    ...(channel === 'im' ? { ackWaitMs, links: linksOf(live) } : {}),
   };
   // The delivery check is set before the message exists, so no crash after this point can strand it: when it
   // fires, an unconfirmed push falls back to SMS and an interrupted SMS send is resumed (onAckTimeout).
-  await deps.ack.schedule(message.id, deps.config.ackTimeoutMs);
+  await deps.ack.schedule(message.id, ackWaitMs);
   if ((await deps.messages.putMessage(message)) === 'exists') {
     deps.log.info(LogEvent.MessageDuplicate, { messageId: input.id });
     return { kind: 'duplicate', message: await deps.messages.getMessage(input.id) };
@@ -41,7 +53,7 @@ export async function routeMessage(
   deps.log.info(LogEvent.MessageAccepted, { messageId: message.id, via: message.via, route: channel });
   await sendReceipt(deps, { ...message, status: 'accepted' });
   if (channel === 'im') {
-    await pushToRecipient(deps, message, recipient, liveConnections(recipient, now));
+    await pushToRecipient(deps, message, recipient, live);
   } else {
     await deliverBySms(deps, message, recipient.profile);
   }

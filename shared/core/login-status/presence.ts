@@ -73,14 +73,15 @@ export async function disconnect(deps: Deps, imNumber: string, connectionId: str
 }
 
 /**
- * A client showed it is still there: its connection counts as live for another connection TTL. A row that
+ * A client showed it is still there: its connection counts as live for another connection TTL, and was heard
+ * from now (its ack wait, shared/core/delivery/ack-wait.ts, reads that; the same write). A row that
  * expired or was removed while the socket stayed open is registered again. (The transport's answer to a
  * keep-alive, `pong` on the WebSocket, is the runtime's.)
  */
 export async function keepAlive(deps: Deps, imNumber: string, connectionId: string): Promise<void> {
   const now = deps.clock.now();
   const expiresAt = expiryFrom(deps, now);
-  if (!(await deps.logins.touchConnection(imNumber, connectionId, expiresAt))) {
+  if (!(await deps.logins.touchConnection(imNumber, connectionId, expiresAt, now))) {
     // The row is gone: maybe its expiry was noticed and announced (noticeExpiry). Coming back is announced
     // like a connect: one Query first, only on this rare path.
     const status = await statusAround(deps, imNumber, connectionId, { connection: 'live' });

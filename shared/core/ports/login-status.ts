@@ -1,4 +1,4 @@
-import type { Connection, PresenceMode, Recipient } from '../types';
+import type { Connection, LinkStats, PresenceMode, Recipient } from '../types';
 
 /**
  * The login-status store (the patent's login status table): a user's live connections and manual presence
@@ -10,8 +10,21 @@ export interface LoginStatusStore {
   /** Sets the manual presence mode; false when the user does not exist. */
   setMode(imNumber: string, mode: PresenceMode): Promise<boolean>;
   putConnection(imNumber: string, connection: Connection): Promise<void>;
-  /** Refreshes a connection's expiry; false when it no longer exists. */
-  touchConnection(imNumber: string, connectionId: string, expiresAt: number): Promise<boolean>;
+  /**
+   * Refreshes a connection's expiry and, with `seenAt` (epoch ms), when it was last heard from; false when it no
+   * longer exists.
+   */
+  touchConnection(
+    imNumber: string,
+    connectionId: string,
+    expiresAt: number,
+    seenAt?: number,
+  ): Promise<boolean>;
+  /**
+   * Writes a connection's link stats (ack round trips, last heard; see shared/core/delivery/ack-wait.ts): one
+   * conditional write that never creates a row. False when the connection no longer exists.
+   */
+  recordLink(imNumber: string, connectionId: string, stats: Required<LinkStats>): Promise<boolean>;
   deleteConnection(imNumber: string, connectionId: string): Promise<void>;
   /**
    * Deletes a connection row only if it has expired by `now` (expiresAt <= now; a ping that refreshed it wins).

@@ -1,6 +1,7 @@
 import { SmsSendError } from '../../../shared/core/ports';
 import { acknowledge } from '../../../shared/core/delivery/ack';
 import { MAX_RESENDS } from '../../../shared/core/delivery/ack-timeout';
+import { INITIAL_WAIT_MS } from '../../../shared/core/delivery/ack-wait';
 import { HANDSHAKE_WINDOW_MS } from '../../../shared/core/delivery/push';
 import { sendInstantMessage } from '../../../shared/core/delivery/send-im';
 import { onSmsReport } from '../../../shared/core/delivery/sms-report';
@@ -93,7 +94,8 @@ describe('the ack timeout', () => {
     const { bob, sender } = await pair();
     await sendInstantMessage(w.deps, sender, { to: bob.imNumber, text: 'hi', clientId: 'c1' });
     const [{ messageId, delayMs }] = w.ack.scheduled;
-    expect(delayMs).toBe(w.deps.config.ackTimeoutMs);
+    // A connection that has acked nothing yet: the initial wait (ack-wait.test.ts has the rule).
+    expect(delayMs).toBe(INITIAL_WAIT_MS);
     await w.fireAckChecks();
     w.ack.scheduled.push({ messageId, delayMs: 0 });
     await w.fireAckChecks();
