@@ -150,3 +150,23 @@ export function linksOf(connections: Connection[]): NonNullable<MessageRecord['l
   }
   return links;
 }
+
+/**
+ * What a message about to be pushed to `live` records and schedules: its wait (ms, before the push, so the
+ * longest any outcome of the push could give) and the snapshot of those connections' stats that its ack learns
+ * from. Used by every path that pushes a new message (sendMessage, a routed text from a phone).
+ */
+export function pushPlan(
+  live: Connection[],
+  now: number,
+  config: Parameters<typeof waitSettings>[0],
+): { ackWaitMs: number; links: NonNullable<MessageRecord['links']> } {
+  return {
+    ackWaitMs: messageWait(
+      live.map((connection) => ({ connection, pushed: true })),
+      now,
+      waitSettings(config),
+    ),
+    links: linksOf(live),
+  };
+}

@@ -2,7 +2,7 @@ import { judge, liveConnections } from '../judgement/judge';
 import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
 import type { MessageRecord, Recipient } from '../types';
-import { linksOf, messageWait, waitSettings } from './ack-wait';
+import { pushPlan } from './ack-wait';
 import { pushToRecipient } from './push';
 import { sendReceipt } from './receipts';
 import { deliverBySms } from './sms-leg';
@@ -27,21 +27,15 @@ export async function routeMessage(
   const channel = judge(recipient, now);
   const live = channel === 'im' ? liveConnections(recipient, now) : [];
   // IM: the wait learned from the connections (ack-wait.ts), the longest any outcome of the push could give.
-  const ackWaitMs =
-    channel === 'im'
-      ? messageWait(
-          live.map((connection) => ({ connection, pushed: true })),
-          now,
-          waitSettings(deps.config),
-        )
-      : deps.config.ackTimeoutMs;
+  const plan = channel === 'im' ? pushPlan(live, now, deps.config) : undefined;
+  const ackWaitMs = plan?.ackWaitMs ?? deps.config.ackTimeoutMs;
   const message: MessageRecord = {
     ...input,
     path: [channel],
     status: channel === 'im' ? 'accepted' : 'sending_sms',
     sentAt: now,
     updatedAt: now,
-    ...(channel === 'im' ? { ackWaitMs, links: linksOf(live) } : {}),
+    ...plan,
   };
   // The delivery check is set before the message exists, so no crash after this point can strand it: when it
   // fires, an unconfirmed push falls back to SMS and an interrupted SMS send is resumed (onAckTimeout).

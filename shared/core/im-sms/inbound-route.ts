@@ -1,3 +1,4 @@
+import { pushPlan } from '../delivery/ack-wait';
 import { pushToRecipient } from '../delivery/push';
 import type { NewMessage, RouteOutcome } from '../delivery/route';
 import { deliverBySms, failMessage } from '../delivery/sms-leg';
@@ -44,14 +45,18 @@ export async function routeStored(deps: Deps, message: MessageRecord): Promise<v
   if (!recipient) return failMessage(deps, message, 'unknown_recipient');
   const now = deps.clock.now();
   const channel = judge(recipient, now);
-  if (channel === 'im') await deps.ack.schedule(message.id, deps.config.ackTimeoutMs);
+  const live = channel === 'im' ? liveConnections(recipient, now) : [];
+  // IM: the wait learned from the connections, as routeMessage sets it (docs/design.md, "The ack wait").
+  const plan = channel === 'im' ? pushPlan(live, now, deps.config) : undefined;
+  if (plan) await deps.ack.schedule(message.id, plan.ackWaitMs);
   const claimed = await deps.messages.transitionMessage(message.id, ['routing'], {
     status: channel === 'im' ? 'accepted' : 'sending_sms',
     path: [channel],
     updatedAt: now,
+    ...plan,
   });
   if (!claimed) return;
   deps.log.info(LogEvent.MessageRouted, { messageId: message.id, route: channel });
-  if (channel === 'im') await pushToRecipient(deps, claimed, recipient, liveConnections(recipient, now));
+  if (channel === 'im') await pushToRecipient(deps, claimed, recipient, live);
   else await deliverBySms(deps, claimed, recipient.profile);
 }

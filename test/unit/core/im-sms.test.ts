@@ -1,3 +1,4 @@
+import { INITIAL_WAIT_MS } from '../../../shared/core/delivery/ack-wait';
 import { onAckTimeout } from '../../../shared/core/delivery/ack-timeout';
 import { receiveSms, REPLIES } from '../../../shared/core/im-sms/receive';
 import { coreWorld, SERVICE_NUMBERS, type CoreWorld } from '../../support/core-deps';
@@ -139,11 +140,11 @@ describe('the webhook waits for the store only; routing is the delivery check’
       ['accepted', ['im']],
       ['sent_sms', ['sms']],
     ]);
-    // The pushed one has its ack check, as any push (besides the two safety checks).
-    expect(w.ack.scheduled).toContainEqual({
-      messageId: messages()[0].id,
-      delayMs: w.deps.config.ackTimeoutMs,
-    });
+    // The pushed one has its ack check, as any push (besides the two safety checks): the learned wait, which
+    // for a connection that has not acked anything yet is the initial one, not the ACK_TIMEOUT_MS ceiling.
+    expect(w.ack.scheduled).toContainEqual({ messageId: messages()[0].id, delayMs: INITIAL_WAIT_MS });
+    expect(messages()[0].ackWaitMs).toBe(INITIAL_WAIT_MS);
+    expect(Object.keys(messages()[0].links ?? {})).toHaveLength(1); // what its ack learns from
   });
 
   it('routes once however often the check fires (a redelivered SQS message, a retried local check)', async () => {
