@@ -2,6 +2,6 @@
 const fs = require('node:fs');
 
 module.exports = async () => {
-  const dir = process.env.CDK_OUTDIR;
+  const dir = process.env.IMSMS_CDK_RUN_DIR;
   if (dir && dir.includes('imsms-jest-cdk.out-')) fs.rmSync(dir, { recursive: true, force: true });
 };
