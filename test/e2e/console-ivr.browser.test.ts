@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { openBrowserPage } from '../support/browser';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import { SPOKEN } from '../../shared/core/ivr/answer';
 import { eventually, ImClient, signUp } from '../support/e2e-client';
+import { useLocalStack } from '../support/e2e-stack';
 
 /**
  * The console's phone card places a voice call through the sandbox (the IVR direct call) and shows what the
@@ -13,34 +10,28 @@ import { eventually, ImClient, signUp } from '../support/e2e-client';
  */
 jest.setTimeout(90_000);
 
-let stack: LocalStack;
+const e2e = useLocalStack('console-ivr');
 let browser: Browser;
 let page: Page;
-let base: string;
-const dataDir = mkdtempSync(path.join(tmpdir(), 'imsms-console-ivr-'));
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, dataDir, quiet: true });
-  base = `http://127.0.0.1:${stack.port}`;
   ({ browser, page } = await openBrowserPage(pageErrors));
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await stack?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 it('a phone card calls a service number, keys a contact, and shows what the caller hears', async () => {
-  const alice = await signUp(base, '+14155550181', 'Alice');
-  const bob = await signUp(base, '+14155550182', 'Bob');
-  const a = await ImClient.connect(base, alice.token);
+  const alice = await signUp(e2e.base, '+14155550181', 'Alice');
+  const bob = await signUp(e2e.base, '+14155550182', 'Bob');
+  const a = await ImClient.connect(e2e.base, alice.token);
   a.send({ action: 'addContact', imNumber: bob.imNumber });
   await eventually(() => a.frames.find((f) => f.type === 'contact'));
   await a.close();
 
-  await page.goto(`${base}/`);
+  await page.goto(`${e2e.base}/`);
   const phone = page.getByTestId('phone-card').first();
   const number = phone.getByTestId('phone-number');
   await number.fill(alice.phone);

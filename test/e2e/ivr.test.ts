@@ -1,41 +1,29 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import { SPOKEN, missedCallText } from '../../shared/core/ivr/answer';
-import { eventually, http, ImClient, inbox, signUp, type E2eUser, type Frame } from '../support/e2e-client';
+import {
+  eventually,
+  http,
+  inbox,
+  signUp,
+  type E2eUser,
+  type Frame,
+  type ImClient,
+} from '../support/e2e-client';
+import { useLocalStack } from '../support/e2e-stack';
 
 /**
  * The IVR direct call (claims 5, 12) through the local stack: sandbox phones call a service number, the sandbox
  * posts Twilio's signed voice webhooks to /twilio/voice and its sub-paths and runs the TwiML (checked against
  * Twilio's rules), and real WebSocket clients see the `call` frame and the missed-call note.
  */
-let stack: LocalStack;
-let base: string;
+const e2e = useLocalStack('ivr');
 let serviceNumbers: string[];
-const clients: ImClient[] = [];
-
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    dataDir: mkdtempSync(path.join(tmpdir(), 'imsms-ivr-')),
-    quiet: true,
-  });
-  base = `http://127.0.0.1:${stack.port}`;
-  serviceNumbers = (await http(base, 'GET', '/sandbox')).json.serviceNumbers;
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await stack.stop();
+  serviceNumbers = (await http(e2e.base, 'GET', '/sandbox')).json.serviceNumbers;
 });
 
 let n = 300;
 const newPhone = () => `+1415556${String(++n).padStart(4, '0')}`;
-const connect = async (user: E2eUser) => {
-  const client = await ImClient.connect(base, user.token);
-  clients.push(client);
-  return client;
-};
+const connect = (user: E2eUser) => e2e.connect(user);
 async function ask(client: ImClient, frame: Frame, type: string): Promise<Frame> {
   const seen = client.frames.length;
   client.send(frame);
@@ -43,20 +31,20 @@ async function ask(client: ImClient, frame: Frame, type: string): Promise<Frame>
 }
 /** Two users; the first has the second as a contact (added over its WebSocket). */
 async function pair(): Promise<{ alice: E2eUser; bob: E2eUser; a: ImClient }> {
-  const alice = await signUp(base, newPhone(), `Alice${n}`);
-  const bob = await signUp(base, newPhone(), `Bob${n}`);
+  const alice = await signUp(e2e.base, newPhone(), `Alice${n}`);
+  const bob = await signUp(e2e.base, newPhone(), `Bob${n}`);
   const a = await connect(alice);
   const added = await ask(a, { action: 'addContact', imNumber: bob.imNumber }, 'contact');
   expect(added).toMatchObject({ type: 'contact', op: 'added' });
   return { alice, bob, a };
 }
 const placeCall = async (from: string, to = serviceNumbers[0]) => {
-  const res = await http(base, 'POST', '/sandbox/calls', { from, to });
+  const res = await http(e2e.base, 'POST', '/sandbox/calls', { from, to });
   expect(res.status).toBe(201);
   return res.json;
 };
 const press = async (sid: string, digits: string) => {
-  const res = await http(base, 'POST', `/sandbox/calls/${sid}/digits`, { digits });
+  const res = await http(e2e.base, 'POST', `/sandbox/calls/${sid}/digits`, { digits });
   expect(res.status).toBe(200);
   return res.json;
 };
@@ -105,7 +93,7 @@ describe('a registered caller keys a contact', () => {
 
   it('a pool number bound to a contact by SMS dials that contact without a prompt', async () => {
     const { alice, bob } = await pair();
-    const texted = await http(base, 'POST', '/sandbox/sms', {
+    const texted = await http(e2e.base, 'POST', '/sandbox/sms', {
       from: alice.phone,
       to: serviceNumbers[1],
       body: `@${bob.imNumber} calling you in a minute`,
@@ -121,7 +109,7 @@ describe('a registered caller keys a contact', () => {
 
 describe('a missed call', () => {
   const ringsOut = (phone: string, answer: 'no-answer' | 'busy') =>
-    http(base, 'PUT', `/sandbox/phones/${encodeURIComponent(phone)}/calls`, { answer });
+    http(e2e.base, 'PUT', `/sandbox/phones/${encodeURIComponent(phone)}/calls`, { answer });
 
   it('an unanswered call tells an online callee "missed call from …" by IM', async () => {
     const { alice, bob } = await pair();
@@ -145,7 +133,7 @@ describe('a missed call', () => {
 
     expect(after.dialed.status).toBe('busy');
     const sms = await eventually(async () =>
-      (await inbox(base, bob.phone)).find((m) => m.body.includes('Missed call from')),
+      (await inbox(e2e.base, bob.phone)).find((m) => m.body.includes('Missed call from')),
     );
     expect(sms.body).toContain(missedCallText(alice.name, alice.imNumber));
     expect(sms.from).toBe(after.dialed.callerId);
@@ -180,7 +168,7 @@ describe('refusals: a spoken reason and a hangup, never a Dial', () => {
 
   it('a user who is not a contact', async () => {
     const { alice } = await pair();
-    const stranger = await signUp(base, newPhone(), `Stranger${n}`);
+    const stranger = await signUp(e2e.base, newPhone(), `Stranger${n}`);
 
     const after = await refusedAfterDigits(alice.phone, stranger.imNumber);
 
@@ -190,7 +178,7 @@ describe('refusals: a spoken reason and a hangup, never a Dial', () => {
 
   it('a contact whose phone texted STOP', async () => {
     const { alice, bob } = await pair();
-    const stop = await http(base, 'POST', '/sandbox/sms', {
+    const stop = await http(e2e.base, 'POST', '/sandbox/sms', {
       from: bob.phone,
       to: serviceNumbers[0],
       body: 'STOP',
@@ -227,7 +215,7 @@ describe('the voice webhooks', () => {
   it.each(['/twilio/voice', '/twilio/voice/gather', '/twilio/voice/whisper', '/twilio/voice/dial-status'])(
     '%s answers 403 without a valid signature',
     async (route) => {
-      const res = await http(base, 'POST', route, 'CallSid=CA1&From=%2B14155550100', {
+      const res = await http(e2e.base, 'POST', route, 'CallSid=CA1&From=%2B14155550100', {
         'content-type': 'application/x-www-form-urlencoded',
         'x-twilio-signature': 'forged',
       });
