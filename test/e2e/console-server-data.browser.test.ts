@@ -95,6 +95,16 @@ it('lists the server’s contacts with presence, and moves a presence dot live',
   await bo.getByTestId('im-offline').uncheck();
   await amy.locator(`[data-testid=im-contact][data-im-number="${boNumber}"] [data-status=online]`).waitFor();
   expect(await contact(amy, boNumber).getAttribute('aria-label')).toMatch(/online/);
+
+  // Amy's socket goes away; Bo goes offline while it is away (no frame can tell her). When she reconnects the
+  // list is asked for whole: her cached version is unchanged, but Bo's presence is not.
+  await amy.getByTestId('im-connect').click();
+  await amy.getByTestId('im-presence').getByText('Disconnected').waitFor();
+  await bo.getByTestId('im-offline').check();
+  await amy.getByTestId('im-connect').click();
+  await amy.getByTestId('im-presence').getByText('Online').waitFor();
+  await amy.locator(`[data-testid=im-contact][data-im-number="${boNumber}"] [data-status=offline]`).waitFor();
+  await bo.getByTestId('im-offline').uncheck();
 });
 
 it('loads a conversation’s history from the server, so it survives a reload that wiped the browser’s copy', async () => {

@@ -30,12 +30,13 @@ function onConnState(card, conn, detail) {
   const prev = card.store.get().conn.state;
   const source = card.label;
   if (detail.state === 'open') {
-    // Tell the server the mode this client is in (it may have changed while disconnected), then bring the
-    // cached contacts up to date (an unchanged list costs only its version) and the open conversation.
+    // Tell the server the mode this client is in (it may have changed while disconnected), then load the
+    // whole contact list (not `since`: the version does not move when a contact's presence or profile does,
+    // and both may have changed while this socket was away; docs/protocol.md) and the open conversation.
     conn
       .call('setPresence', card.store.get().offline ? 'offline' : 'online')
       .catch((err) => notice(card, err));
-    refreshContacts(card);
+    refreshContacts(card, { full: true });
     const open = card.store.get().contact;
     if (open) loadHistory(card, open);
     logEvent({ kind: 'im', source, title: 'connected', summary: 'WebSocket open' });
@@ -100,14 +101,16 @@ function notice(card, err) {
 }
 
 /**
- * Asks the server for the contact list, sending the cached copy's version: an unchanged list is answered
- * `unchanged` and the copy stays (it is also what offline mode shows). The answer updates the user's data.
+ * Asks the server for the contact list, sending the cached copy's version unless `full`: an unchanged list is
+ * answered `unchanged` and the copy stays (it is also what offline mode shows). `full` after a (re)connect,
+ * since the version covers the list's own changes only, not its contacts' presence or profiles. The answer
+ * updates the user's data.
  */
-export function refreshContacts(card) {
+export function refreshContacts(card, { full = false } = {}) {
   const data = card.data;
   if (!data || !card.conn?.isOpen) return Promise.resolve();
   return card.conn
-    .call('getContacts', data.version ?? undefined)
+    .call('getContacts', full ? undefined : (data.version ?? undefined))
     .then(() => undefined)
     .catch((err) => notice(card, err));
 }
