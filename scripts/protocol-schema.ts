@@ -25,7 +25,7 @@ function frameSchemas(): [string, z.ZodMiniType][] {
 }
 
 function jsonSchema(schema: z.ZodMiniType, target: 'draft-2020-12' | 'draft-7'): Record<string, unknown> {
-  const out = z.toJSONSchema(schema, { target }) as Record<string, unknown>;
+  const out = z.toJSONSchema(schema, { target, io: 'input' }) as Record<string, unknown>;
   delete out.$schema;
   return out;
 }

@@ -8,6 +8,7 @@ import {
   protocolSchemaText,
   SCHEMA_FILE,
 } from '../../scripts/protocol-schema';
+import type * as z from 'zod/mini';
 import * as frames from '../../shared/runtime/frames';
 
 const exported = Object.entries(frames).filter(([, v]) => v && typeof v === 'object' && '_zod' in v);
@@ -69,5 +70,32 @@ describe('docs/protocol.asyncapi.json', () => {
       (protocolSchema().$defs as Record<string, { properties: Record<string, { pattern?: string }> }>).sendMessageFrame
         .properties.to.pattern,
     );
+  });
+});
+
+/**
+ * The published schema accepts and refuses what the server's own frame schemas do: a client developer who
+ * validates against docs/protocol.schema.json is never stricter or looser than the server on these shapes (an
+ * extra key is ignored by the server, so the schema allows it). Rules the core checks after parsing (a text's
+ * length in characters, a history limit's range) are in docs/protocol.md.
+ */
+describe('docs/protocol.schema.json against the server’s parsing', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Ajv2020 = require('ajv/dist/2020').default as new (o: object) => {
+    compile(s: object): (d: unknown) => boolean;
+  };
+  const validate = new Ajv2020({ strict: false }).compile(protocolSchema());
+  const samples: Array<[string, unknown]> = [
+    ['a ping', { action: 'ping' }],
+    ['a ping with an extra key', { action: 'ping', x: 1 }],
+    ['a sendMessage with an extra key', { action: 'sendMessage', to: '12345678', text: 'hi', priority: 'high' }],
+    ['a sendMessage without text', { action: 'sendMessage', to: '12345678' }],
+    ['a setPresence with an extra key', { action: 'setPresence', status: 'online', foo: 1 }],
+    ['an unknown action', { action: 'dance' }],
+    ['a getContacts with a string version', { action: 'getContacts', since: 'x' }],
+  ];
+  it.each(samples)('%s: the schema and the server agree', (_what, frame) => {
+    const server = exported.some(([, schema]) => (schema as z.ZodMiniType).safeParse(frame).success);
+    expect(validate(frame)).toBe(server);
   });
 });
