@@ -3,6 +3,8 @@
  * Matching is on the whole message, trimmed and case-insensitive, as carriers and Twilio's opt-out do:
  * "stop" opts out, "stop by at 5" is an ordinary message.
  */
+import { stripFormatCharacters } from '../provisioning/e164';
+
 export type Keyword = 'stop' | 'start' | 'help';
 
 const KEYWORDS: Record<string, Keyword> = {
@@ -21,9 +23,13 @@ const KEYWORDS: Record<string, Keyword> = {
   INFO: 'help',
 };
 
-/** The keyword a message body is, or null when it is an ordinary message. */
+/**
+ * The keyword a message body is, or null when it is an ordinary message. The body is read as every typed input
+ * is (format characters such as U+200B or bidi marks dropped, then NFKC: stripFormatCharacters), so full-width
+ * `ＳＴＯＰ` from a CJK input method is STOP: an opt-out must never be missed for its encoding.
+ */
 export function parseKeyword(body: string): Keyword | null {
-  const word = body
+  const word = stripFormatCharacters(body)
     .trim()
     .replace(/[.!]+$/, '')
     .toUpperCase();

@@ -33,10 +33,12 @@ const ANSWERS: Record<string, InvitationAnswer> = {
   nein: 'no',
 };
 
-/** The answer a message is, or null. "Yes!", " yes. ", "OK 👍" and "Nope" are answers; "yes please come" is not. */
+/**
+ * The answer a message is, or null. "Yes!", " yes. ", "OK 👍" and "Nope" are answers; "yes please come" is not.
+ * Read as every typed input is (format characters dropped, NFKC: stripFormatCharacters), so `ＹＥＳ` is yes.
+ */
 export function parseInvitationAnswer(body: string): InvitationAnswer | null {
-  const word = body
-    .normalize('NFC')
+  const word = stripFormatCharacters(body)
     .replace(/^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu, '')
     .toLowerCase();
   return Object.prototype.hasOwnProperty.call(ANSWERS, word) ? ANSWERS[word] : null;

@@ -49,6 +49,12 @@ describe('SMS keywords', () => {
     ['unstop', 'start'],
     ['help', 'help'],
     ['INFO', 'help'],
+    // Read as every typed input is (format characters dropped, NFKC): full-width letters from a CJK input
+    // method, a zero-width space or bidi marks from a paste are still the word.
+    ['\uff33\uff34\uff2f\uff30', 'stop'],
+    ['stop\u200b', 'stop'],
+    ['\u202dSTOP\u202c', 'stop'],
+    ['\uff53tart', 'start'],
   ])('%j is %s', (body, keyword) => {
     expect(parseKeyword(body)).toBe(keyword);
   });

@@ -32,9 +32,20 @@ const rejects = (p: Promise<unknown>, code: string) => expect(p).rejects.toMatch
 
 describe('answers', () => {
   it('match in any case, with spaces, punctuation and synonyms, and only as the whole message', () => {
-    for (const yes of ['YES', 'yes', ' Yes! ', 'yEs.', 'ok 👍', 'Sure', 'y', 'Accept'])
+    for (const yes of [
+      'YES',
+      'yes',
+      ' Yes! ',
+      'yEs.',
+      'ok 👍',
+      'Sure',
+      'y',
+      'Accept',
+      '\uff39\uff25\uff33',
+      'yes\u200b',
+    ])
       expect(parseInvitationAnswer(yes)).toBe('yes');
-    for (const no of ['NO', 'no.', ' No! ', 'nope', 'Decline', 'n'])
+    for (const no of ['NO', 'no.', ' No! ', 'nope', 'Decline', 'n', '\u202dno\u202c'])
       expect(parseInvitationAnswer(no)).toBe('no');
     for (const other of ['yes please', 'no way', 'cancel', '', 'know'])
       expect(parseInvitationAnswer(other)).toBeNull();
