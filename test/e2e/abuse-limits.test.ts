@@ -1,7 +1,5 @@
 import { request } from 'node:http';
 import WebSocket from 'ws';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { dynamoStores } from '../../shared/adapters/dynamo';
 import { messageIdFor } from '../../shared/core/ids';
 import { eventually, http, ImClient, inbox, signUp, type E2eUser } from '../support/e2e-client';
 import { useLocalStack } from '../support/e2e-stack';
@@ -26,20 +24,6 @@ let n = 700;
 const newPhone = () => `+1415555${String(++n).padStart(4, '0')}`;
 const connect = (user: E2eUser) => e2e.connect(user);
 
-/** The message's record as stored, read with the real SDK from the stack's table. */
-async function stored(id: string) {
-  const client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: e2e.stack.config.dynamodbEndpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  try {
-    return await dynamoStores(client, e2e.stack.config.tableName).messages.getMessage(id);
-  } finally {
-    client.destroy();
-  }
-}
-
 describe('SMS budget per sender (item 11; the stack runs with 5 segments and 3 SMS per phone a day)', () => {
   /** Sends `text` from `a` and waits for its last receipt (sent_sms, delivered_sms or failed). */
   async function send(a: ImClient, to: E2eUser, text: string, clientId: string) {
@@ -59,7 +43,7 @@ describe('SMS budget per sender (item 11; the stack runs with 5 segments and 3 S
 
     expect(over).toMatchObject({ status: 'failed', reason: 'sms_budget' });
     expect((await inbox(e2e.base, offline.phone)).filter((m) => m.body.includes(': hi '))).toHaveLength(3);
-    expect(await stored(messageIdFor('im', sender.imNumber, 'cap-4'))).toMatchObject({
+    expect(await e2e.storedMessage(messageIdFor('im', sender.imNumber, 'cap-4'))).toMatchObject({
       text: 'hi 4',
       to: offline.imNumber,
       status: 'failed',
@@ -77,7 +61,9 @@ describe('SMS budget per sender (item 11; the stack runs with 5 segments and 3 S
     const over = await send(a, x, 'short', 'seg-3');
 
     expect(over).toMatchObject({ status: 'failed', reason: 'sms_budget' });
-    expect(await stored(messageIdFor('im', sender.imNumber, 'seg-3'))).toMatchObject({ status: 'failed' });
+    expect(await e2e.storedMessage(messageIdFor('im', sender.imNumber, 'seg-3'))).toMatchObject({
+      status: 'failed',
+    });
     // Another sender's budget is its own.
     const other = await connect(await signUp(e2e.base, newPhone()));
     expect((await send(other, x, 'still fine', 'seg-4')).status).toBe('delivered_sms');

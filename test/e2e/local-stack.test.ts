@@ -1,6 +1,4 @@
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { dynamoStores } from '../../shared/adapters/dynamo';
 import { messageIdFor } from '../../shared/core/ids';
 import { eventually, http, ImClient, inbox, signUp, type E2eUser } from '../support/e2e-client';
 import { useLocalStack } from '../support/e2e-stack';
@@ -19,19 +17,6 @@ const phoneTexts = (from: string, body: string, to?: string, messageSid?: string
     body,
     ...(messageSid ? { messageSid } : {}),
   });
-/** A message as stored, read with the real SDK from the stack's own table. */
-const stored = async (id: string) => {
-  const client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: e2e.stack.config.dynamodbEndpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  try {
-    return await dynamoStores(client, e2e.stack.config.tableName).messages.getMessage(id);
-  } finally {
-    client.destroy();
-  }
-};
 const chat = async (phone: string) =>
   (await inbox(e2e.base, phone)).filter((m) => !m.body.startsWith('Your IM code'));
 
@@ -165,7 +150,7 @@ describe('sending to yourself', () => {
       message: 'to must be another user; you cannot message yourself',
       clientId: 'self-1',
     });
-    expect(await stored(messageIdFor('im', alice.imNumber, 'self-1'))).toBeNull();
+    expect(await e2e.storedMessage(messageIdFor('im', alice.imNumber, 'self-1'))).toBeNull();
     // A message from bob, sent after, is the first and only one alice's other device gets.
     const b = await connect(bob);
     b.send({ action: 'sendMessage', to: alice.imNumber, text: 'from bob', clientId: 'self-2' });

@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import { dynamoStores } from '../../shared/adapters/dynamo';
+import type { MessageRecord } from '../../shared/core/types';
 import { http, ImClient, type E2eUser } from './e2e-client';
 
 /** The local stack of one e2e test file, and what its tests do with it. */
@@ -16,6 +19,8 @@ export interface E2eStack {
   connect(user: E2eUser): Promise<ImClient>;
   /** A simulated phone texts a service number (the first one unless `to` is given), through the sandbox. */
   phoneTexts(from: string, body: string, to?: string): ReturnType<typeof http>;
+  /** A message's record as stored, read with the real SDK from the stack's own table; null when absent. */
+  storedMessage(id: string): Promise<MessageRecord | null>;
   /** Stops the stack and starts it again on the same data folder (a new port), closing every client first. */
   restart(): Promise<void>;
 }
@@ -64,6 +69,19 @@ export function useLocalStack(name: string, options: E2eStackOptions = {}): E2eS
         to: to ?? running().config.serviceNumbers[0],
         body,
       }),
+    async storedMessage(id) {
+      const { config } = running();
+      const client = new DynamoDBClient({
+        region: 'us-east-1',
+        endpoint: config.dynamodbEndpoint,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      try {
+        return await dynamoStores(client, config.tableName).messages.getMessage(id);
+      } finally {
+        client.destroy();
+      }
+    },
     async restart() {
       await closeClients();
       await running().stop();
