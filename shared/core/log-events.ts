@@ -80,7 +80,7 @@ export const LogEvent = {
   // Invitations (shared/core/invitations)
   /** An invitation SMS went out (inviter). */
   InvitationSent: 'invitation.sent',
-  /** An invitation was accepted, declined, cancelled or expired (inviter, status). */
+  /** An invitation was accepted, declined, cancelled, expired or withdrawn (inviter, status). */
   InvitationClosed: 'invitation.closed',
   /** The inviter could not be told of an invitation's outcome (inviter, error). */
   InvitationNotifyFailed: 'invitation.notify_failed',

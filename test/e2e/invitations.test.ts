@@ -98,6 +98,26 @@ describe('an invitation, online', () => {
   });
 });
 
+describe('a withdrawn invitation', () => {
+  it('removing the invited phone from contacts withdraws it: a later YES gets the expired reply', async () => {
+    const ivy = await signUp(e2e.base, newPhone(), 'Iona');
+    const i = await connect(ivy);
+    const phone = strangerPhone();
+    await answer(i.api.invite({ phone, name: 'Walt' }));
+    const sms = await invitationSms(phone);
+    expect(await answer(i.api.removeContact({ phone }))).toMatchObject({ type: 'contact', op: 'removed' });
+
+    expect(await phoneTexts(phone, 'YES', sms.from)).toEqual([expect.stringContaining('expired')]);
+    // YES made no contact: the inviter's list stays empty, and the phone had one invitation text.
+    expect((await answer(i.api.getContacts())).contacts).toEqual([]);
+    expect(await answer(i.api.invite({ phone, name: 'Walt' }))).toMatchObject({
+      type: 'error',
+      code: 'invitation_cooldown',
+    });
+    expect((await inbox(e2e.base, phone)).filter((s) => s.body.includes('invites you'))).toHaveLength(1);
+  });
+});
+
 describe('an invitation, offline', () => {
   it('INVITE <phone> <name> texted from the inviter’s own phone sends it, and the reply says so', async () => {
     const ivy = await signUp(e2e.base, newPhone(), 'Ida');

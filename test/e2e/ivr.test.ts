@@ -1,4 +1,5 @@
-import { SPOKEN, missedCallText } from '../../shared/core/ivr/answer';
+import { formatSmsBody } from '../../shared/core/conversion/body-format';
+import { MISSED_CALL_TEXT, SPOKEN } from '../../shared/core/ivr/answer';
 import {
   eventually,
   http,
@@ -122,7 +123,7 @@ describe('a missed call', () => {
     expect(after.said.at(-1)).toBe(SPOKEN.missed(bob.name));
     expect(after.dialed.whisper).toBeUndefined();
     const note = await b.waitFor((f) => f.type === 'message' && f.from === alice.imNumber);
-    expect(note).toMatchObject({ text: missedCallText(alice.name, alice.imNumber), to: bob.imNumber });
+    expect(note).toMatchObject({ text: MISSED_CALL_TEXT, to: bob.imNumber });
   });
 
   it('a busy callee who is offline gets it by SMS, from the number the call showed', async () => {
@@ -133,9 +134,9 @@ describe('a missed call', () => {
 
     expect(after.dialed.status).toBe('busy');
     const sms = await eventually(async () =>
-      (await inbox(e2e.base, bob.phone)).find((m) => m.body.includes('Missed call from')),
+      (await inbox(e2e.base, bob.phone)).find((m) => m.body.endsWith(MISSED_CALL_TEXT)),
     );
-    expect(sms.body).toContain(missedCallText(alice.name, alice.imNumber));
+    expect(sms.body).toBe(formatSmsBody(alice.name, alice.imNumber, MISSED_CALL_TEXT));
     expect(sms.from).toBe(after.dialed.callerId);
   });
 });

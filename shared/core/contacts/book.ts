@@ -7,6 +7,7 @@ import { isServiceNumber } from '../im-sms/outbound';
 import { defaultName, validateName } from '../provisioning/names';
 import { parsePhone } from '../provisioning/phone';
 import { noticeExpiry } from '../login-status/presence';
+import { withdrawInvitation } from '../invitations/withdraw';
 import type { Contact, ContactRef, ContactView, PresenceMode, Recipient, UserProfile } from '../types';
 
 /** At most this many contacts per user: bounds getContacts and the presence fan-out. */
@@ -128,13 +129,18 @@ export async function addContact(deps: Deps, owner: UserProfile, input: AddConta
   return { kind: 'contact', op: 'added', version, contact: view };
 }
 
-/** Removes a contact; `unknown_contact` when it is not on the list (nothing changes). */
+/**
+ * Removes a contact; `unknown_contact` when it is not on the list (nothing changes). Removing a phone the owner
+ * invited, before it answered, also withdraws that invitation (withdrawInvitation): a later YES makes no
+ * contact and no account.
+ */
 export async function removeContact(deps: Deps, owner: string, input: ContactRef): Promise<ImEvent> {
   const ref: ContactRef = 'imNumber' in input ? input : { phone: parsePhone(input.phone).e164 };
   const existing = await deps.contacts.getContact(owner, ref);
   if (!existing) throw badInput('not in your contacts', 'unknown_contact');
   const { result, version } = await deps.contacts.removeContact(owner, ref);
   if (result === 'missing') throw badInput('not in your contacts', 'unknown_contact');
+  if (existing.kind === 'phone') await withdrawInvitation(deps, owner, existing.phone);
   deps.log.info(LogEvent.ContactRemoved, { owner, kind: existing.kind });
   const contact: ContactView =
     existing.kind === 'im'

@@ -7,13 +7,11 @@ import { judge, liveConnections } from '../judgement/judge';
 import { LogEvent } from '../log-events';
 import type { Deps, Invitation } from '../ports';
 import { findOrCreateUser } from '../provisioning/accounts';
+import { INVITATION_COOLDOWN_MS, INVITATION_TTL_MS } from './withdraw';
 import { assertSmsAllowed, parsePhone } from '../provisioning/phone';
 import type { UserProfile } from '../types';
 
-/** A pending invitation expires this long after it was sent. */
-export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
-/** After NO or an expiry, the phone may not be invited again for this long. */
-export const INVITATION_COOLDOWN_MS = 30 * 24 * 3600 * 1000;
+export { INVITATION_COOLDOWN_MS, INVITATION_TTL_MS } from './withdraw';
 /** At most this many invitations per inviter per day (UTC day window), against SMS pumping. */
 export const INVITATIONS_PER_DAY = 5;
 const DAY_MS = 24 * 3600 * 1000;

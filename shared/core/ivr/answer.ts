@@ -53,6 +53,10 @@ export const REFUSAL_SPEECH: Record<CallRefusal, string> = {
   too_many_tries: SPOKEN.tooManyTries,
 };
 
-/** The text of the missed-call note the callee gets, by IM or SMS like any message from the caller. */
-export const missedCallText = (name: string, imNumber: string): string =>
-  `Missed call from ${name} (@${imNumber})`;
+/**
+ * The text of the missed-call note the callee gets, by IM or SMS like any message from the caller. It names no
+ * one: the message is from the caller, so the IM client shows their name and the SMS body's header
+ * (formatSmsBody: `Alice @11112222: Missed call`) already does; naming them again read "Alice @11112222: Missed
+ * call from Alice (@11112222)".
+ */
+export const MISSED_CALL_TEXT = 'Missed call';

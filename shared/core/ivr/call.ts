@@ -10,7 +10,7 @@ import type { Deps } from '../ports';
 import type { Recipient, UserProfile } from '../types';
 import {
   MAX_ATTEMPTS,
-  missedCallText,
+  MISSED_CALL_TEXT,
   REFUSAL_SPEECH,
   SPOKEN,
   type CallRefusal,
@@ -121,7 +121,7 @@ export async function onDialEnded(deps: Deps, end: DialEnd): Promise<VoiceAnswer
       from: caller.imNumber,
       fromName: caller.name,
       to: recipient.profile.imNumber,
-      text: missedCallText(caller.name, caller.imNumber),
+      text: MISSED_CALL_TEXT,
       // A call came over the phone network, as a text would: the note reads as from the caller's phone.
       via: 'sms',
     },

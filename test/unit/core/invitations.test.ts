@@ -1,4 +1,4 @@
-import { getContacts } from '../../../shared/core/contacts/book';
+import { addContact, getContacts, removeContact } from '../../../shared/core/contacts/book';
 import { receiveSms } from '../../../shared/core/im-sms/receive';
 import { parseInvitationAnswer, parseInviteCommand } from '../../../shared/core/invitations/answers';
 import {
@@ -155,6 +155,32 @@ describe('an invitation', () => {
     expect(w.sms.inbox(inviter.phone).map((m) => m.body)).toEqual([
       'Your invitation to Dan expired without an answer.',
     ]);
+  });
+
+  it('removing the invited phone from contacts withdraws it: a later YES makes no account and no contact', async () => {
+    const phone = stranger();
+    await invite(w.deps, inviter, { phone, name: 'Dan' });
+    await removeContact(w.deps, inviter.imNumber, { phone });
+
+    expect((await answer(phone, 'YES')).reply).toContain('expired');
+    expect(await w.stores.users.getPhone(phone)).toBeNull();
+    expect(await getContacts(w.deps, inviter.imNumber)).toMatchObject({ contacts: [] });
+    // The inviter did it, so nobody is told; the phone got only the invitation and the expired reply.
+    expect(w.sms.inbox(inviter.phone)).toEqual([]);
+    // Remove-and-invite again cannot text the phone daily: the cooldown of an expiry holds.
+    await rejects(invite(w.deps, inviter, { phone, name: 'Dan' }), 'invitation_cooldown');
+  });
+
+  it("removing a phone contact leaves another user's pending invitation to it alone", async () => {
+    const phone = stranger();
+    const other = await w.user();
+    await addContact(w.deps, other, { phone, name: 'Dan' });
+    await invite(w.deps, inviter, { phone, name: 'Dan' });
+    await removeContact(w.deps, other.imNumber, { phone });
+
+    await answer(phone, 'YES');
+    expect((await w.stores.users.getPhone(phone))?.imNumber).toBeDefined();
+    expect(await getContacts(w.deps, inviter.imNumber)).toMatchObject({ contacts: [{ kind: 'im' }] });
   });
 
   it('NO with no invitation is told so; YES with none is START', async () => {

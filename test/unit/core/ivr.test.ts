@@ -1,4 +1,4 @@
-import { MAX_ATTEMPTS, SPOKEN, missedCallText } from '../../../shared/core/ivr/answer';
+import { MAX_ATTEMPTS, MISSED_CALL_TEXT, SPOKEN } from '../../../shared/core/ivr/answer';
 import { answerCall, onDialEnded, onKeyedDigits, whisperFor } from '../../../shared/core/ivr/call';
 import type { UserProfile } from '../../../shared/core/types';
 import { renderVoice } from '../../../shared/runtime/voice-twiml';
@@ -268,7 +268,7 @@ describe('the end of the dial', () => {
         from: alice.imNumber,
         fromName: 'Alice',
         to: bob.imNumber,
-        text: missedCallText('Alice', alice.imNumber),
+        text: MISSED_CALL_TEXT,
       });
     },
   );
@@ -280,7 +280,8 @@ describe('the end of the dial', () => {
     await end('no-answer');
 
     const [sms] = w.sms.inbox(bob.phone);
-    expect(sms.body).toContain('Missed call from Alice');
+    // The header names the caller once; the text does not repeat it.
+    expect(sms.body).toBe(`Alice @${alice.imNumber}: Missed call`);
     expect(sms.from).toBe(dialled.kind === 'connect' ? dialled.callerId : '');
   });
 
