@@ -144,7 +144,7 @@ export class Population {
       createdAt: Date.now(),
     };
     await this.store.users.createUser(profile);
-    await this.store.users.linkPhone(u.phone, u.imNumber, u.name);
+    await this.store.users.linkPhone(u.phone, u.imNumber);
   }
 }
 

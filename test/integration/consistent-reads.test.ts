@@ -52,7 +52,7 @@ describe('reads on a decision path are strongly consistent', () => {
     mock.on(GetCommand).resolves({
       Item: { pk: 'PHONE#+14155550100', sk: 'PHONE', phone: '+14155550100', imNumber: '1000002' },
     });
-    const won = await s.users.linkPhone('+14155550100', '1000001', 'a');
+    const won = await s.users.linkPhone('+14155550100', '1000001');
     expect(won.imNumber).toBe('1000002');
     expect(mock.commandCalls(GetCommand)[0].args[0].input).toMatchObject({ ConsistentRead: true });
   });

@@ -89,7 +89,7 @@ export function coreWorld(env: Record<string, string> = {}): CoreWorld {
         ...over,
       };
       await stores.users.createUser(profile);
-      await stores.users.linkPhone(profile.phone, imNumber, profile.name);
+      await stores.users.linkPhone(profile.phone, imNumber);
       await stores.users.claimName(profile.name, imNumber);
       if (connectionId) {
         const now = clock.now();

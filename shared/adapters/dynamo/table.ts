@@ -95,7 +95,7 @@ export function toProfile(item: Item): UserProfile {
 }
 
 export function toPhone(item: Item): PhoneRecord {
-  return { phone: item.phone, imNumber: item.imNumber, name: item.name, optedOut: Boolean(item.optedOut) };
+  return { phone: item.phone, imNumber: item.imNumber, optedOut: Boolean(item.optedOut) };
 }
 
 export function toMessage(item: Item): MessageRecord {

@@ -72,17 +72,15 @@ export class DynamoUserDirectory implements UserDirectory {
     return imNumber;
   }
 
-  async linkPhone(phone: string, imNumber: string, name: string): Promise<PhoneRecord> {
+  async linkPhone(phone: string, imNumber: string): Promise<PhoneRecord> {
     try {
       const { Attributes } = await this.table.doc.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: phoneKey(phone),
-          UpdateExpression:
-            'SET imNumber = :im, #name = :name, phone = :phone, optedOut = if_not_exists(optedOut, :no)',
+          UpdateExpression: 'SET imNumber = :im, phone = :phone, optedOut = if_not_exists(optedOut, :no)',
           ConditionExpression: 'attribute_not_exists(imNumber)',
-          ExpressionAttributeNames: { '#name': 'name' },
-          ExpressionAttributeValues: { ':im': imNumber, ':name': name, ':phone': phone, ':no': false },
+          ExpressionAttributeValues: { ':im': imNumber, ':phone': phone, ':no': false },
           ReturnValues: 'ALL_NEW',
         }),
       );

@@ -31,10 +31,10 @@ export class MemoryUserDirectory implements UserDirectory {
     return this.t.phones.get(phone)?.imNumber ?? null;
   }
 
-  async linkPhone(phone: string, imNumber: string, name: string): Promise<PhoneRecord> {
+  async linkPhone(phone: string, imNumber: string): Promise<PhoneRecord> {
     const existing = this.t.phones.get(phone);
     if (existing?.imNumber) return copy(existing);
-    const record: PhoneRecord = { phone, imNumber, name, optedOut: existing?.optedOut ?? false };
+    const record: PhoneRecord = { phone, imNumber, optedOut: existing?.optedOut ?? false };
     this.t.phones.set(phone, record);
     return copy(record);
   }

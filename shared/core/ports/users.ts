@@ -10,7 +10,6 @@ export interface ReadOptions {
 export interface PhoneRecord {
   phone: string;
   imNumber?: string;
-  name?: string;
   optedOut: boolean;
 }
 
@@ -30,8 +29,11 @@ export interface UserDirectory {
   getPhone(phone: string, opts?: ReadOptions): Promise<PhoneRecord | null>;
   /** The user a phone belongs to. The link never changes once made, so adapters may cache it. */
   userOfPhone(phone: string): Promise<string | null>;
-  /** Binds a phone to a user unless it is bound already; returns the record that won. */
-  linkPhone(phone: string, imNumber: string, name: string): Promise<PhoneRecord>;
+  /**
+   * Binds a phone to a user unless it is bound already; returns the record that won. The row holds no name: a
+   * copy there went stale on every rename, and nothing read it.
+   */
+  linkPhone(phone: string, imNumber: string): Promise<PhoneRecord>;
   /** imNumber for a name (by its nameKey: case-insensitive, look-alikes too), or null. */
   findByName(name: string): Promise<string | null>;
   /**

@@ -51,7 +51,7 @@ export async function findOrCreateUser(
     await deps.users.deleteUser(profile.imNumber);
     throw conflict(`the name ${chosenName} is taken`, 'name_taken');
   }
-  const link = await deps.users.linkPhone(phone, profile.imNumber, profile.name);
+  const link = await deps.users.linkPhone(phone, profile.imNumber);
   if (link.imNumber !== profile.imNumber) {
     if (chosenName) await deps.users.releaseName(chosenName, profile.imNumber);
     await deps.users.deleteUser(profile.imNumber);
