@@ -102,7 +102,7 @@ export const functions: FunctionSpec[] = [
     { kind: 'http', method: 'POST', path: '/twilio/voice/dial-status' },
     { ...routes, twilioWebhook: true },
   ),
-  fn('ws-authorizer', { kind: 'ws-authorizer' }, { jwt: true }),
+  fn('ws-authorizer', { kind: 'ws-authorizer' }, { table: 'read', jwt: true }),
   fn('ws-connect', { kind: 'ws', routeKey: '$connect' }, { table: 'readwrite', manageConnections: true }),
   fn(
     'ws-disconnect',

@@ -119,6 +119,20 @@ describe('a new name by updateProfile (issue 12: the same name rules as at sign-
     expect((await signUp(e2e.base, newPhone(), 'cleo')).name).toBe('cleo');
   });
 
+  it('messages from a connection opened after the rename carry the new name, with the old token', async () => {
+    const [gus, hal] = [await signUp(e2e.base, newPhone(), 'Gus'), await signUp(e2e.base, newPhone(), 'Hal')];
+    const before = await connect(gus);
+    await answer(before.api.updateProfile({ name: 'Augustus' }));
+    await before.close();
+    // Hal is offline, so the message goes by SMS, whose header names the sender.
+    const after = await connect(gus);
+    await answer(after.api.sendMessage({ to: hal.imNumber, text: 'renamed' }));
+    const sms = await eventually(async () =>
+      (await inbox(e2e.base, hal.phone)).find((m) => m.body.endsWith('renamed')),
+    );
+    expect(sms.body).toBe(`Augustus @${gus.imNumber}: renamed`);
+  });
+
   it('refuses a taken name, a look-alike of one, a mixed-script or default-looking name, changing nothing', async () => {
     const [eve] = [await signUp(e2e.base, newPhone(), 'Eve'), await signUp(e2e.base, newPhone(), 'clivia')];
     const e = await connect(eve);

@@ -55,6 +55,19 @@ describe('the $connect authorizer', () => {
     return `${head}.${body}.${sig}`;
   };
 
+  it("passes the profile's current name, not the one the token was signed with", async () => {
+    const stale = await signToken(JWT_SECRET, { imNumber: user.imNumber, name: 'old-name' }, Date.now());
+    expect((await authorize(authorizerEvent(stale))).context).toEqual({
+      imNumber: user.imNumber,
+      name: 'erin',
+    });
+  });
+
+  it('refuses a valid token of a user who no longer exists', async () => {
+    const gone = await signToken(JWT_SECRET, { imNumber: '99999999', name: 'ghost' }, Date.now());
+    await expect(authorize(authorizerEvent(gone))).rejects.toThrow('Unauthorized');
+  });
+
   it.each([
     ['no token', async () => undefined],
     ['garbage', async () => 'not-a-jwt'],
