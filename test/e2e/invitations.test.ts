@@ -63,7 +63,8 @@ describe('an invitation, online', () => {
       (await inbox(e2e.base, ivy.phone)).find((s) => s.body.includes(`accepted your invitation`)),
     );
     const list = await answer(i.api.getContacts());
-    expect(list.contacts).toEqual([expect.objectContaining({ imNumber: invitee })]);
+    // The name Ivy gave shows while the new user has the default name.
+    expect(list.contacts).toEqual([expect.objectContaining({ imNumber: invitee, name: 'Dan' })]);
 
     // The invitee signs in by SMS code like anyone else, into the provisioned account, with Ivy as a contact.
     const dan = await signUp(e2e.base, phone);

@@ -26,7 +26,12 @@ const READ_CONCURRENCY = 8;
 export const presenceOf = (recipient: Recipient | null, now: number): PresenceMode =>
   recipient && judge(recipient, now) === 'im' ? 'online' : 'offline';
 
-/** What the owner may see of an IM contact: its live profile fields and presence, never its phone. */
+/**
+ * What the owner may see of an IM contact: its live profile fields and presence, never its phone. The name is
+ * the contact's own, except while it still has its default name (`u<imNumber>`): then it is the name stored on
+ * the owner's list, which for a contact that joined by the owner's invitation is the name the owner gave it
+ * (so "Mom" does not turn into "u12345678" when she answers YES).
+ */
 export function imContactView(
   contact: { imNumber: string; name: string },
   recipient: Recipient | null,
@@ -36,7 +41,7 @@ export function imContactView(
   return {
     kind: 'im',
     imNumber: contact.imNumber,
-    name: profile?.name ?? contact.name,
+    name: profile && profile.name !== defaultName(profile.imNumber) ? profile.name : contact.name,
     ...(profile?.mood ? { mood: profile.mood } : {}),
     ...(profile?.avatarUrl ? { avatarUrl: profile.avatarUrl } : {}),
     status: presenceOf(recipient, now),

@@ -209,10 +209,11 @@ export async function acceptInvitation(deps: Deps, invitation: Invitation): Prom
     addedAt: now,
   });
   await deps.contacts.removeContact(invitation.inviter, { phone: invitation.phone });
+  // The name the inviter gave is kept on their list: it shows while the new user has the default name.
   await deps.contacts.addContact(invitation.inviter, {
     kind: 'im',
     imNumber: user.imNumber,
-    name: user.name,
+    name: invitation.name,
     addedAt: now,
   });
   await deps.users.setThread(user.imNumber, invitation.serviceNumber, { peer: invitation.inviter, at: now });

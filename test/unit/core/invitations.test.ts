@@ -1,4 +1,4 @@
-import { addContact, getContacts, removeContact } from '../../../shared/core/contacts/book';
+import { addContact, getContacts, removeContact, updateProfile } from '../../../shared/core/contacts/book';
 import { receiveSms } from '../../../shared/core/im-sms/receive';
 import { parseInvitationAnswer, parseInviteCommand } from '../../../shared/core/invitations/answers';
 import {
@@ -96,8 +96,14 @@ describe('an invitation', () => {
     expect(w.im.eventsOf('i1', 'invitation')).toEqual([
       { kind: 'invitation', invitation: expect.objectContaining({ status: 'accepted', invitee }) },
     ]);
+    // The name Ivy gave stays on her list while the new user has the default name.
     expect(await getContacts(w.deps, inviter.imNumber)).toMatchObject({
-      contacts: [{ kind: 'im', imNumber: invitee }],
+      contacts: [{ kind: 'im', imNumber: invitee, name: 'Dan' }],
+    });
+    // Once the new user picks a name, it is the one shown.
+    await updateProfile(w.deps, invitee, { name: 'Daniel' });
+    expect(await getContacts(w.deps, inviter.imNumber)).toMatchObject({
+      contacts: [{ kind: 'im', imNumber: invitee, name: 'Daniel' }],
     });
     expect(await getContacts(w.deps, invitee)).toMatchObject({
       contacts: [{ kind: 'im', imNumber: inviter.imNumber }],
