@@ -197,6 +197,13 @@ describe('look-alike names (item 14)', () => {
     }
   });
 
+  it('refuses the Greek mu and the micro sign in the u of a default name, and marked u', async () => {
+    for (const name of [`\u03bc${alice.imNumber}`, `\u00b5${alice.imNumber}`, `\u00fa${alice.imNumber}`]) {
+      const res = await claim(name);
+      expect(`${name}: ${res.status} ${res.json.error?.code}`).toBe(`${name}: 400 invalid_name`);
+    }
+  });
+
   it('still accepts names in one script, Japanese mixing its three, and digits or _ . -', async () => {
     for (const name of ['张三丰', '山田たろう', 'Ivan_2.0-x', 'Пётр']) {
       const res = await claim(name);
