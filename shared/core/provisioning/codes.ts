@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
 
 /** How long a sign-in code lives (ms). */
 export const OTP_TTL_MS = 10 * 60 * 1000;
@@ -35,9 +36,32 @@ export const OTP_PHONE_DAILY_TEXTS = 20;
  */
 export const OTP_RESERVE_WINDOW_MS = 60 * 60 * 1000;
 
-/** The key a client address's tries at one phone's codes count under. */
+/**
+ * The client a source address stands for in the limits: an IPv4 address itself, an IPv6 address by its /64
+ * (one home or phone gets a whole /64 and may use any address in it, so counting each address alone would give
+ * one client billions of budgets). An IPv4-mapped IPv6 address (`::ffff:203.0.113.7`) counts as its IPv4 address.
+ * Anything not an IP address (a test's label) is used as it is.
+ */
+export function clientOf(sourceIp: string): string {
+  if (isIPv4(sourceIp)) return sourceIp;
+  if (!isIPv6(sourceIp)) return sourceIp;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(sourceIp);
+  if (mapped && isIPv4(mapped[1])) return mapped[1];
+  const [head, tail = ''] = sourceIp.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = sourceIp.includes('::') && tail ? tail.split(':') : [];
+  const groups = sourceIp.includes('::')
+    ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
+/** The key a client's tries at one phone's codes count under. */
 export function otpTryKey(phone: string, sourceIp: string): string {
-  return `otp-try:${sourceIp}:${phone}`;
+  return `otp-try:${clientOf(sourceIp)}:${phone}`;
 }
 
 /**
@@ -61,7 +85,8 @@ export function otpRateKey(
   phone: string,
   sourceIp: string,
 ): string {
-  const who = { ip: sourceIp, 'ip-phone': `${sourceIp}:${phone}` }[rule.scope];
+  const client = clientOf(sourceIp);
+  const who = { ip: client, 'ip-phone': `${client}:${phone}` }[rule.scope];
   return `otp:${rule.scope}:${rule.windowMs}:${who}`;
 }
 

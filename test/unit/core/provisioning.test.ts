@@ -1,5 +1,6 @@
 import { findOrCreateUser } from '../../../shared/core/provisioning/accounts';
 import {
+  clientOf,
   OTP_MAX_TRIES,
   OTP_PHONE_DAILY_TEXTS,
   OTP_RESERVE_WINDOW_MS,
@@ -85,6 +86,34 @@ describe('sign-in codes', () => {
       verifyAuth(w.deps, { phone: PHONE, code: '112358', sourceIp: OWNER_IP }),
     ).resolves.toMatchObject({ user: { phone: PHONE } });
   });
+
+  it('counts an IPv6 client by its /64: rotating addresses inside it gives no more tries', async () => {
+    await startAuth(w.deps, { phone: PHONE, sourceIp: OWNER_IP });
+    const code = codeIn(PHONE);
+    const wrong = code === '000000' ? '111111' : '000000';
+    const answers = [];
+    for (let i = 1; i <= OTP_TRIES_PER_ADDRESS + 1; i++)
+      answers.push(
+        await verifyAuth(w.deps, {
+          phone: PHONE,
+          code: wrong,
+          sourceIp: `2001:db8:7:1::${i.toString(16)}`,
+        }).catch((err: { code: string }) => err.code),
+      );
+    expect(answers).toEqual([...Array(OTP_TRIES_PER_ADDRESS).fill('wrong_code'), 'too_many_tries']);
+    // Another /64 is another client; the owner signs in.
+    await expect(
+      verifyAuth(w.deps, { phone: PHONE, code, sourceIp: '2001:db8:7:2::1' }),
+    ).resolves.toMatchObject({ user: { phone: PHONE } });
+  });
+
+  it.each([
+    ['203.0.113.7', '203.0.113.7'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['2001:0DB8:0001:0002:0003:4:5:6', '2001:db8:1:2::/64'],
+    ['::ffff:198.51.100.3', '198.51.100.3'],
+    ['::1', '0:0:0:0::/64'],
+  ])('reads the client of %p as %p', (address, client) => expect(clientOf(address)).toBe(client));
 
   it('with no code to try (none sent, expired, dead, used) answers code_expired and counts nothing', async () => {
     const tries = () => [...w.stores.table.rates.entries()].filter(([k]) => k.startsWith('otp-try:'));
@@ -182,7 +211,8 @@ describe('sign-in codes', () => {
 describe('the phone\'s codes under many addresses (docs/design.md, "Sign-in codes")', () => {
   /** /auth/start from a fresh address each time: what a stranger with many addresses can do. */
   let address = 0;
-  const fromAnywhere = () => startAuth(w.deps, { phone: PHONE, sourceIp: `2001:db8::${++address}` });
+  const fromAnywhere = () =>
+    startAuth(w.deps, { phone: PHONE, sourceIp: `2001:db8:${(++address).toString(16)}::1` });
   const outcome = (p: Promise<void>) =>
     p.then(
       () => 'sent',
