@@ -73,14 +73,33 @@ describe('POST /auth/start', () => {
     expect(h.sms.inbox('+447700900123')).toHaveLength(0);
   });
 
-  it('rate-limits codes per address and phone, and resends the live code to its owner', async () => {
+  it('texts the live code again, 3 times in all; then 429 code_pending from anywhere, and nothing sent', async () => {
     const phone = newPhone();
-    const statuses = [];
-    for (let i = 0; i < 4; i++)
-      statuses.push((await post(authStart, '/auth/start', { phone }, '203.0.113.9')).status);
-    expect(statuses).toEqual([202, 202, 202, 429]);
-    expect((await post(authStart, '/auth/start', { phone }, '203.0.113.10')).status).toBe(202);
+    const answers = [];
+    for (const ip of ['203.0.113.9', '203.0.113.9', '203.0.113.10', '203.0.113.9', '203.0.113.11'])
+      answers.push((await post(authStart, '/auth/start', { phone }, ip)).body.error?.code ?? 'sent');
+    expect(answers).toEqual(['sent', 'sent', 'sent', 'code_pending', 'code_pending']);
+    expect(h.sms.inbox(phone)).toHaveLength(3);
     expect(new Set(h.sms.inbox(phone).map((m) => /\d{6}/.exec(m.body)![0])).size).toBe(1);
+    // Once it expires, a new code goes.
+    h.advance(10 * 60 * 1000 + 1);
+    expect((await post(authStart, '/auth/start', { phone }, '203.0.113.11')).status).toBe(202);
+    expect(new Set(h.sms.inbox(phone).map((m) => /\d{6}/.exec(m.body)![0])).size).toBe(2);
+  });
+
+  it("past the phone's 20 texts a day, its reserve still sends the owner a new code an hour", async () => {
+    const phone = newPhone();
+    let texts = 0;
+    for (let ip = 0; texts < 20; ip++) {
+      const res = await post(authStart, '/auth/start', { phone }, `198.18.0.${ip}`);
+      if (res.status === 202) texts++;
+      else h.advance(10 * 60 * 1000 + 1); // code_pending: the strangers wait for the code to expire
+    }
+    h.advance(10 * 60 * 1000 + 1);
+    const owner = await post(authStart, '/auth/start', { phone }, '198.18.1.1');
+    expect(owner.status).toBe(202);
+    expect(h.sms.inbox(phone)).toHaveLength(21);
+    expect((await post(authVerify, '/auth/verify', { phone, code: lastCode(h, phone) })).status).toBe(200);
   });
 
   it('counts no refused request (opted out) towards the limits: after START the phone gets its code', async () => {

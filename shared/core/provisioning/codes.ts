@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
 
 /** How long a sign-in code lives (ms). */
 export const OTP_TTL_MS = 10 * 60 * 1000;
@@ -19,17 +20,55 @@ export const OTP_TRY_WINDOW_MS = 60 * 60 * 1000;
 const TEN_MINUTES = 10 * 60 * 1000;
 const DAY = 24 * 60 * 60 * 1000;
 
-/** The key a client address's tries at one phone's codes count under. */
+/**
+ * Texts one code may take in all, the first and the resends: past them, while it lives, /auth/start texts
+ * nothing and answers 429 `code_pending` (the code is already on the phone), so repeated requests cost nothing.
+ */
+export const OTP_SENDS_PER_CODE = 3;
+
+/** Texts a phone may be sent a day at anyone's request (new codes and resends): its open budget. */
+export const OTP_PHONE_DAILY_TEXTS = 20;
+
+/**
+ * The reserve past the open budget: one new code per this window (ms, a fixed clock window), and only when the
+ * phone has no live code. Nobody can use it up for good, so the owner always gets a code within this time
+ * (docs/design.md, "Sign-in codes").
+ */
+export const OTP_RESERVE_WINDOW_MS = 60 * 60 * 1000;
+
+/**
+ * The client a source address stands for in the limits: an IPv4 address itself, an IPv6 address by its /64
+ * (one home or phone gets a whole /64 and may use any address in it, so counting each address alone would give
+ * one client billions of budgets). An IPv4-mapped IPv6 address (`::ffff:203.0.113.7`) counts as its IPv4 address.
+ * Anything not an IP address (a test's label) is used as it is.
+ */
+export function clientOf(sourceIp: string): string {
+  if (isIPv4(sourceIp)) return sourceIp;
+  if (!isIPv6(sourceIp)) return sourceIp;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(sourceIp);
+  if (mapped && isIPv4(mapped[1])) return mapped[1];
+  const [head, tail = ''] = sourceIp.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = sourceIp.includes('::') && tail ? tail.split(':') : [];
+  const groups = sourceIp.includes('::')
+    ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
+/** The key a client's tries at one phone's codes count under. */
 export function otpTryKey(phone: string, sourceIp: string): string {
-  return `otp-try:${sourceIp}:${phone}`;
+  return `otp-try:${clientOf(sourceIp)}:${phone}`;
 }
 
 /**
- * Limits on sending codes (docs/design.md, "Sign-in codes"). OTP forms are a favourite target of SMS pumping, so
- * codes are limited per client address (OTP_IP_LIMIT per 10 minutes, 5× that per day), per client address and
- * phone (3 per 10 minutes, 6 per day: what a stranger asking for someone else's phone uses up is their own), and
- * per phone (20 per day, against pumping from many addresses). A live code is sent again, unchanged, so
- * strangers' requests never replace the code the owner holds.
+ * Limits on one client address sending codes (docs/design.md, "Sign-in codes"). OTP forms are a favourite target
+ * of SMS pumping, so texts are limited per client address (OTP_IP_LIMIT per 10 minutes, 5× that per day) and
+ * per client address and phone (3 per 10 minutes, 6 per day: what a stranger asking for someone else's phone
+ * uses up is their own). The phone's own budget ({@link otpPhoneBudget}, then {@link otpPhoneReserve}) comes after these.
  */
 export function otpRateLimits(ipLimit: number) {
   return [
@@ -37,18 +76,28 @@ export function otpRateLimits(ipLimit: number) {
     { scope: 'ip', windowMs: DAY, limit: ipLimit * 5 },
     { scope: 'ip-phone', windowMs: TEN_MINUTES, limit: 3 },
     { scope: 'ip-phone', windowMs: DAY, limit: 6 },
-    { scope: 'phone', windowMs: DAY, limit: 20 },
   ] as const;
 }
 
-/** The key a limit counts under: by address, by address and phone, or by phone. */
+/** The key an address limit counts under: by address, or by address and phone. */
 export function otpRateKey(
   rule: ReturnType<typeof otpRateLimits>[number],
   phone: string,
   sourceIp: string,
 ): string {
-  const who = { ip: sourceIp, 'ip-phone': `${sourceIp}:${phone}`, phone }[rule.scope];
+  const client = clientOf(sourceIp);
+  const who = { ip: client, 'ip-phone': `${client}:${phone}` }[rule.scope];
   return `otp:${rule.scope}:${rule.windowMs}:${who}`;
+}
+
+/** The phone's open budget: OTP_PHONE_DAILY_TEXTS texts a day (key, window in ms, limit). */
+export function otpPhoneBudget(phone: string) {
+  return { key: `otp:phone:${DAY}:${phone}`, windowMs: DAY, limit: OTP_PHONE_DAILY_TEXTS } as const;
+}
+
+/** The phone's reserve: one new code per OTP_RESERVE_WINDOW_MS once the open budget is spent. */
+export function otpPhoneReserve(phone: string) {
+  return { key: `otp:phone-reserve:${phone}`, windowMs: OTP_RESERVE_WINDOW_MS, limit: 1 } as const;
 }
 
 /** A 6-digit pad from the secret, the phone and the code's expiry (epoch ms): the code sealed under it. */

@@ -14,7 +14,7 @@ const DEFAULT_PREFIX = 'u';
 /**
  * Names shaped like a default name (`u` or `U` + digits) are reserved: nobody may choose one, so `@u123` always
  * means the user whose imNumber is 123. Tested after NFKC, so the full-width `ｕ１２３` is reserved too; look-alikes
- * of default names are reserved by {@link looksLikeDefaultName}.
+ * of default names (`μ12345678`, `ս12345678`, `uOl23456`) are reserved by {@link looksLikeDefaultName}.
  */
 const DEFAULT_NAME = new RegExp(`^${DEFAULT_PREFIX}\\d+$`, 'i');
 
@@ -89,7 +89,8 @@ export function validateName(input: unknown): string {
   const name = input.trim().normalize('NFKC');
   if (!NAME_PATTERN.test(name) || DEFAULT_NAME.test(name) || looksLikeDefaultName(name)) {
     throw badInput(
-      'name must be 1-32 letters, digits, "_", "." or "-", start with a letter, and not look like u123',
+      'name must be 1-32 letters, digits, "_", "." or "-", start with a letter, and not look like a default ' +
+        'name (u12345678: one letter, then 4 or more digits)',
       'invalid_name',
     );
   }
@@ -139,23 +140,67 @@ export function nameKeys(name: string): string[] {
   return keys[0] === keys[1] ? [keys[0]] : keys;
 }
 
-/** The skeletons of the digits (`0` → `o`, `1` → `l`, …), as one character class's contents. */
-const DIGIT_SKELETONS = [...new Set([...'0123456789'].map((d) => nameKey(d)))];
+/** Combining marks (accents, strokes, hooks): dropped when judging the default-name look, so `ú` and `ᵾ` are u. */
+const MARKS = /\p{M}/gu;
+
+/**
+ * The keys a name is judged by for the default-name look: its {@link nameKeys}, and the keys of its skeleton
+ * taken before NFKC (NFKC can carry a character out of confusables.txt: the half-width `￨` is `l` there, its NFKC
+ * form `│` is not), each with its combining marks dropped (prototypes such as `u̵` for `ᵾ`, `2̵` for `ƻ`).
+ */
+function defaultLookKeys(name: string): string[] {
+  const keys = new Set([...nameKeys(name), ...nameKeys(skeleton(name))]);
+  return [...keys].map((key) => key.replace(MARKS, ''));
+}
+
+/** The skeletons of the digits (`0` → `o`, `1` → `l`, `2` … `9` themselves). */
+const DIGIT_SKELETONS = new Set([...'0123456789'].flatMap((d) => defaultLookKeys(d)));
+
+/** Escapes a string for use inside a RegExp. */
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A key that looks like a default name: `u` followed by at least MIN_IM_NUMBER_DIGITS digit look-alikes. */
 const DEFAULT_NAME_KEY = new RegExp(
-  `^${nameKey(DEFAULT_PREFIX)}(?:${DIGIT_SKELETONS.map((d) => d.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')}){${MIN_IM_NUMBER_DIGITS},}$`,
+  `^${escapeRegExp(nameKey(DEFAULT_PREFIX))}(?:${[...DIGIT_SKELETONS].map(escapeRegExp).join('|')}){${MIN_IM_NUMBER_DIGITS},}$`,
   'u',
 );
 
+/** A letter of a script with case (Latin, Greek, Cyrillic, Armenian, …), one code point. */
+const CASED_LETTER = /^(?=\p{L})\p{Cased}$/u;
+const DECIMAL_DIGIT = /^\p{Nd}$/u;
+
+/** True for a decimal digit of any script, or a character that looks like a digit (`O`, `l`, `З`, `б`, …). */
+function isDigitLike(ch: string): boolean {
+  return DECIMAL_DIGIT.test(ch) || defaultLookKeys(ch).some((key) => DIGIT_SKELETONS.has(key));
+}
+
 /**
- * True when the name looks like a default name (`u` + an imNumber): the reserved rule applied to its keys
- * (skeletons), not its raw text, so the Armenian `ս12345678`, the Greek `υ12345678` or `uOl23456` with letters for
- * digits are reserved too. Only `u` + 4 or more digit look-alikes (imNumbers have 4 to 12 digits), so a name
- * such as `Ulo` stays free.
+ * True when the name has the default name's shape: one cased letter, whatever it is, then MIN_IM_NUMBER_DIGITS
+ * or more digits or digit look-alikes, at least one a real digit (`μ12345678`, `v12345678`, `ц1234`). Which
+ * letters pass for a `u` depends on the font, and confusables.txt does not list them all (the Greek `μ` and the
+ * micro sign `µ` are not in it), so no letter may stand where the `u` stands. Scripts without case (Han, Arabic,
+ * …) have no `u` look-alike in that place, so `李2024` stays free.
+ */
+function hasDefaultShape(name: string): boolean {
+  const [first, ...rest] = [...name.normalize('NFKC')];
+  return (
+    first !== undefined &&
+    CASED_LETTER.test(first) &&
+    rest.length >= MIN_IM_NUMBER_DIGITS &&
+    rest.every(isDigitLike) &&
+    rest.some((ch) => DECIMAL_DIGIT.test(ch))
+  );
+}
+
+/**
+ * True when the name looks like a default name (`u` + an imNumber), so it is reserved. Two tests: the reserved
+ * rule applied to its keys (TR39 skeletons after NFKC and before, marks dropped), so every confusable of `u` and
+ * of the digits that confusables.txt knows is caught (the Armenian `ս12345678`, the Greek `υ12345678`, `ú1234`,
+ * `uOl23456` with letters for digits); and {@link hasDefaultShape}, for the look-alikes of `u` it does not know
+ * (`μ12345678`). Only `u` + 4 or more digit look-alikes (imNumbers have 4 to 12 digits), so `Ulo` stays free.
  */
 export function looksLikeDefaultName(name: string): boolean {
-  return nameKeys(name).some((key) => DEFAULT_NAME_KEY.test(key));
+  return defaultLookKeys(name).some((key) => DEFAULT_NAME_KEY.test(key)) || hasDefaultShape(name);
 }
 
 /**

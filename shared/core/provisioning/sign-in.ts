@@ -1,8 +1,16 @@
 import { findOrCreateUser } from './accounts';
-import { badInput, conflict, forbidden, tooMany, unauthorized, unavailable } from '../errors';
+import {
+  badInput,
+  conflict,
+  type DomainError,
+  forbidden,
+  tooMany,
+  unauthorized,
+  unavailable,
+} from '../errors';
 import { validateName } from './names';
 import { assertSmsAllowed, parsePhone } from './phone';
-import type { Deps } from '../ports';
+import type { Deps, OtpRecord } from '../ports';
 import { sendSmsWithRetry } from '../im-sms/send';
 import { clearForSms, isServiceNumber } from '../im-sms/outbound';
 import { LogEvent } from '../log-events';
@@ -10,9 +18,12 @@ import {
   hashCode,
   hashesMatch,
   OTP_MAX_TRIES,
+  OTP_SENDS_PER_CODE,
   OTP_TRIES_PER_ADDRESS,
   OTP_TRY_WINDOW_MS,
   OTP_TTL_MS,
+  otpPhoneBudget,
+  otpPhoneReserve,
   otpRateKey,
   otpTryKey,
   otpRateLimits,
@@ -21,19 +32,33 @@ import {
 } from './codes';
 import { signToken } from './tokens';
 
-/** POST /auth/start: sends a 6-digit code to the phone. */
+/**
+ * POST /auth/start: texts a 6-digit code to the phone (docs/design.md, "Sign-in codes"). While the phone has a
+ * live code, that same code is texted again, OTP_SENDS_PER_CODE times in all; past that, or past the phone's
+ * open budget, a request while the code lives texts nothing and gets 429 `code_pending` (use the code on the
+ * phone). A text counts against the client address's limits and the phone's open budget of
+ * OTP_PHONE_DAILY_TEXTS a day; past that budget, the phone's reserve still sends one new code per
+ * OTP_RESERVE_WINDOW_MS, so no number of strangers' requests keeps the owner from a code for longer.
+ * `sourceIp` is the client's address as the gateway saw it. Throws DomainErrors: `invalid_phone` (400),
+ * `service_number`, `country_not_allowed`, `opted_out` (403), `code_pending`, `too_many_requests` (429),
+ * `sms_failed` (503).
+ */
 export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: string }): Promise<void> {
   const phone = parsePhone(input.phone);
   assertNotServiceNumber(deps, phone.e164);
   assertSmsAllowed(phone, deps.config.smsCountries);
   const now = deps.clock.now();
-  // Every refusal that sends nothing comes before the limits: they count codes sent, so a refused request
-  // (opted out, and the input checks above) spends no one's budget.
+  // Every refusal that sends nothing comes before the limits: they count texts sent, so a refused request
+  // (opted out, a code already pending, and the input checks above) spends no one's budget.
   const record = await deps.users.getPhone(phone.e164);
   const cleared = await clearForSms(deps, phone.e164, 'code', { optedOut: record?.optedOut ?? false });
   if (!cleared.ok) {
     throw forbidden('this phone has opted out of SMS; text START to the service number first', 'opted_out');
   }
+  const secret = deps.secrets.jwtSecret;
+  const previous = await deps.codes.getOtp(phone.e164);
+  const live = previous && isLive(previous, now) ? previous : null;
+  if (live && (live.sends ?? 1) >= OTP_SENDS_PER_CODE) throw codePending(live.expiresAt, now);
   for (const rule of otpRateLimits(deps.config.otpIpLimit)) {
     const key = otpRateKey(rule, phone.e164, input.sourceIp);
     if (!(await deps.rates.hitRateLimit(key, rule.windowMs, rule.limit, now))) {
@@ -41,7 +66,40 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
       throw tooMany('too many codes requested; wait and try again', 'too_many_requests');
     }
   }
-  const { code, expiresAt } = await liveOrNewCode(deps, phone.e164, now);
+  const budget = otpPhoneBudget(phone.e164);
+  if (!(await deps.rates.hitRateLimit(budget.key, budget.windowMs, budget.limit, now))) {
+    // The open budget is spent. A live code is on the phone already; else the reserve may send a new one.
+    if (live) throw codePending(live.expiresAt, now);
+    const reserve = otpPhoneReserve(phone.e164);
+    if (!(await deps.rates.hitRateLimit(reserve.key, reserve.windowMs, reserve.limit, now))) {
+      deps.log.warn(LogEvent.AuthRateLimited, { scope: 'phone', windowMs: reserve.windowMs });
+      const next = new Date(Math.floor(now / reserve.windowMs) * reserve.windowMs + reserve.windowMs);
+      throw tooMany(
+        `this phone was sent many codes today; the next can be sent at ${next.toISOString().slice(11, 16)} UTC`,
+        'too_many_requests',
+      );
+    }
+  }
+  let code: string;
+  let expiresAt: number;
+  if (live) {
+    // Counted by a conditional write, so concurrent requests cannot text one code more than its sends.
+    if (!(await deps.codes.countResend(phone.e164, live.expiresAt, OTP_SENDS_PER_CODE)))
+      throw codePending(live.expiresAt, now);
+    code = unsealCode(secret, phone.e164, live.expiresAt, live.sealed!);
+    expiresAt = live.expiresAt;
+  } else {
+    code = deps.ids.otpCode();
+    expiresAt = now + OTP_TTL_MS;
+    const otp = {
+      hash: hashCode(secret, phone.e164, code),
+      expiresAt,
+      tries: 0,
+      sealed: sealCode(secret, phone.e164, expiresAt, code),
+      sends: 1,
+    };
+    await deps.codes.putOtp(phone.e164, otp, OTP_ROW_GRACE_SECONDS);
+  }
   const minutes = Math.max(1, Math.round((expiresAt - now) / 60_000));
   try {
     await sendSmsWithRetry(
@@ -60,35 +118,21 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
 }
 
 /**
- * The code to send: the live one again, unchanged (same code, expiry and tries), while it has tries left; else a
- * new one with none used. Nothing here refuses: a phone is never locked, only a code used up
- * (docs/design.md, "Sign-in codes").
+ * A code that can still be used and resent: not expired, tries left, and sealed (rows from before sealing
+ * cannot be resent, so they count as not live and a new code replaces them).
  */
-async function liveOrNewCode(
-  deps: Deps,
-  phone: string,
-  now: number,
-): Promise<{ code: string; expiresAt: number }> {
-  const secret = deps.secrets.jwtSecret;
-  const previous = await deps.codes.getOtp(phone);
-  if (previous && previous.expiresAt > now && previous.sealed && previous.tries < OTP_MAX_TRIES)
-    return {
-      code: unsealCode(secret, phone, previous.expiresAt, previous.sealed),
-      expiresAt: previous.expiresAt,
-    };
-  const code = deps.ids.otpCode();
-  const expiresAt = now + OTP_TTL_MS;
-  await deps.codes.putOtp(
-    phone,
-    {
-      hash: hashCode(secret, phone, code),
-      expiresAt,
-      tries: 0,
-      sealed: sealCode(secret, phone, expiresAt, code),
-    },
-    OTP_ROW_GRACE_SECONDS,
+function isLive(record: OtpRecord, now: number): boolean {
+  return record.expiresAt > now && record.tries < OTP_MAX_TRIES && record.sealed !== undefined;
+}
+
+/** 429 `code_pending`: the phone holds a live code already; says for how long and what to do. */
+function codePending(expiresAt: number, now: number): DomainError {
+  const minutes = Math.max(1, Math.ceil((expiresAt - now) / 60_000));
+  return tooMany(
+    `a code was texted to this phone and is still valid for ${minutes} min; use the latest code it was sent ` +
+      '(a new one can be asked for once it expires)',
+    'code_pending',
   );
-  return { code, expiresAt };
 }
 
 /** How long a code's row may stay past its expiry before the table's TTL drops it (s). */
@@ -103,8 +147,9 @@ export interface VerifiedUser {
  * POST /auth/verify: checks the code; the first verification creates the account. Each try, right or wrong,
  * counts against the client address's tries at this phone (OTP_TRIES_PER_ADDRESS an hour: past them that address
  * gets 429 `too_many_tries`, nobody else does) and against the code's own tries (OTP_MAX_TRIES from all addresses:
- * past them the code is dead, 401 `code_expired`, and the owner asks for a new one). `sourceIp` is the client's
- * address as the gateway saw it.
+ * past them the code is dead, 401 `code_expired`, and the owner asks for a new one). A request when the phone has
+ * no code to try (none sent, used, expired, or dead) is answered 401 `code_expired` before anything is counted.
+ * `sourceIp` is the client's address as the gateway saw it.
  */
 export async function verifyAuth(
   deps: Deps,
@@ -120,6 +165,8 @@ export async function verifyAuth(
       ? undefined
       : validateName(input.name);
   const now = deps.clock.now();
+  // No live code, nothing to try: said so before any counter is touched, so such requests spend nothing.
+  assertCodePending(await deps.codes.getOtp(phone.e164), now);
   const tryKey = otpTryKey(phone.e164, input.sourceIp);
   if (!(await deps.rates.hitRateLimit(tryKey, OTP_TRY_WINDOW_MS, OTP_TRIES_PER_ADDRESS, now))) {
     deps.log.warn(LogEvent.AuthLocked, { scope: 'ip-phone' });
@@ -130,8 +177,7 @@ export async function verifyAuth(
     deps.log.warn(LogEvent.AuthLocked, { scope: 'code' });
     throw unauthorized('this code had too many wrong tries; request a new one', 'code_expired');
   }
-  if (attempt.kind === 'missing')
-    throw unauthorized('no valid code for this phone; request a new one', 'code_expired');
+  if (attempt.kind === 'missing') throw noCode();
   const hash = hashCode(deps.secrets.jwtSecret, phone.e164, input.code);
   const matches = hashesMatch(hash, attempt.record.hash);
   if (!matches) {
@@ -145,6 +191,26 @@ export async function verifyAuth(
   deps.log.info(LogEvent.AuthVerified, { imNumber: user.imNumber, created });
   const token = await signToken(deps.secrets.jwtSecret, { imNumber: user.imNumber, name: user.name }, now);
   return { token, user: { imNumber: user.imNumber, name: user.name, phone: user.phone } };
+}
+
+/**
+ * Throws 401 `code_expired`, with what happened, unless the phone has a code that can still be tried: none was
+ * sent (or it was used: a used code is deleted), it expired, or it died of too many wrong tries.
+ */
+function assertCodePending(record: OtpRecord | null, now: number): void {
+  if (!record) throw noCode();
+  if (record.expiresAt <= now)
+    throw unauthorized('the code for this phone expired; request a new one', 'code_expired');
+  if (record.tries >= OTP_MAX_TRIES)
+    throw unauthorized('this code had too many wrong tries; request a new one', 'code_expired');
+}
+
+/** 401 `code_expired` for a phone with no code row: never sent, already used, or long expired. */
+function noCode() {
+  return unauthorized(
+    'no code is pending for this phone (none was sent, it was used, or it expired); request a new one',
+    'code_expired',
+  );
 }
 
 /** Service numbers are ours, not people: none signs in or becomes a user (403 `service_number`). */

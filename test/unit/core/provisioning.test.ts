@@ -1,6 +1,10 @@
 import { findOrCreateUser } from '../../../shared/core/provisioning/accounts';
 import {
+  clientOf,
   OTP_MAX_TRIES,
+  OTP_PHONE_DAILY_TEXTS,
+  OTP_RESERVE_WINDOW_MS,
+  OTP_SENDS_PER_CODE,
   OTP_TRIES_PER_ADDRESS,
   OTP_TRY_WINDOW_MS,
   OTP_TTL_MS,
@@ -67,14 +71,86 @@ describe('sign-in codes', () => {
       ).rejects.toMatchObject({
         code: 'wrong_code',
       });
-    w.clock.advance(OTP_TTL_MS);
     await expect(verifyAuth(w.deps, { phone: PHONE, code, sourceIp: OWNER_IP })).rejects.toMatchObject({
       code: 'too_many_tries',
     });
+    w.clock.advance(OTP_TTL_MS);
+    // An expired code is said to be expired, even to a locked-out address: there is nothing to try.
+    await expect(verifyAuth(w.deps, { phone: PHONE, code, sourceIp: OWNER_IP })).rejects.toThrow(
+      /the code for this phone expired/,
+    );
     w.clock.advance(OTP_TRY_WINDOW_MS);
-    await expect(verifyAuth(w.deps, { phone: PHONE, code, sourceIp: OWNER_IP })).rejects.toMatchObject({
-      code: 'code_expired',
-    });
+    w.ids.codes.push('112358');
+    await startAuth(w.deps, { phone: PHONE, sourceIp: OWNER_IP });
+    await expect(
+      verifyAuth(w.deps, { phone: PHONE, code: '112358', sourceIp: OWNER_IP }),
+    ).resolves.toMatchObject({ user: { phone: PHONE } });
+  });
+
+  it('counts an IPv6 client by its /64: rotating addresses inside it gives no more tries', async () => {
+    await startAuth(w.deps, { phone: PHONE, sourceIp: OWNER_IP });
+    const code = codeIn(PHONE);
+    const wrong = code === '000000' ? '111111' : '000000';
+    const answers = [];
+    for (let i = 1; i <= OTP_TRIES_PER_ADDRESS + 1; i++)
+      answers.push(
+        await verifyAuth(w.deps, {
+          phone: PHONE,
+          code: wrong,
+          sourceIp: `2001:db8:7:1::${i.toString(16)}`,
+        }).catch((err: { code: string }) => err.code),
+      );
+    expect(answers).toEqual([...Array(OTP_TRIES_PER_ADDRESS).fill('wrong_code'), 'too_many_tries']);
+    // Another /64 is another client; the owner signs in.
+    await expect(
+      verifyAuth(w.deps, { phone: PHONE, code, sourceIp: '2001:db8:7:2::1' }),
+    ).resolves.toMatchObject({ user: { phone: PHONE } });
+  });
+
+  it.each([
+    ['203.0.113.7', '203.0.113.7'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['2001:0DB8:0001:0002:0003:4:5:6', '2001:db8:1:2::/64'],
+    ['::ffff:198.51.100.3', '198.51.100.3'],
+    ['::1', '0:0:0:0::/64'],
+  ])('reads the client of %p as %p', (address, client) => expect(clientOf(address)).toBe(client));
+
+  it('with no code to try (none sent, expired, dead, used) answers code_expired and counts nothing', async () => {
+    const tries = () => [...w.stores.table.rates.entries()].filter(([k]) => k.startsWith('otp-try:'));
+    const wrong = (code: string) => (code === '000000' ? '111111' : '000000');
+    const sixTimes = async (code: string, message: RegExp) => {
+      for (let i = 0; i < OTP_TRIES_PER_ADDRESS + 1; i++)
+        await expect(verifyAuth(w.deps, { phone: PHONE, code, sourceIp: OWNER_IP })).rejects.toMatchObject({
+          code: 'code_expired',
+          kind: 'unauthorized',
+          message: expect.stringMatching(message),
+        });
+    };
+    await sixTimes('123456', /no code is pending/); // none sent
+    expect(tries()).toEqual([]);
+
+    await startAuth(w.deps, { phone: PHONE, sourceIp: OWNER_IP });
+    const expiring = codeIn(PHONE);
+    w.clock.advance(OTP_TTL_MS);
+    await sixTimes(expiring, /expired/);
+    expect(tries()).toEqual([]);
+
+    await startAuth(w.deps, { phone: PHONE, sourceIp: OWNER_IP });
+    const dying = codeIn(PHONE);
+    for (let i = 0; i < OTP_MAX_TRIES; i++) {
+      const sourceIp = `203.0.113.${Math.floor(i / OTP_TRIES_PER_ADDRESS)}`;
+      await verifyAuth(w.deps, { phone: PHONE, code: wrong(dying), sourceIp }).catch(() => undefined);
+    }
+    const killers = tries().length;
+    await sixTimes(dying, /too many wrong tries/);
+    expect(tries()).toHaveLength(killers); // the owner's address was not counted
+
+    await startAuth(w.deps, { phone: PHONE, sourceIp: OWNER_IP });
+    const used = codeIn(PHONE);
+    await verifyAuth(w.deps, { phone: PHONE, code: used, sourceIp: OWNER_IP });
+    const afterUse = JSON.stringify(tries());
+    await sixTimes(used, /no code is pending/);
+    expect(JSON.stringify(tries())).toBe(afterUse);
   });
 
   it('a code dies after its tries from all addresses; the next request sends a new code, no lock', async () => {
@@ -102,15 +178,24 @@ describe('sign-in codes', () => {
   });
 
   it("limits codes per address and phone: a stranger's fourth in ten minutes is refused and not sent", async () => {
+    const other = '+14155550101';
+    // Two phones, so that no code's own limit of texts comes first: 3 texts to each from one address.
     for (let i = 0; i < 3; i++) await startAuth(w.deps, { phone: PHONE, sourceIp: '203.0.113.66' });
+    w.clock.advance(OTP_TTL_MS); // the code expired: the next request would make a new one
+    await expect(startAuth(w.deps, { phone: PHONE, sourceIp: '203.0.113.66' })).resolves.toBeUndefined();
+    for (let i = 0; i < 2; i++) await startAuth(w.deps, { phone: other, sourceIp: '203.0.113.66' });
+    w.clock.advance(OTP_TTL_MS);
+    // 4 texts to PHONE from this address today, 3 to the other; 6 a day per address and phone.
+    await startAuth(w.deps, { phone: PHONE, sourceIp: '203.0.113.66' });
+    await startAuth(w.deps, { phone: PHONE, sourceIp: '203.0.113.66' });
     await expect(startAuth(w.deps, { phone: PHONE, sourceIp: '203.0.113.66' })).rejects.toMatchObject({
       code: 'too_many_requests',
     });
-    expect(w.sms.inbox(PHONE)).toHaveLength(3);
+    expect(w.sms.inbox(PHONE)).toHaveLength(6);
   });
 
   it("a stranger's requests do not lock the owner out: the owner gets the same live code and signs in", async () => {
-    for (let i = 0; i < 3; i++) await startAuth(w.deps, { phone: PHONE, sourceIp: '203.0.113.66' });
+    for (let i = 0; i < 2; i++) await startAuth(w.deps, { phone: PHONE, sourceIp: '203.0.113.66' });
     const first = codeIn(PHONE);
     await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.1' });
     expect(codeIn(PHONE)).toBe(first);
@@ -121,15 +206,76 @@ describe('sign-in codes', () => {
       user: { phone: PHONE },
     });
   });
+});
 
-  it('caps codes per phone per day across addresses', async () => {
-    for (let i = 0; i < 20; i++) await startAuth(w.deps, { phone: PHONE, sourceIp: `198.51.100.${i}` });
-    await expect(startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.99' })).rejects.toMatchObject({
-      code: 'too_many_requests',
-    });
-    expect(w.sms.inbox(PHONE)).toHaveLength(20);
+describe('the phone\'s codes under many addresses (docs/design.md, "Sign-in codes")', () => {
+  /** /auth/start from a fresh address each time: what a stranger with many addresses can do. */
+  let address = 0;
+  const fromAnywhere = () =>
+    startAuth(w.deps, { phone: PHONE, sourceIp: `2001:db8:${(++address).toString(16)}::1` });
+  const outcome = (p: Promise<void>) =>
+    p.then(
+      () => 'sent',
+      (err: { code: string }) => err.code,
+    );
+
+  it(`texts one code at most ${OTP_SENDS_PER_CODE} times; later requests while it lives cost nothing`, async () => {
+    const answers = [];
+    for (let i = 0; i < 50; i++) answers.push(await outcome(fromAnywhere()));
+    expect(answers).toEqual([
+      ...Array(OTP_SENDS_PER_CODE).fill('sent'),
+      ...Array(50 - OTP_SENDS_PER_CODE).fill('code_pending'),
+    ]);
+    expect(w.sms.inbox(PHONE)).toHaveLength(OTP_SENDS_PER_CODE);
+    // Nothing was counted for the refused ones: once the code expires, the phone's budget is nearly whole.
+    w.clock.advance(OTP_TTL_MS);
+    for (let i = 0; i < OTP_PHONE_DAILY_TEXTS - OTP_SENDS_PER_CODE; i++) {
+      if (i % OTP_SENDS_PER_CODE === 0) w.clock.advance(OTP_TTL_MS);
+      expect(await outcome(fromAnywhere())).toBe('sent');
+    }
   });
 
+  it('past the open budget, the reserve sends one new code an hour when none is live; the owner signs in', async () => {
+    // Strangers spend the open budget: a new code each time the last one expires, each texted 3 times.
+    let texts = 0;
+    while (texts < OTP_PHONE_DAILY_TEXTS) {
+      if ((await outcome(fromAnywhere())) === 'sent') texts++;
+      else w.clock.advance(OTP_TTL_MS);
+    }
+    // A live code, the budget spent: told to use it, nothing texted.
+    expect(await outcome(fromAnywhere())).toBe('code_pending');
+    w.clock.advance(OTP_TTL_MS);
+    // No live code: the reserve sends one new code (to the phone: whoever asked, the owner has it)...
+    w.ids.codes.push('246810');
+    expect(await outcome(fromAnywhere())).toBe('sent');
+    expect(codeIn(PHONE)).toBe('246810');
+    expect(await outcome(fromAnywhere())).toBe('code_pending'); // ...and no resend past the budget
+    w.clock.advance(OTP_TTL_MS);
+    // One a window: the next is refused, saying when it can go.
+    const refused = startAuth(w.deps, { phone: PHONE, sourceIp: OWNER_IP });
+    await expect(refused).rejects.toMatchObject({ code: 'too_many_requests' });
+    await expect(refused).rejects.toThrow(/the next can be sent at \d\d:\d\d UTC/);
+    const sent = w.sms.inbox(PHONE).length;
+    w.clock.advance(OTP_RESERVE_WINDOW_MS);
+    w.ids.codes.push('135791');
+    await startAuth(w.deps, { phone: PHONE, sourceIp: OWNER_IP });
+    expect(w.sms.inbox(PHONE)).toHaveLength(sent + 1);
+    await expect(
+      verifyAuth(w.deps, { phone: PHONE, code: '135791', sourceIp: OWNER_IP }),
+    ).resolves.toMatchObject({ user: { phone: PHONE } });
+  });
+
+  it('bounds the texts a phone gets in a day, whatever the number of addresses', async () => {
+    const DAY = 24 * 60 * 60 * 1000;
+    const dayEnd = Math.floor(w.clock.now() / DAY) * DAY + DAY;
+    while (w.clock.now() + 60_000 < dayEnd) {
+      for (let i = 0; i < 5; i++) await outcome(fromAnywhere());
+      w.clock.advance(60_000);
+    }
+    const hoursLeft = Math.ceil((dayEnd - 1_800_000_000_000) / OTP_RESERVE_WINDOW_MS);
+    expect(w.sms.inbox(PHONE).length).toBeLessThanOrEqual(OTP_PHONE_DAILY_TEXTS + hoursLeft);
+    expect(w.sms.inbox(PHONE).length).toBeGreaterThan(OTP_PHONE_DAILY_TEXTS); // the reserve did send
+  });
   it('refuses an opted-out phone and a country not served, sending nothing', async () => {
     await w.stores.users.setOptOut(PHONE, true);
     await expect(startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.1' })).rejects.toMatchObject({
