@@ -34,10 +34,15 @@ export const pingFrame = z.object({ action: z.literal('ping') });
 
 const shortText = (max: number) => z.string().check(z.maxLength(max));
 
-/** getContacts (added): `since` is the version of the client's copy. */
+/**
+ * getContacts (added): `since` is the version of the client's copy; `cursor` the `nextCursor` of the page before
+ * (none: the first page); `limit` the most contacts one page may hold (1-500, checked by the core).
+ */
 export const getContactsFrame = z.object({
   action: z.literal('getContacts'),
   since: z.optional(z.number().check(z.int(), z.gte(0))),
+  cursor: z.optional(shortText(128)),
+  limit: z.optional(z.number()),
 });
 /** addContact (added): an IM contact by `imNumber`, or a non-IM contact by `phone` and `name`. */
 export const addContactFrame = z.object({
@@ -116,6 +121,7 @@ const codeFor = (field: string): string => {
     case 'limit':
       return 'invalid_limit';
     case 'before':
+    case 'cursor':
       return 'invalid_cursor';
     default:
       return 'bad_frame';
