@@ -1,5 +1,8 @@
 import { badInput, conflict, DomainError } from '../errors';
 import { cutToJsonBytes, jsonBytes, pageCount } from '../frame-budget';
+import { CONTACTS_CURSOR_PATTERN, MAX_CONTACTS_PAGE } from './page-rules';
+
+export { CONTACTS_CURSOR_PATTERN, MAX_CONTACTS_PAGE } from './page-rules';
 import { mapLimit } from '../concurrency';
 import { judge } from '../judgement/judge';
 import { LogEvent } from '../log-events';
@@ -60,8 +63,6 @@ async function viewOf(deps: Deps, contact: Contact, notices: { left: number }): 
   return imContactView(contact, recipient, now);
 }
 
-/** A getContacts page holds at most this many contacts: the largest `limit` a client may ask for, and the default. */
-export const MAX_CONTACTS_PAGE = 500;
 /**
  * The JSON bytes one page's contacts take at most, together with the commas between them. The rest of the frame
  * (type, version, nextCursor) is under 200 bytes, so a page's frame stays under FRAME_LIMIT_BYTES (32 KB) by
@@ -74,9 +75,6 @@ export const CONTACTS_PAGE_BYTES = 30_000;
  * stored one over it is shown without its mood and avatar URL, and its name cut, so any page holds at least one.
  */
 export const MAX_CONTACT_BYTES = 6_000;
-/** The shape of a getContacts cursor: the key of the last contact of the page before (IM by imNumber, else phone). */
-export const CONTACTS_CURSOR_PATTERN = /^(im#\d{4,12}|phone#\+\d{1,15})$/;
-
 /** A contact's place in the list (key order: IM contacts by imNumber, then non-IM contacts by phone). */
 export const contactCursor = (c: Contact | ContactView): string =>
   c.kind === 'im' ? `im#${c.imNumber}` : `phone#${c.phone}`;
