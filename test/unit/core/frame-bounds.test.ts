@@ -115,7 +115,8 @@ describe('history pages', () => {
     const cut = pages[1].messages[0];
     expect(cut.id).toBe(huge.id);
     expect(cut.text).toMatch(/^é+…$/);
-    expect(cut.reason).toMatch(/^sms_failed_\u0001+…$/);
+    expect(cut.reason!.startsWith('sms_failed_\u0001')).toBe(true);
+    expect(cut.reason!.endsWith('\u0001…')).toBe(true);
     expect(pages[1].next).toBe(conversationCursor(huge));
   });
 });
@@ -137,12 +138,12 @@ describe('frames of one item, at their largest', () => {
       mood: '\ud800'.repeat(MAX_MOOD_CHARS),
       avatarUrl: 'https://a.test/' + '\u0001'.repeat(MAX_AVATAR_URL_CHARS - 15),
     });
-    sentWhole(await addContact(w.deps, alice, { imNumber: bob.imNumber }));
+    expect(sentWhole(await addContact(w.deps, alice, { imNumber: bob.imNumber }))).toBeGreaterThan(3_500);
     const phone = await addContact(w.deps, (await w.stores.users.getUser(alice.imNumber))!, {
       phone: '+14155550123',
       name: '\ud800'.repeat(MAX_CONTACT_NAME_CHARS),
     });
-    sentWhole(phone);
+    expect(sentWhole(phone)).toBeLessThan(1_024);
   });
 
   it('invitation, call and presence: fixed fields and names the rules bound', () => {
