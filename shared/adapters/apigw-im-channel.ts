@@ -16,11 +16,20 @@ export const MAX_FRAME_BYTES = 32 * 1024;
 const CUT_MARK = '…';
 
 /**
+ * The fields a frame may be cut in: free text only. An id, a cursor (`next`, `nextCursor`), an imNumber or a
+ * phone cut short would be a wrong value, not a shorter one, so a frame over the limit in nothing but those is
+ * refused (an `internal` error) rather than sent with a broken cursor. Lists (`contacts`, `messages`) are never
+ * cut here: the core pages them by size (shared/core/frame-budget.ts).
+ */
+const FREE_TEXT_FIELDS = new Set(['text', 'reason', 'message', 'fromName', 'name', 'mood', 'avatarUrl']);
+
+/**
  * A frame as the UTF-8 JSON pushed to a client, at most {@link MAX_FRAME_BYTES} bytes. Frames built from valid
  * input are far below it (a `message` with 4,000 code points of text, each escaped to 6 bytes as control
  * characters and lone surrogates are, is about 24.3 KB), so they are sent as they are. A frame over it can only
  * carry a string from outside that no schema bounded (an inbound SMS body, a provider's error code): its
- * longest string fields are cut, by whole code points, ending with '…', until it fits.
+ * longest free-text fields are cut, by whole code points, ending with '…', until it fits.
+ * @throws Error when the frame cannot be made to fit by cutting free text (ids, cursors and lists are not cut).
  */
 export function encodeFrame(frame: ServerFrame): Uint8Array {
   const encoder = new TextEncoder();
@@ -28,7 +37,7 @@ export function encodeFrame(frame: ServerFrame): Uint8Array {
   const fields: Record<string, unknown> = { ...frame };
   while (bytes.length > MAX_FRAME_BYTES) {
     const longest = Object.keys(fields)
-      .filter((k) => typeof fields[k] === 'string' && k !== 'type')
+      .filter((k) => typeof fields[k] === 'string' && FREE_TEXT_FIELDS.has(k))
       .sort((a, b) => jsonBytes(fields[b] as string) - jsonBytes(fields[a] as string))[0];
     if (longest === undefined || jsonBytes(fields[longest] as string) <= jsonBytes(CUT_MARK)) {
       throw new Error('frame cannot be cut to the frame limit');

@@ -77,7 +77,7 @@ export type ServerFrame =
   | { type: 'pong' }
   | { type: 'presence'; status: PresenceMode }
   | { type: 'presence'; imNumber: string; status: PresenceMode }
-  | { type: 'contacts'; version: number; contacts?: ContactFrame[]; unchanged?: true }
+  | { type: 'contacts'; version: number; contacts?: ContactFrame[]; nextCursor?: string; unchanged?: true }
   | { type: 'contact'; op: 'added' | 'removed'; version: number; contact: ContactFrame }
   | { type: 'profile'; imNumber: string; name: string; mood?: string; avatarUrl?: string }
   | { type: 'history'; with: string; messages: HistoryEntry[]; next?: string }
@@ -116,7 +116,12 @@ export function toServerFrame(event: ImEvent): ServerFrame {
         : { type: 'presence', status: event.mode };
     case 'contacts':
       return event.contacts
-        ? { type: 'contacts', version: event.version, contacts: event.contacts.map(contactFrame) }
+        ? {
+            type: 'contacts',
+            version: event.version,
+            contacts: event.contacts.map(contactFrame),
+            ...(event.next ? { nextCursor: event.next } : {}),
+          }
         : { type: 'contacts', version: event.version, unchanged: true };
     case 'contact':
       return { type: 'contact', op: event.op, version: event.version, contact: contactFrame(event.contact) };

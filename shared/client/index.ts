@@ -378,14 +378,63 @@ export class ImClient {
   }
 
   /**
-   * The caller's contacts with each IM contact's presence. With `since` (the `version` of the copy held), an
-   * unchanged list answers `{unchanged:true}` and no `contacts`: keep the copy.
+   * One page of the caller's contacts with each IM contact's presence. `since` (the `version` of the copy held):
+   * an unchanged list answers `{unchanged:true}` and no `contacts`: keep the copy (first page only). `cursor`:
+   * the `nextCursor` of the page before; the answer has a `nextCursor` while more follow. `limit`: at most this
+   * many contacts a page (1–500; a page may hold fewer, as many as fit one frame). A number is `since`, as before
+   * paging. To read the whole list, use {@link ImClient.getAllContacts}.
+   * @throws ImError `invalid_cursor`, `invalid_limit`, or a local check's code.
    */
-  getContacts(since?: number): Promise<ContactsFrame> {
+  getContacts(
+    query: number | { since?: number; cursor?: string; limit?: number } = {},
+  ): Promise<ContactsFrame> {
+    const q = typeof query === 'number' ? { since: query } : query;
     return this.request(
-      since === undefined ? { action: 'getContacts' } : { action: 'getContacts', since },
+      {
+        action: 'getContacts',
+        ...(q.since === undefined ? {} : { since: q.since }),
+        ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+        ...(q.limit === undefined ? {} : { limit: q.limit }),
+      },
       (f) => f.type === 'contacts',
     );
+  }
+
+  /**
+   * The whole contact list: the first page (with `since`, if given), then every `nextCursor` in turn. Resolves with
+   * one `contacts` frame holding every page's contacts in order and no `nextCursor`, or with the `unchanged`
+   * answer when `since` is current. Each page carries the list's version as read with it: when a later page's
+   * differs from the first's, the list changed while it was read (another device added or removed a contact),
+   * and it is read again from the first page, at most `attempts` times in all (default 3). If it is still moving
+   * after that, the last read is returned with its first page's version, which is older than the list's, so the
+   * next call with `since` reads the list again rather than answering `unchanged`.
+   * @throws ImError as getContacts; `too_many_pages` when the server keeps sending cursors past `maxPages`
+   *   (default 2,000: a list holds at most 1,000 contacts, and every page at least one).
+   */
+  async getAllContacts(
+    since?: number,
+    options: { limit?: number; attempts?: number; maxPages?: number } = {},
+  ): Promise<ContactsFrame> {
+    const attempts = Math.max(1, options.attempts ?? 3);
+    const maxPages = options.maxPages ?? 2000;
+    let read: ContactsFrame | undefined;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const first = await this.getContacts({ since, limit: options.limit });
+      if (first.unchanged || !first.contacts) return first;
+      const contacts = [...first.contacts];
+      let cursor = first.nextCursor;
+      let steady = true;
+      for (let pages = 1; cursor !== undefined; pages++) {
+        if (pages >= maxPages) throw new ImError('too_many_pages', `more than ${maxPages} contacts pages`);
+        const page = await this.getContacts({ cursor, limit: options.limit });
+        contacts.push(...(page.contacts ?? []));
+        if (page.version !== first.version) steady = false;
+        cursor = page.nextCursor;
+      }
+      read = { type: 'contacts', version: first.version, contacts };
+      if (steady) return read;
+    }
+    return read!;
   }
 
   /**

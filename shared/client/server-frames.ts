@@ -72,6 +72,8 @@ export const contactsFrameSchema = z.object({
   type: z.literal('contacts'),
   version: z.number(),
   contacts: z.optional(z.array(contactSchema)),
+  /** Set when more contacts follow this page: pass it back as `cursor` (added with paging). */
+  nextCursor: z.optional(z.string()),
   unchanged: z.optional(z.literal(true)),
 });
 export const contactFrameSchema = z.object({

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { IM_NUMBER_PATTERN } from '../core/conversion/addressing';
+import { CONTACTS_CURSOR_PATTERN, MAX_CONTACTS_PAGE } from '../core/contacts/page-rules';
 import { MAX_TEXT_CHARS } from '../core/conversion/message-text';
 import { DomainError } from '../core/errors';
 
@@ -34,10 +35,15 @@ export const pingFrame = z.object({ action: z.literal('ping') });
 
 const shortText = (max: number) => z.string().check(z.maxLength(max));
 
-/** getContacts (added): `since` is the version of the client's copy. */
+/**
+ * getContacts (added): `since` is the version of the client's copy; `cursor` the `nextCursor` of the page before
+ * (none: the first page); `limit` the most contacts one page may hold (1-500).
+ */
 export const getContactsFrame = z.object({
   action: z.literal('getContacts'),
   since: z.optional(z.number().check(z.int(), z.gte(0))),
+  cursor: z.optional(z.string().check(z.regex(CONTACTS_CURSOR_PATTERN, 'must be a nextCursor of this list'))),
+  limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(MAX_CONTACTS_PAGE))),
 });
 /** addContact (added): an IM contact by `imNumber`, or a non-IM contact by `phone` and `name`. */
 export const addContactFrame = z.object({
@@ -116,6 +122,7 @@ const codeFor = (field: string): string => {
     case 'limit':
       return 'invalid_limit';
     case 'before':
+    case 'cursor':
       return 'invalid_cursor';
     default:
       return 'bad_frame';

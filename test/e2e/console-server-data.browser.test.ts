@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { openBrowserPage } from '../support/browser';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import { ImClient, signUp } from '../support/e2e-client';
 
 /**
  * The console on the server's data, in headless Chromium on the whole local stack: contacts come from
@@ -186,5 +187,38 @@ it('sends an invitation, shows a refusal clearly, and a YES from the phone card 
   await logIn(second, CARA);
   await contact(second, amyNumber).waitFor();
   expect(await contact(second, amyNumber).locator('.contact-name').textContent()).toContain(AMY.name);
+  expect(pageErrors).toEqual([]);
+});
+
+it('loads every page of a contact list longer than one frame (issue 14, item 7: getContacts in pages)', async () => {
+  // Another device of Amy's adds 130 phone contacts with 64-character names: some 39 KB of list, two pages.
+  const device = await signUp(base, AMY.phone);
+  const sockets = [await ImClient.connect(base, device.token), await ImClient.connect(base, device.token)];
+  const phones = Array.from({ length: 130 }, (_, i) => `+1650555${2000 + i}`);
+  try {
+    // Two sockets, so neither passes the per-connection frame rate.
+    await Promise.all(
+      sockets.map(async (s, k) => {
+        for (const [i, phone] of phones.entries())
+          if (i % 2 === k) await s.api.addContact({ phone, name: '😀'.repeat(63) + String(i % 10) });
+      }),
+    );
+    expect((await sockets[0]!.api.getContacts()).nextCursor).toEqual(expect.any(String));
+  } finally {
+    await Promise.all(sockets.map((s) => s.close()));
+  }
+
+  // Amy's card asks for the whole list when it reconnects: every page of it shows.
+  const amy = card(0);
+  await amy.getByTestId('im-connect').click();
+  await amy.getByTestId('im-presence').getByText('Disconnected').waitFor();
+  await amy.getByTestId('im-connect').click();
+  await amy.getByTestId('im-presence').getByText('Online').waitFor();
+  const added = amy.locator(
+    '[data-testid=im-contact][data-key^="phone:+165055520"], [data-testid=im-contact][data-key^="phone:+165055521"]',
+  );
+  await amy.locator(`[data-testid=im-contact][data-key="phone:${phones.at(-1)}"]`).waitFor();
+  expect(await added.count()).toBe(phones.length);
+  await contact(amy, boNumber).waitFor(); // the first page's contacts stay too
   expect(pageErrors).toEqual([]);
 });

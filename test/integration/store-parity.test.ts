@@ -134,14 +134,18 @@ async function script(s: Stores): Promise<unknown[]> {
   await note(s.users.updateProfile('22222222', { mood: 'hi', avatarUrl: 'https://a.test/x.png' }));
   await note(s.users.updateProfile('22222222', { mood: '' }));
   await note(s.users.updateProfile('404', { mood: 'x' }));
-  await note(s.contacts.listContacts('22222222'));
+  await note(s.contacts.contactsPage('22222222', 10));
   const im = { kind: 'im', imNumber: '33333333', name: 'Bob', addedAt: T } as const;
   await note(s.contacts.addContact('22222222', im));
   await note(s.contacts.addContact('22222222', { ...im, name: 'again' }));
   await note(
     s.contacts.addContact('22222222', { kind: 'phone', phone: '+14155550111', name: 'Dan', addedAt: T }),
   );
-  await note(s.contacts.listContacts('22222222'));
+  await note(s.contacts.contactsPage('22222222', 10));
+  await note(s.contacts.contactsPage('22222222', 1));
+  await note(s.contacts.contactsPage('22222222', 1, { imNumber: '33333333' }));
+  await note(s.contacts.contactsPage('22222222', 2, { imNumber: '30000000' })); // a key no longer (or never) there
+  await note(s.contacts.contactsPage('22222222', 5, { phone: '+14155550111' }));
   await note(s.contacts.getContact('22222222', { phone: '+14155550111' }));
   await note(s.contacts.getContact('22222222', { imNumber: '404' }));
   for (const w of ['44444444', '55555555', '66666666']) await s.contacts.addContact(w, { ...im });

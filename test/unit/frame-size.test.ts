@@ -49,3 +49,25 @@ describe('encodeFrame keeps every server frame within the 32 KB frame quota', ()
     expect({ ...sent, [field]: original }).toEqual(frame);
   });
 });
+
+describe('encodeFrame cuts free text only', () => {
+  it('refuses a frame over the quota in a cursor or an id rather than send it broken', () => {
+    const cursorOnly: ServerFrame = {
+      type: 'history',
+      with: '12345678',
+      messages: [],
+      next: '1'.repeat(40_000),
+    };
+    const idOnly: ServerFrame = { type: 'receipt', id: 'm'.repeat(40_000), status: 'accepted', path: ['im'] };
+
+    expect(() => encodeFrame(cursorOnly)).toThrow('frame cannot be cut to the frame limit');
+    expect(() => encodeFrame(idOnly)).toThrow('frame cannot be cut to the frame limit');
+  });
+
+  it('cuts the text of a frame whose cursor is long too, and leaves the cursor whole', () => {
+    const frame = { ...worstMessage('é'.repeat(20_000)), id: 'i'.repeat(1_000) };
+    const sent = decode(encodeFrame(frame));
+    expect(sent.id).toBe('i'.repeat(1_000));
+    expect(sent.text).toMatch(/^é+…$/);
+  });
+});

@@ -69,9 +69,10 @@ export class ImConnection extends EventTarget {
   }
 
   /**
-   * Runs one of the reference client's calls (getContacts, addContact, removeContact, updateProfile, history,
-   * invite, setPresence, ping) on the open socket. Resolves with the answer frame; rejects with an ImError whose
-   * `code` is the server's error code, or `not_connected` when there is no open socket.
+   * Runs one of the reference client's calls (getContacts, getAllContacts, addContact, removeContact,
+   * updateProfile, history, invite, setPresence, ping) on the open socket. Resolves with the answer frame;
+   * rejects with an ImError whose `code` is the server's error code, or `not_connected` when there is no open
+   * socket.
    */
   call(name, ...args) {
     if (!this.isOpen || !this.client) {

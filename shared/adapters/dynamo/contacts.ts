@@ -23,27 +23,52 @@ const toContact = (item: Item): Contact =>
 export class DynamoContactBook implements ContactBook {
   constructor(private readonly table: Table) {}
 
-  async listContacts(owner: string): Promise<{ version: number; contacts: Contact[] }> {
+  async contactsPage(
+    owner: string,
+    limit: number,
+    after?: ContactRef,
+  ): Promise<{ version: number; contacts: Contact[]; more: boolean }> {
+    // The first page's Query starts at PROFILE, which sorts just before ROSTER#, so it reads the version too;
+    // a later page starts after a contact's key, and reads the version with a Get beside it.
+    const [page, laterVersion] = await Promise.all([
+      this.rosterAfter(owner, limit, after),
+      after === undefined ? undefined : this.version(owner),
+    ]);
+    return { ...page, version: laterVersion ?? page.version };
+  }
+
+  /** At most `limit` contacts after `after` (from the profile row on when there is none), and whether more follow. */
+  private async rosterAfter(
+    owner: string,
+    limit: number,
+    after?: ContactRef,
+  ): Promise<{ version: number; contacts: Contact[]; more: boolean }> {
     let version = 0;
-    const contacts: Contact[] = [];
-    let startKey: Record<string, unknown> | undefined;
+    let profileRead = after !== undefined;
+    const found: Contact[] = [];
+    let startKey: Record<string, unknown> | undefined =
+      after === undefined ? undefined : { pk: userPk(owner), sk: contactSk(after) };
     do {
-      // PROFILE sorts just before ROSTER#, so one Query reads the version and the list.
+      // One contact past the page tells whether more follow.
+      const want = limit + 1 - found.length + (profileRead ? 0 : 1);
       const page: QueryCommandOutput = await this.table.doc.send(
         new QueryCommand({
           TableName: this.table.name,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
           ExpressionAttributeValues: { ':pk': userPk(owner), ':from': 'PROFILE', ':to': 'ROSTER$' },
           ExclusiveStartKey: startKey,
+          Limit: want,
         }),
       );
       for (const item of page.Items ?? []) {
-        if (item.sk === 'PROFILE') version = item.contactsVersion ?? 0;
-        else contacts.push(toContact(item));
+        if (item.sk === 'PROFILE') {
+          version = item.contactsVersion ?? 0;
+          profileRead = true;
+        } else found.push(toContact(item));
       }
       startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return { version, contacts };
+    } while (startKey && found.length <= limit);
+    return { version, contacts: found.slice(0, limit), more: found.length > limit };
   }
 
   async getContact(owner: string, ref: ContactRef): Promise<Contact | null> {

@@ -27,12 +27,18 @@ export class MemoryContactBook implements ContactBook {
     return profile.contactsVersion;
   }
 
-  async listContacts(owner: string): Promise<{ version: number; contacts: Contact[] }> {
-    // In sort-key order, as the Query returns them.
-    const contacts = [...this.list(owner).entries()]
+  async contactsPage(
+    owner: string,
+    limit: number,
+    after?: ContactRef,
+  ): Promise<{ version: number; contacts: Contact[]; more: boolean }> {
+    // In sort-key order, as the Query returns them; `after` need not exist, like an ExclusiveStartKey.
+    const from = after === undefined ? undefined : keyOf(after);
+    const rest = [...this.list(owner).entries()]
       .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([, c]) => copy(c));
-    return { version: this.version(owner), contacts };
+      .filter(([key]) => from === undefined || key > from);
+    const contacts = rest.slice(0, Math.max(0, limit)).map(([, c]) => copy(c));
+    return { version: this.version(owner), contacts, more: rest.length > contacts.length };
   }
 
   async getContact(owner: string, ref: ContactRef): Promise<Contact | null> {

@@ -1,4 +1,8 @@
 import { badInput, conflict, DomainError } from '../errors';
+import { cutToJsonBytes, jsonBytes, pageCount } from '../frame-budget';
+import { CONTACTS_CURSOR_PATTERN, MAX_CONTACTS_PAGE } from './page-rules';
+
+export { CONTACTS_CURSOR_PATTERN, MAX_CONTACTS_PAGE } from './page-rules';
 import { mapLimit } from '../concurrency';
 import { judge } from '../judgement/judge';
 import { LogEvent } from '../log-events';
@@ -66,21 +70,98 @@ async function viewOf(deps: Deps, contact: Contact, notices: { left: number }): 
 }
 
 /**
- * The owner's contact list with each IM contact's presence (claim 11's stored contacts). When `since` is the
- * list's current version the list is left out: the client's copy is current. Reads: one Query for the list, one
- * per IM contact for its presence (at most MAX_CONTACTS, 8 at a time). A contact found with expired connections
- * has its expiry announced to its watchers (noticeExpiry), for at most EXPIRY_NOTICES_PER_READ contacts a call.
+ * The JSON bytes one page's contacts take at most, together with the commas between them. The rest of the frame
+ * (type, version, nextCursor) is under 200 bytes, so a page's frame stays under FRAME_LIMIT_BYTES (32 KB) by
+ * construction, whatever the profiles hold.
  */
-export async function getContacts(deps: Deps, owner: string, since?: number): Promise<ImEvent> {
-  if (since !== undefined) {
+export const CONTACTS_PAGE_BYTES = 30_000;
+/**
+ * The JSON bytes of one contact at most. The longest a valid profile makes is about 4.2 KB (a 32-letter name of
+ * 4-byte letters, a 140-character mood and a 512-character avatar URL of characters JSON escapes to 6 bytes); a
+ * stored one over it is shown without its mood and avatar URL, and its name cut, so any page holds at least one.
+ */
+export const MAX_CONTACT_BYTES = 6_000;
+/** A contact's place in the list (key order: IM contacts by imNumber, then non-IM contacts by phone). */
+export const contactCursor = (c: Contact | ContactView): string =>
+  c.kind === 'im' ? `im#${c.imNumber}` : `phone#${c.phone}`;
+
+const refOfCursor = (cursor: string): ContactRef =>
+  cursor.startsWith('im#') ? { imNumber: cursor.slice(3) } : { phone: cursor.slice('phone#'.length) };
+
+/** What a getContacts asks for: see {@link getContacts}. */
+export interface ContactsQuery {
+  /** The version of the client's copy: an unchanged list is answered without contacts (first page only). */
+  since?: number;
+  /** The `next` of the page before; none for the first page. */
+  cursor?: string;
+  /** At most this many contacts (1..MAX_CONTACTS_PAGE, default MAX_CONTACTS_PAGE); a page may hold fewer. */
+  limit?: number;
+}
+
+/** A contact view within MAX_CONTACT_BYTES of JSON: as it is, or without mood and avatar URL and its name cut. */
+function fitContact(view: ContactView): ContactView {
+  if (jsonBytes(view) <= MAX_CONTACT_BYTES) return view;
+  const bare: ContactView =
+    view.kind === 'im'
+      ? { kind: 'im', imNumber: view.imNumber, name: view.name, status: view.status }
+      : { kind: 'phone', phone: view.phone, name: view.name };
+  const room = MAX_CONTACT_BYTES - jsonBytes({ ...bare, name: '' }) + 2; // + the quotes counted in there
+  return { ...bare, name: cutToJsonBytes(bare.name, room) };
+}
+
+/**
+ * One page of the owner's contact list with each IM contact's presence (claim 11's stored contacts), in key
+ * order. A page holds at most `limit` contacts and at most CONTACTS_PAGE_BYTES of them as JSON, so its frame
+ * stays under API Gateway's 32 KB whatever the profiles hold; `next` (the wire's `nextCursor`) is set when more
+ * follow, and is passed back as `cursor` for the following page. Every page carries the list's version as read
+ * with it. With `since` equal to the current version and no cursor the answer leaves the list out: the client's
+ * copy is current.
+ *
+ * Reads: one Query for the page (+1 Get of the version with a cursor, +1 Get with `since`), and one login-status
+ * Query per IM contact (8 at a time, read in order until the byte budget is spent: at most 7 more than the page
+ * keeps). A contact found with expired connections has its expiry announced to its watchers (noticeExpiry), for
+ * at most EXPIRY_NOTICES_PER_READ contacts a page.
+ * @throws DomainError `invalid_limit` (not an integer 1..MAX_CONTACTS_PAGE), `invalid_cursor` (not a cursor this
+ *   function made); nothing is read then.
+ */
+export async function getContacts(deps: Deps, owner: string, query: ContactsQuery = {}): Promise<ImEvent> {
+  const limit = query.limit ?? MAX_CONTACTS_PAGE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_CONTACTS_PAGE) {
+    throw badInput(`limit must be an integer from 1 to ${MAX_CONTACTS_PAGE}`, 'invalid_limit');
+  }
+  if (query.cursor !== undefined && !CONTACTS_CURSOR_PATTERN.test(query.cursor)) {
+    throw badInput('cursor must be the nextCursor of an earlier contacts page', 'invalid_cursor');
+  }
+  if (query.since !== undefined && query.cursor === undefined) {
     const profile = await deps.users.getUser(owner);
     const version = profile?.contactsVersion ?? 0;
-    if (since === version) return { kind: 'contacts', version };
+    if (query.since === version) return { kind: 'contacts', version };
   }
-  const { version, contacts } = await deps.contacts.listContacts(owner);
+  const after = query.cursor === undefined ? undefined : refOfCursor(query.cursor);
+  const page = await deps.contacts.contactsPage(owner, limit, after);
   const notices = { left: EXPIRY_NOTICES_PER_READ };
-  const views = await mapLimit(contacts, READ_CONCURRENCY, (c) => viewOf(deps, c, notices));
-  return { kind: 'contacts', version, contacts: views };
+  const views: ContactView[] = [];
+  const sizes: number[] = [];
+  let kept = page.contacts.length;
+  for (let i = 0; i < page.contacts.length && kept === page.contacts.length; i += READ_CONCURRENCY) {
+    const chunk = page.contacts.slice(i, i + READ_CONCURRENCY);
+    for (const view of await mapLimit(chunk, READ_CONCURRENCY, (c) => viewOf(deps, c, notices))) {
+      const fitted = fitContact(view);
+      views.push(fitted);
+      sizes.push(jsonBytes(fitted)); // the wire form is this without `kind`: a little smaller
+    }
+    const fits = pageCount(sizes, CONTACTS_PAGE_BYTES);
+    if (fits < sizes.length) kept = fits;
+  }
+  const contacts = views.slice(0, kept);
+  const last = contacts[contacts.length - 1];
+  const more = kept < page.contacts.length || page.more;
+  return {
+    kind: 'contacts',
+    version: page.version,
+    contacts,
+    ...(more && last ? { next: contactCursor(last) } : {}),
+  };
 }
 
 /** A non-IM contact's name, trimmed; `invalid_name` otherwise. */

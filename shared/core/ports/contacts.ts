@@ -5,8 +5,17 @@ import type { Contact, ContactRef } from '../types';
  * and the reverse edges ("who has this user as a contact") that presence fans out over. Every read is by key.
  */
 export interface ContactBook {
-  /** The whole list and its version, by key (paged internally); version 0 for a user who never had one. */
-  listContacts(owner: string): Promise<{ version: number; contacts: Contact[] }>;
+  /**
+   * One page of the list in key order (IM contacts by imNumber, then non-IM contacts by phone): at most `limit`
+   * contacts after the contact `after` (which need not be on the list any more), with the list's version (0 for
+   * a user who never had one) and `more` when at least one contact follows the page. By key: one Query (plus one
+   * Get of the version when `after` is given).
+   */
+  contactsPage(
+    owner: string,
+    limit: number,
+    after?: ContactRef,
+  ): Promise<{ version: number; contacts: Contact[]; more: boolean }>;
   /** One contact of `owner`, or null. */
   getContact(owner: string, ref: ContactRef): Promise<Contact | null>;
   /**

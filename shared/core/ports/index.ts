@@ -43,7 +43,7 @@ export type ImEvent =
   | { kind: 'message'; message: MessageRecord }
   | { kind: 'receipt'; message: MessageRecord }
   | { kind: 'presence'; mode: PresenceMode; imNumber?: string }
-  | { kind: 'contacts'; version: number; contacts?: ContactView[] }
+  | { kind: 'contacts'; version: number; contacts?: ContactView[]; next?: string }
   | { kind: 'contact'; op: 'added' | 'removed'; version: number; contact: ContactView }
   | { kind: 'profile'; profile: UserProfile }
   | { kind: 'history'; with: string; messages: MessageRecord[]; next?: string }

@@ -161,3 +161,97 @@ describe('ImClient', () => {
     expect(wsUrl('wss://x.example/prod/ws', 't')).toBe('wss://x.example/prod/ws?token=t');
   });
 });
+
+describe('ImClient contacts pages', () => {
+  /** Answers each getContacts the socket sent (from `from` on) with the next frame of `answers`. */
+  async function serve(socket: FakeSocket, answers: Record<string, unknown>[]): Promise<void> {
+    for (const [i, frame] of answers.entries()) {
+      await new Promise((r) => setImmediate(r));
+      expect(socket.sent).toHaveLength(i + 1);
+      socket.push(frame);
+    }
+  }
+  const phone = (n: number) => ({ phone: `+1415555000${n}`, name: `P${n}` });
+
+  it('getContacts sends since, cursor and limit only when given', async () => {
+    const socket = new FakeSocket();
+    const client = new ImClient(socket);
+    const page = client.getContacts({ cursor: 'phone#+14155550001', limit: 2 });
+    expect(socket.sent).toEqual([{ action: 'getContacts', cursor: 'phone#+14155550001', limit: 2 }]);
+    socket.push({ type: 'contacts', version: 1, contacts: [phone(2)], nextCursor: 'phone#+14155550002' });
+    await expect(page).resolves.toMatchObject({ nextCursor: 'phone#+14155550002' });
+    await expect(client.getContacts({ limit: 0 })).rejects.toMatchObject({ code: 'invalid_limit' });
+    await expect(client.getContacts({ cursor: 'x'.repeat(129) })).rejects.toMatchObject({
+      code: 'invalid_cursor',
+    });
+  });
+
+  it('getAllContacts follows nextCursor to the end and joins the pages', async () => {
+    const socket = new FakeSocket();
+    const client = new ImClient(socket);
+    const all = client.getAllContacts(4, { limit: 1 });
+    await serve(socket, [
+      { type: 'contacts', version: 5, contacts: [phone(1)], nextCursor: 'phone#+14155550001' },
+      { type: 'contacts', version: 5, contacts: [phone(2)], nextCursor: 'phone#+14155550002' },
+      { type: 'contacts', version: 5, contacts: [phone(3)] },
+    ]);
+    await expect(all).resolves.toEqual({
+      type: 'contacts',
+      version: 5,
+      contacts: [phone(1), phone(2), phone(3)],
+    });
+    expect(socket.sent).toEqual([
+      { action: 'getContacts', since: 4, limit: 1 },
+      { action: 'getContacts', cursor: 'phone#+14155550001', limit: 1 },
+      { action: 'getContacts', cursor: 'phone#+14155550002', limit: 1 },
+    ]);
+  });
+
+  it('getAllContacts keeps a copy that is current: unchanged is passed on', async () => {
+    const socket = new FakeSocket();
+    const client = new ImClient(socket);
+    const all = client.getAllContacts(5);
+    await serve(socket, [{ type: 'contacts', version: 5, unchanged: true }]);
+    await expect(all).resolves.toEqual({ type: 'contacts', version: 5, unchanged: true });
+  });
+
+  it('getAllContacts reads again when the list changed between pages, and labels a still-moving list old', async () => {
+    const socket = new FakeSocket();
+    const client = new ImClient(socket);
+    const steady = client.getAllContacts();
+    await serve(socket, [
+      { type: 'contacts', version: 1, contacts: [phone(1)], nextCursor: 'phone#+14155550001' },
+      { type: 'contacts', version: 2, contacts: [phone(3)] }, // phone 2 was added before the cursor: missed
+      { type: 'contacts', version: 2, contacts: [phone(1)], nextCursor: 'phone#+14155550001' },
+      { type: 'contacts', version: 2, contacts: [phone(2), phone(3)] },
+    ]);
+    await expect(steady).resolves.toEqual({
+      type: 'contacts',
+      version: 2,
+      contacts: [phone(1), phone(2), phone(3)],
+    });
+
+    socket.sent.splice(0);
+    const moving = client.getAllContacts(undefined, { attempts: 2 });
+    await serve(socket, [
+      { type: 'contacts', version: 3, contacts: [phone(1)], nextCursor: 'phone#+14155550001' },
+      { type: 'contacts', version: 4, contacts: [phone(2)] },
+      { type: 'contacts', version: 5, contacts: [phone(1)], nextCursor: 'phone#+14155550001' },
+      { type: 'contacts', version: 6, contacts: [phone(2)] },
+    ]);
+    // The first page's version: older than the list's, so a later `since` read fetches it again.
+    await expect(moving).resolves.toEqual({ type: 'contacts', version: 5, contacts: [phone(1), phone(2)] });
+  });
+
+  it('getAllContacts stops a server that never stops sending cursors', async () => {
+    const socket = new FakeSocket();
+    const client = new ImClient(socket);
+    const all = client.getAllContacts(undefined, { maxPages: 3 });
+    await serve(socket, [
+      { type: 'contacts', version: 1, contacts: [], nextCursor: 'phone#+14155550001' },
+      { type: 'contacts', version: 1, contacts: [], nextCursor: 'phone#+14155550001' },
+      { type: 'contacts', version: 1, contacts: [], nextCursor: 'phone#+14155550001' },
+    ]);
+    await expect(all).rejects.toMatchObject({ code: 'too_many_pages' });
+  });
+});

@@ -46,13 +46,13 @@ describe('the contact list', () => {
       ]),
     );
     expect(JSON.stringify(list)).not.toContain(bob.phone);
-    expect(await getContacts(w.deps, alice.imNumber, 3)).toEqual({ kind: 'contacts', version: 3 });
-    expect((await getContacts(w.deps, alice.imNumber, 2)) as { contacts: unknown[] }).toHaveProperty(
-      'contacts',
-    );
+    expect(await getContacts(w.deps, alice.imNumber, { since: 3 })).toEqual({ kind: 'contacts', version: 3 });
+    expect(
+      (await getContacts(w.deps, alice.imNumber, { since: 2 })) as { contacts: unknown[] },
+    ).toHaveProperty('contacts');
 
     await removeContact(w.deps, alice.imNumber, { imNumber: carol.imNumber });
-    expect(await getContacts(w.deps, alice.imNumber, 3)).toMatchObject({ version: 4 });
+    expect(await getContacts(w.deps, alice.imNumber, { since: 3 })).toMatchObject({ version: 4 });
   });
 
   it('refuses bad input and changes nothing', async () => {

@@ -72,8 +72,6 @@ function onFrame(card, frame) {
   else if (frame.type === 'error') onError(card, frame);
   else if (frame.type === 'presence' && frame.imNumber) data?.setStatus(frame.imNumber, frame.status);
   else if (frame.type === 'presence') card.store.set({ serverMode: String(frame.status) });
-  else if (frame.type === 'contacts' && frame.contacts)
-    data?.setServerContacts(frame.version, frame.contacts);
   else if (frame.type === 'contact')
     data?.applyServerContact(frame.contact, frame.op === 'removed', frame.version);
   else if (frame.type === 'profile') data?.setProfile(frame);
@@ -101,17 +99,21 @@ function notice(card, err) {
 }
 
 /**
- * Asks the server for the contact list, sending the cached copy's version unless `full`: an unchanged list is
- * answered `unchanged` and the copy stays (it is also what offline mode shows). `full` after a (re)connect,
- * since the version covers the list's own changes only, not its contacts' presence or profiles. The answer
- * updates the user's data.
+ * Asks the server for the contact list, every page of it (the reference client's getAllContacts follows each
+ * `nextCursor`, and reads again if the list changed meanwhile), sending the cached copy's version unless `full`:
+ * an unchanged list is answered `unchanged` and the copy stays (it is also what offline mode shows). `full`
+ * after a (re)connect, since the version covers the list's own changes only, not its contacts' presence or
+ * profiles. The whole list, once read, replaces the server part of the user's data (one page alone would drop
+ * the contacts of the others).
  */
 export function refreshContacts(card, { full = false } = {}) {
   const data = card.data;
   if (!data || !card.conn?.isOpen) return Promise.resolve();
   return card.conn
-    .call('getContacts', full ? undefined : (data.version ?? undefined))
-    .then(() => undefined)
+    .call('getAllContacts', full ? undefined : (data.version ?? undefined))
+    .then((list) => {
+      if (card.data === data && list.contacts) data.setServerContacts(list.version, list.contacts);
+    })
     .catch((err) => notice(card, err));
 }
 
@@ -247,11 +249,12 @@ function logFrame(card, dir, frame) {
     if (found && found.msg.path) path = found.msg.path;
   } else if (type === 'error') summary = `${frame.code}: ${frame.message}`;
   else if (type === 'presence') summary = frame.imNumber ? `${frame.imNumber} ${frame.status}` : frame.status;
-  else if (type === 'getContacts') summary = frame.since === undefined ? 'all' : `since ${frame.since}`;
+  else if (type === 'getContacts')
+    summary = frame.cursor ? 'next page' : frame.since === undefined ? 'all' : `since ${frame.since}`;
   else if (type === 'contacts')
     summary = frame.unchanged
       ? `version ${frame.version}, unchanged`
-      : `version ${frame.version}, ${frame.contacts?.length ?? 0} contacts`;
+      : `version ${frame.version}, ${frame.contacts?.length ?? 0} contacts${frame.nextCursor ? ', more follow' : ''}`;
   else if (type === 'contact')
     summary = `${frame.op} ${frame.contact?.imNumber ?? frame.contact?.phone ?? ''}`;
   else if (type === 'history')
