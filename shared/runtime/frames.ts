@@ -16,7 +16,7 @@ const clientId = z
 
 /**
  * A message text: 1 to MAX_TEXT_CHARS code points (an emoji outside the BMP is one, a lone surrogate is one), not
- * only whitespace (String.prototype.trim's set: Unicode White_Space, line terminators and U+FEFF). Zod's own
+ * only whitespace (String.prototype.trim's set: tab, VT, FF, U+FEFF, the Zs spaces, LF, CR, U+2028/9). Zod's own
  * minLength/maxLength count UTF-16 code units, so the checks are refinements on code points; they carry the
  * JSON Schema that says the same, for the published schema: `minLength`/`maxLength`, which JSON Schema counts in
  * code points, and `pattern: "\\S"` (a non-whitespace character; JSON Schema patterns are ECMA-262 regular
