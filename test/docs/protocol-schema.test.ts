@@ -115,6 +115,7 @@ describe('docs/protocol.schema.json against the server’s parsing', () => {
     ['a text of a byte order mark', send('\ufeff')],
     ['a text with spaces around a letter', send('  x  ')],
     ['a text of a zero-width space (not whitespace to trim)', send('\u200b')],
+    ['a text of a next-line control (U+0085: not whitespace to trim)', send('\u0085')],
     ['a history without limit', history({})],
     ['a history limit of 1', history({ limit: 1 })],
     ['a history limit of 0', history({ limit: 0 })],
