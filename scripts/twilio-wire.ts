@@ -1,14 +1,20 @@
 /**
  * `npm run twilio:wire -- --outputs cdk-outputs.json --numbers +1…,+1… [--apply] [--put-secret] [--rotate]`
+ * (`--help` lists the flags; USAGE below).
  *
  * Points each service number's webhooks at the deployed stack through Twilio's IncomingPhoneNumbers API: SmsUrl
- * (the stack's SmsWebhookUrl) and VoiceUrl (VoiceWebhookUrl), both POST, and, when the stack has a route for
- * call status and outputs it as VoiceStatusCallbackUrl, the number's StatusCallback (POST), which Twilio calls
- * as a call's status changes. (IncomingPhoneNumbers has no SMS status callback: an SMS's is set per message,
- * when it is sent.) Parameter names: https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource
- * It lists the number by its PhoneNumber,
- * compares, prints what would change, and changes it only with --apply (a dry run by default). Running it again
- * changes nothing (idempotent).
+ * (the stack's SmsWebhookUrl) and VoiceUrl (VoiceWebhookUrl), both POST. Parameter names:
+ * https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource
+ * It lists the number by its PhoneNumber, compares, prints what would change, and changes it only with --apply
+ * (a dry run by default). Running it again changes nothing (idempotent).
+ *
+ * It leaves the number's call StatusCallback alone, on purpose: that callback reports the inbound call's own
+ * status (answered by the voice webhook, so `completed`), with its CallSid, From and To, but not whom the IVR
+ * dialled, which travels only in the signed URL of the <Dial action> (the functions keep no call state). Every
+ * outcome the service acts on comes from there: a dial that ends no-answer, busy or failed is the missed-call
+ * notice (POST /twilio/voice/dial-status, docs/ivr.md). A call that ends before any <Dial> (refused, or the
+ * caller hangs up during the prompt) rang nobody, so there is no one to tell. No route takes a call status.
+ * (IncomingPhoneNumbers has no SMS status callback either: an SMS's is set per message, when it is sent.)
  *
  * Inputs: the stack outputs, either `cdk deploy --outputs-file` JSON (`--outputs FILE`) or
  * `aws cloudformation describe-stacks` JSON (`--stack-json FILE`); the numbers (`--numbers`, else SERVICE_NUMBERS);
@@ -18,9 +24,12 @@
  * under the caller's AWS credentials, when it holds something else (shown first; written with --apply).
  * `--rotate` (implies --put-secret) keeps the token the secret held as "previousAuthToken", for a rotation without
  * refused webhooks (docs/deploy.md). The tests run both against a local fake of Secrets Manager.
- * Exit codes: 0 done (or nothing to do), 1 a Twilio or AWS error, 2 bad input.
+ * Flags are parsed by node's util.parseArgs, strictly: an unknown flag, a flag without its value, or a stray
+ * argument is refused (exit 2) before anything is read.
+ * Exit codes: 0 done (or nothing to do, or --help), 1 a Twilio or AWS error, 2 bad input.
  */
 import { readFileSync } from 'node:fs';
+import { parseArgs as parseNodeArgs } from 'node:util';
 
 export interface WireOptions {
   outputs: Record<string, string>;
@@ -65,24 +74,13 @@ export function parseOutputs(json: unknown): Record<string, string> {
   return stacks[0];
 }
 
-/** What each number's webhook fields must be, from the outputs (VoiceStatusCallbackUrl is optional). */
+/** What each number's webhook fields must be, from the outputs. */
 function wanted(outputs: Record<string, string>): Record<string, string> {
   const sms = outputs.SmsWebhookUrl;
   const voice = outputs.VoiceWebhookUrl;
   if (!sms || !/^https:\/\//.test(sms) || !voice || !/^https?:\/\//.test(voice))
     throw new WireError('the outputs need SmsWebhookUrl and VoiceWebhookUrl (https URLs)', 2);
-  const fields: Record<string, string> = {
-    SmsUrl: sms,
-    SmsMethod: 'POST',
-    VoiceUrl: voice,
-    VoiceMethod: 'POST',
-  };
-  const status = outputs.VoiceStatusCallbackUrl;
-  if (status !== undefined) {
-    if (!/^https?:\/\//.test(status)) throw new WireError('VoiceStatusCallbackUrl must be an http(s) URL', 2);
-    Object.assign(fields, { StatusCallback: status, StatusCallbackMethod: 'POST' });
-  }
-  return fields;
+  return { SmsUrl: sms, SmsMethod: 'POST', VoiceUrl: voice, VoiceMethod: 'POST' };
 }
 
 /** Each parameter Twilio takes on update, and the resource's JSON key that shows its value. */
@@ -91,8 +89,6 @@ const FIELD_KEYS: Record<string, string> = {
   SmsMethod: 'sms_method',
   VoiceUrl: 'voice_url',
   VoiceMethod: 'voice_method',
-  StatusCallback: 'status_callback',
-  StatusCallbackMethod: 'status_callback_method',
 };
 
 async function twilio(opts: WireOptions, method: 'GET' | 'POST', path: string, form?: URLSearchParams) {
@@ -222,28 +218,60 @@ async function putSecret(opts: WireOptions, print: (line: string) => void): Prom
   }
 }
 
-/** Reads argv and the environment into options. Throws WireError(2) on bad input. */
-export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): WireOptions {
-  const flag = (name: string) => argv.includes(name);
-  const value = (name: string) => {
-    const i = argv.indexOf(name);
-    if (i < 0) return undefined;
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new WireError(`${name} needs a value`, 2);
-    return v;
-  };
-  const known = new Set([
-    '--outputs',
-    '--stack-json',
-    '--numbers',
-    '--api-base',
-    '--apply',
-    '--put-secret',
-    '--rotate',
-  ]);
-  const unknown = argv.filter((a, i) => a.startsWith('--') && !known.has(a) && !known.has(argv[i - 1]));
-  if (unknown.length) throw new WireError(`unknown option ${unknown[0]}`, 2);
-  const file = value('--outputs') ?? value('--stack-json');
+/** The --help text: every flag, the environment it reads, the exit codes. */
+export const USAGE = `Usage: npm run twilio:wire -- (--outputs FILE | --stack-json FILE) [options]
+
+Points each service number's SMS and voice webhooks at the deployed stack (Twilio IncomingPhoneNumbers API).
+A dry run by default: it prints what differs and changes nothing without --apply. A second run changes nothing.
+
+  --outputs FILE      the stack outputs from \`cdk deploy --outputs-file FILE\` (npm run deploy writes cdk-outputs.json)
+  --stack-json FILE   or the JSON of \`aws cloudformation describe-stacks --stack-name Imsms\`
+  --numbers LIST      the service numbers, E.164, comma-separated (default: SERVICE_NUMBERS)
+  --api-base URL      Twilio's API base (default https://api.twilio.com; the local sandbox: http://localhost:3000)
+  --apply             make the changes (without it: a dry run)
+  --put-secret        also write {accountSid, authToken} into the stack's TwilioSecretArn secret (AWS credentials)
+  --rotate            like --put-secret, keeping the secret's old token as previousAuthToken (token rotation)
+  -h, --help          print this and exit
+
+Environment: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (required; never passed as flags, never printed),
+SERVICE_NUMBERS (when --numbers is not given), the usual AWS credentials and region for --put-secret.
+Exit codes: 0 done or nothing to do, 1 a Twilio or AWS error, 2 bad input.
+See docs/deploy.md, "Point Twilio at the webhooks".
+`;
+
+/** Every flag util.parseArgs accepts (USAGE describes each). */
+export const FLAGS = {
+  outputs: { type: 'string' },
+  'stack-json': { type: 'string' },
+  numbers: { type: 'string' },
+  'api-base': { type: 'string' },
+  apply: { type: 'boolean' },
+  'put-secret': { type: 'boolean' },
+  rotate: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** util.parseArgs, strict; its errors (unknown flag, missing value, stray argument) become WireError(2). */
+function flagsOf(argv: string[]) {
+  try {
+    return parseNodeArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new WireError(err instanceof Error ? err.message.split('\n')[0] : 'bad arguments', 2);
+  }
+}
+
+/**
+ * Reads argv (flags only; USAGE lists them) and the environment into options, or `'help'` for -h/--help (then
+ * nothing else is checked). Throws WireError(2) on bad input: an unknown flag, a flag without its value, a stray
+ * argument, both or neither of --outputs and --stack-json, an unreadable file, a number that is not E.164, or
+ * missing Twilio credentials.
+ */
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): WireOptions | 'help' {
+  const flags = flagsOf(argv);
+  if (flags.help) return 'help';
+  if (flags.outputs !== undefined && flags['stack-json'] !== undefined)
+    throw new WireError('pass either --outputs or --stack-json, not both', 2);
+  const file = flags.outputs ?? flags['stack-json'];
   if (!file) throw new WireError('pass --outputs FILE (cdk deploy --outputs-file) or --stack-json FILE', 2);
   let json: unknown;
   try {
@@ -251,7 +279,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): WireOptions {
   } catch {
     throw new WireError(`cannot read JSON from ${file}`, 2);
   }
-  const numbers = (value('--numbers') ?? env.SERVICE_NUMBERS ?? '')
+  const numbers = (flags.numbers ?? env.SERVICE_NUMBERS ?? '')
     .split(',')
     .map((n) => n.trim())
     .filter(Boolean);
@@ -261,15 +289,18 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): WireOptions {
   const authToken = env.TWILIO_AUTH_TOKEN ?? '';
   if (!/^AC[0-9a-f]{32}$/i.test(accountSid) || !authToken)
     throw new WireError('set TWILIO_ACCOUNT_SID (AC…) and TWILIO_AUTH_TOKEN', 2);
+  const apiBase = (flags['api-base'] ?? 'https://api.twilio.com').replace(/\/$/, '');
+  if (!/^https?:\/\/[^\s/]+$/.test(apiBase))
+    throw new WireError('--api-base must be an http(s) URL with no path (e.g. https://api.twilio.com)', 2);
   return {
     outputs: parseOutputs(json),
     numbers,
     accountSid,
     authToken,
-    apiBase: (value('--api-base') ?? 'https://api.twilio.com').replace(/\/$/, ''),
-    apply: flag('--apply'),
-    putSecret: flag('--put-secret') || flag('--rotate'),
-    rotate: flag('--rotate'),
+    apiBase,
+    apply: flags.apply ?? false,
+    putSecret: Boolean(flags['put-secret'] || flags.rotate),
+    rotate: flags.rotate ?? false,
   };
 }
 
@@ -277,10 +308,13 @@ if (require.main === module) {
   const print = (line: string) => process.stdout.write(line + '\n');
   (async () => {
     try {
-      await wire(parseArgs(process.argv.slice(2), process.env), print);
+      const options = parseArgs(process.argv.slice(2), process.env);
+      if (options === 'help') process.stdout.write(USAGE);
+      else await wire(options, print);
     } catch (err) {
       if (err instanceof WireError) {
-        process.stderr.write(`twilio:wire: ${err.message}\n`);
+        // Bad input (exit 2) points at the flags' list.
+        process.stderr.write(`twilio:wire: ${err.message}${err.exitCode === 2 ? ' (see --help)' : ''}\n`);
         process.exitCode = err.exitCode;
       } else {
         process.stderr.write(`twilio:wire: ${err instanceof Error ? err.name : 'error'}\n`);

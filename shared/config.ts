@@ -6,7 +6,9 @@ import { E164_PATTERN } from './core/provisioning/e164';
  * A bad or missing value throws at start with the variable's name, never later on a message path.
  *
  * Secrets: locally `JWT_SECRET` and `TWILIO_AUTH_TOKEN` come from the environment. On AWS they come from
- * Secrets Manager (`JWT_SECRET_ARN`, `TWILIO_SECRET_ARN`) and are loaded once per container by the runtime.
+ * Secrets Manager (`JWT_SECRET_ARN`, `TWILIO_SECRET_ARN`), read by the runtime through Powertools Parameters with
+ * a cache that expires (shared/runtime/secrets.ts: POWERTOOLS_PARAMETERS_MAX_AGE, default 60 s), so a rotated
+ * value is used without a redeploy; if a re-read fails, the values read before stay in use.
  */
 export class ConfigError extends Error {
   constructor(message: string) {

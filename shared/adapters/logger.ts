@@ -11,8 +11,9 @@ export type LogLevel = keyof typeof LEVELS;
 export const SERVICE_NAME = METRICS_SERVICE;
 
 /**
- * JSON-lines logs through Powertools Logger (CloudWatch parses them). Callers pass ids and outcomes only; this
- * never serialises errors wholesale, because SDK errors can echo request parameters such as phone numbers.
+ * JSON-lines logs through Powertools Logger (CloudWatch parses them). Callers pass ids and outcomes only; an
+ * error goes in through describeError (./error-description.ts), never wholesale, because SDK errors can echo
+ * request parameters such as phone numbers: its name, scrubbed message, stack frames and cause chain.
  */
 type LogSink = (line: string) => void;
 const stdout: LogSink = (line) => process.stdout.write(line + '\n');
@@ -161,12 +162,5 @@ export function invocationLogger(log: Logger, info: InvocationInfo): Logger {
   return typeof service.forInvocation === 'function' ? service.forInvocation(info) : log;
 }
 
-/** The name and code of an error, safe to log (never its message, which may carry input). */
-export function describeError(err: unknown): { error: string; code?: string } {
-  if (err && typeof err === 'object') {
-    const e = err as { name?: string; code?: unknown; Code?: unknown };
-    const code = e.code ?? e.Code;
-    return { error: e.name ?? 'Error', ...(code !== undefined ? { code: String(code) } : {}) };
-  }
-  return { error: typeof err };
-}
+/** The fields a log line carries about an error, scrubbed of personal data: shared/adapters/error-description.ts. */
+export { describeError, scrubText, type ErrorDescription } from './error-description';

@@ -119,7 +119,7 @@ export const LogEvent = {
   ErrorFramePushFailed: 'error_frame.push_failed',
   /** A Twilio webhook without a valid signature, refused (where, present). */
   TwilioBadSignature: 'twilio.bad_signature',
-  /** Re-reading an expired secret failed; the values read before stay in use (error: its name only). */
+  /** Re-reading an expired secret failed; the values read before stay in use (the error, by describeError). */
   SecretsRefreshFailed: 'secrets.refresh_failed',
   /** A WebSocket connect without a valid token, refused. */
   WsUnauthorized: 'ws.unauthorized',

@@ -5,7 +5,7 @@ import { SqsAckScheduler } from '../adapters/ack-schedulers';
 import { ApiGatewayImChannel } from '../adapters/apigw-im-channel';
 import { createDynamoClient, localClientOptions, traceAwsClient } from '../adapters/aws-clients';
 import { dynamoStores } from '../adapters/dynamo';
-import { createLogger } from '../adapters/logger';
+import { createLogger, describeError } from '../adapters/logger';
 import { randomIds } from '../core/ids';
 import { LogEvent } from '../core/log-events';
 import type { AckScheduler, Clock, Deps, ImChannel, Secrets, SmsProvider, Stores } from '../core/ports';
@@ -72,7 +72,7 @@ export async function getDeps(opts: { sms: boolean }): Promise<Deps> {
   // Manager fails, the values read before stay in use. Locally the secrets never change: no await at all.
   if (b.secrets.rotates) {
     await b.secrets.refresh().catch((err: unknown) => {
-      b.log.warn(LogEvent.SecretsRefreshFailed, { error: err instanceof Error ? err.name : 'Error' });
+      b.log.warn(LogEvent.SecretsRefreshFailed, describeError(err));
     });
   }
   if (!opts.sms) return { ...b, sms: noSms };

@@ -9,7 +9,8 @@ export { describeError };
 
 /**
  * The one place each transport turns errors into answers. The core throws typed DomainErrors (a code, a message,
- * a kind); nothing else leaves a handler with detail: any other error is `internal`, logged by name only.
+ * a kind); nothing else leaves a handler with detail: any other error is `internal`, logged with describeError
+ * (its name, a scrubbed message, the stack's frames, the cause; never personal data).
  */
 
 /** The HTTP status of each kind of domain error. */

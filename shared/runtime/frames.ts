@@ -3,6 +3,8 @@ import { IM_NUMBER_PATTERN } from '../core/conversion/addressing';
 import { CONTACTS_CURSOR_PATTERN, MAX_CONTACTS_PAGE } from '../core/contacts/page-rules';
 import { MAX_TEXT_CHARS } from '../core/conversion/message-text';
 import { DomainError } from '../core/errors';
+import { MAX_HISTORY_LIMIT } from '../core/history/history';
+import { CONVERSATION_CURSOR_PATTERN } from '../core/ports/message-log';
 
 const imNumber = z.string().check(z.regex(IM_NUMBER_PATTERN, 'must be an imNumber (digits)'));
 const clientId = z
@@ -13,13 +15,26 @@ const clientId = z
     z.regex(/^[\x21-\x7e]+$/, 'must be 1-64 printable ASCII characters'),
   );
 
+/**
+ * A message text: 1 to MAX_TEXT_CHARS code points (an emoji outside the BMP is one, a lone surrogate is one), not
+ * only whitespace (String.prototype.trim's set: tab, VT, FF, U+FEFF, the Zs spaces, LF, CR, U+2028/9). Zod's own
+ * minLength/maxLength count UTF-16 code units, so the checks are refinements on code points; they carry the
+ * JSON Schema that says the same, for the published schema: `minLength`/`maxLength`, which JSON Schema counts in
+ * code points, and `pattern: "\\S"` (a non-whitespace character; JSON Schema patterns are ECMA-262 regular
+ * expressions, whose `\\s` is exactly trim's set).
+ */
+const messageText = z
+  .string()
+  .check(
+    z.refine((t) => t.trim().length > 0, 'must not be empty'),
+    z.refine((t) => [...t].length <= MAX_TEXT_CHARS, `must be at most ${MAX_TEXT_CHARS} characters`),
+  )
+  .register(z.globalRegistry, { minLength: 1, maxLength: MAX_TEXT_CHARS, pattern: '\\S' });
+
 export const sendMessageFrame = z.object({
   action: z.literal('sendMessage'),
   to: imNumber,
-  text: z.string().check(
-    z.refine((t) => t.trim().length > 0, 'must not be empty'),
-    z.refine((t) => [...t].length <= MAX_TEXT_CHARS, `must be at most ${MAX_TEXT_CHARS} characters`),
-  ),
+  text: messageText,
   clientId,
 });
 
@@ -65,12 +80,19 @@ export const updateProfileFrame = z.object({
   mood: z.optional(shortText(1024)),
   avatarUrl: z.optional(shortText(1024)),
 });
+const limitRule = `must be an integer from 1 to ${MAX_HISTORY_LIMIT}`;
 /** history (added): one page of the conversation with an IM contact, newest first. */
 export const historyFrame = z.object({
   action: z.literal('history'),
   with: imNumber,
-  before: z.optional(shortText(128)),
-  limit: z.optional(z.number()),
+  before: z.optional(
+    z
+      .string()
+      .check(z.regex(CONVERSATION_CURSOR_PATTERN, 'must be the next cursor of an earlier history page')),
+  ),
+  limit: z.optional(
+    z.number().check(z.int(limitRule), z.gte(1, limitRule), z.lte(MAX_HISTORY_LIMIT, limitRule)),
+  ),
 });
 
 /** invite (added): an SMS invitation to a non-IM contact. */

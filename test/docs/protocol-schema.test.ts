@@ -9,7 +9,12 @@ import {
   SCHEMA_FILE,
 } from '../../scripts/protocol-schema';
 import type * as z from 'zod/mini';
+import { MAX_TEXT_CHARS } from '../../shared/core/conversion/message-text';
+import type { DomainError } from '../../shared/core/errors';
+import { MAX_HISTORY_LIMIT } from '../../shared/core/history/history';
+import { CONVERSATION_CURSOR_PATTERN } from '../../shared/core/ports/message-log';
 import * as frames from '../../shared/runtime/frames';
+import { parseFrame } from '../../shared/runtime/frames';
 
 const exported = Object.entries(frames).filter(([, v]) => v && typeof v === 'object' && '_zod' in v);
 
@@ -76,8 +81,10 @@ describe('docs/protocol.asyncapi.json', () => {
 /**
  * The published schema accepts and refuses what the server's own frame schemas do: a client developer who
  * validates against docs/protocol.schema.json is never stricter or looser than the server on these shapes (an
- * extra key is ignored by the server, so the schema allows it). Rules the core checks after parsing (a text's
- * length in characters, a history limit's range) are in docs/protocol.md.
+ * extra key is ignored by the server, so the schema allows it), limits included: a text's 1–4,000 code points
+ * (JSON Schema's maxLength counts code points, as the server does: an emoji is one), not only whitespace, a
+ * history `limit` of 1–100 and its `before` cursor, a clientId's and an ack id's 1–64 characters. Each limit is
+ * tried at the bound and just past it.
  */
 describe('docs/protocol.schema.json against the server’s parsing', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -85,6 +92,8 @@ describe('docs/protocol.schema.json against the server’s parsing', () => {
     compile(s: object): (d: unknown) => boolean;
   };
   const validate = new Ajv2020({ strict: false }).compile(protocolSchema());
+  const send = (text: string) => ({ action: 'sendMessage', to: '12345678', text, clientId: 'c1' });
+  const history = (extra: object) => ({ action: 'history', with: '12345678', ...extra });
   const samples: Array<[string, unknown]> = [
     ['a ping', { action: 'ping' }],
     ['a ping with an extra key', { action: 'ping', x: 1 }],
@@ -93,9 +102,78 @@ describe('docs/protocol.schema.json against the server’s parsing', () => {
     ['a setPresence with an extra key', { action: 'setPresence', status: 'online', foo: 1 }],
     ['an unknown action', { action: 'dance' }],
     ['a getContacts with a string version', { action: 'getContacts', since: 'x' }],
+    ['a text of 1 character', send('a')],
+    ['a text of 4,000 characters', send('a'.repeat(4000))],
+    ['a text of 4,001 characters', send('a'.repeat(4001))],
+    ['a text of 4,000 emoji (8,000 UTF-16 units)', send('😀'.repeat(4000))],
+    ['a text of 4,001 emoji', send('😀'.repeat(4001))],
+    ['a text of 3,999 characters and an emoji', send('a'.repeat(3999) + '😀')],
+    ['an empty text', send('')],
+    ['a text of spaces', send('   ')],
+    ['a text of a tab and a newline', send('\t\n')],
+    ['a text of no-break and ideographic spaces', send('\u00a0\u3000')],
+    ['a text of a byte order mark', send('\ufeff')],
+    ['a text with spaces around a letter', send('  x  ')],
+    ['a text of a zero-width space (not whitespace to trim)', send('\u200b')],
+    ['a text of a next-line control (U+0085: not whitespace to trim)', send('\u0085')],
+    ['a history without limit', history({})],
+    ['a history limit of 1', history({ limit: 1 })],
+    ['a history limit of 0', history({ limit: 0 })],
+    ['a history limit of 100', history({ limit: 100 })],
+    ['a history limit of 101', history({ limit: 101 })],
+    ['a history limit of 1.5', history({ limit: 1.5 })],
+    ['a history limit of -1', history({ limit: -1 })],
+    ['a history limit as a string', history({ limit: '10' })],
+    ['a history before a cursor', history({ before: '000001732950000#m-Ab_9' })],
+    ['a history before a cursor with a 64-character id', history({ before: `000001732950000#${'a'.repeat(64)}` })],
+    ['a history before a cursor with a 65-character id', history({ before: `000001732950000#${'a'.repeat(65)}` })],
+    ['a history before something else', history({ before: 'yesterday' })],
+    ['a clientId of 64 characters', { ...send('hi'), clientId: 'c'.repeat(64) }],
+    ['a clientId of 65 characters', { ...send('hi'), clientId: 'c'.repeat(65) }],
+    ['an empty clientId', { ...send('hi'), clientId: '' }],
+    ['an ack id of 64 characters', { action: 'ack', id: 'i'.repeat(64) }],
+    ['an ack id of 65 characters', { action: 'ack', id: 'i'.repeat(65) }],
+    ['an empty ack id', { action: 'ack', id: '' }],
   ];
   it.each(samples)('%s: the schema and the server agree', (_what, frame) => {
     const server = exported.some(([, schema]) => (schema as z.ZodMiniType).safeParse(frame).success);
     expect(validate(frame)).toBe(server);
+  });
+
+  it('the limits are in the published schema itself, from the core’s constants', () => {
+    const defs = protocolSchema().$defs as Record<string, { properties: Record<string, Record<string, unknown>> }>;
+    expect(defs.sendMessageFrame.properties.text).toMatchObject({
+      minLength: 1,
+      maxLength: MAX_TEXT_CHARS,
+      pattern: '\\S',
+    });
+    expect(defs.historyFrame.properties.limit).toMatchObject({
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_HISTORY_LIMIT,
+    });
+    expect(defs.historyFrame.properties.before.pattern).toBe(CONVERSATION_CURSOR_PATTERN.source);
+  });
+
+  const codeOf = (schema: z.ZodMiniType, frame: object) => {
+    try {
+      parseFrame(schema, JSON.stringify(frame));
+      return 'accepted';
+    } catch (err) {
+      return (err as DomainError).code;
+    }
+  };
+
+  it('a text past its limits is refused as invalid_text when the frame is parsed', () => {
+    expect(codeOf(frames.sendMessageFrame, send('a'.repeat(4001)))).toBe('invalid_text');
+    expect(codeOf(frames.sendMessageFrame, send(' '))).toBe('invalid_text');
+    expect(codeOf(frames.sendMessageFrame, send('😀'.repeat(4000)))).toBe('accepted');
+  });
+
+  it('a history limit or cursor past its rules is refused (invalid_limit, invalid_cursor) when the frame is parsed', () => {
+    for (const limit of [0, 101, 1.5, -1, '10'])
+      expect(codeOf(frames.historyFrame, history({ limit }))).toBe('invalid_limit');
+    expect(codeOf(frames.historyFrame, history({ limit: 100 }))).toBe('accepted');
+    expect(codeOf(frames.historyFrame, history({ before: 'yesterday' }))).toBe('invalid_cursor');
   });
 });

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { TwilioSandbox } from '../../infra/local/sandbox';
+import { FLAGS, USAGE } from '../../scripts/twilio-wire';
 import { FakeSecretsManager } from '../support/fake-secrets-manager';
 
 /**
@@ -76,6 +77,20 @@ async function wireWith(outputs: string, numbers: string, ...extra: string[]) {
   return run(process.execPath, args, { cwd: ROOT, env });
 }
 
+/** Sets fields of a number straight through the sandbox's IncomingPhoneNumbers API, as the Twilio console would. */
+async function updateNumber(phone: string, fields: Record<string, string>): Promise<void> {
+  const { sid } = await numberOf(phone);
+  const res = await fetch(`${apiBase}/2010-04-01/Accounts/${ACCOUNT_SID}/IncomingPhoneNumbers/${sid}.json`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams(fields).toString(),
+  });
+  expect(res.status).toBe(200);
+}
+
 async function numberOf(phone: string): Promise<Record<string, string>> {
   const res = await fetch(
     `${apiBase}/2010-04-01/Accounts/${ACCOUNT_SID}/IncomingPhoneNumbers.json?PhoneNumber=${encodeURIComponent(phone)}`,
@@ -95,7 +110,7 @@ describe('npm run twilio:wire against the sandbox', () => {
       expect((await numberOf(n)).sms_url).toBe('');
     }
     expect(dry.stdout).toContain('Dry run');
-    // No VoiceStatusCallbackUrl output: the number's call status callback is left alone.
+    // Only SMS and voice: the number's call status callback is not the stack's (scripts/twilio-wire.ts says why).
     expect(dry.stdout).not.toContain('StatusCallback');
 
     const applied = await wire('--apply');
@@ -139,7 +154,18 @@ describe('npm run twilio:wire against the sandbox', () => {
     expect(await numberOf(NUMBERS[0])).toEqual(before);
   }, 60_000);
 
-  it('sets the call status callback when the stack outputs VoiceStatusCallbackUrl: dry run, change, no change', async () => {
+  it('leaves the number’s call StatusCallback as the operator set it (no route takes call status)', async () => {
+    const operatorHook = 'https://ops.example.test/call-status';
+    for (const n of NUMBERS) await updateNumber(n, { StatusCallback: operatorHook, SmsUrl: '' });
+    const dry = await wire();
+    expect(dry.stdout).not.toContain('StatusCallback');
+    await wire('--apply');
+    for (const n of NUMBERS)
+      expect(await numberOf(n)).toMatchObject({
+        status_callback: operatorHook,
+        sms_url: `${BASE}/twilio/sms`,
+      });
+    // An outputs file that still names a VoiceStatusCallbackUrl (an older stack's) changes nothing more.
     const withStatus = path.join(dir, 'with-status.json');
     writeFileSync(
       withStatus,
@@ -151,62 +177,65 @@ describe('npm run twilio:wire against the sandbox', () => {
         },
       }),
     );
-    const numbers = NUMBERS.join(',');
-    await wireWith(withStatus, numbers, '--apply'); // whatever the other tests left, SMS and voice now point here
-    // Reset the callback through the API, then wire again.
-    for (const n of NUMBERS) {
-      const { sid } = await numberOf(n);
-      const res = await fetch(
-        `${apiBase}/2010-04-01/Accounts/${ACCOUNT_SID}/IncomingPhoneNumbers/${sid}.json`,
-        {
-          method: 'POST',
-          headers: {
-            authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`,
-            'content-type': 'application/x-www-form-urlencoded',
-          },
-          body: new URLSearchParams({ StatusCallback: '' }).toString(),
-        },
-      );
-      expect(res.status).toBe(200);
-    }
-    const dry = await wireWith(withStatus, numbers);
-    for (const n of NUMBERS) {
-      expect(dry.stdout).toContain(`${n} StatusCallback: (empty) → ${BASE}/twilio/voice/status`);
-      expect((await numberOf(n)).status_callback).toBe('');
-    }
-    expect(dry.stdout).not.toContain('SmsUrl');
-
-    const applied = await wireWith(withStatus, numbers, '--apply');
-    expect(applied.stdout).toContain('Changed 2 field(s).');
-    for (const n of NUMBERS) {
-      expect(await numberOf(n)).toMatchObject({
-        status_callback: `${BASE}/twilio/voice/status`,
-        status_callback_method: 'POST',
-        sms_url: `${BASE}/twilio/sms`,
-      });
-    }
-    const again = await wireWith(withStatus, numbers, '--apply');
+    const again = await wireWith(withStatus, NUMBERS.join(','), '--apply');
     expect(again.stdout).toContain('nothing to change');
+    expect((await numberOf(NUMBERS[0])).status_callback).toBe(operatorHook);
   }, 90_000);
+});
 
-  it('refuses a VoiceStatusCallbackUrl that is not an http(s) URL, changing nothing', async () => {
-    const bad = path.join(dir, 'bad-status.json');
-    writeFileSync(
-      bad,
-      JSON.stringify({
-        Imsms: {
-          SmsWebhookUrl: `${BASE}/twilio/sms`,
-          VoiceWebhookUrl: `${BASE}/twilio/voice`,
-          VoiceStatusCallbackUrl: 'ftp://example.test/status',
-        },
-      }),
-    );
-    const before = await numberOf(NUMBERS[0]);
-    await expect(wireWith(bad, NUMBERS.join(','), '--apply')).rejects.toMatchObject({
-      code: 2,
-      stderr: expect.stringContaining('VoiceStatusCallbackUrl'),
+describe('npm run twilio:wire: its flags', () => {
+  const bare = (...args: string[]) =>
+    run(process.execPath, ['--import', 'tsx', 'scripts/twilio-wire.ts', ...args], {
+      cwd: ROOT,
+      // No Twilio credentials: --help needs none, and a bad flag is refused before they are looked at.
+      env: { ...process.env, TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '' },
     });
-    expect(await numberOf(NUMBERS[0])).toEqual(before);
+
+  it('--help (and -h) lists every flag, with the environment and exit codes, and exits 0', async () => {
+    for (const flag of ['--help', '-h']) {
+      const { stdout } = await bare(flag);
+      expect(stdout).toBe(USAGE);
+    }
+    for (const name of Object.keys(FLAGS)) expect(USAGE).toMatch(new RegExp(`(^|\\s)--${name}\\b`, 'm'));
+    for (const word of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'SERVICE_NUMBERS', 'Exit codes'])
+      expect(USAGE).toContain(word);
+  }, 60_000);
+
+  it.each([
+    ['an unknown flag (a typo of --apply)', ['--outputs', 'x.json', '--aply'], "Unknown option '--aply'"],
+    ['a flag without its value', ['--outputs'], "Option '--outputs <value>' argument missing"],
+    [
+      'a stray argument (apply without its dashes)',
+      ['--outputs', 'x.json', 'apply'],
+      "Unexpected argument 'apply'",
+    ],
+    [
+      'a value given to a switch',
+      ['--outputs', 'x.json', '--apply=yes'],
+      "Option '--apply' does not take an argument",
+    ],
+    ['both --outputs and --stack-json', ['--outputs', 'x.json', '--stack-json', 'y.json'], 'not both'],
+  ])(
+    'refuses %s: exit 2, a clear error naming it, pointing at --help',
+    async (_what, args, message) => {
+      const refused = await bare(...args).then(
+        () => undefined,
+        (err: { code: number; stdout: string; stderr: string }) => err,
+      );
+      expect(refused).toMatchObject({ code: 2, stdout: '' });
+      expect(refused!.stderr).toContain(message);
+      expect(refused!.stderr.trim()).toMatch(/^twilio:wire: .* \(see --help\)$/);
+    },
+    60_000,
+  );
+
+  it('a refused flag changes nothing on the numbers', async () => {
+    const before = await Promise.all(NUMBERS.map(numberOf));
+    await expect(wire('--apply', '--dry-run')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("Unknown option '--dry-run' (see --help)"),
+    });
+    expect(await Promise.all(NUMBERS.map(numberOf))).toEqual(before);
   }, 60_000);
 });
 
