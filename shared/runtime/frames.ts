@@ -1,6 +1,14 @@
 import * as z from 'zod/mini';
 import { IM_NUMBER_PATTERN } from '../core/conversion/addressing';
 import { CONTACTS_CURSOR_PATTERN, MAX_CONTACTS_PAGE } from '../core/contacts/page-rules';
+import {
+  AVATAR_URL_PATTERN,
+  MAX_AVATAR_URL_CHARS,
+  MAX_CONTACT_NAME_CHARS,
+  MAX_MOOD_CHARS,
+  NAMED_TEXT_PATTERN,
+  NO_CONTROLS_PATTERN,
+} from '../core/contacts/profile-rules';
 import { MAX_TEXT_CHARS } from '../core/conversion/message-text';
 import { DomainError } from '../core/errors';
 import { MAX_HISTORY_LIMIT } from '../core/history/history';
@@ -50,6 +58,27 @@ export const pingFrame = z.object({ action: z.literal('ping') });
 
 const shortText = (max: number) => z.string().check(z.maxLength(max));
 
+const codePoints = (t: string) => [...t].length;
+/**
+ * A free-text field of at most `max` code points (counted as sent, before the core trims it) matching `pattern`,
+ * with the same rule registered as JSON Schema (`maxLength` counts code points there too) for the published
+ * schema. The checks are refinements because zod's maxLength counts UTF-16 units.
+ */
+const boundedText = (max: number, pattern: RegExp, rule: string) =>
+  z
+    .string()
+    .check(
+      z.refine((t) => codePoints(t) <= max, `must be at most ${max} characters`),
+      z.refine((t) => pattern.test(t), rule),
+    )
+    .register(z.globalRegistry, { maxLength: max, pattern: pattern.source });
+/** A contact's or invitee's name: 1-64 code points, no control characters, not only spaces. */
+const contactName = boundedText(
+  MAX_CONTACT_NAME_CHARS,
+  NAMED_TEXT_PATTERN,
+  'must have a character that is not a space, and no control characters',
+);
+
 /**
  * getContacts (added): `since` is the version of the client's copy; `cursor` the `nextCursor` of the page before
  * (none: the first page); `limit` the most contacts one page may hold (1-500).
@@ -65,7 +94,7 @@ export const addContactFrame = z.object({
   action: z.literal('addContact'),
   imNumber: z.optional(imNumber),
   phone: z.optional(shortText(64)),
-  name: z.optional(shortText(256)),
+  name: z.optional(contactName),
 });
 /** removeContact (added): by `imNumber` or by `phone`. */
 export const removeContactFrame = z.object({
@@ -73,12 +102,18 @@ export const removeContactFrame = z.object({
   imNumber: z.optional(imNumber),
   phone: z.optional(shortText(64)),
 });
-/** updateProfile (added): mood phrase and avatar URL; an empty string removes one. */
+/**
+ * updateProfile (added): name, mood phrase and avatar URL; an empty mood or URL removes it. A name's rules (the
+ * sign-in name rules: NFKC, one script, no look-alike of a taken or default name) are the core's; the frame only
+ * bounds its size.
+ */
 export const updateProfileFrame = z.object({
   action: z.literal('updateProfile'),
   name: z.optional(shortText(256)),
-  mood: z.optional(shortText(1024)),
-  avatarUrl: z.optional(shortText(1024)),
+  mood: z.optional(boundedText(MAX_MOOD_CHARS, NO_CONTROLS_PATTERN, 'must not hold control characters')),
+  avatarUrl: z.optional(
+    boundedText(MAX_AVATAR_URL_CHARS, AVATAR_URL_PATTERN, 'must be an https:// URL, or empty to remove it'),
+  ),
 });
 const limitRule = `must be an integer from 1 to ${MAX_HISTORY_LIMIT}`;
 /** history (added): one page of the conversation with an IM contact, newest first. */
@@ -99,7 +134,7 @@ export const historyFrame = z.object({
 export const inviteFrame = z.object({
   action: z.literal('invite'),
   phone: shortText(64),
-  name: shortText(256),
+  name: contactName,
 });
 
 /** Exactly one way to name a contact: `imNumber`, or `phone` (with `name` when adding). Throws bad_frame. */

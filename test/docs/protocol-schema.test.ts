@@ -9,6 +9,11 @@ import {
   SCHEMA_FILE,
 } from '../../scripts/protocol-schema';
 import type * as z from 'zod/mini';
+import {
+  MAX_AVATAR_URL_CHARS,
+  MAX_CONTACT_NAME_CHARS,
+  MAX_MOOD_CHARS,
+} from '../../shared/core/contacts/profile-rules';
 import { MAX_TEXT_CHARS } from '../../shared/core/conversion/message-text';
 import type { DomainError } from '../../shared/core/errors';
 import { MAX_HISTORY_LIMIT } from '../../shared/core/history/history';
@@ -78,6 +83,42 @@ describe('docs/protocol.asyncapi.json', () => {
   });
 });
 
+/** Frames at and just past each limit of a contact's name, a mood and an avatar URL. */
+function profileSamples(): Array<[string, unknown]> {
+  const add = (name: string) => ({ action: 'addContact', phone: '+14155550100', name });
+  const invite = (name: string) => ({ action: 'invite', phone: '+14155550100', name });
+  const mood = (m: string) => ({ action: 'updateProfile', mood: m });
+  const avatar = (u: string) => ({ action: 'updateProfile', avatarUrl: u });
+  const url = (n: number) => `https://a.test/${'p'.repeat(n - 'https://a.test/'.length)}`;
+  return [
+    ['a contact name of 64 characters', add('n'.repeat(64))],
+    ['a contact name of 65 characters', add('n'.repeat(65))],
+    ['a contact name of 64 emoji', add('😀'.repeat(64))],
+    ['a contact name of 65 emoji', add('😀'.repeat(65))],
+    ['an empty contact name', add('')],
+    ['a contact name of spaces', add('   ')],
+    ['a contact name with a tab', add('Dan\tBrown')],
+    ['a contact name with a C1 control (U+0085)', add('Dan\u0085')],
+    ['a contact name with a zero-width space only', add('\u200b')],
+    ['an invitee name of 64 characters', invite('n'.repeat(64))],
+    ['an invitee name of 65 characters', invite('n'.repeat(65))],
+    ['an invitee name of spaces', invite(' ')],
+    ['a mood of 140 characters', mood('m'.repeat(140))],
+    ['a mood of 141 characters', mood('m'.repeat(141))],
+    ['a mood of 140 emoji', mood('😀'.repeat(140))],
+    ['an empty mood (removes it)', mood('')],
+    ['a mood with a newline', mood('at\nlunch')],
+    ['an avatar URL of 512 characters', avatar(url(512))],
+    ['an avatar URL of 513 characters', avatar(url(513))],
+    ['an empty avatar URL (removes it)', avatar('')],
+    ['an avatar URL in capitals', avatar('HTTPS://A.TEST/X.PNG')],
+    ['an avatar URL with spaces around', avatar(' https://a.test/x.png ')],
+    ['an http avatar URL', avatar('http://a.test/x.png')],
+    ['an avatar URL with a space inside', avatar('https://a.test/x y.png')],
+    ['an avatar URL that is not one', avatar('me.png')],
+  ];
+}
+
 /**
  * The published schema accepts and refuses what the server's own frame schemas do: a client developer who
  * validates against docs/protocol.schema.json is never stricter or looser than the server on these shapes (an
@@ -134,6 +175,8 @@ describe('docs/protocol.schema.json against the server’s parsing', () => {
     ['an ack id of 64 characters', { action: 'ack', id: 'i'.repeat(64) }],
     ['an ack id of 65 characters', { action: 'ack', id: 'i'.repeat(65) }],
     ['an empty ack id', { action: 'ack', id: '' }],
+    // The free-text fields of contacts and profiles, at and past the core's limits (code points, as sent).
+    ...profileSamples(),
   ];
   it.each(samples)('%s: the schema and the server agree', (_what, frame) => {
     const server = exported.some(([, schema]) => (schema as z.ZodMiniType).safeParse(frame).success);
@@ -153,6 +196,21 @@ describe('docs/protocol.schema.json against the server’s parsing', () => {
       maximum: MAX_HISTORY_LIMIT,
     });
     expect(defs.historyFrame.properties.before.pattern).toBe(CONVERSATION_CURSOR_PATTERN.source);
+    // A contact's name, a mood and an avatar URL: the core's limits, not a looser outer bound.
+    for (const def of [defs.addContactFrame, defs.inviteFrame])
+      expect(def.properties.name).toMatchObject({ maxLength: MAX_CONTACT_NAME_CHARS, pattern: expect.any(String) });
+    expect(defs.updateProfileFrame.properties.mood).toMatchObject({ maxLength: MAX_MOOD_CHARS });
+    expect(defs.updateProfileFrame.properties.avatarUrl).toMatchObject({ maxLength: MAX_AVATAR_URL_CHARS });
+  });
+
+  it('a contact name, mood or avatar URL past its limits is refused with its own code when the frame is parsed', () => {
+    const add = { action: 'addContact', phone: '+14155550100' };
+    expect(codeOf(frames.addContactFrame, { ...add, name: 'n'.repeat(65) })).toBe('invalid_name');
+    expect(codeOf(frames.inviteFrame, { ...add, action: 'invite', name: ' ' })).toBe('invalid_name');
+    expect(codeOf(frames.updateProfileFrame, { action: 'updateProfile', mood: 'm'.repeat(141) })).toBe('invalid_mood');
+    expect(codeOf(frames.updateProfileFrame, { action: 'updateProfile', avatarUrl: 'http://a.test/x' })).toBe(
+      'invalid_avatar_url',
+    );
   });
 
   const codeOf = (schema: z.ZodMiniType, frame: object) => {

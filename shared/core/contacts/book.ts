@@ -1,6 +1,7 @@
 import { badInput, conflict, DomainError } from '../errors';
 import { cutToJsonBytes, jsonBytes, pageCount } from '../frame-budget';
 import { CONTACTS_CURSOR_PATTERN, MAX_CONTACTS_PAGE } from './page-rules';
+import { MAX_AVATAR_URL_CHARS, MAX_CONTACT_NAME_CHARS, MAX_MOOD_CHARS } from './profile-rules';
 
 export { CONTACTS_CURSOR_PATTERN, MAX_CONTACTS_PAGE } from './page-rules';
 import { mapLimit } from '../concurrency';
@@ -16,12 +17,7 @@ import type { Contact, ContactRef, ContactView, PresenceMode, Recipient, UserPro
 
 /** At most this many contacts per user: bounds getContacts and the presence fan-out. */
 export const MAX_CONTACTS = 1000;
-/** A mood phrase is at most this many code points. */
-export const MAX_MOOD_CHARS = 140;
-/** An avatar URL is at most this many characters. */
-export const MAX_AVATAR_URL_CHARS = 512;
-/** A non-IM contact's name: 1-64 code points, no control characters, not only spaces. */
-export const MAX_CONTACT_NAME_CHARS = 64;
+export { MAX_AVATAR_URL_CHARS, MAX_CONTACT_NAME_CHARS, MAX_MOOD_CHARS } from './profile-rules';
 
 /** How many contacts' login status are read at once. */
 const READ_CONCURRENCY = 8;
@@ -282,7 +278,7 @@ export async function updateProfile(
 }
 
 function isHttpsUrl(text: string): boolean {
-  if (text.length > MAX_AVATAR_URL_CHARS) return false;
+  if ([...text].length > MAX_AVATAR_URL_CHARS) return false;
   try {
     const url = new URL(text);
     return url.protocol === 'https:' && Boolean(url.hostname) && !url.username && !url.password;

@@ -1,0 +1,26 @@
+/**
+ * The limits of the free-text fields a client sends in addContact, invite and updateProfile, which a client can
+ * check before it sends (shared/runtime/frames.ts uses them, and so the reference client and the published JSON
+ * Schema; the core's checks in book.ts use the same constants). Browser-safe: no imports. Lengths are in code
+ * points (an emoji is one), as JSON Schema's `maxLength` counts.
+ */
+
+/** A mood phrase is at most this many code points. */
+export const MAX_MOOD_CHARS = 140;
+/** An avatar URL is at most this many code points. */
+export const MAX_AVATAR_URL_CHARS = 512;
+/** A non-IM contact's name (and an invitee's): 1-64 code points, no control characters, not only spaces. */
+export const MAX_CONTACT_NAME_CHARS = 64;
+
+/** The C0 and C1 control characters (Unicode's Cc category, exactly U+0000-U+001F and U+007F-U+009F). */
+const CONTROLS = '\\u0000-\\u001f\\u007f-\\u009f';
+/** Free text with no control character (a mood; an empty one removes it). */
+export const NO_CONTROLS_PATTERN = new RegExp(`^[^${CONTROLS}]*$`, 'u');
+/** Free text with no control character and at least one character that is not whitespace (a contact's name). */
+export const NAMED_TEXT_PATTERN = new RegExp(`^[^${CONTROLS}]*[^${CONTROLS}\\s][^${CONTROLS}]*$`, 'u');
+/**
+ * An avatar URL as sent: empty or only whitespace (removes it), or `https://` (any letter case) and no
+ * whitespace, with whitespace around allowed. The server also requires it to parse as a URL with a host and no
+ * user or password (WHATWG URL), which a pattern cannot say.
+ */
+export const AVATAR_URL_PATTERN = /^\s*(?:[Hh][Tt][Tt][Pp][Ss]:\/\/\S+\s*)?$/u;
