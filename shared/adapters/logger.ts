@@ -2,6 +2,7 @@ import { LogFormatter, LogItem, Logger as PowertoolsLogger } from '@aws-lambda-p
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import type { Context } from 'aws-lambda';
 import type { Logger } from '../core/ports';
+import { describeError } from './error-description';
 import { METRICS_SERVICE, metricsOf, writeEmf } from './metrics';
 
 const LEVELS = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', silent: 'SILENT' } as const;
@@ -138,6 +139,10 @@ function portOf(logger: SinkLogger, write: LogSink): ServiceLogger {
   const emit =
     (lvl: Exclude<LogLevel, 'silent'>) =>
     (event: string, fields: Record<string, unknown> = {}) => {
+      if ('err' in fields) {
+        const { err, ...rest } = fields;
+        fields = { ...rest, ...describeError(err) };
+      }
       logger[lvl](event, fields);
       const points = metricsOf(event, fields);
       if (points.length > 0) writeEmf(points, write);

@@ -1,3 +1,4 @@
+import { createLogger } from '../../shared/adapters/logger';
 import {
   describeError,
   MAX_CAUSE_DEPTH,
@@ -131,5 +132,28 @@ describe('describeError', () => {
       },
     };
     expect(describeError(hostile)).toEqual({ error: 'Error' });
+  });
+});
+
+describe("the logger's `err` field (how the core logs a failure it survives)", () => {
+  it('is logged described and scrubbed: name, message, stack; never the raw error or its personal data', () => {
+    const lines: string[] = [];
+    const log = createLogger('debug', (l) => lines.push(l));
+    const err = new Error('push to +14155550123 failed for "see you at noon"', {
+      cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+    });
+    log.warn('message.im_push_failed', { messageId: 'm-1', err });
+
+    const line = JSON.parse(lines.find((l) => l.includes('im_push_failed'))!);
+    expect(line).toMatchObject({
+      event: 'message.im_push_failed',
+      messageId: 'm-1',
+      error: 'Error',
+      errorMessage: expect.stringContaining('push to'),
+      stack: expect.any(Array),
+      cause: { error: 'Error', code: 'ECONNRESET', errorMessage: 'socket hang up' },
+    });
+    expect(line.err).toBeUndefined();
+    expect(lines.join('\n')).not.toMatch(/4155550123|see you at noon/);
   });
 });

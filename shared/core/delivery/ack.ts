@@ -3,7 +3,6 @@ import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
 import type { MessageRecord } from '../types';
 import { addSample, shouldRecord, waitSettings } from './ack-wait';
-import { errorName } from './errors';
 import { sendReceipt } from './receipts';
 
 /**
@@ -59,7 +58,7 @@ async function recordRoundTrip(deps: Deps, message: MessageRecord, connectionId:
     deps.log.warn(LogEvent.LinkStatsWriteFailed, {
       messageId: message.id,
       connectionId,
-      error: errorName(err),
+      err,
     });
   }
 }

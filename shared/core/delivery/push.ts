@@ -2,7 +2,6 @@ import { mapLimit } from '../concurrency';
 import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
 import type { Connection, MessageRecord, Recipient } from '../types';
-import { errorName } from './errors';
 import { deliverBySms } from './sms-leg';
 import { messageWait, waitSettings } from './ack-wait';
 
@@ -69,7 +68,7 @@ export async function pushToRecipient(
       deps.log.warn(LogEvent.ImPushFailed, {
         messageId: message.id,
         connectionId: c.connectionId,
-        error: errorName(err),
+        err,
       });
       return 'error' as const;
     }

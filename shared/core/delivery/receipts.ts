@@ -1,7 +1,6 @@
 import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
 import type { MessageRecord } from '../types';
-import { errorName } from './errors';
 
 /**
  * Tells the sender's connection how its message is doing (`sending_sms` is internal and never reported). Best
@@ -12,6 +11,6 @@ export async function sendReceipt(deps: Deps, message: MessageRecord): Promise<v
   try {
     await deps.im.push(message.originConnectionId, { kind: 'receipt', message });
   } catch (err) {
-    deps.log.warn(LogEvent.ReceiptPushFailed, { messageId: message.id, error: errorName(err) });
+    deps.log.warn(LogEvent.ReceiptPushFailed, { messageId: message.id, err });
   }
 }

@@ -4,7 +4,6 @@ import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
 import { smsAllowed } from '../provisioning/phone';
 import type { MessageRecord, UserProfile } from '../types';
-import { errorName } from './errors';
 import { sendReceipt } from './receipts';
 
 /**
@@ -134,7 +133,7 @@ export async function persistently<T>(deps: Deps, ref: string, write: () => Prom
       deps.log.warn(LogEvent.StoreWriteRetried, {
         ref,
         attempt,
-        error: errorName(err),
+        err,
       });
       await deps.clock.sleep(PERSIST_DELAYS_MS[attempt]);
     }

@@ -154,7 +154,7 @@ async function tellInviter(deps: Deps, invitation: Invitation, text: string, als
   } catch (err) {
     deps.log.warn(LogEvent.InvitationNotifyFailed, {
       inviter: invitation.inviter,
-      error: err instanceof Error ? err.name : 'unknown',
+      err,
     });
   }
 }

@@ -206,7 +206,7 @@ async function announceCall(
       deps.log.warn(LogEvent.IvrCallPushFailed, {
         callSid,
         connectionId: c.connectionId,
-        error: err instanceof Error ? err.name : 'unknown',
+        err,
       });
     }
   });

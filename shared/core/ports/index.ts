@@ -113,6 +113,12 @@ export interface Ids {
 }
 
 /** Structured logs carry ids and outcomes only: never phone numbers, codes, tokens or message bodies. */
+/**
+ * Structured logs: an event name (LogEvent) and fields of ids and outcomes, never personal data. A field `err`
+ * may hold a thrown value: the adapter logs it described and scrubbed of phones, codes, tokens and texts
+ * (shared/adapters/error-description.ts: name, code, message, stack frames, cause chain, AWS SDK status), never
+ * wholesale; a test's recorder may keep it as it is.
+ */
 export interface Logger {
   debug(event: string, fields?: Record<string, unknown>): void;
   info(event: string, fields?: Record<string, unknown>): void;
