@@ -27,6 +27,10 @@ export interface PerMessage {
   routing: { reads: number; readUnits: number; writes: number };
   ack: number;
   statusCallback: number;
+  /** The ack handler's write of its connection's round-trip stats (the learned wait), per message. */
+  linkStats: number;
+  /** SMS thread (re)binding writes per message: counted apart from the budget. */
+  threadBinding: number;
   /** Requests refused by their condition (a billed write that changed nothing), per message. */
   failedConditions: number;
   scans: number;
@@ -165,6 +169,8 @@ export function perMessage(counts: Counts, messages: number, categories: Categor
     },
     ack: per(total(counts, 'ack')),
     statusCallback: per(total(counts, 'statusCallback')),
+    linkStats: per(total(counts, 'linkStats')),
+    threadBinding: per(total(counts, 'threadBinding')),
     failedConditions: per(failed),
     scans: byOp.Scan ?? 0,
     deliveryChecks: per(counts.timer.PutItem.ok),
