@@ -29,6 +29,8 @@ export interface PerMessage {
   statusCallback: number;
   /** The ack handler's write of its connection's round-trip stats (the learned wait), per message. */
   linkStats: number;
+  /** Writes charging an SMS leg to its sender's daily SMS budget, per message. */
+  smsBudget: number;
   /** SMS thread (re)binding writes per message: counted apart from the budget. */
   threadBinding: number;
   /** Requests refused by their condition (a billed write that changed nothing), per message. */
@@ -124,7 +126,8 @@ export interface Report {
   fallback: FallbackReport[];
   /** The ack wait on simulated mobile links, the learned rule beside the fixed one (bench/phases/mobile-fallback.ts). */
   mobile?: MobileReport;
-  bundles: { emptyScriptMs: number; rows: BundleReport[] };
+  /** `timed`: how many bundles had their cold init timed (quick runs: the largest few; absent: all). */
+  bundles: { emptyScriptMs: number; rows: BundleReport[]; timed?: number };
   sms: { samples: SmsSample[]; costs: CostRow[] };
   profiles: {
     label: string;
@@ -170,6 +173,7 @@ export function perMessage(counts: Counts, messages: number, categories: Categor
     ack: per(total(counts, 'ack')),
     statusCallback: per(total(counts, 'statusCallback')),
     linkStats: per(total(counts, 'linkStats')),
+    smsBudget: per(total(counts, 'smsBudget')),
     threadBinding: per(total(counts, 'threadBinding')),
     failedConditions: per(failed),
     scans: byOp.Scan ?? 0,

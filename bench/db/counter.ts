@@ -7,6 +7,7 @@
  * - `ack`: the recipient's ack (a message's conditional accepted → delivered);
  * - `linkStats`: the ack handler's write of its connection's round-trip stats (the learned ack wait), when they
  *   moved enough to be worth one (shared/core/delivery/ack-wait.ts `shouldRecord`);
+ * - `smsBudget`: an SMS leg charged to its sender's daily SMS budget (pk `RATE#sms:…`, issue 14's limits);
  * - `threadBinding`: a sender's SMS thread (re)binding to a service number (`SET threads.#n`), the first time a
  *   contact reaches a phone on a service number: counted apart from the budget, as issue 16 asks;
  * - `statusCallback`: the SMS provider's final status (a message's conditional → delivered_sms);
@@ -41,6 +42,7 @@ export const CATEGORIES = [
   'ack',
   'statusCallback',
   'linkStats',
+  'smsBudget',
   'threadBinding',
   'deliveryCheck',
   'timer',
@@ -49,7 +51,14 @@ export const CATEGORIES = [
 ] as const;
 
 /** What the system under test does for the messages of a cell while the cell runs. */
-export const SYSTEM: Category[] = ['routing', 'ack', 'statusCallback', 'linkStats', 'threadBinding'];
+export const SYSTEM: Category[] = [
+  'routing',
+  'ack',
+  'statusCallback',
+  'linkStats',
+  'smsBudget',
+  'threadBinding',
+];
 export type Category = (typeof CATEGORIES)[number];
 
 /**
@@ -104,6 +113,7 @@ export function classify(op: string, body: string, systemTable: string): Categor
     if (body.includes('{"S":"delivered_sms"}')) return 'statusCallback';
     if (body.includes('{"S":"delivered"}')) return 'ack';
   }
+  if (op === 'UpdateItem' && body.includes('"Key":{"pk":{"S":"RATE#sms:')) return 'smsBudget';
   if (op === 'UpdateItem') {
     // shared/adapters/dynamo: users.ts setThread, login-status.ts recordLink (their UpdateExpressions).
     if (body.includes('SET threads.#n')) return 'threadBinding';

@@ -209,6 +209,7 @@ function dynamoSection(r: Report): string {
         `${n2(d.routing.reads)} / ${n2(d.routing.writes)}`,
         n2(d.ack),
         n2(d.linkStats ?? NaN),
+        n2(d.smsBudget ?? NaN),
         n2(d.statusCallback),
         n2(d.deliveryChecks * r.checkReads),
         t ? `**${n2(t.reads)}**` : '',
@@ -225,7 +226,8 @@ function dynamoSection(r: Report): string {
     'Counted at dynalite by a wrapper around its request handler (operation from `X-Amz-Target`, table and key from ' +
       'the body), as the delta over each cell divided by the messages routed in it, and split by who made them: ' +
       'the routing step (the function that routes), the recipient\u2019s ack (a write), the ack\u2019s write of its ' +
-      'connection\u2019s round-trip stats (the learned ack wait; only when they moved enough), the SMS status callback ' +
+      'connection\u2019s round-trip stats (the learned ack wait; only when they moved enough), the SMS leg\u2019s charge ' +
+      'to its sender\u2019s daily SMS budget (a write), the SMS status callback ' +
       '(a write), SMS thread (re)binding (counted apart from the budget, not in "Writes"), and the delivery check every message schedules, which reads the message ' +
       `once when it fires (measured over the run: ${n2(r.checkReads)} reads per check, ${n0(r.checksFired)} checks ` +
       'fired; with nothing left to do it writes nothing). "Refused" are conditional writes whose condition failed ' +
@@ -239,6 +241,7 @@ function dynamoSection(r: Report): string {
         'Routing step reads / writes',
         'Ack writes',
         'Link stats writes',
+        'SMS budget writes',
         'Status callback writes',
         'Delivery check reads',
         'Reads',
@@ -249,7 +252,7 @@ function dynamoSection(r: Report): string {
         'Refused',
       ],
       rows,
-      '---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:',
+      '---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:',
     ),
     '',
     `Not in these figures: the local runtime\u2019s durable ack timer keeps a row per message (pk \`LOCALTIMER#ack\`; ` +

@@ -21,6 +21,7 @@ function dynamo(p: Partial<PerMessage> = {}): PerMessage {
     ack: 1,
     statusCallback: 0,
     linkStats: 0,
+    smsBudget: 0,
     threadBinding: 0,
     failedConditions: 0,
     scans: 0,
