@@ -51,6 +51,8 @@ export interface CellReport {
   connected: number;
   sockets: number;
   messages: number;
+  /** Messages of the cell's warm-up, before its measured window. */
+  warmupMessages?: number;
   completed: number;
   windowMs: number;
   throughput: number;
