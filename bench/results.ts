@@ -27,6 +27,12 @@ export interface PerMessage {
   routing: { reads: number; readUnits: number; writes: number };
   ack: number;
   statusCallback: number;
+  /** The ack handler's write of its connection's round-trip stats (the learned wait), per message. */
+  linkStats: number;
+  /** Writes charging an SMS leg to its sender's daily SMS budget, per message. */
+  smsBudget: number;
+  /** SMS thread (re)binding writes per message: counted apart from the budget. */
+  threadBinding: number;
   /** Requests refused by their condition (a billed write that changed nothing), per message. */
   failedConditions: number;
   scans: number;
@@ -45,6 +51,8 @@ export interface CellReport {
   connected: number;
   sockets: number;
   messages: number;
+  /** Messages of the cell's warm-up, before its measured window. */
+  warmupMessages?: number;
   completed: number;
   windowMs: number;
   throughput: number;
@@ -120,7 +128,8 @@ export interface Report {
   fallback: FallbackReport[];
   /** The ack wait on simulated mobile links, the learned rule beside the fixed one (bench/phases/mobile-fallback.ts). */
   mobile?: MobileReport;
-  bundles: { emptyScriptMs: number; rows: BundleReport[] };
+  /** `timed`: how many bundles had their cold init timed (quick runs: the largest few; absent: all). */
+  bundles: { emptyScriptMs: number; rows: BundleReport[]; timed?: number };
   sms: { samples: SmsSample[]; costs: CostRow[] };
   profiles: {
     label: string;
@@ -165,6 +174,9 @@ export function perMessage(counts: Counts, messages: number, categories: Categor
     },
     ack: per(total(counts, 'ack')),
     statusCallback: per(total(counts, 'statusCallback')),
+    linkStats: per(total(counts, 'linkStats')),
+    smsBudget: per(total(counts, 'smsBudget')),
+    threadBinding: per(total(counts, 'threadBinding')),
     failedConditions: per(failed),
     scans: byOp.Scan ?? 0,
     deliveryChecks: per(counts.timer.PutItem.ok),

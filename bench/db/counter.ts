@@ -3,8 +3,13 @@
  * them), in a SharedArrayBuffer so a snapshot costs no message round trip.
  *
  * Every request is counted once, by category, operation and outcome:
- * - `routing`: the system's own traffic on its table, other than the three below;
+ * - `routing`: the system's own traffic on its table, other than the ones below;
  * - `ack`: the recipient's ack (a message's conditional accepted → delivered);
+ * - `linkStats`: the ack handler's write of its connection's round-trip stats (the learned ack wait), when they
+ *   moved enough to be worth one (shared/core/delivery/ack-wait.ts `shouldRecord`);
+ * - `smsBudget`: an SMS leg charged to its sender's daily SMS budget (pk `RATE#sms:…`, issue 14's limits);
+ * - `threadBinding`: a sender's SMS thread (re)binding to a service number (`SET threads.#n`), the first time a
+ *   contact reaches a phone on a service number: counted apart from the budget, as issue 16 asks;
  * - `statusCallback`: the SMS provider's final status (a message's conditional → delivered_sms);
  * - `deliveryCheck`: the delivery check's read of the message (GetItem on MSG#). Every message schedules one; it
  *   runs ACK_TIMEOUT_MS later (an SQS delay on AWS), after its cell, so it is counted apart and attributed per
@@ -36,6 +41,9 @@ export const CATEGORIES = [
   'routing',
   'ack',
   'statusCallback',
+  'linkStats',
+  'smsBudget',
+  'threadBinding',
   'deliveryCheck',
   'timer',
   'baseline',
@@ -43,7 +51,14 @@ export const CATEGORIES = [
 ] as const;
 
 /** What the system under test does for the messages of a cell while the cell runs. */
-export const SYSTEM: Category[] = ['routing', 'ack', 'statusCallback'];
+export const SYSTEM: Category[] = [
+  'routing',
+  'ack',
+  'statusCallback',
+  'linkStats',
+  'smsBudget',
+  'threadBinding',
+];
 export type Category = (typeof CATEGORIES)[number];
 
 /**
@@ -97,6 +112,12 @@ export function classify(op: string, body: string, systemTable: string): Categor
     // The value a transition sets; the other transitions (sent_sms, the fallback claim) stay `routing`.
     if (body.includes('{"S":"delivered_sms"}')) return 'statusCallback';
     if (body.includes('{"S":"delivered"}')) return 'ack';
+  }
+  if (op === 'UpdateItem' && body.includes('"Key":{"pk":{"S":"RATE#sms:')) return 'smsBudget';
+  if (op === 'UpdateItem') {
+    // shared/adapters/dynamo: users.ts setThread, login-status.ts recordLink (their UpdateExpressions).
+    if (body.includes('SET threads.#n')) return 'threadBinding';
+    if (body.includes('SET srtt = :r')) return 'linkStats';
   }
   return 'routing';
 }

@@ -156,6 +156,7 @@ export async function runThroughput(
         `${key}-${users}`,
       );
       const report = cellReport(key, users, connected(), online.socketCount, result, categories);
+      report.warmupMessages = result.warmupMessages;
       cells.push(report);
       online.arrivals.clear();
       progress.advance(cellSeconds, 'throughput', `${level} · ${LABELS[key]}: ${describe(report)}`);
@@ -168,6 +169,8 @@ export async function runThroughput(
       await waitQuiet(counters, SYSTEM);
     }
     for (const path of PATHS) await run(path.key, pathDriver(path.key as PathKey, ctx));
+    // Quick runs compare with the baseline at their largest level only (1,000: the targets' level).
+    if (opts.quick && users !== opts.users[opts.users.length - 1]) continue;
 
     // The comparison: every registered user connected, in both systems. The baseline goes first, while the
     // delivery checks of the last cell (ACK_TIMEOUT_MS later) are still firing; it waits until they are done,
@@ -182,15 +185,22 @@ export async function runThroughput(
     const holders = online.socketHolders();
     await clients.connect(population, holders, range(holders.length, users));
     await waitQuiet(counters, [...SYSTEM, 'deliveryCheck', 'timer', 'baseline'], 300, 10_000);
+    // Quick runs profile the comparison's own two cells at 1,000 (the profiler's overhead lands in their rates);
+    // full runs profile two more cells after them, leaving these unprofiled.
+    const inCell = opts.quick && opts.profile && users === 1000;
+    const profiled = (label: string, cell: () => Promise<CellReport>) =>
+      inCell ? profileCell(threads, label, profiles, cell) : cell();
     const before = await system.call<BaselineStatsLike>('baselineStats');
-    const report = await run('baseline', baselineDriver(clients, holders, ctx.timeoutMs));
+    const report = await profiled('Baseline, 1,000 users all connected', () =>
+      run('baseline', baselineDriver(clients, holders, ctx.timeoutMs)),
+    );
     const after = await system.call<BaselineStatsLike>('baselineStats');
     const sends = Math.max(1, after.sends - before.sends);
     report.scannedPerMessage = (after.scannedItems - before.scannedItems) / sends;
     report.readUnitsPerMessage = (after.readUnits - before.readUnits) / sends;
-    await run('im-im-all', pathDriver('im-im', ctx));
+    await profiled('IM → IM, 1,000 users all connected', () => run('im-im-all', pathDriver('im-im', ctx)));
 
-    if (opts.profile && users === 1000) {
+    if (opts.profile && users === 1000 && !inCell) {
       await profileCell(threads, 'IM → IM, 1,000 users all connected', profiles, () =>
         runCell(
           pathDriver('im-im', ctx),
@@ -226,12 +236,12 @@ interface BaselineStatsLike {
 }
 
 /** Profiles the three threads through one cell; CPU per message = busy time / messages. */
-async function profileCell(
+async function profileCell<T extends Pick<CellResult, 'messages'> & { warmupMessages?: number }>(
   threads: Threads,
   label: string,
   profiles: Report['profiles'],
-  run: () => Promise<CellResult>,
-): Promise<void> {
+  run: () => Promise<T>,
+): Promise<T> {
   const driver = new ThreadProfiler();
   await Promise.all([threads.system.call('profileStart'), threads.db.call('profileStart'), driver.start()]);
   const result = await run();
@@ -240,7 +250,7 @@ async function profileCell(
     threads.db.call<CpuProfile>('profileStop'),
     driver.stop(),
   ]);
-  const messages = result.messages + result.warmupMessages;
+  const messages = result.messages + (result.warmupMessages ?? 0);
   const byThread = [
     ['system', 'system (handlers, gateway, sandbox)', sys],
     ['dynalite', 'database (dynalite)', db],
@@ -256,6 +266,7 @@ async function profileCell(
       writeFileSync(path.join(threads.profileDir, `${slug}-${file}.cpuprofile`), JSON.stringify(profile));
     }
   }
+  return result;
 }
 
 function describe(r: CellReport): string {

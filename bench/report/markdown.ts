@@ -2,14 +2,18 @@ import { OPS, READ_OPS, type Op } from '../db/counter';
 import type { CellReport, Report } from '../results';
 import { LABELS } from '../phases/throughput';
 import { UNIT_NOTES, type Prices } from '../phases/sms-cost';
-import { checkTargets, LIMITS, totals } from './targets';
+import { BUDGETS, checkTargets, LIMITS, totals, type TargetCheck } from './targets';
 
 const n0 = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '–');
 const n1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '–');
 const n2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '–');
 const kb = (b: number) => (b / 1024).toFixed(0);
 const usd = (v: number) => `$${v < 1 ? v.toFixed(3) : v.toFixed(2)}`;
-const mark = (pass: boolean) => (pass ? '✅' : '❌');
+/** A target's verdict as the summary shows it: never a pass for what was not measured or only computed. */
+const mark = (c: TargetCheck) =>
+  c.verdict === 'not measured'
+    ? '– not measured'
+    : `${c.verdict === 'pass' ? '✅ pass' : '❌ fail'}${c.computed ? ' (computed)' : ''}`;
 const table = (head: string[], rows: (string | number)[][], align?: string) =>
   [
     `| ${head.join(' | ')} |`,
@@ -36,21 +40,114 @@ function ops(c: CellReport, reads: boolean): string {
   return parts.length ? parts.join(' + ') : '0';
 }
 
-function summary(r: Report): string {
+function summary(r: Report, prices: Prices): string {
   const checks = checkTargets(r);
-  const misses = checks.filter((c) => !c.pass).length;
+  const misses = checks.filter((c) => c.verdict === 'fail').length;
+  const unmeasured = checks.filter((c) => c.verdict === 'not measured').length;
+  const computed = checks.filter((c) => c.computed).length;
+  const notes = [
+    misses
+      ? `**${misses} target${misses > 1 ? 's' : ''} missed.** Causes, with the evidence, under [Misses](#misses).`
+      : unmeasured
+        ? 'No target measured is missed.'
+        : 'Every target is met.',
+    unmeasured
+      ? `**${unmeasured} not measured** in this run (no verdict: the row says what was missing).`
+      : '',
+    computed
+      ? `${computed} verdict${computed > 1 ? 's rest' : ' rests'} on a computed figure, not a measured one (the row says how).`
+      : '',
+  ].filter(Boolean);
   return [
     '## Summary',
     '',
     table(
-      ['Target', 'Measured', ''],
-      checks.map((c) => [c.target, c.result, mark(c.pass)]),
+      ['Target', 'Measured', 'Verdict'],
+      checks.map((c) => [c.target, c.result, mark(c)]),
       '---|---|:---:',
     ),
     '',
-    misses
-      ? `**${misses} target${misses > 1 ? 's' : ''} missed.** Causes, with the evidence, under [Misses](#misses).`
-      : 'Every target is met.',
+    notes.join(' '),
+    '',
+    againstToday(r, prices),
+  ].join('\n');
+}
+
+/**
+ * Issue 16's proof in one table: the dead-link fallback time, the false-fallback rate and the SMS cost of the
+ * learned ack wait beside the fixed 15 s rule, and the CPU per IM → IM message beside the Scan baseline.
+ */
+function againstToday(r: Report, prices: Prices): string {
+  const learned = r.mobile?.rules.find((x) => x.rule === 'learned');
+  const fixed = r.mobile?.rules.find((x) => x.rule === 'fixed');
+  const perSms = prices.twilioSmsOutboundPerSegment + prices.carrierFeePerOutboundSegment;
+  const dead = (x?: typeof learned) =>
+    x && x.deadFirst.n ? `${n1(x.deadFirst.p50 / 1000)} / ${n1(x.deadFirst.p95 / 1000)} s` : 'not measured';
+  const rate = (x?: typeof learned) =>
+    x && Number.isFinite(x.falseFallbackRate)
+      ? `${n2(x.falseFallbackRate * 100)}% (${x.falseFallbacks} of ${n0(x.acked)})`
+      : 'not measured';
+  const sms = (x?: typeof learned) => (x ? n1(x.smsPerThousand) : 'not measured');
+  const cost = (x?: typeof learned) => (x ? usd(x.smsPerThousand * perSms) : 'not measured');
+  const delta = (f: (x: NonNullable<typeof learned>) => number, unit: (v: number) => string) =>
+    learned && fixed && Number.isFinite(f(learned)) && Number.isFinite(f(fixed))
+      ? unit(f(learned) - f(fixed))
+      : '–';
+  const signed = (v: number, s: string) => `${v >= 0 ? '+' : '−'}${s}`;
+  const prof = (label: string) =>
+    r.profiles.find((p) => p.label.startsWith(label) && p.thread.startsWith('system'));
+  const ours = prof('IM')?.cpuMsPerMessage;
+  const base = prof('Baseline')?.cpuMsPerMessage;
+  const rows = [
+    [
+      'Dead link → SMS, p50 / p95',
+      dead(learned),
+      dead(fixed),
+      learned && fixed && learned.deadFirst.n && fixed.deadFirst.n
+        ? `${signed(learned.deadFirst.p50 - fixed.deadFirst.p50, n1(Math.abs(learned.deadFirst.p50 - fixed.deadFirst.p50) / 1000))} s at the median`
+        : '–',
+    ],
+    [
+      'False fallbacks on live links',
+      rate(learned),
+      rate(fixed),
+      delta(
+        (x) => x.falseFallbackRate * 100,
+        (v) => `${signed(v, n2(Math.abs(v)))} points`,
+      ),
+    ],
+    [
+      'SMS per 1,000 messages',
+      sms(learned),
+      sms(fixed),
+      delta(
+        (x) => x.smsPerThousand,
+        (v) => signed(v, n1(Math.abs(v))),
+      ),
+    ],
+    [
+      'SMS cost per 1,000 messages',
+      cost(learned),
+      cost(fixed),
+      delta(
+        (x) => x.smsPerThousand * perSms,
+        (v) => signed(v, usd(Math.abs(v))),
+      ),
+    ],
+  ];
+  const cpu =
+    ours !== undefined && base !== undefined
+      ? `CPU per IM → IM message on the system thread at 1,000 connected: ${n2(ours)} ms, against ${n2(base)} ms for ` +
+        `the Scan baseline (${n2(ours / base)}×).`
+      : 'CPU per IM → IM message against the Scan baseline: not measured (profiles need `--profile` and 1,000 users).';
+  return [
+    table(
+      ['Against today’s rule (ACK_WAIT=fixed, 15 s)', 'Learned wait', 'Fixed 15 s', 'Difference'],
+      rows,
+      '---|---:|---:|---:',
+    ),
+    '',
+    cpu,
   ].join('\n');
 }
 
@@ -111,11 +208,14 @@ function dynamoSection(r: Report): string {
         n0(c.users),
         `${n2(d.routing.reads)} / ${n2(d.routing.writes)}`,
         n2(d.ack),
+        n2(d.linkStats ?? NaN),
+        n2(d.smsBudget ?? NaN),
         n2(d.statusCallback),
         n2(d.deliveryChecks * r.checkReads),
         t ? `**${n2(t.reads)}**` : '',
         t && !Number.isNaN(t.readUnits) ? n2(t.readUnits) : '',
         t ? `**${n2(t.writes)}**` : '',
+        n2(d.threadBinding ?? NaN),
         `${ops(c, true)}; ${ops(c, false)}`,
         n2(d.failedConditions),
       ];
@@ -125,8 +225,10 @@ function dynamoSection(r: Report): string {
     '',
     'Counted at dynalite by a wrapper around its request handler (operation from `X-Amz-Target`, table and key from ' +
       'the body), as the delta over each cell divided by the messages routed in it, and split by who made them: ' +
-      'the routing step (the function that routes, with thread binding), the recipient\u2019s ack (a write), the ' +
-      'SMS status callback (a write), and the delivery check every message schedules, which reads the message ' +
+      'the routing step (the function that routes), the recipient\u2019s ack (a write), the ack\u2019s write of its ' +
+      'connection\u2019s round-trip stats (the learned ack wait; only when they moved enough), the SMS leg\u2019s charge ' +
+      'to its sender\u2019s daily SMS budget (a write), the SMS status callback ' +
+      '(a write), SMS thread (re)binding (counted apart from the budget, not in "Writes"), and the delivery check every message schedules, which reads the message ' +
       `once when it fires (measured over the run: ${n2(r.checkReads)} reads per check, ${n0(r.checksFired)} checks ` +
       'fired; with nothing left to do it writes nothing). "Refused" are conditional writes whose condition failed ' +
       '(billed, no effect). Read units count a strongly consistent read (`ConsistentRead`, on the judgement\u2019s ' +
@@ -138,16 +240,19 @@ function dynamoSection(r: Report): string {
         'Users',
         'Routing step reads / writes',
         'Ack writes',
+        'Link stats writes',
+        'SMS budget writes',
         'Status callback writes',
         'Delivery check reads',
         'Reads',
         'Read units (RCU)',
         'Writes',
+        'Thread binding writes (apart)',
         'During the cell, by operation',
         'Refused',
       ],
       rows,
-      '---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:',
+      '---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:',
     ),
     '',
     `Not in these figures: the local runtime\u2019s durable ack timer keeps a row per message (pk \`LOCALTIMER#ack\`; ` +
@@ -403,7 +508,7 @@ function profileSection(r: Report): string {
 }
 
 function missesSection(r: Report): string {
-  const checks = checkTargets(r).filter((c) => !c.pass);
+  const checks = checkTargets(r).filter((c) => c.verdict === 'fail');
   if (!checks.length) return '';
   const out = ['## Misses', ''];
   for (const c of checks) out.push(`- **${c.target}**: ${c.result}. ${explain(c.target, r)}`);
@@ -476,18 +581,22 @@ function explainBudget(r: Report, key: string): string {
     (d.ack ? `, ack ${n2(d.ack)}` : '') +
     (d.statusCallback ? `, status callback ${n2(d.statusCallback)}` : '');
   const bind =
-    d.routing.writes > LIMITS.writes + 0.005
-      ? 'Routing-step writes above 2 are SMS thread bindings: one write the first time a contact reaches a ' +
-        'phone on a service number (here senders change recipient every 20 messages, so about 1 in 20), none in ' +
-        'a steady conversation. '
+    d.threadBinding > 0
+      ? `Thread (re)binding writes (${n2(d.threadBinding)} per message here) are counted apart: one the first ` +
+        'time a contact reaches a phone on a service number (here senders change recipient every ' +
+        `${r.settings.conversation} messages), none in a steady conversation. `
       : '';
+  const limit = BUDGETS[key];
+  const budget = limit
+    ? `The budget: ${limit.routing.reads} and ${limit.routing.writes} in the routing step, ${limit.life.reads} and ${limit.life.writes} over the life${limit.why}. `
+    : '';
   const why =
     bind +
     'Over the whole life, what goes over is the follow-up: every message\u2019s ' +
     'delivery check reads it once (the price of crash safety: a message stored but not delivered is always ' +
     'finished), an SMS\u2019s `delivered_sms` status is a write of its own, and an inbound SMS reads its sender ' +
     '(name and SMS threads) before its recipient.';
-  return `At ${n0(c.users)} users, ${reads}; ${writes} (section 2 has them by operation). ${why}`;
+  return `At ${n0(c.users)} users, ${reads}; ${writes} (section 2 has them by operation). ${budget}${why}`;
 }
 
 export function renderMarkdown(r: Report, prices: Prices): string {
@@ -506,7 +615,7 @@ export function renderMarkdown(r: Report, prices: Prices): string {
       .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join('/') : String(v)}`)
       .join(' · ')}.`,
     '',
-    summary(r),
+    summary(r, prices),
     '',
     throughputSection(r),
     '',

@@ -72,6 +72,11 @@ export type ServerFrame =
       status: ReceiptStatus;
       path: Channel[];
       reason?: string;
+      /**
+       * `accepted` of a message pushed to an online recipient only: the wait the server planned for its ack,
+       * ms from when it accepted the message, after which the SMS fallback goes (docs/protocol.md).
+       */
+      fallbackAfterMs?: number;
     }
   | { type: 'error'; code: string; message: string; clientId?: string }
   | { type: 'pong' }
@@ -108,6 +113,14 @@ export function toServerFrame(event: ImEvent): ServerFrame {
         status: m.status as ReceiptStatus,
         path: m.path,
         ...(m.reason ? { reason: m.reason } : {}),
+        // The learned ack wait (shared/core/delivery/ack-wait.ts) of a message waiting for its ack, so a client
+        // can say when the SMS fallback would go; never on an SMS-only message, nor once the message moved on.
+        ...(m.status === 'accepted' &&
+        m.path.length === 1 &&
+        m.path[0] === 'im' &&
+        typeof m.ackWaitMs === 'number'
+          ? { fallbackAfterMs: m.ackWaitMs }
+          : {}),
       };
     }
     case 'presence':

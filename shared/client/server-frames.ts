@@ -52,6 +52,8 @@ export const receiptFrameSchema = z.object({
   status: receiptStatus,
   path: z.array(channel),
   reason: z.optional(z.string()),
+  /** `accepted` of a message pushed to an online recipient: ms after acceptance the SMS fallback goes, unacked. */
+  fallbackAfterMs: z.optional(z.number()),
 });
 export const errorFrameSchema = z.object({
   type: z.literal('error'),

@@ -233,10 +233,21 @@ describe.each(VIEWPORTS)(
     let aNumber = '';
     let bNumber = '';
     const card = (i: number) => vp.getByTestId('im-card').nth(i);
+    /** Every receipt the page's sockets received, as the server sent it. */
+    const receipts: { clientId?: string; status?: string; fallbackAfterMs?: number }[] = [];
 
     beforeAll(async () => {
       mkdirSync(RESULTS, { recursive: true });
       ({ browser: vb, page: vp } = await openBrowserPage(errors, { width, height }));
+      vp.on('websocket', (ws) =>
+        ws.on('framereceived', ({ payload }) => {
+          const frame =
+            typeof payload === 'string'
+              ? (JSON.parse(payload) as { type?: string } & (typeof receipts)[number])
+              : {};
+          if (frame.type === 'receipt') receipts.push(frame);
+        }),
+      );
       await vp.goto(`${base}/`);
       await vp.getByTestId('im-card').nth(1).waitFor();
     }, 60_000);
@@ -340,11 +351,19 @@ describe.each(VIEWPORTS)(
       await a.getByTestId('im-input').press('Enter');
       const sent = a.getByTestId('im-message').filter({ hasText: 'Are you there?' });
       const pending = sent.getByTestId('im-pending-fallback');
-      await pending.waitFor();
-      expect(Number(await pending.getByTestId('im-fallback-in').textContent())).toBeGreaterThan(0);
-      expect(Number(await pending.getByTestId('im-fallback-in').textContent())).toBeLessThanOrEqual(
-        ACK_TIMEOUT_MS / 1000,
-      );
+      // Read at once, while it shows: the wait learned from B's connection is a few seconds.
+      const shown = await pending.getByTestId('im-fallback-in').evaluate((el) => ({
+        waitMs: Number((el as HTMLElement).dataset.waitMs),
+        seconds: Number(el.textContent),
+        clientId: el.closest('[data-testid=im-message]')?.getAttribute('data-client-id'),
+      }));
+      // The countdown is the wait the server chose for this message (its `accepted` receipt's fallbackAfterMs),
+      // not the ACK_TIMEOUT_MS ceiling.
+      const accepted = receipts.find((r) => r.clientId === shown.clientId && r.status === 'accepted');
+      expect(accepted?.fallbackAfterMs).toEqual(expect.any(Number));
+      expect(accepted!.fallbackAfterMs).toBeLessThan(ACK_TIMEOUT_MS);
+      expect(shown.waitMs).toBe(accepted!.fallbackAfterMs);
+      expect(shown.seconds).toBeLessThanOrEqual(Math.ceil(accepted!.fallbackAfterMs! / 1000));
       await shot('pending-fallback');
       // B's card announces the message in its live region.
       await b.getByTestId('im-contact').first().click();

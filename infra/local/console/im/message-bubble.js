@@ -4,8 +4,9 @@ import { reasonText } from '../reasons.js';
 import { PATH_LABEL, STATUS_LABEL } from '../util.js';
 
 /**
- * The <li> for a message. `ackTimeoutMs` (the server's ACK_TIMEOUT_MS, or null when unknown) lets an IM waiting
- * for its ack show that an SMS fallback may follow, with a countdown the conversation ticks (data-deadline).
+ * The <li> for a message. An IM waiting for its ack shows that an SMS fallback may follow, with a countdown the
+ * conversation ticks (data-deadline) from the wait its `accepted` receipt carried; `ackTimeoutMs` (the server's
+ * ACK_TIMEOUT_MS, or null when unknown) is only the ceiling, said when the receipt carried no wait.
  */
 export function messageBubble(m, { ackTimeoutMs }) {
   const out = m.dir === 'out';
@@ -111,25 +112,45 @@ function inMeta(m) {
 }
 
 /**
- * While an IM waits for its ack ('accepted', pushed but not delivered), the server will text it when the ack
- * timer runs out: say so, with the seconds left.
+ * While an IM waits for its ack ('accepted', pushed but not delivered), the server will text it when the wait it
+ * chose for this message runs out: the `accepted` receipt's `fallbackAfterMs`, counted from that receipt. A
+ * server that does not send it gets no countdown, only the ceiling (ACK_TIMEOUT_MS) as an upper bound.
  */
 function pendingFallback(m, ackTimeoutMs) {
   if (m.status !== 'accepted' || m.sentAs === 'sms') return null;
   const accepted = (m.statuses ?? []).find((s) => s.status === 'accepted');
-  if (!accepted || !ackTimeoutMs) return null;
-  const deadline = accepted.at + ackTimeoutMs;
+  if (!accepted) return null;
+  if (typeof m.fallbackAfterMs !== 'number') {
+    if (!ackTimeoutMs) return null;
+    return h(
+      'p',
+      {
+        class: 'msg-pending',
+        testid: 'im-pending-fallback',
+        title: `The server's ack timeout (ACK_TIMEOUT_MS) is ${ackTimeoutMs / 1000} s`,
+      },
+      `Waiting for the ack: if none comes, it goes by SMS within ${Math.ceil(ackTimeoutMs / 1000)} s`,
+    );
+  }
+  const deadline = accepted.at + m.fallbackAfterMs;
   return h(
     'p',
     {
       class: 'msg-pending',
       testid: 'im-pending-fallback',
-      title: `The server's ack timeout (ACK_TIMEOUT_MS) is ${ackTimeoutMs / 1000} s`,
+      title:
+        `The server waits ${(m.fallbackAfterMs / 1000).toFixed(1)} s for this message's ack, learned from the ` +
+        `recipient's connection` +
+        (ackTimeoutMs ? ` (at most ACK_TIMEOUT_MS, ${ackTimeoutMs / 1000} s)` : ''),
     },
     'Waiting for the ack: if none comes, it goes by SMS in ',
     h(
       'span',
-      { class: 'countdown', testid: 'im-fallback-in', dataset: { deadline: String(deadline) } },
+      {
+        class: 'countdown',
+        testid: 'im-fallback-in',
+        dataset: { deadline: String(deadline), waitMs: String(m.fallbackAfterMs) },
+      },
       secondsLeft(deadline),
     ),
     ' s',

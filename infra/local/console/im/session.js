@@ -188,6 +188,9 @@ function onReceipt(card, f) {
   if (f.id && !m.id) m.id = f.id;
   m.statuses = m.statuses ?? [];
   m.statuses.push({ status: f.status, at: Date.now(), reason: f.reason });
+  // The wait the server chose for this message's ack (docs/protocol.md): the pending-fallback countdown's length.
+  if (f.status === 'accepted' && Number.isFinite(f.fallbackAfterMs) && f.fallbackAfterMs >= 0)
+    m.fallbackAfterMs = f.fallbackAfterMs;
   m.status = nextStatus(m.status, f.status);
   if (f.reason) m.reason = String(f.reason);
   if (Array.isArray(f.path)) m.serverPath = f.path.map(String);
