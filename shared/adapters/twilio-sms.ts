@@ -82,7 +82,10 @@ export class TwilioSmsProvider implements SmsTransport {
       });
       text = await response.text();
     } catch (err) {
-      throw new SmsSendError(`twilio request failed: ${(err as Error).name ?? 'error'}`, true);
+      // Refused: the request never reached Twilio. Anything else (a timeout above all) may have been taken.
+      const refused = (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+      const name = (err as Error).name ?? 'error';
+      throw new SmsSendError(`twilio request failed: ${name}`, true, undefined, !refused);
     }
     const json = parseJson(text);
     if (!response.ok) {

@@ -70,12 +70,17 @@ export interface SmsRequest {
   reportRef?: string;
 }
 
-/** An SMS send that failed. `retryable` is true for throttling, timeouts and 5xx. */
+/**
+ * An SMS send that failed. `retryable` is true for throttling, timeouts and 5xx. `unanswered`: the request went
+ * out and no answer came back (a timeout, a dropped connection), so the provider may have taken it, and may even
+ * still be taking it: a lookup right away could miss it.
+ */
 export class SmsSendError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
     readonly providerCode?: string | number,
+    readonly unanswered = false,
   ) {
     super(message);
     this.name = 'SmsSendError';
