@@ -60,6 +60,10 @@ interface Sent {
   error?: string;
 }
 
+/** How far each receipt status is along a message's way (docs/protocol.md: statuses only move forward). */
+const RANK: Record<string, number> = { accepted: 1, sent_sms: 2, delivered: 3, delivered_sms: 3, failed: 4 };
+const TERMINAL = ['delivered', 'delivered_sms', 'failed'];
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const loadAverage = () => os.loadavg().map((l) => Math.round(l * 100) / 100);
 const pick = <T>(list: readonly T[]) => list[Math.floor(Math.random() * list.length)];
@@ -296,8 +300,27 @@ export function defineLoadRun(o: LoadRunOptions): void {
     const mine = s.sender!.frames.filter((f) => f.type === 'receipt' && f.clientId === s.clientId);
     const accepted = mine.find((r) => r.status === 'accepted');
     if (accepted) s.accepted = arrivedAt.get(accepted);
-    const last = mine.filter((r) => ['delivered', 'delivered_sms', 'failed'].includes(r.status)).pop();
-    if (last) s.terminal = { status: last.status, at: arrivedAt.get(last) ?? 0 };
+    // The furthest status seen, as docs/protocol.md tells a client to keep it (receipts from different functions
+    // may overtake each other); of two terminal ones (which would be a bug), the later.
+    const furthest = mine.reduce<Frame | undefined>(
+      (best, r) => (!best || (RANK[r.status] ?? 0) >= (RANK[best.status] ?? 0) ? r : best),
+      undefined,
+    );
+    if (furthest && TERMINAL.includes(furthest.status))
+      s.terminal = { status: furthest.status, at: arrivedAt.get(furthest) ?? 0 };
+  }
+
+  /** Receipts that came after one further on (e.g. `delivered` before `accepted`), as "later after earlier". */
+  function overtaken(s: Sent): string[] {
+    const seen = s
+      .sender!.frames.filter((f) => f.type === 'receipt' && f.clientId === s.clientId)
+      .map((f) => String(f.status));
+    return seen.flatMap((st, i) =>
+      seen
+        .slice(0, i)
+        .filter((before) => (RANK[before] ?? 0) > (RANK[st] ?? 0))
+        .map((before) => `${before} before ${st}`),
+    );
   }
 
   /** What is still open, by kind: IMs without a terminal receipt, texts that have not arrived. */
@@ -427,6 +450,8 @@ export function defineLoadRun(o: LoadRunOptions): void {
       ims.forEach(readReceipts);
       const sms = await smsByText();
       progress('counting');
+      const line = (name: string, l: { n: number; p50: number; p95: number; max: number }) =>
+        `${name}: n ${l.n}, p50 ${Math.round(l.p50)} ms, p95 ${Math.round(l.p95)} ms, max ${Math.round(l.max)} ms`;
 
       const counted = sent.map((s) => {
         const frames = framesByText.get(s.text) ?? [];
@@ -459,6 +484,13 @@ export function defineLoadRun(o: LoadRunOptions): void {
           lost: s.clientId ? accepted && !delivered && !failed : !delivered,
           // Pushed to a socket that acks every frame, and still sent as SMS: its ack came after the SMS went.
           falseFallback: (s.kind === 'im→im' || s.kind === 'sms→im') && frames.length > 0 && smsCount > 0,
+          // The sender's final state (the furthest receipt) against what happened: an SMS reached the phone
+          // exactly when it says delivered_sms, and an ack ended it exactly when it says delivered.
+          wrongFinal:
+            s.clientId !== undefined &&
+            s.terminal !== undefined &&
+            (smsCount > 0 ? s.terminal.status !== 'delivered_sms' : s.terminal.status === 'delivered_sms'),
+          overtaken: s.clientId ? overtaken(s) : [],
         };
       });
       const by = (k: Kind) => counted.filter((c) => c.s.kind === k);
@@ -503,6 +535,18 @@ export function defineLoadRun(o: LoadRunOptions): void {
         falseFallbacks: counted.filter((c) => c.falseFallback).length,
       };
       const webhookNot200 = texts.filter((s) => s.webhookStatus !== 200);
+      const overtakes = counted.flatMap((c) => c.overtaken);
+      const receiptOrder = {
+        messagesWithAReceiptOvertaken: counted.filter((c) => c.overtaken.length > 0).length,
+        byPair: Object.fromEntries(
+          [...new Set(overtakes)].map((p) => [p, overtakes.filter((x) => x === p).length]),
+        ),
+        wrongFinalState: counted.filter((c) => c.wrongFinal).map((c) => storyOf(c.s)),
+      };
+      // An IM acked after its SMS went: how long after the send the frame reached the recipient (its ack follows).
+      const falseFallbackFrameMs = summarize(
+        counted.filter((c) => c.falseFallback && c.s.clientId).map((c) => c.frames[0].at - c.s.at),
+      );
       Object.assign(report, {
         date: new Date().toISOString(),
         command: `npm run test:chaos -- test/chaos/${o.name}.chaos.ts`,
@@ -565,17 +609,33 @@ export function defineLoadRun(o: LoadRunOptions): void {
           unexpectedSocketCloses: unexpectedCloses,
         },
         latencyMs: latency,
+        falseFallbacks: {
+          count: totals.falseFallbacks,
+          of: counted.filter((c) => c.s.kind === 'im→im' || c.s.kind === 'sms→im').length,
+          'im→im: send → frame at the recipient, when its SMS went too': falseFallbackFrameMs,
+        },
+        receiptOrder,
         stackLogLines: proc.logLines().length,
         stackLogEvents: Object.fromEntries(
           ['sms.send_failed', 'sms.found_at_provider', 'sms.lookup_failed', 'sms.outcome_unknown']
             .concat(['sms.taken_before_retry', 'message.sms_resumed', 'message.ack_timeout'])
+            .concat(['sms.left_to_resume', 'message.sms_resume_deferred', 'ack.check_rescheduled'])
             .map((e) => [e, proc.logLines().filter((l) => l.includes(`"event":"${e}"`)).length]),
         ),
       });
+      // The figures a reader wants without opening the results file.
+      progress(
+        `sent ${totals.sent}, delivered ${totals.delivered}, lost ${totals.lost}, duplicated ${totals.duplicated}, ` +
+          `failed ${totals.failed}; false fallbacks ${totals.falseFallbacks}; receipts overtaken ` +
+          `${receiptOrder.messagesWithAReceiptOvertaken}; load average ${load.join(', ')} → ${loadAverage().join(', ')}`,
+      );
+      for (const [name, l] of Object.entries(latency)) progress(line(name, l));
 
       expect(totals.sent).toBeGreaterThan(o.seconds * rate * 0.8);
       expect(totals).toMatchObject({ lost: 0, duplicated: 0, failed: 0 });
       expect(totals.delivered).toBe(totals.sent);
+      // The sender never ends on a wrong state, whatever order its receipts came in.
+      expect(receiptOrder.wrongFinalState).toEqual([]);
       expect(errorFrames).toEqual([]);
       expect(unexpectedCloses).toBe(0);
       expect(ims.filter((s) => !s.accepted && !s.terminal)).toHaveLength(0);
