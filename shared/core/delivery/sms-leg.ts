@@ -10,7 +10,9 @@ import { sendReceipt } from './receipts';
 /**
  * The SMS leg: sends a message (already claimed as `sending_sms`) to the recipient's phone, from the service
  * number of the recipient's thread with the sender. Passes the opt-out gate (STOP; never to a service number,
- * reason `service_number`) and the country allow-list.
+ * reason `service_number`) and the country allow-list. A try the provider did not answer is left to the
+ * message's delivery check (it stays `sending_sms`). `askOnly` (a last resume): sends nothing, only asks the
+ * provider whether it took an earlier try: `sent_sms` with that sid if so, else `failed` (`provider_error`).
  */
 export async function deliverBySms(
   deps: Deps,
