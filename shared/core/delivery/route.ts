@@ -12,7 +12,8 @@ export type NewMessage = Omit<MessageRecord, 'path' | 'status' | 'reason' | 'sms
 
 /**
  * How much earlier than its delay a delivery check may run, for the store's write to count as possibly too late
- * for it (ms): clocks of different hosts (the route's, the queue's, the check's) differ a little.
+ * for it (ms): clocks of different hosts (the route's, the queue's, the check's) differ a little. At most half
+ * the wait, so a short wait is not set twice for every message.
  */
 export const CHECK_CLOCK_SKEW_MS = 1_000;
 
@@ -54,7 +55,7 @@ export async function routeMessage(
   // A check that comes due before the row is written finds no message, and that ends it. Under overload the
   // write can outlast a short wait (a 3 s one took longer on a starved process): then the check is set again,
   // a full wait from now, since the push has not even started. Idempotent, like every check.
-  if (deps.clock.now() - scheduledAt >= ackWaitMs - CHECK_CLOCK_SKEW_MS) {
+  if (deps.clock.now() - scheduledAt >= Math.max(ackWaitMs - CHECK_CLOCK_SKEW_MS, ackWaitMs / 2)) {
     deps.log.warn(LogEvent.AckCheckRescheduled, { messageId: message.id });
     await deps.ack.schedule(message.id, ackWaitMs);
   }
