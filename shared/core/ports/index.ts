@@ -92,7 +92,7 @@ export interface SmsProvider {
   readonly name: string;
   send(request: SmsRequest): Promise<{ sid: string }>;
   /**
-   * Asks the provider whether it already took this SMS (same from, to and body) at or after `since` (epoch
+   * Asks the provider whether it already took this SMS (same to and body, from any number) at or after `since` (epoch
    * ms): its sid, or null when it did not. Throws when the provider cannot tell. Absent for providers that
    * cannot answer (SNS).
    */
