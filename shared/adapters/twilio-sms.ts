@@ -82,7 +82,10 @@ export class TwilioSmsProvider implements SmsTransport {
       });
       text = await response.text();
     } catch (err) {
-      throw new SmsSendError(`twilio request failed: ${(err as Error).name ?? 'error'}`, true);
+      // Refused: the request never reached Twilio. Anything else (a timeout above all) may have been taken.
+      const refused = (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+      const name = (err as Error).name ?? 'error';
+      throw new SmsSendError(`twilio request failed: ${name}`, true, undefined, !refused);
     }
     const json = parseJson(text);
     if (!response.ok) {
@@ -97,8 +100,8 @@ export class TwilioSmsProvider implements SmsTransport {
   }
 
   /**
-   * Whether Twilio already took this SMS: lists the Messages with this `To` and `From` (Twilio's documented list
-   * filters; newest first) and returns the newest outbound one with exactly this body created at or after
+   * Whether Twilio already took this SMS: lists the Messages to this `To` (Twilio's documented list filter;
+   * newest first), from any number, and returns the newest outbound one with exactly this body created at or after
    * `since` (epoch ms, less {@link LOOKUP_SKEW_MS} for clock skew and `date_created`'s whole seconds), or null.
    * No DateSent filter: a message Twilio took but has not sent yet has no `date_sent`, and it is exactly the
    * one a timed-out create leaves behind.
@@ -106,7 +109,9 @@ export class TwilioSmsProvider implements SmsTransport {
    * @throws SmsSendError (retryable) when the list cannot be read: then nobody knows, and nothing may be sent.
    */
   async find(request: ProviderSms, since: number): Promise<{ sid: string } | null> {
-    const query = new URLSearchParams({ To: request.to, From: request.from, PageSize: '100' });
+    // By To only: the service number a try goes from can change between tries (the recipient's thread is chosen
+    // again, and another sender's message may rebind it), and the body names the sender and the text already.
+    const query = new URLSearchParams({ To: request.to, PageSize: '100' });
     let url: string | null = `${this.endpoint}?${query.toString()}`;
     const from = since - LOOKUP_SKEW_MS;
     for (let page = 0; url && page < LOOKUP_MAX_PAGES; page++) {

@@ -26,10 +26,20 @@ export const LogEvent = {
   LinkStatsWriteFailed: 'link.stats_write_failed',
   /** A late or repeated ack, which changes nothing (messageId, status). */
   MessageAckIgnored: 'message.ack_ignored',
+  /**
+   * A message's row was written so late that its delivery check may have come due first and found nothing: the
+   * check is set again (messageId).
+   */
+  AckCheckRescheduled: 'ack.check_rescheduled',
   /** No ack came in time; the message falls back to SMS (messageId). */
   MessageAckTimeout: 'message.ack_timeout',
   /** An SMS send a crash interrupted is tried again (messageId, resends). */
   MessageSmsResumed: 'message.sms_resumed',
+  /**
+   * A resume sent nothing: the provider could not be asked whether an earlier try was taken. It does not count as
+   * a resend; the delivery check asks again later (messageId, failedLookups).
+   */
+  MessageSmsResumeDeferred: 'message.sms_resume_deferred',
   /** The provider took the SMS leg (messageId, sid, segments, encoding). */
   MessageSentSms: 'message.sent_sms',
   /** A message ended as `failed` (messageId, reason). Alarmed on. */
@@ -44,12 +54,14 @@ export const LogEvent = {
   StoreWriteRetried: 'store.write_retried',
 
   // IM-SMS (shared/core/im-sms)
-  /** One provider send failed (ref, provider, attempt, retryable, code). */
+  /** One provider send failed (ref, provider, attempt, retryable, code, unanswered: no answer came). */
   SmsSendFailed: 'sms.send_failed',
   /** A retry found the provider had taken an earlier try (ref). */
   SmsTakenBeforeRetry: 'sms.taken_before_retry',
   /** The provider's list shows it took a try whose answer was lost: that one counts, nothing is sent again. */
   SmsFoundAtProvider: 'sms.found_at_provider',
+  /** A try got no answer (the provider may still be taking it): its message's resume asks, later (ref). */
+  SmsLeftToResume: 'sms.left_to_resume',
   /** The provider could not be asked whether it took a try: nothing is sent until it can be. */
   SmsLookupFailed: 'sms.lookup_failed',
   /** A message's SMS leg is left for its delivery check: whether the provider took it is not known yet. */

@@ -99,8 +99,13 @@ export interface MessageRecord {
   /** The provider's id of the inbound SMS this message came from. */
   inboundSid?: string;
   sms?: SmsLeg;
-  /** How many times a send interrupted by a crash was tried again. */
+  /**
+   * How many times a send interrupted by a crash (or left with an unknown outcome) was tried again: resumes that
+   * got past the provider lookup. A resume whose lookup failed sent nothing and counts in `failedLookups`.
+   */
   resends?: number;
+  /** Resumes that sent nothing because the provider could not be asked whether an earlier try was taken. */
+  failedLookups?: number;
   /** The ack wait chosen for it (ms; IM only). */
   ackWaitMs?: number;
   /**

@@ -45,6 +45,9 @@ export class ReplyChannel implements ImChannel {
         await this.flush();
         return sms.send(request);
       },
+      // The lookup before a retry or a resume (sending nothing, so nothing to flush): without it, a send from
+      // this route could not ask the provider and would retry unproven.
+      ...(sms.find ? { find: sms.find.bind(sms) } : {}),
     };
   }
 

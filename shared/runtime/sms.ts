@@ -43,5 +43,11 @@ function rotatingTwilio(config: Config, secrets: Secrets): SmsTransport {
     return current.transport;
   };
   const first = transport();
-  return { name: first.name, send: (request) => transport().send(request) };
+  return {
+    name: first.name,
+    send: (request) => transport().send(request),
+    // The lookup before a retry or a resume: without it no send could ask Twilio whether it took an earlier try,
+    // and every retry after a timeout would go unproven (an SMS twice).
+    find: (request, since) => transport().find(request, since),
+  };
 }

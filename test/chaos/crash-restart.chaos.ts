@@ -209,7 +209,12 @@ describe('SIGKILL between accepting and delivering, then a restart', () => {
     // the dead process got through (it was the design's at-least-once window).
     expect(sms).toHaveLength(1);
     expect(new Set(sms.map((m) => m.body))).toEqual(new Set([`@${alice.imNumber}: ${body}`]));
-    expect(status).toMatchObject({ status: 'delivered_sms', path: ['sms'] });
+    // Its delivery report went to a dead stack (Twilio does not retry status callbacks): when it landed before
+    // the restart it is lost, and the found SMS stays sent_sms, the last receipt (docs/protocol.md, receipt order).
+    expect(status).toMatchObject({
+      status: expect.stringMatching(/^(sent_sms|delivered_sms)$/),
+      path: ['sms'],
+    });
   });
 
   it('(c) inbound text: killed while its routing check was sending the SMS on → resumed once after the restart; a retried webhook is a duplicate', async () => {
@@ -391,8 +396,14 @@ describe('after the crashes', () => {
   }, 60_000);
 
   it('every message ended in a final status, none in sending_sms, and no delivery check is left pending', () => {
+    // b′'s delivery report may have gone to the dead stack: sent_sms is its end then (see b′).
     expect(stored.map((s) => [s.scenario, s.message?.status])).toEqual(
-      checked.map((c) => [c.scenario, expect.stringMatching(/^(delivered_sms|failed)$/)]),
+      checked.map((c) => [
+        c.scenario,
+        expect.stringMatching(
+          c.scenario === "b'" ? /^(sent_sms|delivered_sms)$/ : /^(delivered_sms|failed)$/,
+        ),
+      ]),
     );
     expect(stored.filter((s) => s.message?.status === 'failed')).toEqual([]);
     expect(pendingChecks).toBe(0);

@@ -6,19 +6,26 @@ import { writeResults } from './support/results';
 import { crashes, findLeaks, marker } from './support/privacy';
 
 /**
- * The SMS provider timing out, through the local stack: the Twilio client (shared/adapters/twilio-sms.ts) gives up after 5 s, and
- * the send is retried (250 ms, 1 s) like a 5xx. The sandbox holds the create: either it never takes the SMS
+ * The SMS provider timing out, through the local stack: the Twilio client (shared/adapters/twilio-sms.ts) gives up
+ * after 5 s. A create that got no answer may still be under way at the provider, so it is not retried at once: the
+ * message's delivery check resumes it after SMS_RESEND_AFTER_MS (8 s here), asking the provider's Messages list
+ * first, and sends only if the provider has nothing. The sandbox holds the create: either it never takes the SMS
  * (the provider is unreachable), or it takes it and only the answer is late (the provider is slow).
  */
 
 /** The Twilio client's request timeout. */
 const CLIENT_TIMEOUT_MS = TWILIO_REQUEST_TIMEOUT_MS;
+/** The grace period before a resume: longer than a send takes here (one try of 5 s). */
+const RESEND_AFTER_MS = 8000;
 const results: Array<Record<string, unknown>> = [];
 
 let cs: ChaosStack;
 let alice: E2eUser;
 beforeAll(async () => {
-  cs = await startChaosStack({ outsideSandbox: true, env: { ACK_TIMEOUT_MS: '2000' } });
+  cs = await startChaosStack({
+    outsideSandbox: true,
+    env: { ACK_TIMEOUT_MS: '2000', SMS_RESEND_AFTER_MS: String(RESEND_AFTER_MS) },
+  });
   alice = await signUp(cs.base, cs.phones, cs.secrets, '+14155551101', 'alice');
 });
 afterAll(async () => {
@@ -46,14 +53,14 @@ function hangFor(phone: string, accepts: boolean[], answerAfterMs?: number) {
 }
 
 describe('the provider does not answer in time', () => {
-  it('unreachable once: the create times out, the retry goes through, one SMS', async () => {
+  it('unreachable once: the create times out, the resume asks, then sends: one SMS', async () => {
     const bob = await newUser();
     const a = await connect(cs, alice);
     const calls = hangFor(bob.phone, [false]);
     const started = Date.now();
 
     a.send({ action: 'sendMessage', to: bob.imNumber, text: text('timeout once'), clientId: 't-1' });
-    await a.waitFor((f) => f.clientId === 't-1' && f.status === 'delivered_sms', 30_000);
+    await a.waitFor((f) => f.clientId === 't-1' && f.status === 'delivered_sms', 60_000);
 
     const sms = await chatOf(cs.phones, bob.phone);
     results.push({
@@ -63,20 +70,21 @@ describe('the provider does not answer in time', () => {
       ms: Date.now() - started,
     });
     expect(calls.length).toBe(2);
-    expect(calls[1] - calls[0]).toBeGreaterThanOrEqual(CLIENT_TIMEOUT_MS);
+    // Not before the grace period, counted from when the message was stored (just before the first create).
+    expect(calls[1] - calls[0]).toBeGreaterThanOrEqual(RESEND_AFTER_MS - 1000);
     expect(sms).toHaveLength(1);
     expect(statuses(a, 't-1')).toEqual(['accepted', 'sent_sms', 'delivered_sms']);
   });
 
-  it('unreachable throughout: after 3 timeouts the sender gets failed (provider_error), the message is kept', async () => {
+  it('unreachable throughout: after the try and 3 resumes timed out, a last look finds nothing: failed (provider_error), the message is kept', async () => {
     const bob = await newUser();
     const a = await connect(cs, alice);
-    const calls = hangFor(bob.phone, [false, false, false]);
+    const calls = hangFor(bob.phone, [false, false, false, false]);
     const body = text('timeout always');
     const started = Date.now();
 
     a.send({ action: 'sendMessage', to: bob.imNumber, text: body, clientId: 't-2' });
-    const failed = await a.waitFor((f) => f.clientId === 't-2' && f.status === 'failed', 60_000);
+    const failed = await a.waitFor((f) => f.clientId === 't-2' && f.status === 'failed', 150_000);
 
     results.push({
       scenario: 'timeout always',
@@ -85,7 +93,7 @@ describe('the provider does not answer in time', () => {
       ms: Date.now() - started,
     });
     expect(failed).toMatchObject({ reason: 'provider_error', path: ['sms'] });
-    expect(calls.length).toBe(3);
+    expect(calls.length).toBe(4);
     expect(await chatOf(cs.phones, bob.phone)).toEqual([]);
     expect(await cs.store.messages.getMessage(messageIdFor('im', alice.imNumber, 't-2'))).toMatchObject({
       status: 'failed',
@@ -95,8 +103,8 @@ describe('the provider does not answer in time', () => {
 
   // The provider took the SMS (and reported it delivered through the status callback) but its answer to the
   // create came after the client's 5 s timeout. Twilio has no idempotency key for Messages, so a blind retry
-  // sends it again; the send now re-reads the message before each retry, and a status callback for it means
-  // the provider has it. (Found by this suite.)
+  // sends it again; the resume now asks the provider's list first (and a status callback for it means the
+  // provider has it). (Found by this suite.)
   it('a provider that took the SMS but answered after the timeout does not get it twice', async () => {
     const bob = await newUser();
     const a = await connect(cs, alice);
@@ -105,16 +113,17 @@ describe('the provider does not answer in time', () => {
 
     a.send({ action: 'sendMessage', to: bob.imNumber, text: text('slow provider'), clientId: 't-3' });
     await eventually(
-      () => (calls.length >= 2 || Date.now() - started > CLIENT_TIMEOUT_MS + 3000 ? true : undefined),
-      20_000,
-    );
-    await eventually(
-      async () =>
-        (await cs.store.messages.getMessage(messageIdFor('im', alice.imNumber, 't-3')))?.sms
+      () =>
+        calls.length >= 2 || Date.now() - started > CLIENT_TIMEOUT_MS + RESEND_AFTER_MS + 3000
           ? true
           : undefined,
-      10_000,
+      30_000,
     );
+    // Its status callbacks (delivered) may come before the resume, which then finds it past sending_sms.
+    await eventually(async () => {
+      const m = await cs.store.messages.getMessage(messageIdFor('im', alice.imNumber, 't-3'));
+      return m && ['sent_sms', 'delivered_sms'].includes(m.status) ? true : undefined;
+    }, 20_000);
 
     const sms = await chatOf(cs.phones, bob.phone);
     results.push({

@@ -95,9 +95,9 @@ describe('the delivery-check batch with a provider that never answers', () => {
     const event = sqsEvent(ids.map((messageId) => ({ messageId })));
     const recordOf = new Map(event.Records.map((r, i) => [r.messageId, ids[i]]));
 
-    // Each check takes ≥ 2 × 225 ms (a try, then the lookup that cannot say whether the hung provider took it;
-    // the harness's backoff is instant) and gets 1 s of budget; 2 at a time within 2.1 s of usable time: at most
-    // three rounds can start, so some checks cannot.
+    // Each check takes ≥ 225 ms (a try the hung provider does not answer, left to the message's resume: no lookup
+    // at once) and gets 1 s of budget; 2 at a time, starting only while 1 s still fits before the 2.1 s of usable
+    // time: some checks cannot start.
     const deadline = Date.now() + 2_600;
     const limits = { concurrency: 2, recordBudgetMs: 1_000, reserveMs: 500 };
     const first = await runAckChecks(
@@ -109,7 +109,7 @@ describe('the delivery-check batch with a provider that never answers', () => {
     expect(Date.now()).toBeLessThanOrEqual(deadline);
 
     const unfinished = first.batchItemFailures.map((f) => recordOf.get(f.itemIdentifier)!);
-    expect(unfinished.length).toBeGreaterThanOrEqual(4);
+    expect(unfinished.length).toBeGreaterThanOrEqual(1);
     expect(unfinished.length).toBeLessThan(ids.length);
     const started = ids.filter((id) => !unfinished.includes(id));
     // Every check it reported done tried the hung provider once, could not learn whether it took the SMS, and so

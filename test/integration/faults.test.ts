@@ -91,7 +91,7 @@ describe('the SMS provider: a client of Twilio’s Messages REST resource', () =
     await close(fake.server);
   });
 
-  it('a request that outlives its timeout is abandoned as retryable', async () => {
+  it('a request that outlives its timeout is abandoned as retryable and unanswered; a refused one is answered', async () => {
     const silent = createServer(() => undefined);
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const provider = new TwilioSmsProvider({
@@ -105,9 +105,20 @@ describe('the SMS provider: a client of Twilio’s Messages REST resource', () =
     ).rejects.toMatchObject({
       name: 'SmsSendError',
       retryable: true,
+      unanswered: true,
       message: 'twilio request failed: TimeoutError',
     });
+    const port = (silent.address() as AddressInfo).port;
     await close(silent);
+    // Nothing listens: the request never left, so it cannot have been taken.
+    const refused = new TwilioSmsProvider({
+      accountSid: 'AC' + '0'.repeat(32),
+      authToken: 'token',
+      baseUrl: `http://127.0.0.1:${port}`,
+    });
+    await expect(
+      refused.send({ from: '+15005550100', to: '+12125550100', body: 'hi' }),
+    ).rejects.toMatchObject({ name: 'SmsSendError', retryable: true, unanswered: false });
   });
 
   it('posts to the account’s Messages.json with HTTP Basic auth', async () => {

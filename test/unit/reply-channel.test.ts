@@ -61,3 +61,21 @@ test('an SMS leaving posts the held frame first, and every later one', async () 
   expect(inner.eventsOf('me', 'receipt').map((e) => e.message.status)).toEqual(['accepted', 'sent_sms']);
   expect(reply.body()).toBeUndefined();
 });
+
+test('the guarded provider keeps its lookup (a retry from this route must be able to ask)', async () => {
+  const reply = new ReplyChannel(new MemoryImChannel(), 'me');
+  const asked: string[] = [];
+  const sms = reply.guard({
+    name: 'test',
+    send: async () => ({ sid: 'SM1' }),
+    find: async (request) => {
+      asked.push(request.body);
+      return { sid: 'SM0' };
+    },
+  });
+  await expect(sms.find?.({ from: '+15005550100', to: '+15005550101', body: 'x' }, 0)).resolves.toEqual({
+    sid: 'SM0',
+  });
+  expect(asked).toEqual(['x']);
+  expect(reply.guard({ name: 'sns', send: async () => ({ sid: 'x' }) }).find).toBeUndefined();
+});

@@ -4,8 +4,15 @@ import { routeStored } from '../im-sms/inbound-route';
 import type { MessageRecord } from '../types';
 import { failMessage, smsToRecipient } from './sms-leg';
 
-/** How often an interrupted send is resumed before the message is reported failed. */
+/** How often an interrupted send is resumed (tried again after a provider lookup) before the message fails. */
 export const MAX_RESENDS = 3;
+
+/**
+ * How often a resume may find the provider unanswerable (its lookup failed, so nothing was sent) before the
+ * message fails: with the default SMS_RESEND_AFTER_MS of 60 s, about 10 minutes of a provider that cannot be
+ * asked. Counted apart from MAX_RESENDS, which counts tries that may have sent.
+ */
+export const MAX_FAILED_LOOKUPS = 10;
 
 /**
  * The delivery check, set for every message before it is stored. A push still unconfirmed goes out as SMS
@@ -29,24 +36,29 @@ export async function onAckTimeout(deps: Deps, messageId: string): Promise<void>
 }
 
 /**
- * A message left in `sending_sms`: the process sending it may have died before the provider answered. After a
- * grace period longer than any send takes, it is claimed again (guarded on its last update, so only one check
- * wins) and sent. A crash after the provider accepted and before the status was written can therefore repeat
- * that one SMS: at-least-once for that window of milliseconds, rather than a message lost.
+ * A message left in `sending_sms`: the process sending it may have died before the provider answered, or the
+ * provider could not be asked whether it took a try. After a grace period longer than any send takes, it is
+ * claimed again (guarded on its last update, so only one check wins), the provider is asked whether it has it,
+ * and only then is it sent. A resume whose lookup fails sends nothing and is no resend (sms-leg.ts gives its
+ * count back): MAX_RESENDS bounds the tries that may have sent, MAX_FAILED_LOOKUPS the lookups that failed;
+ * past either, the message is `failed` (`provider_error`).
  */
 async function resumeSmsSend(deps: Deps, message: MessageRecord): Promise<void> {
   // SMS_RESEND_AFTER_MS (default 60 s) is longer than any send with its retries takes.
   const grace = deps.config.smsResendAfterMs;
   const waited = deps.clock.now() - message.updatedAt;
   if (waited < grace) return deps.ack.schedule(message.id, grace - waited);
-  if ((message.resends ?? 0) >= MAX_RESENDS) return failMessage(deps, message, 'provider_error');
+  if ((message.failedLookups ?? 0) >= MAX_FAILED_LOOKUPS) return failMessage(deps, message, 'provider_error');
+  // No try left: one last look, sending nothing. A try that got no answer may have gone: it is found, or the
+  // message fails (rather than failing a message whose SMS went).
+  const lastLook = (message.resends ?? 0) >= MAX_RESENDS;
   const claimed = await deps.messages.transitionMessage(
     message.id,
     ['sending_sms'],
-    { resends: (message.resends ?? 0) + 1, updatedAt: deps.clock.now() },
+    { resends: (message.resends ?? 0) + (lastLook ? 0 : 1), updatedAt: deps.clock.now() },
     { updatedAt: message.updatedAt },
   );
   if (!claimed) return;
-  deps.log.warn(LogEvent.MessageSmsResumed, { messageId: message.id, resends: claimed.resends });
-  return smsToRecipient(deps, claimed);
+  deps.log.warn(LogEvent.MessageSmsResumed, { messageId: message.id, resends: claimed.resends, lastLook });
+  return smsToRecipient(deps, claimed, { askOnly: lastLook });
 }

@@ -10,6 +10,13 @@ import { deliverBySms } from './sms-leg';
 /** A message as the sender's side knows it, before the judgement gives it a path and a status. */
 export type NewMessage = Omit<MessageRecord, 'path' | 'status' | 'reason' | 'sms' | 'sentAt' | 'updatedAt'>;
 
+/**
+ * How much earlier than its delay a delivery check may run, for the store's write to count as possibly too late
+ * for it (ms): clocks of different hosts (the route's, the queue's, the check's) differ a little. At most half
+ * the wait, so a short wait is not set twice for every message.
+ */
+export const CHECK_CLOCK_SKEW_MS = 1_000;
+
 export type RouteOutcome =
   { kind: 'routed'; message: MessageRecord } | { kind: 'duplicate'; message: MessageRecord | null };
 
@@ -39,10 +46,18 @@ export async function routeMessage(
   };
   // The delivery check is set before the message exists, so no crash after this point can strand it: when it
   // fires, an unconfirmed push falls back to SMS and an interrupted SMS send is resumed (onAckTimeout).
+  const scheduledAt = deps.clock.now();
   await deps.ack.schedule(message.id, ackWaitMs);
   if ((await deps.messages.putMessage(message)) === 'exists') {
     deps.log.info(LogEvent.MessageDuplicate, { messageId: input.id });
     return { kind: 'duplicate', message: await deps.messages.getMessage(input.id) };
+  }
+  // A check that comes due before the row is written finds no message, and that ends it. Under overload the
+  // write can outlast a short wait (a 3 s one took longer on a starved process): then the check is set again,
+  // a full wait from now, since the push has not even started. Idempotent, like every check.
+  if (deps.clock.now() - scheduledAt >= Math.max(ackWaitMs - CHECK_CLOCK_SKEW_MS, ackWaitMs / 2)) {
+    deps.log.warn(LogEvent.AckCheckRescheduled, { messageId: message.id });
+    await deps.ack.schedule(message.id, ackWaitMs);
   }
   deps.log.info(LogEvent.MessageAccepted, { messageId: message.id, via: message.via, route: channel });
   await sendReceipt(deps, { ...message, status: 'accepted' });

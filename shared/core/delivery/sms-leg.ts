@@ -9,16 +9,24 @@ import { sendReceipt } from './receipts';
 /**
  * The SMS leg: sends a message (already claimed as `sending_sms`) to the recipient's phone, from the service
  * number of the recipient's thread with the sender. Passes the opt-out gate (STOP; never to a service number,
- * reason `service_number`) and the country allow-list.
+ * reason `service_number`) and the country allow-list. A try the provider did not answer is left to the
+ * message's delivery check (it stays `sending_sms`). `askOnly` (a last resume): sends nothing, only asks the
+ * provider whether it took an earlier try: `sent_sms` with that sid if so, else `failed` (`provider_error`).
  */
-export async function deliverBySms(deps: Deps, message: MessageRecord, profile: UserProfile): Promise<void> {
+export async function deliverBySms(
+  deps: Deps,
+  message: MessageRecord,
+  profile: UserProfile,
+  opts: { askOnly?: boolean } = {},
+): Promise<void> {
   // The opt-out gate (im-sms/outbound.ts), on the profile just read: setOptOut writes it with the phone row.
   const cleared = await clearForSms(deps, profile.phone, 'message', profile);
   if (!cleared.ok) return failMessage(deps, message, cleared.reason);
   if (!smsAllowed(profile.phone, deps.config.smsCountries))
     return failMessage(deps, message, 'country_not_allowed');
   const sms = composeSms(deps.config.serviceNumbers, profile, message, deps.clock.now());
-  if (!(await withinSmsBudget(deps, message, profile.phone, sms.segments)))
+  // A last look (askOnly) sends nothing, so it charges nothing.
+  if (!opts.askOnly && !(await withinSmsBudget(deps, message, profile.phone, sms.segments)))
     return failMessage(deps, message, 'sms_budget');
   let result: SmsOutcome;
   try {
@@ -33,6 +41,9 @@ export async function deliverBySms(deps: Deps, message: MessageRecord, profile: 
         askFirst: (message.resends ?? 0) > 0,
         // A delivery report for it means the provider took an earlier try whose answer was lost.
         stillNeeded: async () => (await deps.messages.getMessage(message.id))?.status === 'sending_sms',
+        // An unanswered try is left to the delivery check, which asks the provider after the grace period.
+        resumable: true,
+        askOnly: opts.askOnly,
       },
     );
   } catch {
@@ -42,6 +53,30 @@ export async function deliverBySms(deps: Deps, message: MessageRecord, profile: 
   if (result === 'reported') {
     // Taken by an earlier try whose answer was lost: its delivery report has moved the message on already.
     await deps.messages.transitionMessage(message.id, ['sent_sms', 'delivered_sms', 'failed'], { sms: leg });
+    return;
+  }
+  if (result === 'unasked') {
+    // This resume sent nothing: the provider could not be asked whether the interrupted try was taken. So it was
+    // no resend: it gives back the one its claim counted and counts a failed lookup instead, and the delivery
+    // check asks again after the grace period (ack-timeout.ts bounds both counts).
+    const deferred = await persistently(deps, message.id, () =>
+      deps.messages.transitionMessage(
+        message.id,
+        ['sending_sms'],
+        {
+          // A last look's claim counted no resend.
+          resends: opts.askOnly ? message.resends : Math.max(0, (message.resends ?? 0) - 1),
+          failedLookups: (message.failedLookups ?? 0) + 1,
+          updatedAt: deps.clock.now(),
+        },
+        { updatedAt: message.updatedAt },
+      ),
+    );
+    deps.log.warn(LogEvent.MessageSmsResumeDeferred, {
+      messageId: message.id,
+      failedLookups: deferred?.failedLookups,
+    });
+    await deps.ack.schedule(message.id, deps.config.smsResendAfterMs);
     return;
   }
   if (result === 'unknown') {
@@ -109,11 +144,18 @@ export async function failMessage(deps: Deps, message: MessageRecord, reason: st
   if (failed) await sendReceipt(deps, failed);
 }
 
-/** The SMS leg for a message whose recipient must be read again (the ack check runs in another process). */
-export async function smsToRecipient(deps: Deps, message: MessageRecord): Promise<void> {
+/**
+ * The SMS leg for a message whose recipient must be read again (the ack check runs in another process).
+ * `askOnly`: no try is left, only ask the provider whether it took an earlier one (sent_sms if so, else failed).
+ */
+export async function smsToRecipient(
+  deps: Deps,
+  message: MessageRecord,
+  opts: { askOnly?: boolean } = {},
+): Promise<void> {
   // Consistent: a STOP (or a number change) confirmed a moment ago must be seen before an SMS goes out.
   const profile = await deps.users.getUser(message.to, { consistent: true });
-  if (profile) await deliverBySms(deps, message, profile);
+  if (profile) await deliverBySms(deps, message, profile, opts);
   else await failMessage(deps, message, 'unknown_recipient');
 }
 

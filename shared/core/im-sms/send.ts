@@ -49,10 +49,11 @@ export type ClearedSmsRequest = Omit<SmsRequest, 'to'> & { to: ClearedPhone };
 /**
  * What became of a send: `sid` when this call sent it or found that the provider had taken an earlier try of it
  * (`earlier`); `reported` when a delivery report for it arrived meanwhile (so the provider has it); `unknown`
- * when a try may have been taken and the provider could not be asked: nothing more may be sent now, and whoever
- * resumes it must ask first.
+ * when a try of this call may have been taken and the provider could not be asked: nothing more may be sent
+ * now, and whoever resumes it must ask first; `unasked` when the provider could not be asked before anything was
+ * sent (`askFirst`): this call sent nothing, and whether an earlier try was taken is as unknown as before.
  */
-export type SmsOutcome = { sid: string; earlier?: boolean } | 'reported' | 'unknown';
+export type SmsOutcome = { sid: string; earlier?: boolean } | 'reported' | 'unknown' | 'unasked';
 
 /** Options of {@link sendSmsWithRetry}. */
 export interface SmsSendOptions {
@@ -62,6 +63,18 @@ export interface SmsSendOptions {
   askFirst?: boolean;
   /** For a message: false once a delivery report for it has arrived (an earlier try was taken). */
   stillNeeded?: () => Promise<boolean>;
+  /**
+   * The caller resumes an `unknown` outcome later, asking the provider first (a message's delivery check). Then
+   * a try that got no answer ({@link SmsSendError.unanswered}) ends the call as `unknown` at once: that create may
+   * still be under way at the provider, so a lookup now could miss it and let a second one go; the resume's
+   * lookup, after SMS_RESEND_AFTER_MS, cannot. Only for providers that can be asked (`find`).
+   */
+  resumable?: boolean;
+  /**
+   * Send nothing, only ask (the last resume of a message): an earlier try's sid when the provider has it,
+   * `unasked` when it cannot be asked; when it has none, throws (permanent).
+   */
+  askOnly?: boolean;
 }
 
 /**
@@ -83,9 +96,11 @@ export async function sendSmsWithRetry(
   opts: SmsSendOptions = {},
 ): Promise<SmsOutcome> {
   const since = opts.since ?? deps.clock.now();
-  if (opts.askFirst) {
+  if (opts.askFirst || opts.askOnly) {
     const prior = await takenAlready(deps, request, ref, since);
+    if (prior === 'unknown') return 'unasked';
     if (prior) return prior;
+    if (opts.askOnly) throw new SmsSendError('the provider has no earlier try, and no try is left', false);
   }
   for (let attempt = 0; ; attempt++) {
     try {
@@ -93,8 +108,20 @@ export async function sendSmsWithRetry(
     } catch (err) {
       const retryable = err instanceof SmsSendError ? err.retryable : true;
       const code = err instanceof SmsSendError ? err.providerCode : undefined;
-      deps.log.warn(LogEvent.SmsSendFailed, { ref, provider: deps.sms.name, attempt, retryable, code });
+      const unanswered = err instanceof SmsSendError && err.unanswered;
+      deps.log.warn(LogEvent.SmsSendFailed, {
+        ref,
+        provider: deps.sms.name,
+        attempt,
+        retryable,
+        code,
+        unanswered,
+      });
       if (!retryable) throw err;
+      if (opts.resumable && deps.sms.find && unanswered) {
+        deps.log.info(LogEvent.SmsLeftToResume, { ref });
+        return 'unknown';
+      }
       // The backoff also gives a create the provider is still finishing the time to show in its list; after the
       // last try, only the first (shortest) one.
       const last = attempt >= SMS_RETRY_DELAYS_MS.length;

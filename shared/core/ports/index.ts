@@ -70,12 +70,17 @@ export interface SmsRequest {
   reportRef?: string;
 }
 
-/** An SMS send that failed. `retryable` is true for throttling, timeouts and 5xx. */
+/**
+ * An SMS send that failed. `retryable` is true for throttling, timeouts and 5xx. `unanswered`: the request went
+ * out and no answer came back (a timeout, a dropped connection), so the provider may have taken it, and may even
+ * still be taking it: a lookup right away could miss it.
+ */
 export class SmsSendError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
     readonly providerCode?: string | number,
+    readonly unanswered = false,
   ) {
     super(message);
     this.name = 'SmsSendError';
@@ -87,7 +92,7 @@ export interface SmsProvider {
   readonly name: string;
   send(request: SmsRequest): Promise<{ sid: string }>;
   /**
-   * Asks the provider whether it already took this SMS (same from, to and body) at or after `since` (epoch
+   * Asks the provider whether it already took this SMS (same to and body, from any number) at or after `since` (epoch
    * ms): its sid, or null when it did not. Throws when the provider cannot tell. Absent for providers that
    * cannot answer (SNS).
    */

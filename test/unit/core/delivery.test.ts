@@ -1,6 +1,6 @@
 import { SmsSendError } from '../../../shared/core/ports';
 import { acknowledge } from '../../../shared/core/delivery/ack';
-import { MAX_RESENDS } from '../../../shared/core/delivery/ack-timeout';
+import { MAX_FAILED_LOOKUPS, MAX_RESENDS, onAckTimeout } from '../../../shared/core/delivery/ack-timeout';
 import { INITIAL_WAIT_MS } from '../../../shared/core/delivery/ack-wait';
 import { HANDSHAKE_WINDOW_MS } from '../../../shared/core/delivery/push';
 import { sendInstantMessage } from '../../../shared/core/delivery/send-im';
@@ -104,6 +104,35 @@ describe('the ack timeout', () => {
     expect(await only()).toMatchObject({ status: 'sent_sms', path: ['im', 'sms'] });
   });
 
+  it('sets the check again when the message was stored after its check came due (an overloaded store)', async () => {
+    const { bob, sender } = await pair();
+    const put = w.deps.messages.putMessage.bind(w.deps.messages);
+    // The write takes longer than the ack wait: the check fires before the row exists and finds nothing.
+    let slowBy = 0;
+    w.deps.messages.putMessage = async (m) => {
+      if (slowBy > 0) {
+        w.clock.advance(slowBy);
+        for (const id of w.ack.due()) await onAckTimeout(w.deps, id);
+      }
+      return put(m);
+    };
+    slowBy = w.deps.config.ackTimeoutMs;
+    await sendInstantMessage(w.deps, sender, { to: bob.imNumber, text: 'late', clientId: 'c1' });
+    const m = await only();
+    expect(m.status).toBe('accepted');
+    expect(w.ack.scheduled).toEqual([{ messageId: m.id, delayMs: m.ackWaitMs }]);
+    expect(w.logs.filter((l) => l.event === LogEvent.AckCheckRescheduled)).toHaveLength(1);
+    // That check is the one that falls back.
+    await w.fireAckChecks();
+    expect(w.sms.inbox(bob.phone)).toHaveLength(1);
+    expect(receipts()).toEqual(['accepted', 'sent_sms']);
+    // A write well inside the wait sets no second check.
+    slowBy = 0;
+    await sendInstantMessage(w.deps, sender, { to: bob.imNumber, text: 'quick', clientId: 'c2' });
+    expect(w.ack.scheduled).toHaveLength(1);
+    expect(w.logs.filter((l) => l.event === LogEvent.AckCheckRescheduled)).toHaveLength(1);
+  });
+
   it('ignores an ack that comes after the fallback', async () => {
     const { bob, sender } = await pair();
     await sendInstantMessage(w.deps, sender, { to: bob.imNumber, text: 'hi', clientId: 'c1' });
@@ -137,14 +166,32 @@ describe('the ack timeout', () => {
     w.clock.advance(w.deps.config.smsResendAfterMs);
     await w.fireAckChecks();
     expect(await w.stores.messages.getMessage(stuck.id)).toMatchObject({ status: 'sent_sms', resends: 1 });
-    const spent = { ...stuck, id: 'm-spent', resends: MAX_RESENDS, updatedAt: 0 };
+    // No try left: a last look at the provider, sending nothing. It has none: failed.
+    const spent = { ...stuck, id: 'm-spent', text: 'never sent', resends: MAX_RESENDS, updatedAt: 0 };
     await w.stores.messages.putMessage(spent);
     w.ack.scheduled.push({ messageId: spent.id, delayMs: 0 });
+    const sent = w.sms.sent.length;
     await w.fireAckChecks();
     expect(await w.stores.messages.getMessage(spent.id)).toMatchObject({
       status: 'failed',
       reason: 'provider_error',
+      resends: MAX_RESENDS,
     });
+    // It has one (the last try's answer was lost): sent_sms with that sid, and nothing sent again.
+    const lost = { ...stuck, id: 'm-lost', text: 'taken late', resends: MAX_RESENDS, updatedAt: 0 };
+    await w.stores.messages.putMessage(lost);
+    await w.deps.sms.send({
+      from: SERVICE_NUMBERS[0],
+      to: bob.phone,
+      body: `${m.fromName} @${m.from}: taken late`,
+    });
+    w.ack.scheduled.push({ messageId: lost.id, delayMs: 0 });
+    await w.fireAckChecks();
+    expect(await w.stores.messages.getMessage(lost.id)).toMatchObject({
+      status: 'sent_sms',
+      sms: { sid: w.sms.sent[sent].sid },
+    });
+    expect(w.sms.sent).toHaveLength(sent + 1);
   });
 });
 
@@ -195,6 +242,76 @@ describe('the SMS leg', () => {
     expect(w.sms.inbox(bob.phone)).toHaveLength(1);
     expect(await only()).toMatchObject({ status: 'sent_sms', resends: 1, sms: { sid: w.sms.sent[0].sid } });
     expect(receipts()).toEqual(['accepted', 'sent_sms']);
+  });
+
+  it('a try that got no answer is left to the delivery check, whose lookup after the grace period finds it', async () => {
+    const { bob, sender } = await pair({ bobOnline: false });
+    // The create times out and the provider takes it late (a lookup at once could have missed it).
+    w.sms.takenOnFailure = true;
+    w.sms.failNext = [new SmsSendError('twilio request failed: TimeoutError', true, undefined, true)];
+    await sendInstantMessage(w.deps, sender, { to: bob.imNumber, text: 'hi', clientId: 'c1' });
+    const m = await only();
+    expect(m).toMatchObject({ status: 'sending_sms' });
+    expect(w.sms.finds).toBe(0);
+    expect(w.logs.filter((l) => l.event === LogEvent.SmsLeftToResume)).toHaveLength(1);
+    expect(w.ack.scheduled).toContainEqual({ messageId: m.id, delayMs: w.deps.config.smsResendAfterMs });
+    w.clock.advance(w.deps.config.smsResendAfterMs);
+    await w.fireAckChecks();
+    expect(w.sms.finds).toBe(1);
+    expect(w.sms.inbox(bob.phone)).toHaveLength(1);
+    expect(await only()).toMatchObject({ status: 'sent_sms', resends: 1, sms: { sid: w.sms.sent[0].sid } });
+    expect(receipts()).toEqual(['accepted', 'sent_sms']);
+  });
+
+  it('a resume whose lookup fails sends nothing and is no resend; failed lookups have their own bound', async () => {
+    const { bob, sender } = await pair({ bobOnline: false });
+    // The first try times out (not taken) and the lookup after it fails: the outcome is unknown.
+    w.sms.failNext = [new SmsSendError('twilio request failed: TimeoutError', true)];
+    const listDown = () => new SmsSendError('twilio list failed: TimeoutError', true);
+    w.sms.failNextFind = [listDown()];
+    await sendInstantMessage(w.deps, sender, { to: bob.imNumber, text: 'hi', clientId: 'c1' });
+    const id = (await only()).id;
+    expect(await only()).toMatchObject({ status: 'sending_sms' });
+    // The route's own check and the one the unknown outcome set: one stands for both here.
+    w.ack.scheduled.splice(0, w.ack.scheduled.length, { messageId: id, delayMs: 0 });
+    // More resumes than MAX_RESENDS, each finding the provider's list down: none sends, none counts as a resend.
+    for (let i = 1; i <= MAX_RESENDS + 1; i++) {
+      w.sms.failNextFind = [listDown()];
+      w.clock.advance(w.deps.config.smsResendAfterMs);
+      await w.fireAckChecks();
+      expect(await only()).toMatchObject({ status: 'sending_sms', resends: 0, failedLookups: i });
+      expect(w.ack.scheduled).toEqual([{ messageId: id, delayMs: w.deps.config.smsResendAfterMs }]);
+    }
+    expect(w.sms.sent).toEqual([]);
+    expect(w.logs.filter((l) => l.event === LogEvent.MessageSmsResumeDeferred)).toHaveLength(MAX_RESENDS + 1);
+    // The list answers again: not taken, so this resume sends, and it is the first resend.
+    w.clock.advance(w.deps.config.smsResendAfterMs);
+    await w.fireAckChecks();
+    expect(w.sms.inbox(bob.phone)).toHaveLength(1);
+    expect(await only()).toMatchObject({ status: 'sent_sms', resends: 1, failedLookups: MAX_RESENDS + 1 });
+    expect(receipts()).toEqual(['accepted', 'sent_sms']);
+    // A provider that can never be asked: the message fails after MAX_FAILED_LOOKUPS, having sent nothing.
+    const stuck = { ...(await only()), id: 'm-unasked', status: 'sending_sms' as const, sms: undefined };
+    await w.stores.messages.putMessage({ ...stuck, resends: 0, failedLookups: 0, updatedAt: w.clock.now() });
+    w.sms.sent.splice(0);
+    w.ack.scheduled.splice(0, w.ack.scheduled.length, { messageId: stuck.id, delayMs: 0 });
+    for (let i = 1; i <= MAX_FAILED_LOOKUPS; i++) {
+      w.sms.failNextFind = [listDown()];
+      w.clock.advance(w.deps.config.smsResendAfterMs);
+      await w.fireAckChecks();
+    }
+    expect(await w.stores.messages.getMessage(stuck.id)).toMatchObject({
+      status: 'sending_sms',
+      failedLookups: MAX_FAILED_LOOKUPS,
+    });
+    w.clock.advance(w.deps.config.smsResendAfterMs);
+    await w.fireAckChecks();
+    expect(await w.stores.messages.getMessage(stuck.id)).toMatchObject({
+      status: 'failed',
+      reason: 'provider_error',
+      resends: 0,
+    });
+    expect(w.sms.sent).toEqual([]);
   });
 
   it('a resume asks the provider first: an SMS a crashed send got through is not sent again', async () => {
