@@ -527,7 +527,8 @@ function explain(target: string, r: Report): string {
   if (key) return explainBudget(r, key);
   if (target.includes('init'))
     return 'See the per-function figures in section 5; the AWS SDK is most of each bundle.';
-  if (target.includes('finishes')) return 'The machine was busier than usual, or the settings were raised.';
+  if (target.includes('finishes'))
+    return 'The header gives the load average before and after; the longest parts are building the bundles and the mobile-link phase (docs/benchmark.md).';
   if (target.includes('grow')) return 'See section 2 for the operation that grows.';
   return '';
 }

@@ -35,12 +35,13 @@ for (const name of [
   delete process.env[name];
 }
 
-// The handlers log JSON lines; the benchmark keeps only their level and event name, and prints nothing.
+// The handlers log JSON lines; the benchmark keeps only their level and event name, and prints nothing. The
+// metrics go through the same writer as CloudWatch EMF lines (no level, no event): counted as `metrics:emf`.
 const countLog = (line: string) => {
   let key = 'unparsed';
   try {
-    const { level, event } = JSON.parse(line) as { level?: string; event?: string };
-    key = `${level}:${event}`;
+    const parsed = JSON.parse(line) as { level?: string; event?: string; _aws?: unknown };
+    key = parsed._aws !== undefined ? 'metrics:emf' : `${parsed.level}:${parsed.event}`;
   } catch {
     // keep 'unparsed'
   }
