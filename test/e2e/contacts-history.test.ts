@@ -141,6 +141,7 @@ describe('a new name by updateProfile (issue 12: the same name rules as at sign-
       ['cIivia', 'name_taken'], // a capital I for the l
       ['\u0441livia', 'invalid_name'], // a Cyrillic с among Latin letters
       [`\u057d${eve.imNumber}`, 'invalid_name'], // an Armenian look-alike of a default name
+      [`u${eve.imNumber}.`, 'invalid_name'], // would take texts addressed `@u<imNumber>. hi`
       ['1eve', 'invalid_name'],
     ];
     for (const [name, code] of bad)

@@ -121,6 +121,15 @@ describe('names', () => {
   it.each(['alice', 'Bob_2', '张三', 'o.k-name'])('accepts %p', (name) =>
     expect(validateName(name)).toBe(name),
   );
+  it.each(['a', 'x'.repeat(32), 'a1', 'Ann-Marie', 'j.r.r'])('accepts %p', (name) =>
+    expect(validateName(name)).toBe(name),
+  );
+  // A name ends with a letter or digit: `u12345678.` took the texts addressed `@u12345678. hi` from the default-name
+  // user u12345678, and `alice.` made `@alice. hi` ambiguous.
+  it.each(['u12345678.', 'u57814682-', 'u12345678_', 'alice.', 'bob-', 'carol_', 'dave..'])(
+    'refuses %p, which ends in punctuation',
+    (name) => expect(() => validateName(name)).toThrow(expect.objectContaining({ code: 'invalid_name' })),
+  );
   it.each(['', '1abc', 'a b', 'u12345678', '@x', 'x'.repeat(33), '<script>'])('refuses %p', (name) => {
     expect(() => validateName(name)).toThrow(expect.objectContaining({ code: 'invalid_name' }));
   });

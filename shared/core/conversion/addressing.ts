@@ -10,10 +10,14 @@ export type SmsAddress =
 /** An imNumber: 4 to 12 digits (the service allocates 8; see ids.ts). The one spelling of that rule. */
 export const IM_NUMBER_PATTERN = /^\d{4,12}$/;
 
-/** Parses the address prefix off an inbound SMS body. Never throws. */
+/**
+ * Parses the address prefix off an inbound SMS body. Never throws. Punctuation that ends the address (`.`, `-`,
+ * `_`, as in `@alice. hi`) is not part of it: names end with a letter or digit (NAME_PATTERN), so
+ * `@u12345678.` is the default-name user u12345678, never someone named `u12345678.`.
+ */
 export function parseSmsAddress(body: string): SmsAddress {
   const trimmed = body.replace(/^\s+/, '');
-  const match = /^@([^\s@:,]+)(?:[:,]\s*|\s+|$)([\s\S]*)$/u.exec(trimmed);
+  const match = /^@([^\s@:,]+?)[._-]*(?:[:,]\s*|\s+|$)([\s\S]*)$/u.exec(trimmed);
   if (!match) return { kind: 'none', text: body.trim() };
   const target = match[1];
   const text = match[2].trim();

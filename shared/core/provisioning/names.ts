@@ -6,7 +6,7 @@ import { badInput } from '../errors';
  * letter (so `@123` is always an imNumber), and hold no spaces. Any script's letters are allowed: 张三 is fine,
  * but one script per name (plus digits and `_ . -`), so `аlice` with a Cyrillic `а` is refused.
  */
-export const NAME_PATTERN = /^\p{L}[\p{L}\p{N}_.-]{0,31}$/u;
+export const NAME_PATTERN = /^\p{L}(?:[\p{L}\p{N}_.-]{0,30}[\p{L}\p{N}])?$/u;
 
 /** The prefix of default names. */
 const DEFAULT_PREFIX = 'u';
@@ -89,7 +89,8 @@ export function validateName(input: unknown): string {
   const name = input.trim().normalize('NFKC');
   if (!NAME_PATTERN.test(name) || DEFAULT_NAME.test(name) || looksLikeDefaultName(name)) {
     throw badInput(
-      'name must be 1-32 letters, digits, "_", "." or "-", start with a letter, and not look like a default ' +
+      'name must be 1-32 letters, digits, "_", "." or "-", start with a letter, end with a letter or digit, ' +
+        'and not look like a default ' +
         'name (u12345678: one letter, then 4 or more digits)',
       'invalid_name',
     );

@@ -20,6 +20,12 @@ describe('SMS addressing', () => {
     ['hello @12345678', { kind: 'none', text: 'hello @12345678' }],
     ['plain reply', { kind: 'none', text: 'plain reply' }],
     ['@ lonely at', { kind: 'none', text: '@ lonely at' }],
+    // Punctuation after the address ends it: names end with a letter or digit.
+    ['@alice. hi there', { kind: 'name', name: 'alice', text: 'hi there' }],
+    ['@u57814682. hello', { kind: 'name', name: 'u57814682', text: 'hello' }],
+    ['@12345678- hello', { kind: 'imNumber', imNumber: '12345678', text: 'hello' }],
+    ['@j.r.r_ hi', { kind: 'name', name: 'j.r.r', text: 'hi' }],
+    ['@alice.smith hi', { kind: 'name', name: 'alice.smith', text: 'hi' }],
   ])('%j', (body, expected) => {
     expect(parseSmsAddress(body)).toEqual(expected);
   });
