@@ -1,5 +1,5 @@
-import { validateContactName } from '../contacts/book';
-import { badInput, conflict, forbidden, tooMany, unavailable } from '../errors';
+import { MAX_CONTACTS, validateContactName } from '../contacts/book';
+import { badInput, conflict, DomainError, forbidden, tooMany, unavailable } from '../errors';
 import { clearForSms } from '../im-sms/outbound';
 import { sendSmsWithRetry } from '../im-sms/send';
 import { chooseServiceNumber } from '../im-sms/service-numbers';
@@ -39,7 +39,8 @@ export const INVITATION_TEXTS = {
  * contacts as a non-IM contact. Refusals send nothing and change nothing: `invalid_phone` (also a service
  * number), `invalid_name`, `invalid_contact` (yourself), `country_not_allowed`, `opted_out`, `existing_user`
  * (offered as a contact instead), `invitation_pending`, `invitation_refused` (the phone said CANCEL),
- * `invitation_cooldown`, `too_many_invitations`; `sms_failed` when the provider failed after retries.
+ * `invitation_cooldown`, `too_many_invitations`, `too_many_contacts` (the inviter's list is full: the phone would
+ * join it); `sms_failed` when the provider failed after retries.
  */
 export async function invite(
   deps: Deps,
@@ -54,6 +55,10 @@ export async function invite(
     throw badInput('that is a number of this service, not a person', 'invalid_phone');
   }
   assertSmsAllowed(parsed, deps.config.smsCountries);
+  // The invited phone joins the inviter's list at once: the cap addContact keeps holds here too.
+  if ((inviter.contactsCount ?? 0) >= MAX_CONTACTS) {
+    throw new DomainError('too_many_contacts', `at most ${MAX_CONTACTS} contacts`, 'rate_limited');
+  }
   // The daily counter comes before any lookup, so the answers below (which say whether a phone has an account)
   // cannot be used to enumerate phones faster than the cap.
   const now = deps.clock.now();

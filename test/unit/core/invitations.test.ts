@@ -1,4 +1,10 @@
-import { addContact, getContacts, removeContact, updateProfile } from '../../../shared/core/contacts/book';
+import {
+  addContact,
+  getContacts,
+  MAX_CONTACTS,
+  removeContact,
+  updateProfile,
+} from '../../../shared/core/contacts/book';
 import { receiveSms } from '../../../shared/core/im-sms/receive';
 import { parseInvitationAnswer, parseInviteCommand } from '../../../shared/core/invitations/answers';
 import {
@@ -210,6 +216,16 @@ describe('abuse rules: every refusal sends nothing and changes nothing', () => {
     await rejects(invite(w.deps, inviter, { phone: optedOut, name: 'o' }), 'opted_out');
     expect(w.sms.sent).toEqual([]);
     expect(await getContacts(w.deps, inviter.imNumber)).toMatchObject({ version: 0, contacts: [] });
+  });
+
+  it('keeps the contacts cap: a full list invites no one (the phone would join it)', async () => {
+    const full = { ...inviter, contactsCount: MAX_CONTACTS };
+    const phone = stranger();
+    await rejects(invite(w.deps, full, { phone, name: 'Y' }), 'too_many_contacts');
+    expect(w.sms.inbox(phone)).toEqual([]);
+    // Refused before the daily counter: a full list does not spend today's invitations.
+    for (let i = 0; i < INVITATIONS_PER_DAY; i++)
+      await invite(w.deps, inviter, { phone: stranger(), name: 'x' });
   });
 
   it('one pending invitation per phone, whoever invites', async () => {
