@@ -1,2 +1,23 @@
 /** The most text one message may carry, in code points (an SMS fallback is cut further, to MAX_SMS_CHARS). */
 export const MAX_TEXT_CHARS = 4000;
+
+const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * `text` cut to at most MAX_TEXT_CHARS code points, at a grapheme boundary (never inside 👍🏽 or e + accent).
+ * For text that arrives without the IM frame's limit: an inbound SMS body, which Twilio caps at 1,600
+ * characters but a forged or misconfigured webhook need not, and which the store would otherwise keep whole (a
+ * 450,000-character body failed DynamoDB's 400 KB item limit with a 500, which Twilio retries).
+ */
+export function cutToMaxText(text: string): string {
+  if (text.length <= MAX_TEXT_CHARS) return text; // at most MAX_TEXT_CHARS units: at most that many code points
+  let kept = 0;
+  let end = 0;
+  for (const { segment } of GRAPHEMES.segment(text)) {
+    const points = [...segment].length;
+    if (kept + points > MAX_TEXT_CHARS) break;
+    kept += points;
+    end += segment.length;
+  }
+  return text.slice(0, end);
+}

@@ -1,3 +1,4 @@
+import { cutToMaxText } from '../conversion/message-text';
 import { findOrCreateUser } from '../provisioning/accounts';
 import { cancelInvitation } from '../invitations/invite';
 import { answerInvitationSms, inviteBySms } from '../invitations/sms';
@@ -92,7 +93,8 @@ export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundRe
     from: sender.imNumber,
     fromName: sender.name,
     to: recipientImNumber,
-    text: address.text,
+    // The IM frame's limit holds for a text however it came: a body past it is cut, not stored whole.
+    text: cutToMaxText(address.text),
     via: 'sms',
     inboundSid: sms.messageSid,
   });
