@@ -101,8 +101,9 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
     await deps.codes.putOtp(phone.e164, otp, OTP_ROW_GRACE_SECONDS);
   }
   const minutes = Math.max(1, Math.round((expiresAt - now) / 60_000));
+  let outcome: Awaited<ReturnType<typeof sendSmsWithRetry>>;
   try {
-    await sendSmsWithRetry(
+    outcome = await sendSmsWithRetry(
       deps,
       {
         from: deps.config.serviceNumbers[0],
@@ -112,6 +113,12 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
       'otp',
     );
   } catch {
+    throw unavailable('the code could not be sent; try again later', 'sms_failed');
+  }
+  // `unknown`: every try failed and the provider could not be asked whether one got through (it could not be
+  // reached at all, say). The caller is told it failed rather than to wait for a text that may never come; a
+  // retry sends the same live code, so a text that did get through still works.
+  if (outcome === 'unknown' || outcome === 'unasked') {
     throw unavailable('the code could not be sent; try again later', 'sms_failed');
   }
   deps.log.info(LogEvent.AuthCodeSent, {});

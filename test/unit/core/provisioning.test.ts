@@ -1,3 +1,4 @@
+import { SmsSendError } from '../../../shared/core/ports';
 import { findOrCreateUser } from '../../../shared/core/provisioning/accounts';
 import {
   clientOf,
@@ -25,6 +26,16 @@ const OWNER_IP = '198.51.100.1';
 const codeIn = (phone: string) => /\b(\d{6})\b/.exec(w.sms.inbox(phone).at(-1)!.body)![1];
 
 describe('sign-in codes', () => {
+  it('answers sms_failed when no try got through and the provider cannot be asked (it said ok before)', async () => {
+    const down = () => new SmsSendError('twilio request failed: TypeError', true);
+    w.sms.failNext = [down(), down(), down(), down(), down()];
+    w.sms.failNextFind = [down(), down(), down(), down(), down()];
+    await expect(startAuth(w.deps, { phone: PHONE, sourceIp: OWNER_IP })).rejects.toMatchObject({
+      code: 'sms_failed',
+    });
+    expect(w.sms.inbox(PHONE)).toEqual([]);
+  });
+
   it('sends a code that verifies once, creating the account with a default name', async () => {
     await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.1' });
     const code = codeIn(PHONE);
