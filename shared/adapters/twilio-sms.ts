@@ -85,7 +85,10 @@ export class TwilioSmsProvider implements SmsTransport {
       // Refused: the request never reached Twilio. Anything else (a timeout above all) may have been taken.
       const refused = (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
       const name = (err as Error).name ?? 'error';
-      throw new SmsSendError(`twilio request failed: ${name}`, true, undefined, !refused);
+      // The network error stays as the cause, so the failure's log line says which (refused, reset, timeout).
+      throw Object.assign(new SmsSendError(`twilio request failed: ${name}`, true, undefined, !refused), {
+        cause: err,
+      });
     }
     const json = parseJson(text);
     if (!response.ok) {
@@ -147,7 +150,9 @@ export class TwilioSmsProvider implements SmsTransport {
       });
       text = await response.text();
     } catch (err) {
-      throw new SmsSendError(`twilio list failed: ${(err as Error).name ?? 'error'}`, true);
+      throw Object.assign(new SmsSendError(`twilio list failed: ${(err as Error).name ?? 'error'}`, true), {
+        cause: err,
+      });
     }
     const json = parseJson(text);
     if (!response.ok || !json) throw new SmsSendError(`twilio list answered ${response.status}`, true);

@@ -1,3 +1,7 @@
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import { TwilioSmsProvider } from '../../shared/adapters/twilio-sms';
+import { SmsSendError } from '../../shared/core/ports';
 import { createLogger } from '../../shared/adapters/logger';
 import {
   describeError,
@@ -155,5 +159,26 @@ describe("the logger's `err` field (how the core logs a failure it survives)", (
     });
     expect(line.err).toBeUndefined();
     expect(lines.join('\n')).not.toMatch(/4155550123|see you at noon/);
+  });
+});
+
+describe('a provider that cannot be reached', () => {
+  it('fails with the network error as its cause, so the failure line says it was refused', async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const server = createServer().listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    await new Promise((r) => server.close(r));
+    const provider = new TwilioSmsProvider({
+      accountSid: 'AC' + '0'.repeat(32),
+      authToken: 'token',
+      baseUrl: `http://127.0.0.1:${port}`,
+    });
+    const request = { from: '+15005550100', to: '+14155550100', body: 'hi' };
+    const sent = await provider.send(request).catch((e: unknown) => e);
+    expect(sent).toBeInstanceOf(SmsSendError);
+    expect(describeError(sent)).toMatchObject({ cause: { cause: { code: 'ECONNREFUSED' } } });
+    const looked = await provider.find(request, 0).catch((e: unknown) => e);
+    expect(JSON.stringify(describeError(looked))).toContain('ECONNREFUSED');
   });
 });

@@ -116,6 +116,7 @@ export async function sendSmsWithRetry(
         retryable,
         code,
         unanswered,
+        err,
       });
       if (!retryable) throw err;
       if (opts.resumable && deps.sms.find && unanswered) {
@@ -155,7 +156,7 @@ async function takenAlready(
     return { sid: found.sid, earlier: true };
   } catch (err) {
     const code = err instanceof SmsSendError ? err.providerCode : undefined;
-    deps.log.warn(LogEvent.SmsLookupFailed, { ref, provider: deps.sms.name, code });
+    deps.log.warn(LogEvent.SmsLookupFailed, { ref, provider: deps.sms.name, code, err });
     return 'unknown';
   }
 }
