@@ -47,10 +47,9 @@ export const METRICS_FROM_EVENTS: Partial<Record<LogEventName, (f: Fields) => Me
           count(Metric.MessagesRouted, { route: word(f.route), via: word(f.via) }),
           ...(f.route === 'sms' ? [count(Metric.Fallbacks, { reason: 'offline' })] : []),
         ],
-  [LogEvent.MessageRouted]: (f) => [
-    count(Metric.MessagesRouted, { route: word(f.route), via: 'sms' }),
-    ...(f.route === 'sms' ? [count(Metric.Fallbacks, { reason: 'offline' })] : []),
-  ],
+  // A text from a phone judged for an offline recipient goes on by SMS: no IM leg fell back, so no Fallbacks
+  // (a push of it that fails or times out is counted as any IM leg's, below).
+  [LogEvent.MessageRouted]: (f) => [count(Metric.MessagesRouted, { route: word(f.route), via: 'sms' })],
   [LogEvent.MessagePushed]: (f) =>
     f.pushed === 0
       ? [count(Metric.Fallbacks, { reason: f.gone === f.devices ? 'all_gone' : 'push_failed' })]
