@@ -100,7 +100,7 @@ describe('an invitation, online', () => {
 });
 
 describe('a withdrawn invitation', () => {
-  it('removing the invited phone from contacts withdraws it: a later YES gets the expired reply', async () => {
+  it('removing the invited phone from contacts withdraws it: a later YES is told so', async () => {
     const ivy = await signUp(e2e.base, newPhone(), 'Iona');
     const i = await connect(ivy);
     const phone = strangerPhone();
@@ -108,7 +108,7 @@ describe('a withdrawn invitation', () => {
     const sms = await invitationSms(phone);
     expect(await answer(i.api.removeContact({ phone }))).toMatchObject({ type: 'contact', op: 'removed' });
 
-    expect(await phoneTexts(phone, 'YES', sms.from)).toEqual([expect.stringContaining('expired')]);
+    expect(await phoneTexts(phone, 'YES', sms.from)).toEqual([expect.stringContaining('withdrawn')]);
     // YES made no contact: the inviter's list stays empty, and the phone had one invitation text.
     expect((await answer(i.api.getContacts())).contacts).toEqual([]);
     expect(await answer(i.api.invite({ phone, name: 'Walt' }))).toMatchObject({

@@ -28,6 +28,7 @@ export const INVITATION_TEXTS = {
   expired: (i: Invitation) => `Your invitation to ${i.name} expired without an answer.`,
   declinedReply: 'You declined the invitation. Reply HELP for help, CANCEL to stop all messages.',
   expiredReply: 'That invitation has expired. Ask your contact to invite you again.',
+  withdrawnReply: 'That invitation was withdrawn. Reply HELP for help.',
   noInvitation: 'You have no pending invitation. Reply HELP for help.',
   sent: (name: string) => `Invitation sent to ${name}. It expires in 7 days.`,
   notAUser: 'Only IM users can invite. Sign up in the app first. Reply HELP for help.',

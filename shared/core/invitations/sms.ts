@@ -33,6 +33,7 @@ export async function answerInvitationSms(
   if (invitation?.status === 'pending' || invitation?.status === 'expired') {
     if (invitation.status === 'expired' && (await deps.users.getPhone(sms.from))?.optedOut) return null;
     return oncePerSid(deps, sms.messageSid, async () => {
+      if (invitation.withdrawn) return gated(deps, sms, INVITATION_TEXTS.withdrawnReply);
       if (invitation.status === 'expired' || invitation.expiresAt <= now) {
         await expireInvitation(deps, invitation);
         return gated(deps, sms, INVITATION_TEXTS.expiredReply);

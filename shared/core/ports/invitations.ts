@@ -18,6 +18,8 @@ export interface Invitation {
   cooldownUntil?: number;
   /** The invitee's imNumber, once accepted. */
   invitee?: string;
+  /** Closed (status `expired`) because the inviter removed the phone from their contacts before it answered. */
+  withdrawn?: boolean;
 }
 
 /** The invitations, by phone, and each inviter's list of them (for telling the inviter of expiries). */
@@ -35,7 +37,8 @@ export interface InvitationStore {
   closeInvitation(
     phone: string,
     createdAt: number,
-    changes: Pick<Invitation, 'status'> & Partial<Pick<Invitation, 'cooldownUntil' | 'invitee'>>,
+    changes: Pick<Invitation, 'status'> &
+      Partial<Pick<Invitation, 'cooldownUntil' | 'invitee' | 'withdrawn'>>,
   ): Promise<Invitation | null>;
   /** The phones the inviter has invited (pending or not), at most `limit`, oldest first. */
   invitedBy(inviter: string, limit: number): Promise<string[]>;

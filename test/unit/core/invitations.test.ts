@@ -14,6 +14,7 @@ import {
   INVITATION_TTL_MS,
   INVITATIONS_PER_DAY,
 } from '../../../shared/core/invitations/invite';
+import { WITHDRAWAL_COOLDOWN_MS } from '../../../shared/core/invitations/withdraw';
 import type { UserProfile } from '../../../shared/core/types';
 import { coreWorld, SERVICE_NUMBERS, type CoreWorld } from '../../support/core-deps';
 
@@ -174,13 +175,17 @@ describe('an invitation', () => {
     await invite(w.deps, inviter, { phone, name: 'Dan' });
     await removeContact(w.deps, inviter.imNumber, { phone });
 
-    expect((await answer(phone, 'YES')).reply).toContain('expired');
+    expect((await answer(phone, 'YES')).reply).toContain('withdrawn');
     expect(await w.stores.users.getPhone(phone)).toBeNull();
     expect(await getContacts(w.deps, inviter.imNumber)).toMatchObject({ contacts: [] });
-    // The inviter did it, so nobody is told; the phone got only the invitation and the expired reply.
+    // The inviter did it, so nobody is told; the phone got only the invitation and the reply.
     expect(w.sms.inbox(inviter.phone)).toEqual([]);
-    // Remove-and-invite again cannot text the phone daily: the cooldown of an expiry holds.
+    // Remove-and-invite again cannot text the phone more than once a day, but blocks no one for a month.
     await rejects(invite(w.deps, inviter, { phone, name: 'Dan' }), 'invitation_cooldown');
+    await rejects(invite(w.deps, await w.user(), { phone, name: 'D' }), 'invitation_cooldown');
+    w.clock.advance(WITHDRAWAL_COOLDOWN_MS);
+    await invite(w.deps, await w.user(), { phone, name: 'D' });
+    expect(w.sms.inbox(phone).filter((m) => m.body.includes('invites you'))).toHaveLength(2);
   });
 
   it("removing a phone contact leaves another user's pending invitation to it alone", async () => {
