@@ -1,3 +1,4 @@
+import { stripFormatCharacters } from './e164';
 import { findOrCreateUser } from './accounts';
 import {
   badInput,
@@ -164,7 +165,10 @@ export async function verifyAuth(
 ): Promise<VerifiedUser> {
   const phone = parsePhone(input.phone);
   assertNotServiceNumber(deps, phone.e164);
-  if (typeof input.code !== 'string' || !/^\d{6}$/.test(input.code)) {
+  // Read as every typed input is (format characters dropped, NFKC: full-width １２３４５６ is 123456), spaces
+  // and dashes a phone's keyboard or the user may put between the digits dropped.
+  const code = typeof input.code === 'string' ? stripFormatCharacters(input.code).replace(/[\s-]/g, '') : '';
+  if (!/^\d{6}$/.test(code)) {
     throw badInput('code must be the 6 digits sent by SMS', 'invalid_code');
   }
   const name =
@@ -185,7 +189,7 @@ export async function verifyAuth(
     throw unauthorized('this code had too many wrong tries; request a new one', 'code_expired');
   }
   if (attempt.kind === 'missing') throw noCode();
-  const hash = hashCode(deps.secrets.jwtSecret, phone.e164, input.code);
+  const hash = hashCode(deps.secrets.jwtSecret, phone.e164, code);
   const matches = hashesMatch(hash, attempt.record.hash);
   if (!matches) {
     deps.log.info(LogEvent.AuthWrongCode, { triesLeft: OTP_MAX_TRIES - attempt.record.tries });

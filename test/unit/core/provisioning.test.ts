@@ -26,6 +26,16 @@ const OWNER_IP = '198.51.100.1';
 const codeIn = (phone: string) => /\b(\d{6})\b/.exec(w.sms.inbox(phone).at(-1)!.body)![1];
 
 describe('sign-in codes', () => {
+  it.each([
+    ['full-width', (c: string) => c.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)))],
+    ['spaced', (c: string) => `${c.slice(0, 3)} ${c.slice(3)}`],
+    ['with invisible marks', (c: string) => `\u202d${c}\u200b`],
+  ])('reads a %s code as typed input is read', async (_how, typed) => {
+    await startAuth(w.deps, { phone: PHONE, sourceIp: OWNER_IP });
+    const out = await verifyAuth(w.deps, { phone: PHONE, code: typed(codeIn(PHONE)), sourceIp: OWNER_IP });
+    expect(out.user.phone).toBe(PHONE);
+  });
+
   it('answers sms_failed when no try got through and the provider cannot be asked (it said ok before)', async () => {
     const down = () => new SmsSendError('twilio request failed: TypeError', true);
     w.sms.failNext = [down(), down(), down(), down(), down()];
