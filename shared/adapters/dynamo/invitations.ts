@@ -51,7 +51,8 @@ export class DynamoInvitationStore implements InvitationStore {
   async closeInvitation(
     phone: string,
     createdAt: number,
-    changes: Pick<Invitation, 'status'> & Partial<Pick<Invitation, 'cooldownUntil' | 'invitee' | 'withdrawn'>>,
+    changes: Pick<Invitation, 'status'> &
+      Partial<Pick<Invitation, 'cooldownUntil' | 'invitee' | 'withdrawn'>>,
   ): Promise<Invitation | null> {
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = { ':pending': 'pending', ':created': createdAt };

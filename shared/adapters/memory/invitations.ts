@@ -27,7 +27,8 @@ export class MemoryInvitationStore implements InvitationStore {
   async closeInvitation(
     phone: string,
     createdAt: number,
-    changes: Pick<Invitation, 'status'> & Partial<Pick<Invitation, 'cooldownUntil' | 'invitee' | 'withdrawn'>>,
+    changes: Pick<Invitation, 'status'> &
+      Partial<Pick<Invitation, 'cooldownUntil' | 'invitee' | 'withdrawn'>>,
   ): Promise<Invitation | null> {
     const current = this.t.invitations.get(phone);
     if (!current || current.status !== 'pending' || current.createdAt !== createdAt) return null;
