@@ -79,6 +79,7 @@ export const METRICS_FROM_EVENTS: Partial<Record<LogEventName, (f: Fields) => Me
     f.keyword === 'stop' ? [count(Metric.OptOuts)] : f.keyword === 'start' ? [count(Metric.OptIns)] : [],
   [LogEvent.SmsNotRouted]: (f) => [count(Metric.SmsNotRouted, { reason: word(f.reason) })],
   [LogEvent.AuthRateLimited]: (f) => [count(Metric.RateLimited, { scope: word(f.scope) })],
+  [LogEvent.WsRateLimited]: (f) => [count(Metric.RateLimited, { scope: word(f.scope) })],
   [LogEvent.HandlerFailed]: () => [count(Metric.HandlerFailures)],
 };
 

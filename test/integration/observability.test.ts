@@ -170,6 +170,11 @@ describe('logs and metrics of a real handler run', () => {
       { value: 1, dims: { service: 'imsms' } },
       { value: 1, dims: { service: 'imsms', status: 'undelivered' } },
     ]);
+    // The message ended failed: it counts as a failed message too, by reason, for the MessagesFailed alarm.
+    expect(points(lines, Metric.MessagesFailed)).toEqual([
+      { value: 1, dims: { service: 'imsms' } },
+      { value: 1, dims: { service: 'imsms', reason: 'sms_undelivered' } },
+    ]);
     // The Twilio webhook's correlation id is its MessageSid.
     expect(eventLines(lines, LogEvent.SmsStatus)[0]).toMatchObject({
       correlation_id: `SM${'0'.repeat(31)}7`,

@@ -21,3 +21,15 @@ describe('the Fallbacks metric', () => {
     expect(names(LogEvent.MessageAckTimeout, {})).toEqual([Metric.Fallbacks]);
   });
 });
+
+describe('the RateLimited metric', () => {
+  it('counts a WebSocket frame or connection over its limit, by scope, as it counts sign-in refusals', () => {
+    for (const scope of ['frames', 'connections'])
+      expect(metricsOf(LogEvent.WsRateLimited, { scope })).toEqual([
+        expect.objectContaining({ name: Metric.RateLimited, dimensions: { scope } }),
+      ]);
+    expect(metricsOf(LogEvent.AuthRateLimited, { scope: 'phone' })).toEqual([
+      expect.objectContaining({ name: Metric.RateLimited, dimensions: { scope: 'phone' } }),
+    ]);
+  });
+});

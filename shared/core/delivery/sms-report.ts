@@ -31,5 +31,14 @@ export async function onSmsReport(deps: Deps, report: SmsReport): Promise<void> 
     status: report.providerStatus,
     applied: Boolean(updated),
   });
+  // A message that ends failed is a failed message like any other (its log line feeds MessagesFailed and its
+  // alarm): the reason without the provider's error code, which stays on the message and the line above.
+  if (updated?.status === 'failed') {
+    deps.log.info(LogEvent.MessageFailed, {
+      messageId: report.messageId,
+      reason: `sms_${report.providerStatus}`,
+      code: report.errorCode,
+    });
+  }
   if (updated) await sendReceipt(deps, updated);
 }
