@@ -212,7 +212,7 @@ async function putSecret(opts: WireOptions, print: (line: string) => void): Prom
     print(`Secret ${arn}: wrote ${what}. Functions use it within a minute (their secrets cache's max age).`);
   } catch (err) {
     if (err instanceof WireError) throw err;
-    throw new WireError(`Secrets Manager: ${err instanceof Error ? err.name : 'error'}`, 1);
+    throw new WireError(`Secrets Manager: ${describeFailure(err)}`, 1);
   } finally {
     client.destroy();
   }
@@ -304,6 +304,17 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): WireOptions |
   };
 }
 
+/**
+ * A failure as one line an operator can act on: the error's name and message, and its network cause (e.g.
+ * `TypeError: fetch failed (ECONNREFUSED)` for an API base nothing listens on). Neither carries a credential:
+ * the tokens go in headers and the secret's value, never in a URL or an error.
+ */
+export function describeFailure(err: unknown): string {
+  if (!(err instanceof Error)) return 'error';
+  const cause = (err as { cause?: { code?: unknown } }).cause?.code;
+  return `${err.name}: ${err.message}${typeof cause === 'string' ? ` (${cause})` : ''}`;
+}
+
 if (require.main === module) {
   const print = (line: string) => process.stdout.write(line + '\n');
   (async () => {
@@ -317,7 +328,7 @@ if (require.main === module) {
         process.stderr.write(`twilio:wire: ${err.message}${err.exitCode === 2 ? ' (see --help)' : ''}\n`);
         process.exitCode = err.exitCode;
       } else {
-        process.stderr.write(`twilio:wire: ${err instanceof Error ? err.name : 'error'}\n`);
+        process.stderr.write(`twilio:wire: ${describeFailure(err)}\n`);
         process.exitCode = 1;
       }
     }

@@ -1,7 +1,8 @@
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -152,6 +153,25 @@ describe('npm run twilio:wire against the sandbox', () => {
     });
     await expect(wireNumbers('not-a-phone', '--apply')).rejects.toMatchObject({ code: 2 });
     expect(await numberOf(NUMBERS[0])).toEqual(before);
+  }, 60_000);
+
+  it('an API base nothing listens on is named with its cause (it printed only "TypeError")', async () => {
+    const closed = createServer().listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((r) => closed.close(r));
+    const args = ['--outputs', outputsFile, '--api-base', `http://127.0.0.1:${port}`];
+    await expect(
+      run(process.execPath, ['--import', 'tsx', 'scripts/twilio-wire.ts', ...args], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+          TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+          SERVICE_NUMBERS: NUMBERS.join(','),
+        },
+      }),
+    ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('fetch failed (ECONNREFUSED)') });
   }, 60_000);
 
   it('leaves the number’s call StatusCallback as the operator set it (no route takes call status)', async () => {
