@@ -19,6 +19,10 @@ describe('an inbound SMS body past the message limit', () => {
     expect(cutToMaxText('a' + thumbs.repeat(2000))).toBe('a' + thumbs.repeat(1999));
     expect([...cutToMaxText('😀'.repeat(4001))].length).toBe(MAX_TEXT_CHARS);
     expect(cutToMaxText('short')).toBe('short');
+    // A first grapheme past the limit (e + 5,000 combining accents) is cut inside, never to an empty text.
+    const huge = 'e' + '\u0301'.repeat(5000);
+    expect(cutToMaxText(huge)).toBe(huge.slice(0, MAX_TEXT_CHARS));
+    expect(cutToMaxText(' ' + huge).trim()).not.toBe('');
     const exact = '😀'.repeat(MAX_TEXT_CHARS);
     expect(cutToMaxText(exact)).toBe(exact);
   });
