@@ -116,6 +116,8 @@ function profileSamples(): Array<[string, unknown]> {
     ['an http avatar URL', avatar('http://a.test/x.png')],
     ['an avatar URL with a space inside', avatar('https://a.test/x y.png')],
     ['an avatar URL that is not one', avatar('me.png')],
+    ['an avatar URL with a control character', avatar('https://a.test/\u0007')],
+    ['an avatar URL with a C1 control character', avatar('https://a.test/x\u0085y')],
   ];
 }
 
@@ -209,6 +211,10 @@ describe('docs/protocol.schema.json against the server’s parsing', () => {
     expect(codeOf(frames.inviteFrame, { ...add, action: 'invite', name: ' ' })).toBe('invalid_name');
     expect(codeOf(frames.updateProfileFrame, { action: 'updateProfile', mood: 'm'.repeat(141) })).toBe('invalid_mood');
     expect(codeOf(frames.updateProfileFrame, { action: 'updateProfile', avatarUrl: 'http://a.test/x' })).toBe(
+      'invalid_avatar_url',
+    );
+    // No field holds a control character, an avatar URL included (it passed both before).
+    expect(codeOf(frames.updateProfileFrame, { action: 'updateProfile', avatarUrl: 'https://a.test/\u0007' })).toBe(
       'invalid_avatar_url',
     );
   });

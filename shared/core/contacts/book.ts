@@ -278,7 +278,7 @@ export async function updateProfile(
 }
 
 function isHttpsUrl(text: string): boolean {
-  if ([...text].length > MAX_AVATAR_URL_CHARS) return false;
+  if ([...text].length > MAX_AVATAR_URL_CHARS || /\p{Cc}/u.test(text)) return false;
   try {
     const url = new URL(text);
     return url.protocol === 'https:' && Boolean(url.hostname) && !url.username && !url.password;

@@ -20,7 +20,7 @@ export const NO_CONTROLS_PATTERN = new RegExp(`^[^${CONTROLS}]*$`, 'u');
 export const NAMED_TEXT_PATTERN = new RegExp(`^[^${CONTROLS}]*[^${CONTROLS}\\s][^${CONTROLS}]*$`, 'u');
 /**
  * An avatar URL as sent: empty or only whitespace (removes it), or `https://` (any letter case) and no
- * whitespace, with whitespace around allowed. The server also requires it to parse as a URL with a host and no
+ * whitespace or control character, with whitespace around allowed. The server also requires it to parse as a URL with a host and no
  * user or password (WHATWG URL), which a pattern cannot say.
  */
-export const AVATAR_URL_PATTERN = /^\s*(?:[Hh][Tt][Tt][Pp][Ss]:\/\/\S+\s*)?$/u;
+export const AVATAR_URL_PATTERN = new RegExp(`^\\s*(?:[Hh][Tt][Tt][Pp][Ss]://[^\\s${CONTROLS}]+\\s*)?$`, 'u');
