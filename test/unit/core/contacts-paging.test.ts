@@ -34,7 +34,7 @@ const wireBytes = (event: ImEvent) => encodeFrame(toServerFrame(event)).length;
 const worstProfile = (i: number): Partial<UserProfile> => ({
   name: '𐐀'.repeat(30) + String(i).padStart(2, '0').slice(-2),
   mood: '\ud800'.repeat(MAX_MOOD_CHARS), // a lone surrogate: JSON writes \ud800, 6 bytes
-  avatarUrl: 'https://a.test/' + '\u0001'.repeat(MAX_AVATAR_URL_CHARS - 'https://a.test/'.length),
+  avatarUrl: 'https://a.test/' + '\ud800'.repeat(MAX_AVATAR_URL_CHARS - 'https://a.test/'.length),
 });
 
 /** Adds contacts straight into the owner's book (the rules of addContact are tested elsewhere). */

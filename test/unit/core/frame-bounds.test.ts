@@ -126,7 +126,7 @@ describe('frames of one item, at their largest', () => {
     const alice = await w.user();
     const event = await updateProfile(w.deps, alice.imNumber, {
       mood: '\ud800'.repeat(MAX_MOOD_CHARS),
-      avatarUrl: 'https://a.test/' + '\u0001'.repeat(MAX_AVATAR_URL_CHARS - 15),
+      avatarUrl: 'https://a.test/' + '\ud800'.repeat(MAX_AVATAR_URL_CHARS - 15),
     });
     expect(sentWhole(event)).toBeGreaterThan(3_500);
   });
@@ -136,7 +136,7 @@ describe('frames of one item, at their largest', () => {
     const bob = await w.user({
       name: worstName,
       mood: '\ud800'.repeat(MAX_MOOD_CHARS),
-      avatarUrl: 'https://a.test/' + '\u0001'.repeat(MAX_AVATAR_URL_CHARS - 15),
+      avatarUrl: 'https://a.test/' + '\ud800'.repeat(MAX_AVATAR_URL_CHARS - 15),
     });
     expect(sentWhole(await addContact(w.deps, alice, { imNumber: bob.imNumber }))).toBeGreaterThan(3_500);
     const phone = await addContact(w.deps, (await w.stores.users.getUser(alice.imNumber))!, {
