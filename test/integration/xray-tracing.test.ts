@@ -5,7 +5,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
-import { DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, ListTablesCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../../shared/adapters/aws-clients';
 import { daemonAddress, parseTraceHeader } from '../../shared/adapters/xray';
 import { loadConfig } from '../../shared/config';
@@ -80,6 +80,24 @@ function documents(): Doc[] {
   });
 }
 
+/**
+ * Runs `calls` with `client` inside an invocation whose trace header is `sampled` (Lambda's `_X_AMZN_TRACE_ID`),
+ * then clears the header and destroys the client.
+ */
+async function inInvocation(
+  client: DynamoDBClient,
+  sampled: string,
+  calls: (client: DynamoDBClient) => Promise<unknown>,
+): Promise<void> {
+  process.env._X_AMZN_TRACE_ID = `Root=${ROOT};Parent=${PARENT};${sampled}`;
+  try {
+    await calls(client);
+  } finally {
+    delete process.env._X_AMZN_TRACE_ID;
+    client.destroy();
+  }
+}
+
 describe('X-Ray subsegments for SDK calls', () => {
   it('sends one subsegment per call to the daemon, under the invocation’s trace, and passes the trace on', async () => {
     const client = clientWith({ AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemonPort}` });
@@ -91,15 +109,11 @@ describe('X-Ray subsegments for SDK calls', () => {
       },
       { step: 'finalizeRequest', name: 'testRecordTraceHeader' },
     );
-    process.env._X_AMZN_TRACE_ID = `Root=${ROOT};Parent=${PARENT};Sampled=1;Lineage=a:0`;
-    try {
-      await client.send(new ListTablesCommand({}));
-      await expect(client.send(new DescribeTableCommand({ TableName: 'no-such-table' }))).rejects.toThrow();
+    await inInvocation(client, 'Sampled=1;Lineage=a:0', async (c) => {
+      await c.send(new ListTablesCommand({}));
+      await expect(c.send(new DescribeTableCommand({ TableName: 'no-such-table' }))).rejects.toThrow();
       await received(2);
-    } finally {
-      delete process.env._X_AMZN_TRACE_ID;
-      client.destroy();
-    }
+    });
     const [ok, failed] = documents();
     expect(ok).toMatchObject({
       name: 'DynamoDB',
@@ -128,36 +142,20 @@ describe('X-Ray subsegments for SDK calls', () => {
 
   it('sends nothing for an unsampled invocation', async () => {
     const client = clientWith({ AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemonPort}` });
-    process.env._X_AMZN_TRACE_ID = `Root=${ROOT};Parent=${PARENT};Sampled=0`;
-    try {
-      await client.send(new ListTablesCommand({}));
-    } finally {
-      delete process.env._X_AMZN_TRACE_ID;
-      client.destroy();
-    }
+    await inInvocation(client, 'Sampled=0', (c) => c.send(new ListTablesCommand({})));
     // A sampled call after it is the first datagram the daemon gets.
     const traced = clientWith({ AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemonPort}` });
-    process.env._X_AMZN_TRACE_ID = `Root=${ROOT};Parent=${PARENT};Sampled=1`;
-    try {
-      await traced.send(new ListTablesCommand({}));
+    await inInvocation(traced, 'Sampled=1', async (c) => {
+      await c.send(new ListTablesCommand({}));
       await received(1);
-    } finally {
-      delete process.env._X_AMZN_TRACE_ID;
-      traced.destroy();
-    }
+    });
     expect(documents()).toHaveLength(1);
   });
 
   it('locally (no AWS_XRAY_DAEMON_ADDRESS) adds nothing to the client and sends nothing', async () => {
     const client = clientWith({});
     expect(client.middlewareStack.identify().some((m) => m.includes('imsmsXRaySubsegment'))).toBe(false);
-    process.env._X_AMZN_TRACE_ID = `Root=${ROOT};Parent=${PARENT};Sampled=1`;
-    try {
-      await client.send(new ListTablesCommand({}));
-    } finally {
-      delete process.env._X_AMZN_TRACE_ID;
-      client.destroy();
-    }
+    await inInvocation(client, 'Sampled=1', (c) => c.send(new ListTablesCommand({})));
     const traced = clientWith({ AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemonPort}` });
     expect(traced.middlewareStack.identify().some((m) => m.includes('imsmsXRaySubsegment'))).toBe(true);
     traced.destroy();
