@@ -1,7 +1,7 @@
+import { GRAPHEMES } from './sms-encoding';
+
 /** The most text one message may carry, in code points (an SMS fallback is cut further, to MAX_SMS_CHARS). */
 export const MAX_TEXT_CHARS = 4000;
-
-const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /**
  * `text` cut to at most MAX_TEXT_CHARS code points, at a grapheme boundary (never inside 👍🏽 or e + accent),

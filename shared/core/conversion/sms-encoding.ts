@@ -199,7 +199,8 @@ export function countSegments(text: string): { encoding: SmsEncoding; segments: 
   return { encoding: 'UCS-2', units, segments: packSegments(sizes, units, UCS2_SINGLE, UCS2_MULTI) };
 }
 
-const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** Splits text into grapheme clusters (user-perceived characters); shared by every cut that must not split one. */
+export const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /**
  * UTF-16 lengths of the text's grapheme clusters: a part never splits one (👍🏽, 🇺🇸, e + combining accent), as
