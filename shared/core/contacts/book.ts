@@ -160,6 +160,17 @@ export async function getContacts(deps: Deps, owner: string, query: ContactsQuer
   };
 }
 
+/**
+ * Throws `too_many_contacts` (rate_limited) when the owner's list already holds MAX_CONTACTS: the cap every path
+ * that adds to a list keeps (addContact, and invite, whose phone joins the list at once). Reads the profile's
+ * count, so concurrent adds can pass it together (see docs/design.md).
+ */
+export function assertRoomForContact(owner: Pick<UserProfile, 'contactsCount'>): void {
+  if ((owner.contactsCount ?? 0) >= MAX_CONTACTS) {
+    throw new DomainError('too_many_contacts', `at most ${MAX_CONTACTS} contacts`, 'rate_limited');
+  }
+}
+
 /** A non-IM contact's name, trimmed; `invalid_name` otherwise. */
 export function validateContactName(input: unknown): string {
   const name = typeof input === 'string' ? input.trim() : '';
@@ -198,9 +209,7 @@ export async function addContact(deps: Deps, owner: UserProfile, input: AddConta
     }
     contact = { kind: 'phone', phone, name, addedAt: now };
   }
-  if ((owner.contactsCount ?? 0) >= MAX_CONTACTS) {
-    throw new DomainError('too_many_contacts', `at most ${MAX_CONTACTS} contacts`, 'rate_limited');
-  }
+  assertRoomForContact(owner);
   const { result, version } = await deps.contacts.addContact(owner.imNumber, contact);
   if (result === 'exists') throw conflict('already in your contacts', 'contact_exists');
   deps.log.info(LogEvent.ContactAdded, { owner: owner.imNumber, kind: contact.kind });

@@ -1,5 +1,5 @@
-import { MAX_CONTACTS, validateContactName } from '../contacts/book';
-import { badInput, conflict, DomainError, forbidden, tooMany, unavailable } from '../errors';
+import { assertRoomForContact, validateContactName } from '../contacts/book';
+import { badInput, conflict, forbidden, tooMany, unavailable } from '../errors';
 import { clearForSms } from '../im-sms/outbound';
 import { sendSmsWithRetry } from '../im-sms/send';
 import { chooseServiceNumber } from '../im-sms/service-numbers';
@@ -57,9 +57,7 @@ export async function invite(
   }
   assertSmsAllowed(parsed, deps.config.smsCountries);
   // The invited phone joins the inviter's list at once: the cap addContact keeps holds here too.
-  if ((inviter.contactsCount ?? 0) >= MAX_CONTACTS) {
-    throw new DomainError('too_many_contacts', `at most ${MAX_CONTACTS} contacts`, 'rate_limited');
-  }
+  assertRoomForContact(inviter);
   // The daily counter comes before any lookup, so the answers below (which say whether a phone has an account)
   // cannot be used to enumerate phones faster than the cap.
   const now = deps.clock.now();
