@@ -148,7 +148,12 @@ async function script(s: Stores): Promise<unknown[]> {
   await note(s.contacts.contactsPage('22222222', 5, { phone: '+14155550111' }));
   await note(s.contacts.getContact('22222222', { phone: '+14155550111' }));
   await note(s.contacts.getContact('22222222', { imNumber: '404' }));
-  for (const w of ['44444444', '55555555', '66666666']) await s.contacts.addContact(w, { ...im });
+  for (const w of ['44444444', '55555555', '66666666']) {
+    await s.users.createUser({ ...profile, imNumber: w }); // a list belongs to a user: no profile, no slot
+    await s.contacts.addContact(w, { ...im });
+  }
+  await note(s.contacts.addContact('404', { ...im })); // no profile: 'full', and no stray profile row
+  await note(s.users.getUser('404'));
   const watchers = await s.contacts.watchers('33333333', 2);
   out.push(watchers);
   await note(s.contacts.watchers('33333333', 2, watchers.next));

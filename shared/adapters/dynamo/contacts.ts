@@ -6,7 +6,9 @@ import {
   UpdateCommand,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import type { ContactBook } from '../../core/ports';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { MAX_CONTACTS } from '../../core/contacts/profile-rules';
+import type { ContactAddResult, ContactBook } from '../../core/ports';
 import type { Contact, ContactRef } from '../../core/types';
 import { contactSk, userKey, userPk, watcherSk, type Item, type Table } from './table';
 
@@ -78,20 +80,85 @@ export class DynamoContactBook implements ContactBook {
     return Item ? toContact(Item) : null;
   }
 
+  async reserveContactSlot(owner: string, cap = MAX_CONTACTS): Promise<boolean> {
+    // The one write that keeps the cap: no read before it, so no window between a check and the count.
+    return this.table.conditional(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: userKey(owner),
+        UpdateExpression: 'ADD contactsCount :one',
+        ConditionExpression:
+          'attribute_exists(pk) AND (attribute_not_exists(contactsCount) OR contactsCount < :cap)',
+        ExpressionAttributeValues: { ':one': 1, ':cap': cap },
+      }),
+    );
+  }
+
+  async releaseContactSlot(owner: string): Promise<void> {
+    await this.move(owner, { count: -1, version: 0 });
+  }
+
   async addContact(
     owner: string,
     contact: Contact,
-  ): Promise<{ result: 'added' | 'exists'; version: number }> {
+    slot: { cap?: number; reserved?: boolean } = {},
+  ): Promise<{ result: ContactAddResult; version: number }> {
+    if (!slot.reserved && !(await this.reserveContactSlot(owner, slot.cap))) {
+      return { result: 'full', version: await this.version(owner) };
+    }
+    // From here the slot is this call's: filled by the put, or given back on every other way out.
+    const added = await this.putOrRelease(owner, contact);
+    if (!added) return { result: 'exists', version: await this.move(owner, { count: -1, version: 0 }) };
+    return { result: 'added', version: await this.move(owner, { count: 0, version: 1 }) };
+  }
+
+  async replaceContact(
+    owner: string,
+    old: ContactRef,
+    contact: Contact,
+    cap = MAX_CONTACTS,
+  ): Promise<{ result: ContactAddResult; version: number }> {
+    // Removing `old` without giving its slot back hands that slot to `contact`; without `old`, take a new one.
+    const removed = await this.deleteRow(owner, old);
+    if (!removed && !(await this.reserveContactSlot(owner, cap))) {
+      return { result: 'full', version: await this.version(owner) };
+    }
+    const added = await this.putOrRelease(owner, contact);
+    if (added) return { result: 'added', version: await this.move(owner, { count: 0, version: 1 }) };
+    return {
+      result: 'exists',
+      version: await this.move(owner, { count: -1, version: removed ? 1 : 0 }),
+    };
+  }
+
+  async removeContact(
+    owner: string,
+    ref: ContactRef,
+  ): Promise<{ result: 'removed' | 'missing'; version: number }> {
+    if (!(await this.deleteRow(owner, ref))) return { result: 'missing', version: await this.version(owner) };
+    return { result: 'removed', version: await this.move(owner, { count: -1, version: 1 }) };
+  }
+
+  /**
+   * Puts the contact row (and an IM contact's reverse edge) into a slot the caller holds; false when the contact
+   * is there already. A failed write gives the slot back before its error is thrown.
+   */
+  private async putOrRelease(owner: string, contact: Contact): Promise<boolean> {
     const ref = contact.kind === 'im' ? { imNumber: contact.imNumber } : { phone: contact.phone };
-    const added = await this.table.conditional(
-      new PutCommand({
-        TableName: this.table.name,
-        Item: { pk: userPk(owner), sk: contactSk(ref), type: 'contact', ...contact },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    if (!added) return { result: 'exists', version: await this.version(owner) };
-    if (contact.kind === 'im') {
+    let added: boolean;
+    try {
+      added = await this.table.conditional(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: { pk: userPk(owner), sk: contactSk(ref), type: 'contact', ...contact },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      await this.releaseContactSlot(owner);
+      throw err;
+    }
+    if (added && contact.kind === 'im') {
       await this.table.doc.send(
         new PutCommand({
           TableName: this.table.name,
@@ -99,13 +166,11 @@ export class DynamoContactBook implements ContactBook {
         }),
       );
     }
-    return { result: 'added', version: await this.bump(owner, 1) };
+    return added;
   }
 
-  async removeContact(
-    owner: string,
-    ref: ContactRef,
-  ): Promise<{ result: 'removed' | 'missing'; version: number }> {
+  /** Deletes a contact row (and an IM contact's reverse edge); false when it was not there. */
+  private async deleteRow(owner: string, ref: ContactRef): Promise<boolean> {
     const { Attributes } = await this.table.doc.send(
       new DeleteCommand({
         TableName: this.table.name,
@@ -113,7 +178,7 @@ export class DynamoContactBook implements ContactBook {
         ReturnValues: 'ALL_OLD',
       }),
     );
-    if (!Attributes) return { result: 'missing', version: await this.version(owner) };
+    if (!Attributes) return false;
     if ('imNumber' in ref) {
       await this.table.doc.send(
         new DeleteCommand({
@@ -122,7 +187,7 @@ export class DynamoContactBook implements ContactBook {
         }),
       );
     }
-    return { result: 'removed', version: await this.bump(owner, -1) };
+    return true;
   }
 
   async watchers(
@@ -155,17 +220,35 @@ export class DynamoContactBook implements ContactBook {
     return Item?.contactsVersion ?? 0;
   }
 
-  /** Bumps the owner's list version and moves its count by `delta`; returns the new version. */
-  private async bump(owner: string, delta: number): Promise<number> {
-    const { Attributes } = await this.table.doc.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: userKey(owner),
-        UpdateExpression: 'ADD contactsVersion :one, contactsCount :d',
-        ExpressionAttributeValues: { ':one': 1, ':d': delta },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    return Attributes?.contactsVersion ?? 0;
+  /**
+   * Moves the owner's list version and count by the given steps in one write; returns the version after it. Only
+   * on an existing profile (a missing owner gets no stray row), and a count going down stops at 0.
+   */
+  private async move(owner: string, by: { count: number; version: number }): Promise<number> {
+    const adds = [...(by.version ? ['contactsVersion :v'] : []), ...(by.count ? ['contactsCount :c'] : [])];
+    if (adds.length === 0) return this.version(owner);
+    try {
+      const { Attributes } = await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: userKey(owner),
+          UpdateExpression: `ADD ${adds.join(', ')}`,
+          ConditionExpression:
+            by.count < 0 ? 'attribute_exists(pk) AND contactsCount > :zero' : 'attribute_exists(pk)',
+          ExpressionAttributeValues: {
+            ...(by.version ? { ':v': by.version } : {}),
+            ...(by.count ? { ':c': by.count } : {}),
+            ...(by.count < 0 ? { ':zero': 0 } : {}),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes?.contactsVersion ?? 0;
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      // No profile, or a count already at 0 (rows written before counts were kept): move the version alone.
+      if (by.count < 0 && by.version) return this.move(owner, { count: 0, version: by.version });
+      return this.version(owner);
+    }
   }
 }

@@ -1,4 +1,5 @@
-import type { ContactBook } from '../../core/ports';
+import { MAX_CONTACTS } from '../../core/contacts/profile-rules';
+import type { ContactAddResult, ContactBook } from '../../core/ports';
 import type { Contact, ContactRef } from '../../core/types';
 import { copy, type MemoryTable } from './table';
 
@@ -19,12 +20,18 @@ export class MemoryContactBook implements ContactBook {
     return this.t.profiles.get(owner)?.contactsVersion ?? 0;
   }
 
-  private bump(owner: string, delta: number): number {
+  /** As the DynamoDB adapter's `move`: only on an existing profile, and a count going down stops at 0. */
+  private move(owner: string, by: { count: number; version: number }): number {
     const profile = this.t.profiles.get(owner);
     if (!profile) return 0;
-    profile.contactsVersion = (profile.contactsVersion ?? 0) + 1;
-    profile.contactsCount = (profile.contactsCount ?? 0) + delta;
-    return profile.contactsVersion;
+    const count = profile.contactsCount ?? 0;
+    if (by.count < 0 && count <= 0)
+      return by.version ? this.move(owner, { count: 0, version: by.version }) : this.version(owner);
+    if (by.version) profile.contactsVersion = (profile.contactsVersion ?? 0) + by.version;
+    // A count of 0 reads back as none, as the DynamoDB profile's does (toProfile).
+    if (count + by.count > 0) profile.contactsCount = count + by.count;
+    else delete profile.contactsCount;
+    return profile.contactsVersion ?? 0;
   }
 
   async contactsPage(
@@ -46,28 +53,70 @@ export class MemoryContactBook implements ContactBook {
     return c ? copy(c) : null;
   }
 
+  async reserveContactSlot(owner: string, cap = MAX_CONTACTS): Promise<boolean> {
+    const profile = this.t.profiles.get(owner);
+    if (!profile || (profile.contactsCount ?? 0) >= cap) return false;
+    profile.contactsCount = (profile.contactsCount ?? 0) + 1;
+    return true;
+  }
+
+  async releaseContactSlot(owner: string): Promise<void> {
+    this.move(owner, { count: -1, version: 0 });
+  }
+
   async addContact(
     owner: string,
     contact: Contact,
-  ): Promise<{ result: 'added' | 'exists'; version: number }> {
-    const key = keyOf(refOf(contact));
-    if (this.list(owner).has(key)) return { result: 'exists', version: this.version(owner) };
-    this.list(owner).set(key, copy(contact));
-    if (contact.kind === 'im') {
-      let w = this.t.watchers.get(contact.imNumber);
-      if (!w) this.t.watchers.set(contact.imNumber, (w = new Set()));
-      w.add(owner);
+    slot: { cap?: number; reserved?: boolean } = {},
+  ): Promise<{ result: ContactAddResult; version: number }> {
+    if (!slot.reserved && !(await this.reserveContactSlot(owner, slot.cap))) {
+      return { result: 'full', version: this.version(owner) };
     }
-    return { result: 'added', version: this.bump(owner, 1) };
+    if (!this.put(owner, contact))
+      return { result: 'exists', version: this.move(owner, { count: -1, version: 0 }) };
+    return { result: 'added', version: this.move(owner, { count: 0, version: 1 }) };
+  }
+
+  async replaceContact(
+    owner: string,
+    old: ContactRef,
+    contact: Contact,
+    cap = MAX_CONTACTS,
+  ): Promise<{ result: ContactAddResult; version: number }> {
+    const removed = this.deleteRow(owner, old);
+    if (!removed && !(await this.reserveContactSlot(owner, cap))) {
+      return { result: 'full', version: this.version(owner) };
+    }
+    if (this.put(owner, contact))
+      return { result: 'added', version: this.move(owner, { count: 0, version: 1 }) };
+    return { result: 'exists', version: this.move(owner, { count: -1, version: removed ? 1 : 0 }) };
   }
 
   async removeContact(
     owner: string,
     ref: ContactRef,
   ): Promise<{ result: 'removed' | 'missing'; version: number }> {
-    if (!this.list(owner).delete(keyOf(ref))) return { result: 'missing', version: this.version(owner) };
+    if (!this.deleteRow(owner, ref)) return { result: 'missing', version: this.version(owner) };
+    return { result: 'removed', version: this.move(owner, { count: -1, version: 1 }) };
+  }
+
+  /** The contact row and an IM contact's reverse edge; false when the contact is there already. */
+  private put(owner: string, contact: Contact): boolean {
+    const key = keyOf(refOf(contact));
+    if (this.list(owner).has(key)) return false;
+    this.list(owner).set(key, copy(contact));
+    if (contact.kind === 'im') {
+      let w = this.t.watchers.get(contact.imNumber);
+      if (!w) this.t.watchers.set(contact.imNumber, (w = new Set()));
+      w.add(owner);
+    }
+    return true;
+  }
+
+  private deleteRow(owner: string, ref: ContactRef): boolean {
+    if (!this.list(owner).delete(keyOf(ref))) return false;
     if ('imNumber' in ref) this.t.watchers.get(ref.imNumber)?.delete(owner);
-    return { result: 'removed', version: this.bump(owner, -1) };
+    return true;
   }
 
   async watchers(

@@ -1,7 +1,7 @@
 import { badInput, conflict, DomainError } from '../errors';
 import { cutToJsonBytes, jsonBytes, pageCount } from '../frame-budget';
 import { CONTACTS_CURSOR_PATTERN, MAX_CONTACTS_PAGE } from './page-rules';
-import { MAX_AVATAR_URL_CHARS, MAX_CONTACT_NAME_CHARS, MAX_MOOD_CHARS } from './profile-rules';
+import { MAX_AVATAR_URL_CHARS, MAX_CONTACT_NAME_CHARS, MAX_CONTACTS, MAX_MOOD_CHARS } from './profile-rules';
 
 export { CONTACTS_CURSOR_PATTERN, MAX_CONTACTS_PAGE } from './page-rules';
 import { mapLimit } from '../concurrency';
@@ -15,9 +15,7 @@ import { noticeExpiry } from '../login-status/presence';
 import { withdrawInvitation } from '../invitations/withdraw';
 import type { Contact, ContactRef, ContactView, PresenceMode, Recipient, UserProfile } from '../types';
 
-/** At most this many contacts per user: bounds getContacts and the presence fan-out. */
-export const MAX_CONTACTS = 1000;
-export { MAX_AVATAR_URL_CHARS, MAX_CONTACT_NAME_CHARS, MAX_MOOD_CHARS } from './profile-rules';
+export { MAX_AVATAR_URL_CHARS, MAX_CONTACT_NAME_CHARS, MAX_CONTACTS, MAX_MOOD_CHARS } from './profile-rules';
 
 /** How many contacts' login status are read at once. */
 const READ_CONCURRENCY = 8;
@@ -161,15 +159,13 @@ export async function getContacts(deps: Deps, owner: string, query: ContactsQuer
 }
 
 /**
- * Throws `too_many_contacts` (rate_limited) when the owner's list already holds MAX_CONTACTS: the cap every path
- * that adds to a list keeps (addContact, and invite, whose phone joins the list at once). Reads the profile's
- * count, so concurrent adds can pass it together (see docs/design.md).
+ * The refusal of every path that adds to a full list (addContact, invite, whose phone joins the list at once):
+ * `too_many_contacts` (kind rate_limited, HTTP 429 / an `error` frame). The cap itself is kept by the contact
+ * book's one conditional write (ContactBook.reserveContactSlot: `contactsCount < MAX_CONTACTS`), never by a read
+ * before the write, so simultaneous adds cannot pass it together.
  */
-export function assertRoomForContact(owner: Pick<UserProfile, 'contactsCount'>): void {
-  if ((owner.contactsCount ?? 0) >= MAX_CONTACTS) {
-    throw new DomainError('too_many_contacts', `at most ${MAX_CONTACTS} contacts`, 'rate_limited');
-  }
-}
+export const tooManyContacts = (): DomainError =>
+  new DomainError('too_many_contacts', `at most ${MAX_CONTACTS} contacts`, 'rate_limited');
 
 /** A non-IM contact's name, trimmed; `invalid_name` otherwise. */
 export function validateContactName(input: unknown): string {
@@ -188,7 +184,8 @@ export type AddContactInput = { imNumber: string } | { phone: string; name: stri
 /**
  * Adds an IM contact (by imNumber; it must exist and not be the owner) or a non-IM contact (a phone in
  * international format and a name). Refusals change nothing: `invalid_contact` (yourself), `unknown_recipient`,
- * `invalid_phone`, `invalid_name`, `contact_exists`, `too_many_contacts`.
+ * `invalid_phone`, `invalid_name`, `contact_exists`, `too_many_contacts` (the list holds MAX_CONTACTS; kept by
+ * one conditional write, so simultaneous adds from one user end at exactly MAX_CONTACTS).
  */
 export async function addContact(deps: Deps, owner: UserProfile, input: AddContactInput): Promise<ImEvent> {
   let contact: Contact;
@@ -209,8 +206,9 @@ export async function addContact(deps: Deps, owner: UserProfile, input: AddConta
     }
     contact = { kind: 'phone', phone, name, addedAt: now };
   }
-  assertRoomForContact(owner);
-  const { result, version } = await deps.contacts.addContact(owner.imNumber, contact);
+  // One conditional write takes the slot (or refuses), then the contact is put; an existing one gives it back.
+  const { result, version } = await deps.contacts.addContact(owner.imNumber, contact, { cap: MAX_CONTACTS });
+  if (result === 'full') throw tooManyContacts();
   if (result === 'exists') throw conflict('already in your contacts', 'contact_exists');
   deps.log.info(LogEvent.ContactAdded, { owner: owner.imNumber, kind: contact.kind });
   const view: ContactView =

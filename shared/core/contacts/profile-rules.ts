@@ -5,6 +5,11 @@
  * points (an emoji is one), as JSON Schema's `maxLength` counts.
  */
 
+/**
+ * At most this many contacts per user: bounds getContacts and the presence fan-out. Kept by the contact book's
+ * one conditional write (ContactBook.reserveContactSlot), so simultaneous adds cannot pass it together.
+ */
+export const MAX_CONTACTS = 1000;
 /** A mood phrase is at most this many code points. */
 export const MAX_MOOD_CHARS = 140;
 /** An avatar URL is at most this many code points. */

@@ -1,7 +1,7 @@
-import { assertRoomForContact, validateContactName } from '../contacts/book';
+import { MAX_CONTACTS, tooManyContacts, validateContactName } from '../contacts/book';
 import { badInput, conflict, forbidden, tooMany, unavailable } from '../errors';
 import { clearForSms } from '../im-sms/outbound';
-import { sendSmsWithRetry } from '../im-sms/send';
+import { sendSmsWithRetry, type SmsOutcome } from '../im-sms/send';
 import { chooseServiceNumber } from '../im-sms/service-numbers';
 import { judge, liveConnections } from '../judgement/judge';
 import { LogEvent } from '../log-events';
@@ -41,7 +41,11 @@ export const INVITATION_TEXTS = {
  * number), `invalid_name`, `invalid_contact` (yourself), `country_not_allowed`, `opted_out`, `existing_user`
  * (offered as a contact instead), `invitation_pending`, `invitation_refused` (the phone said CANCEL),
  * `invitation_cooldown`, `too_many_invitations`, `too_many_contacts` (the inviter's list is full: the phone would
- * join it); `sms_failed` when the provider failed after retries.
+ * join it); `sms_failed` when the provider failed after retries. When a try failed and the provider could not be
+ * asked whether it took it (`unknown`, see sendSmsWithRetry), the answer is `sms_failed` too, as sign-in's is, but
+ * the invitation stays pending and the phone on the list (it may have gone, and its YES must work); otherwise a
+ * failure keeps nothing. The inviter's contacts slot is taken first (ContactBook.reserveContactSlot, the one
+ * conditional write that keeps MAX_CONTACTS) and given back on every refusal.
  */
 export async function invite(
   deps: Deps,
@@ -56,8 +60,48 @@ export async function invite(
     throw badInput('that is a number of this service, not a person', 'invalid_phone');
   }
   assertSmsAllowed(parsed, deps.config.smsCountries);
-  // The invited phone joins the inviter's list at once: the cap addContact keeps holds here too.
-  assertRoomForContact(inviter);
+  // The invited phone joins the inviter's list: its slot is taken first, by the one conditional write that keeps
+  // the cap for addContact too, and before the daily counter (a full list does not spend an invitation).
+  if (!(await deps.contacts.reserveContactSlot(inviter.imNumber, MAX_CONTACTS))) throw tooManyContacts();
+  let slotHandedOver = false;
+  try {
+    const { invitation, unknown } = await sendInvitation(deps, inviter, phone, name);
+    slotHandedOver = true; // addContact fills the slot, or gives it back (the phone was on the list already)
+    await deps.contacts.addContact(
+      inviter.imNumber,
+      { kind: 'phone', phone, name, addedAt: invitation.createdAt },
+      { reserved: true },
+    );
+    deps.log.info(LogEvent.InvitationSent, {
+      inviter: inviter.imNumber,
+      ...(unknown ? { outcome: 'unknown' } : {}),
+    });
+    if (unknown) {
+      // As sign-in answers an unknown send: sms_failed. But this SMS may have gone and may be answered, so the
+      // invitation is kept pending (a YES works, a new invite is `invitation_pending`, removing the contact
+      // withdraws it) rather than dropped and sent again: a phone never gets two invitations for one.
+      throw unavailable(
+        'the invitation SMS may not have been sent (the SMS provider did not answer); it stays pending for 7 days, so the phone can still answer it; remove the contact to withdraw it',
+        'sms_failed',
+      );
+    }
+    return invitation;
+  } finally {
+    if (!slotHandedOver) await deps.contacts.releaseContactSlot(inviter.imNumber);
+  }
+}
+
+/**
+ * The rules of `invite` after the inviter's slot is taken: the daily cap, the phone's state, the SMS. Returns the
+ * pending invitation, and `unknown` when the SMS may or may not have gone (the provider failed and could not be
+ * asked afterwards); throws `sms_failed`, dropping the invitation, when it surely did not go.
+ */
+async function sendInvitation(
+  deps: Deps,
+  inviter: UserProfile,
+  phone: string,
+  name: string,
+): Promise<{ invitation: Invitation; unknown: boolean }> {
   // The daily counter comes before any lookup, so the answers below (which say whether a phone has an account)
   // cannot be used to enumerate phones faster than the cap.
   const now = deps.clock.now();
@@ -92,24 +136,26 @@ export async function invite(
     refuseUnlessOpen(await deps.invitations.getInvitation(phone), now);
     throw conflict('that phone has a pending invitation', 'invitation_pending');
   }
+  let outcome: SmsOutcome | null;
   try {
     // The opt-out gate every outbound SMS passes (checked above already; this is the one that sends).
     const cleared = await clearForSms(deps, phone, 'invitation');
     if (!cleared.ok) throw forbidden('that phone takes no SMS from this service', cleared.reason);
-    await sendSmsWithRetry(
+    outcome = await sendSmsWithRetry(
       deps,
       { from: invitation.serviceNumber, to: cleared.to, body: INVITATION_TEXTS.invite(inviter) },
       `invite:${inviter.imNumber}`,
     );
   } catch {
+    outcome = null;
+  }
+  if (outcome === null || outcome === 'unasked') {
     // Nothing went out: the invitation is dropped so it can be tried again.
     await deps.invitations.closeInvitation(phone, now, { status: 'expired' });
     await deps.invitations.forgetInvited(inviter.imNumber, phone);
     throw unavailable('the SMS could not be sent; try again later', 'sms_failed');
   }
-  await deps.contacts.addContact(inviter.imNumber, { kind: 'phone', phone, name, addedAt: now });
-  deps.log.info(LogEvent.InvitationSent, { inviter: inviter.imNumber });
-  return invitation;
+  return { invitation, unknown: outcome === 'unknown' };
 }
 
 function refuseUnlessOpen(current: Invitation | null, now: number): void {
@@ -198,6 +244,9 @@ export async function expireInvitationsOf(deps: Deps, inviter: string): Promise<
  * YES to a pending invitation (claims 7, 10): the phone becomes a user with an imNumber, inviter and invitee
  * become mutual contacts, the invitee's thread on the invitation's number is bound to the inviter, and both get
  * a success SMS (the invitee's is the returned reply); the inviter also gets an `invitation` frame if online.
+ * The invited phone's contact on the inviter's list becomes the IM contact in its slot (ContactBook
+ * replaceContact: the count does not move). A full list on either side (the invitee signed up since and filled
+ * theirs, or the inviter removed the phone and filled the slot) leaves that side without the contact.
  */
 export async function acceptInvitation(deps: Deps, invitation: Invitation): Promise<string | null> {
   const closed = await deps.invitations.closeInvitation(invitation.phone, invitation.createdAt, {
@@ -206,23 +255,33 @@ export async function acceptInvitation(deps: Deps, invitation: Invitation): Prom
   if (!closed) return null;
   const { user } = await findOrCreateUser(deps, invitation.phone);
   const now = deps.clock.now();
-  await deps.contacts.addContact(user.imNumber, {
-    kind: 'im',
-    imNumber: invitation.inviter,
-    name: invitation.inviterName,
-    addedAt: now,
-  });
-  await deps.contacts.removeContact(invitation.inviter, { phone: invitation.phone });
+  // Both sides keep the contacts cap. The invitee is new (or signed up since and may be full: then the inviter
+  // is not added to their list). The inviter's new IM contact takes the invited phone's slot, so the swap never
+  // needs a free one; only when the phone was removed meanwhile does it take a slot, and a full list keeps it out.
+  const invitee = await deps.contacts.addContact(
+    user.imNumber,
+    { kind: 'im', imNumber: invitation.inviter, name: invitation.inviterName, addedAt: now },
+    { cap: MAX_CONTACTS },
+  );
   // The name the inviter gave is kept on their list: it shows while the new user has the default name.
-  await deps.contacts.addContact(invitation.inviter, {
-    kind: 'im',
-    imNumber: user.imNumber,
-    name: invitation.name,
-    addedAt: now,
-  });
+  const inviter = await deps.contacts.replaceContact(
+    invitation.inviter,
+    { phone: invitation.phone },
+    { kind: 'im', imNumber: user.imNumber, name: invitation.name, addedAt: now },
+    MAX_CONTACTS,
+  );
+
   await deps.users.setThread(user.imNumber, invitation.serviceNumber, { peer: invitation.inviter, at: now });
   await deps.invitations.forgetInvited(invitation.inviter, invitation.phone);
-  deps.log.info(LogEvent.InvitationClosed, { inviter: invitation.inviter, status: 'accepted' });
+  const full = [
+    ...(invitee.result === 'full' ? ['invitee'] : []),
+    ...(inviter.result === 'full' ? ['inviter'] : []),
+  ];
+  deps.log.info(LogEvent.InvitationClosed, {
+    inviter: invitation.inviter,
+    status: 'accepted',
+    ...(full.length ? { contactsFull: full.join(',') } : {}),
+  });
   const told = { ...closed, invitee: user.imNumber };
   await tellInviter(deps, told, INVITATION_TEXTS.accepted(told, user.imNumber), true);
   return INVITATION_TEXTS.welcome(invitation.inviterName, invitation.inviter, user.imNumber);

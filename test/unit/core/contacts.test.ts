@@ -75,10 +75,15 @@ describe('the contact list', () => {
       'contact_exists',
     );
     expect(await getContacts(w.deps, alice.imNumber)).toMatchObject({ version: 1 });
+    // The stored count is what the cap reads (one conditional write), not the caller's copy of the profile.
+    const full = await w.user({ contactsCount: MAX_CONTACTS });
+    await rejects(addContact(w.deps, full, { imNumber: bob.imNumber }), 'too_many_contacts');
     await rejects(
-      addContact(w.deps, { ...a, contactsCount: MAX_CONTACTS }, { imNumber: (await w.user()).imNumber }),
+      addContact(w.deps, { ...full, contactsCount: 0 }, { imNumber: bob.imNumber }),
       'too_many_contacts',
     );
+    expect(await w.stores.contacts.getContact(full.imNumber, { imNumber: bob.imNumber })).toBeNull();
+    expect((await w.stores.users.getUser(full.imNumber))?.contactsCount).toBe(MAX_CONTACTS);
   });
 
   it('updates the mood and avatar, refusing what is not a short phrase or an https URL', async () => {

@@ -15,6 +15,7 @@ import {
   INVITATIONS_PER_DAY,
 } from '../../../shared/core/invitations/invite';
 import { WITHDRAWAL_COOLDOWN_MS } from '../../../shared/core/invitations/withdraw';
+import { SmsSendError } from '../../../shared/core/ports';
 import type { UserProfile } from '../../../shared/core/types';
 import { coreWorld, SERVICE_NUMBERS, type CoreWorld } from '../../support/core-deps';
 
@@ -224,13 +225,81 @@ describe('abuse rules: every refusal sends nothing and changes nothing', () => {
   });
 
   it('keeps the contacts cap: a full list invites no one (the phone would join it)', async () => {
-    const full = { ...inviter, contactsCount: MAX_CONTACTS };
+    const full = await w.user({ contactsCount: MAX_CONTACTS });
     const phone = stranger();
     await rejects(invite(w.deps, full, { phone, name: 'Y' }), 'too_many_contacts');
     expect(w.sms.inbox(phone)).toEqual([]);
+    expect(await w.stores.invitations.getInvitation(phone)).toBeNull();
+    expect((await w.stores.users.getUser(full.imNumber))?.contactsCount).toBe(MAX_CONTACTS);
     // Refused before the daily counter: a full list does not spend today's invitations.
+    w.stores.table.profiles.get(full.imNumber)!.contactsCount = MAX_CONTACTS - INVITATIONS_PER_DAY;
     for (let i = 0; i < INVITATIONS_PER_DAY; i++)
-      await invite(w.deps, inviter, { phone: stranger(), name: 'x' });
+      await invite(w.deps, full, { phone: stranger(), name: 'x' });
+    expect((await w.stores.users.getUser(full.imNumber))?.contactsCount).toBe(MAX_CONTACTS);
+    await rejects(invite(w.deps, full, { phone: stranger(), name: 'x' }), 'too_many_contacts');
+  });
+
+  it('keeps the count right: a refusal after the slot is taken gives it back; YES moves the slot to the new user', async () => {
+    const count = async (imNumber = inviter.imNumber) =>
+      (await w.stores.users.getUser(imNumber))?.contactsCount ?? 0;
+    const user = await w.user();
+    await rejects(invite(w.deps, inviter, { phone: user.phone, name: 'u' }), 'existing_user');
+    const phone = stranger();
+    await invite(w.deps, inviter, { phone, name: 'Dan' });
+    expect(await count()).toBe(1);
+    await rejects(invite(w.deps, inviter, { phone, name: 'Dan' }), 'invitation_pending');
+    expect(await count()).toBe(1);
+    // A phone already on the list (added, then invited) keeps its one slot.
+    const added = stranger();
+    await addContact(w.deps, inviter, { phone: added, name: 'Eve' });
+    await invite(w.deps, inviter, { phone: added, name: 'Eve' });
+    expect(await count()).toBe(2);
+    w.sms.failNext = [new SmsSendError('not a mobile number', false)]; // surely not sent: nothing kept
+    await rejects(invite(w.deps, inviter, { phone: stranger(), name: 'F' }), 'sms_failed');
+    expect(await count()).toBe(2);
+
+    // A full list still takes YES: the new user takes the invited phone's slot.
+    w.stores.table.profiles.get(inviter.imNumber)!.contactsCount = MAX_CONTACTS;
+    await answer(phone, 'YES');
+    const invitee = (await w.stores.users.getPhone(phone))!.imNumber!;
+    expect(await count()).toBe(MAX_CONTACTS);
+    expect(await w.stores.contacts.getContact(inviter.imNumber, { imNumber: invitee })).toMatchObject({
+      name: 'Dan',
+    });
+    expect(await w.stores.contacts.getContact(inviter.imNumber, { phone })).toBeNull();
+    expect(await count(invitee)).toBe(1);
+  });
+
+  it('an SMS that may have gone (the provider failed and could not be asked) answers sms_failed, as sign-in does, but stays pending', async () => {
+    const down = () => new SmsSendError('twilio request failed: TypeError', true);
+    const phone = stranger();
+    w.sms.failNext = [down()];
+    w.sms.failNextFind = [down()];
+    await rejects(invite(w.deps, inviter, { phone, name: 'Dan' }), 'sms_failed');
+    // It may have gone: the invitation is pending and the phone on the list, and nothing is sent again.
+    expect(await w.stores.invitations.getInvitation(phone)).toMatchObject({
+      status: 'pending',
+      inviter: inviter.imNumber,
+    });
+    expect(await w.stores.contacts.getContact(inviter.imNumber, { phone })).toMatchObject({ name: 'Dan' });
+    await rejects(invite(w.deps, inviter, { phone, name: 'Dan' }), 'invitation_pending');
+    expect(w.sms.inbox(phone)).toEqual([]);
+    // The invitee got it after all and answers YES: it works as for any invitation.
+    const reply = await answer(phone, 'YES');
+    expect(JSON.stringify(reply)).toContain('are now contacts');
+    const invitee = (await w.stores.users.getPhone(phone))!.imNumber!;
+    expect(await w.stores.contacts.getContact(inviter.imNumber, { imNumber: invitee })).toMatchObject({
+      name: 'Dan',
+    });
+  });
+
+  it('an SMS that surely did not go answers sms_failed and keeps nothing: the phone can be invited again', async () => {
+    const phone = stranger();
+    w.sms.failNext = [new SmsSendError('not a mobile number', false)];
+    await rejects(invite(w.deps, inviter, { phone, name: 'Dan' }), 'sms_failed');
+    expect(await w.stores.contacts.getContact(inviter.imNumber, { phone })).toBeNull();
+    await invite(w.deps, inviter, { phone, name: 'Dan' });
+    expect(w.sms.inbox(phone)).toHaveLength(1);
   });
 
   it('one pending invitation per phone, whoever invites', async () => {
