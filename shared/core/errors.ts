@@ -18,6 +18,12 @@ export type ErrorKind =
   | 'unavailable';
 
 export class DomainError extends Error {
+  /**
+   * For a `rate_limited` refusal: whole seconds (at least 1) until the limit frees, when known. The HTTP API
+   * sends it as `Retry-After` (RFC 9110 §10.2.3, RFC 6585 §4).
+   */
+  retryAfterSeconds?: number;
+
   constructor(
     readonly code: string,
     message: string,
@@ -33,8 +39,19 @@ export const unauthorized = (message: string, code = 'unauthorized') =>
   new DomainError(code, message, 'unauthorized');
 export const forbidden = (message: string, code = 'forbidden') => new DomainError(code, message, 'forbidden');
 export const conflict = (message: string, code = 'conflict') => new DomainError(code, message, 'conflict');
-export const tooMany = (message: string, code = 'too_many_requests') =>
-  new DomainError(code, message, 'rate_limited');
+/**
+ * A `rate_limited` refusal. `retryAfterMs`: how long until the limit frees (ms), when known; kept as whole
+ * seconds, rounded up, at least 1 (the HTTP API's `Retry-After`).
+ */
+export const tooMany = (message: string, code = 'too_many_requests', retryAfterMs?: number) => {
+  const err = new DomainError(code, message, 'rate_limited');
+  if (retryAfterMs !== undefined) err.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return err;
+};
+
+/** Milliseconds from `now` to the end of the fixed window of `windowMs` that holds it (RateLimits' windows). */
+export const untilWindowEnds = (now: number, windowMs: number): number =>
+  Math.floor(now / windowMs) * windowMs + windowMs - now;
 export const unavailable = (message: string, code = 'unavailable') =>
   new DomainError(code, message, 'unavailable');
 

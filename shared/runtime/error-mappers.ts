@@ -25,14 +25,23 @@ const HTTP_STATUS: Record<ErrorKind, number> = {
 
 const INTERNAL = { code: 'internal', message: 'internal error' } as const;
 
-/** HTTP API: a DomainError becomes its status and `{"error":{"code","message"}}`; anything else a bare 500. */
+/**
+ * HTTP API: a DomainError becomes its status and `{"error":{"code","message"}}`, and a 429 also carries
+ * `Retry-After` (seconds) when the refusal knows when its limit frees; anything else is a bare 500.
+ */
 export function httpErrorResponse(
   err: unknown,
   log: Logger | undefined,
   where: string,
 ): APIGatewayProxyStructuredResultV2 {
-  if (isDomainError(err))
-    return json(HTTP_STATUS[err.kind], { error: { code: err.code, message: err.message } });
+  if (isDomainError(err)) {
+    const answer = json(HTTP_STATUS[err.kind], { error: { code: err.code, message: err.message } });
+    // Every 429 says when to come back (RFC 6585 §4, RFC 9110 §10.2.3): the seconds until the limit frees.
+    if (err.kind === 'rate_limited' && err.retryAfterSeconds !== undefined) {
+      answer.headers = { ...answer.headers, 'retry-after': String(err.retryAfterSeconds) };
+    }
+    return answer;
+  }
   log?.error(LogEvent.HandlerFailed, { where, ...describeError(err) });
   return json(500, { error: INTERNAL });
 }

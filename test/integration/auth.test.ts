@@ -3,6 +3,7 @@ import { handler as authStart } from '../../functions/http-auth-start';
 import { handler as authVerify } from '../../functions/http-auth-verify';
 import { verifyToken } from '../../shared/core/provisioning/tokens';
 import { JWT_SECRET, startHarness, type Harness } from '../support/harness';
+import { jsonPost } from '../support/events';
 import { lastCode, post, signUp } from '../support/users';
 
 let h: Harness;
@@ -222,5 +223,80 @@ describe('POST /auth/verify', () => {
     expect(logText).not.toContain(phone);
     expect(logText).not.toContain(phone.slice(2));
     for (const m of h.sms.sent) expect(logText).not.toContain(/\b(\d{6})\b/.exec(m.body)?.[1] ?? 'no-code');
+  });
+});
+
+describe('Retry-After on every 429 of the HTTP API (RFC 9110 §10.2.3, RFC 6585 §4)', () => {
+  type Raw = { statusCode: number; headers?: Record<string, string>; body: string };
+  /** One request through the real handler, timed by the harness clock; `end(t)`: when the limit frees, at t. */
+  async function refusal(
+    handler: typeof authStart | typeof authVerify,
+    path: string,
+    body: unknown,
+    ip: string | undefined,
+    end: (t: number) => number,
+  ) {
+    const before = h.deps.clock.now();
+    const res = (await handler(jsonPost(path, body, ip) as never)) as Raw;
+    const after = h.deps.clock.now();
+    expect(res.statusCode).toBe(429);
+    const retryAfter = res.headers?.['retry-after'];
+    expect(retryAfter).toMatch(/^[1-9]\d*$/); // delay-seconds: a whole number, at least 1
+    // The seconds until the limit frees, as seen at some moment between sending and answering.
+    const seconds = Number(retryAfter);
+    expect(seconds).toBeGreaterThanOrEqual(Math.ceil((end(after) - after) / 1000));
+    expect(seconds).toBeLessThanOrEqual(Math.ceil((end(before) - before) / 1000));
+    const { error } = JSON.parse(res.body);
+    return error.code === 'too_many_requests' && /many codes today/.test(error.message)
+      ? 'phone reserve spent'
+      : (error.code as string);
+  }
+  const windowEnd = (windowMs: number) => (t: number) => Math.floor(t / windowMs) * windowMs + windowMs;
+  const TEN_MINUTES = 10 * 60 * 1000;
+  const HOUR = 60 * 60 * 1000;
+
+  it('code_pending: until the live code expires', async () => {
+    const phone = newPhone();
+    for (let i = 0; i < 3; i++) await post(authStart, '/auth/start', { phone }, '203.0.113.70');
+    const expiresAt = (await h.deps.codes.getOtp(phone))!.expiresAt;
+    const code = await refusal(authStart, '/auth/start', { phone }, '203.0.113.71', () => expiresAt);
+    expect(code).toBe('code_pending');
+  });
+
+  it("too_many_requests (an address's limit): until its window ends", async () => {
+    const ip = '192.0.2.77';
+    for (let i = 0; i < 10; i++) await post(authStart, '/auth/start', { phone: newPhone() }, ip);
+    const code = await refusal(authStart, '/auth/start', { phone: newPhone() }, ip, windowEnd(TEN_MINUTES));
+    expect(code).toBe('too_many_requests');
+  });
+
+  it("too_many_requests (the phone's reserve spent): until the reserve's hour ends", async () => {
+    const phone = newPhone();
+    const DAY = 24 * HOUR;
+    h.advance(DAY - (h.deps.clock.now() % DAY) + 1); // a fresh UTC day: 21 texts 10 minutes apart stay in it
+    let texts = 0;
+    for (let ip = 0; texts < 21; ip++) {
+      const res = await post(authStart, '/auth/start', { phone }, `198.19.0.${ip}`);
+      if (res.status === 202) texts++;
+      else h.advance(TEN_MINUTES + 1); // code_pending: wait for the code to expire
+    }
+    h.advance(TEN_MINUTES + 1);
+    const code = await refusal(authStart, '/auth/start', { phone }, '198.19.1.1', windowEnd(HOUR));
+    expect(code).toBe('phone reserve spent');
+  });
+
+  it("too_many_tries (an address's tries at a phone): until the hour's window ends", async () => {
+    const phone = newPhone();
+    await post(authStart, '/auth/start', { phone });
+    const wrong = lastCode(h, phone) === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 5; i++) await post(authVerify, '/auth/verify', { phone, code: wrong });
+    const code = await refusal(
+      authVerify,
+      '/auth/verify',
+      { phone, code: wrong },
+      undefined,
+      windowEnd(HOUR),
+    );
+    expect(code).toBe('too_many_tries');
   });
 });

@@ -8,6 +8,7 @@ import {
   tooMany,
   unauthorized,
   unavailable,
+  untilWindowEnds,
 } from '../errors';
 import { validateName } from './names';
 import { assertSmsAllowed, parsePhone } from './phone';
@@ -64,7 +65,11 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
     const key = otpRateKey(rule, phone.e164, input.sourceIp);
     if (!(await deps.rates.hitRateLimit(key, rule.windowMs, rule.limit, now))) {
       deps.log.warn(LogEvent.AuthRateLimited, { scope: rule.scope, windowMs: rule.windowMs });
-      throw tooMany('too many codes requested; wait and try again', 'too_many_requests');
+      throw tooMany(
+        'too many codes requested; wait and try again',
+        'too_many_requests',
+        untilWindowEnds(now, rule.windowMs),
+      );
     }
   }
   const budget = otpPhoneBudget(phone.e164);
@@ -78,6 +83,7 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
       throw tooMany(
         `this phone was sent many codes today; the next can be sent at ${next.toISOString().slice(11, 16)} UTC`,
         'too_many_requests',
+        next.getTime() - now,
       );
     }
   }
@@ -133,13 +139,17 @@ function isLive(record: OtpRecord, now: number): boolean {
   return record.expiresAt > now && record.tries < OTP_MAX_TRIES && record.sealed !== undefined;
 }
 
-/** 429 `code_pending`: the phone holds a live code already; says for how long and what to do. */
+/**
+ * 429 `code_pending`: the phone holds a live code already; says for how long and what to do, and comes back
+ * (Retry-After) when it expires, when a new code can be asked for.
+ */
 function codePending(expiresAt: number, now: number): DomainError {
   const minutes = Math.max(1, Math.ceil((expiresAt - now) / 60_000));
   return tooMany(
     `a code was texted to this phone and is still valid for ${minutes} min; use the latest code it was sent ` +
       '(a new one can be asked for once it expires)',
     'code_pending',
+    expiresAt - now,
   );
 }
 
@@ -181,7 +191,11 @@ export async function verifyAuth(
   const tryKey = otpTryKey(phone.e164, input.sourceIp);
   if (!(await deps.rates.hitRateLimit(tryKey, OTP_TRY_WINDOW_MS, OTP_TRIES_PER_ADDRESS, now))) {
     deps.log.warn(LogEvent.AuthLocked, { scope: 'ip-phone' });
-    throw tooMany('too many tries for this phone from here; try again in an hour', 'too_many_tries');
+    throw tooMany(
+      'too many tries for this phone from here; try again in an hour',
+      'too_many_tries',
+      untilWindowEnds(now, OTP_TRY_WINDOW_MS),
+    );
   }
   const attempt = await deps.codes.attemptOtp(phone.e164, now, OTP_MAX_TRIES);
   if (attempt.kind === 'locked') {
