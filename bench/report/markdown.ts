@@ -590,7 +590,7 @@ function explain(target: string, r: Report): string {
   if (target.includes('RCU')) return 'Section 3 has the RCU per message at each level.';
   if (target.includes('CPU')) return explainRatio(r);
   if (target.includes('mobile'))
-    return 'Section 4b has both rules side by side; docs/design.md ("The ack wait") the trade between the two figures.';
+    return 'Section 4b has both rules side by side and where a dead link\u2019s time goes (the wait, and the stack\u2019s own time before and after it, which a loaded machine inflates); docs/design.md ("The ack wait") the trade between the two figures.';
   const key = Object.entries(LABELS).find(([, label]) => target.startsWith(`${label}:`))?.[0];
   if (key) return explainBudget(r, key);
   if (target.includes('init'))
