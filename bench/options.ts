@@ -93,15 +93,15 @@ export function parseOptions(argv: string[]): Options {
     // The 15 s rule is measured on mobile links beside the learned one (below), not here.
     fallbackSamples: quick ? [{ ackMs: 2000, samples: 8 }] : [{ ackMs: 2000, samples: 24 }],
     // Quick: the fixed rule's 15 s wait after a dead link's first unacked message is the floor of this phase
-    // (the last death, 8 s, + 15 s + the SMS); the bundles and the presence fan-out run beside it. Few links at a
+    // (the last death, 5.5 s, + 15 s + the SMS: about 22 s); the bundles and the presence fan-out run beside it. Few links at a
     // light rate, so a loaded machine does not time its own queue; the replay gives the sample.
     mobile: quick
       ? {
           links: 20,
-          phaseMs: 12_000,
-          messageEveryMs: 3_000,
-          dieFromMs: 4_500,
-          dieToMs: 8_000,
+          phaseMs: 10_000,
+          messageEveryMs: 2_500,
+          dieFromMs: 3_000,
+          dieToMs: 5_500,
           replayLinks: 500,
           replaySpanMs: 600_000,
         }

@@ -270,7 +270,7 @@ async function runMobile(
     ]);
     // Only the learned rule writes link stats (a fixed wait never moves), and nothing else uses this table now.
     const linkStatsWrites = total(diff(snapshot(threads.counters), before), 'linkStats');
-    const replay = replayRules({ ...o, links: o.replayLinks, spanMs: o.replaySpanMs });
+    const replay = await replayRules({ ...o, links: o.replayLinks, spanMs: o.replaySpanMs });
     return {
       model: MOBILE,
       phaseMs: o.phaseMs,

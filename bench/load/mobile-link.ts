@@ -156,9 +156,10 @@ export interface ReplayResult {
  * handling the ack); the link's round trip and stalls are {@link MobileLink}'s. `wait` gives a message's wait from
  * the stats its connection row holds when it is sent; each ack, in the order acks arrive, offers its sample to
  * `learn`, which returns the stats to write or undefined (no write); a write whose message saw stats that another
- * write has since replaced is refused, as the stack's conditional write is. Deterministic for a seed.
+ * write has since replaced is refused, as the stack's conditional write is. Deterministic for a seed. Yields to
+ * the event loop between links, so the phases running beside it keep their timers.
  */
-export function replayLinks(
+export async function replayLinks(
   model: LinkModel,
   o: {
     links: number;
@@ -169,12 +170,13 @@ export function replayLinks(
     wait: (row: LinkStats, now: number) => number;
     learn: (before: LinkStats, sampleMs: number, now: number) => Required<LinkStats> | undefined;
   },
-): ReplayResult {
+): Promise<ReplayResult> {
   let messages = 0;
   let falseFallbacks = 0;
   let stalls = 0;
   const waits: number[] = [];
   for (let l = 0; l < o.links; l++) {
+    if (l % 10 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const rand = seeded(o.seed + l);
     const linkStalls = drawStalls(rand, model, o.spanMs + 30_000);
     stalls += linkStalls.filter(([start]) => start < o.spanMs).length;

@@ -268,19 +268,20 @@ export async function runMobileRule(
  * the stats the connection row holds, and the row rewritten only when the ack's `learnedStats` says so, as
  * recordRoundTrip does.
  */
-export function replayRules(o: {
+export async function replayRules(o: {
   links: number;
   spanMs: number;
   messageEveryMs: number;
   ackTimeoutMs: number;
-}): NonNullable<MobileReport['replay']> {
-  return (['learned', 'fixed'] as const).map((rule) => {
+}): Promise<NonNullable<MobileReport['replay']>> {
+  const out: NonNullable<MobileReport['replay']> = [];
+  for (const rule of ['learned', 'fixed'] as const) {
     const settings = waitSettings({
       ackTimeoutMs: o.ackTimeoutMs,
       connectionTtlSeconds: 3600,
       ackWait: rule,
     });
-    const result = replayLinks(MOBILE, {
+    const result = await replayLinks(MOBILE, {
       ...o,
       seed: 50_000,
       serverMs: [0],
@@ -293,6 +294,7 @@ export function replayRules(o: {
       learn: (before: LinkStats, sampleMs: number, now: number) =>
         learnedStats({ connectedAt: 0, ...before }, sampleMs, now, settings),
     });
-    return { rule, ...result, falseFallbackUpper: wilsonUpper(result.falseFallbacks, result.messages) };
-  });
+    out.push({ rule, ...result, falseFallbackUpper: wilsonUpper(result.falseFallbacks, result.messages) });
+  }
+  return out;
 }
