@@ -362,7 +362,7 @@ function mobileSection(r: Report, prices: Prices): string {
     n0(x.messages),
     `${n0(x.deadFirst.p50)} / ${n0(x.deadFirst.p95)} (n ${x.deadFirst.n})`,
     `${n0(x.deadAll.p50)} / ${n0(x.deadAll.p95)}`,
-    `**${x.falseFallbacks} of ${n0(x.acked)}** (${n2(x.falseFallbackRate * 100)}%; ${bound(x.falseFallbacks, x.acked)}; ${x.stalls ?? '–'} stalls)`,
+    `**${x.falseFallbacks} of ${n0(x.acked)}** (${n2(x.falseFallbackRate * 100)}%; ${bound(x.falseFallbacks, x.acked)}; ${x.stalls ?? '–'} stall${x.stalls === 1 ? '' : 's'})`,
     n1(x.smsPerThousand),
     usd((x.smsPerThousand * perSms) / 1),
     x.unresolved ? `**${x.unresolved}**` : '0',
@@ -376,7 +376,7 @@ function mobileSection(r: Report, prices: Prices): string {
         `out ${n1((b.deadFirst.p50 - a.deadFirst.p50) / 1000)} s sooner at the median.`
       : '';
   const where = m.rules
-    .filter((x) => x.deadBreakdown)
+    .filter((x) => x.deadBreakdown?.wait.n)
     .map((x) => {
       const d = x.deadBreakdown!;
       return [
