@@ -14,8 +14,19 @@ export interface Options {
   /** Messages a sender slot sends to one recipient before moving on. */
   conversation: number;
   fallbackSamples: { ackMs: number; samples: number }[];
-  /** The mobile-link phase: links per rule, seconds of traffic, one message per link about every messageEveryMs. */
-  mobile: { links: number; phaseMs: number; messageEveryMs: number; senders: number };
+  /**
+   * The mobile-link phase: links per rule, ms of traffic, one message per link about every messageEveryMs, when
+   * the dying links die (ms), and links × virtual ms of the replay in virtual time.
+   */
+  mobile: {
+    links: number;
+    phaseMs: number;
+    messageEveryMs: number;
+    dieFromMs: number;
+    dieToMs: number;
+    replayLinks: number;
+    replaySpanMs: number;
+  };
   initRuns: number;
   /** Bundles whose cold init is timed, the largest first (quick: a few; full: every one). */
   initLargest?: number;
@@ -81,11 +92,28 @@ export function parseOptions(argv: string[]): Options {
     conversation: Math.round(num('conversation', 20, 1, 10_000)),
     // The 15 s rule is measured on mobile links beside the learned one (below), not here.
     fallbackSamples: quick ? [{ ackMs: 2000, samples: 8 }] : [{ ackMs: 2000, samples: 24 }],
-    // Quick: the fixed rule's 15 s wait after the last message to a dead link is the floor of this phase (about
-    // 8 + 15 s plus the drain); the bundles and the presence fan-out run beside it.
+    // Quick: the fixed rule's 15 s wait after a dead link's first unacked message is the floor of this phase
+    // (the last death, 5.5 s, + 15 s + the SMS: about 22 s); the bundles and the presence fan-out run beside it. Few links at a
+    // light rate, so a loaded machine does not time its own queue; the replay gives the sample.
     mobile: quick
-      ? { links: 24, phaseMs: 8_000, messageEveryMs: 1_500, senders: 8 }
-      : { links: 60, phaseMs: 40_000, messageEveryMs: 1_500, senders: 16 },
+      ? {
+          links: 20,
+          phaseMs: 10_000,
+          messageEveryMs: 2_500,
+          dieFromMs: 3_000,
+          dieToMs: 5_500,
+          replayLinks: 500,
+          replaySpanMs: 600_000,
+        }
+      : {
+          links: 100,
+          phaseMs: 60_000,
+          messageEveryMs: 1_500,
+          dieFromMs: 15_000,
+          dieToMs: 45_000,
+          replayLinks: 3_000,
+          replaySpanMs: 600_000,
+        },
     initRuns: quick ? 3 : 7,
     ...(quick ? { initLargest: 6 } : {}),
     profile,

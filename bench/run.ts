@@ -12,7 +12,12 @@ import { parseOptions, type Options } from './options';
 import { runBundles } from './phases/bundles';
 import { runFallback } from './phases/fallback';
 import { runPresenceFanout } from './phases/presence-fanout';
-import { runMobileRule, type MobileReport, type MobileRuleReport } from './phases/mobile-fallback';
+import {
+  replayRules,
+  runMobileRule,
+  type MobileReport,
+  type MobileRuleReport,
+} from './phases/mobile-fallback';
 import { MOBILE } from './load/mobile-link';
 import type { Population } from './load/population';
 import { loadPrices, smsCosts, smsSamples } from './phases/sms-cost';
@@ -258,11 +263,22 @@ async function runMobile(
         env: { ...env, ACK_WAIT: 'fixed' },
       }),
     ]);
+    const before = snapshot(threads.counters);
     const rules = await Promise.all([
       runMobileRule('learned', population, learned.url, o),
       runMobileRule('fixed', population, fixed.url, o),
     ]);
-    return { model: MOBILE, phaseMs: o.phaseMs, messageEveryMs: o.messageEveryMs, rules };
+    // Only the learned rule writes link stats (a fixed wait never moves), and nothing else uses this table now.
+    const linkStatsWrites = total(diff(snapshot(threads.counters), before), 'linkStats');
+    const replay = await replayRules({ ...o, links: o.replayLinks, spanMs: o.replaySpanMs });
+    return {
+      model: MOBILE,
+      phaseMs: o.phaseMs,
+      messageEveryMs: o.messageEveryMs,
+      rules,
+      replay,
+      linkStatsWrites,
+    };
   } finally {
     await threads.system.call('stopStack');
     await second.call('stopStack');

@@ -6,7 +6,7 @@
  * - `routing`: the system's own traffic on its table, other than the ones below;
  * - `ack`: the recipient's ack (a message's conditional accepted → delivered);
  * - `linkStats`: the ack handler's write of its connection's round-trip stats (the learned ack wait), when they
- *   moved enough to be worth one (shared/core/delivery/ack-wait.ts `shouldRecord`);
+ *   move its wait to another bucket (shared/core/delivery/ack-wait.ts `learnedStats`): a cost per connection;
  * - `smsBudget`: an SMS leg charged to its sender's daily SMS budget (pk `RATE#sms:…`, issue 14's limits);
  * - `threadBinding`: a sender's SMS thread (re)binding to a service number (`SET threads.#n`), the first time a
  *   contact reaches a phone on a service number: counted apart from the budget, as issue 16 asks;

@@ -1,3 +1,5 @@
+import type { LinkStats } from '../../shared/core/types';
+import { distribution, type Distribution } from '../lib/stats';
 import type { WsClient } from './ws-client';
 
 /**
@@ -51,6 +53,27 @@ export function lognormal(rand: () => number, median: number, sigma: number): nu
   return median * Math.exp(sigma * z);
 }
 
+/** Poisson stalls over `spanMs` (ms from 0), each [start, end): lengths lognormal, capped (the model's). */
+export function drawStalls(rand: () => number, model: LinkModel, spanMs: number): Array<[number, number]> {
+  const stalls: Array<[number, number]> = [];
+  let t = 0;
+  for (;;) {
+    t += -Math.log(Math.max(rand(), 1e-12)) * model.stallEverySeconds * 1000;
+    if (t > spanMs) return stalls;
+    const length = Math.min(model.stallCapMs, lognormal(rand, model.stallMedianMs, model.stallSigma));
+    stalls.push([t, t + length]);
+  }
+}
+
+/** When something sent at `t` gets through `stalls` (sorted): at once, or when the stall it meets ends. */
+export function release(stalls: ReadonlyArray<[number, number]>, t: number): number {
+  for (const [start, end] of stalls) {
+    if (start > t) break;
+    if (t < end) return end;
+  }
+  return t;
+}
+
 /** What the link did with one pushed message. */
 export interface LinkOutcome {
   /** ms (performance.now) the frame reached the client. */
@@ -66,7 +89,7 @@ export interface LinkOutcome {
  */
 export class MobileLink {
   readonly outcomes = new Map<string, LinkOutcome>();
-  private readonly stalls: Array<[number, number]> = [];
+  private readonly stalls: Array<[number, number]>;
   private readonly rand: () => number;
 
   constructor(
@@ -78,23 +101,20 @@ export class MobileLink {
     readonly diesAt?: number,
   ) {
     this.rand = seeded(seed);
-    // Poisson stalls over the phase (and the drain after it).
-    let t = 0;
-    for (;;) {
-      t += -Math.log(Math.max(this.rand(), 1e-12)) * model.stallEverySeconds * 1000;
-      if (t > phaseMs + 30_000) break;
-      const length = Math.min(model.stallCapMs, lognormal(this.rand, model.stallMedianMs, model.stallSigma));
-      this.stalls.push([t, t + length]);
-    }
+    this.stalls = drawStalls(this.rand, model, phaseMs + 30_000);
     client.onFrame = (frame, at) => {
       if (frame.type === 'message' && typeof frame.id === 'string') this.onMessage(frame.id, at);
     };
   }
 
+  /** How many stalls start in the first `ms` of the phase. */
+  stallsBefore(ms: number): number {
+    return this.stalls.filter(([start]) => start < ms).length;
+  }
+
   /** When something sent at `t` (ms after t0) gets through: at once, or when the stall it meets ends. */
   private release(t: number): number {
-    for (const [start, end] of this.stalls) if (t >= start && t < end) return end;
-    return t;
+    return release(this.stalls, t);
   }
 
   private onMessage(id: string, at: number): void {
@@ -114,4 +134,78 @@ export class MobileLink {
       if (this.client.isOpen) this.client.send({ action: 'ack', id });
     }, wait);
   }
+}
+
+/** What a rule did in virtual time on the model (see {@link replayLinks}). */
+export interface ReplayResult {
+  links: number;
+  /** Virtual time per link, ms. */
+  spanMs: number;
+  messages: number;
+  /** Messages whose ack came after their wait: all of them would be acked later, so each is a false fallback. */
+  falseFallbacks: number;
+  /** Stalls over all links. */
+  stalls: number;
+  /** The waits the messages got, ms. */
+  waits: Distribution;
+}
+
+/**
+ * A rule replayed in virtual time on `links` live links of `model`: each link gets a message every
+ * `messageEveryMs` (±25%) for `spanMs`; the server adds a time drawn from `serverMs` (half before the push, half
+ * handling the ack); the link's round trip and stalls are {@link MobileLink}'s. `wait` gives a message's wait from
+ * the stats its connection row holds when it is sent; each ack, in the order acks arrive, offers its sample to
+ * `learn`, which returns the stats to write or undefined (no write); a write whose message saw stats that another
+ * write has since replaced is refused, as the stack's conditional write is. Deterministic for a seed. Yields to
+ * the event loop between links, so the phases running beside it keep their timers.
+ */
+export async function replayLinks(
+  model: LinkModel,
+  o: {
+    links: number;
+    spanMs: number;
+    messageEveryMs: number;
+    seed: number;
+    serverMs: readonly number[];
+    wait: (row: LinkStats, now: number) => number;
+    learn: (before: LinkStats, sampleMs: number, now: number) => Required<LinkStats> | undefined;
+  },
+): Promise<ReplayResult> {
+  let messages = 0;
+  let falseFallbacks = 0;
+  let stalls = 0;
+  const waits: number[] = [];
+  for (let l = 0; l < o.links; l++) {
+    if (l % 10 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const rand = seeded(o.seed + l);
+    const linkStalls = drawStalls(rand, model, o.spanMs + 30_000);
+    stalls += linkStalls.filter(([start]) => start < o.spanMs).length;
+    let row: LinkStats = {};
+    // Acks not yet handled, by when they are: [ackAt, sentAt, the row the message saw].
+    let pending: Array<[number, number, LinkStats]> = [];
+    const handleUntil = (t: number) => {
+      pending.sort((a, b) => a[0] - b[0]);
+      while (pending.length && pending[0][0] <= t) {
+        const [ackAt, sentAt, seen] = pending.shift()!;
+        const next = o.learn(seen, ackAt - sentAt, ackAt);
+        if (next && (row.samples ?? 0) === (seen.samples ?? 0)) row = next;
+      }
+    };
+    let t = rand() * o.messageEveryMs;
+    while (t < o.spanMs) {
+      handleUntil(t);
+      const wait = o.wait(row, t);
+      const server = o.serverMs[Math.floor(rand() * o.serverMs.length)];
+      const rtt = lognormal(rand, model.rttMedianMs, model.rttSigma);
+      const arrived = release(linkStalls, t + server / 2 + rtt / 2);
+      const ackAt = release(linkStalls, arrived + rtt / 2) + server / 2;
+      messages++;
+      waits.push(wait);
+      if (ackAt - t > wait) falseFallbacks++;
+      pending.push([ackAt, t, row]);
+      t += o.messageEveryMs * (0.75 + 0.5 * rand());
+    }
+    pending = [];
+  }
+  return { links: o.links, spanMs: o.spanMs, messages, falseFallbacks, stalls, waits: distribution(waits) };
 }

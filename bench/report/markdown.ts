@@ -1,5 +1,6 @@
 import { OPS, READ_OPS, type Op } from '../db/counter';
 import type { CellReport, Report } from '../results';
+import { wilsonBounds } from '../lib/stats';
 import { LABELS } from '../phases/throughput';
 import { UNIT_NOTES, type Prices } from '../phases/sms-cost';
 import { BUDGETS, checkTargets, LIMITS, totals, type TargetCheck } from './targets';
@@ -85,7 +86,7 @@ function againstToday(r: Report, prices: Prices): string {
     x && x.deadFirst.n ? `${n1(x.deadFirst.p50 / 1000)} / ${n1(x.deadFirst.p95 / 1000)} s` : 'not measured';
   const rate = (x?: typeof learned) =>
     x && Number.isFinite(x.falseFallbackRate)
-      ? `${n2(x.falseFallbackRate * 100)}% (${x.falseFallbacks} of ${n0(x.acked)})`
+      ? `${n2(x.falseFallbackRate * 100)}% (${x.falseFallbacks} of ${n0(x.acked)}, ≤ ${n2(wilsonBounds(x.falseFallbacks, x.acked).upper * 100)}%)`
       : 'not measured';
   const sms = (x?: typeof learned) => (x ? n1(x.smsPerThousand) : 'not measured');
   const cost = (x?: typeof learned) => (x ? usd(x.smsPerThousand * perSms) : 'not measured');
@@ -226,7 +227,9 @@ function dynamoSection(r: Report): string {
     'Counted at dynalite by a wrapper around its request handler (operation from `X-Amz-Target`, table and key from ' +
       'the body), as the delta over each cell divided by the messages routed in it, and split by who made them: ' +
       'the routing step (the function that routes), the recipient\u2019s ack (a write), the ack\u2019s write of its ' +
-      'connection\u2019s round-trip stats (the learned ack wait; only when they moved enough), the SMS leg\u2019s charge ' +
+      'connection\u2019s round-trip stats (the learned ack wait, only when its wait changes bucket: a cost per ' +
+      'connection, counted apart like thread binding and not in "Writes"; with these cells\u2019 2 s ceiling no wait ' +
+      'moves, so section 4b measures it), the SMS leg\u2019s charge ' +
       'to its sender\u2019s daily SMS budget (a write), the SMS status callback ' +
       '(a write), SMS thread (re)binding (counted apart from the budget, not in "Writes"), and the delivery check every message schedules, which reads the message ' +
       `once when it fires (measured over the run: ${n2(r.checkReads)} reads per check, ${n0(r.checksFired)} checks ` +
@@ -240,7 +243,7 @@ function dynamoSection(r: Report): string {
         'Users',
         'Routing step reads / writes',
         'Ack writes',
-        'Link stats writes',
+        'Link stats writes (apart)',
         'SMS budget writes',
         'Status callback writes',
         'Delivery check reads',
@@ -348,15 +351,18 @@ function mobileSection(r: Report, prices: Prices): string {
   const m = r.mobile;
   if (!m) return '';
   const perSms = prices.twilioSmsOutboundPerSegment + prices.carrierFeePerOutboundSegment;
-  const rule = (x: (typeof m.rules)[number]) =>
-    x.rule === 'learned' ? `learned (≤ ${n0(x.ackTimeoutMs)} ms)` : `fixed ${n0(x.ackTimeoutMs)} ms`;
+  const rule = (x: { rule: string; ackTimeoutMs?: number }) =>
+    x.rule === 'learned'
+      ? `learned (≤ ${n0(x.ackTimeoutMs ?? NaN)} ms)`
+      : `fixed ${n0(x.ackTimeoutMs ?? NaN)} ms`;
+  const bound = (k: number, n: number) => `≤ ${n2(wilsonBounds(k, n).upper * 100)}%`;
   const rows = m.rules.map((x) => [
     rule(x),
-    `${n0(x.links)} (${n0(x.dyingLinks)} die)`,
+    `${n0(x.links)} (${n0(x.dyingLinks)} die${x.dyingAcked !== undefined ? `, ${x.dyingAcked} after acking` : ''})`,
     n0(x.messages),
     `${n0(x.deadFirst.p50)} / ${n0(x.deadFirst.p95)} (n ${x.deadFirst.n})`,
     `${n0(x.deadAll.p50)} / ${n0(x.deadAll.p95)}`,
-    `**${x.falseFallbacks} of ${n0(x.acked)}** (${n2(x.falseFallbackRate * 100)}%)`,
+    `**${x.falseFallbacks} of ${n0(x.acked)}** (${n2(x.falseFallbackRate * 100)}%; ${bound(x.falseFallbacks, x.acked)}; ${x.stalls ?? '–'} stall${x.stalls === 1 ? '' : 's'})`,
     n1(x.smsPerThousand),
     usd((x.smsPerThousand * perSms) / 1),
     x.unresolved ? `**${x.unresolved}**` : '0',
@@ -369,18 +375,49 @@ function mobileSection(r: Report, prices: Prices): string {
         `at ${usd(perSms)} per one-segment SMS, Twilio plus carrier fee, bench/prices.json); the SMS to dead links go ` +
         `out ${n1((b.deadFirst.p50 - a.deadFirst.p50) / 1000)} s sooner at the median.`
       : '';
+  const where = m.rules
+    .filter((x) => x.deadBreakdown?.wait.n)
+    .map((x) => {
+      const d = x.deadBreakdown!;
+      return [
+        rule(x),
+        `${n0(d.queued.p50)} / ${n0(d.queued.p95)}`,
+        `${n0(d.wait.p50)} / ${n0(d.wait.p95)}`,
+        `${n0(d.afterDue.p50)} / ${n0(d.afterDue.p95)}`,
+        `${n0(d.samples.p50)} (${n0(d.samples.min)}–${n0(d.samples.max)})`,
+        x.serverTime ? `${n0(x.serverTime.p50)} / ${n0(x.serverTime.p95)}` : '–',
+      ];
+    });
+  const replay = (m.replay ?? []).map((x) => [
+    x.rule === 'learned' ? 'learned' : 'fixed',
+    `${n0(x.links)} × ${n0(x.spanMs / 60_000)} min`,
+    n0(x.messages),
+    n0(x.stalls),
+    `**${n0(x.falseFallbacks)}** (${n2((x.falseFallbacks / x.messages) * 100)}%; ${bound(x.falseFallbacks, x.messages)})`,
+    `${n0(x.waits.p50)} / ${n0(x.waits.p95)} / ${n0(x.waits.p99)}`,
+  ]);
+  const learnedLinks = a?.links ?? NaN;
+  const learning =
+    m.linkStatsWrites !== undefined && a
+      ? `Link-stats writes (the ack’s, on connection rows; the learning cost, counted apart from the per-message ` +
+        `requests): ${n0(m.linkStatsWrites)} over the phase, **${n2(m.linkStatsWrites / learnedLinks)} per connection** ` +
+        `(${n0(learnedLinks)} links, learned rule; the fixed rule’s waits never move, so it writes none), ` +
+        `${n2(m.linkStatsWrites / a.messages)} per message here.`
+      : '';
   return [
     '## 4b. The ack wait on a mobile link',
     '',
     `The same links, seeded alike, against two stacks at once: the learned wait (\`ACK_WAIT=learned\`, ` +
       `docs/design.md "The ack wait") and the fixed one (\`ACK_WAIT=fixed\`, every message waits ` +
       `\`ACK_TIMEOUT_MS\`), both with \`ACK_TIMEOUT_MS=${n0(m.rules[0]?.ackTimeoutMs ?? NaN)}\`. Each link gets a message about every ` +
-      `${n0(m.messageEveryMs)} ms for ${n1(m.phaseMs / 1000)} s; its client acks after the link’s round trip ` +
+      `${n0(m.messageEveryMs)} ms for ${n1(m.phaseMs / 1000)} s, from a sender socket of its own; its client acks after the link’s round trip ` +
       `(lognormal, median ${n0(m.model.rttMedianMs)} ms, σ ${m.model.rttSigma}), and stalls of median ` +
       `${n1(m.model.stallMedianMs / 1000)} s (σ ${m.model.stallSigma}, at most ${n0(m.model.stallCapMs / 1000)} s) come on average every ` +
-      `${n0(m.model.stallEverySeconds)} s per link. A fifth of the links die mid-phase: no frame, no ack, socket left open. ` +
+      `${n0(m.model.stallEverySeconds)} s per link. A fifth of the links die mid-phase, after a few messages: no frame, no ack, socket left open. ` +
       '"Dead link → SMS" is from sending a dying link’s first message that was never acked to the sender’s ' +
-      '`sent_sms` receipt; "false fallbacks" are SMS for messages the client acked after all.',
+      '`sent_sms` receipt; "false fallbacks" are SMS for messages the client acked after all, with the 95% upper ' +
+      'bound of their rate (Wilson) and the stalls the live links met: false fallbacks come from stalls, and messages ' +
+      'caught in one stall fail together, so a few stalls are a thin sample whatever the message count.',
     '',
     table(
       [
@@ -398,6 +435,37 @@ function mobileSection(r: Report, prices: Prices): string {
     ),
     '',
     diff,
+    ...(where.length
+      ? [
+          '',
+          'Where a dead link’s time goes (its first unacked message, p50 / p95 ms over the dying links): from the send ' +
+            'to the route reading its clock (`sentAt`), the wait the route chose, and from `sentAt` + wait to the ' +
+            'sender’s `sent_sms` receipt (the timer firing, the check, the SMS send, the receipt); the samples the ' +
+            'connection had learned; and, for scale, the stack’s own time in a live link’s round trip (the ' +
+            '`delivered` receipt after the send, less the link’s part). On an idle machine the stack’s parts are tens ' +
+            'of ms; what they add here is the machine’s load.',
+          '',
+          table(
+            ['Rule', 'Send → sentAt', 'Wait', 'Due → sent_sms', 'Samples', 'Stack’s time in a round trip'],
+            where,
+          ),
+        ]
+      : []),
+    ...(replay.length
+      ? [
+          '',
+          'The same rule (the stack’s own code, `shared/core/delivery/ack-wait.ts`: the wait from what the ' +
+            'connection row holds, the row rewritten only when the ack says so) replayed in virtual time on many ' +
+            'more links of the same model, the stack’s own time left out: the sample that bounds the false-fallback ' +
+            'rate.',
+          '',
+          table(
+            ['Rule', 'Links', 'Messages', 'Stalls', 'False fallbacks', 'Wait p50 / p95 / p99 ms'],
+            replay,
+          ),
+        ]
+      : []),
+    ...(learning ? ['', learning] : []),
   ].join('\n');
 }
 
@@ -522,7 +590,7 @@ function explain(target: string, r: Report): string {
   if (target.includes('RCU')) return 'Section 3 has the RCU per message at each level.';
   if (target.includes('CPU')) return explainRatio(r);
   if (target.includes('mobile'))
-    return 'Section 4b has both rules side by side; docs/design.md ("The ack wait") the trade between the two figures.';
+    return 'Section 4b has both rules side by side and where a dead link\u2019s time goes (the wait, and the stack\u2019s own time before and after it, which a loaded machine inflates); docs/design.md ("The ack wait") the trade between the two figures.';
   const key = Object.entries(LABELS).find(([, label]) => target.startsWith(`${label}:`))?.[0];
   if (key) return explainBudget(r, key);
   if (target.includes('init'))

@@ -88,6 +88,17 @@ async function script(s: Stores): Promise<unknown[]> {
     s.logins.recordLink(profile.imNumber, 'a', { srtt: 310, rttvar: 120, samples: 4, seenAt: T + 6 }),
   );
   await note(s.logins.recordLink(profile.imNumber, 'zz', { srtt: 1, rttvar: 1, samples: 1, seenAt: T }));
+  // With ifSamples, only over the stats the writer saw (none yet counts as 0).
+  await note(
+    s.logins.recordLink(profile.imNumber, 'a', { srtt: 1, rttvar: 1, samples: 1, seenAt: T + 7 }, 0),
+  );
+  await note(
+    s.logins.recordLink(profile.imNumber, 'a', { srtt: 320, rttvar: 110, samples: 5, seenAt: T + 8 }, 4),
+  );
+  await note(
+    s.logins.recordLink(profile.imNumber, 'b', { srtt: 300, rttvar: 100, samples: 1, seenAt: T + 8 }, 0),
+  );
+  await note(s.logins.getRecipient(profile.imNumber));
   await s.logins.deleteConnection(profile.imNumber, 'b');
   await note(s.logins.getRecipient(profile.imNumber));
   await note(s.logins.getRecipient('404'));

@@ -59,13 +59,36 @@ function rule(name: 'learned' | 'fixed', p: Partial<MobileRuleReport> = {}): Mob
     acked: 80,
     falseFallbacks: 0,
     falseFallbackRate: 0,
+    falseFallbackUpper: 0.033,
+    stalls: 3,
+    dyingAcked: 4,
     deadFirst: distribution(
       name === 'learned' ? [2_200, 2_400, 2_600, 4_000] : [15_100, 15_200, 15_300, 15_400],
     ),
     deadAll: distribution([2_500]),
+    deadBreakdown: {
+      queued: distribution([50, 60, 70, 80]),
+      wait: distribution([2_500, 2_500, 2_500, 3_500]),
+      afterDue: distribution([150, 200, 250, 300]),
+      samples: distribution([3, 4, 4, 5]),
+    },
+    pendingToDead: 0,
+    serverTime: distribution([30, 40, 50]),
     smsPerThousand: name === 'learned' ? 200 : 180,
     unresolved: 0,
     ...p,
+  };
+}
+
+function replayed(messages: number, falseFallbacks: number) {
+  return {
+    links: 500,
+    spanMs: 600_000,
+    messages,
+    falseFallbacks,
+    stalls: 2_500,
+    waits: distribution([2_500, 2_500, 3_000]),
+    falseFallbackUpper: falseFallbacks / messages + 0.0003,
   };
 }
 
@@ -133,6 +156,10 @@ function report(): Report {
       phaseMs: 40_000,
       messageEveryMs: 1_500,
       rules: [rule('learned'), rule('fixed')],
+      replay: [
+        { rule: 'learned', ...replayed(200_000, 1_000) },
+        { rule: 'fixed', ...replayed(200_000, 0) },
+      ],
     },
     bundles: {
       emptyScriptMs: 40,
@@ -197,7 +224,8 @@ describe('bench targets', () => {
       /^learned 2\.4 \/ 4\.0 s over 4 links; fixed rule 15\.2/,
     );
     expect(find(checks, 'false fallbacks').result).toBe(
-      'learned 0.00% (0 of 80); fixed rule 0.00% (0 of 80)',
+      'learned 0.00% (0 of 80, ≤ 3.27% at 95%); the rule on the link model 0.50% (1000 of 200000, ≤ 0.53% at 95%); ' +
+        'fixed rule 0.00% (0 of 80, ≤ 3.27% at 95%)',
     );
     expect(checks.some((c) => c.computed)).toBe(false);
   });
@@ -218,7 +246,27 @@ describe('bench targets', () => {
     expect(find(checks, 'Dead mobile link')).toMatchObject({ verdict: 'fail' });
     expect(find(checks, 'Dead mobile link').result).toMatch(/^learned 3\.5 \/ 9\.0 s/);
     expect(find(checks, 'false fallbacks')).toMatchObject({ verdict: 'fail' });
-    expect(find(checks, 'false fallbacks').result).toMatch(/^learned 2\.50% \(2 of 80\)/);
+    expect(find(checks, 'false fallbacks').result).toMatch(/^learned 2\.50% \(2 of 80, ≤ 7\.\d\d% at 95%\)/);
+  });
+
+  it('judges false fallbacks on their 95% bounds: the stack’s sample, else the rule replayed on the model', () => {
+    const r = report();
+    const judge = () => find(checkTargets(r), 'false fallbacks').verdict;
+    // 0 of 80 on the stack cannot show "under 1%" alone: the replay's 0.50% of 200,000 does.
+    expect(judge()).toBe('pass');
+    r.mobile!.replay = undefined;
+    expect(judge()).toBe('not measured');
+    // 0 of 400 on the stack is conclusive by itself (≤ 0.67%).
+    r.mobile!.rules[0] = rule('learned', { acked: 400 });
+    expect(judge()).toBe('pass');
+    // The replay over the limit fails the target, whatever the stack's small sample.
+    r.mobile!.rules[0] = rule('learned');
+    r.mobile!.replay = [{ rule: 'learned', ...replayed(200_000, 2_400) }];
+    expect(judge()).toBe('fail');
+    // So does the stack's own rate over it (2 of 80), whatever the replay.
+    r.mobile!.replay = [{ rule: 'learned', ...replayed(200_000, 1_000) }];
+    r.mobile!.rules[0] = rule('learned', { falseFallbacks: 2, falseFallbackRate: 2 / 80 });
+    expect(judge()).toBe('fail');
   });
 
   it('judges the RCU ratio at 1,000 and at 10,000 on either side of 10× and 100×', () => {
@@ -319,6 +367,20 @@ describe('bench targets', () => {
     const life = find(checks, "SMS → SMS: ≤ 3 reads and ≤ 3 writes over the message's whole life");
     expect(life.verdict).toBe('pass');
     expect(life.result).toMatch(/3\.00 writes .*thread binding apart: 0\.05 writes/);
+  });
+
+  it('4b states each sample with its 95% bound, the replay, where the time goes and the learning cost', () => {
+    const r = report();
+    r.mobile!.linkStatsWrites = 30;
+    const md = renderMarkdown(r, loadPrices());
+    expect(md).toMatch(
+      /\| learned \(≤ 15,000 ms\) \| 20 \(4 die, 4 after acking\) \|[^\n]*\*\*0 of 80\*\* \(0\.00%; ≤ 3\.27%; 3 stalls\)/,
+    );
+    expect(md).toMatch(
+      /\| learned \| 500 × 10 min \| 200,000 \| 2,500 \| \*\*1,000\*\* \(0\.50%; ≤ 0\.53%\) \|/,
+    );
+    expect(md).toMatch(/\| learned \(≤ 15,000 ms\) \| 60 \/ 80 \| 2,500 \/ 3,500 \| 200 \/ 300 \|/);
+    expect(md).toMatch(/30 over the phase, \*\*1\.50 per connection\*\*/);
   });
 
   it('shows the verdict and "not measured" in the summary table, and the fixed rule beside the learned one', () => {

@@ -94,19 +94,34 @@ export class DynamoLoginStatusStore implements LoginStatusStore {
     );
   }
 
-  /** One conditional UpdateItem on the CONN# row (never creates one: a deleted connection stays deleted). */
-  async recordLink(imNumber: string, connectionId: string, stats: Required<LinkStats>): Promise<boolean> {
+  /**
+   * One conditional UpdateItem on the CONN# row (never creates one: a deleted connection stays deleted), with
+   * `ifSamples` also on the row's `samples` (absent counts as 0).
+   */
+  async recordLink(
+    imNumber: string,
+    connectionId: string,
+    stats: Required<LinkStats>,
+    ifSamples?: number,
+  ): Promise<boolean> {
+    const onSamples =
+      ifSamples === undefined
+        ? ''
+        : ifSamples === 0
+          ? ' AND (attribute_not_exists(samples) OR samples = :was)'
+          : ' AND samples = :was';
     return this.table.conditional(
       new UpdateCommand({
         TableName: this.table.name,
         Key: connKey(imNumber, connectionId),
         UpdateExpression: 'SET srtt = :r, rttvar = :v, samples = :n, seenAt = :s',
-        ConditionExpression: 'attribute_exists(pk)',
+        ConditionExpression: `attribute_exists(pk)${onSamples}`,
         ExpressionAttributeValues: {
           ':r': stats.srtt,
           ':v': stats.rttvar,
           ':n': stats.samples,
           ':s': stats.seenAt,
+          ...(ifSamples === undefined ? {} : { ':was': ifSamples }),
         },
       }),
     );

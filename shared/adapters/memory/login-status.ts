@@ -42,9 +42,15 @@ export class MemoryLoginStatusStore implements LoginStatusStore {
     return true;
   }
 
-  async recordLink(imNumber: string, connectionId: string, stats: Required<LinkStats>): Promise<boolean> {
+  async recordLink(
+    imNumber: string,
+    connectionId: string,
+    stats: Required<LinkStats>,
+    ifSamples?: number,
+  ): Promise<boolean> {
     const connection = this.t.connections.get(imNumber)?.get(connectionId);
     if (!connection) return false;
+    if (ifSamples !== undefined && (connection.samples ?? 0) !== ifSamples) return false;
     Object.assign(connection, copy(stats));
     return true;
   }

@@ -21,7 +21,7 @@ export const K = 4;
  * start of the ack function on Lambda (up to about a second) and a phone's radio waking up. A link that died is
  * texted about this long after the message was sent, plus the SMS send.
  */
-export const MIN_WAIT_MS = 2_000;
+export const MIN_WAIT_MS = 2_500;
 
 /**
  * The wait of a connection that has not acked anything yet (no sample), ms: RFC 2988's initial timer. RFC 6298
@@ -31,14 +31,11 @@ export const MIN_WAIT_MS = 2_000;
 export const INITIAL_WAIT_MS = 3_000;
 
 /**
- * The ack handler writes a connection's stats back only when that moves its wait by at least this much (ms) or
- * {@link REWRITE_SHARE} of it, or the row was last stamped {@link RESTAMP_MS} ago, or the connection has fewer than
- * {@link WARM_SAMPLES} samples. A steady link therefore costs no write per ack (see {@link shouldRecord}).
+ * Waits are told apart in steps of this many ms (a wait's bucket is `ceil(wait / WAIT_STEP_MS)`): the ack writes a
+ * connection's stats back only when they move its wait to another bucket ({@link learnedStats}). A steady link
+ * therefore costs one write (its first sample takes it from the initial wait to the floor), then none.
  */
-export const REWRITE_MS = 250;
-export const REWRITE_SHARE = 0.1;
-export const RESTAMP_MS = 60_000;
-export const WARM_SAMPLES = 3;
+export const WAIT_STEP_MS = 250;
 
 /** What decides one connection's wait: the ceiling (ACK_TIMEOUT_MS) and when a connection counts as silent. */
 export interface WaitSettings {
@@ -101,26 +98,27 @@ export function addSample(
   return { srtt: Math.round(srtt), rttvar: Math.round(rttvar), samples: stats.samples + 1 };
 }
 
+/** A wait's bucket: waits in one bucket are the same wait to the rule ({@link WAIT_STEP_MS}). */
+export const waitBucket = (waitMs: number): number => Math.ceil(waitMs / WAIT_STEP_MS);
+
 /**
- * Whether an ack's new stats are worth a write on the connection row: while the link is being learned (fewer
- * than {@link WARM_SAMPLES} samples before), when the wait they give moved by at least {@link REWRITE_MS} ms and
- * {@link REWRITE_SHARE} of the old wait, or when the row's last-heard stamp is {@link RESTAMP_MS} old. Waits
- * below {@link MIN_WAIT_MS} are all the same wait, so a fast steady link is written only once a minute.
+ * What one ack teaches its connection: the stats after the sample `sampleMs` (its message's `sentAt` to the ack,
+ * ms) was added to `before` (the stats the message saw when it was sent), stamped heard at `now` — when they move
+ * the connection's wait to another bucket ({@link waitBucket}); else undefined, and the sample is let go (it
+ * would not change any wait). Both waits are taken as of a connection heard just now: silence is not what
+ * changed. With ACK_WAIT=fixed no wait ever moves, so nothing is learned.
  */
-export function shouldRecord(
+export function learnedStats(
   before: LinkStats & { connectedAt: number },
-  after: LinkStats,
+  sampleMs: number,
   now: number,
   s: WaitSettings,
-): boolean {
-  if ((before.samples ?? 0) < WARM_SAMPLES) return true;
-  if (now - lastHeard(before) >= RESTAMP_MS) return true;
-  // Both waits as of a connection heard just now: silence is not what changed.
+): Required<LinkStats> | undefined {
+  const after = { ...addSample(before, sampleMs, s.ceilingMs), seenAt: now };
   const at = { connectedAt: now, seenAt: now };
   const old = connectionWait({ connectionId: '', expiresAt: Infinity, ...before, ...at }, now, s);
   const next = connectionWait({ connectionId: '', expiresAt: Infinity, ...after, ...at }, now, s);
-  const moved = Math.abs(next - old);
-  return moved >= REWRITE_MS && moved >= REWRITE_SHARE * old;
+  return waitBucket(next) === waitBucket(old) ? undefined : after;
 }
 
 /**

@@ -2,7 +2,7 @@ import { DomainError } from '../errors';
 import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
 import type { MessageRecord } from '../types';
-import { addSample, shouldRecord, waitSettings } from './ack-wait';
+import { learnedStats, waitSettings } from './ack-wait';
 import { sendReceipt } from './receipts';
 
 /**
@@ -40,20 +40,20 @@ export async function acknowledge(
 
 /**
  * One ack round trip (from the message's `sentAt` to now) added to the stats of the connection it came on, from
- * the snapshot the message kept of them, so no read. Written to the connection row only when it changes that
- * connection's wait enough to matter, or restamps when it was last heard from (`shouldRecord`): a steady link costs
- * no write per ack. Best effort: a failed write loses one sample, never the ack. Concurrent acks on one
- * connection each start from the stats their own message saw; the last write wins.
+ * the snapshot the message kept of them, so no read. Written to the connection row only when it moves that
+ * connection's wait to another bucket (`learnedStats`): a steady link costs one write, then none. The write is
+ * conditional on the row still holding the stats the message saw (its `samples`), so when acks race, the first
+ * to write wins and the others, computed from stats since replaced, are let go rather than overwrite newer ones
+ * with older. Best effort: a failed write loses one sample, never the ack.
  */
 async function recordRoundTrip(deps: Deps, message: MessageRecord, connectionId: string): Promise<void> {
   const before = message.links?.[connectionId];
   if (!before) return;
   const now = deps.clock.now();
-  const settings = waitSettings(deps.config);
-  const after = { ...addSample(before, now - message.sentAt, settings.ceilingMs), seenAt: now };
-  if (!shouldRecord(before, after, now, settings)) return;
+  const after = learnedStats(before, now - message.sentAt, now, waitSettings(deps.config));
+  if (!after) return;
   try {
-    await deps.logins.recordLink(message.to, connectionId, after);
+    await deps.logins.recordLink(message.to, connectionId, after, before.samples ?? 0);
   } catch (err) {
     deps.log.warn(LogEvent.LinkStatsWriteFailed, {
       messageId: message.id,

@@ -22,9 +22,16 @@ export interface LoginStatusStore {
   ): Promise<boolean>;
   /**
    * Writes a connection's link stats (ack round trips, last heard; see shared/core/delivery/ack-wait.ts): one
-   * conditional write that never creates a row. False when the connection no longer exists.
+   * conditional write that never creates a row. With `ifSamples`, only if the row's `samples` is still that
+   * (0: none yet), so a write computed from stats another write has replaced is refused. False when the
+   * connection no longer exists or the condition failed.
    */
-  recordLink(imNumber: string, connectionId: string, stats: Required<LinkStats>): Promise<boolean>;
+  recordLink(
+    imNumber: string,
+    connectionId: string,
+    stats: Required<LinkStats>,
+    ifSamples?: number,
+  ): Promise<boolean>;
   deleteConnection(imNumber: string, connectionId: string): Promise<void>;
   /**
    * Deletes a connection row only if it has expired by `now` (expiresAt <= now; a ping that refreshed it wins).

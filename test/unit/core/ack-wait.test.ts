@@ -3,10 +3,10 @@ import {
   addSample,
   connectionWait,
   INITIAL_WAIT_MS,
+  learnedStats,
   messageWait,
   MIN_WAIT_MS,
-  RESTAMP_MS,
-  shouldRecord,
+  waitBucket,
   type WaitSettings,
 } from '../../../shared/core/delivery/ack-wait';
 import { sendInstantMessage } from '../../../shared/core/delivery/send-im';
@@ -96,14 +96,24 @@ describe('learning from acks (RFC 6298 §2.2, §2.3)', () => {
     expect(addSample({}, 600_000, 15_000)).toEqual({ srtt: 15_000, rttvar: 7_500, samples: 1 });
   });
 
-  it('writes while learning, when the wait moves enough, and to restamp a minute-old row; not otherwise', () => {
+  it('keeps an ack’s stats only when they move the wait to another bucket', () => {
     const steady = { srtt: 300, rttvar: 100, samples: 10, seenAt: NOW - 1_000, connectedAt: NOW - 9_000 };
-    const next = { ...addSample(steady, 320, S.ceilingMs), seenAt: NOW };
-    expect(shouldRecord(steady, next, NOW, S)).toBe(false);
-    expect(shouldRecord({ ...steady, samples: 2 }, next, NOW, S)).toBe(true);
-    expect(shouldRecord({ ...steady, seenAt: NOW - RESTAMP_MS }, next, NOW, S)).toBe(true);
-    const stalled = { ...addSample(steady, 6_000, S.ceilingMs), seenAt: NOW };
-    expect(shouldRecord(steady, stalled, NOW, S)).toBe(true);
+    // At the floor before and after: nothing to write, whenever the row was last written.
+    expect(learnedStats(steady, 320, NOW, S)).toBeUndefined();
+    expect(learnedStats({ ...steady, seenAt: NOW - 600_000 }, 320, NOW, S)).toBeUndefined();
+    // The first sample takes a connection from the initial wait to the floor: one write.
+    expect(learnedStats({ connectedAt: NOW - 9_000 }, 300, NOW, S)).toEqual({
+      srtt: 300,
+      rttvar: 150,
+      samples: 1,
+      seenAt: NOW,
+    });
+    // A stall: RTTVAR grows by a quarter of the miss, the wait leaves the floor's bucket.
+    const stalled = learnedStats(steady, 6_000, NOW, S)!;
+    expect(stalled).toMatchObject({ samples: 11, seenAt: NOW });
+    expect(waitBucket(connectionWait(conn(stalled), NOW, S))).toBeGreaterThan(waitBucket(MIN_WAIT_MS));
+    // ACK_WAIT=fixed: every wait is the ceiling, so nothing is ever written.
+    expect(learnedStats(steady, 6_000, NOW, { ...S, fixed: true })).toBeUndefined();
   });
 });
 
@@ -155,19 +165,39 @@ describe('on the in-memory ports', () => {
     expect(fourth.delayMs).toBeLessThanOrEqual(w.deps.config.ackTimeoutMs);
   });
 
-  it('a steady link writes its row only while learning, then once a minute', async () => {
+  it('a steady link writes its row once (initial wait → floor), then never', async () => {
     const alice = await w.user({ connectionId: 'A' });
     const bob = await w.user({ connectionId: 'B' });
     const sender = { imNumber: alice.imNumber, name: alice.name, connectionId: 'A' };
     const writes = jest.spyOn(w.stores.logins, 'recordLink');
-    for (let i = 0; i < 20; i++) {
-      const { messageId } = await exchange(sender, bob.imNumber, i);
-      w.clock.advance(250);
+    for (let i = 0; i < 100; i++) {
+      const { messageId, delayMs } = await exchange(sender, bob.imNumber, i);
+      expect(delayMs).toBe(i === 0 ? INITIAL_WAIT_MS : MIN_WAIT_MS);
+      w.clock.advance(250 + (i % 7) * 60);
       await acknowledge(w.deps, bob.imNumber, messageId, 'B');
       w.clock.advance(1_000);
     }
-    // 3 while learning, then one when the stamp is a minute old? 20 × 1.25 s = 25 s: none yet.
-    expect(writes).toHaveBeenCalledTimes(3);
+    expect(writes).toHaveBeenCalledTimes(1);
+  });
+
+  it('racing acks: the first write wins; one computed from stats since replaced is refused', async () => {
+    const alice = await w.user({ connectionId: 'A' });
+    const bob = await w.user({ connectionId: 'B' });
+    const sender = { imNumber: alice.imNumber, name: alice.name, connectionId: 'A' };
+    // Two messages out before either ack: both saw a connection with no stats.
+    const early = await exchange(sender, bob.imNumber, 0);
+    w.clock.advance(100);
+    const late = await exchange(sender, bob.imNumber, 1);
+    // The later one's ack comes first, after a stall (9.9 s): the wait grows.
+    w.clock.advance(9_900);
+    await acknowledge(w.deps, bob.imNumber, late.messageId, 'B');
+    const stalled = (await w.stores.logins.getRecipient(bob.imNumber))!.connections[0];
+    expect(stalled).toMatchObject({ srtt: 9_900, samples: 1 });
+    // The earlier one's ack, computed from "no stats", would have set the floor: refused, the stall stays learned.
+    await acknowledge(w.deps, bob.imNumber, early.messageId, 'B');
+    expect((await w.stores.logins.getRecipient(bob.imNumber))!.connections[0]).toEqual(stalled);
+    expect((await w.stores.messages.getMessage(early.messageId))!.status).toBe('delivered');
+    expect((await exchange(sender, bob.imNumber, 2)).delayMs).toBe(w.deps.config.ackTimeoutMs);
   });
 
   it('a ping stamps the connection as heard from; a silent one gets the floor whatever its history', async () => {
