@@ -17,7 +17,8 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
  * figures), still far below Lambda's 50 MB zip limit.
  *
  * Source maps: external `.map` files without `sourcesContent` (stack traces map to file:line, the map stays
- * small, and no source text ships), read by Node because every function sets NODE_OPTIONS=--enable-source-maps.
+ * small, and no source text ships), read when a stack is first printed (shared/runtime/source-maps.ts), not at
+ * every cold start as NODE_OPTIONS=--enable-source-maps did.
  */
 export const bundlingOptions = {
   minify: true,

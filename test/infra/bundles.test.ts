@@ -130,6 +130,17 @@ describe('bundles (the stack’s exact esbuild settings)', () => {
     }
   });
 
+  test('every bundle maps its stack traces itself, lazily (no --enable-source-maps on AWS)', () => {
+    for (const r of rows) {
+      const mapper = r.bundle.inputs.filter((i) => i === 'shared/runtime/source-maps.ts');
+      expect({ name: r.spec.name, mapper }).toEqual({
+        name: r.spec.name,
+        mapper: ['shared/runtime/source-maps.ts'],
+      });
+      expect({ name: r.spec.name, map: r.bundle.mapBytes > 0 }).toEqual({ name: r.spec.name, map: true });
+    }
+  });
+
   test('no bundle carries the local runtime or test tools (tsx, dynalite, ws, esbuild)', () => {
     for (const r of rows) {
       const local = r.bundle.inputs.filter((i) =>
