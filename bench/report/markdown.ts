@@ -527,9 +527,9 @@ function explain(target: string, r: Report): string {
   const key = Object.entries(LABELS).find(([, label]) => target.startsWith(`${label}:`))?.[0];
   if (key) return explainBudget(r, key);
   if (target.includes('init'))
-    return 'See the per-function figures in section 5; the AWS SDK is most of each bundle.';
+    return 'See the per-function figures in section 5: what is left is V8 compiling and running about 1 MB of bundle (the AWS SDK is most of it).';
   if (target.includes('finishes'))
-    return 'The header gives the load average before and after; the longest parts are building the bundles and the mobile-link phase (docs/benchmark.md).';
+    return 'The row lists each phase with its span (phases beside each other overlap); the header gives the load average before and after, since every phase is CPU-bound except the mobile phase’s wait on its timers (docs/benchmark.md, "The order of a run").';
   if (target.includes('grow')) return 'See section 2 for the operation that grows.';
   return '';
 }
