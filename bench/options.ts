@@ -34,8 +34,17 @@ export interface Options {
   profile: boolean;
   /** Only the mobile-link phase, its figures as JSON on stdout. */
   mobileOnly: boolean;
+  /**
+   * Phases left out of this run (`--only=` / `--skip=`), to try one part quickly; their targets then say
+   * "not measured". Names: PHASES.
+   */
+  skip: Set<Phase>;
   outDir: string;
 }
+
+/** The parts of a run that `--only` and `--skip` name. */
+export const PHASES = ['throughput', 'fallback', 'mobile', 'init', 'presence'] as const;
+export type Phase = (typeof PHASES)[number];
 
 const HELP = `npm run bench [-- options]
 
@@ -50,6 +59,8 @@ const HELP = `npm run bench [-- options]
   --no-profile
   --out=bench/results  where latest.md, latest.json and the SVG go
   --mobile-only        only the ack-wait phase on simulated mobile links; prints its figures as JSON
+  --only=init,mobile   run only these parts (throughput, fallback, mobile, init, presence); the rest of the
+                       report says "not measured". --skip=... leaves the named parts out instead
 `;
 
 export function parseOptions(argv: string[]): Options {
@@ -79,6 +90,16 @@ export function parseOptions(argv: string[]): Options {
     throw new Error('--users must be integers from 2 to 100000');
   }
   users.sort((a, b) => a - b);
+  const names = (flag: string): Phase[] => {
+    const list = (flags.get(flag) ?? '').split(',').filter(Boolean);
+    const bad = list.filter((n) => !(PHASES as readonly string[]).includes(n));
+    if (bad.length)
+      throw new Error(`--${flag}: unknown part ${bad.join(', ')} (parts: ${PHASES.join(', ')})`);
+    return list as Phase[];
+  };
+  const only = names('only');
+  const skip = new Set<Phase>(names('skip'));
+  if (only.length) for (const p of PHASES) if (!only.includes(p)) skip.add(p);
   // On in quick runs too: CPU per message against the baseline is a target.
   const profile = !flags.has('no-profile');
   return {
@@ -118,6 +139,7 @@ export function parseOptions(argv: string[]): Options {
     ...(quick ? { initLargest: 6 } : {}),
     profile,
     mobileOnly: flags.get('mobile-only') === 'true',
+    skip,
     outDir: flags.get('out') ?? 'bench/results',
   };
 }

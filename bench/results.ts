@@ -85,12 +85,12 @@ export interface BundleReport {
   gzipBytes: number;
   split: { own: number; twilio: number; awsSdk: number; other: number };
   otherTop: { pkg: string; bytes: number }[];
-  /** Median ms of require() inside a fresh node process, with NODE_OPTIONS=--enable-source-maps as on Lambda. */
+  /** Median ms of require() inside a fresh node process, as deployed (no NODE_OPTIONS). */
   requireMs: number;
   /** Median ms from spawn to exit for the same process, minus the median for an empty script. */
   spawnMinusEmptyMs: number;
-  /** Median ms of require() without source maps. */
-  requireNoMapsMs: number;
+  /** Median ms of require() with NODE_OPTIONS=--enable-source-maps (full runs), the setting before 2026-11-30. */
+  requireWithSourceMapsMs: number;
 }
 
 export interface SmsSample {
@@ -124,6 +124,8 @@ export interface Report {
   };
   settings: Record<string, unknown>;
   durationSeconds: number;
+  /** Where the run's time went: each phase's wall seconds and its span from the start (phases may overlap). */
+  phases?: { phase: string; seconds: number; from: number; to: number }[];
   cells: CellReport[];
   fallback: FallbackReport[];
   /** The ack wait on simulated mobile links, the learned rule beside the fixed one (bench/phases/mobile-fallback.ts). */

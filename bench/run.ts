@@ -7,9 +7,10 @@ import path from 'node:path';
 import { ensureTable } from '../shared/adapters/dynamo-table';
 import { newCounterBuffer, readUnits, snapshot, diff, SYSTEM, total, type Counts } from './db/counter';
 import { Progress } from './lib/progress';
+import { sleep } from './lib/stats';
 import { startTsWorker, WorkerRpc } from './lib/threads';
 import { parseOptions, type Options } from './options';
-import { runBundles } from './phases/bundles';
+import { buildAllBundles, timeColdInit, type BuiltBundles } from './phases/bundles';
 import { runFallback } from './phases/fallback';
 import { runPresenceFanout } from './phases/presence-fanout';
 import {
@@ -48,6 +49,10 @@ async function main(): Promise<void> {
     `${opts.quick ? 'quick' : 'full'} run, ${os.cpus().length} CPUs, node ${process.version}`,
   );
 
+  mkdirSync(opts.outDir, { recursive: true });
+  // Built now, beside the threads' start-up (nothing is measured yet); timed later, while the mobile phase waits.
+  const built = progress.timed('bundles: build (one esbuild call)', () => buildAllBundles());
+  built.catch(() => undefined);
   const counterBuffer = newCounterBuffer();
   const counters = new Int32Array(counterBuffer);
   const dbWorker = startTsWorker(path.join(__dirname, 'db', 'dynamo-thread.ts'), {
@@ -56,6 +61,10 @@ async function main(): Promise<void> {
   });
   const db = new WorkerRpc(dbWorker);
   const system = new WorkerRpc(startTsWorker(path.join(__dirname, 'system', 'system-thread.ts'), {}));
+  // The mobile phase's second stack (the fixed rule) gets a thread of its own; it starts (and compiles) now.
+  const second = opts.skip.has('mobile')
+    ? undefined
+    : new WorkerRpc(startTsWorker(path.join(__dirname, 'system', 'system-thread.ts'), {}));
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'imsms-bench-'));
   let seedClient: DynamoDBClient | undefined;
   try {
@@ -69,40 +78,55 @@ async function main(): Promise<void> {
     await ensureTable(seedClient, SYSTEM_TABLE);
     const profileDir = opts.profile ? path.join(opts.outDir, 'profiles') : undefined;
     const threads: Threads = { system, db, counters, dynamoEndpoint: endpoint, seedClient, profileDir };
-    const report = await measure(opts, threads, dataDir, progress);
+    const report = await measure(opts, threads, second, built, dataDir, progress);
     report.machine.loadBefore = loadBefore;
     report.machine.loadAfter = os.loadavg();
     // From the process's start (tsx compiling this file included), as `time npm run bench` sees it, less npm.
     report.durationSeconds = process.uptime();
+    const startUp = process.uptime() - progress.elapsedSeconds();
+    report.phases = [
+      { phase: 'tsx start-up', seconds: startUp, from: -startUp, to: 0 },
+      ...progress.phaseTimes(),
+    ];
     write(opts, report);
     progress.finish(
       `${report.durationSeconds.toFixed(0)} s (${((Date.now() - started) / 1000).toFixed(0)} s after start-up); ` +
-        `wrote ${path.join(opts.outDir, 'latest.md')}`,
+        `wrote ${path.join(opts.outDir, 'latest.md')}\n` +
+        report.phases
+          .map((p) => `  ${p.phase}: ${p.seconds.toFixed(1)} s (${p.from.toFixed(0)} → ${p.to.toFixed(0)} s)`)
+          .join('\n'),
     );
   } finally {
     seedClient?.destroy();
     await system.close();
+    await second?.close();
     await db.close();
+    await built.then((b) => b.remove()).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 function plannedSeconds(opts: Options): number {
-  const levels = opts.users.reduce((s, u) => s + plannedLevelSeconds(opts, u), 0);
-  const fallback = opts.quick ? 4 : 6;
-  // The mobile phase runs beside the bundles: the longer of the two (its traffic, the fixed rule's 15 s, a drain).
-  const mobile = opts.mobile.phaseMs / 1000 + 18;
-  return 3 + levels + fallback + Math.max(mobile, bundleSeconds(opts));
+  const levels = opts.skip.has('throughput')
+    ? 0
+    : opts.users.reduce((s, u) => s + plannedLevelSeconds(opts, u), 0);
+  const fallback = opts.skip.has('fallback') ? 0 : opts.quick ? 4 : 6;
+  // The mobile phase (its traffic, the fixed rule's 15 s, a drain); the cold loads are timed while it waits.
+  const mobile = opts.skip.has('mobile') ? 0 : opts.mobile.phaseMs / 1000 + 18;
+  const init = opts.skip.has('init') ? 0 : coldInitSeconds(opts);
+  return 4 + levels + fallback + Math.max(mobile, opts.mobile.phaseMs / 1000 + init);
 }
 
-/** Building the bundles, then (1 + the timed ones, twice in full runs) cold node processes per run. */
-function bundleSeconds(opts: Options): number {
-  return opts.initRuns * (1 + (opts.initLargest ?? 19)) * (opts.quick ? 0.2 : 0.35) + 4;
+/** Cold node processes: (an empty one + the bundle, + the bundle with source maps in full runs) per timed one. */
+function coldInitSeconds(opts: Options): number {
+  return opts.initRuns * (opts.initLargest ?? 23) * (opts.quick ? 2 : 3) * 0.15;
 }
 
 async function measure(
   opts: Options,
   threads: Threads,
+  second: WorkerRpc | undefined,
+  built: Promise<BuiltBundles>,
   dataDir: string,
   progress: Progress,
 ): Promise<Report> {
@@ -115,7 +139,7 @@ async function measure(
     // 2 s rather than the 15 s default, so each message's delivery check runs right after its own cell instead
     // of in a later one; it does the same work whenever it fires. The default is measured in the fallback test.
     ACK_TIMEOUT_MS: '2000',
-    // A few senders drive the whole load: lift the per-user limits (issue 14), which are not what is measured.
+    // A few senders drive the whole load: lift the per-user limits, which are not what is measured.
     WS_FRAMES_PER_CONNECTION: '1000000',
     WS_FRAMES_PER_USER: '1000000',
     WS_MAX_CONNECTIONS_PER_USER: '1000',
@@ -127,12 +151,25 @@ async function measure(
   const profiles: Report['profiles'] = [];
   const { counters, system } = threads;
 
-  const main = await openMainStack(opts, threads, jwtSecret, stackEnv, dataDir);
+  // The presence fan-out (presence-fanout.md) on an embedded dynalite of its own: request counts, no timings, so
+  // it runs beside the start-up too. Both it and the bundles' build are done before the first measured cell.
+  const presence = opts.skip.has('presence')
+    ? Promise.resolve(undefined)
+    : progress.timed('presence fan-out', () =>
+        runPresenceFanout(opts.outDir, opts.quick ? [10, 100] : undefined),
+      );
+  presence.catch(() => undefined);
+  const main = await progress.timed('stack start', () =>
+    openMainStack(opts, threads, jwtSecret, stackEnv, dataDir),
+  );
+  const setupDone = Promise.all([presence, built]).then(() =>
+    progress.note('setup', 'build and presence done'),
+  );
   if (opts.mobileOnly) {
     // Only the mobile-link phase (to try the ack wait quickly): its figures as JSON on stdout, nothing written.
     await closeMainSockets(main, threads);
     await system.call('stopStack');
-    const mobile = await runMobile(threads, main.population, dataDir, stackEnv, {
+    const mobile = await runMobile(threads, second!, main.population, dataDir, stackEnv, {
       ...opts.mobile,
       ackTimeoutMs: 15_000,
     });
@@ -140,52 +177,76 @@ async function measure(
     process.exit(0);
   }
   const runStart = snapshot(counters);
-  const cells = await runThroughput(opts, threads, main, progress, profiles);
-  await closeMainSockets(main, threads);
+  const cells = opts.skip.has('throughput')
+    ? []
+    : await progress.timed('throughput', () =>
+        runThroughput(opts, threads, main, progress, profiles, setupDone),
+      );
+  await setupDone;
+  await progress.timed('throughput: closing sockets', () => closeMainSockets(main, threads));
   const throughputCounts = diff(snapshot(counters), runStart);
 
   const fallback: FallbackReport[] = [];
-  for (const f of opts.fallbackSamples.filter((s) => s.ackMs === 2000)) {
-    progress.note('fallback', `${f.samples} silent recipients, ACK_TIMEOUT_MS ${f.ackMs}`);
-    fallback.push(await runFallback(main.population, main.url, f.ackMs, f.samples, counters));
-    progress.advance(3, 'fallback', describeFallback(fallback[fallback.length - 1]));
+  if (!opts.skip.has('fallback')) {
+    await progress.timed('fallback (2 s)', async () => {
+      for (const f of opts.fallbackSamples.filter((s) => s.ackMs === 2000)) {
+        progress.note('fallback', `${f.samples} silent recipients, ACK_TIMEOUT_MS ${f.ackMs}`);
+        fallback.push(await runFallback(main.population, main.url, f.ackMs, f.samples, counters));
+        progress.advance(3, 'fallback', describeFallback(fallback[fallback.length - 1]));
+      }
+    });
   }
   await system.call('stopStack');
 
   // The ack wait on simulated mobile links: the learned rule and the fixed one, each on its own stack in its own
-  // thread, at once, over the same links (same seeds); they run while the bundles are measured.
+  // thread, at once, over the same links (same seeds). Once its traffic is over, the phase only waits on timers
+  // (the fixed rule's 15 s): the cold loads are timed then, so neither runs beside CPU-heavy work.
   const mobileOpts = { ...opts.mobile, ackTimeoutMs: 15_000 };
-  progress.note(
-    'mobile',
-    `${mobileOpts.links} links per rule, learned and fixed ACK_TIMEOUT_MS ${mobileOpts.ackTimeoutMs} side by side (in the background)`,
-  );
-  const mobileRun = runMobile(threads, main.population, dataDir, stackEnv, mobileOpts);
+  let mobileRun: Promise<MobileReport | undefined> = Promise.resolve(undefined);
+  if (second) {
+    progress.note(
+      'mobile',
+      `${mobileOpts.links} links per rule, learned and fixed ACK_TIMEOUT_MS ${mobileOpts.ackTimeoutMs} side by side`,
+    );
+    mobileRun = progress.timed('mobile links (both rules)', () =>
+      runMobile(threads, second, main.population, dataDir, stackEnv, mobileOpts),
+    );
+    mobileRun.catch(() => undefined);
+    await Promise.race([sleep(mobileOpts.phaseMs + 1_500), mobileRun]);
+  }
 
-  progress.note('bundles', 'building with the stack’s esbuild settings, then timing cold loads');
-  // A quarter of the phase's planned time per quarter of the cold loads timed.
-  const quarter = bundleSeconds(opts) / 4;
-  let quarters = 0;
-  // Issue 12's presence fan-out (presence-fanout.md) on an embedded dynalite of its own, also beside the mobile phase.
-  const presence = runPresenceFanout(opts.outDir, opts.quick ? [10, 100] : undefined);
-  const bundles = await runBundles(
-    opts.initRuns,
-    !opts.quick,
-    (done, totalSteps) => {
-      while (quarters < Math.floor((done / totalSteps) * 4)) {
-        quarters++;
-        progress.advance(quarter, 'bundles', `${quarters * 25}% of the cold loads timed`);
-      }
-    },
-    opts.initLargest,
-  );
-  const slowest = Math.max(...bundles.rows.map((b) => b.requireMs).filter(Number.isFinite));
-  progress.note(
-    'bundles',
-    `${bundles.rows.length} functions, ${bundles.timed} timed, slowest init ${slowest.toFixed(0)} ms`,
-  );
-  await presence;
+  let bundles: Report['bundles'] = { emptyScriptMs: NaN, rows: [], timed: 0 };
+  const b = await built;
+  if (!opts.skip.has('init')) {
+    progress.note(
+      'bundles',
+      `built in ${b.buildSeconds.toFixed(1)} s; timing cold loads beside an empty node`,
+    );
+    const quarter = coldInitSeconds(opts) / 4;
+    let quarters = 0;
+    bundles = await progress.timed('bundles: cold init', () =>
+      timeColdInit(
+        b,
+        opts.initRuns,
+        !opts.quick,
+        (done, totalSteps) => {
+          while (quarters < Math.floor((done / totalSteps) * 4)) {
+            quarters++;
+            progress.advance(quarter, 'bundles', `${quarters * 25}% of the cold loads timed`);
+          }
+        },
+        opts.initLargest,
+      ),
+    );
+    const slowest = Math.max(...bundles.rows.map((r) => r.requireMs).filter(Number.isFinite));
+    progress.note(
+      'bundles',
+      `${bundles.rows.length} functions, ${bundles.timed} timed, slowest init ${slowest.toFixed(0)} ms, ` +
+        `empty node ${bundles.emptyScriptMs.toFixed(0)} ms`,
+    );
+  }
   const mobile = await mobileRun;
-  for (const m of mobile.rules) progress.advance(4, 'mobile', describeMobile(m));
+  for (const m of mobile?.rules ?? []) progress.advance(4, 'mobile', describeMobile(m));
 
   const samples = smsSamples();
   const prices = loadPrices();
@@ -245,12 +306,12 @@ function checkFigures(c: Counts): {
 /** Two stacks at once, one per rule, each in a system thread of its own (a stack reads its settings once). */
 async function runMobile(
   threads: Threads,
+  second: WorkerRpc,
   population: Population,
   dataDir: string,
   stackEnv: Record<string, string>,
   o: Options['mobile'] & { ackTimeoutMs: number },
 ): Promise<MobileReport> {
-  const second = new WorkerRpc(startTsWorker(path.join(__dirname, 'system', 'system-thread.ts'), {}));
   try {
     const env = { ...stackEnv, ACK_TIMEOUT_MS: String(o.ackTimeoutMs) };
     const [learned, fixed] = await Promise.all([
@@ -282,7 +343,6 @@ async function runMobile(
   } finally {
     await threads.system.call('stopStack');
     await second.call('stopStack');
-    await second.close();
   }
 }
 
@@ -304,7 +364,9 @@ function write(opts: Options, report: Report): void {
   const subtitle =
     `${report.date}, ${report.mode} run, ${report.machine.cpus} CPUs, ${report.settings.concurrency} senders in flight, ` +
     `${Math.round(opts.online * 100)}% online in the four paths; latency to the end of each path`;
-  writeFileSync(path.join(opts.outDir, 'latency-throughput.svg'), chartSvg(report.cells, subtitle));
+  // A run without the throughput part (--only / --skip) leaves the last chart as it was.
+  if (report.cells.length)
+    writeFileSync(path.join(opts.outDir, 'latency-throughput.svg'), chartSvg(report.cells, subtitle));
 }
 
 main().catch((err) => {

@@ -5,6 +5,7 @@
 export class Progress {
   private done = 0;
   private readonly started = Date.now();
+  private readonly phases = new Map<string, { from: number; to?: number }>();
 
   constructor(private readonly plannedSeconds: number) {}
 
@@ -23,6 +24,28 @@ export class Progress {
   finish(outcome: string): void {
     this.done = this.plannedSeconds;
     this.line(`done · ${outcome}`, 100);
+  }
+
+  /**
+   * Times one phase of the run: `fn` from its start to its end, in seconds from the run's start, so the report
+   * can say where the time went. Phases may overlap (the mobile phase runs beside the cold-init timing).
+   */
+  async timed<T>(phase: string, fn: () => Promise<T>): Promise<T> {
+    const entry: { from: number; to?: number } = { from: this.elapsedSeconds() };
+    this.phases.set(phase, entry);
+    try {
+      return await fn();
+    } finally {
+      entry.to = this.elapsedSeconds();
+    }
+  }
+
+  /** Every timed phase so far: its wall seconds, its start and end in seconds from the run's start. */
+  phaseTimes(): { phase: string; seconds: number; from: number; to: number }[] {
+    return [...this.phases].map(([phase, { from, to }]) => {
+      const end = to ?? this.elapsedSeconds();
+      return { phase, seconds: end - from, from, to: end };
+    });
   }
 
   elapsedSeconds(): number {

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Metafile } from 'esbuild';
-import { buildBundle } from '../../infra/aws/bundling';
-import { functions } from '../../infra/functions';
+import { buildBundles, type BuiltBundle } from '../../infra/aws/bundling';
+import { functions, type FunctionSpec } from '../../infra/functions';
 import { median } from '../lib/stats';
 import type { BundleReport } from '../results';
 
@@ -95,75 +95,97 @@ function coldEnv(sourceMaps: boolean): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.AWS_LAMBDA_FUNCTION_NAME;
   delete env.NODE_OPTIONS;
-  // Every function sets this on AWS (infra/aws/bundling.ts): Node then reads each bundle's map at load.
+  // As deployed, no NODE_OPTIONS (infra/aws/constructs/house-function.ts): a stack trace is mapped to the sources
+  // when one is first printed (shared/runtime/source-maps.ts). With --enable-source-maps, the setting the
+  // functions had before, Node reads and parses each bundle's map at load, whether an error comes or not.
   if (sourceMaps) env.NODE_OPTIONS = '--enable-source-maps';
   // Node 20 here vs Node 22 on Lambda: the SDK's one-off version warning is not part of the function's init.
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   return env;
 }
 
+/** Every function's bundle, built once into a temporary directory (remove it with `remove()`). */
+export interface BuiltBundles {
+  buildSeconds: number;
+  items: { spec: FunctionSpec; outfile: string; bundle: BuiltBundle; gzip: number }[];
+  remove(): void;
+}
+
 /**
- * Bundle size and cold init per function, built with the stack's exact esbuild settings. Init is require() of
- * the bundle in a fresh node process (median of `runs`, round-robin over the functions so that a burst of
- * machine load does not land on one of them), with source maps enabled as deployed; and also the wall time
- * of the whole process minus that of an empty script.
+ * Builds every function's bundle with the stack's exact esbuild settings, in one esbuild call: the same bytes as
+ * one build per function (test/infra/bundles.test.ts checks it), with the AWS SDK parsed once instead of 23 times.
+ * CPU-heavy for a few seconds: the benchmark runs it while nothing is measured (its own start-up).
  */
-export async function runBundles(
+export async function buildAllBundles(): Promise<BuiltBundles> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'imsms-bench-bundles-'));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    const t0 = performance.now();
+    const bundles = await buildBundles(functions, dir);
+    const items = functions.map((spec) => {
+      const outfile = path.join(dir, spec.name, 'index.js');
+      return { spec, outfile, bundle: bundles.get(spec.name)!, gzip: gzipSync(readFileSync(outfile)).length };
+    });
+    return { buildSeconds: (performance.now() - t0) / 1000, items, remove };
+  } catch (err) {
+    remove();
+    throw err;
+  }
+}
+
+/**
+ * Cold init per function: require() of the bundle in a fresh node process, as deployed (coldEnv), the median of
+ * `runs`, round-robin over the functions so that a burst of machine load does not land on one of them. Right
+ * before each one an empty node process (`node -e ""`) is timed from spawn to exit, so the comparison is made on
+ * the same machine at the same moment: the report's empty start is the median of all of those. Also the whole
+ * process's spawn → exit minus the empty one's, and (`withSourceMaps`) require() with --enable-source-maps, the
+ * setting the functions had before (docs/deploy.md). Quick runs time the `timeLargest` largest bundles only.
+ */
+export async function timeColdInit(
+  built: BuiltBundles,
   runs: number,
-  withoutMaps: boolean,
+  withSourceMaps: boolean,
   onStep: (done: number, total: number) => void,
   timeLargest?: number,
 ): Promise<{ emptyScriptMs: number; rows: BundleReport[]; timed: number }> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'imsms-bench-bundles-'));
-  try {
-    const built = await Promise.all(
-      functions.map(async (spec) => {
-        const outfile = path.join(dir, spec.name, 'index.js');
-        const bundle = await buildBundle(spec.entry, outfile);
-        return { spec, outfile, bundle, gzip: gzipSync(readFileSync(outfile)).length };
-      }),
-    );
-    const timings = new Map<string, { require: number[]; wall: number[]; noMaps: number[] }>();
-    for (const b of built) timings.set(b.spec.name, { require: [], wall: [], noMaps: [] });
-    // Quick runs time the largest bundles only: what a bundle loads is what its init costs, so the slowest
-    // function is among them (full runs time every one and show it).
-    const timed = [...built]
-      .sort((a, b) => b.bundle.bytes - a.bundle.bytes)
-      .slice(0, timeLargest ?? built.length);
-    const empty: number[] = [];
-    const total = runs * (1 + timed.length * (withoutMaps ? 2 : 1));
-    let done = 0;
-    for (let r = 0; r < runs; r++) {
-      empty.push((await timeNode(['-e', '0'], coldEnv(true))).wallMs);
+  const timings = new Map<string, { require: number[]; wall: number[]; maps: number[] }>();
+  for (const b of built.items) timings.set(b.spec.name, { require: [], wall: [], maps: [] });
+  // What a bundle loads is what its init costs, so the slowest function is among the largest (full runs time
+  // every one and show it).
+  const timed = [...built.items]
+    .sort((a, b) => b.bundle.bytes - a.bundle.bytes)
+    .slice(0, timeLargest ?? built.items.length);
+  const empty: number[] = [];
+  const total = runs * timed.length * (withSourceMaps ? 3 : 2);
+  let done = 0;
+  for (let r = 0; r < runs; r++) {
+    for (const b of timed) {
+      empty.push((await timeNode(['-e', ''], coldEnv(false))).wallMs);
       onStep(++done, total);
-      for (const b of timed) {
-        const t = timings.get(b.spec.name)!;
-        const run = await timeNode(['-e', REQUIRE_SCRIPT, b.outfile], coldEnv(true));
-        t.require.push(Number(run.stdout));
-        t.wall.push(run.wallMs);
+      const t = timings.get(b.spec.name)!;
+      const run = await timeNode(['-e', REQUIRE_SCRIPT, b.outfile], coldEnv(false));
+      t.require.push(Number(run.stdout));
+      t.wall.push(run.wallMs);
+      onStep(++done, total);
+      if (withSourceMaps) {
+        t.maps.push(Number((await timeNode(['-e', REQUIRE_SCRIPT, b.outfile], coldEnv(true))).stdout));
         onStep(++done, total);
-        if (withoutMaps) {
-          t.noMaps.push(Number((await timeNode(['-e', REQUIRE_SCRIPT, b.outfile], coldEnv(false))).stdout));
-          onStep(++done, total);
-        }
       }
     }
-    const emptyMs = median(empty);
-    const rows = built.map((b): BundleReport => {
-      const t = timings.get(b.spec.name)!;
-      return {
-        name: b.spec.name,
-        bytes: b.bundle.bytes,
-        mapBytes: b.bundle.mapBytes,
-        gzipBytes: b.gzip,
-        ...splitBytes(b.bundle.metafile),
-        requireMs: t.require.length ? median(t.require) : NaN,
-        spawnMinusEmptyMs: t.wall.length ? median(t.wall) - emptyMs : NaN,
-        requireNoMapsMs: t.noMaps.length ? median(t.noMaps) : NaN,
-      };
-    });
-    return { emptyScriptMs: emptyMs, rows, timed: timed.length };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
+  const emptyMs = median(empty);
+  const rows = built.items.map((b): BundleReport => {
+    const t = timings.get(b.spec.name)!;
+    return {
+      name: b.spec.name,
+      bytes: b.bundle.bytes,
+      mapBytes: b.bundle.mapBytes,
+      gzipBytes: b.gzip,
+      ...splitBytes(b.bundle.metafile),
+      requireMs: t.require.length ? median(t.require) : NaN,
+      spawnMinusEmptyMs: t.wall.length ? median(t.wall) - emptyMs : NaN,
+      requireWithSourceMapsMs: t.maps.length ? median(t.maps) : NaN,
+    };
+  });
+  return { emptyScriptMs: emptyMs, rows, timed: timed.length };
 }

@@ -115,6 +115,8 @@ export async function runThroughput(
   main: MainStack,
   progress: Progress,
   profiles: Report['profiles'],
+  /** Work beside the start-up (the bundles' build, the presence fan-out) that must be over before a cell runs. */
+  beforeMeasuring: Promise<unknown> = Promise.resolve(),
 ): Promise<CellReport[]> {
   const { system, counters } = threads;
   const { population, online, ctx } = main;
@@ -122,7 +124,8 @@ export async function runThroughput(
     slots: opts.concurrency,
     warmupMs: opts.warmupMs,
     durationMs: opts.durationMs,
-    minMessages: 40,
+    // Quick runs: enough for the per-message request counts and a rough p95; full runs keep 40.
+    minMessages: opts.quick ? 24 : 40,
     maxMs: Math.max(opts.durationMs * 4, 8000),
     timeoutMs: ctx.timeoutMs,
     conversation: opts.conversation,
@@ -162,6 +165,7 @@ export async function runThroughput(
       progress.advance(cellSeconds, 'throughput', `${level} · ${LABELS[key]}: ${describe(report)}`);
       return report;
     };
+    await beforeMeasuring;
     if (users === opts.users[0]) {
       // The first cells would otherwise also measure V8 compiling the handlers, the SDK and the gateway.
       for (const path of PATHS)

@@ -132,11 +132,25 @@ export function checkTargets(r: Report): TargetCheck[] {
     target: `This ${r.mode} run finishes in < ${limit >= 120 ? `${limit / 60} min` : `${limit} s`}`,
     result:
       Number.isFinite(r.durationSeconds) && r.durationSeconds > 0
-        ? `${r.durationSeconds.toFixed(0)} s`
+        ? `${r.durationSeconds.toFixed(0)} s${phaseList(r)}`
         : 'not measured',
     verdict: judged([r.durationSeconds > 0 ? r.durationSeconds : NaN], () => r.durationSeconds < limit),
   });
   return checks;
+}
+
+/**
+ * Where the run's time went, for the run-length row: each timed phase's wall seconds, in the order they started
+ * (phases that ran beside another say so by their spans overlapping: "12–30 s").
+ */
+function phaseList(r: Report): string {
+  if (!r.phases?.length) return '';
+  const parts = [...r.phases]
+    .sort((a, b) => a.from - b.from)
+    .map(
+      (p) => `${p.phase} ${p.seconds.toFixed(1)} s (${Math.max(0, p.from).toFixed(0)}–${p.to.toFixed(0)} s)`,
+    );
+  return `: ${parts.join(' · ')}`;
 }
 
 /** RCU per IM → IM message against the Scan baseline, every connected user in both (its cost grows with them). */
@@ -368,7 +382,13 @@ function bundleTargets(r: Report): TargetCheck[] {
   return [
     {
       target: initTarget,
-      result: `slowest ${slowest.name}: ${slowest.requireMs.toFixed(0)} ms (median of ${r.settings.initRuns}${some}) vs ${Number.isFinite(empty) ? empty.toFixed(0) : '–'} ms for node -e ""`,
+      result:
+        `slowest ${slowest.name}: ${slowest.requireMs.toFixed(0)} ms (median of ${r.settings.initRuns}${some}) vs ` +
+        `${Number.isFinite(empty) ? empty.toFixed(0) : '–'} ms for node -e "" (spawn to exit, timed right before ` +
+        `each function's load, median)` +
+        (Number.isFinite(slowest.requireWithSourceMapsMs)
+          ? `; ${slowest.requireWithSourceMapsMs.toFixed(0)} ms with --enable-source-maps`
+          : ''),
       verdict: judged([slowest.requireMs, empty], () => slowest.requireMs <= empty),
     },
     {

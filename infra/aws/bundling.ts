@@ -17,7 +17,8 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
  * figures), still far below Lambda's 50 MB zip limit.
  *
  * Source maps: external `.map` files without `sourcesContent` (stack traces map to file:line, the map stays
- * small, and no source text ships), read by Node because every function sets NODE_OPTIONS=--enable-source-maps.
+ * small, and no source text ships), read when a stack is first printed (shared/runtime/source-maps.ts), not at
+ * every cold start as NODE_OPTIONS=--enable-source-maps did.
  */
 export const bundlingOptions = {
   minify: true,
@@ -37,11 +38,13 @@ export const bundlingOptions = {
   forceDockerBundling: false,
 } satisfies BundlingOptions;
 
-/** esbuild's own options, equivalent to what NodejsFunction passes to the esbuild CLI for `bundlingOptions`. */
-export function esbuildOptions(entry: string, outfile: string): BuildOptions {
+/**
+ * esbuild's own options for `bundlingOptions`, less the entry points and where the output goes: what
+ * NodejsFunction passes to the esbuild CLI. The one source of {@link esbuildOptions} (one function, as the stack
+ * bundles it) and {@link buildBundles} (every function in one esbuild call, as the tests and the benchmark do).
+ */
+export function sharedEsbuildOptions(): BuildOptions {
   return {
-    entryPoints: [path.resolve(REPO_ROOT, entry)],
-    outfile,
     absWorkingDir: REPO_ROOT,
     bundle: true,
     platform: 'node',
@@ -54,6 +57,11 @@ export function esbuildOptions(entry: string, outfile: string): BuildOptions {
     logLevel: bundlingOptions.logLevel as `${LogLevel}`,
     metafile: true,
   };
+}
+
+/** esbuild's own options, equivalent to what NodejsFunction passes to the esbuild CLI for `bundlingOptions`. */
+export function esbuildOptions(entry: string, outfile: string): BuildOptions {
+  return { ...sharedEsbuildOptions(), entryPoints: [path.resolve(REPO_ROOT, entry)], outfile };
 }
 
 export interface BuiltBundle {
@@ -87,4 +95,55 @@ export async function buildBundle(
     metafile,
     inputs,
   };
+}
+
+/**
+ * Builds many functions' bundles in ONE esbuild call with {@link sharedEsbuildOptions}: `<outdir>/<name>/index.js`
+ * (and its `.map`) per entry, byte for byte what {@link buildBundle} writes for that entry alone (esbuild
+ * bundles each entry point on its own when code splitting is off, as it is for CJS), while the AWS SDK and the
+ * other shared modules are parsed once instead of once per function. `entries`: name → entry module relative
+ * to the repository root. Returns each bundle's sizes, its own slice of the metafile and its input files.
+ */
+export async function buildBundles(
+  entries: { name: string; entry: string }[],
+  outdir: string,
+): Promise<Map<string, BuiltBundle>> {
+  const esbuild = await import('esbuild');
+  const fs = await import('node:fs');
+  const result = await esbuild.build({
+    ...sharedEsbuildOptions(),
+    entryPoints: Object.fromEntries(
+      entries.map((e) => [`${e.name}/index`, path.resolve(REPO_ROOT, e.entry)]),
+    ),
+    outdir,
+  });
+  const meta = result.metafile!;
+  const built = new Map<string, BuiltBundle>();
+  for (const e of entries) {
+    const outfile = path.join(outdir, e.name, 'index.js');
+    const key = path.relative(REPO_ROOT, outfile).split(path.sep).join('/');
+    const output = meta.outputs[key];
+    if (!output) throw new Error(`esbuild wrote no ${key} for ${e.entry}`);
+    // The files esbuild read for this entry: everything its imports reach (what a build of it alone lists,
+    // including modules tree-shaken to nothing), not only those with bytes in the output.
+    const own = new Set<string>();
+    const queue = [output.entryPoint!];
+    for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+      if (own.has(file) || !meta.inputs[file]) continue;
+      own.add(file);
+      for (const imp of meta.inputs[file].imports) if (!imp.external) queue.push(imp.path);
+    }
+    // This bundle's part of the metafile: its outputs (.js and .map) and the inputs that went into it.
+    const metafile: Metafile = {
+      inputs: Object.fromEntries(Object.entries(meta.inputs).filter(([file]) => own.has(file))),
+      outputs: Object.fromEntries(Object.entries(meta.outputs).filter(([out]) => out.startsWith(key))),
+    };
+    built.set(e.name, {
+      bytes: fs.statSync(outfile).size,
+      mapBytes: fs.existsSync(`${outfile}.map`) ? fs.statSync(`${outfile}.map`).size : 0,
+      metafile,
+      inputs: [...own],
+    });
+  }
+  return built;
 }

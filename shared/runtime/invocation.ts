@@ -1,3 +1,4 @@
+import './source-maps';
 import type { Context } from 'aws-lambda';
 import { invocationLogger } from '../adapters/logger';
 import type { Deps } from '../core/ports';

@@ -1,8 +1,6 @@
-import { SNSClient } from '@aws-sdk/client-sns';
 import { ConfigError, type Config } from '../config';
 import type { Secrets } from '../core/ports';
 import type { SmsTransport } from '../adapters/sms-transport';
-import { SnsSmsProvider } from '../adapters/sns-sms';
 import { traceAwsClient } from '../adapters/aws-clients';
 import { TwilioSmsProvider } from '../adapters/twilio-sms';
 import { registerSmsFactory } from './deps';
@@ -14,10 +12,14 @@ import { withDeliveryReports } from './sms-reports';
  */
 registerSmsFactory((config, secrets) => withDeliveryReports(transportFor(config, secrets), config.publicUrl));
 
-function transportFor(config: Config, secrets: Secrets): SmsTransport {
+/**
+ * The transport SMS_PROVIDER names: SNS (its client loaded on first use), or Twilio / the sandbox with the auth
+ * token in `secrets` (ConfigError without one).
+ */
+export function transportFor(config: Config, secrets: Secrets): SmsTransport {
   switch (config.smsProvider) {
     case 'sns':
-      return new SnsSmsProvider(traceAwsClient(new SNSClient({ region: config.region })));
+      return snsTransport(config);
     case 'twilio':
     case 'sandbox': {
       if (!secrets.twilioAuthToken) throw new ConfigError('Invalid TWILIO_AUTH_TOKEN: required to send SMS');
@@ -50,4 +52,16 @@ function rotatingTwilio(config: Config, secrets: Secrets): SmsTransport {
     // and every retry after a timeout would go unproven (an SMS twice).
     find: (request, since) => transport().find(request, since),
   };
+}
+
+/**
+ * The SNS transport, loaded when SMS_PROVIDER=sns asks for it: a Twilio deployment never uses the SNS client, and
+ * loading it at module scope cost every SMS-sending function's cold start its parse and set-up (bench section 5).
+ */
+function snsTransport(config: Config): SmsTransport {
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use, not at cold start (above) */
+  const { SNSClient } = require('@aws-sdk/client-sns') as typeof import('@aws-sdk/client-sns');
+  const { SnsSmsProvider } = require('../adapters/sns-sms') as typeof import('../adapters/sns-sms');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return new SnsSmsProvider(traceAwsClient(new SNSClient({ region: config.region })));
 }

@@ -147,7 +147,8 @@ describe('functions: one per manifest entry, the house way', () => {
           LogGroup: { Ref: logicalId(main.stack, main.stack.functions[name].logGroup) },
         },
       });
-      expect(props.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+      // Stacks are mapped lazily (shared/runtime/source-maps.ts): no --enable-source-maps reading the map at init.
+      expect(props.Environment.Variables.NODE_OPTIONS).toBeUndefined();
       expect(
         main.resources[logicalId(main.stack, main.stack.functions[name].logGroup)].Properties.RetentionInDays,
       ).toBe(30);
@@ -614,7 +615,6 @@ describe('environment', () => {
     'LOG_LEVEL',
   ];
   const LITERAL_OK = new Set([
-    'NODE_OPTIONS',
     'SMS_PROVIDER',
     'SERVICE_NUMBERS',
     'ACK_TIMEOUT_MS',

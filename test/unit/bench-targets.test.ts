@@ -173,7 +173,7 @@ function report(): Report {
           otherTop: [],
           requireMs: 30,
           spawnMinusEmptyMs: 30,
-          requireNoMapsMs: 25,
+          requireWithSourceMapsMs: 45,
         },
       ],
     },
@@ -338,6 +338,31 @@ describe('bench targets', () => {
     expect(ten.verdict).toBe('pass');
     expect(renderMarkdown(r, loadPrices())).toMatch(
       /10,000 connected \| [^|]*COMPUTED[^|]* \| ✅ pass \(computed\) \|/,
+    );
+  });
+
+  it("says where a run's time went in its length row, and states the cold-init comparison", () => {
+    const r = report();
+    r.mode = 'quick';
+    r.durationSeconds = 75;
+    r.phases = [
+      { phase: 'tsx start-up', seconds: 2, from: -2, to: 0 },
+      { phase: 'throughput', seconds: 40, from: 5, to: 45 },
+      { phase: 'mobile links (both rules)', seconds: 22, from: 50, to: 72 },
+      { phase: 'bundles: cold init', seconds: 8, from: 60, to: 68 },
+    ];
+    const checks = checkTargets(r);
+    const length = find(checks, 'This quick run finishes in < 60 s');
+    expect(length.verdict).toBe('fail');
+    expect(length.result).toBe(
+      '75 s: tsx start-up 2.0 s (0–0 s) · throughput 40.0 s (5–45 s) · mobile links (both rules) 22.0 s ' +
+        '(50–72 s) · bundles: cold init 8.0 s (60–68 s)',
+    );
+    const init = find(checks, 'Cold init');
+    expect(init.verdict).toBe('pass');
+    expect(init.result).toBe(
+      'slowest ws-send-message: 30 ms (median of 7) vs 40 ms for node -e "" (spawn to exit, timed right before ' +
+        "each function's load, median); 45 ms with --enable-source-maps",
     );
   });
 

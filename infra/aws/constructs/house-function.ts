@@ -87,10 +87,9 @@ export class HouseFunction extends Construct {
       // 110-124 KiB to every bundle, past the budgets of test/infra/bundles.test.ts).
       tracing: lambda.Tracing.ACTIVE,
       bundling: bundlingOptions,
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        ...props.environment,
-      },
+      // No NODE_OPTIONS=--enable-source-maps: it made Node read and parse each bundle's 1 MB map at every cold
+      // start. Stacks are mapped to the sources when one is printed (shared/runtime/source-maps.ts).
+      environment: { ...props.environment },
     });
     acknowledge(
       this.role,

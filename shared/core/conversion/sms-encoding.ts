@@ -199,8 +199,16 @@ export function countSegments(text: string): { encoding: SmsEncoding; segments: 
   return { encoding: 'UCS-2', units, segments: packSegments(sizes, units, UCS2_SINGLE, UCS2_MULTI) };
 }
 
-/** Splits text into grapheme clusters (user-perceived characters); shared by every cut that must not split one. */
-export const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+let segmenter: Intl.Segmenter | undefined;
+
+/**
+ * Splits text into grapheme clusters (user-perceived characters); shared by every cut that must not split one.
+ * The Intl.Segmenter behind it is made on first use, not at module load: making one loads ICU's break rules,
+ * tens of milliseconds of every function's cold start, and most invocations never segment anything.
+ */
+export const GRAPHEMES: Pick<Intl.Segmenter, 'segment'> = {
+  segment: (text) => (segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' })).segment(text),
+};
 
 /**
  * UTF-16 lengths of the text's grapheme clusters: a part never splits one (👍🏽, 🇺🇸, e + combining accent), as

@@ -25,13 +25,21 @@ const MIN_IM_NUMBER_DIGITS = 4;
  * The scripts a name's letters are told apart by (Unicode Script_Extensions). A letter in none of them counts
  * as one further script, "other": a name may be all "other", never "other" mixed with a listed script.
  */
-const SCRIPTS = [
+const SCRIPT_NAMES = [
   'Latin', 'Greek', 'Cyrillic', 'Armenian', 'Hebrew', 'Arabic', 'Syriac', 'Thaana', 'Devanagari', 'Bengali',
   'Gurmukhi', 'Gujarati', 'Oriya', 'Tamil', 'Telugu', 'Kannada', 'Malayalam', 'Sinhala', 'Thai', 'Lao',
   'Tibetan', 'Myanmar', 'Georgian', 'Hangul', 'Ethiopic', 'Cherokee', 'Canadian_Aboriginal', 'Ogham', 'Runic',
   'Khmer', 'Mongolian', 'Hiragana', 'Katakana', 'Bopomofo', 'Han', 'Yi', 'Coptic', 'Tifinagh', 'Vai',
   'Javanese', 'Balinese', 'Sundanese', 'Lisu', 'Adlam', 'Osage', 'Glagolitic', 'Samaritan', 'Mandaic',
-].map((name) => ({ name, pattern: new RegExp(`^\\p{Script_Extensions=${name}}$`, 'u') })); // prettier-ignore
+]; // prettier-ignore
+
+/** SCRIPT_NAMES' patterns, compiled on first use (48 Unicode property patterns are not free at cold start). */
+let scripts: { name: string; pattern: RegExp }[] | undefined;
+const scriptPatterns = () =>
+  (scripts ??= SCRIPT_NAMES.map((name) => ({
+    name,
+    pattern: new RegExp(`^\\p{Script_Extensions=${name}}$`, 'u'),
+  })));
 
 /**
  * TR39's writing systems that mix scripts on purpose: Japanese (Han + Hiragana + Katakana), Korean (Han +
@@ -51,7 +59,7 @@ const COMMON_OR_INHERITED = /^[\p{Script=Common}\p{Script=Inherited}]$/u;
 function scriptsOf(ch: string): Set<string> | null {
   if (COMMON_OR_INHERITED.test(ch)) return null;
   const found = new Set<string>();
-  for (const s of SCRIPTS) {
+  for (const s of scriptPatterns()) {
     if (!s.pattern.test(ch)) continue;
     found.add(s.name);
     for (const extra of AUGMENT[s.name] ?? []) found.add(extra);
@@ -154,17 +162,24 @@ function defaultLookKeys(name: string): string[] {
   return [...keys].map((key) => key.replace(MARKS, ''));
 }
 
-/** The skeletons of the digits (`0` → `o`, `1` → `l`, `2` … `9` themselves). */
-const DIGIT_SKELETONS = new Set([...'0123456789'].flatMap((d) => defaultLookKeys(d)));
-
 /** Escapes a string for use inside a RegExp. */
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** A key that looks like a default name: `u` followed by at least MIN_IM_NUMBER_DIGITS digit look-alikes. */
-const DEFAULT_NAME_KEY = new RegExp(
-  `^${escapeRegExp(nameKey(DEFAULT_PREFIX))}(?:${[...DIGIT_SKELETONS].map(escapeRegExp).join('|')}){${MIN_IM_NUMBER_DIGITS},}$`,
-  'u',
-);
+/**
+ * The skeletons of the digits (`0` → `o`, `1` → `l`, `2` … `9` themselves), and a key that looks like a default
+ * name: `u` followed by at least MIN_IM_NUMBER_DIGITS digit look-alikes. Worked out on first use rather than at
+ * module load, which every function's cold start pays and few invocations need (only names are judged by them).
+ */
+let defaultLook: { digitSkeletons: Set<string>; defaultNameKey: RegExp } | undefined;
+function defaultLookRules(): { digitSkeletons: Set<string>; defaultNameKey: RegExp } {
+  if (defaultLook) return defaultLook;
+  const digitSkeletons = new Set([...'0123456789'].flatMap((d) => defaultLookKeys(d)));
+  const defaultNameKey = new RegExp(
+    `^${escapeRegExp(nameKey(DEFAULT_PREFIX))}(?:${[...digitSkeletons].map(escapeRegExp).join('|')}){${MIN_IM_NUMBER_DIGITS},}$`,
+    'u',
+  );
+  return (defaultLook = { digitSkeletons, defaultNameKey });
+}
 
 /** A letter of a script with case (Latin, Greek, Cyrillic, Armenian, …), one code point. */
 const CASED_LETTER = /^(?=\p{L})\p{Cased}$/u;
@@ -172,7 +187,9 @@ const DECIMAL_DIGIT = /^\p{Nd}$/u;
 
 /** True for a decimal digit of any script, or a character that looks like a digit (`O`, `l`, `З`, `б`, …). */
 function isDigitLike(ch: string): boolean {
-  return DECIMAL_DIGIT.test(ch) || defaultLookKeys(ch).some((key) => DIGIT_SKELETONS.has(key));
+  return (
+    DECIMAL_DIGIT.test(ch) || defaultLookKeys(ch).some((key) => defaultLookRules().digitSkeletons.has(key))
+  );
 }
 
 /**
@@ -201,7 +218,9 @@ function hasDefaultShape(name: string): boolean {
  * (`μ12345678`). Only `u` + 4 or more digit look-alikes (imNumbers have 4 to 12 digits), so `Ulo` stays free.
  */
 export function looksLikeDefaultName(name: string): boolean {
-  return defaultLookKeys(name).some((key) => DEFAULT_NAME_KEY.test(key)) || hasDefaultShape(name);
+  return (
+    defaultLookKeys(name).some((key) => defaultLookRules().defaultNameKey.test(key)) || hasDefaultShape(name)
+  );
 }
 
 /**
