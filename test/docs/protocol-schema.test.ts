@@ -256,6 +256,7 @@ describe('docs/protocol.schema.json states the one-of shapes and the name rule t
     compile(s: object): (d: unknown) => boolean;
   };
   const validate = new Ajv2020({ strict: false }).compile(protocolSchema());
+  type Frame = { action: string; name?: unknown; [key: string]: unknown };
   const PHONE = '+14155550100';
   const add = (f: object) => ({ action: 'addContact', ...f });
   const remove = (f: object) => ({ action: 'removeContact', ...f });
@@ -266,7 +267,7 @@ describe('docs/protocol.schema.json states the one-of shapes and the name rule t
     updateProfile: frames.updateProfileFrame,
   };
   /** What the handler does: parse the frame, then (a name) the core's rule, which runs before any write. */
-  const server = (frame: { action: string; name?: unknown }): string => {
+  const server = (frame: Frame): string => {
     try {
       const parsed = parseFrame(schemaOf[frame.action], JSON.stringify(frame)) as Record<string, string>;
       if (frame.action !== 'updateProfile') contactRefOf(parsed, frame.action === 'addContact');
@@ -276,7 +277,7 @@ describe('docs/protocol.schema.json states the one-of shapes and the name rule t
       return (err as DomainError).code;
     }
   };
-  const samples: Array<[string, { action: string; name?: unknown }, string]> = [
+  const samples: Array<[string, Frame, string]> = [
     ['addContact by imNumber', add({ imNumber: '12345678' }), 'accepted'],
     ['addContact by phone and name', add({ phone: PHONE, name: 'Dana' }), 'accepted'],
     ['addContact with neither', add({}), 'bad_frame'],
