@@ -97,18 +97,32 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // Every local client is 127.0.0.1, so the per-address code limit would be shared by all of them.
     OTP_IP_LIMIT: env.OTP_IP_LIMIT ?? '1000',
   });
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
+  const undo = async () => {
     restoreEnv();
     restoreLogSink();
     await gateway.close();
     await dynamo?.close();
+  };
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    await undo();
     throw err;
   }
   const dynamoClient = createDynamoClient(config);
-  await ensureTable(dynamoClient, config.tableName);
+  try {
+    await ensureTable(dynamoClient, config.tableName);
+  } catch (err) {
+    dynamoClient.destroy();
+    await undo();
+    // Only a DYNAMODB_ENDPOINT the user gave can be wrong here; name it, and what the SDK said (a code, not a message).
+    if (!env.DYNAMODB_ENDPOINT) throw err;
+    throw new ConfigError(
+      `Invalid DYNAMODB_ENDPOINT: ${config.dynamodbEndpoint} did not answer as DynamoDB (${failureOf(err)}); ` +
+        'leave it unset for the embedded one',
+    );
+  }
 
   let timer: DurableAckTimer | undefined;
   registerLocalAckFactory((cfg, handlerLog) => {
@@ -214,6 +228,14 @@ export function parsePort(value: string | undefined): number {
     throw new ConfigError('Invalid PORT: must be an integer from 0 to 65535 (0 picks a free port)');
   }
   return port;
+}
+
+/** A short, data-free name of why a request failed: its code (ECONNREFUSED, ENOTFOUND, …) or error name. */
+function failureOf(err: unknown): string {
+  const e = err as { code?: unknown; name?: unknown; cause?: { code?: unknown } } | null;
+  const code = e?.code ?? e?.cause?.code;
+  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code;
+  return typeof e?.name === 'string' ? e.name.slice(0, 60) : 'no answer';
 }
 
 /** Secrets made once per DATA_DIR, so tokens stay valid across restarts. Never printed. */
