@@ -90,6 +90,12 @@ export const getContactsFrame = z.object({
   cursor: z.optional(z.string().check(z.regex(CONTACTS_CURSOR_PATTERN, 'must be a nextCursor of this list'))),
   limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(MAX_CONTACTS_PAGE))),
 });
+/**
+ * A frame refused before any core call (bad JSON, a shape its schema refuses, an unknown action): a DomainError
+ * answered as any other, which wsHandler also logs as `ws.frame_refused` with its code and route, never its body.
+ */
+export class FrameRefusal extends DomainError {}
+
 /** True when the frame holds `key` (JSON has no undefined, so a key present holds a value). */
 const has = (frame: object, key: string) => (frame as Record<string, unknown>)[key] !== undefined;
 
@@ -211,7 +217,7 @@ export function contactRefOf(
     return { phone: frame.phone, name: frame.name ?? '' };
   }
   // The frame schemas refuse these shapes already (their one-of checks); kept so the type narrows.
-  throw new DomainError(
+  throw new FrameRefusal(
     'bad_frame',
     needsName
       ? 'frame must hold either imNumber, or phone and name'
@@ -257,16 +263,16 @@ export function parseFrame<T>(schema: z.ZodMiniType<T>, raw: string | undefined 
   try {
     json = JSON.parse(raw ?? '');
   } catch {
-    throw new DomainError('bad_json', 'frame is not valid JSON');
+    throw new FrameRefusal('bad_json', 'frame is not valid JSON');
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new DomainError('bad_frame', 'frame must be a JSON object');
+    throw new FrameRefusal('bad_frame', 'frame must be a JSON object');
   }
   // Every message in the project's words (validation-message.ts), whatever check failed.
   const parsed = schema.safeParse(json, { error: issueRule });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new DomainError(codeFor(String(issue.path[0] ?? '')), validationMessage(issue, 'frame'));
+    throw new FrameRefusal(codeFor(String(issue.path[0] ?? '')), validationMessage(issue, 'frame'));
   }
   return parsed.data;
 }
