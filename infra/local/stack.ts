@@ -8,16 +8,24 @@ import { ensureTable } from '../../shared/adapters/dynamo-table';
 import { createLogger, describeError, setLogSink, type LogLevel } from '../../shared/adapters/logger';
 import { ConfigError, loadConfig, type Config } from '../../shared/config';
 import { onAckTimeout } from '../../shared/core/delivery/ack-timeout';
+import { LogEvent } from '../../shared/core/log-events';
 import { getDeps, injectDeps, registerLocalAckFactory } from '../../shared/runtime/deps';
+import { forInvocation } from '../../shared/runtime/invocation';
 import '../../shared/runtime/sms';
 import { functions } from '../functions';
 import { serveConsole, type ConsoleSettings } from './console/serve';
 import { DurableAckTimer } from './durable-ack-timer';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 import { LocalGateway } from './gateway';
+import { createLambdaContext } from './gateway/lambda-context';
 import { TwilioSandbox } from './sandbox';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+
+/** The function that runs due delivery checks on AWS (the ack-timeout queue's consumer), named as deployed. */
+const ACK_FUNCTION = functions.find(
+  (f) => f.trigger.kind === 'queue' && f.trigger.queue === 'ack-timeout',
+)!.name;
 
 export interface LocalStackOptions {
   /** 0 picks a free port. Default: PORT, else 3000. */
@@ -126,11 +134,32 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
   let timer: DurableAckTimer | undefined;
   registerLocalAckFactory((cfg, handlerLog) => {
+    // A due check (an IM's ack wait, or the routing of a stored inbound text) is what the ack-timeout function
+    // runs on AWS, so its lines carry that function's Lambda keys, as the gateway's handlers do; its
+    // correlation_id is the message id (there is no SQS message here; an inbound text's id comes from its
+    // MessageSid, so the check ties back to its webhook). Checks that failed are logged on the same keys.
+    const logged = new WeakSet<object>();
     timer = new DurableAckTimer(
       dynamoClient,
       cfg.tableName,
-      async (messageId) => onAckTimeout(await getDeps({ sms: true }), messageId),
-      (err, messageId) => handlerLog.error('ack.check_failed', { messageId, ...describeError(err) }),
+      async (messageId) => {
+        const deps = forInvocation(
+          await getDeps({ sms: true }),
+          createLambdaContext(ACK_FUNCTION),
+          messageId,
+        );
+        try {
+          await onAckTimeout(deps, messageId);
+        } catch (err) {
+          deps.log.error(LogEvent.AckCheckFailed, { messageId, ...describeError(err) });
+          if (err && typeof err === 'object') logged.add(err);
+          throw err;
+        }
+      },
+      (err, messageId) => {
+        if (!(err && typeof err === 'object' && logged.has(err)))
+          handlerLog.error(LogEvent.AckCheckFailed, { messageId, ...describeError(err) });
+      },
     );
     return timer;
   });
