@@ -175,7 +175,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
           publicUrl: config.publicUrl,
           deliverTo: localUrl,
           dataDir: path.join(dataDir, 'sandbox'),
-          log: (event, fields) => log.debug(`sandbox.${event}`, fields),
+          // The sandbox's events are named `sandbox.…` already.
+          log: (event, fields) => log.debug(event, fields),
         })
       : undefined;
   server.on('request', (req, res) => {
