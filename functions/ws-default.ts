@@ -9,6 +9,8 @@ export const handler = wsHandler('ws-default', { sms: false }, async (_deps, _ca
   } catch {
     throw new FrameRefusal('bad_json', 'frame is not valid JSON');
   }
-  if (typeof action !== 'string') throw new FrameRefusal('bad_frame', 'frame needs an "action"');
-  throw new FrameRefusal('unknown_action', `unknown action "${action.slice(0, 40)}"`);
+  // Worded as every validation message is: the field, then its rule (shared/runtime/validation-message.ts).
+  if (action === undefined) throw new FrameRefusal('bad_frame', 'action is required');
+  if (typeof action !== 'string') throw new FrameRefusal('bad_frame', 'action must be a string');
+  throw new FrameRefusal('unknown_action', `action "${action.slice(0, 40)}" is not an action of this API`);
 });

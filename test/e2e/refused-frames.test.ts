@@ -44,6 +44,8 @@ beforeAll(async () => {
 }, 60_000);
 
 const frames: Array<[string, string, string, string, string]> = [
+  ['a frame without action', '{"to":"12345678"}', 'bad_frame', 'action is required', '$default'],
+  ['a frame whose action is a number', '{"action":7}', 'bad_frame', 'action must be a string', '$default'],
   [
     'bad JSON',
     `{"action":"sendMessage","text":"${SECRET_TEXT}"`,
@@ -51,7 +53,13 @@ const frames: Array<[string, string, string, string, string]> = [
     'frame is not valid JSON',
     '$default',
   ],
-  ['an unknown action', '{"action":"dance"}', 'unknown_action', 'unknown action "dance"', '$default'],
+  [
+    'an unknown action',
+    '{"action":"dance"}',
+    'unknown_action',
+    'action "dance" is not an action of this API',
+    '$default',
+  ],
   [
     'a sendMessage without clientId',
     JSON.stringify({ action: 'sendMessage', to: '12345678', text: SECRET_TEXT }),
