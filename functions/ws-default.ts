@@ -1,4 +1,4 @@
-import { DomainError } from '../shared/core/errors';
+import { FrameRefusal } from '../shared/runtime/frames';
 import { wsHandler } from '../shared/runtime/ws';
 
 /** $default: a frame no route matched: bad JSON, no action, or an action this API does not have. */
@@ -7,8 +7,10 @@ export const handler = wsHandler('ws-default', { sms: false }, async (_deps, _ca
   try {
     action = JSON.parse(body)?.action;
   } catch {
-    throw new DomainError('bad_json', 'frame is not valid JSON');
+    throw new FrameRefusal('bad_json', 'frame is not valid JSON');
   }
-  if (typeof action !== 'string') throw new DomainError('bad_frame', 'frame needs an "action"');
-  throw new DomainError('unknown_action', `unknown action "${action.slice(0, 40)}"`);
+  // Worded as every validation message is: the field, then its rule (shared/runtime/validation-message.ts).
+  if (action === undefined) throw new FrameRefusal('bad_frame', 'action is required');
+  if (typeof action !== 'string') throw new FrameRefusal('bad_frame', 'action must be a string');
+  throw new FrameRefusal('unknown_action', `action "${action.slice(0, 40)}" is not an action of this API`);
 });

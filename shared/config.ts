@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { E164_PATTERN } from './core/provisioning/e164';
+import { fieldOf, issueRule } from './runtime/validation-message';
 
 /**
  * Configuration, read from the environment once per container and validated up front.
@@ -19,7 +20,36 @@ export class ConfigError extends Error {
 
 // zod/mini: the same validation as zod's classic API, at ~20 KB instead of ~440 KB in every Lambda bundle.
 const e164 = z.string().check(z.regex(E164_PATTERN, 'must be E.164, like +14155550100'));
-const url = z.string().check(z.refine((v) => URL.canParse(v), 'must be a URL'));
+/**
+ * An endpoint setting: an absolute http:// or https:// URL with a host. `URL.canParse` alone let through values
+ * a client later fails on without naming the setting: `localhost:8000` parses (as the scheme `localhost:`), and
+ * the SDK then failed with a bare "UnknownError". The message names the value's problem (endpoints are not secret).
+ */
+const url = z.string().check(
+  z.superRefine((v, ctx) => {
+    const problem = urlProblem(v);
+    if (problem)
+      ctx.issues.push({
+        code: 'custom',
+        message: `must be an http:// or https:// URL: ${problem}`,
+        input: v,
+      });
+  }),
+);
+
+/** What is wrong with an endpoint URL, or undefined when it is a usable http(s) URL. */
+function urlProblem(v: string): string | undefined {
+  if (v.trim() === '') return 'it is empty';
+  if (!URL.canParse(v)) return `"${v.slice(0, 80)}" is not a URL (write it like http://localhost:8000)`;
+  const u = new URL(v);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    // `localhost:8000` parses with the scheme `localhost:`: most likely the http:// was left out.
+    const guess = v.includes('//') ? '' : ` (did you mean http://${v.slice(0, 80)}?)`;
+    return `it starts with "${u.protocol}"${guess}`;
+  }
+  if (!u.hostname) return 'it has no host';
+  return undefined;
+}
 const arn = z.string().check(z.startsWith('arn:', 'must be an ARN'));
 
 const intFrom = (def: number, min: number, max: number) =>
@@ -27,9 +57,15 @@ const intFrom = (def: number, min: number, max: number) =>
     z.optional(z.string()),
     z.transform((v, ctx) => {
       if (v === undefined || v === '') return def;
-      const n = Number(v);
+      // Plain decimal digits only: Number() would also take '0x50', '1e3' and ' 12 ', silently.
+      const n = /^\d+$/.test(v) ? Number(v) : NaN;
       if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.issues.push({ code: 'custom', message: `must be an integer from ${min} to ${max}`, input: v });
+        const got = JSON.stringify(v.slice(0, 40));
+        ctx.issues.push({
+          code: 'custom',
+          message: `must be an integer from ${min} to ${max} (got ${got})`,
+          input: v,
+        });
         return def;
       }
       return n;
@@ -144,11 +180,11 @@ export const SANDBOX_ACCOUNT_SID = 'AC00000000000000000000000000000000';
 
 /** Reads and validates the configuration. Throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
+  // Rules worded as every validation message is (shared/runtime/validation-message.ts), after the setting's name.
+  const parsed = schema.safeParse(env, { error: issueRule });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const name = String(issue.path[0] ?? 'environment');
-    throw new ConfigError(`Invalid ${name}: ${issue.message}`);
+    throw new ConfigError(`Invalid ${fieldOf(issue.path, 'environment')}: ${issue.message}`);
   }
   const v = parsed.data;
   const serviceNumbers =

@@ -8,16 +8,24 @@ import { ensureTable } from '../../shared/adapters/dynamo-table';
 import { createLogger, describeError, setLogSink, type LogLevel } from '../../shared/adapters/logger';
 import { ConfigError, loadConfig, type Config } from '../../shared/config';
 import { onAckTimeout } from '../../shared/core/delivery/ack-timeout';
+import { LogEvent } from '../../shared/core/log-events';
 import { getDeps, injectDeps, registerLocalAckFactory } from '../../shared/runtime/deps';
+import { forInvocation } from '../../shared/runtime/invocation';
 import '../../shared/runtime/sms';
 import { functions } from '../functions';
 import { serveConsole, type ConsoleSettings } from './console/serve';
 import { DurableAckTimer } from './durable-ack-timer';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 import { LocalGateway } from './gateway';
+import { createLambdaContext } from './gateway/lambda-context';
 import { TwilioSandbox } from './sandbox';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+
+/** The function that runs due delivery checks on AWS (the ack-timeout queue's consumer), named as deployed. */
+const ACK_FUNCTION = functions.find(
+  (f) => f.trigger.kind === 'queue' && f.trigger.queue === 'ack-timeout',
+)!.name;
 
 export interface LocalStackOptions {
   /** 0 picks a free port. Default: PORT, else 3000. */
@@ -97,26 +105,61 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // Every local client is 127.0.0.1, so the per-address code limit would be shared by all of them.
     OTP_IP_LIMIT: env.OTP_IP_LIMIT ?? '1000',
   });
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
+  const undo = async () => {
     restoreEnv();
     restoreLogSink();
     await gateway.close();
     await dynamo?.close();
+  };
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    await undo();
     throw err;
   }
   const dynamoClient = createDynamoClient(config);
-  await ensureTable(dynamoClient, config.tableName);
+  try {
+    await ensureTable(dynamoClient, config.tableName);
+  } catch (err) {
+    dynamoClient.destroy();
+    await undo();
+    // Only a DYNAMODB_ENDPOINT the user gave can be wrong here; name it, and what the SDK said (a code, not a message).
+    if (!env.DYNAMODB_ENDPOINT) throw err;
+    throw new ConfigError(
+      `Invalid DYNAMODB_ENDPOINT: ${config.dynamodbEndpoint} did not answer as DynamoDB (${failureOf(err)}); ` +
+        'leave it unset for the embedded one',
+    );
+  }
 
   let timer: DurableAckTimer | undefined;
   registerLocalAckFactory((cfg, handlerLog) => {
+    // A due check (an IM's ack wait, or the routing of a stored inbound text) is what the ack-timeout function
+    // runs on AWS, so its lines carry that function's Lambda keys, as the gateway's handlers do; its
+    // correlation_id is the message id (there is no SQS message here; an inbound text's id comes from its
+    // MessageSid, so the check ties back to its webhook). Checks that failed are logged on the same keys.
+    const logged = new WeakSet<object>();
     timer = new DurableAckTimer(
       dynamoClient,
       cfg.tableName,
-      async (messageId) => onAckTimeout(await getDeps({ sms: true }), messageId),
-      (err, messageId) => handlerLog.error('ack.check_failed', { messageId, ...describeError(err) }),
+      async (messageId) => {
+        const deps = forInvocation(
+          await getDeps({ sms: true }),
+          createLambdaContext(ACK_FUNCTION),
+          messageId,
+        );
+        try {
+          await onAckTimeout(deps, messageId);
+        } catch (err) {
+          deps.log.error(LogEvent.AckCheckFailed, { messageId, ...describeError(err) });
+          if (err && typeof err === 'object') logged.add(err);
+          throw err;
+        }
+      },
+      (err, messageId) => {
+        if (!(err && typeof err === 'object' && logged.has(err)))
+          handlerLog.error(LogEvent.AckCheckFailed, { messageId, ...describeError(err) });
+      },
     );
     return timer;
   });
@@ -132,7 +175,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
           publicUrl: config.publicUrl,
           deliverTo: localUrl,
           dataDir: path.join(dataDir, 'sandbox'),
-          log: (event, fields) => log.debug(`sandbox.${event}`, fields),
+          // The sandbox's events are named `sandbox.…` already.
+          log: (event, fields) => log.debug(event, fields),
         })
       : undefined;
   server.on('request', (req, res) => {
@@ -214,6 +258,14 @@ export function parsePort(value: string | undefined): number {
     throw new ConfigError('Invalid PORT: must be an integer from 0 to 65535 (0 picks a free port)');
   }
   return port;
+}
+
+/** A short, data-free name of why a request failed: its code (ECONNREFUSED, ENOTFOUND, …) or error name. */
+function failureOf(err: unknown): string {
+  const e = err as { code?: unknown; name?: unknown; cause?: { code?: unknown } } | null;
+  const code = e?.code ?? e?.cause?.code;
+  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code;
+  return typeof e?.name === 'string' ? e.name.slice(0, 60) : 'no answer';
 }
 
 /** Secrets made once per DATA_DIR, so tokens stay valid across restarts. Never printed. */

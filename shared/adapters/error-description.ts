@@ -24,6 +24,8 @@ const JWT = /\beyJ[\w-]*\.[\w-]+\.[\w-]*/g;
 const EMAIL = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g;
 /** A run that may be a token or key: 16+ characters of base64/base64url/hex, redacted when it has a digit or + / =. */
 const TOKEN_LIKE = /[A-Za-z0-9+/=_-]{16,}/g;
+/** An error constant written in a message (`ERR_HTTP2_STREAM_ERROR`): upper-case words joined by `_`, kept. */
+const ERROR_CONSTANT = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
 /** Digits, with the separators phone numbers are written with; redacted from 4 digits on (codes, phones, ids). */
 const NUMBER = /\+?\(?\d(?:[\s().-]{0,2}\d)+/g;
 
@@ -49,7 +51,7 @@ export function scrubText(text: string): string {
     .replace(QUOTED, scrubQuoted)
     .replace(JWT, REDACTED)
     .replace(EMAIL, REDACTED)
-    .replace(TOKEN_LIKE, (run) => (/[\d+/=]/.test(run) ? REDACTED : run))
+    .replace(TOKEN_LIKE, (run) => (!ERROR_CONSTANT.test(run) && /[\d+/=]/.test(run) ? REDACTED : run))
     .replace(NUMBER, (run) => (run.replace(/\D/g, '').length >= 4 ? REDACTED : run))
     .replace(/\s+/g, ' ')
     .trim();
@@ -59,12 +61,44 @@ export function scrubText(text: string): string {
     : scrubbed;
 }
 
-/** A stack frame (`at fn (file:line:col)`): the code location kept as is, the rest scrubbed. */
+/**
+ * One part of a dotted code name: a JavaScript identifier (`AwsJson1_0Protocol`, `Http2Session`, `_onTimeout`,
+ * `$fn`, `张三`) or V8's `<anonymous>`. A part that does not start like an identifier (a phone, a number, a
+ * quoted or spaced text made a computed function name) is not one.
+ */
+const NAME_PART = /^(?:[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*|<anonymous>)$/u;
+const isCodeName = (name: string) => name.split('.').every((part) => NAME_PART.test(part));
+/**
+ * The part of a V8 frame before its location: `at`, then `async`/`new`, a function name (`Class.method`), an
+ * optional `[as alias]`, and for locations without a file `(index N)`, `(<anonymous>)` or `(native)`.
+ */
+const FRAME_HEAD =
+  /^at\s+(?:(?:async|new)\s+)*(\S+?)(?:\s+\[as\s+([^\s\]]+)\])?(?:\s+\((?:index \d+|<anonymous>|native)\))?$/;
+
+/**
+ * A stack frame (`at fn (file:line:col)`): the code location kept as is, and the function's name when it is
+ * code (class and function names are identifiers, never personal data: `at AwsJson1_0Protocol.handleError`
+ * stays, where scrubText would take an identifier with digits for a token). Anything else there, such as a
+ * computed name made of data, is scrubbed like a message.
+ */
 function scrubFrame(line: string): string {
   const frame = line.trim();
   const at = /^(.*?)(\(?[^\s()]+:\d+:\d+\)?)?$/.exec(frame)!;
-  const rest = scrubText(at[1]);
+  const head = at[1].trim();
+  const parts = FRAME_HEAD.exec(head);
+  const code = parts !== null && isCodeName(parts[1]) && (parts[2] === undefined || isCodeName(parts[2]));
+  const rest = code || head === 'at' || /^at\s+async$/.test(head) ? head : scrubText(head);
   return at[2] ? (rest ? `${rest} ${at[2]}` : at[2]) : rest;
+}
+
+/**
+ * An error's name or code as logged: kept when it is a code identifier (`ResourceNotFoundException`,
+ * `ERR_HTTP2_STREAM_ERROR`, `ECONNRESET`) or a provider's error number of up to 5 digits (Twilio's 21211),
+ * scrubbed like a message otherwise (a 6-digit sign-in code or a phone is never kept).
+ */
+function scrubIdentifier(value: string): string {
+  if (/^\d{1,5}$/.test(value)) return value;
+  return value.length <= 128 && isCodeName(value) && !/^<anonymous>$/.test(value) ? value : scrubText(value);
 }
 
 /** The frames of a V8 stack (its `    at …` lines; the message lines above them are left out). */
@@ -119,10 +153,10 @@ function describe(err: unknown, depth: number, withStack: boolean): ErrorDescrip
     return out;
   }
   const e = err as ErrorLike;
-  const name = typeof e.name === 'string' && e.name ? scrubText(e.name).slice(0, 128) : 'Error';
+  const name = typeof e.name === 'string' && e.name ? scrubIdentifier(e.name).slice(0, 128) : 'Error';
   const out: ErrorDescription = { error: name };
   const code = e.code ?? e.Code;
-  if (typeof code === 'string' || typeof code === 'number') out.code = scrubText(String(code));
+  if (typeof code === 'string' || typeof code === 'number') out.code = scrubIdentifier(String(code));
   if (typeof e.message === 'string' && e.message) out.errorMessage = scrubText(e.message);
   const frames = withStack ? framesOf(e.stack) : undefined;
   if (frames) out.stack = frames;

@@ -600,7 +600,11 @@ export class ImClient {
 /** Checks a frame with its action's schema; the error carries the code the server would answer. */
 function checkFrame(frame: ClientFrame): void {
   const schema = ACTION_SCHEMAS[frame.action];
-  if (!schema) throw new ImError('unknown_action', `unknown action "${String(frame.action)}"`);
+  if (!schema)
+    throw new ImError(
+      'unknown_action',
+      `action "${String(frame.action).slice(0, 40)}" is not an action of this API`,
+    );
   try {
     parseFrame(schema, JSON.stringify(frame));
   } catch (err) {

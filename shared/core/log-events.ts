@@ -133,6 +133,11 @@ export const LogEvent = {
   TwilioBadSignature: 'twilio.bad_signature',
   /** Re-reading an expired secret failed; the values read before stay in use (the error, by describeError). */
   SecretsRefreshFailed: 'secrets.refresh_failed',
+  /**
+   * A WebSocket frame refused before any core call: bad JSON, a shape its schema refuses, an unknown action, or
+   * (local gateway) over the frame size quota (where, connectionId, action: the route key, reason: the error code).
+   */
+  WsFrameRefused: 'ws.frame_refused',
   /** A WebSocket connect without a valid token, refused. */
   WsUnauthorized: 'ws.unauthorized',
   /** An inbound SMS webhook missing a parameter (sid). */

@@ -13,6 +13,7 @@ import { MAX_TEXT_CHARS } from '../core/conversion/message-text';
 import { DomainError } from '../core/errors';
 import { MAX_HISTORY_LIMIT } from '../core/history/history';
 import { CONVERSATION_CURSOR_PATTERN } from '../core/ports/message-log';
+import { issueRule, validationMessage } from './validation-message';
 
 const imNumber = z.string().check(z.regex(IM_NUMBER_PATTERN, 'must be an imNumber (digits)'));
 const clientId = z
@@ -89,32 +90,99 @@ export const getContactsFrame = z.object({
   cursor: z.optional(z.string().check(z.regex(CONTACTS_CURSOR_PATTERN, 'must be a nextCursor of this list'))),
   limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(MAX_CONTACTS_PAGE))),
 });
-/** addContact (added): an IM contact by `imNumber`, or a non-IM contact by `phone` and `name`. */
-export const addContactFrame = z.object({
-  action: z.literal('addContact'),
-  imNumber: z.optional(imNumber),
-  phone: z.optional(shortText(64)),
-  name: z.optional(contactName),
-});
-/** removeContact (added): by `imNumber` or by `phone`. */
-export const removeContactFrame = z.object({
-  action: z.literal('removeContact'),
-  imNumber: z.optional(imNumber),
-  phone: z.optional(shortText(64)),
-});
 /**
- * updateProfile (added): name, mood phrase and avatar URL; an empty mood or URL removes it. A name's rules (the
- * sign-in name rules: NFKC, one script, no look-alike of a taken or default name) are the core's; the frame only
- * bounds its size.
+ * A frame refused before any core call (bad JSON, a shape its schema refuses, an unknown action): a DomainError
+ * answered as any other, which wsHandler also logs as `ws.frame_refused` with its code and route, never its body.
  */
-export const updateProfileFrame = z.object({
-  action: z.literal('updateProfile'),
-  name: z.optional(shortText(256)),
-  mood: z.optional(boundedText(MAX_MOOD_CHARS, NO_CONTROLS_PATTERN, 'must not hold control characters')),
-  avatarUrl: z.optional(
-    boundedText(MAX_AVATAR_URL_CHARS, AVATAR_URL_PATTERN, 'must be an https:// URL, or empty to remove it'),
-  ),
-});
+export class FrameRefusal extends DomainError {}
+
+/** True when the frame holds `key` (JSON has no undefined, so a key present holds a value). */
+const has = (frame: object, key: string) => (frame as Record<string, unknown>)[key] !== undefined;
+
+/**
+ * addContact (added): an IM contact by `imNumber` alone, or a non-IM contact by `phone` and `name` (no
+ * `imNumber`). Anything else (neither, both, a name beside an imNumber, a phone without a name) is `bad_frame`.
+ * The JSON Schema states the same one-of (its `oneOf`), so the published schema refuses what the server does.
+ */
+export const addContactFrame = z
+  .object({
+    action: z.literal('addContact'),
+    imNumber: z.optional(imNumber),
+    phone: z.optional(shortText(64)),
+    name: z.optional(contactName),
+  })
+  .check(
+    z.refine(
+      (f) => (has(f, 'imNumber') ? !has(f, 'phone') && !has(f, 'name') : has(f, 'phone') && has(f, 'name')),
+      'must hold either imNumber, or phone and name',
+    ),
+  )
+  .register(z.globalRegistry, {
+    oneOf: [
+      { required: ['imNumber'], not: { anyOf: [{ required: ['phone'] }, { required: ['name'] }] } },
+      { required: ['phone', 'name'], not: { required: ['imNumber'] } },
+    ],
+  });
+/** removeContact (added): by `imNumber` or by `phone`, exactly one of them (else `bad_frame`). */
+export const removeContactFrame = z
+  .object({
+    action: z.literal('removeContact'),
+    imNumber: z.optional(imNumber),
+    phone: z.optional(shortText(64)),
+  })
+  .check(z.refine((f) => has(f, 'imNumber') !== has(f, 'phone'), 'must hold either imNumber or phone'))
+  .register(z.globalRegistry, {
+    oneOf: [
+      { required: ['imNumber'], not: { required: ['phone'] } },
+      { required: ['phone'], not: { required: ['imNumber'] } },
+    ],
+  });
+
+/**
+ * A chosen name as sent in updateProfile: the sign-in name rule (NAME_PATTERN in core/provisioning/names.ts:
+ * 1-32 letters, digits, `_ . -`, a letter first, a letter or digit last) on the text as sent, with whitespace
+ * around it allowed (the server trims it), a combining mark after any character (the server's NFKC composes
+ * `e` + U+0301 to `é`) and the full-width `＿ ． －` (NFKC makes them `_ . -`). The rest of the name rule needs
+ * Unicode data or the server's data, which a pattern cannot hold, and is the core's (`invalid_name`,
+ * `name_taken`): NFKC first, then one script per name, no look-alike of a default name (`u12345678`), and no
+ * name that looks like one someone else holds.
+ */
+export const NAME_INPUT_PATTERN =
+  /^\s*\p{L}\p{M}*(?:(?:[\p{L}\p{N}_.\-\uff0d\uff0e\uff3f]\p{M}*){0,30}[\p{L}\p{N}]\p{M}*)?\s*$/u;
+const NAME_RULE =
+  'must be 1-32 letters, digits, "_", "." or "-", start with a letter and end with a letter or digit';
+const NAME_BEYOND_SCHEMA =
+  'Also refused by the server, which no JSON Schema can state (it needs Unicode data or the server’s data): ' +
+  'after trimming and NFKC, a name that mixes scripts or looks like a default name (u12345678) is invalid_name, ' +
+  'and one that looks like a name someone else holds is name_taken. See docs/protocol.md.';
+const chosenName = z
+  .string()
+  .check(z.refine((t) => NAME_INPUT_PATTERN.test(t), NAME_RULE))
+  .register(z.globalRegistry, { pattern: NAME_INPUT_PATTERN.source, description: NAME_BEYOND_SCHEMA });
+
+/**
+ * updateProfile (added): name, mood phrase and avatar URL, at least one of them (an empty frame is
+ * `bad_frame`); an empty mood or URL removes it. A name must pass {@link NAME_INPUT_PATTERN} here and the core's
+ * further name rules (the sign-in name rules: NFKC, one script, no look-alike of a taken or default name).
+ */
+export const updateProfileFrame = z
+  .object({
+    action: z.literal('updateProfile'),
+    name: z.optional(chosenName),
+    mood: z.optional(boundedText(MAX_MOOD_CHARS, NO_CONTROLS_PATTERN, 'must not hold control characters')),
+    avatarUrl: z.optional(
+      boundedText(MAX_AVATAR_URL_CHARS, AVATAR_URL_PATTERN, 'must be an https:// URL, or empty to remove it'),
+    ),
+  })
+  .check(
+    z.refine(
+      (f) => has(f, 'name') || has(f, 'mood') || has(f, 'avatarUrl'),
+      'must hold name, mood or avatarUrl (nothing to update)',
+    ),
+  )
+  .register(z.globalRegistry, {
+    anyOf: [{ required: ['name'] }, { required: ['mood'] }, { required: ['avatarUrl'] }],
+  });
 const limitRule = `must be an integer from 1 to ${MAX_HISTORY_LIMIT}`;
 /** history (added): one page of the conversation with an IM contact, newest first. */
 export const historyFrame = z.object({
@@ -148,9 +216,12 @@ export function contactRefOf(
   if (frame.imNumber === undefined && frame.phone !== undefined && (!needsName || frame.name !== undefined)) {
     return { phone: frame.phone, name: frame.name ?? '' };
   }
-  throw new DomainError(
+  // The frame schemas refuse these shapes already (their one-of checks); kept so the type narrows.
+  throw new FrameRefusal(
     'bad_frame',
-    needsName ? 'give either imNumber, or phone and name' : 'give either imNumber or phone',
+    needsName
+      ? 'frame must hold either imNumber, or phone and name'
+      : 'frame must hold either imNumber or phone',
   );
 }
 
@@ -192,16 +263,16 @@ export function parseFrame<T>(schema: z.ZodMiniType<T>, raw: string | undefined 
   try {
     json = JSON.parse(raw ?? '');
   } catch {
-    throw new DomainError('bad_json', 'frame is not valid JSON');
+    throw new FrameRefusal('bad_json', 'frame is not valid JSON');
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new DomainError('bad_frame', 'frame must be a JSON object');
+    throw new FrameRefusal('bad_frame', 'frame must be a JSON object');
   }
-  const parsed = schema.safeParse(json);
+  // Every message in the project's words (validation-message.ts), whatever check failed.
+  const parsed = schema.safeParse(json, { error: issueRule });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const field = String(issue.path[0] ?? '');
-    throw new DomainError(codeFor(field), field ? `${field} ${issue.message}` : issue.message);
+    throw new FrameRefusal(codeFor(String(issue.path[0] ?? '')), validationMessage(issue, 'frame'));
   }
   return parsed.data;
 }

@@ -6,7 +6,7 @@ import type { Deps } from '../core/ports';
 import { defaultName } from '../core/provisioning/names';
 import { getDeps } from './deps';
 import { describeError, wsErrorAnswer } from './error-mappers';
-import { clientIdOf } from './frames';
+import { clientIdOf, FrameRefusal } from './frames';
 import { forInvocation } from './invocation';
 import { ReplyChannel } from './reply';
 
@@ -70,6 +70,14 @@ export function wsHandler(
       return answer(200);
     } catch (err) {
       if (!deps) throw err;
+      // One line per refused frame: its route and the code, never its body (it may hold texts or phones).
+      if (err instanceof FrameRefusal)
+        deps.log.info(LogEvent.WsFrameRefused, {
+          where: name,
+          connectionId,
+          action: event.requestContext.routeKey,
+          reason: err.code,
+        });
       const errorAnswer = wsErrorAnswer(err, deps.log, name, connectionId, clientIdOf(event.body));
       try {
         await deps.im.push(connectionId, errorAnswer.event);

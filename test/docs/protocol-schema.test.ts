@@ -19,7 +19,8 @@ import type { DomainError } from '../../shared/core/errors';
 import { MAX_HISTORY_LIMIT } from '../../shared/core/history/history';
 import { CONVERSATION_CURSOR_PATTERN } from '../../shared/core/ports/message-log';
 import * as frames from '../../shared/runtime/frames';
-import { parseFrame } from '../../shared/runtime/frames';
+import { contactRefOf, parseFrame } from '../../shared/runtime/frames';
+import { validateName } from '../../shared/core/provisioning/names';
 
 const exported = Object.entries(frames).filter(([, v]) => v && typeof v === 'object' && '_zod' in v);
 
@@ -239,5 +240,95 @@ describe('docs/protocol.schema.json against the server’s parsing', () => {
       expect(codeOf(frames.historyFrame, history({ limit }))).toBe('invalid_limit');
     expect(codeOf(frames.historyFrame, history({ limit: 100 }))).toBe('accepted');
     expect(codeOf(frames.historyFrame, history({ before: 'yesterday' }))).toBe('invalid_cursor');
+  });
+});
+
+/**
+ * The rules the published schema used to leave out: addContact's and removeContact's one-of shape, an empty
+ * updateProfile, and updateProfile's name rule. Each sample says what the server does with it (`accepted`
+ * only when the frame passes the handler's parse and, for a name, the core's name rule; else the code it is
+ * refused with); the published schema must say the same. The name rules a pattern cannot state (scripts,
+ * look-alikes) are tried below: the schema lets them through and its description says the server refuses them.
+ */
+describe('docs/protocol.schema.json states the one-of shapes and the name rule the server enforces', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Ajv2020 = require('ajv/dist/2020').default as new (o: object) => {
+    compile(s: object): (d: unknown) => boolean;
+  };
+  const validate = new Ajv2020({ strict: false }).compile(protocolSchema());
+  type Frame = { action: string; name?: unknown; [key: string]: unknown };
+  const PHONE = '+14155550100';
+  const add = (f: object) => ({ action: 'addContact', ...f });
+  const remove = (f: object) => ({ action: 'removeContact', ...f });
+  const rename = (name: string) => ({ action: 'updateProfile', name });
+  const schemaOf: Record<string, z.ZodMiniType> = {
+    addContact: frames.addContactFrame,
+    removeContact: frames.removeContactFrame,
+    updateProfile: frames.updateProfileFrame,
+  };
+  /** What the handler does: parse the frame, then (a name) the core's rule, which runs before any write. */
+  const server = (frame: Frame): string => {
+    try {
+      const parsed = parseFrame(schemaOf[frame.action], JSON.stringify(frame)) as Record<string, string>;
+      if (frame.action !== 'updateProfile') contactRefOf(parsed, frame.action === 'addContact');
+      if (frame.action === 'updateProfile' && parsed.name !== undefined) validateName(parsed.name);
+      return 'accepted';
+    } catch (err) {
+      return (err as DomainError).code;
+    }
+  };
+  const samples: Array<[string, Frame, string]> = [
+    ['addContact by imNumber', add({ imNumber: '12345678' }), 'accepted'],
+    ['addContact by phone and name', add({ phone: PHONE, name: 'Dana' }), 'accepted'],
+    ['addContact with neither', add({}), 'bad_frame'],
+    ['addContact with imNumber and phone', add({ imNumber: '12345678', phone: PHONE }), 'bad_frame'],
+    ['addContact with imNumber and name', add({ imNumber: '12345678', name: 'Dana' }), 'bad_frame'],
+    ['addContact with all three', add({ imNumber: '12345678', phone: PHONE, name: 'Dana' }), 'bad_frame'],
+    ['addContact with a phone and no name', add({ phone: PHONE }), 'bad_frame'],
+    ['addContact with a name only', add({ name: 'Dana' }), 'bad_frame'],
+    ['removeContact by imNumber', remove({ imNumber: '12345678' }), 'accepted'],
+    ['removeContact by phone', remove({ phone: PHONE }), 'accepted'],
+    ['removeContact with neither', remove({}), 'bad_frame'],
+    ['removeContact with both', remove({ imNumber: '12345678', phone: PHONE }), 'bad_frame'],
+    ['an empty updateProfile', { action: 'updateProfile' }, 'bad_frame'],
+    ['an updateProfile with only an unknown key', { action: 'updateProfile', nick: 'x' }, 'bad_frame'],
+    ['an updateProfile with an empty mood (removes it)', { action: 'updateProfile', mood: '' }, 'accepted'],
+    ['a name of 1 letter', rename('a'), 'accepted'],
+    ['a name of 32 characters', rename('a'.repeat(31) + '1'), 'accepted'],
+    ['a name of 33 characters', rename('a'.repeat(32) + '1'), 'invalid_name'],
+    ['a name of 32 Han characters', rename('张'.repeat(32)), 'accepted'],
+    ['a name of 33 Han characters', rename('张'.repeat(33)), 'invalid_name'],
+    ['an empty name', rename(''), 'invalid_name'],
+    ['a name of spaces', rename('   '), 'invalid_name'],
+    ['a name with spaces around', rename('  alice  '), 'accepted'],
+    ['a name starting with a digit', rename('1alice'), 'invalid_name'],
+    ['a name starting with "_"', rename('_alice'), 'invalid_name'],
+    ['a name ending with "."', rename('alice.'), 'invalid_name'],
+    ['a name ending with a digit', rename('alice2'), 'accepted'],
+    ['a name with "_", "." and "-" inside', rename('a_b.c-d'), 'accepted'],
+    ['a name with a space inside', rename('alice smith'), 'invalid_name'],
+    ['a name with "@"', rename('al@ce'), 'invalid_name'],
+    ['a name with an emoji', rename('alice😀'), 'invalid_name'],
+    ['a name with a control character', rename('ali\u0007ce'), 'invalid_name'],
+    ['a name in full-width letters', rename('ａｌｉｃｅ'), 'accepted'],
+    ['a name with a full-width "_"', rename('taro＿yamada'), 'accepted'],
+    ['a name with a combining accent (NFD)', rename('Jose\u0301'), 'accepted'],
+    ['a name as a number', { action: 'updateProfile', name: 7 }, 'invalid_name'],
+  ];
+  it.each(samples)('%s: the schema agrees with the server', (_what, frame, expected) => {
+    expect(server(frame)).toBe(expected);
+    expect(validate(frame)).toBe(expected === 'accepted');
+  });
+
+  const beyond: Array<[string, string]> = [
+    ['mixes Latin and Cyrillic letters', 'аlice'],
+    ['is a default name', 'u12345678'],
+    ['looks like a default name', 'uOl23456'],
+  ];
+  it.each(beyond)('a name that %s passes the schema; the server refuses it (stated in the description)', (_w, name) => {
+    expect(validate(rename(name))).toBe(true);
+    expect(server(rename(name))).toBe('invalid_name');
+    const defs = protocolSchema().$defs as Record<string, { properties: Record<string, { description?: string }> }>;
+    expect(defs.updateProfileFrame.properties.name.description).toMatch(/mixes scripts.*default name.*name_taken/s);
   });
 });

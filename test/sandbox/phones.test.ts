@@ -170,7 +170,7 @@ second line</Body></Message><Message>ok</Message></Response>`,
       body: 'x',
     });
 
-    expect(response.body.error.message).toMatch(/^to: /);
+    expect(response.body.error.message).toMatch(/^to must /);
   });
 
   it('keeps what a phone texted in the service number inbox', async () => {

@@ -191,7 +191,10 @@ export class WebSocketEndpoint {
     // ws has just attached its own 'data' listener (and put back any bytes read with the upgrade); no byte has
     // flowed yet. Prepended, the guard sees every frame header before ws can deliver that frame's message, so
     // an oversized frame closes the socket and its message is dropped by onFrame (the connection is closing).
-    const guard = new FrameSizeGuard(this.settings.maxFrameBytes, () => conn.closeByGateway(1009));
+    const guard = new FrameSizeGuard(this.settings.maxFrameBytes, (bytes) => {
+      this.hooks.log('ws.frame_refused', { connectionId: conn.id, reason: 'frame_too_large', bytes });
+      conn.closeByGateway(1009);
+    });
     socket.prependListener('data', (chunk: Buffer) => guard.push(chunk));
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(conn, data, isBinary));
     ws.on('error', (err) => conn.noteError(err));

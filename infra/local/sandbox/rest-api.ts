@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readForm, sendJson } from './http-io';
 import { isSid } from './ids';
+import { JsonFile } from './json-file';
 import type { MessageDispatcher } from './message-dispatcher';
 import type { DateSentBound, MessageStore, StoredMessage } from './message-store';
 import { isE164 } from './phone-numbers';
@@ -32,6 +33,11 @@ export interface RestApiDeps {
   store: MessageStore;
   dispatcher: MessageDispatcher;
   log: SandboxLog;
+  /**
+   * Where each service number's webhook settings (IncomingPhoneNumbers) are kept across restarts, as the
+   * phones' inboxes and calls are (`<dataDir>/numbers.json`); absent: memory only.
+   */
+  numbersFile?: string;
 }
 
 /**
@@ -40,16 +46,27 @@ export interface RestApiDeps {
  * Basic auth, Twilio's validation codes and its JSON shapes, so the real twilio SDK can talk to it unchanged.
  */
 export class RestApi {
-  /** Each service number's webhook settings (IncomingPhoneNumbers), in memory: a restart resets them. */
+  /** Each service number's webhook settings (IncomingPhoneNumbers), kept in `numbersFile` when there is one. */
   private readonly numbers: Map<string, IncomingNumber>;
+  private readonly numbersFile: JsonFile<IncomingNumber[]> | undefined;
 
   constructor(private readonly deps: RestApiDeps) {
+    const kept = deps.numbersFile === undefined ? undefined : keptSettings(JsonFile.read(deps.numbersFile));
     this.numbers = new Map(
       deps.serviceNumbers.map((phone) => {
         const sid = 'PN' + createHash('sha256').update(phone).digest('hex').slice(0, 32);
-        return [sid, { sid, phone, settings: {} }];
+        return [sid, { sid, phone, settings: kept?.get(phone) ?? {} }];
       }),
     );
+    this.numbersFile =
+      deps.numbersFile === undefined
+        ? undefined
+        : new JsonFile(deps.numbersFile, () => [...this.numbers.values()]);
+  }
+
+  /** Writes a pending change of the numbers' settings now (the sandbox calls it on close). */
+  flush(): void {
+    this.numbersFile?.flush();
   }
 
   /** Serves a request whose path starts with /2010-04-01. */
@@ -204,6 +221,7 @@ export class RestApi {
       next[field] = value;
     }
     number.settings = next;
+    this.numbersFile?.changed();
     this.deps.log('sandbox.number.updated', { sid });
     return this.numberResource(number);
   }
@@ -291,7 +309,8 @@ function sendTwilioError(res: ServerResponse, err: TwilioApiError): void {
 }
 
 /** The webhook fields of an IncomingPhoneNumber the sandbox keeps (Twilio's form parameter names). */
-const NUMBER_FIELDS = [
+/** The webhook fields of an IncomingPhoneNumber the sandbox takes (Twilio's form names). */
+export const NUMBER_FIELDS = [
   'SmsUrl',
   'SmsMethod',
   'VoiceUrl',
@@ -299,6 +318,26 @@ const NUMBER_FIELDS = [
   'StatusCallback',
   'StatusCallbackMethod',
 ] as const;
+
+/**
+ * The settings kept in a numbers file, by phone: only the known fields with string values (a file from another
+ * version or edited by hand loses what it cannot be, never the start). A number no longer served is dropped.
+ */
+function keptSettings(value: unknown): Map<string, IncomingNumber['settings']> {
+  const kept = new Map<string, IncomingNumber['settings']>();
+  if (!Array.isArray(value)) return kept;
+  for (const item of value as Array<{ phone?: unknown; settings?: unknown }>) {
+    if (!item || typeof item.phone !== 'string' || !item.settings || typeof item.settings !== 'object')
+      continue;
+    const settings: IncomingNumber['settings'] = {};
+    for (const field of NUMBER_FIELDS) {
+      const v = (item.settings as Record<string, unknown>)[field];
+      if (typeof v === 'string') settings[field] = v;
+    }
+    kept.set(item.phone, settings);
+  }
+  return kept;
+}
 
 interface IncomingNumber {
   sid: string;

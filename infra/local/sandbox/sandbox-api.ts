@@ -4,6 +4,7 @@ import type { CallRunner } from './call-runner';
 import { HttpError, readJsonObject, sendJson } from './http-io';
 import type { InboundSms } from './inbound-sms';
 import { UNDELIVERABLE_SUFFIX, type MessageStore } from './message-store';
+import { issueRule, validationMessage } from '../../../shared/runtime/validation-message';
 import { isE164 } from './phone-numbers';
 import { characterCount } from './sms-segments';
 
@@ -177,13 +178,11 @@ const digitsSchema = z.object({
   digits: z.string().regex(/^[0-9*#]{0,64}$/, 'must be keypad keys 0-9, * and #'),
 });
 
-/** Parses with a zod schema; the first issue becomes a 400 naming the field. */
+/** Parses with a zod schema; the first issue becomes a 400 naming the field, worded as every validation message is. */
 function validate<T>(schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value);
+  const parsed = schema.safeParse(value, { error: issueRule });
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue.path.length > 0 ? issue.path.join('.') : 'body';
-  throw new HttpError(400, 'invalid_request', `${field}: ${issue.message}`);
+  throw new HttpError(400, 'invalid_request', validationMessage(parsed.error.issues[0], 'body'));
 }
 
 function decodeSegment(segment: string): string {

@@ -68,6 +68,7 @@ export class TwilioSandbox {
       store,
       dispatcher,
       log,
+      numbersFile: dir === undefined ? undefined : path.join(dir, 'numbers.json'),
     });
     this.phones = new SandboxApi({ accountSid, serviceNumbers, store, inbound, calls });
   }
@@ -96,6 +97,7 @@ export class TwilioSandbox {
     await this.tracker.close();
     this.store.flush();
     this.callsFile?.flush();
+    this.rest.flush();
   }
 
   private answerError(res: ServerResponse, err: unknown): void {

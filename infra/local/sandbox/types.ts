@@ -16,8 +16,9 @@ export interface SandboxOptions {
   /** Event sink; ids and outcomes only. */
   log?: SandboxLog;
   /**
-   * Folder where phones' inboxes, messages and calls are kept across restarts (`messages.json`, `calls.json`);
-   * the local stack passes `<DATA_DIR>/sandbox`. Absent: memory only.
+   * Folder where phones' inboxes, messages, calls and the service numbers' webhook settings are kept across
+   * restarts (`messages.json`, `calls.json`, `numbers.json`); the local stack passes `<DATA_DIR>/sandbox`.
+   * Absent: memory only.
    */
   dataDir?: string;
   /** Delay before each status step queued → sent → delivered; default 50 ms, tests may set 0. */

@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../shared/config';
+
+/**
+ * `npm start` with a bad endpoint or number setting stops at once with one line naming the setting and what is
+ * wrong with its value, instead of an SDK error that names neither ("UnknownError", "connect ECONNREFUSED").
+ */
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** Runs the start command (what `npm start` execs) with `env`; resolves with its exit code and stderr. */
+function start(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', DATA_DIR: mkdtempSync(path.join(tmpdir(), 'imsms-setting-')), ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stderr })));
+}
+
+/** A loopback port nothing listens on (bound, then closed). */
+const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+
+jest.setTimeout(120_000);
+
+describe('npm start with a bad DYNAMODB_ENDPOINT names the setting', () => {
+  it('not a URL at all: "notaurl"', async () => {
+    const { code, stderr } = await start({ DYNAMODB_ENDPOINT: 'notaurl' });
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      'Invalid DYNAMODB_ENDPOINT: must be an http:// or https:// URL: "notaurl" is not a URL',
+    );
+  });
+
+  it('the http:// left out: "localhost:8000" (which parses as a URL of scheme "localhost:")', async () => {
+    const { code, stderr } = await start({ DYNAMODB_ENDPOINT: 'localhost:8000' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('Invalid DYNAMODB_ENDPOINT');
+    expect(stderr).toContain('did you mean http://localhost:8000?');
+    expect(stderr).not.toContain('UnknownError');
+  });
+
+  it('a URL nothing answers on', async () => {
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const { code, stderr } = await start({ DYNAMODB_ENDPOINT: endpoint });
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      `Invalid DYNAMODB_ENDPOINT: ${endpoint} did not answer as DynamoDB (ECONNREFUSED)`,
+    );
+  });
+
+  it('the other settings too: PUBLIC_URL without its scheme, a number in hex', async () => {
+    const publicUrl = await start({ PUBLIC_URL: 'im.example.com' });
+    expect(publicUrl.code).toBe(1);
+    expect(publicUrl.stderr).toContain('Invalid PUBLIC_URL: must be an http:// or https:// URL');
+    const ack = await start({ ACK_TIMEOUT_MS: '0x50' });
+    expect(ack.code).toBe(1);
+    expect(ack.stderr).toContain(
+      'Invalid ACK_TIMEOUT_MS: must be an integer from 100 to 900000 (got "0x50")',
+    );
+  });
+});
+
+describe('every URL and number setting is checked the same way', () => {
+  it.each(['DYNAMODB_ENDPOINT', 'WS_ENDPOINT', 'PUBLIC_URL', 'SANDBOX_URL', 'ACK_QUEUE_URL'])(
+    '%s must be an http(s) URL with a host',
+    (name) => {
+      for (const bad of ['notaurl', 'localhost:8000', 'ftp://host.test', 'file:///tmp/x', ''])
+        expect(() => loadConfig({ [name]: bad })).toThrow(
+          new RegExp(`^Invalid ${name}: must be an http:// or https:// URL`),
+        );
+      expect(() => loadConfig({ [name]: 'https://host.test/x' })).not.toThrow();
+    },
+  );
+
+  it.each([
+    'ACK_TIMEOUT_MS',
+    'CONNECTION_TTL_SECONDS',
+    'SMS_RESEND_AFTER_MS',
+    'OTP_IP_LIMIT',
+    'WS_FRAMES_PER_USER',
+  ])('%s takes plain decimal digits only (not 0x…, 1e…, or spaces)', (name) => {
+    for (const bad of ['0x3e8', '1e3', ' 1000', '1000.0'])
+      expect(() => loadConfig({ [name]: bad })).toThrow(
+        new RegExp(`^Invalid ${name}: must be an integer from \\d+ to \\d+ \\(got "`),
+      );
+    expect(() => loadConfig({ [name]: '1000' })).not.toThrow();
+  });
+
+  it('an enum setting lists its values in words, not zod’s "Invalid input"', () => {
+    expect(() => loadConfig({ SMS_PROVIDER: 'pigeon' })).toThrow(
+      'Invalid SMS_PROVIDER: must be one of "sandbox", "twilio", "sns"',
+    );
+  });
+});
