@@ -8,6 +8,9 @@
  * - `linkStats`: the ack handler's write of its connection's round-trip stats (the learned ack wait), when they
  *   moved enough to be worth one (shared/core/delivery/ack-wait.ts `shouldRecord`);
  * - `smsBudget`: an SMS leg charged to its sender's daily SMS budget (pk `RATE#sms:…`, issue 14's limits);
+ * - `frameLimit`: a connection's frame-limit block (pk `RATE#frames:…`): one conditional write charges a block of
+ *   frames (shared/core/login-status/presence.ts `admitFrame`), the block's other frames cost none; counted apart
+ *   from the budget, like thread binding, and shown;
  * - `threadBinding`: a sender's SMS thread (re)binding to a service number (`SET threads.#n`), the first time a
  *   contact reaches a phone on a service number: counted apart from the budget, as issue 16 asks;
  * - `statusCallback`: the SMS provider's final status (a message's conditional → delivered_sms);
@@ -43,6 +46,7 @@ export const CATEGORIES = [
   'statusCallback',
   'linkStats',
   'smsBudget',
+  'frameLimit',
   'threadBinding',
   'deliveryCheck',
   'timer',
@@ -57,6 +61,7 @@ export const SYSTEM: Category[] = [
   'statusCallback',
   'linkStats',
   'smsBudget',
+  'frameLimit',
   'threadBinding',
 ];
 export type Category = (typeof CATEGORIES)[number];
@@ -100,7 +105,9 @@ export const RCU = { eventual: 0.5, consistent: 1 } as const;
 
 /** Which category a request belongs to, from its operation, table and body (no JSON parse: this is hot). */
 export function classify(op: string, body: string, systemTable: string): Category {
-  if (!OPS.includes(op as Op) || op === 'BatchWriteItem') return 'control';
+  if (!OPS.includes(op as Op)) return 'control';
+  // The local timer deletes the rows of checks that ran in batches (infra/local/durable-ack-timer.ts).
+  if (op === 'BatchWriteItem') return body.includes('LOCALTIMER#ack') ? 'timer' : 'control';
   const table = /"TableName":"([^"]+)"/.exec(body)?.[1];
   if (table !== systemTable) return table ? 'baseline' : 'control';
   if (body.includes('LOCALTIMER#ack')) return 'timer';
@@ -114,6 +121,7 @@ export function classify(op: string, body: string, systemTable: string): Categor
     if (body.includes('{"S":"delivered"}')) return 'ack';
   }
   if (op === 'UpdateItem' && body.includes('"Key":{"pk":{"S":"RATE#sms:')) return 'smsBudget';
+  if (op === 'UpdateItem' && body.includes('"Key":{"pk":{"S":"RATE#frames:')) return 'frameLimit';
   if (op === 'UpdateItem') {
     // shared/adapters/dynamo: users.ts setThread, login-status.ts recordLink (their UpdateExpressions).
     if (body.includes('SET threads.#n')) return 'threadBinding';

@@ -216,6 +216,7 @@ function dynamoSection(r: Report): string {
         t && !Number.isNaN(t.readUnits) ? n2(t.readUnits) : '',
         t ? `**${n2(t.writes)}**` : '',
         n2(d.threadBinding ?? NaN),
+        n2(d.frameLimit ?? NaN),
         `${ops(c, true)}; ${ops(c, false)}`,
         n2(d.failedConditions),
       ];
@@ -228,11 +229,14 @@ function dynamoSection(r: Report): string {
       'the routing step (the function that routes), the recipient\u2019s ack (a write), the ack\u2019s write of its ' +
       'connection\u2019s round-trip stats (the learned ack wait; only when they moved enough), the SMS leg\u2019s charge ' +
       'to its sender\u2019s daily SMS budget (a write), the SMS status callback ' +
-      '(a write), SMS thread (re)binding (counted apart from the budget, not in "Writes"), and the delivery check every message schedules, which reads the message ' +
+      '(a write), SMS thread (re)binding (counted apart from the budget, not in "Writes"), the sender connection\u2019s ' +
+      'frame-limit block (one conditional write charges a block of its frames, the rest of the block costs none; ' +
+      'apart, not in "Writes"), and the delivery check every message schedules, which reads the message ' +
       `once when it fires (measured over the run: ${n2(r.checkReads)} reads per check, ${n0(r.checksFired)} checks ` +
       'fired; with nothing left to do it writes nothing). "Refused" are conditional writes whose condition failed ' +
-      '(billed, no effect). Read units count a strongly consistent read (`ConsistentRead`, on the judgement\u2019s ' +
-      'recipient Query and every message read) as 1 RCU and an eventually consistent one as 0.5, items up to 4 KB.',
+      '(billed, no effect). Read units count a strongly consistent read (`ConsistentRead`: the judgement\u2019s ' +
+      'recipient Query, a duplicate\u2019s or a late ack\u2019s message read) as 1 RCU and an eventually consistent one ' +
+      '(the delivery check\u2019s message read, strong again only when it found nothing) as 0.5, items up to 4 KB.',
     '',
     table(
       [
@@ -248,15 +252,16 @@ function dynamoSection(r: Report): string {
         'Read units (RCU)',
         'Writes',
         'Thread binding writes (apart)',
+        'Frame limit writes (apart)',
         'During the cell, by operation',
         'Refused',
       ],
       rows,
-      '---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:',
+      '---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:',
     ),
     '',
     `Not in these figures: the local runtime\u2019s durable ack timer keeps a row per message (pk \`LOCALTIMER#ack\`; ` +
-      `${n2(r.timerPerMessage)} requests per message: a Put when routed, a Delete after the check). On AWS that ` +
+      `${n2(r.timerPerMessage)} requests per message: a Put when routed, then its delete after the check, batched up to 25 rows per request). On AWS that ` +
       'timer is an SQS message with a delivery delay, not a DynamoDB request, so it is counted apart and left out. ' +
       `Thread (re)binding writes depend on the workload: senders move to a new recipient every ${r.settings.conversation} ` +
       'messages; with 10 users, 16 senders share 5 offline phones with 3 service numbers each, so threads are rebound more.',

@@ -36,7 +36,8 @@ export const LIMITS = {
 /**
  * DynamoDB requests per routed message, by path (issue 16 part 3): IM → IM at most 1 read and 1 write in the
  * routing step and 2 and 2 over its life; an SMS leg may add one write (its send's outcome, then its status
- * callback), and an inbound SMS the read of its sender. Thread (re)binding writes count apart.
+ * callback), and an inbound SMS the read of its sender. Thread (re)binding writes count apart, and so do the
+ * frame-limit blocks (one conditional write per block of a connection's frames, not one per message): both shown.
  */
 export const BUDGETS: Record<
   string,
@@ -86,18 +87,21 @@ export function totals(r: Report): {
   readUnits: number;
   writes: number;
   binding: number;
+  frameLimit: number;
 }[] {
   return r.cells
     .filter((c) => c.key in WITH_ALL)
     .map((c) => {
       const binding = c.dynamo.threadBinding ?? 0;
+      const frameLimit = c.dynamo.frameLimit ?? 0;
       return {
         key: c.key,
         users: c.users,
         reads: c.dynamo.reads + c.dynamo.deliveryChecks * r.checkReads,
         readUnits: (c.dynamo.readUnits ?? NaN) + c.dynamo.deliveryChecks * (r.checkReadUnits ?? NaN),
-        writes: c.dynamo.writes - binding,
+        writes: c.dynamo.writes - binding - frameLimit,
         binding,
+        frameLimit,
       };
     });
 }
@@ -213,6 +217,7 @@ function budgetTargets(r: Report, all: ReturnType<typeof totals>): TargetCheck[]
     }));
     const life = all.filter((t) => t.key === key);
     const binding = Math.max(0, ...life.map((t) => t.binding));
+    const frameLimit = Math.max(0, ...life.map((t) => t.frameLimit));
     const rows: [string, typeof routing, { reads: number; writes: number }][] = [
       ['in the routing step', routing, budget.routing],
       ["over the message's whole life", life, budget.life],
@@ -232,7 +237,9 @@ function budgetTargets(r: Report, all: ReturnType<typeof totals>): TargetCheck[]
       const maxU = Math.max(...list.map((t) => t.readUnits));
       // A report from before RCU were counted has none: say nothing rather than NaN.
       const rcu = Number.isNaN(maxU) ? '' : ` (${maxU.toFixed(2)} RCU)`;
-      const bind = binding > 0 ? `; thread binding apart: ${binding.toFixed(2)} writes` : '';
+      const bind =
+        (binding > 0 ? `; thread binding apart: ${binding.toFixed(2)} writes` : '') +
+        (frameLimit > 0 ? `; frame-limit blocks apart: ${frameLimit.toFixed(2)} writes` : '');
       checks.push({
         target,
         result: `${fixed2(maxR)} reads${rcu}, ${fixed2(maxW)} writes (most at any user count)${bind}`,

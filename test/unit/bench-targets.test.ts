@@ -23,6 +23,7 @@ function dynamo(p: Partial<PerMessage> = {}): PerMessage {
     linkStats: 0,
     smsBudget: 0,
     threadBinding: 0,
+    frameLimit: 0,
     failedConditions: 0,
     scans: 0,
     deliveryChecks: 1,
@@ -319,6 +320,20 @@ describe('bench targets', () => {
     const life = find(checks, "SMS → SMS: ≤ 3 reads and ≤ 3 writes over the message's whole life");
     expect(life.verdict).toBe('pass');
     expect(life.result).toMatch(/3\.00 writes .*thread binding apart: 0\.05 writes/);
+  });
+
+  it('counts the frame-limit blocks apart from the budget, and shows them', () => {
+    const r = report();
+    const imIm = r.cells.find((c) => c.key === 'im-im' && c.users === 1000)!;
+    // A block write per ten frames: 1 write in the routing step, 2 over the life, 0.1 apart.
+    imIm.dynamo = dynamo({ writes: 2.1, frameLimit: 0.1 });
+    const life = find(checkTargets(r), "IM → IM: ≤ 2 reads and ≤ 2 writes over the message's whole life");
+    expect(life.verdict).toBe('pass');
+    expect(life.result).toMatch(/2\.00 writes .*frame-limit blocks apart: 0\.10 writes/);
+    imIm.dynamo = dynamo({ writes: 2.2, frameLimit: 0.1 });
+    expect(
+      find(checkTargets(r), "IM → IM: ≤ 2 reads and ≤ 2 writes over the message's whole life").verdict,
+    ).toBe('fail');
   });
 
   it('shows the verdict and "not measured" in the summary table, and the fixed rule beside the learned one', () => {
