@@ -566,7 +566,8 @@ function explainRatio(r: Report): string {
       `At 1,000 both are CPU-bound on different threads. Ours costs ${n2(oursSys.cpuMsPerMessage)} ms of system-thread CPU ` +
         `per IM → IM message (${pct(1 - oursSys.summary.idleShare)} busy; ${top}): three handler runs (send, ack, ` +
         `delivery check), ${n1(requests + timer)} DynamoDB requests (${n1(timer)} of them the local timer\u2019s rows) ` +
-        'and three `@connections` posts, each an AWS SDK call, plus serving those posts. ' +
+        'and two `@connections` posts (the push and the `delivered` receipt; `accepted` goes back as the route ' +
+        'response), each an AWS SDK call, plus serving those posts. ' +
         `The baseline costs ${n2(baseSys.cpuMsPerMessage)} ms there and ${n2(baseDb.cpuMsPerMessage)} ms in ` +
         `dynalite (${pct(1 - baseDb.summary.idleShare)} busy) for a Scan that, in memory, stays cheap at 1,000 rows.`,
     );
@@ -574,6 +575,45 @@ function explainRatio(r: Report): string {
     parts.push('Run with --profile for where the time goes.');
   }
   return parts.join(' ');
+}
+
+/**
+ * What each request over a path's budget is for, and why it stays: the requests the message needs and that no
+ * write happening anyway can carry (docs/design.md, "What a message costs").
+ */
+const CAUSES: Record<string, string> = {
+  'im-im':
+    'Each request: the routing step reads the recipient (the judgement, strongly consistent) and writes the message ' +
+    '(the idempotency key; its delivery check is set first); the ack writes `delivered`; the delivery check reads ' +
+    'the message once (eventually consistent) when it fires, the price of crash safety (a message stored but not ' +
+    'confirmed always ends, by SMS if need be). Over the budget: the ack\u2019s link-stats write (the learned ack ' +
+    'wait), only when a connection\u2019s stats moved enough.',
+  'im-sms':
+    'Each request: the judgement read and the message row, as for IM; the SMS leg\u2019s record of the send ' +
+    '(`sent_sms` with the provider\u2019s sid, which stops any resume from sending again); the status callback\u2019s ' +
+    '`delivered_sms`; the delivery check\u2019s read. Over the budget: the charge to the sender\u2019s daily SMS ' +
+    'budget (one conditional write per SMS leg, on its own row per sender and day: it cannot ride on the message ' +
+    'row), and the delivery check\u2019s read when the message was judged SMS at once.',
+  'sms-im':
+    'Each request: the webhook reads the sender (name, SMS threads) and the recipient (does it exist: an unknown ' +
+    'one gets a help reply in the webhook\u2019s answer), and stores the text as `routing`; the routing check, due ' +
+    'at once, reads the recipient again (the judgement, strongly consistent, when the text is routed) and claims ' +
+    'the message for its channel (a conditional write: only one check routes it). That claim and the second ' +
+    'recipient read are the price of answering the webhook once the text is stored, before any push. An inbound ' +
+    'text schedules three delivery checks, each reading the message once: the safety check set before the row ' +
+    '(routes the text if the process dies before the routing check is set), the routing check, and the ack check.',
+  'sms-sms':
+    'Each request: as SMS \u2192 IM up to the claim (the claim sets `sending_sms`), then as IM \u2192 SMS: the daily ' +
+    'budget charge, the `sent_sms` record, the status callback. Two delivery checks read the message: the safety ' +
+    'check and the routing check.',
+};
+
+/** The frame-limit block writes of the sender's connection, when there were any. */
+function frameLimitNote(d: Report['cells'][number]['dynamo']): string {
+  return (d.frameLimit ?? 0) > 0
+    ? `Frame-limit blocks (${n2(d.frameLimit)} writes per message here) are counted apart: one conditional write ` +
+        'charges a block of a connection\u2019s frames to its limits, the rest of the block costs none. '
+    : '';
 }
 
 function explainBudget(r: Report, key: string): string {
@@ -596,12 +636,7 @@ function explainBudget(r: Report, key: string): string {
   const budget = limit
     ? `The budget: ${limit.routing.reads} and ${limit.routing.writes} in the routing step, ${limit.life.reads} and ${limit.life.writes} over the life${limit.why}. `
     : '';
-  const why =
-    bind +
-    'Over the whole life, what goes over is the follow-up: every message\u2019s ' +
-    'delivery check reads it once (the price of crash safety: a message stored but not delivered is always ' +
-    'finished), an SMS\u2019s `delivered_sms` status is a write of its own, and an inbound SMS reads its sender ' +
-    '(name and SMS threads) before its recipient.';
+  const why = bind + frameLimitNote(d) + (CAUSES[key] ?? '');
   return `At ${n0(c.users)} users, ${reads}; ${writes} (section 2 has them by operation). ${budget}${why}`;
 }
 

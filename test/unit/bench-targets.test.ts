@@ -222,6 +222,22 @@ describe('bench targets', () => {
     expect(find(checks, 'false fallbacks').result).toMatch(/^learned 2\.50% \(2 of 80\)/);
   });
 
+  it('states the floor when the baseline costs less than the ratio asks: a strong read is 1 RCU at least', () => {
+    const r = report();
+    const base = r.cells.find((c) => c.key === 'baseline' && c.users === 1000)!;
+    base.readUnitsPerMessage = 5.5;
+    base.connected = 1016;
+    const at1000 = find(checkTargets(r), 'fewer than the Scan baseline at 1,000 connected');
+    expect(at1000.verdict).toBe('fail');
+    expect(at1000.result).toContain('costs ≥ 1 RCU, so 10× fewer needs a baseline of ≥ 10 RCU');
+    // 5.5 RCU at 0.5 per 4 KB is 44 KB over 1,016 rows.
+    expect(at1000.result).toContain('Scan of 1,016 rows of ~44 B costs 5.5');
+    base.readUnitsPerMessage = 19.9;
+    expect(find(checkTargets(r), 'fewer than the Scan baseline at 1,000 connected').result).not.toContain(
+      'floor',
+    );
+  });
+
   it('judges the RCU ratio at 1,000 and at 10,000 on either side of 10× and 100×', () => {
     const r = report();
     const base = (users: number) => r.cells.find((c) => c.key === 'baseline' && c.users === users)!;
