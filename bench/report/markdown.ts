@@ -595,17 +595,18 @@ const CAUSES: Record<string, string> = {
     'budget (one conditional write per SMS leg, on its own row per sender and day: it cannot ride on the message ' +
     'row), and the delivery check\u2019s read when the message was judged SMS at once.',
   'sms-im':
-    'Each request: the webhook reads the sender (name, SMS threads) and the recipient (does it exist: an unknown ' +
-    'one gets a help reply in the webhook\u2019s answer), and stores the text as `routing`; the routing check, due ' +
-    'at once, reads the recipient again (the judgement, strongly consistent, when the text is routed) and claims ' +
-    'the message for its channel (a conditional write: only one check routes it). That claim and the second ' +
-    'recipient read are the price of answering the webhook once the text is stored, before any push. An inbound ' +
-    'text schedules three delivery checks, each reading the message once: the safety check set before the row ' +
-    '(routes the text if the process dies before the routing check is set), the routing check, and the ack check.',
+    'Each request: the webhook reads the sender (name, SMS threads) and the recipient (the judgement, strongly ' +
+    'consistent; an unknown recipient gets a help reply in the webhook\u2019s answer) and stores the text as ' +
+    '`routing` with the channel judged; the routing check, due at once, claims it for that channel (a conditional ' +
+    'write: only one check routes it) and pushes. The claim is over the budget: the price of answering the ' +
+    'webhook once the text is stored, before any push. An inbound text also schedules three delivery checks, each ' +
+    'reading the message once: the safety check set before the row (routes the text if the process dies before ' +
+    'the routing check is set), the routing check, and the ack check.',
   'sms-sms':
-    'Each request: as SMS \u2192 IM up to the claim (the claim sets `sending_sms`), then as IM \u2192 SMS: the daily ' +
-    'budget charge, the `sent_sms` record, the status callback. Two delivery checks read the message: the safety ' +
-    'check and the routing check.',
+    'Each request: as SMS \u2192 IM up to the claim (it sets `sending_sms`); then the SMS leg reads the ' +
+    'recipient\u2019s profile again, strongly consistent (an opt-out confirmed since the webhook must be seen ' +
+    'before an SMS leaves), charges the daily SMS budget, records `sent_sms`, and the status callback writes ' +
+    '`delivered_sms`. Two delivery checks read the message: the safety check and the routing check.',
 };
 
 /** The frame-limit block writes of the sender's connection, when there were any. */
