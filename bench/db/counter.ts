@@ -18,7 +18,9 @@
  *   runs ACK_TIMEOUT_MS later (an SQS delay on AWS), after its cell, so it is counted apart and attributed per
  *   message from the checks scheduled;
  * - `timer`: rows of the local durable ack timer (pk LOCALTIMER#ack). On AWS that is an SQS message, not a
- *   DynamoDB request, so it is reported but left out of the budget;
+ *   DynamoDB request, so it is reported but left out of the budget. Its rows are deleted in batches after their
+ *   checks ran, so
+ * - `timerRows` counts the rows those batches delete (DeleteItem, one per row; not a request): the checks fired;
  * - `baseline`: the reference router's connections table;
  * - `control`: table management and the benchmark's own seeding batches.
  *
@@ -50,6 +52,7 @@ export const CATEGORIES = [
   'threadBinding',
   'deliveryCheck',
   'timer',
+  'timerRows',
   'baseline',
   'control',
 ] as const;
@@ -93,6 +96,22 @@ export function record(
   const o = OPS.indexOf(op);
   Atomics.add(view, slot(c, o, failed), 1);
   if (consistent) Atomics.add(view, consistentSlot(c, o), 1);
+}
+
+/**
+ * Counts the rows a request of the local timer deletes in a batch (as `timerRows` DeleteItem), so the checks that
+ * fired stay countable with their deletes batched. Nothing for any other request.
+ */
+export function recordTimerRows(
+  view: Int32Array,
+  category: Category,
+  op: string,
+  body: string,
+  failed: boolean,
+) {
+  if (category !== 'timer' || op !== 'BatchWriteItem' || failed) return;
+  const rows = body.split('"DeleteRequest"').length - 1;
+  for (let i = 0; i < rows; i++) record(view, 'timerRows', 'DeleteItem', false);
 }
 
 /** Whether a request body asks for a strongly consistent read (the SDK sends `"ConsistentRead":true`). */
