@@ -33,6 +33,8 @@ export interface PerMessage {
   smsBudget: number;
   /** SMS thread (re)binding writes per message: counted apart from the budget. */
   threadBinding: number;
+  /** Frame-limit block writes per message (one per block of frames a connection is charged): apart, shown. */
+  frameLimit: number;
   /** Requests refused by their condition (a billed write that changed nothing), per message. */
   failedConditions: number;
   scans: number;
@@ -144,10 +146,10 @@ export interface Report {
   scansByUs: number;
   /** Reads per delivery check that fired during the cells (a check with nothing left to do writes nothing). */
   checkReads: number;
-  /** Read capacity units per fired delivery check (its message read is strongly consistent: 1 RCU). */
+  /** Read capacity units per fired delivery check (its message read is eventually consistent: 0.5 RCU). */
   checkReadUnits: number;
   checksFired: number;
-  /** Local durable-timer requests per message (a Put at routing, a Delete when the check ran): SQS on AWS. */
+  /** Local durable-timer requests per message (a Put at routing; deletes of rows whose check ran, batched): SQS on AWS. */
   timerPerMessage: number;
 }
 
@@ -179,6 +181,7 @@ export function perMessage(counts: Counts, messages: number, categories: Categor
     linkStats: per(total(counts, 'linkStats')),
     smsBudget: per(total(counts, 'smsBudget')),
     threadBinding: per(total(counts, 'threadBinding')),
+    frameLimit: per(total(counts, 'frameLimit')),
     failedConditions: per(failed),
     scans: byOp.Scan ?? 0,
     deliveryChecks: per(counts.timer.PutItem.ok),

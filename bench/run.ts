@@ -293,7 +293,7 @@ function checkFigures(c: Counts): {
   checksFired: number;
   timerPerMessage: number;
 } {
-  const fired = c.timer.DeleteItem.ok;
+  const fired = c.timer.DeleteItem.ok + c.timerRows.DeleteItem.ok;
   const scheduled = c.timer.PutItem.ok;
   return {
     checkReads: fired ? total(c, 'deliveryCheck') / fired : NaN,

@@ -8,6 +8,9 @@
  * - `linkStats`: the ack handler's write of its connection's round-trip stats (the learned ack wait), when they
  *   move its wait to another bucket (shared/core/delivery/ack-wait.ts `learnedStats`): a cost per connection;
  * - `smsBudget`: an SMS leg charged to its sender's daily SMS budget (pk `RATE#sms:…`, issue 14's limits);
+ * - `frameLimit`: a connection's frame-limit block (pk `RATE#frames:…`): one conditional write charges a block of
+ *   frames (shared/core/login-status/presence.ts `admitFrame`), the block's other frames cost none; counted apart
+ *   from the budget, like thread binding, and shown;
  * - `threadBinding`: a sender's SMS thread (re)binding to a service number (`SET threads.#n`), the first time a
  *   contact reaches a phone on a service number: counted apart from the budget, as issue 16 asks;
  * - `statusCallback`: the SMS provider's final status (a message's conditional → delivered_sms);
@@ -15,7 +18,9 @@
  *   runs ACK_TIMEOUT_MS later (an SQS delay on AWS), after its cell, so it is counted apart and attributed per
  *   message from the checks scheduled;
  * - `timer`: rows of the local durable ack timer (pk LOCALTIMER#ack). On AWS that is an SQS message, not a
- *   DynamoDB request, so it is reported but left out of the budget;
+ *   DynamoDB request, so it is reported but left out of the budget. Its rows are deleted in batches after their
+ *   checks ran, so
+ * - `timerRows` counts the rows those batches delete (DeleteItem, one per row; not a request): the checks fired;
  * - `baseline`: the reference router's connections table;
  * - `control`: table management and the benchmark's own seeding batches.
  *
@@ -43,9 +48,11 @@ export const CATEGORIES = [
   'statusCallback',
   'linkStats',
   'smsBudget',
+  'frameLimit',
   'threadBinding',
   'deliveryCheck',
   'timer',
+  'timerRows',
   'baseline',
   'control',
 ] as const;
@@ -57,6 +64,7 @@ export const SYSTEM: Category[] = [
   'statusCallback',
   'linkStats',
   'smsBudget',
+  'frameLimit',
   'threadBinding',
 ];
 export type Category = (typeof CATEGORIES)[number];
@@ -90,6 +98,22 @@ export function record(
   if (consistent) Atomics.add(view, consistentSlot(c, o), 1);
 }
 
+/**
+ * Counts the rows a request of the local timer deletes in a batch (as `timerRows` DeleteItem), so the checks that
+ * fired stay countable with their deletes batched. Nothing for any other request.
+ */
+export function recordTimerRows(
+  view: Int32Array,
+  category: Category,
+  op: string,
+  body: string,
+  failed: boolean,
+) {
+  if (category !== 'timer' || op !== 'BatchWriteItem' || failed) return;
+  const rows = body.split('"DeleteRequest"').length - 1;
+  for (let i = 0; i < rows; i++) record(view, 'timerRows', 'DeleteItem', false);
+}
+
 /** Whether a request body asks for a strongly consistent read (the SDK sends `"ConsistentRead":true`). */
 export function isConsistentRead(op: string, body: string): boolean {
   return READ_OPS.includes(op as Op) && body.includes('"ConsistentRead":true');
@@ -100,7 +124,9 @@ export const RCU = { eventual: 0.5, consistent: 1 } as const;
 
 /** Which category a request belongs to, from its operation, table and body (no JSON parse: this is hot). */
 export function classify(op: string, body: string, systemTable: string): Category {
-  if (!OPS.includes(op as Op) || op === 'BatchWriteItem') return 'control';
+  if (!OPS.includes(op as Op)) return 'control';
+  // The local timer deletes the rows of checks that ran in batches (infra/local/durable-ack-timer.ts).
+  if (op === 'BatchWriteItem') return body.includes('LOCALTIMER#ack') ? 'timer' : 'control';
   const table = /"TableName":"([^"]+)"/.exec(body)?.[1];
   if (table !== systemTable) return table ? 'baseline' : 'control';
   if (body.includes('LOCALTIMER#ack')) return 'timer';
@@ -114,6 +140,7 @@ export function classify(op: string, body: string, systemTable: string): Categor
     if (body.includes('{"S":"delivered"}')) return 'ack';
   }
   if (op === 'UpdateItem' && body.includes('"Key":{"pk":{"S":"RATE#sms:')) return 'smsBudget';
+  if (op === 'UpdateItem' && body.includes('"Key":{"pk":{"S":"RATE#frames:')) return 'frameLimit';
   if (op === 'UpdateItem') {
     // shared/adapters/dynamo: users.ts setThread, login-status.ts recordLink (their UpdateExpressions).
     if (body.includes('SET threads.#n')) return 'threadBinding';

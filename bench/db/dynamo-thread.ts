@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { workerData } from 'node:worker_threads';
 import { ThreadProfiler } from '../lib/profiler';
 import { serveRpc } from '../lib/threads';
-import { classify, isConsistentRead, OPS, record, type Op } from './counter';
+import { classify, isConsistentRead, OPS, record, recordTimerRows, type Op } from './counter';
 
 // dynalite has no type declarations; it returns an http.Server that speaks the DynamoDB API.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -30,7 +30,10 @@ server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const body = Buffer.concat(chunks).toString('utf8');
     const category = classify(target, body, systemTable);
     const consistent = isConsistentRead(op, body);
-    res.once('finish', () => record(view, category, op, res.statusCode >= 400, consistent));
+    res.once('finish', () => {
+      record(view, category, op, res.statusCode >= 400, consistent);
+      recordTimerRows(view, category, op, body, res.statusCode >= 400);
+    });
   });
   handle(req, res);
 });

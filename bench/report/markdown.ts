@@ -217,6 +217,7 @@ function dynamoSection(r: Report): string {
         t && !Number.isNaN(t.readUnits) ? n2(t.readUnits) : '',
         t ? `**${n2(t.writes)}**` : '',
         n2(d.threadBinding ?? NaN),
+        n2(d.frameLimit ?? NaN),
         `${ops(c, true)}; ${ops(c, false)}`,
         n2(d.failedConditions),
       ];
@@ -231,11 +232,14 @@ function dynamoSection(r: Report): string {
       'connection, counted apart like thread binding and not in "Writes"; with these cells\u2019 2 s ceiling no wait ' +
       'moves, so section 4b measures it), the SMS leg\u2019s charge ' +
       'to its sender\u2019s daily SMS budget (a write), the SMS status callback ' +
-      '(a write), SMS thread (re)binding (counted apart from the budget, not in "Writes"), and the delivery check every message schedules, which reads the message ' +
+      '(a write), SMS thread (re)binding (counted apart from the budget, not in "Writes"), the sender connection\u2019s ' +
+      'frame-limit block (one conditional write charges a block of its frames, the rest of the block costs none; ' +
+      'apart, not in "Writes"), and the delivery check every message schedules, which reads the message ' +
       `once when it fires (measured over the run: ${n2(r.checkReads)} reads per check, ${n0(r.checksFired)} checks ` +
       'fired; with nothing left to do it writes nothing). "Refused" are conditional writes whose condition failed ' +
-      '(billed, no effect). Read units count a strongly consistent read (`ConsistentRead`, on the judgement\u2019s ' +
-      'recipient Query and every message read) as 1 RCU and an eventually consistent one as 0.5, items up to 4 KB.',
+      '(billed, no effect). Read units count a strongly consistent read (`ConsistentRead`: the judgement\u2019s ' +
+      'recipient Query, a duplicate\u2019s or a late ack\u2019s message read) as 1 RCU and an eventually consistent one ' +
+      '(the delivery check\u2019s message read, strong again only when it found nothing) as 0.5, items up to 4 KB.',
     '',
     table(
       [
@@ -251,15 +255,16 @@ function dynamoSection(r: Report): string {
         'Read units (RCU)',
         'Writes',
         'Thread binding writes (apart)',
+        'Frame limit writes (apart)',
         'During the cell, by operation',
         'Refused',
       ],
       rows,
-      '---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:',
+      '---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:',
     ),
     '',
     `Not in these figures: the local runtime\u2019s durable ack timer keeps a row per message (pk \`LOCALTIMER#ack\`; ` +
-      `${n2(r.timerPerMessage)} requests per message: a Put when routed, a Delete after the check). On AWS that ` +
+      `${n2(r.timerPerMessage)} requests per message: a Put when routed, then its delete after the check, batched up to 25 rows per request). On AWS that ` +
       'timer is an SQS message with a delivery delay, not a DynamoDB request, so it is counted apart and left out. ' +
       `Thread (re)binding writes depend on the workload: senders move to a new recipient every ${r.settings.conversation} ` +
       'messages; with 10 users, 16 senders share 5 offline phones with 3 service numbers each, so threads are rebound more.',
@@ -630,14 +635,62 @@ function explainRatio(r: Report): string {
       `At 1,000 both are CPU-bound on different threads. Ours costs ${n2(oursSys.cpuMsPerMessage)} ms of system-thread CPU ` +
         `per IM → IM message (${pct(1 - oursSys.summary.idleShare)} busy; ${top}): three handler runs (send, ack, ` +
         `delivery check), ${n1(requests + timer)} DynamoDB requests (${n1(timer)} of them the local timer\u2019s rows) ` +
-        'and three `@connections` posts, each an AWS SDK call, plus serving those posts. ' +
+        'and two `@connections` posts (the push and the `delivered` receipt; `accepted` goes back as the route ' +
+        'response), each an AWS SDK call, plus serving those posts. ' +
         `The baseline costs ${n2(baseSys.cpuMsPerMessage)} ms there and ${n2(baseDb.cpuMsPerMessage)} ms in ` +
-        `dynalite (${pct(1 - baseDb.summary.idleShare)} busy) for a Scan that, in memory, stays cheap at 1,000 rows.`,
+        `dynalite (${pct(1 - baseDb.summary.idleShare)} busy) for a Scan that, in memory, stays cheap at 1,000 rows. ` +
+        'Most of either side is the SDK call (sign, serialise, send, parse) and serving it, so the floor is the ' +
+        'count of calls: the baseline makes 2 per message (one Scan page, one post); a message that is stored, ' +
+        'confirmed and checked makes at least 6 (the judgement Query, the message Put, the push, the ack\u2019s ' +
+        'write, the `delivered` post, the check\u2019s read) plus its delivery check\u2019s timer (an SQS send on ' +
+        'AWS, a row here) and two more handler runs. At about the same cost per call, ours stays some 3\u20134\u00d7 ' +
+        'the baseline\u2019s at 1,000 connected while it keeps those guarantees; the baseline\u2019s grows with the ' +
+        'rows it Scans.',
     );
   } else {
     parts.push('Run with --profile for where the time goes.');
   }
   return parts.join(' ');
+}
+
+/**
+ * What each request over a path's budget is for, and why it stays: the requests the message needs and that no
+ * write happening anyway can carry (docs/design.md, "What a message costs").
+ */
+const CAUSES: Record<string, string> = {
+  'im-im':
+    'Each request: the routing step reads the recipient (the judgement, strongly consistent) and writes the message ' +
+    '(the idempotency key; its delivery check is set first); the ack writes `delivered`; the delivery check reads ' +
+    'the message once (eventually consistent) when it fires, the price of crash safety (a message stored but not ' +
+    'confirmed always ends, by SMS if need be). Over the budget: the ack\u2019s link-stats write (the learned ack ' +
+    'wait), only when a connection\u2019s stats moved enough.',
+  'im-sms':
+    'Each request: the judgement read and the message row, as for IM; the SMS leg\u2019s record of the send ' +
+    '(`sent_sms` with the provider\u2019s sid, which stops any resume from sending again); the status callback\u2019s ' +
+    '`delivered_sms`; the delivery check\u2019s read. Over the budget: the charge to the sender\u2019s daily SMS ' +
+    'budget (one conditional write per SMS leg, on its own row per sender and day: it cannot ride on the message ' +
+    'row), and the delivery check\u2019s read when the message was judged SMS at once.',
+  'sms-im':
+    'Each request: the webhook reads the sender (name, SMS threads) and the recipient (the judgement, strongly ' +
+    'consistent; an unknown recipient gets a help reply in the webhook\u2019s answer) and stores the text as ' +
+    '`routing` with the channel judged; the routing check, due at once, claims it for that channel (a conditional ' +
+    'write: only one check routes it) and pushes. The claim is over the budget: the price of answering the ' +
+    'webhook once the text is stored, before any push. An inbound text also schedules three delivery checks, each ' +
+    'reading the message once: the safety check set before the row (routes the text if the process dies before ' +
+    'the routing check is set), the routing check, and the ack check.',
+  'sms-sms':
+    'Each request: as SMS \u2192 IM up to the claim (it sets `sending_sms`); then the SMS leg reads the ' +
+    'recipient\u2019s profile again, strongly consistent (an opt-out confirmed since the webhook must be seen ' +
+    'before an SMS leaves), charges the daily SMS budget, records `sent_sms`, and the status callback writes ' +
+    '`delivered_sms`. Two delivery checks read the message: the safety check and the routing check.',
+};
+
+/** The frame-limit block writes of the sender's connection, when there were any. */
+function frameLimitNote(d: Report['cells'][number]['dynamo']): string {
+  return (d.frameLimit ?? 0) > 0
+    ? `Frame-limit blocks (${n2(d.frameLimit)} writes per message here) are counted apart: one conditional write ` +
+        'charges a block of a connection\u2019s frames to its limits, the rest of the block costs none. '
+    : '';
 }
 
 function explainBudget(r: Report, key: string): string {
@@ -660,12 +713,7 @@ function explainBudget(r: Report, key: string): string {
   const budget = limit
     ? `The budget: ${limit.routing.reads} and ${limit.routing.writes} in the routing step, ${limit.life.reads} and ${limit.life.writes} over the life${limit.why}. `
     : '';
-  const why =
-    bind +
-    'Over the whole life, what goes over is the follow-up: every message\u2019s ' +
-    'delivery check reads it once (the price of crash safety: a message stored but not delivered is always ' +
-    'finished), an SMS\u2019s `delivered_sms` status is a write of its own, and an inbound SMS reads its sender ' +
-    '(name and SMS threads) before its recipient.';
+  const why = bind + frameLimitNote(d) + (CAUSES[key] ?? '');
   return `At ${n0(c.users)} users, ${reads}; ${writes} (section 2 has them by operation). ${budget}${why}`;
 }
 

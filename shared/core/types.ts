@@ -113,6 +113,12 @@ export interface MessageRecord {
    * comes back can update that connection's stats without reading its row.
    */
   links?: Record<string, LinkStats & { connectedAt: number }>;
+  /**
+   * A text from a phone, stored as `routing`: the channel its webhook judged on the recipient read it made anyway
+   * (with `ackWaitMs` and `links` when IM), so the check that routes it reads the recipient no more. Absent on rows
+   * stored before the webhook judged: those are judged when routed.
+   */
+  judged?: Channel;
   sentAt: number;
   updatedAt: number;
 }

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from 
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { dynamoStores } from '../../shared/adapters/dynamo';
+import { onAckTimeout } from '../../shared/core/delivery/ack-timeout';
 
 /**
  * dynalite is always consistent, so a missing ConsistentRead cannot show there: these tests read the command
@@ -29,13 +30,31 @@ describe('reads on a decision path are strongly consistent', () => {
     expect(calls[0].args[0].input).toMatchObject({ ConsistentRead: true });
   });
 
-  it('the message log: every getMessage (delivery check, re-read before a retry, ack, duplicate)', async () => {
+  it('the message log: getMessage is strong unless asked otherwise (re-read before a retry, ack, duplicate)', async () => {
     mock.on(GetCommand).resolves({});
     await stores().messages.getMessage('m1');
-    expect(mock.commandCalls(GetCommand)[0].args[0].input).toMatchObject({
-      Key: { pk: 'MSG#m1', sk: 'MSG' },
-      ConsistentRead: true,
-    });
+    await stores().messages.getMessage('m1', { consistent: false });
+    const [strong, eventual] = mock.commandCalls(GetCommand).map((c) => c.args[0].input);
+    expect(strong).toMatchObject({ Key: { pk: 'MSG#m1', sk: 'MSG' }, ConsistentRead: true });
+    expect(eventual).toMatchObject({ Key: { pk: 'MSG#m1', sk: 'MSG' } });
+    expect(eventual.ConsistentRead).toBeUndefined();
+  });
+
+  it('the delivery check reads eventually, and again strongly only when that found no message', async () => {
+    const s = stores();
+    const deps = { messages: s.messages } as unknown as Parameters<typeof onAckTimeout>[0];
+    // Settled: one eventual read decides (nothing to do).
+    mock.on(GetCommand).resolves({ Item: { pk: 'MSG#m1', sk: 'MSG', id: 'm1', status: 'delivered' } });
+    await onAckTimeout(deps, 'm1');
+    expect(mock.commandCalls(GetCommand).map((c) => c.args[0].input.ConsistentRead)).toEqual([undefined]);
+    // No row as the replica saw it: read again strongly (here it is really gone, and the check ends).
+    mock.reset();
+    mock.on(GetCommand).resolves({});
+    await onAckTimeout(deps, 'm2');
+    expect(mock.commandCalls(GetCommand).map((c) => c.args[0].input.ConsistentRead)).toEqual([
+      undefined,
+      true,
+    ]);
   });
 
   it('a profile read is consistent only when asked; a lost phone-link race reads the winner consistently', async () => {

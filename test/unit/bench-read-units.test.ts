@@ -5,6 +5,7 @@ import {
   newCounterBuffer,
   readUnits,
   record,
+  recordTimerRows,
   snapshot,
 } from '../../bench/db/counter';
 
@@ -35,5 +36,23 @@ describe('bench read units', () => {
     const counts = diff(snapshot(view), before);
     expect(counts.routing.Query).toEqual({ ok: 3, failed: 0, consistent: 2 });
     expect(readUnits(counts, 'routing')).toBe(2.5);
+  });
+
+  it('sorts the frame-limit block and the timer\u2019s batched deletes, and counts the rows those delete', () => {
+    const frames =
+      '{"TableName":"imsms","Key":{"pk":{"S":"RATE#frames:1000001#1800000000000"},"sk":{"S":"RATE"}}}';
+    expect(classify('UpdateItem', frames, 'imsms')).toBe('frameLimit');
+    const sms = '{"TableName":"imsms","Key":{"pk":{"S":"RATE#sms:1000001#1800000000000"},"sk":{"S":"RATE"}}}';
+    expect(classify('UpdateItem', sms, 'imsms')).toBe('smsBudget');
+    const del = (sk: string) => `{"DeleteRequest":{"Key":{"pk":{"S":"LOCALTIMER#ack"},"sk":{"S":"${sk}"}}}}`;
+    const batch = `{"RequestItems":{"imsms":[${del('a')},${del('b')},${del('c')}]}}`;
+    expect(classify('BatchWriteItem', batch, 'imsms')).toBe('timer');
+    expect(classify('BatchWriteItem', '{"RequestItems":{"conns":[]}}', 'imsms')).toBe('control');
+    const view = new Int32Array(newCounterBuffer());
+    record(view, 'timer', 'BatchWriteItem', false);
+    recordTimerRows(view, 'timer', 'BatchWriteItem', batch, false);
+    const counts = snapshot(view);
+    expect(counts.timer.BatchWriteItem.ok).toBe(1);
+    expect(counts.timerRows.DeleteItem.ok).toBe(3);
   });
 });

@@ -23,6 +23,7 @@ function dynamo(p: Partial<PerMessage> = {}): PerMessage {
     linkStats: 0,
     smsBudget: 0,
     threadBinding: 0,
+    frameLimit: 0,
     failedConditions: 0,
     scans: 0,
     deliveryChecks: 1,
@@ -269,6 +270,22 @@ describe('bench targets', () => {
     expect(judge()).toBe('fail');
   });
 
+  it('states the floor when the baseline costs less than the ratio asks: a strong read is 1 RCU at least', () => {
+    const r = report();
+    const base = r.cells.find((c) => c.key === 'baseline' && c.users === 1000)!;
+    base.readUnitsPerMessage = 5.5;
+    base.connected = 1016;
+    const at1000 = find(checkTargets(r), 'fewer than the Scan baseline at 1,000 connected');
+    expect(at1000.verdict).toBe('fail');
+    expect(at1000.result).toContain('costs ≥ 1 RCU, so 10× fewer needs a baseline of ≥ 10 RCU');
+    // 5.5 RCU at 0.5 per 4 KB is 44 KB over 1,016 rows.
+    expect(at1000.result).toContain('Scan of 1,016 rows of ~44 B costs 5.5');
+    base.readUnitsPerMessage = 19.9;
+    expect(find(checkTargets(r), 'fewer than the Scan baseline at 1,000 connected').result).not.toContain(
+      'floor',
+    );
+  });
+
   it('judges the RCU ratio at 1,000 and at 10,000 on either side of 10× and 100×', () => {
     const r = report();
     const base = (users: number) => r.cells.find((c) => c.key === 'baseline' && c.users === users)!;
@@ -406,6 +423,20 @@ describe('bench targets', () => {
     );
     expect(md).toMatch(/\| learned \(≤ 15,000 ms\) \| 60 \/ 80 \| 2,500 \/ 3,500 \| 200 \/ 300 \|/);
     expect(md).toMatch(/30 over the phase, \*\*1\.50 per connection\*\*/);
+  });
+
+  it('counts the frame-limit blocks apart from the budget, and shows them', () => {
+    const r = report();
+    const imIm = r.cells.find((c) => c.key === 'im-im' && c.users === 1000)!;
+    // A block write per ten frames: 1 write in the routing step, 2 over the life, 0.1 apart.
+    imIm.dynamo = dynamo({ writes: 2.1, frameLimit: 0.1 });
+    const life = find(checkTargets(r), "IM → IM: ≤ 2 reads and ≤ 2 writes over the message's whole life");
+    expect(life.verdict).toBe('pass');
+    expect(life.result).toMatch(/2\.00 writes .*frame-limit blocks apart: 0\.10 writes/);
+    imIm.dynamo = dynamo({ writes: 2.2, frameLimit: 0.1 });
+    expect(
+      find(checkTargets(r), "IM → IM: ≤ 2 reads and ≤ 2 writes over the message's whole life").verdict,
+    ).toBe('fail');
   });
 
   it('shows the verdict and "not measured" in the summary table, and the fixed rule beside the learned one', () => {

@@ -31,13 +31,18 @@ export class DynamoMessageLog implements MessageLog {
   }
 
   /**
-   * Strongly consistent: every caller decides on it right after another process's confirmed write (the delivery
-   * check after an ack or a claim, the re-read before an SMS retry after a status callback, an ack's
-   * unknown-or-late answer, a duplicate's answer).
+   * Strongly consistent by default: these callers decide on it right after another process's confirmed write
+   * (the re-read before an SMS retry after a status callback, an ack's unknown-or-late answer, a duplicate's
+   * answer). The delivery check reads eventually consistent (`consistent: false`, 0.5 RCU) and re-reads strongly
+   * only when that found nothing (delivery/ack-timeout.ts says why that is safe).
    */
-  async getMessage(id: string): Promise<MessageRecord | null> {
+  async getMessage(id: string, opts: { consistent?: boolean } = {}): Promise<MessageRecord | null> {
     const { Item } = await this.table.doc.send(
-      new GetCommand({ TableName: this.table.name, Key: msgKey(id), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.table.name,
+        Key: msgKey(id),
+        ...(opts.consistent === false ? {} : { ConsistentRead: true }),
+      }),
     );
     return Item ? toMessage(Item) : null;
   }

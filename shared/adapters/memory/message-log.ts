@@ -13,7 +13,8 @@ export class MemoryMessageLog implements MessageLog {
     return 'created';
   }
 
-  async getMessage(id: string): Promise<MessageRecord | null> {
+  /** Always current: memory has no replicas, so `consistent: false` reads the same. */
+  async getMessage(id: string, _opts?: { consistent?: boolean }): Promise<MessageRecord | null> {
     const m = this.t.messages.get(id);
     return m ? copy(m) : null;
   }

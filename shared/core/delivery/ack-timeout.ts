@@ -17,9 +17,26 @@ export const MAX_FAILED_LOOKUPS = 10;
 /**
  * The delivery check, set for every message before it is stored. A push still unconfirmed goes out as SMS
  * (at most once, however often the check fires). An SMS send that a crash interrupted is resumed.
+ *
+ * It reads the message eventually consistent (half a strong read's units) and acts only through conditional
+ * writes, so a stale read can cost a refused write but never a wrong action. A message's status only moves on
+ * (routing → accepted | sending_sms → delivered | sent_sms → delivered_sms | failed), so a stale read shows the
+ * message as it was, never as it will be:
+ * - `accepted` (it may be `delivered` or claimed by now): the claim is conditional on `accepted`, and fails.
+ * - `sending_sms` (it may have been sent, or claimed again): within the grace period it only sets another check;
+ *   after it, the claim is guarded on the `updatedAt` read, which every later write changed, and a `failed` for
+ *   too many lookups is conditional on `sending_sms` (the count read can only be lower than the real one).
+ * - `routing` (it may be routed by now): the claim is conditional on `routing`; before it fails, the recipient is
+ *   read and one more check is set, which finds the message settled.
+ * - `delivered`, `sent_sms`, `delivered_sms`, `failed`: nothing to do, and the real status is the same or later.
+ * - nothing: the one case a stale read could turn into a wrong action (a check that ends although the message is
+ *   stored, stranding an unconfirmed push). So "nothing" is read again strongly, and only that ends the check. It
+ *   is rare: a check finds no message only when it fired before the row was written, or the write never came.
  */
 export async function onAckTimeout(deps: Deps, messageId: string): Promise<void> {
-  const message = await deps.messages.getMessage(messageId);
+  const message =
+    (await deps.messages.getMessage(messageId, { consistent: false })) ??
+    (await deps.messages.getMessage(messageId));
   if (message?.status === 'accepted') {
     const claimed = await deps.messages.transitionMessage(messageId, ['accepted'], {
       status: 'sending_sms',

@@ -1,8 +1,8 @@
 import { mapLimit } from '../concurrency';
 import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
-import type { Connection, MessageRecord, Recipient } from '../types';
-import { deliverBySms } from './sms-leg';
+import type { Connection, MessageRecord, UserProfile } from '../types';
+import { deliverBySms, smsToRecipient } from './sms-leg';
 import { messageWait, waitSettings } from './ack-wait';
 
 /** A wait this much (ms) shorter than the one scheduled is worth a second, earlier delivery check. */
@@ -43,12 +43,14 @@ export const HANDSHAKE_WINDOW_MS = 10_000;
 /**
  * The IM leg: pushes to every live connection (the delivery check is already set, so a half-open socket still
  * ends in an SMS). Gone connections are deleted, except those younger than {@link HANDSHAKE_WINDOW_MS} (maybe
- * still in their handshake); if no push got through, the SMS goes now either way.
+ * still in their handshake); if no push got through, the SMS goes now either way: to `profile` (the recipient as
+ * the judgement read it), or, when the caller has none (a text routed on its webhook's judgement), to the profile
+ * read again (strongly consistent).
  */
 export async function pushToRecipient(
   deps: Deps,
   message: MessageRecord,
-  recipient: Recipient,
+  profile: UserProfile | undefined,
   connections: Connection[],
 ): Promise<void> {
   const results = await mapLimit(connections, PUSH_CONCURRENCY, async (c) => {
@@ -85,5 +87,7 @@ export async function pushToRecipient(
     path: ['im', 'sms'],
     updatedAt: deps.clock.now(),
   });
-  if (claimed) await deliverBySms(deps, claimed, recipient.profile);
+  if (!claimed) return;
+  if (profile) await deliverBySms(deps, claimed, profile);
+  else await smsToRecipient(deps, claimed);
 }

@@ -62,7 +62,7 @@ export async function routeMessage(
   deps.log.info(LogEvent.MessageAccepted, { messageId: message.id, via: message.via, route: channel });
   await sendReceipt(deps, { ...message, status: 'accepted' });
   if (channel === 'im') {
-    await pushToRecipient(deps, message, recipient, live);
+    await pushToRecipient(deps, message, recipient.profile, live);
   } else {
     await deliverBySms(deps, message, recipient.profile);
   }

@@ -88,16 +88,20 @@ export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundRe
   }
 
   // Stored, then routed by its delivery check: the webhook is answered without waiting for a push or an SMS.
-  const outcome = await storeForRouting(deps, {
-    id: messageIdFor('sms', sms.messageSid),
-    from: sender.imNumber,
-    fromName: sender.name,
-    to: recipientImNumber,
-    // The IM frame's limit holds for a text however it came: a body past it is cut, not stored whole.
-    text: cutToMaxText(address.text),
-    via: 'sms',
-    inboundSid: sms.messageSid,
-  });
+  const outcome = await storeForRouting(
+    deps,
+    {
+      id: messageIdFor('sms', sms.messageSid),
+      from: sender.imNumber,
+      fromName: sender.name,
+      to: recipientImNumber,
+      // The IM frame's limit holds for a text however it came: a body past it is cut, not stored whole.
+      text: cutToMaxText(address.text),
+      via: 'sms',
+      inboundSid: sms.messageSid,
+    },
+    recipient,
+  );
   // This phone's thread on that number now belongs to the recipient: a reply without a prefix goes there. A
   // retried webhook whose first try stored the message but failed before this write makes it now, unless a
   // later message has moved the thread on since.

@@ -132,25 +132,58 @@ export async function setPresence(
 }
 
 /**
+ * Frames a connection is charged for at once: one conditional write admits a block of this many (fewer when a
+ * limit is smaller), and the next ones of the block, in the same process and window, are admitted from memory.
+ * A busy socket costs one write per block instead of one per frame.
+ */
+export const FRAME_BLOCK = 10;
+
+/** The blocks still open per process: by rate-limit store (one per process on AWS, one per test in memory). */
+const frameBlocks = new WeakMap<Deps['rates'], Map<string, { windowStart: number; left: number }>>();
+/** Connections whose open block a process remembers at most (the oldest is forgotten first). */
+const FRAME_BLOCKS_KEPT = 10_000;
+
+/**
  * Counts one frame from a connection against its limits (WS_FRAMES_PER_CONNECTION and WS_FRAMES_PER_USER per
  * WS_RATE_WINDOW_SECONDS). Throws `rate_limited` (kind rate_limited) past either; the frame is then not served,
- * and the socket stays open. State is a DynamoDB row per user and window (Lambda containers share no memory):
- * one conditional write per frame, both counters in it. A fixed window, so a client may burst up to twice a
- * limit across a window's edge.
+ * and the socket stays open. State is a DynamoDB row per user and window (Lambda containers share no memory),
+ * both counters in it, charged ahead in blocks of {@link FRAME_BLOCK}: a frame with no open block in this process
+ * charges a whole block in one conditional write, and the block's other frames pass on it without a write. When
+ * the block would pass a limit, the frame is charged alone (a second conditional write), so a frame is refused
+ * only when even one more would pass the limit. Never more frames pass than the row counts; a connection may be
+ * refused early by at most the unused rest of the blocks that its user's other connections (or its own, in
+ * another process) hold in the window (at most FRAME_BLOCK − 1 each). A fixed window, so a client may burst up
+ * to twice a limit across a window's edge.
  */
 export async function admitFrame(deps: Deps, imNumber: string, connectionId: string): Promise<void> {
   const windowMs = deps.config.wsRateWindowSeconds * 1000;
-  const ok = await deps.rates.spendBudget(
-    `frames:${imNumber}`,
-    windowMs,
-    [
-      { name: `conn:${connectionId}`, amount: 1, limit: deps.config.wsFramesPerConnection },
-      { name: 'user', amount: 1, limit: deps.config.wsFramesPerUser },
-    ],
-    deps.clock.now(),
-  );
-  if (!ok) {
+  const now = deps.clock.now();
+  const windowStart = Math.floor(now / windowMs) * windowMs;
+  let blocks = frameBlocks.get(deps.rates);
+  if (!blocks) frameBlocks.set(deps.rates, (blocks = new Map()));
+  const key = `${imNumber} ${connectionId}`;
+  const open = blocks.get(key);
+  if (open && open.windowStart === windowStart && open.left > 0) {
+    open.left--;
+    return;
+  }
+  const charge = (amount: number) =>
+    deps.rates.spendBudget(
+      `frames:${imNumber}`,
+      windowMs,
+      [
+        { name: `conn:${connectionId}`, amount, limit: deps.config.wsFramesPerConnection },
+        { name: 'user', amount, limit: deps.config.wsFramesPerUser },
+      ],
+      now,
+    );
+  const block = Math.min(FRAME_BLOCK, deps.config.wsFramesPerConnection, deps.config.wsFramesPerUser);
+  const charged = block > 1 && (await charge(block)) ? block : (await charge(1)) ? 1 : 0;
+  if (!charged) {
     deps.log.warn(LogEvent.WsRateLimited, { imNumber, connectionId, scope: 'frames' });
     throw tooMany('too many frames; slow down and try again', 'rate_limited');
   }
+  blocks.delete(key);
+  if (blocks.size >= FRAME_BLOCKS_KEPT) blocks.delete(blocks.keys().next().value!);
+  blocks.set(key, { windowStart, left: charged - 1 });
 }

@@ -4,7 +4,12 @@ import type { MessageRecord, MessageStatus } from '../types';
 export interface MessageLog {
   /** Creates the message unless its id exists (the idempotency key); 'exists' means a duplicate. */
   putMessage(message: MessageRecord): Promise<'created' | 'exists'>;
-  getMessage(id: string): Promise<MessageRecord | null>;
+  /**
+   * The message with that id, or null. Strongly consistent unless `consistent: false` (half the read units; it
+   * may miss a write of the last moments, so only a caller that can tell such a miss apart asks for it: the
+   * delivery check, delivery/ack-timeout.ts).
+   */
+  getMessage(id: string, opts?: { consistent?: boolean }): Promise<MessageRecord | null>;
   /**
    * Applies `changes` only if the message exists, its status is one of `from` and the guard holds (its
    * recipient is `guard.to`; it was last updated at `guard.updatedAt`). Returns the updated message, or null

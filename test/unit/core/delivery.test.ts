@@ -104,6 +104,22 @@ describe('the ack timeout', () => {
     expect(await only()).toMatchObject({ status: 'sent_sms', path: ['im', 'sms'] });
   });
 
+  it('a check whose eventual read misses the stored message reads it again strongly, and still falls back', async () => {
+    const { bob, sender } = await pair();
+    await sendInstantMessage(w.deps, sender, { to: bob.imNumber, text: 'hi', clientId: 'c1' });
+    const get = w.deps.messages.getMessage.bind(w.deps.messages);
+    const reads: Array<boolean | undefined> = [];
+    // A replica that has not seen the write yet: the eventual read finds nothing.
+    w.deps.messages.getMessage = async (id, opts) => {
+      reads.push(opts?.consistent);
+      return opts?.consistent === false ? null : get(id, opts);
+    };
+    await w.fireAckChecks();
+    expect(reads.slice(0, 2)).toEqual([false, undefined]);
+    expect(w.sms.inbox(bob.phone)).toHaveLength(1);
+    expect(receipts()).toEqual(['accepted', 'sent_sms']);
+  });
+
   it('sets the check again when the message was stored after its check came due (an overloaded store)', async () => {
     const { bob, sender } = await pair();
     const put = w.deps.messages.putMessage.bind(w.deps.messages);

@@ -205,3 +205,74 @@ describe('the webhook waits for the store only; routing is the delivery check’
     expect(w.sms.sent).toEqual([]);
   });
 });
+
+describe('a stored text is routed on its webhook’s judgement', () => {
+  /** Counts the recipient reads (the judgement's Query) from here on. */
+  function countRecipientReads(): () => number {
+    const logins = w.deps.logins;
+    const get = logins.getRecipient.bind(logins);
+    let reads = 0;
+    logins.getRecipient = async (imNumber) => {
+      reads++;
+      return get(imNumber);
+    };
+    return () => reads;
+  }
+
+  it('the routing check pushes to the connections the webhook judged, reading the recipient no more', async () => {
+    const alice = await w.user();
+    const bob = await w.user({ connectionId: 'b1' });
+    const reads = countRecipientReads();
+    await receiveSms(w.deps, {
+      messageSid: 'SM-j1',
+      from: alice.phone,
+      to: SERVICE_NUMBERS[0],
+      body: `@${bob.imNumber} hi`,
+    });
+    expect(reads()).toBe(1);
+    expect(messages()[0]).toMatchObject({ status: 'routing', judged: 'im', path: [] });
+    await w.routeQueued();
+    expect(reads()).toBe(1);
+    expect(w.im.eventsOf('b1', 'message').map((e) => e.message.text)).toEqual(['hi']);
+    expect(messages()[0]).toMatchObject({ status: 'accepted', path: ['im'] });
+  });
+
+  it('a text judged SMS reads the recipient’s profile again before it leaves (an opt-out is seen)', async () => {
+    const alice = await w.user();
+    const bob = await w.user();
+    await receiveSms(w.deps, {
+      messageSid: 'SM-j2',
+      from: alice.phone,
+      to: SERVICE_NUMBERS[0],
+      body: `@${bob.imNumber} yo`,
+    });
+    // Bob texts STOP between the webhook and the routing check.
+    await w.stores.users.setOptOut(bob.phone, true, bob.imNumber);
+    await w.routeQueued();
+    expect(w.sms.inbox(bob.phone)).toEqual([]);
+    expect(messages().find((m) => m.inboundSid === 'SM-j2')).toMatchObject({ status: 'failed' });
+  });
+
+  it('a row stored before webhooks judged is judged when routed', async () => {
+    const alice = await w.user();
+    const bob = await w.user({ connectionId: 'b1' });
+    const now = w.clock.now();
+    await w.stores.messages.putMessage({
+      id: 'sms-old',
+      from: alice.imNumber,
+      fromName: alice.name,
+      to: bob.imNumber,
+      text: 'from before',
+      via: 'sms',
+      inboundSid: 'SM-old',
+      path: [],
+      status: 'routing',
+      sentAt: now,
+      updatedAt: now,
+    });
+    const reads = countRecipientReads();
+    await onAckTimeout(w.deps, 'sms-old');
+    expect(reads()).toBe(1);
+    expect(w.im.eventsOf('b1', 'message').map((e) => e.message.text)).toEqual(['from before']);
+  });
+});
