@@ -48,8 +48,8 @@ export type Phase = (typeof PHASES)[number];
 
 const HELP = `npm run bench [-- options]
 
-  --quick              small run for regular use (< 60 s): 10 and 1,000 users, short cells
-  --users=10,100,...   registered users per level (default 10,100,1000,10000; quick 10,1000)
+  --quick              small run for regular use (< 60 s): 1,000 users only, short cells
+  --users=10,100,...   registered users per level (default 10,100,1000,10000; quick 1000)
   --online=0.5         share of registered users online in the four-path cells (default 0.5)
   --concurrency=16     sender slots, one message in flight each (default 16)
   --sockets=1000       real WebSocket clients per system at most (default 1000; quick 200)
@@ -83,7 +83,7 @@ export function parseOptions(argv: string[]): Options {
       throw new Error(`--${name} must be a number from ${min} to ${max}`);
     return n;
   };
-  const users = (flags.get('users') ?? (quick ? '10,1000' : '10,100,1000,10000'))
+  const users = (flags.get('users') ?? (quick ? '1000' : '10,100,1000,10000'))
     .split(',')
     .map((s) => Number(s.trim()));
   if (users.some((n) => !Number.isInteger(n) || n < 2 || n > 100_000)) {
