@@ -1,31 +1,17 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoStores } from '../../shared/adapters/dynamo';
 import { ensureTable } from '../../shared/adapters/dynamo-table';
 import { memoryStores } from '../../shared/adapters/memory';
 import { MAX_CONTACTS } from '../../shared/core/contacts/book';
 import type { Stores } from '../../shared/core/ports';
 import type { Contact, UserProfile } from '../../shared/core/types';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../infra/local/embedded-dynamo';
+import { useEmbeddedDynamo } from '../support/embedded-client';
 
 /**
  * Issue 14, the contacts cap: the cap is kept by one conditional write on the owner's count (ContactBook
  * reserveContactSlot), and the in-memory book refuses exactly where the DynamoDB one does (through the real SDK
  * against dynalite). Both are also held to the expected answers, so equal answers are not trivially equal.
  */
-let embedded: EmbeddedDynamo;
-let client: DynamoDBClient;
-beforeAll(async () => {
-  embedded = await startEmbeddedDynamo();
-  client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: embedded.endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-});
-afterAll(async () => {
-  client.destroy();
-  await embedded.close();
-});
+const db = useEmbeddedDynamo();
 
 const T = 1_800_000_000_000;
 const OWNER = '12121212';
@@ -94,8 +80,8 @@ async function script(s: Stores): Promise<unknown[]> {
 }
 
 it('memory and DynamoDB answer alike at the cap, including the conditional refusal', async () => {
-  await ensureTable(client, 'cap-parity');
-  const dynamo = await script(dynamoStores(client, 'cap-parity'));
+  await ensureTable(db.client(), 'cap-parity');
+  const dynamo = await script(dynamoStores(db.client(), 'cap-parity'));
   const memory = await script(memoryStores());
   expect(memory).toEqual(dynamo);
   const [first, again, second, racing, afterRace, full, reserveFull] = dynamo;
@@ -129,8 +115,8 @@ it('memory and DynamoDB answer alike at the cap, including the conditional refus
 });
 
 it('many simultaneous adds through the real SDK end at exactly the cap', async () => {
-  await ensureTable(client, 'cap-race');
-  const s = dynamoStores(client, 'cap-race');
+  await ensureTable(db.client(), 'cap-race');
+  const s = dynamoStores(db.client(), 'cap-race');
   await s.users.createUser(owner);
   const answers = await Promise.all(
     Array.from({ length: 12 }, (_, i) => s.contacts.addContact(OWNER, phone(i), { cap: 5 })),

@@ -1,30 +1,17 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoStores } from '../../shared/adapters/dynamo';
 import { ensureTable } from '../../shared/adapters/dynamo-table';
 import { memoryStores } from '../../shared/adapters/memory';
 import { legacyNameKey, nameKey } from '../../shared/core/provisioning/names';
 import type { UserDirectory } from '../../shared/core/ports';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../infra/local/embedded-dynamo';
+import { useEmbeddedDynamo } from '../support/embedded-client';
 
 /**
  * Names claimed before look-alike keys (issue 14, item 14) keep their row under the old key (NFC, lower-cased).
  * Both user directories still find them, and nobody can claim the same name under its new key.
  */
-let embedded: EmbeddedDynamo;
-let client: DynamoDBClient;
-beforeAll(async () => {
-  embedded = await startEmbeddedDynamo();
-  client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: embedded.endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await ensureTable(client, 'names');
-});
-afterAll(async () => {
-  client.destroy();
-  await embedded.close();
+const db = useEmbeddedDynamo(async (c) => {
+  await ensureTable(c, 'names');
 });
 
 async function withLegacyRow(kind: 'dynamo' | 'memory'): Promise<UserDirectory> {
@@ -33,7 +20,7 @@ async function withLegacyRow(kind: 'dynamo' | 'memory'): Promise<UserDirectory> 
     stores.table.names.set(legacyNameKey('Mary'), '11111111');
     return stores.users;
   }
-  const stores = dynamoStores(client, 'names');
+  const stores = dynamoStores(db.client(), 'names');
   await stores.table.doc.send(
     new PutCommand({
       TableName: 'names',
@@ -62,8 +49,8 @@ let tables = 0;
 async function freshUsers(kind: 'dynamo' | 'memory'): Promise<UserDirectory> {
   if (kind === 'memory') return memoryStores().users;
   const name = `names-${++tables}`;
-  await ensureTable(client, name);
-  return dynamoStores(client, name).users;
+  await ensureTable(db.client(), name);
+  return dynamoStores(db.client(), name).users;
 }
 
 describe.each(['dynamo', 'memory'] as const)('case-dependent look-alikes (issue 14; %s)', (kind) => {

@@ -1,30 +1,17 @@
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoStores } from '../../shared/adapters/dynamo';
 import { ensureTable } from '../../shared/adapters/dynamo-table';
 import { memoryStores } from '../../shared/adapters/memory';
 import type { Stores } from '../../shared/core/ports';
 import type { MessageRecord, UserProfile } from '../../shared/core/types';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../infra/local/embedded-dynamo';
+import { useEmbeddedDynamo } from '../support/embedded-client';
 
 /**
  * The in-memory stores answer exactly as the DynamoDB ones do: one script of reads and conditional writes runs on
  * both (DynamoDB through the real SDK against dynalite), and every answer is compared. This is what lets the
  * core's unit tests on memory stand for the real thing.
  */
-let embedded: EmbeddedDynamo;
-let client: DynamoDBClient;
-beforeAll(async () => {
-  embedded = await startEmbeddedDynamo();
-  client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: embedded.endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-});
-afterAll(async () => {
-  client.destroy();
-  await embedded.close();
-});
+const db = useEmbeddedDynamo();
 
 const T = 1_800_000_000_000;
 const profile: UserProfile = {
@@ -247,8 +234,8 @@ async function script(s: Stores): Promise<unknown[]> {
 }
 
 it('answers every read and conditional write exactly as the DynamoDB stores do', async () => {
-  await ensureTable(client, 'parity');
-  const dynamo = await script(dynamoStores(client, 'parity'));
+  await ensureTable(db.client(), 'parity');
+  const dynamo = await script(dynamoStores(db.client(), 'parity'));
   const memory = await script(memoryStores());
   expect(memory).toEqual(dynamo);
   // The script reaches both sides of the conditions, so equal answers are not trivially equal.
@@ -257,10 +244,10 @@ it('answers every read and conditional write exactly as the DynamoDB stores do',
 });
 
 it('a phone row holds the link and the opt-out, no copy of the name (it went stale on every rename)', async () => {
-  await ensureTable(client, 'phone-row');
-  const s = dynamoStores(client, 'phone-row');
+  await ensureTable(db.client(), 'phone-row');
+  const s = dynamoStores(db.client(), 'phone-row');
   await s.users.linkPhone('+14155550177', '77777777');
-  const { Item } = await client.send(
+  const { Item } = await db.client().send(
     new GetItemCommand({
       TableName: 'phone-row',
       Key: { pk: { S: 'PHONE#+14155550177' }, sk: { S: 'PHONE' } },
