@@ -53,7 +53,11 @@ export interface MobileRuleReport {
    * loaded machine adds to every wait's test.
    */
   serverTime?: Distribution;
-  /** SMS sent per 1,000 messages (fallbacks, false or not). */
+  /**
+   * SMS per 1,000 messages (fallbacks, false or not), counting the messages to dead links still pending when the
+   * phase ended (`pendingToDead`): their check is set and nothing can ack them, so each goes as SMS when its wait
+   * ends. Without them the fixed rule, whose later dead-link messages outlast the phase, looked cheaper.
+   */
   smsPerThousand: number;
   /** Messages with no final receipt by the end (should be 0). */
   unresolved: number;
@@ -257,7 +261,7 @@ export async function runMobileRule(
     },
     pendingToDead,
     serverTime: distribution(serverMs),
-    smsPerThousand: sent.size ? (sms / sent.size) * 1000 : NaN,
+    smsPerThousand: sent.size ? ((sms + pendingToDead) / sent.size) * 1000 : NaN,
     unresolved,
   };
 }
