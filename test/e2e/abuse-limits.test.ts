@@ -114,6 +114,32 @@ describe('frame rates and connections per user (item 12; 5 frames per connection
     const again = await eventually(() => e2e.connect(user).catch(() => undefined));
     expect(again.ws.readyState).toBe(WebSocket.OPEN);
   });
+
+  it('holds the cap against 40 sockets opened at once: the rest get 429, and a message reaches the open ones', async () => {
+    const user = await signUp(e2e.base, newPhone());
+    const burst = await Promise.allSettled(
+      Array.from({ length: 40 }, () => ImClient.connect(e2e.base, user.token)),
+    );
+    const opened = burst.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const refused = burst.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
+    expect(opened.length).toBeLessThanOrEqual(3);
+    expect(refused).toEqual(Array(40 - opened.length).fill('Error: HTTP 429'));
+    // The refused ones left no row behind: sockets opened one at a time fill the cap exactly, then one more is
+    // refused.
+    const open = [...opened];
+    while (open.length < 3) open.push(await connect(user));
+    await expect(ImClient.connect(e2e.base, user.token)).rejects.toThrow('HTTP 429');
+    // Each is served (a pong), and another user's message fans out to exactly these.
+    for (const c of open) expect(await pings(c, 1)).toEqual(['pong']);
+    const a = await connect(await signUp(e2e.base, newPhone()));
+    a.send({ action: 'sendMessage', to: user.imNumber, text: 'to every device', clientId: 'burst-1' });
+    for (const c of open)
+      expect(await c.waitFor((f) => f.type === 'message')).toMatchObject({
+        text: 'to every device',
+        via: 'im',
+      });
+    expect(open.every((c) => c.of('message').length === 1)).toBe(true);
+  });
 });
 
 describe('look-alike names (item 14)', () => {

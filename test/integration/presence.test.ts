@@ -124,6 +124,20 @@ describe('the login-status table', () => {
     expect(live.filter((id) => id.startsWith('burst-'))).toEqual(ids.filter((_, i) => i % 2 === 1));
   });
 
+  it('25 connects of one user at once keep at most the cap (10): the rest answer 429 and leave no row', async () => {
+    const many = await signUp(h, '+13105550177', 'manny');
+    const who = { imNumber: many.imNumber, name: many.name };
+    const ids = Array.from({ length: 25 }, (_, i) => `many-${String(i).padStart(2, '0')}`);
+    const answers = await Promise.all(ids.map((id) => wsConnect(wsEvent('$connect', id, who))));
+    const kept = ids.filter((_, i) => answers[i].statusCode === 200);
+    expect(kept.length).toBeLessThanOrEqual(10);
+    expect(answers.filter((a) => a.statusCode !== 200).map((a) => a.statusCode)).toEqual(
+      Array(25 - kept.length).fill(429),
+    );
+    const rows = (await h.store.logins.getRecipient(many.imNumber))!.connections.map((c) => c.connectionId);
+    expect(rows.sort()).toEqual(kept);
+  });
+
   it('setPresence refuses an unknown status with an error frame and keeps the mode', async () => {
     await setPresence(wsEvent('setPresence', 'p-4', caller(), { action: 'setPresence', status: 'away' }));
     expect(h.connections.framesOf('p-4', 'error')).toEqual([expect.objectContaining({ code: 'bad_frame' })]);

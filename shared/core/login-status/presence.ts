@@ -42,8 +42,13 @@ async function announceChange(deps: Deps, imNumber: string, status: { before: bo
  * the user's first live connection (and not in offline mode), the user's online contacts are told: one more
  * Query before the write, and the bounded fan-out of announcePresence. A user already holding
  * WS_MAX_CONNECTIONS_PER_USER live connections is refused (`too_many_connections`, kind rate_limited): the new
- * connection, not the oldest, so a stolen token cannot push the owner's devices off. The same Query counts them;
- * two connects racing may both pass the count.
+ * connection, not the oldest, so a stolen token cannot push the owner's devices off. The same Query refuses early
+ * (no write) when the user is already at the cap. Below it, the row is written first and the user's live
+ * connections are then read again, strongly: the connection stays only if that read sees at most the cap (its
+ * own row included); otherwise its row is deleted and it is refused. Of connects racing, the last to read sees
+ * the rows of every one kept before it, so no burst passes the cap (docs/design.md, "connection cap"); a burst
+ * may be refused more than strictly needed (a refused row is counted until deleted). Costs one Query, one put
+ * and one more Query (plus a delete when refused).
  */
 export async function connect(deps: Deps, imNumber: string, connectionId: string): Promise<void> {
   const status = await statusAround(deps, imNumber, connectionId, { connection: 'live' });
@@ -57,6 +62,16 @@ export async function connect(deps: Deps, imNumber: string, connectionId: string
     connectedAt: now,
     expiresAt: expiryFrom(deps, now),
   });
+  // Write, then count: the read is strong and comes after this connection's own write, so of any set of
+  // connections kept at once, the last to read saw them all, and it saw at most the cap.
+  const after = await deps.logins.getRecipient(imNumber);
+  const live = after ? liveConnections(after, deps.clock.now()) : [];
+  const others = live.filter((c) => c.connectionId !== connectionId).length;
+  if (others >= deps.config.wsMaxConnectionsPerUser) {
+    await deps.logins.deleteConnection(imNumber, connectionId);
+    deps.log.warn(LogEvent.WsRateLimited, { imNumber, scope: 'connections', live: others, raced: true });
+    throw tooMany('too many open connections for this user; close one first', 'too_many_connections');
+  }
   deps.log.info(LogEvent.PresenceConnected, { imNumber, connectionId });
   await announceChange(deps, imNumber, status);
 }
