@@ -293,6 +293,20 @@ describe('abuse rules: every refusal sends nothing and changes nothing', () => {
     });
   });
 
+  it('a try that got no answer (a timeout) is sent once, not retried on an empty lookup: sms_failed, kept pending', async () => {
+    const timedOut = () => new SmsSendError('twilio request failed: TimeoutError', true, undefined, true);
+    const phone = stranger();
+    w.sms.failNext = [timedOut(), timedOut(), timedOut()];
+    await expect(invite(w.deps, inviter, { phone, name: 'Dan' })).rejects.toMatchObject({
+      code: 'sms_failed',
+      message: expect.stringContaining('stays pending'),
+    });
+    expect(w.sms.failNext).toHaveLength(2); // one try, not three
+    expect(await w.stores.invitations.getInvitation(phone)).toMatchObject({ status: 'pending' });
+    await rejects(invite(w.deps, inviter, { phone, name: 'Dan' }), 'invitation_pending');
+    expect(JSON.stringify(await answer(phone, 'YES'))).toContain('are now contacts');
+  });
+
   it('an SMS that surely did not go answers sms_failed and keeps nothing: the phone can be invited again', async () => {
     const phone = stranger();
     w.sms.failNext = [new SmsSendError('not a mobile number', false)];
