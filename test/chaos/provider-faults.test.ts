@@ -1,5 +1,5 @@
 import { messageIdFor } from '../../shared/core/ids';
-import { eventually, http, type E2eUser } from '../support/e2e-client';
+import { answer, eventually, http, type E2eUser } from '../support/e2e-client';
 import { chatOf, connect, signUp, startChaosStack, statuses, type ChaosStack } from './support/chaos-stack';
 import type { RestPlan } from './support/outside-sandbox';
 import { crashes, findLeaks, marker } from './support/privacy';
@@ -112,6 +112,40 @@ describe('the provider answers 5xx or 429', () => {
 
     expect(res.status).toBe(503);
     expect(res.json).toEqual({ error: { code: 'sms_failed', message: expect.any(String) } });
+  });
+});
+
+describe('the provider never answers a create (it hangs) and its Messages list finds nothing', () => {
+  // The create may still be under way at the provider, where a list cannot see it yet: not one more copy.
+  const hang: RestPlan = { kind: 'hang', accept: false };
+
+  it('an invitation is sent once, answered sms_failed ("may not have been sent"), and kept pending', async () => {
+    const a = await connect(cs, alice);
+    const phone = cs.secrets.phone('+16505550791');
+    const provider = script(phone, [hang, hang, hang]);
+
+    const first = await answer(a.api.invite({ phone, name: 'Hal' }));
+
+    expect(first).toMatchObject({ type: 'error', code: 'sms_failed' });
+    expect(first.message).toContain('may not have been sent');
+    expect(provider.calls()).toBe(1);
+    // Kept pending: the phone may have the text and may answer it; it is not invited twice meanwhile.
+    expect(await answer(a.api.invite({ phone, name: 'Hal' }))).toMatchObject({
+      type: 'error',
+      code: 'invitation_pending',
+    });
+    expect(provider.calls()).toBe(1);
+  });
+
+  it('a sign-in code is sent once, then 503 sms_failed', async () => {
+    const phone = cs.secrets.phone('+14155550798');
+    const provider = script(phone, [hang, hang, hang]);
+
+    const res = await http(cs.base, 'POST', '/auth/start', { phone });
+
+    expect(res.status).toBe(503);
+    expect(res.json).toEqual({ error: { code: 'sms_failed', message: expect.any(String) } });
+    expect(provider.calls()).toBe(1);
   });
 });
 

@@ -99,6 +99,37 @@ describe('an invitation, online', () => {
   });
 });
 
+describe('an opt-out while invited', () => {
+  it('STOP is not CANCEL: it closes the invitation, and after START (a YES) another user can invite the phone', async () => {
+    const ivy = await signUp(e2e.base, newPhone(), 'Imke');
+    const i = await connect(ivy);
+    const phone = strangerPhone();
+    await answer(i.api.invite({ phone, name: 'Sol' }));
+    const sms = await invitationSms(phone);
+
+    expect(await phoneTexts(phone, 'STOP', sms.from)).toEqual([expect.stringContaining('unsubscribed')]);
+    expect(await answer(i.api.invite({ phone, name: 'Sol' }))).toMatchObject({
+      type: 'error',
+      code: 'opted_out',
+    });
+    // Opted out, the phone's YES is START (the invitation it answers was closed by the STOP).
+    expect(await phoneTexts(phone, 'YES', sms.from)).toEqual([expect.stringContaining('subscribed again')]);
+
+    const otto = await signUp(e2e.base, newPhone(), 'Otto');
+    const o = await connect(otto);
+    expect(await answer(o.api.invite({ phone, name: 'Sol' }))).toMatchObject({
+      type: 'invitation',
+      phone,
+      status: 'pending',
+    });
+    const invites = await eventually(async () => {
+      const got = (await inbox(e2e.base, phone)).filter((s) => s.body.includes('invites you'));
+      return got.length === 2 ? got : undefined;
+    });
+    expect(invites[1].body).toContain(`Otto (@${otto.imNumber})`);
+  });
+});
+
 describe('a withdrawn invitation', () => {
   it('removing the invited phone from contacts withdraws it: a later YES is told so', async () => {
     const ivy = await signUp(e2e.base, newPhone(), 'Iona');

@@ -2,6 +2,7 @@ import { cutToMaxText } from '../conversion/message-text';
 import { findOrCreateUser } from '../provisioning/accounts';
 import { cancelInvitation } from '../invitations/invite';
 import { answerInvitationSms, inviteBySms } from '../invitations/sms';
+import { isCancelWord } from '../invitations/answers';
 import { parseSmsAddress, type SmsAddress } from '../conversion/addressing';
 import { messageIdFor } from '../ids';
 import { parseKeyword, type Keyword } from '../conversion/keywords';
@@ -124,8 +125,8 @@ export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundRe
  * and is confirmed. HELP is answered unless the phone opted out.
  */
 async function onKeyword(deps: Deps, sms: InboundSms, keyword: Keyword): Promise<InboundResult> {
-  // CANCEL (any opt-out word) also drops a pending invitation, and the phone is never invited again.
-  if (keyword === 'stop') await cancelInvitation(deps, sms.from);
+  // Any opt-out word also closes a pending invitation; CANCEL (the word the invitation names) for good.
+  if (keyword === 'stop') await cancelInvitation(deps, sms.from, isCancelWord(sms.body));
   const record = await deps.users.getPhone(sms.from);
   const wasOptedOut = record?.optedOut ?? false;
   if (keyword !== 'help') await deps.users.setOptOut(sms.from, keyword === 'stop', record?.imNumber);

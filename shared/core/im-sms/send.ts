@@ -64,10 +64,9 @@ export interface SmsSendOptions {
   /** For a message: false once a delivery report for it has arrived (an earlier try was taken). */
   stillNeeded?: () => Promise<boolean>;
   /**
-   * The caller resumes an `unknown` outcome later, asking the provider first (a message's delivery check). Then
-   * a try that got no answer ({@link SmsSendError.unanswered}) ends the call as `unknown` at once: that create may
-   * still be under way at the provider, so a lookup now could miss it and let a second one go; the resume's
-   * lookup, after SMS_RESEND_AFTER_MS, cannot. Only for providers that can be asked (`find`).
+   * The caller resumes an `unknown` outcome later, asking the provider first (a message's delivery check); only
+   * the log says so (SmsLeftToResume). Every send, resumable or not, ends as `unknown` at a try that got no
+   * answer (see {@link sendSmsWithRetry}).
    */
   resumable?: boolean;
   /**
@@ -86,8 +85,11 @@ export interface SmsSendOptions {
  * idempotency key. So a provider timeout never makes an SMS go twice: after a retryable failure, and before a
  * resume (`askFirst`), `stillNeeded` is asked (has a delivery report arrived?) and then the provider itself
  * (`SmsProvider.find`: an SMS with this from, to and body since `since`). Only a "no" from the provider lets
- * the next try go; when it cannot be asked, the outcome is `unknown` and nothing is sent. Providers that cannot
- * be asked (SNS) are retried as before. Returns the outcome ({@link SmsOutcome}).
+ * the next try go; when it cannot be asked, the outcome is `unknown` and nothing is sent. A try that got no
+ * answer at all ({@link SmsSendError.unanswered}: a timeout) ends the call as `unknown` at once, for every kind of
+ * SMS (message, invitation, sign-in code, notice): that create may still be under way at the provider, so its
+ * list cannot show it yet, and a lookup that finds nothing would let a second copy go. Providers that cannot be
+ * asked (SNS) are retried as before. Returns the outcome ({@link SmsOutcome}).
  */
 export async function sendSmsWithRetry(
   deps: Deps,
@@ -119,8 +121,9 @@ export async function sendSmsWithRetry(
         err,
       });
       if (!retryable) throw err;
-      if (opts.resumable && deps.sms.find && unanswered) {
-        deps.log.info(LogEvent.SmsLeftToResume, { ref });
+      // Not even a lookup settles a try that got no answer (above): it is not retried, whoever sent it.
+      if (deps.sms.find && unanswered) {
+        if (opts.resumable) deps.log.info(LogEvent.SmsLeftToResume, { ref });
         return 'unknown';
       }
       // The backoff also gives a create the provider is still finishing the time to show in its list; after the

@@ -45,6 +45,20 @@ export function parseInvitationAnswer(body: string): InvitationAnswer | null {
 }
 
 /**
+ * Whether an opt-out word (conversion/keywords.ts: parseKeyword gave `stop`) is CANCEL, the one the invitation SMS
+ * names for "never invite me again". Read as parseKeyword reads it (format characters dropped, NFKC, trimmed,
+ * trailing `.` or `!` ignored, any case), so `Cancel.` is CANCEL and STOP, END or QUIT are not.
+ */
+export function isCancelWord(body: string): boolean {
+  return (
+    stripFormatCharacters(body)
+      .trim()
+      .replace(/[.!]+$/, '')
+      .toUpperCase() === 'CANCEL'
+  );
+}
+
+/**
  * `INVITE <phone> <name>` texted by a user from their own phone: the phone token and the name, or null. The
  * phone token is read as every phone input is (format characters dropped, NFKC: stripFormatCharacters), so a
  * full-width `＋1…` or one wrapped in bidi marks is a phone too.

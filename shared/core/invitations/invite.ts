@@ -300,12 +300,19 @@ export async function declineInvitation(deps: Deps, invitation: Invitation): Pro
   return INVITATION_TEXTS.declinedReply;
 }
 
-/** CANCEL (or any STOP word) with a pending invitation: dropped, and the phone is never invited again. */
-export async function cancelInvitation(deps: Deps, phone: string): Promise<void> {
+/**
+ * An opt-out word from a phone with a pending invitation closes it (the inviter is not told; the phone's opt-out
+ * refuses new invitations, `opted_out`, until it texts START). `forGood` (the word was CANCEL, which the
+ * invitation SMS names for it): closed as `cancelled`, and the phone is never invited again
+ * (`invitation_refused`). Any other opt-out word (STOP, END, ...): closed as `expired` with no cooldown, so once
+ * the phone has texted START it can be invited again.
+ */
+export async function cancelInvitation(deps: Deps, phone: string, forGood: boolean): Promise<void> {
   const invitation = await deps.invitations.getInvitation(phone);
   if (invitation?.status !== 'pending') return;
-  if (await deps.invitations.closeInvitation(phone, invitation.createdAt, { status: 'cancelled' })) {
+  const status = forGood ? 'cancelled' : 'expired';
+  if (await deps.invitations.closeInvitation(phone, invitation.createdAt, { status })) {
     await deps.invitations.forgetInvited(invitation.inviter, phone);
-    deps.log.info(LogEvent.InvitationClosed, { inviter: invitation.inviter, status: 'cancelled' });
+    deps.log.info(LogEvent.InvitationClosed, { inviter: invitation.inviter, status });
   }
 }

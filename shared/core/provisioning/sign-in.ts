@@ -122,11 +122,16 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
   } catch {
     throw unavailable('the code could not be sent; try again later', 'sms_failed');
   }
-  // `unknown`: every try failed and the provider could not be asked whether one got through (it could not be
-  // reached at all, say). The caller is told it failed rather than to wait for a text that may never come; a
-  // retry sends the same live code, so a text that did get through still works.
+  // `unknown`: a try got no answer (a timeout: the provider may still be taking it, so it is not tried again
+  // here), or a try failed and the provider could not be asked whether it got through. The caller is told it
+  // failed rather than to wait for a text that may never come; asking again sends the same live code (one more
+  // text, which costs but is harmless), so a text that did get through still works. One text per request, never
+  // three copies of one code from one request.
   if (outcome === 'unknown' || outcome === 'unasked') {
-    throw unavailable('the code could not be sent; try again later', 'sms_failed');
+    throw unavailable(
+      'the code may not have been sent (the SMS provider did not answer); if no text arrives, try again later (the same code is sent)',
+      'sms_failed',
+    );
   }
   deps.log.info(LogEvent.AuthCodeSent, {});
 }

@@ -145,6 +145,19 @@ describe('an invitation', () => {
     expect(w.sms.inbox(phone)).toHaveLength(1);
   });
 
+  it('STOP (not CANCEL) closes it without the never-again mark: after START the phone can be invited again', async () => {
+    const phone = stranger();
+    await invite(w.deps, inviter, { phone, name: 'Dan' });
+    expect((await answer(phone, 'stop')).reply).toContain('unsubscribed');
+    expect(await w.stores.invitations.getInvitation(phone)).toMatchObject({ status: 'expired' });
+    await rejects(invite(w.deps, inviter, { phone, name: 'Dan' }), 'opted_out');
+    // The YES of the old invitation is START now: the invitation is closed.
+    expect(JSON.stringify(await answer(phone, 'YES'))).not.toContain('are now contacts');
+    expect(await w.stores.users.getPhone(phone)).toMatchObject({ optedOut: false });
+    await invite(w.deps, await w.user(), { phone, name: 'D' });
+    expect(w.sms.inbox(phone).filter((m) => m.body.includes('invites you'))).toHaveLength(2);
+  });
+
   it('expires after 7 days: the inviter is told, and a late YES changes nothing', async () => {
     const phone = stranger();
     await invite(w.deps, inviter, { phone, name: 'Dan' });
@@ -291,6 +304,20 @@ describe('abuse rules: every refusal sends nothing and changes nothing', () => {
     expect(await w.stores.contacts.getContact(inviter.imNumber, { imNumber: invitee })).toMatchObject({
       name: 'Dan',
     });
+  });
+
+  it('a try that got no answer (a timeout) is sent once, not retried on an empty lookup: sms_failed, kept pending', async () => {
+    const timedOut = () => new SmsSendError('twilio request failed: TimeoutError', true, undefined, true);
+    const phone = stranger();
+    w.sms.failNext = [timedOut(), timedOut(), timedOut()];
+    await expect(invite(w.deps, inviter, { phone, name: 'Dan' })).rejects.toMatchObject({
+      code: 'sms_failed',
+      message: expect.stringContaining('stays pending'),
+    });
+    expect(w.sms.failNext).toHaveLength(2); // one try, not three
+    expect(await w.stores.invitations.getInvitation(phone)).toMatchObject({ status: 'pending' });
+    await rejects(invite(w.deps, inviter, { phone, name: 'Dan' }), 'invitation_pending');
+    expect(JSON.stringify(await answer(phone, 'YES'))).toContain('are now contacts');
   });
 
   it('an SMS that surely did not go answers sms_failed and keeps nothing: the phone can be invited again', async () => {

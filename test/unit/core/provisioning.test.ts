@@ -46,6 +46,21 @@ describe('sign-in codes', () => {
     expect(w.sms.inbox(PHONE)).toEqual([]);
   });
 
+  it('a try that got no answer (a timeout) is not tried again: one send, sms_failed, and asking again sends the same code', async () => {
+    const timedOut = () => new SmsSendError('twilio request failed: TimeoutError', true, undefined, true);
+    w.sms.failNext = [timedOut(), timedOut(), timedOut()];
+    await expect(startAuth(w.deps, { phone: PHONE, sourceIp: OWNER_IP })).rejects.toMatchObject({
+      code: 'sms_failed',
+      message: expect.stringContaining('may not have been sent'),
+    });
+    // One try used: the provider may still be taking it, so a lookup that finds nothing proves nothing.
+    expect(w.sms.failNext).toHaveLength(2);
+    w.sms.failNext = [];
+    await startAuth(w.deps, { phone: PHONE, sourceIp: OWNER_IP });
+    const out = await verifyAuth(w.deps, { phone: PHONE, code: codeIn(PHONE), sourceIp: OWNER_IP });
+    expect(out.user.phone).toBe(PHONE);
+  });
+
   it('sends a code that verifies once, creating the account with a default name', async () => {
     await startAuth(w.deps, { phone: PHONE, sourceIp: '198.51.100.1' });
     const code = codeIn(PHONE);
