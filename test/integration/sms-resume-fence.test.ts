@@ -5,8 +5,10 @@ import { handler as ackTimeout } from '../../functions/ack-timeout';
 import { createLambdaContext } from '../../infra/local/gateway/lambda-context';
 import { dynamoStores } from '../../shared/adapters/dynamo';
 import { TwilioSmsProvider } from '../../shared/adapters/twilio-sms';
+import { SMS_RESEND_AFTER_MIN_MS, SMS_TRY_MARGIN_MS } from '../../shared/core/delivery/sms-fence';
 import type { MessageRecord } from '../../shared/core/types';
-import { SANDBOX_ACCOUNT_SID } from '../../shared/config';
+import { loadConfig, SANDBOX_ACCOUNT_SID } from '../../shared/config';
+import { SMS_SEND_WORST_MS } from '../../shared/runtime/ack-batch';
 import { withDeliveryReports } from '../../shared/runtime/sms-reports';
 import { chatOf } from '../chaos/support/chaos-stack';
 import { OutsideSandbox } from '../chaos/support/outside-sandbox';
@@ -215,5 +217,17 @@ describe('the Twilio client keeps a try’s deadline', () => {
     } finally {
       sandbox.plan = () => ({ kind: 'pass' });
     }
+  });
+});
+
+describe('SMS_RESEND_AFTER_MS', () => {
+  it('is refused shorter than a whole send with its retries and the fence’s margin, saying why', () => {
+    expect(SMS_RESEND_AFTER_MIN_MS).toBeGreaterThanOrEqual(SMS_SEND_WORST_MS + SMS_TRY_MARGIN_MS);
+    expect(() => loadConfig({ SMS_RESEND_AFTER_MS: '15000' })).toThrow(
+      /^Invalid SMS_RESEND_AFTER_MS: must be an integer from 32500 to 3600000 \(got "15000"\): a resume must wait longer than a send with its retries/,
+    );
+    expect(loadConfig({ SMS_RESEND_AFTER_MS: String(SMS_RESEND_AFTER_MIN_MS) }).smsResendAfterMs).toBe(
+      SMS_RESEND_AFTER_MIN_MS,
+    );
   });
 });
