@@ -118,7 +118,7 @@ describe('the provider does not answer in time', () => {
         calls.length >= 2 || Date.now() - started > CLIENT_TIMEOUT_MS + RESEND_AFTER_MS + 3000
           ? true
           : undefined,
-      30_000,
+      CLIENT_TIMEOUT_MS + RESEND_AFTER_MS + 5000,
     );
     // Its status callbacks (delivered) may come before the resume, which then finds it past sending_sms.
     await eventually(async () => {
