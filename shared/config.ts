@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { SMS_RESEND_AFTER_MIN_MS } from './core/delivery/sms-fence';
 import { E164_PATTERN } from './core/provisioning/e164';
 import { fieldOf, issueRule } from './runtime/validation-message';
 
@@ -52,7 +53,7 @@ function urlProblem(v: string): string | undefined {
 }
 const arn = z.string().check(z.startsWith('arn:', 'must be an ARN'));
 
-const intFrom = (def: number, min: number, max: number) =>
+const intFrom = (def: number, min: number, max: number, why?: string) =>
   z.pipe(
     z.optional(z.string()),
     z.transform((v, ctx) => {
@@ -63,7 +64,7 @@ const intFrom = (def: number, min: number, max: number) =>
         const got = JSON.stringify(v.slice(0, 40));
         ctx.issues.push({
           code: 'custom',
-          message: `must be an integer from ${min} to ${max} (got ${got})`,
+          message: `must be an integer from ${min} to ${max} (got ${got})${why ? `: ${why}` : ''}`,
           input: v,
         });
         return def;
@@ -124,8 +125,17 @@ const schema = z.object({
   ),
   /** How long a connection counts as live after its last connect or ping. */
   CONNECTION_TTL_SECONDS: intFrom(660, 30, 7200),
-  /** An SMS send claimed this long ago and still unconfirmed is taken as interrupted by a crash, and resumed. */
-  SMS_RESEND_AFTER_MS: intFrom(60000, 1000, 3600000),
+  /**
+   * An SMS send claimed this long ago and still unconfirmed is taken as interrupted (a crash, a timeout) and
+   * resumed, asking the provider first. At least a whole send with its retries and the fence's margin
+   * (shared/core/delivery/sms-fence.ts): the tries of a claim stop 10 s before its resume may ask.
+   */
+  SMS_RESEND_AFTER_MS: intFrom(
+    60000,
+    SMS_RESEND_AFTER_MIN_MS,
+    3600000,
+    'a resume must wait longer than a send with its retries (22.5 s) and the 10 s margin after its deadline',
+  ),
   /** Codes one client address may request per 10 minutes (and 5× that per day). */
   OTP_IP_LIMIT: intFrom(10, 1, 100000),
   /** SMS segments one sender's messages may cost per UTC day; past it, messages fail with `sms_budget`. */

@@ -8,6 +8,12 @@ export interface ProviderSms {
   body: string;
   /** Where the provider posts its delivery reports for this SMS (Twilio's StatusCallback). */
   statusCallbackUrl?: string;
+  /**
+   * Epoch ms: no create starts at or after it (an SmsSendError, retryable, not `unanswered`: nothing was sent),
+   * and one still unanswered then is abandoned (core/delivery/sms-fence.ts). Providers that cannot be asked
+   * whether they took an SMS (SNS) ignore it.
+   */
+  notAfter?: number;
 }
 
 /** A provider's send, as the adapters implement it (Twilio, SNS, the recording one). Throws SmsSendError. */

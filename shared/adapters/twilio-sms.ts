@@ -36,6 +36,8 @@ export interface TwilioOptions {
   timeoutMs?: number;
   /** Per-lookup timeout in milliseconds. Default {@link TWILIO_LOOKUP_TIMEOUT_MS}. */
   lookupTimeoutMs?: number;
+  /** The clock a request's `notAfter` is read against (epoch ms): the core's. Default `Date.now`. */
+  now?: () => number;
 }
 
 /** Outbound SMS through Twilio's Messages API (or the sandbox's copy of it). */
@@ -45,6 +47,7 @@ export class TwilioSmsProvider implements SmsTransport {
   private readonly authorization: string;
   private readonly timeoutMs: number;
   private readonly lookupTimeoutMs: number;
+  private readonly now: () => number;
 
   constructor(opts: TwilioOptions) {
     this.name = opts.baseUrl ? 'sandbox' : 'twilio';
@@ -56,14 +59,20 @@ export class TwilioSmsProvider implements SmsTransport {
     this.authorization = `Basic ${Buffer.from(`${opts.accountSid}:${opts.authToken}`).toString('base64')}`;
     this.timeoutMs = opts.timeoutMs ?? TWILIO_REQUEST_TIMEOUT_MS;
     this.lookupTimeoutMs = opts.lookupTimeoutMs ?? TWILIO_LOOKUP_TIMEOUT_MS;
+    this.now = opts.now ?? Date.now;
   }
 
   /**
    * Creates one Message. Resolves with its SID (SM + 32 hex digits).
+   * With `notAfter` (epoch ms, by `now`), nothing is sent at or after it, and the request is abandoned then if
+   * unanswered (whichever comes first of that and the timeout), so a resume asking Twilio later cannot miss it.
    * @throws SmsSendError: retryable for 429, 5xx, timeouts, network failures and unreadable answers;
-   *   permanent for other 4xx, with Twilio's error code (e.g. 21610, the recipient opted out) as providerCode.
+   *   permanent for other 4xx, with Twilio's error code (e.g. 21610, the recipient opted out) as providerCode;
+   *   retryable, not `unanswered` and with providerCode `past_deadline` when `notAfter` has passed (nothing sent).
    */
   async send(request: ProviderSms): Promise<{ sid: string }> {
+    const left = request.notAfter === undefined ? Infinity : request.notAfter - this.now();
+    if (left <= 0) throw new SmsSendError('twilio create not sent: past its deadline', true, 'past_deadline');
     const form = new URLSearchParams({ To: request.to, From: request.from, Body: request.body });
     if (request.statusCallbackUrl) form.set('StatusCallback', request.statusCallbackUrl);
     let response: Response;
@@ -78,7 +87,7 @@ export class TwilioSmsProvider implements SmsTransport {
           'User-Agent': 'imsms',
         },
         body: form.toString(),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(Math.min(this.timeoutMs, left)),
       });
       text = await response.text();
     } catch (err) {

@@ -62,6 +62,11 @@ export const LogEvent = {
   SmsFoundAtProvider: 'sms.found_at_provider',
   /** A try got no answer (the provider may still be taking it): its message's resume asks, later (ref). */
   SmsLeftToResume: 'sms.left_to_resume',
+  /**
+   * A try of a message's SMS leg reached its claim's deadline (core/delivery/sms-fence.ts) before its create
+   * (ref, attempt): nothing more is sent, its resume asks the provider first.
+   */
+  SmsTryPastDeadline: 'sms.try_past_deadline',
   /** The provider could not be asked whether it took a try: nothing is sent until it can be. */
   SmsLookupFailed: 'sms.lookup_failed',
   /** A message's SMS leg is left for its delivery check: whether the provider took it is not known yet. */

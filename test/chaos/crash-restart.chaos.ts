@@ -14,6 +14,7 @@ import { OutsideSandbox } from './support/outside-sandbox';
 import { writeResults } from './support/results';
 import { crashes, findLeaks, marker, Secrets } from './support/privacy';
 import { freePort, StackProcess } from './support/stack-process';
+import { SMS_RESEND_AFTER_MIN_MS } from '../../shared/core/delivery/sms-fence';
 
 /**
  * Crash between accepting and delivering: the local stack runs as `npm start` does, in its own process, and
@@ -25,7 +26,8 @@ import { freePort, StackProcess } from './support/stack-process';
 const AUTH_TOKEN = randomBytes(16).toString('hex');
 const JWT_SECRET = randomBytes(32).toString('base64url');
 const ACK_TIMEOUT_MS = 2500;
-const SMS_RESEND_AFTER_MS = 1500;
+/** The shortest grace the configuration takes (shared/core/delivery/sms-fence.ts). */
+const SMS_RESEND_AFTER_MS = SMS_RESEND_AFTER_MIN_MS;
 /** Long enough for every check the design could still run for a message: ack timeout, grace, a resend. */
 const SETTLE_MS = ACK_TIMEOUT_MS + SMS_RESEND_AFTER_MS + 3000;
 

@@ -1,5 +1,6 @@
 import { TWILIO_REQUEST_TIMEOUT_MS } from '../../shared/adapters/twilio-sms';
 import { messageIdFor } from '../../shared/core/ids';
+import { SMS_RESEND_AFTER_MIN_MS } from '../../shared/core/delivery/sms-fence';
 import { eventually, type E2eUser } from '../support/e2e-client';
 import { chatOf, connect, signUp, startChaosStack, statuses, type ChaosStack } from './support/chaos-stack';
 import { writeResults } from './support/results';
@@ -8,15 +9,15 @@ import { crashes, findLeaks, marker } from './support/privacy';
 /**
  * The SMS provider timing out, through the local stack: the Twilio client (shared/adapters/twilio-sms.ts) gives up
  * after 5 s. A create that got no answer may still be under way at the provider, so it is not retried at once: the
- * message's delivery check resumes it after SMS_RESEND_AFTER_MS (8 s here), asking the provider's Messages list
+ * message's delivery check resumes it after SMS_RESEND_AFTER_MS (32.5 s here, the least it may be), asking the provider's Messages list
  * first, and sends only if the provider has nothing. The sandbox holds the create: either it never takes the SMS
  * (the provider is unreachable), or it takes it and only the answer is late (the provider is slow).
  */
 
 /** The Twilio client's request timeout. */
 const CLIENT_TIMEOUT_MS = TWILIO_REQUEST_TIMEOUT_MS;
-/** The grace period before a resume: longer than a send takes here (one try of 5 s). */
-const RESEND_AFTER_MS = 8000;
+/** The grace period before a resume: the shortest the configuration takes (shared/core/delivery/sms-fence.ts). */
+const RESEND_AFTER_MS = SMS_RESEND_AFTER_MIN_MS;
 const results: Array<Record<string, unknown>> = [];
 
 let cs: ChaosStack;
@@ -117,7 +118,7 @@ describe('the provider does not answer in time', () => {
         calls.length >= 2 || Date.now() - started > CLIENT_TIMEOUT_MS + RESEND_AFTER_MS + 3000
           ? true
           : undefined,
-      30_000,
+      CLIENT_TIMEOUT_MS + RESEND_AFTER_MS + 5000,
     );
     // Its status callbacks (delivered) may come before the resume, which then finds it past sending_sms.
     await eventually(async () => {

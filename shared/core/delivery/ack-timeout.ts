@@ -56,12 +56,14 @@ export async function onAckTimeout(deps: Deps, messageId: string): Promise<void>
  * A message left in `sending_sms`: the process sending it may have died before the provider answered, or the
  * provider could not be asked whether it took a try. After a grace period longer than any send takes, it is
  * claimed again (guarded on its last update, so only one check wins), the provider is asked whether it has it,
- * and only then is it sent. A resume whose lookup fails sends nothing and is no resend (sms-leg.ts gives its
+ * and only then is it sent. No try of the earlier claim can still be sending then, however slow: each stops 10 s
+ * before this grace ends (sms-fence.ts), so the lookup sees whatever it sent. A resume whose lookup fails sends nothing and is no resend (sms-leg.ts gives its
  * count back): MAX_RESENDS bounds the tries that may have sent, MAX_FAILED_LOOKUPS the lookups that failed;
  * past either, the message is `failed` (`provider_error`).
  */
 async function resumeSmsSend(deps: Deps, message: MessageRecord): Promise<void> {
-  // SMS_RESEND_AFTER_MS (default 60 s) is longer than any send with its retries takes.
+  // SMS_RESEND_AFTER_MS (default 60 s, at least 32.5 s) is longer than any send with its retries takes, and the
+  // earlier claim's tries have passed their deadline (sms-fence.ts) by then whatever they took.
   const grace = deps.config.smsResendAfterMs;
   const waited = deps.clock.now() - message.updatedAt;
   if (waited < grace) return deps.ack.schedule(message.id, grace - waited);

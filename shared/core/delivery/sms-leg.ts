@@ -5,6 +5,7 @@ import type { Deps } from '../ports';
 import { smsAllowed } from '../provisioning/phone';
 import type { MessageRecord, UserProfile } from '../types';
 import { sendReceipt } from './receipts';
+import { smsTryDeadline } from './sms-fence';
 
 /**
  * The SMS leg: sends a message (already claimed as `sending_sms`) to the recipient's phone, from the service
@@ -44,6 +45,9 @@ export async function deliverBySms(
         // An unanswered try is left to the delivery check, which asks the provider after the grace period.
         resumable: true,
         askOnly: opts.askOnly,
+        // No create of this claim may be under way when its resume asks the provider (sms-fence.ts): the claim
+        // wrote `updatedAt`, and the resume waits SMS_RESEND_AFTER_MS from it.
+        notAfter: smsTryDeadline(message.updatedAt, deps.config.smsResendAfterMs),
       },
     );
   } catch {

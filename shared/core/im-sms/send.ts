@@ -74,6 +74,12 @@ export interface SmsSendOptions {
    * `unasked` when it cannot be asked; when it has none, throws (permanent).
    */
   askOnly?: boolean;
+  /**
+   * Epoch ms: the deadline of this claim's tries (core/delivery/sms-fence.ts), only with `resumable`. No create
+   * starts at or after it, and the provider is told to abandon one still unanswered then; once it has passed, the
+   * call ends as `unknown` and sends nothing more: the resume, which comes after it, asks the provider first.
+   */
+  notAfter?: number;
 }
 
 /**
@@ -104,9 +110,17 @@ export async function sendSmsWithRetry(
     if (prior) return prior;
     if (opts.askOnly) throw new SmsSendError('the provider has no earlier try, and no try is left', false);
   }
+  const fenced = opts.resumable && deps.sms.find && opts.notAfter !== undefined ? opts.notAfter : undefined;
+  const pastFence = () => fenced !== undefined && deps.clock.now() >= fenced;
   for (let attempt = 0; ; attempt++) {
+    if (pastFence()) {
+      // Too late for this claim: a resume may be about to ask the provider, and a create now could land after
+      // its lookup. Nothing is sent; whatever an earlier try did, the resume finds out.
+      deps.log.warn(LogEvent.SmsTryPastDeadline, { ref, attempt });
+      return 'unknown';
+    }
     try {
-      return await deps.sms.send(request);
+      return await deps.sms.send(fenced === undefined ? request : { ...request, notAfter: fenced });
     } catch (err) {
       const retryable = err instanceof SmsSendError ? err.retryable : true;
       const code = err instanceof SmsSendError ? err.providerCode : undefined;
@@ -121,6 +135,10 @@ export async function sendSmsWithRetry(
         err,
       });
       if (!retryable) throw err;
+      if (pastFence()) {
+        deps.log.warn(LogEvent.SmsTryPastDeadline, { ref, attempt: attempt + 1 });
+        return 'unknown';
+      }
       // Not even a lookup settles a try that got no answer (above): it is not retried, whoever sent it.
       if (deps.sms.find && unanswered) {
         if (opts.resumable) deps.log.info(LogEvent.SmsLeftToResume, { ref });

@@ -68,6 +68,11 @@ export interface SmsRequest {
   to: string;
   body: string;
   reportRef?: string;
+  /**
+   * Epoch ms (the deps clock): the provider must not start this create at or after it, and abandons it unanswered
+   * then (an `unanswered` SmsSendError). Set on a message's SMS leg (core/delivery/sms-fence.ts).
+   */
+  notAfter?: number;
 }
 
 /**
