@@ -313,6 +313,14 @@ describe('docs/protocol.schema.json states the one-of shapes and the name rule t
     ['a name in full-width letters', rename('ａｌｉｃｅ'), 'accepted'],
     ['a name with a full-width "_"', rename('taro＿yamada'), 'accepted'],
     ['a name with a combining accent (NFD)', rename('Jose\u0301'), 'accepted'],
+    // Marks NFKC cannot merge into their base stay marks; the server takes them as the schema does.
+    ['a Devanagari name with vowel signs', rename('अनिल'), 'accepted'],
+    ['a Devanagari name with a virama', rename('नमस्ते'), 'accepted'],
+    ['a name with an acute on b (no precomposed form)', rename('ab\u0301'), 'accepted'],
+    ['a name with a diaeresis on b', rename('ab\u0308'), 'accepted'],
+    ['a name with a cedilla on b', rename('ab\u0327'), 'accepted'],
+    ['a name with an enclosing mark (Me)', rename('a\u20dd'), 'accepted'],
+    ['a name starting with a mark', rename('\u0301ab'), 'invalid_name'],
     ['a name as a number', { action: 'updateProfile', name: 7 }, 'invalid_name'],
   ];
   it.each(samples)('%s: the schema agrees with the server', (_what, frame, expected) => {
