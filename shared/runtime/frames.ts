@@ -92,7 +92,8 @@ export const getContactsFrame = z.object({
 });
 /**
  * A frame refused before any core call (bad JSON, a shape its schema refuses, an unknown action): a DomainError
- * answered as any other, which wsHandler also logs as `ws.frame_refused` with its code and route, never its body.
+ * answered as any other; wsHandler logs every frame it answers with an `error` frame (this one or the core's)
+ * as `ws.frame_refused` with its code and route, never its body.
  */
 export class FrameRefusal extends DomainError {}
 
