@@ -57,7 +57,19 @@ export const setPresenceFrame = z.object({
 });
 export const pingFrame = z.object({ action: z.literal('ping') });
 
-const shortText = (max: number) => z.string().check(z.maxLength(max));
+/**
+ * A phone as sent (addContact, removeContact, invite): 1-64 characters. Whether it is a phone number is the
+ * server's judgement (libphonenumber, after dropping format characters and NFKC: `invalid_phone`), which no
+ * pattern can state; the published schema's description says so.
+ */
+const phoneText = z
+  .string()
+  .check(z.minLength(1, 'must be a phone number in international format, like +14155550100'), z.maxLength(64))
+  .register(z.globalRegistry, {
+    description:
+      'A phone number in international format, like +14155550100. Whether it is one is judged by the server ' +
+      '(libphonenumber, after dropping format characters and NFKC): invalid_phone. See docs/protocol.md.',
+  });
 
 const codePoints = (t: string) => [...t].length;
 /**
@@ -109,7 +121,7 @@ export const addContactFrame = z
   .object({
     action: z.literal('addContact'),
     imNumber: z.optional(imNumber),
-    phone: z.optional(shortText(64)),
+    phone: z.optional(phoneText),
     name: z.optional(contactName),
   })
   .check(
@@ -129,7 +141,7 @@ export const removeContactFrame = z
   .object({
     action: z.literal('removeContact'),
     imNumber: z.optional(imNumber),
-    phone: z.optional(shortText(64)),
+    phone: z.optional(phoneText),
   })
   .check(z.refine((f) => has(f, 'imNumber') !== has(f, 'phone'), 'must hold either imNumber or phone'))
   .register(z.globalRegistry, {
@@ -155,7 +167,10 @@ const NAME_RULE =
 const NAME_BEYOND_SCHEMA =
   'Also refused by the server, which no JSON Schema can state (it needs Unicode data or the server’s data): ' +
   'after trimming and NFKC, a name that mixes scripts or looks like a default name (u12345678) is invalid_name, ' +
-  'and one that looks like a name someone else holds is name_taken. See docs/protocol.md.';
+  'and one that looks like a name someone else holds is name_taken. The length and character rule is judged ' +
+  'again after NFKC, which can turn one character into several or into ones the rule refuses: "a½" (½ becomes ' +
+  '"1⁄2"), 32 "ﬀ" (each becomes "ff", 64 letters) and "a" + 31 "Ⅻ" (each becomes "XII") are invalid_name. ' +
+  'See docs/protocol.md.';
 const chosenName = z
   .string()
   .check(z.refine((t) => NAME_INPUT_PATTERN.test(t), NAME_RULE))
@@ -202,7 +217,7 @@ export const historyFrame = z.object({
 /** invite (added): an SMS invitation to a non-IM contact. */
 export const inviteFrame = z.object({
   action: z.literal('invite'),
-  phone: shortText(64),
+  phone: phoneText,
   name: contactName,
 });
 

@@ -265,6 +265,7 @@ describe('docs/protocol.schema.json states the one-of shapes and the name rule t
     addContact: frames.addContactFrame,
     removeContact: frames.removeContactFrame,
     updateProfile: frames.updateProfileFrame,
+    invite: frames.inviteFrame,
   };
   /** What the handler does: parse the frame, then (a name) the core's rule, which runs before any write. */
   const server = (frame: Frame): string => {
@@ -289,6 +290,11 @@ describe('docs/protocol.schema.json states the one-of shapes and the name rule t
     ['removeContact by imNumber', remove({ imNumber: '12345678' }), 'accepted'],
     ['removeContact by phone', remove({ phone: PHONE }), 'accepted'],
     ['removeContact with neither', remove({}), 'bad_frame'],
+    // An empty phone is no phone: refused by the schema (minLength 1) as by the server, not left to the core.
+    ['addContact with an empty phone', add({ phone: '', name: 'Dana' }), 'invalid_phone'],
+    ['removeContact with an empty phone', remove({ phone: '' }), 'invalid_phone'],
+    ['invite with an empty phone', { action: 'invite', phone: '', name: 'Dana' }, 'invalid_phone'],
+    ['invite with a phone and a name', { action: 'invite', phone: PHONE, name: 'Dana' }, 'accepted'],
     ['removeContact with both', remove({ imNumber: '12345678', phone: PHONE }), 'bad_frame'],
     ['an empty updateProfile', { action: 'updateProfile' }, 'bad_frame'],
     ['an updateProfile with only an unknown key', { action: 'updateProfile', nick: 'x' }, 'bad_frame'],
@@ -332,11 +338,21 @@ describe('docs/protocol.schema.json states the one-of shapes and the name rule t
     ['mixes Latin and Cyrillic letters', 'аlice'],
     ['is a default name', 'u12345678'],
     ['looks like a default name', 'uOl23456'],
+    // NFKC can break the length and character rule the schema checks on the name as sent.
+    ['holds a character NFKC turns into a fraction slash', 'a½'],
+    ['becomes 64 letters in NFKC', 'ﬀ'.repeat(32)],
+    ['becomes 94 letters in NFKC', 'a' + 'Ⅻ'.repeat(31)],
   ];
   it.each(beyond)('a name that %s passes the schema; the server refuses it (stated in the description)', (_w, name) => {
     expect(validate(rename(name))).toBe(true);
     expect(server(rename(name))).toBe('invalid_name');
     const defs = protocolSchema().$defs as Record<string, { properties: Record<string, { description?: string }> }>;
-    expect(defs.updateProfileFrame.properties.name.description).toMatch(/mixes scripts.*default name.*name_taken/s);
+    expect(defs.updateProfileFrame.properties.name.description).toMatch(/mixes scripts.*default name.*name_taken.*after NFKC.*a½/s);
+  });
+
+  it.each(['addContactFrame', 'removeContactFrame', 'inviteFrame'])('%s: phone has minLength 1 and says the server judges it', (def) => {
+    const defs = protocolSchema().$defs as Record<string, { properties: Record<string, { minLength?: number; description?: string }> }>;
+    expect(defs[def].properties.phone.minLength).toBe(1);
+    expect(defs[def].properties.phone.description).toMatch(/judged by the server.*libphonenumber/s);
   });
 });
