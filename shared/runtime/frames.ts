@@ -6,8 +6,10 @@ import {
   MAX_AVATAR_URL_CHARS,
   MAX_CONTACT_NAME_CHARS,
   MAX_MOOD_CHARS,
+  hasVisibleCharacter,
   NAMED_TEXT_PATTERN,
   NO_CONTROLS_PATTERN,
+  VISIBLE_CHARACTER,
 } from '../core/contacts/profile-rules';
 import { MAX_TEXT_CHARS } from '../core/conversion/message-text';
 import { DomainError } from '../core/errors';
@@ -26,19 +28,20 @@ const clientId = z
 
 /**
  * A message text: 1 to MAX_TEXT_CHARS code points (an emoji outside the BMP is one, a lone surrogate is one), not
- * only whitespace (String.prototype.trim's set: tab, VT, FF, U+FEFF, the Zs spaces, LF, CR, U+2028/9). Zod's own
+ * only whitespace and format characters (Cf) (String.prototype.trim's set: tab, VT, FF, U+FEFF, the Zs spaces, LF, CR, U+2028/9). Zod's own
  * minLength/maxLength count UTF-16 code units, so the checks are refinements on code points; they carry the
  * JSON Schema that says the same, for the published schema: `minLength`/`maxLength`, which JSON Schema counts in
- * code points, and `pattern: "\\S"` (a non-whitespace character; JSON Schema patterns are ECMA-262 regular
- * expressions, whose `\\s` is exactly trim's set).
+ * code points, and `pattern: "[^\\s\\p{Cf}]"` (a character that is neither whitespace nor a format character such
+ * as U+200B, which shows as nothing; JSON Schema patterns are ECMA-262 regular expressions, whose `\\s` is
+ * exactly trim's set).
  */
 const messageText = z
   .string()
   .check(
-    z.refine((t) => t.trim().length > 0, 'must not be empty'),
+    z.refine(hasVisibleCharacter, 'must not be empty (nor only spaces and invisible format characters)'),
     z.refine((t) => [...t].length <= MAX_TEXT_CHARS, `must be at most ${MAX_TEXT_CHARS} characters`),
   )
-  .register(z.globalRegistry, { minLength: 1, maxLength: MAX_TEXT_CHARS, pattern: '\\S' });
+  .register(z.globalRegistry, { minLength: 1, maxLength: MAX_TEXT_CHARS, pattern: VISIBLE_CHARACTER });
 
 export const sendMessageFrame = z.object({
   action: z.literal('sendMessage'),
@@ -89,7 +92,7 @@ const boundedText = (max: number, pattern: RegExp, rule: string) =>
 const contactName = boundedText(
   MAX_CONTACT_NAME_CHARS,
   NAMED_TEXT_PATTERN,
-  'must have a character that is not a space, and no control characters',
+  'must have a character that is neither a space nor invisible, and no control characters',
 );
 
 /**

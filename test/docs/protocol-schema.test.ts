@@ -159,6 +159,9 @@ describe('docs/protocol.schema.json against the server’s parsing', () => {
     ['a text of a byte order mark', send('\ufeff')],
     ['a text with spaces around a letter', send('  x  ')],
     ['a text of a zero-width space (not whitespace to trim)', send('\u200b')],
+    ['a text of a Mongolian vowel separator (Cf)', send('\u180e')],
+    ['a text of a word joiner and a bidi mark', send('\u2060\u200e ')],
+    ['a text of a letter between zero-width spaces', send('\u200bx\u200b')],
     ['a text of a next-line control (U+0085: not whitespace to trim)', send('\u0085')],
     ['a history without limit', history({})],
     ['a history limit of 1', history({ limit: 1 })],
@@ -186,12 +189,22 @@ describe('docs/protocol.schema.json against the server’s parsing', () => {
     expect(validate(frame)).toBe(server);
   });
 
+  it.each([
+    ['a text', send('\u200b')],
+    ['a text', send('\u180e')],
+    ['a contact name', { action: 'addContact', phone: '+14155550100', name: '\u200b' }],
+    ['an invitee name', { action: 'invite', phone: '+14155550100', name: '\u2060 ' }],
+  ])('%s of only invisible format characters (%j) is refused by the schema and the server', (_what, frame) => {
+    expect(validate(frame)).toBe(false);
+    expect(exported.some(([, schema]) => (schema as z.ZodMiniType).safeParse(frame).success)).toBe(false);
+  });
+
   it('the limits are in the published schema itself, from the core’s constants', () => {
     const defs = protocolSchema().$defs as Record<string, { properties: Record<string, Record<string, unknown>> }>;
     expect(defs.sendMessageFrame.properties.text).toMatchObject({
       minLength: 1,
       maxLength: MAX_TEXT_CHARS,
-      pattern: '\\S',
+      pattern: '[^\\s\\p{Cf}]',
     });
     expect(defs.historyFrame.properties.limit).toMatchObject({
       type: 'integer',
