@@ -304,15 +304,42 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): WireOptions |
   };
 }
 
+/** An Error-like value (duck-typed: errors of another realm, such as Node's under jest's vm, are not instanceof). */
+type ErrorLike = { name?: unknown; message: string; code?: unknown; cause?: unknown; errors?: unknown };
+const asError = (v: unknown): ErrorLike | null =>
+  typeof v === 'object' && v !== null && typeof (v as { message?: unknown }).message === 'string'
+    ? (v as ErrorLike)
+    : null;
+
+/** The network reason of one cause: its code (`ECONNREFUSED`), else its message (`bad port`); '' for none. */
+function reasonOf(cause: unknown): string {
+  const e = asError(cause);
+  if (!e) return '';
+  return typeof e.code === 'string' && e.code ? e.code : e.message.slice(0, 200);
+}
+
 /**
  * A failure as one line an operator can act on: the error's name and message, and its network cause (e.g.
- * `TypeError: fetch failed (ECONNREFUSED)` for an API base nothing listens on). Neither carries a credential:
- * the tokens go in headers and the secret's value, never in a URL or an error.
+ * `TypeError: fetch failed (ECONNREFUSED)` for an API base nothing listens on). A cause that is an
+ * AggregateError (Node tried each address of a name, say `localhost`'s ::1 and 127.0.0.1) is described by its
+ * errors: `(ECONNREFUSED ::1:1, ECONNREFUSED 127.0.0.1:1)`, so the line never ends at a bare `fetch failed`; a
+ * cause without a code gives its message (`bad port`). Neither carries a credential: the tokens go in headers
+ * and the secret's value, never in a URL or an error.
  */
 export function describeFailure(err: unknown): string {
-  if (!(err instanceof Error)) return 'error';
-  const cause = (err as { cause?: { code?: unknown } }).cause?.code;
-  return `${err.name}: ${err.message}${typeof cause === 'string' ? ` (${cause})` : ''}`;
+  const e = asError(err);
+  if (!e) return 'error';
+  const cause = asError(e.cause);
+  let reason = reasonOf(cause);
+  if (cause && Array.isArray(cause.errors) && cause.errors.length > 0) {
+    const parts = cause.errors.map((inner: unknown) => {
+      const where = (asError(inner) ?? {}) as { address?: unknown; port?: unknown };
+      const r = reasonOf(inner);
+      return typeof where.address === 'string' ? `${r} ${where.address}:${String(where.port)}` : r;
+    });
+    reason = [...new Set(parts.filter(Boolean))].join(', ');
+  }
+  return `${typeof e.name === 'string' ? e.name : 'Error'}: ${e.message}${reason ? ` (${reason})` : ''}`;
 }
 
 if (require.main === module) {

@@ -114,6 +114,12 @@ const schema = z.object({
   SERVICE_NUMBERS: z.optional(list(e164)),
   ACK_TIMEOUT_MS: intFrom(15000, 100, 900000),
   /**
+   * How long a secret read from Secrets Manager is cached, in seconds (Powertools Parameters' own variable, read
+   * by shared/runtime/secrets.ts; default 60). Checked here so `abc` or `-5` stops the start instead of
+   * silently becoming 60.
+   */
+  POWERTOOLS_PARAMETERS_MAX_AGE: intFrom(60, 0, 86400),
+  /**
    * How long a pushed message waits for its ack: `learned` per connection, at most ACK_TIMEOUT_MS
    * (docs/design.md, "The ack wait"), or `fixed`: always ACK_TIMEOUT_MS, the rule before it.
    */

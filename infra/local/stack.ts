@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createDynamoClient } from '../../shared/adapters/aws-clients';
 import { ensureTable } from '../../shared/adapters/dynamo-table';
@@ -62,6 +62,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const env = { ...process.env, ...(opts.env ?? {}) };
   // Checked before anything starts, so a bad PORT changes nothing and is named as such.
   const requested = opts.port ?? parsePort(env.PORT);
+  const host = opts.host ?? parseHost(env.HOST);
   const dataDir = path.resolve(opts.dataDir ?? env.DATA_DIR ?? '.data');
   mkdirSync(dataDir, { recursive: true });
   const logLevel = (env.LOG_LEVEL ?? (opts.quiet ? 'warn' : 'info')) as LogLevel;
@@ -71,10 +72,15 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   let dynamo: EmbeddedDynamo | undefined;
   if (!env.DYNAMODB_ENDPOINT) dynamo = await startEmbeddedDynamo({ path: path.join(dataDir, 'dynamodb') });
   const server = createServer();
-  const host = opts.host ?? env.HOST ?? '127.0.0.1';
   // The port is settled first but listened on last, once everything is ready: a request (a reconnecting
   // client, a Twilio webhook) never reaches a server that cannot answer it yet.
-  const port = requested === 0 ? await freePort(host) : requested;
+  let port: number;
+  try {
+    port = requested === 0 ? await freePort(host) : requested;
+  } catch (err) {
+    await dynamo?.close();
+    throw listenError(err, host, requested);
+  }
   const localUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   const gateway = new LocalGateway({
@@ -203,7 +209,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       restoreLogSink();
     })());
   try {
-    await listen(server, port, host);
+    await listen(server, port, host).catch((err: unknown) => {
+      throw listenError(err, host, port);
+    });
     // Checks left from an earlier run are armed once the server answers: an overdue one fires at once, and
     // its SMS may go through this very server's sandbox.
     const recovered = await timer!.recover();
@@ -258,6 +266,51 @@ export function parsePort(value: string | undefined): number {
     throw new ConfigError('Invalid PORT: must be an integer from 0 to 65535 (0 picks a free port)');
   }
   return port;
+}
+
+/**
+ * The HOST setting: unset means 127.0.0.1; else an IP address or a host name (letters, digits, `-`, `.`).
+ * @throws ConfigError naming HOST for an empty value, a dotted number that is no IPv4 address (`999.1.1.1`), or
+ * anything that is neither (whether a name resolves is known only when listening: {@link listenError}).
+ */
+export function parseHost(value: string | undefined): string {
+  if (value === undefined) return '127.0.0.1';
+  const host = value.trim();
+  const got = JSON.stringify(value.slice(0, 60));
+  if (host === '')
+    throw new ConfigError('Invalid HOST: must be an IP address or host name to listen on (got "")');
+  if (isIP(host)) return host;
+  if (
+    /^[\d.]+$/.test(host) ||
+    !/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(
+      host,
+    )
+  ) {
+    throw new ConfigError(`Invalid HOST: must be an IP address or host name to listen on (got ${got})`);
+  }
+  return host;
+}
+
+/**
+ * A listen failure named by its setting: a HOST that does not resolve or is no address of this machine, a PORT
+ * in use or not allowed. Other errors are returned as they are.
+ */
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  const got = JSON.stringify(host.slice(0, 60));
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME')
+    return new ConfigError(`Invalid HOST: ${got} does not resolve to an address (${code})`);
+  if (code === 'EADDRNOTAVAIL')
+    return new ConfigError(`Invalid HOST: ${got} is not an address of this machine (${code})`);
+  if (code === 'EADDRINUSE')
+    return new ConfigError(
+      `Invalid PORT: ${port} is already in use on ${got} (${code}); stop what listens there or set another PORT`,
+    );
+  if (code === 'EACCES')
+    return new ConfigError(
+      `Invalid PORT: ${port} may not be listened on by this user (${code}); set PORT above 1023`,
+    );
+  return err;
 }
 
 /** A short, data-free name of why a request failed: its code (ECONNREFUSED, ENOTFOUND, …) or error name. */

@@ -139,8 +139,9 @@ export const LogEvent = {
   /** Re-reading an expired secret failed; the values read before stay in use (the error, by describeError). */
   SecretsRefreshFailed: 'secrets.refresh_failed',
   /**
-   * A WebSocket frame refused before any core call: bad JSON, a shape its schema refuses, an unknown action, or
-   * (local gateway) over the frame size quota (where, connectionId, action: the route key, reason: the error code).
+   * A WebSocket frame answered with an `error` frame: refused before any core call (bad JSON, a shape its schema
+   * refuses, an unknown action), by the core's rules (`invalid_name`, `unknown_message`, …) or failed (`internal`),
+   * or (local gateway) over the frame size quota (where, connectionId, action: the route key, reason: the error code).
    */
   WsFrameRefused: 'ws.frame_refused',
   /** A WebSocket connect without a valid token, refused. */

@@ -6,8 +6,10 @@ import {
   MAX_AVATAR_URL_CHARS,
   MAX_CONTACT_NAME_CHARS,
   MAX_MOOD_CHARS,
+  hasVisibleCharacter,
   NAMED_TEXT_PATTERN,
   NO_CONTROLS_PATTERN,
+  VISIBLE_CHARACTER,
 } from '../core/contacts/profile-rules';
 import { MAX_TEXT_CHARS } from '../core/conversion/message-text';
 import { DomainError } from '../core/errors';
@@ -26,19 +28,20 @@ const clientId = z
 
 /**
  * A message text: 1 to MAX_TEXT_CHARS code points (an emoji outside the BMP is one, a lone surrogate is one), not
- * only whitespace (String.prototype.trim's set: tab, VT, FF, U+FEFF, the Zs spaces, LF, CR, U+2028/9). Zod's own
+ * only whitespace and format characters (Cf) (String.prototype.trim's set: tab, VT, FF, U+FEFF, the Zs spaces, LF, CR, U+2028/9). Zod's own
  * minLength/maxLength count UTF-16 code units, so the checks are refinements on code points; they carry the
  * JSON Schema that says the same, for the published schema: `minLength`/`maxLength`, which JSON Schema counts in
- * code points, and `pattern: "\\S"` (a non-whitespace character; JSON Schema patterns are ECMA-262 regular
- * expressions, whose `\\s` is exactly trim's set).
+ * code points, and `pattern: "[^\\s\\p{Cf}]"` (a character that is neither whitespace nor a format character such
+ * as U+200B, which shows as nothing; JSON Schema patterns are ECMA-262 regular expressions, whose `\\s` is
+ * exactly trim's set).
  */
 const messageText = z
   .string()
   .check(
-    z.refine((t) => t.trim().length > 0, 'must not be empty'),
+    z.refine(hasVisibleCharacter, 'must not be empty (nor only spaces and invisible format characters)'),
     z.refine((t) => [...t].length <= MAX_TEXT_CHARS, `must be at most ${MAX_TEXT_CHARS} characters`),
   )
-  .register(z.globalRegistry, { minLength: 1, maxLength: MAX_TEXT_CHARS, pattern: '\\S' });
+  .register(z.globalRegistry, { minLength: 1, maxLength: MAX_TEXT_CHARS, pattern: VISIBLE_CHARACTER });
 
 export const sendMessageFrame = z.object({
   action: z.literal('sendMessage'),
@@ -57,7 +60,19 @@ export const setPresenceFrame = z.object({
 });
 export const pingFrame = z.object({ action: z.literal('ping') });
 
-const shortText = (max: number) => z.string().check(z.maxLength(max));
+/**
+ * A phone as sent (addContact, removeContact, invite): 1-64 characters. Whether it is a phone number is the
+ * server's judgement (libphonenumber, after dropping format characters and NFKC: `invalid_phone`), which no
+ * pattern can state; the published schema's description says so.
+ */
+const phoneText = z
+  .string()
+  .check(z.minLength(1, 'must be a phone number in international format, like +14155550100'), z.maxLength(64))
+  .register(z.globalRegistry, {
+    description:
+      'A phone number in international format, like +14155550100. Whether it is one is judged by the server ' +
+      '(libphonenumber, after dropping format characters and NFKC): invalid_phone. See docs/protocol.md.',
+  });
 
 const codePoints = (t: string) => [...t].length;
 /**
@@ -77,7 +92,7 @@ const boundedText = (max: number, pattern: RegExp, rule: string) =>
 const contactName = boundedText(
   MAX_CONTACT_NAME_CHARS,
   NAMED_TEXT_PATTERN,
-  'must have a character that is not a space, and no control characters',
+  'must have a character that is neither a space nor invisible, and no control characters',
 );
 
 /**
@@ -92,7 +107,8 @@ export const getContactsFrame = z.object({
 });
 /**
  * A frame refused before any core call (bad JSON, a shape its schema refuses, an unknown action): a DomainError
- * answered as any other, which wsHandler also logs as `ws.frame_refused` with its code and route, never its body.
+ * answered as any other; wsHandler logs every frame it answers with an `error` frame (this one or the core's)
+ * as `ws.frame_refused` with its code and route, never its body.
  */
 export class FrameRefusal extends DomainError {}
 
@@ -108,7 +124,7 @@ export const addContactFrame = z
   .object({
     action: z.literal('addContact'),
     imNumber: z.optional(imNumber),
-    phone: z.optional(shortText(64)),
+    phone: z.optional(phoneText),
     name: z.optional(contactName),
   })
   .check(
@@ -128,7 +144,7 @@ export const removeContactFrame = z
   .object({
     action: z.literal('removeContact'),
     imNumber: z.optional(imNumber),
-    phone: z.optional(shortText(64)),
+    phone: z.optional(phoneText),
   })
   .check(z.refine((f) => has(f, 'imNumber') !== has(f, 'phone'), 'must hold either imNumber or phone'))
   .register(z.globalRegistry, {
@@ -154,7 +170,10 @@ const NAME_RULE =
 const NAME_BEYOND_SCHEMA =
   'Also refused by the server, which no JSON Schema can state (it needs Unicode data or the server’s data): ' +
   'after trimming and NFKC, a name that mixes scripts or looks like a default name (u12345678) is invalid_name, ' +
-  'and one that looks like a name someone else holds is name_taken. See docs/protocol.md.';
+  'and one that looks like a name someone else holds is name_taken. The length and character rule is judged ' +
+  'again after NFKC, which can turn one character into several or into ones the rule refuses: "a½" (½ becomes ' +
+  '"1⁄2"), 32 "ﬀ" (each becomes "ff", 64 letters) and "a" + 31 "Ⅻ" (each becomes "XII") are invalid_name. ' +
+  'See docs/protocol.md.';
 const chosenName = z
   .string()
   .check(z.refine((t) => NAME_INPUT_PATTERN.test(t), NAME_RULE))
@@ -201,7 +220,7 @@ export const historyFrame = z.object({
 /** invite (added): an SMS invitation to a non-IM contact. */
 export const inviteFrame = z.object({
   action: z.literal('invite'),
-  phone: shortText(64),
+  phone: phoneText,
   name: contactName,
 });
 

@@ -6,7 +6,7 @@ import type { Deps } from '../core/ports';
 import { defaultName } from '../core/provisioning/names';
 import { getDeps } from './deps';
 import { describeError, wsErrorAnswer } from './error-mappers';
-import { clientIdOf, FrameRefusal } from './frames';
+import { clientIdOf } from './frames';
 import { forInvocation } from './invocation';
 import { ReplyChannel } from './reply';
 
@@ -70,15 +70,15 @@ export function wsHandler(
       return answer(200);
     } catch (err) {
       if (!deps) throw err;
-      // One line per refused frame: its route and the code, never its body (it may hold texts or phones).
-      if (err instanceof FrameRefusal)
-        deps.log.info(LogEvent.WsFrameRefused, {
-          where: name,
-          connectionId,
-          action: event.requestContext.routeKey,
-          reason: err.code,
-        });
       const errorAnswer = wsErrorAnswer(err, deps.log, name, connectionId, clientIdOf(event.body));
+      // One line per refused frame, whatever refused it (the frame parser, the core's rules, an unexpected
+      // failure): its route and the error frame's code, never its body (it may hold texts or phones).
+      deps.log.info(LogEvent.WsFrameRefused, {
+        where: name,
+        connectionId,
+        action: event.requestContext.routeKey,
+        reason: errorAnswer.event.kind === 'error' ? errorAnswer.event.code : undefined,
+      });
       try {
         await deps.im.push(connectionId, errorAnswer.event);
       } catch (pushErr) {

@@ -159,6 +159,9 @@ describe('docs/protocol.schema.json against the server’s parsing', () => {
     ['a text of a byte order mark', send('\ufeff')],
     ['a text with spaces around a letter', send('  x  ')],
     ['a text of a zero-width space (not whitespace to trim)', send('\u200b')],
+    ['a text of a Mongolian vowel separator (Cf)', send('\u180e')],
+    ['a text of a word joiner and a bidi mark', send('\u2060\u200e ')],
+    ['a text of a letter between zero-width spaces', send('\u200bx\u200b')],
     ['a text of a next-line control (U+0085: not whitespace to trim)', send('\u0085')],
     ['a history without limit', history({})],
     ['a history limit of 1', history({ limit: 1 })],
@@ -186,12 +189,22 @@ describe('docs/protocol.schema.json against the server’s parsing', () => {
     expect(validate(frame)).toBe(server);
   });
 
+  it.each([
+    ['a text', send('\u200b')],
+    ['a text', send('\u180e')],
+    ['a contact name', { action: 'addContact', phone: '+14155550100', name: '\u200b' }],
+    ['an invitee name', { action: 'invite', phone: '+14155550100', name: '\u2060 ' }],
+  ])('%s of only invisible format characters (%j) is refused by the schema and the server', (_what, frame) => {
+    expect(validate(frame)).toBe(false);
+    expect(exported.some(([, schema]) => (schema as z.ZodMiniType).safeParse(frame).success)).toBe(false);
+  });
+
   it('the limits are in the published schema itself, from the core’s constants', () => {
     const defs = protocolSchema().$defs as Record<string, { properties: Record<string, Record<string, unknown>> }>;
     expect(defs.sendMessageFrame.properties.text).toMatchObject({
       minLength: 1,
       maxLength: MAX_TEXT_CHARS,
-      pattern: '\\S',
+      pattern: '[^\\s\\p{Cf}]',
     });
     expect(defs.historyFrame.properties.limit).toMatchObject({
       type: 'integer',
@@ -265,6 +278,7 @@ describe('docs/protocol.schema.json states the one-of shapes and the name rule t
     addContact: frames.addContactFrame,
     removeContact: frames.removeContactFrame,
     updateProfile: frames.updateProfileFrame,
+    invite: frames.inviteFrame,
   };
   /** What the handler does: parse the frame, then (a name) the core's rule, which runs before any write. */
   const server = (frame: Frame): string => {
@@ -289,6 +303,11 @@ describe('docs/protocol.schema.json states the one-of shapes and the name rule t
     ['removeContact by imNumber', remove({ imNumber: '12345678' }), 'accepted'],
     ['removeContact by phone', remove({ phone: PHONE }), 'accepted'],
     ['removeContact with neither', remove({}), 'bad_frame'],
+    // An empty phone is no phone: refused by the schema (minLength 1) as by the server, not left to the core.
+    ['addContact with an empty phone', add({ phone: '', name: 'Dana' }), 'invalid_phone'],
+    ['removeContact with an empty phone', remove({ phone: '' }), 'invalid_phone'],
+    ['invite with an empty phone', { action: 'invite', phone: '', name: 'Dana' }, 'invalid_phone'],
+    ['invite with a phone and a name', { action: 'invite', phone: PHONE, name: 'Dana' }, 'accepted'],
     ['removeContact with both', remove({ imNumber: '12345678', phone: PHONE }), 'bad_frame'],
     ['an empty updateProfile', { action: 'updateProfile' }, 'bad_frame'],
     ['an updateProfile with only an unknown key', { action: 'updateProfile', nick: 'x' }, 'bad_frame'],
@@ -313,6 +332,14 @@ describe('docs/protocol.schema.json states the one-of shapes and the name rule t
     ['a name in full-width letters', rename('ａｌｉｃｅ'), 'accepted'],
     ['a name with a full-width "_"', rename('taro＿yamada'), 'accepted'],
     ['a name with a combining accent (NFD)', rename('Jose\u0301'), 'accepted'],
+    // Marks NFKC cannot merge into their base stay marks; the server takes them as the schema does.
+    ['a Devanagari name with vowel signs', rename('अनिल'), 'accepted'],
+    ['a Devanagari name with a virama', rename('नमस्ते'), 'accepted'],
+    ['a name with an acute on b (no precomposed form)', rename('ab\u0301'), 'accepted'],
+    ['a name with a diaeresis on b', rename('ab\u0308'), 'accepted'],
+    ['a name with a cedilla on b', rename('ab\u0327'), 'accepted'],
+    ['a name with an enclosing mark (Me)', rename('a\u20dd'), 'accepted'],
+    ['a name starting with a mark', rename('\u0301ab'), 'invalid_name'],
     ['a name as a number', { action: 'updateProfile', name: 7 }, 'invalid_name'],
   ];
   it.each(samples)('%s: the schema agrees with the server', (_what, frame, expected) => {
@@ -324,11 +351,21 @@ describe('docs/protocol.schema.json states the one-of shapes and the name rule t
     ['mixes Latin and Cyrillic letters', 'аlice'],
     ['is a default name', 'u12345678'],
     ['looks like a default name', 'uOl23456'],
+    // NFKC can break the length and character rule the schema checks on the name as sent.
+    ['holds a character NFKC turns into a fraction slash', 'a½'],
+    ['becomes 64 letters in NFKC', 'ﬀ'.repeat(32)],
+    ['becomes 94 letters in NFKC', 'a' + 'Ⅻ'.repeat(31)],
   ];
   it.each(beyond)('a name that %s passes the schema; the server refuses it (stated in the description)', (_w, name) => {
     expect(validate(rename(name))).toBe(true);
     expect(server(rename(name))).toBe('invalid_name');
     const defs = protocolSchema().$defs as Record<string, { properties: Record<string, { description?: string }> }>;
-    expect(defs.updateProfileFrame.properties.name.description).toMatch(/mixes scripts.*default name.*name_taken/s);
+    expect(defs.updateProfileFrame.properties.name.description).toMatch(/mixes scripts.*default name.*name_taken.*after NFKC.*a½/s);
+  });
+
+  it.each(['addContactFrame', 'removeContactFrame', 'inviteFrame'])('%s: phone has minLength 1 and says the server judges it', (def) => {
+    const defs = protocolSchema().$defs as Record<string, { properties: Record<string, { minLength?: number; description?: string }> }>;
+    expect(defs[def].properties.phone.minLength).toBe(1);
+    expect(defs[def].properties.phone.description).toMatch(/judged by the server.*libphonenumber/s);
   });
 });

@@ -105,3 +105,38 @@ describe('every URL and number setting is checked the same way', () => {
     );
   });
 });
+
+describe('npm start names HOST, PORT and POWERTOOLS_PARAMETERS_MAX_AGE, not a setting the user never set', () => {
+  it.each(['999.1.1.1', ''])('HOST=%p is an invalid HOST (not "Invalid SANDBOX_URL")', async (host) => {
+    const { code, stderr } = await start({ HOST: host });
+    expect(code).toBe(1);
+    expect(stderr).toContain('Invalid HOST: must be an IP address or host name to listen on');
+    expect(stderr).not.toContain('SANDBOX_URL');
+  });
+
+  it('a HOST that does not resolve is named, not a bare getaddrinfo error', async () => {
+    const { code, stderr } = await start({ HOST: 'nosuchhost.invalid' });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/Invalid HOST: "nosuchhost\.invalid" does not resolve to an address \(E[A-Z_]+\)/);
+  });
+
+  it('a PORT in use is named', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as { port: number };
+    try {
+      const { code, stderr } = await start({ PORT: String(port) });
+      expect(code).toBe(1);
+      expect(stderr).toContain(`Invalid PORT: ${port} is already in use on "127.0.0.1" (EADDRINUSE)`);
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+  });
+
+  it.each(['abc', '-5', '1.5'])('POWERTOOLS_PARAMETERS_MAX_AGE=%p is refused, not silently 60', (bad) => {
+    expect(() => loadConfig({ POWERTOOLS_PARAMETERS_MAX_AGE: bad })).toThrow(
+      /^Invalid POWERTOOLS_PARAMETERS_MAX_AGE: must be an integer from 0 to 86400 \(got "/,
+    );
+    expect(() => loadConfig({ POWERTOOLS_PARAMETERS_MAX_AGE: '300' })).not.toThrow();
+  });
+});

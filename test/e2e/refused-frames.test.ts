@@ -109,6 +109,42 @@ const frames: Array<[string, string, string, string, string]> = [
     'name must be 1-32 letters, digits, "_", "." or "-", start with a letter and end with a letter or digit',
     'updateProfile',
   ],
+  // Refused by the core's rules, after the frame parsed: logged the same way as the parser's refusals.
+  [
+    'an updateProfile name that looks like a default name',
+    '{"action":"updateProfile","name":"u12345678"}',
+    'invalid_name',
+    'name must not look like a default name (u12345678: one letter, then 4 or more digits)',
+    'updateProfile',
+  ],
+  [
+    'an ack of no message',
+    '{"action":"ack","id":"no-such-message"}',
+    'unknown_message',
+    'no message with that id was sent to you',
+    'ack',
+  ],
+  [
+    'a history with someone who is not a contact',
+    '{"action":"history","with":"99999998"}',
+    'unknown_contact',
+    'history is kept for your IM contacts only; add them first',
+    'history',
+  ],
+  [
+    'an addContact of no user',
+    '{"action":"addContact","imNumber":"99999998"}',
+    'unknown_recipient',
+    'no user has that imNumber',
+    'addContact',
+  ],
+  [
+    'an addContact of a phone that is no number',
+    '{"action":"addContact","phone":"+1415","name":"Dana"}',
+    'invalid_phone',
+    'phone is not a valid phone number',
+    'addContact',
+  ],
 ];
 
 it.each(frames)(

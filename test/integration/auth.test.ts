@@ -190,6 +190,17 @@ describe('POST /auth/verify', () => {
     expect((await post(authVerify, '/auth/verify', { phone, code })).status).toBe(401);
   });
 
+  it.each(['अनिल', 'ab\u0301'])(
+    'signs in with the name %p, whose combining marks have no precomposed form',
+    async (name) => {
+      const phone = newPhone();
+      await post(authStart, '/auth/start', { phone });
+      const res = await post(authVerify, '/auth/verify', { phone, code: lastCode(h, phone), name });
+      expect(res.status).toBe(200);
+      expect(res.body.user.name).toBe(name);
+    },
+  );
+
   it('refuses a taken name with 409 and keeps the code usable', async () => {
     await signUp(h, newPhone(), 'carol');
     const phone = newPhone();

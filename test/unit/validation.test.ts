@@ -141,6 +141,27 @@ describe('names', () => {
     expect(() => validateName(name)).toThrow(expect.objectContaining({ code: 'invalid_name' })),
   );
   it('stores a full-width name in NFKC', () => expect(validateName('ａｌｉｃｅ')).toBe('alice'));
+  // Marks with no precomposed form stay marks after NFKC: Devanagari vowel signs (Mc, Mn), a Latin letter with an
+  // acute, diaeresis or cedilla that NFKC cannot merge with `b`. docs/protocol.md allows a mark after any character.
+  it.each(['अनिल', 'नमस्ते', 'ab\u0301', 'ab\u0308', 'ab\u0327', 'a\u20dd'])(
+    'accepts %p, with combining marks',
+    (name) => expect(validateName(name)).toBe(name.normalize('NFKC')),
+  );
+  it.each([
+    ['\u0301ab', /start with a letter/],
+    ['अनिलa', /one script/],
+    ['u1\u0301234', /default name/],
+    ['a b', /1-32 letters/],
+  ])('refuses %p and says which rule it broke', (name, rule) =>
+    expect(() => validateName(name)).toThrow(
+      expect.objectContaining({ code: 'invalid_name', message: expect.stringMatching(rule) }),
+    ),
+  );
+  it('names the default-name rule alone when that is the one broken', () => {
+    expect(() => validateName('u12345678')).toThrow(
+      expect.objectContaining({ message: expect.not.stringMatching(/letters, digits/) }),
+    );
+  });
   it.each([
     ['alice', 'ａｌｉｃｅ'],
     ['mary', 'rnary'],

@@ -1,7 +1,13 @@
 import { badInput, conflict, DomainError } from '../errors';
 import { cutToJsonBytes, jsonBytes, pageCount } from '../frame-budget';
 import { CONTACTS_CURSOR_PATTERN, MAX_CONTACTS_PAGE } from './page-rules';
-import { MAX_AVATAR_URL_CHARS, MAX_CONTACT_NAME_CHARS, MAX_CONTACTS, MAX_MOOD_CHARS } from './profile-rules';
+import {
+  hasVisibleCharacter,
+  MAX_AVATAR_URL_CHARS,
+  MAX_CONTACT_NAME_CHARS,
+  MAX_CONTACTS,
+  MAX_MOOD_CHARS,
+} from './profile-rules';
 
 export { CONTACTS_CURSOR_PATTERN, MAX_CONTACTS_PAGE } from './page-rules';
 import { mapLimit } from '../concurrency';
@@ -167,10 +173,10 @@ export async function getContacts(deps: Deps, owner: string, query: ContactsQuer
 export const tooManyContacts = (): DomainError =>
   new DomainError('too_many_contacts', `at most ${MAX_CONTACTS} contacts`, 'rate_limited');
 
-/** A non-IM contact's name, trimmed; `invalid_name` otherwise. */
+/** A non-IM contact's name, trimmed; `invalid_name` when empty, only format characters (U+200B), too long or with controls. */
 export function validateContactName(input: unknown): string {
   const name = typeof input === 'string' ? input.trim() : '';
-  if (!name || [...name].length > MAX_CONTACT_NAME_CHARS || /\p{Cc}/u.test(name)) {
+  if (!hasVisibleCharacter(name) || [...name].length > MAX_CONTACT_NAME_CHARS || /\p{Cc}/u.test(name)) {
     throw badInput(
       `name must be 1-${MAX_CONTACT_NAME_CHARS} characters without control characters`,
       'invalid_name',
@@ -253,7 +259,9 @@ export async function updateProfile(
   changes: { mood?: string; avatarUrl?: string; name?: string },
 ): Promise<ImEvent> {
   const name = changes.name === undefined ? undefined : validateName(changes.name);
-  const mood = changes.mood?.trim();
+  // A mood of nothing but spaces and format characters (U+200B) shows blank: it removes the mood, as `""` does.
+  const typed = changes.mood?.trim();
+  const mood = typed === undefined || hasVisibleCharacter(typed) ? typed : '';
   if (mood !== undefined && ([...mood].length > MAX_MOOD_CHARS || /\p{Cc}/u.test(mood))) {
     throw badInput(
       `mood must be at most ${MAX_MOOD_CHARS} characters without control characters`,

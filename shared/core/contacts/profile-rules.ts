@@ -21,8 +21,19 @@ export const MAX_CONTACT_NAME_CHARS = 64;
 const CONTROLS = '\\u0000-\\u001f\\u007f-\\u009f';
 /** Free text with no control character (a mood; an empty one removes it). */
 export const NO_CONTROLS_PATTERN = new RegExp(`^[^${CONTROLS}]*$`, 'u');
-/** Free text with no control character and at least one character that is not whitespace (a contact's name). */
-export const NAMED_TEXT_PATTERN = new RegExp(`^[^${CONTROLS}]*[^${CONTROLS}\\s][^${CONTROLS}]*$`, 'u');
+/**
+ * The characters free text must hold at least one of to count as not empty: neither whitespace (String.prototype
+ * trim's set, JSON Schema's `\\s`) nor a format character (Cf: U+200B, U+180E, bidi marks, …, which show as
+ * nothing). As a pattern source, for the frame schemas and the core alike.
+ */
+export const VISIBLE_CHARACTER = '[^\\s\\p{Cf}]';
+/** True when the text holds a character that is neither whitespace nor a format character (Cf). */
+export const hasVisibleCharacter = (text: string): boolean => new RegExp(VISIBLE_CHARACTER, 'u').test(text);
+/**
+ * Free text with no control character and at least one character that is neither whitespace nor a format
+ * character (a contact's or invitee's name: `\u200b` alone is refused, it would show blank).
+ */
+export const NAMED_TEXT_PATTERN = new RegExp(`^[^${CONTROLS}]*[^${CONTROLS}\\s\\p{Cf}][^${CONTROLS}]*$`, 'u');
 /**
  * An avatar URL as sent: empty or only whitespace (removes it), or `https://` (any letter case) and no
  * whitespace or control character, with whitespace around allowed. The server also requires it to parse as a URL with a host and no

@@ -4,9 +4,12 @@ import { badInput } from '../errors';
 /**
  * Display names double as SMS addresses (`@alice hi`), so they are unique (by look, below), start with a
  * letter (so `@123` is always an imNumber), and hold no spaces. Any script's letters are allowed: 张三 is fine,
- * but one script per name (plus digits and `_ . -`), so `аlice` with a Cyrillic `а` is refused.
+ * but one script per name (plus digits and `_ . -`), so `аlice` with a Cyrillic `а` is refused. Any number of
+ * combining marks (\p{M}: Mn, Mc, Me) may follow any character, as docs/protocol.md states: scripts such as
+ * Devanagari write vowels as marks (`अनिल`), and NFKC leaves marks with no precomposed form (`ab\u0301`) apart.
+ * Marks do not count toward the 32 characters; a mark belongs to its base's script (isSingleScript).
  */
-export const NAME_PATTERN = /^\p{L}(?:[\p{L}\p{N}_.-]{0,30}[\p{L}\p{N}])?$/u;
+export const NAME_PATTERN = /^\p{L}\p{M}*(?:(?:[\p{L}\p{N}_.-]\p{M}*){0,30}[\p{L}\p{N}]\p{M}*)?$/u;
 
 /** The prefix of default names. */
 const DEFAULT_PREFIX = 'u';
@@ -89,17 +92,22 @@ export function defaultName(imNumber: string): string {
 
 /**
  * Validates a chosen name; returns it trimmed and in NFKC (so the full-width `ａｌｉｃｅ` is stored as `alice`).
- * Throws a DomainError `invalid_name` (400) for a name that breaks NAME_PATTERN, mixes scripts, or looks like a
- * default name after NFKC.
+ * Throws a DomainError `invalid_name` (400) for a name that breaks NAME_PATTERN, looks like a default name, or
+ * mixes scripts (all after NFKC); the message says which of the three rules it broke.
  */
 export function validateName(input: unknown): string {
   if (typeof input !== 'string') throw badInput('name must be a string', 'invalid_name');
   const name = input.trim().normalize('NFKC');
-  if (!NAME_PATTERN.test(name) || DEFAULT_NAME.test(name) || looksLikeDefaultName(name)) {
+  if (!NAME_PATTERN.test(name)) {
     throw badInput(
-      'name must be 1-32 letters, digits, "_", "." or "-", start with a letter, end with a letter or digit, ' +
-        'and not look like a default ' +
-        'name (u12345678: one letter, then 4 or more digits)',
+      'name must be 1-32 letters, digits, "_", "." or "-" (each may carry combining marks), start with a ' +
+        'letter and end with a letter or digit (judged after NFKC)',
+      'invalid_name',
+    );
+  }
+  if (DEFAULT_NAME.test(name) || looksLikeDefaultName(name)) {
+    throw badInput(
+      'name must not look like a default name (u12345678: one letter, then 4 or more digits)',
       'invalid_name',
     );
   }

@@ -66,6 +66,9 @@ describe('the contact list', () => {
     const serviceNumber = w.deps.config.serviceNumbers[0];
     await rejects(addContact(w.deps, a, { phone: serviceNumber, name: 'svc' }), 'invalid_phone');
     await rejects(addContact(w.deps, a, { phone: '+14155550123', name: '  ' }), 'invalid_name');
+    // A name of only format characters shows blank: as empty as spaces.
+    await rejects(addContact(w.deps, a, { phone: '+14155550123', name: '\u200b' }), 'invalid_name');
+    await rejects(addContact(w.deps, a, { phone: '+14155550123', name: ' \u180e\u2060 ' }), 'invalid_name');
     await rejects(removeContact(w.deps, alice.imNumber, { imNumber: bob.imNumber }), 'unknown_contact');
     expect(await getContacts(w.deps, alice.imNumber)).toEqual({ kind: 'contacts', version: 0, contacts: [] });
 
@@ -108,6 +111,10 @@ describe('the contact list', () => {
       profile: { mood: 'out', avatarUrl: 'https://x.test/a.png' },
     });
     await updateProfile(w.deps, alice.imNumber, { mood: '' });
+    expect((await owner(alice.imNumber)).mood).toBeUndefined();
+    // A mood of only format characters would show blank: it removes the mood, as "" does.
+    await updateProfile(w.deps, alice.imNumber, { mood: 'back' });
+    await updateProfile(w.deps, alice.imNumber, { mood: '\u200b' });
     expect((await owner(alice.imNumber)).mood).toBeUndefined();
   });
 });
