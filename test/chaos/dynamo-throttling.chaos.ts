@@ -1,5 +1,6 @@
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { forwardRequest } from '../support/forward';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../infra/local/embedded-dynamo';
 import { eventually, type E2eUser, type ImClient } from '../support/e2e-client';
 import {
@@ -70,21 +71,7 @@ class ThrottlingProxy {
           return;
         }
         proxy.passed++;
-        const out = request(
-          {
-            host: upstream.hostname,
-            port: upstream.port,
-            method: req.method,
-            path: req.url,
-            headers: req.headers,
-          },
-          (up) => {
-            res.writeHead(up.statusCode ?? 500, up.headers);
-            up.pipe(res);
-          },
-        );
-        out.on('error', () => res.destroy());
-        out.end(body);
+        forwardRequest(upstream, req, res, body);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

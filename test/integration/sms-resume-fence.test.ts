@@ -1,5 +1,6 @@
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { forwardRequest } from '../support/forward';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { handler as ackTimeout } from '../../functions/ack-timeout';
 import { createLambdaContext } from '../../infra/local/gateway/lambda-context';
@@ -44,21 +45,7 @@ class HoldingProxy {
       req.on('end', () => {
         const body = Buffer.concat(chunks);
         const forward = () => {
-          const out = request(
-            {
-              host: upstream.hostname,
-              port: upstream.port,
-              method: req.method,
-              path: req.url,
-              headers: req.headers,
-            },
-            (up) => {
-              res.writeHead(up.statusCode ?? 500, up.headers);
-              up.pipe(res);
-            },
-          );
-          out.on('error', () => res.destroy());
-          out.end(body);
+          forwardRequest(upstream, req, res, body);
         };
         const proxy = ref.current!;
         if (!proxy.hold(String(req.headers['x-amz-target'] ?? ''), body.toString())) return forward();
