@@ -189,27 +189,33 @@ describe('handshakes abandoned halfway', () => {
     await Promise.all(devices.map(closedFully));
 
     // The client has hung up long before the gateway is done: on a loaded machine each upgrade's authorizer and
-    // $connect may still be running, and a row may appear after the table first looked empty (a fresh-clone CI
-    // run saw 7). So wait (bounded) until the gateway has settled: every upgrade it took to $connect has had its
-    // $disconnect, and no new upgrade arrived for a second. The table must then be empty. Without the
-    // gateway's hang-up check, the $disconnect lines never come and this times out.
-    const gatewaySettled = async () => {
+    // $connect may still be running seconds later, and a row may appear after the table first looked empty (a
+    // fresh-clone CI run saw 7). So wait (bounded) until the gateway has settled: every handshake it took has
+    // its `ws.connect` line, every one it connected (200) its `ws.disconnect`, and no new handshake came for a
+    // second. The table must then be empty. Without the gateway's hang-up check the $disconnect lines never
+    // come, and this times out.
+    const gatewaySettled = () => {
       const lines = cs.logs
         .slice(from)
         .map((l) => JSON.parse(l) as { event?: string; status?: number; connectionId?: string });
-      const upgrades = lines.filter((l) => l.event === 'gateway.ws.connect');
-      const connected = upgrades.filter((l) => l.status === 200).map((l) => l.connectionId);
-      const gone = new Set(
-        lines.filter((l) => l.event === 'gateway.ws.disconnect').map((l) => l.connectionId),
-      );
-      return { upgrades: upgrades.length, settled: connected.every((id) => gone.has(id)) };
+      const ids = (event: string, ok?: (l: { status?: number }) => boolean) =>
+        new Set(lines.filter((l) => l.event === event && (!ok || ok(l))).map((l) => l.connectionId));
+      const taken = ids('gateway.ws.handshake');
+      const answered = ids('gateway.ws.connect');
+      const connected = ids('gateway.ws.connect', (l) => l.status === 200);
+      const gone = ids('gateway.ws.disconnect');
+      return {
+        handshakes: taken.size,
+        settled: [...taken].every((id) => answered.has(id)) && [...connected].every((id) => gone.has(id)),
+      };
     };
-    let seen = { upgrades: -1, since: Date.now() };
+    let seen = { handshakes: -1, since: Date.now() };
     await eventually(async () => {
-      const now = await gatewaySettled();
-      if (now.upgrades !== seen.upgrades) seen = { upgrades: now.upgrades, since: Date.now() };
+      const now = gatewaySettled();
+      if (now.handshakes !== seen.handshakes) seen = { handshakes: now.handshakes, since: Date.now() };
       return now.settled && Date.now() - seen.since >= 1000 ? true : undefined;
     }, 30_000);
+    expect(seen.handshakes).toBeGreaterThan(0);
     expect(await rows()).toBe(0);
     expect(await quietly(1000, rows)).toBe(0);
   });

@@ -123,6 +123,8 @@ export class WebSocketEndpoint {
     const ignore = (): void => undefined;
     socket.on('error', ignore);
     const handshake = readHandshake(req, Date.now());
+    // Every handshake taken ends in one `ws.connect` line (its status); a `ws.disconnect` follows each 200.
+    this.hooks.log('ws.handshake', { connectionId: handshake.connectionId });
     const auth = await this.authorize(handshake);
     if (auth.kind === 'refuse') {
       this.hooks.log('ws.connect', {
