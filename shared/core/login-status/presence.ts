@@ -47,8 +47,9 @@ async function announceChange(deps: Deps, imNumber: string, status: { before: bo
  * connections are then read again, strongly: the connection stays only if that read sees at most the cap (its
  * own row included); otherwise its row is deleted and it is refused. Of connects racing, the last to read sees
  * the rows of every one kept before it, so no burst passes the cap (docs/design.md, "connection cap"); a burst
- * may be refused more than strictly needed (a refused row is counted until deleted). Costs one Query, one put
- * and one more Query (plus a delete when refused).
+ * may be refused more than strictly needed (a refused row is counted until deleted). Whatever fails after the
+ * write (the count, the announcement) deletes the row too, since no $disconnect follows a refused $connect, and
+ * rethrows. Costs one Query, one put and one more Query (plus a delete when refused).
  */
 export async function connect(deps: Deps, imNumber: string, connectionId: string): Promise<void> {
   const status = await statusAround(deps, imNumber, connectionId, { connection: 'live' });
@@ -62,18 +63,25 @@ export async function connect(deps: Deps, imNumber: string, connectionId: string
     connectedAt: now,
     expiresAt: expiryFrom(deps, now),
   });
-  // Write, then count: the read is strong and comes after this connection's own write, so of any set of
-  // connections kept at once, the last to read saw them all, and it saw at most the cap.
-  const after = await deps.logins.getRecipient(imNumber);
-  const live = after ? liveConnections(after, deps.clock.now()) : [];
-  const others = live.filter((c) => c.connectionId !== connectionId).length;
-  if (others >= deps.config.wsMaxConnectionsPerUser) {
-    await deps.logins.deleteConnection(imNumber, connectionId);
-    deps.log.warn(LogEvent.WsRateLimited, { imNumber, scope: 'connections', live: others, raced: true });
-    throw tooMany('too many open connections for this user; close one first', 'too_many_connections');
+  try {
+    // Write, then count: the read is strong and comes after this connection's own write, so of any set of
+    // connections kept at once, the last to read saw them all, and it saw at most the cap.
+    const after = await deps.logins.getRecipient(imNumber);
+    const live = after ? liveConnections(after, deps.clock.now()) : [];
+    const others = live.filter((c) => c.connectionId !== connectionId).length;
+    if (others >= deps.config.wsMaxConnectionsPerUser) {
+      deps.log.warn(LogEvent.WsRateLimited, { imNumber, scope: 'connections', live: others, raced: true });
+      throw tooMany('too many open connections for this user; close one first', 'too_many_connections');
+    }
+    deps.log.info(LogEvent.PresenceConnected, { imNumber, connectionId });
+    await announceChange(deps, imNumber, status);
+  } catch (err) {
+    // A $connect that fails is refused, and API Gateway sends no $disconnect for it: take the row back, or it
+    // would stand for a socket that never opened until its expiry or a push's 410. Best effort: the error
+    // that refused the connection is the one to report.
+    await deps.logins.deleteConnection(imNumber, connectionId).catch(() => undefined);
+    throw err;
   }
-  deps.log.info(LogEvent.PresenceConnected, { imNumber, connectionId });
-  await announceChange(deps, imNumber, status);
 }
 
 /**

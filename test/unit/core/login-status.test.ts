@@ -99,3 +99,43 @@ describe('frame limits, charged in blocks', () => {
     expect(await outcome(admitFrame(deps, '10000001', 'c2'))).toBe('ok');
   });
 });
+
+describe('a $connect that fails after writing its row', () => {
+  // No $disconnect follows a refused $connect (API Gateway's rule, and the local gateway's), so the row would
+  // stand for a socket that never opened until its expiry or a push's 410.
+  const failAfterPut = (port: 'count' | 'announce') => {
+    const logins = w.deps.logins;
+    let put = false;
+    const realPut = logins.putConnection.bind(logins);
+    logins.putConnection = async (...args) => {
+      put = true;
+      return realPut(...args);
+    };
+    if (port === 'count') {
+      const realGet = logins.getRecipient.bind(logins);
+      logins.getRecipient = async (...args) => {
+        if (put) {
+          put = false; // once: the test reads the table afterwards
+          throw new Error('ProvisionedThroughputExceededException');
+        }
+        return realGet(...args);
+      };
+    } else {
+      w.deps.contacts.watchers = async () => {
+        throw new Error('ProvisionedThroughputExceededException');
+      };
+    }
+  };
+
+  it.each(['count', 'announce'] as const)(
+    'takes its row back when the %s fails, and still fails',
+    async (port) => {
+      const bob = await w.user();
+      failAfterPut(port);
+      await expect(connect(w.deps, bob.imNumber, 'b1')).rejects.toThrow(
+        'ProvisionedThroughputExceededException',
+      );
+      expect(await live(bob.imNumber)).toEqual([]);
+    },
+  );
+});
