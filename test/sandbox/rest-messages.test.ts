@@ -299,6 +299,48 @@ describe('REST Messages resource', () => {
     }
   });
 
+  it("pages a long list as Twilio does: the SDK's list(), next_page_uri with its filters and page token, and the app's lookup", async () => {
+    const LONG = '+14155550177';
+    const send = async (body: string) => {
+      const res = await postMessage({ To: LONG, From: FROM, Body: body });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { sid: string }).sid;
+    };
+    const get = async (uri: string) => {
+      const res = await fetch(new URL(uri, ctx.net.url), {
+        headers: { Authorization: 'Basic ' + Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64') },
+      });
+      return (await res.json()) as { messages: Array<{ body: string }>; next_page_uri: string | null };
+    };
+    const sought = await send('Ann @123: the one');
+    for (let i = 0; i < 150; i++) await send(`later ${i}`);
+    const later = (n: number) => Array.from({ length: n }, (_, i) => `later ${n - 1 - i}`);
+
+    // The SDK follows next_page_uri: every message once, newest first.
+    const listed = await sdk().messages.list({ to: LONG, pageSize: 50 });
+    expect(listed.map((m) => m.body)).toEqual([...later(150), 'Ann @123: the one']);
+
+    // The next page keeps the filters, and its token keeps its place while a newer message arrives.
+    const first = await get(
+      `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json?To=${encodeURIComponent(LONG)}&PageSize=100`,
+    );
+    expect(first.messages).toHaveLength(100);
+    expect(first.next_page_uri).toContain(`To=${encodeURIComponent(LONG)}`);
+    await send('newest');
+    const second = await get(first.next_page_uri!);
+    expect(second.messages.map((m) => m.body)).toEqual([...later(50), 'Ann @123: the one']);
+    expect(second.next_page_uri).toBeNull();
+
+    // The app's lookup (a resume asks it before sending again) finds an SMS beyond the first page.
+    const app = new TwilioSmsProvider({
+      accountSid: ACCOUNT_SID,
+      authToken: AUTH_TOKEN,
+      baseUrl: ctx.net.url,
+    });
+    const found = await app.find({ from: FROM, to: LONG, body: 'Ann @123: the one' }, Date.now() - 60_000);
+    expect(found).toEqual({ sid: sought });
+  });
+
   it('leaves a message not sent yet out of any DateSent filter, and in the list without one', async () => {
     const slow = await startSandbox({ deliverTo: ctx.app.address, statusDelayMs: 60_000 });
     try {

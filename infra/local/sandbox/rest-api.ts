@@ -162,28 +162,50 @@ export class RestApi {
   }
 
   /**
-   * One page of the matches, newest first: the sandbox keeps few messages, so it never pages. Filters as Twilio
-   * documents them: `To`, `From` (exact), and `DateSent`, `DateSent<`, `DateSent>` (a GMT date `YYYY-MM-DD` or a
-   * date-time `YYYY-MM-DDThh:mm:ssZ`; `<` on or before, `>` on or after; a message not sent yet has no
-   * `date_sent` and matches no DateSent filter). A date it cannot read is a 400.
+   * One page of the matches, newest first, as Twilio pages its lists: `PageSize` (default 50, at most 1,000),
+   * and a `next_page_uri` carrying the same filters, `Page` and a `PageToken` (`PA` + the last sid of the page),
+   * so a page follows on from the message it ended at even while newer messages arrive. A `Page` without a
+   * token counts from the newest. The SDK's `list()` and the app's lookup follow `next_page_uri`. Filters as
+   * Twilio documents them: `To`, `From` (exact), and `DateSent`, `DateSent<`, `DateSent>` (a GMT date
+   * `YYYY-MM-DD` or a date-time `YYYY-MM-DDThh:mm:ssZ`; `<` on or before, `>` on or after; a message not sent
+   * yet has no `date_sent` and matches no DateSent filter). A date it cannot read is a 400.
+   * Source: https://www.twilio.com/docs/usage/twilios-response#pagination
    */
   private list(url: URL): Record<string, unknown> {
     const pageSize = Math.min(Math.max(Number(url.searchParams.get('PageSize')) || 50, 1), 1000);
     const to = url.searchParams.get('To') ?? undefined;
     const from = url.searchParams.get('From') ?? undefined;
     const dateSent = dateSentBounds(url.searchParams);
-    const messages = this.deps.store.list({ to, from, dateSent }).slice(0, pageSize).map(messageResource);
+    const matches = this.deps.store.list({ to, from, dateSent });
+    const page = Math.max(Math.trunc(Number(url.searchParams.get('Page')) || 0), 0);
+    const token = url.searchParams.get('PageToken');
+    // A token names the last message of the page before; one no longer in the list ends the listing.
+    const after = token === null ? -1 : matches.findIndex((m) => `PA${m.sid}` === token);
+    const start = token === null ? page * pageSize : after < 0 ? matches.length : after + 1;
+    const found = matches.slice(start, start + pageSize);
+    const filters = new URLSearchParams(
+      [...url.searchParams].filter(([key]) => !['Page', 'PageSize', 'PageToken'].includes(key)),
+    );
     const uri = `${REST_PREFIX}/Accounts/${this.deps.accountSid}/Messages.json`;
+    const pageUri = (n: number, pageToken?: string) => {
+      const query = new URLSearchParams(filters);
+      query.set('PageSize', String(pageSize));
+      query.set('Page', String(n));
+      if (pageToken) query.set('PageToken', pageToken);
+      return `${uri}?${query.toString()}`;
+    };
+    const last = found.at(-1);
     return {
-      messages,
-      start: 0,
-      end: Math.max(messages.length - 1, 0),
-      page: 0,
+      messages: found.map(messageResource),
+      start,
+      end: Math.max(start + found.length - 1, start),
+      page,
       page_size: pageSize,
-      uri: `${uri}?PageSize=${pageSize}&Page=0`,
-      first_page_uri: `${uri}?PageSize=${pageSize}&Page=0`,
-      next_page_uri: null,
-      previous_page_uri: null,
+      uri: pageUri(page, token ?? undefined),
+      first_page_uri: pageUri(0),
+      next_page_uri:
+        last && start + found.length < matches.length ? pageUri(page + 1, `PA${last.sid}`) : null,
+      previous_page_uri: page > 0 ? pageUri(page - 1) : null,
     };
   }
 
