@@ -149,12 +149,13 @@ export async function runThroughput(
     await waitQuiet(counters, SYSTEM);
     const countSettings: CellSettings = {
       ...settings,
-      warmupMs: opts.warmupMs * 3,
-      durationMs: Math.min(settings.durationMs, 500),
-      minMessages: 16,
+      // Warm-up enough for V8 to compile each path; a window just long enough for a count per message.
+      warmupMs: opts.warmupMs * 2,
+      durationMs: Math.min(settings.durationMs, 300),
+      minMessages: 12,
       // Beside the start-up's CPU-heavy work the status callbacks come later: a longer quiet spell before the
       // counts are read, so that each message's requests are all in them.
-      quietMs: 1_000,
+      quietMs: 600,
     };
     for (const path of PATHS) {
       const result = await runCell(
