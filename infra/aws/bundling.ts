@@ -21,12 +21,14 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
  * every cold start as NODE_OPTIONS=--enable-source-maps did.
  */
 /**
- * Modules the Lambda bundles replace (esbuild `--alias`, paths from the repository root): code the SDK bundles
- * behind dynamic imports that no function reaches on Lambda. Each shim's docstring says why it is safe.
+ * Modules the Lambda bundles replace (esbuild `--alias`, absolute paths): code the SDK bundles behind dynamic
+ * imports that no function reaches on Lambda, and a table loaded on first use instead of at require(). Each
+ * shim's docstring says why it is safe.
  */
 export const BUNDLE_ALIASES: Record<string, string> = {
   '@aws-sdk/credential-provider-node': path.join(REPO_ROOT, 'infra/aws/bundle-shims/lambda-credentials.ts'),
   '@smithy/core/event-streams': path.join(REPO_ROOT, 'infra/aws/bundle-shims/no-event-streams.ts'),
+  'unicode-confusables': path.join(REPO_ROOT, 'infra/aws/bundle-shims/lazy-confusables.ts'),
 };
 
 export const bundlingOptions = {

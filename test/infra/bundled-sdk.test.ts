@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { REPO_ROOT, sharedEsbuildOptions } from '../../infra/aws/bundling';
+import { skeleton } from '../../shared/core/provisioning/names';
 import { useEmbeddedDynamo } from '../support/embedded-client';
 
 const run = promisify(execFile);
@@ -64,6 +65,16 @@ test('the bundle carries the ES builds and the shims, not the unused credential 
   );
   expect(unused).toEqual([]);
 });
+
+test('the bundle computes name skeletons as the sources do (through the lazy confusables shim)', async () => {
+  const texts = ['аlice', 'ᏞᎥꓚᎬ', 'bob\u200b', 'plain'];
+  const script =
+    'const m = require(process.argv[1]);' +
+    'process.stdout.write(JSON.stringify(JSON.parse(process.argv[2]).map(m.bundledSkeleton)))';
+  const { stdout } = await run(process.execPath, ['-e', script, bundle, JSON.stringify(texts)]);
+  expect(JSON.parse(stdout)).toEqual(texts.map(skeleton));
+  expect(inputs).toContain('infra/aws/bundle-shims/lazy-confusables.ts');
+}, 60_000);
 
 test('a bundled client takes Lambda’s environment credentials and makes real requests', async () => {
   const out = await inBundle({
