@@ -3,6 +3,12 @@ export interface Options {
   quick: boolean;
   /** Registered recipients per level. */
   users: number[];
+  /**
+   * Quick runs: a smaller level that counts DynamoDB requests per message only (no rates, no latencies), so that
+   * "requests per message do not grow with users" has two user counts. It runs beside the start-up (counts do
+   * not depend on the CPU left) and is the V8 warm-up of the paths too. Undefined: no such level.
+   */
+  countOnlyUsers?: number;
   /** Share of registered users online in the four-path cells. */
   online: number;
   /** Concurrent sender slots (messages in flight). */
@@ -102,9 +108,12 @@ export function parseOptions(argv: string[]): Options {
   if (only.length) for (const p of PHASES) if (!only.includes(p)) skip.add(p);
   // On in quick runs too: CPU per message against the baseline is a target.
   const profile = !flags.has('no-profile');
+  // Quick runs with one level: a 100-user level that counts requests only (not when --users names two levels).
+  const countOnlyUsers = quick && users.length === 1 && users[0] > 100 ? 100 : undefined;
   return {
     quick,
     users,
+    ...(countOnlyUsers ? { countOnlyUsers } : {}),
     online: num('online', 0.5, 0.01, 0.99),
     concurrency: Math.round(num('concurrency', 16, 1, 64)),
     socketCap: Math.round(num('sockets', quick ? 200 : 1000, 1, 5000)),

@@ -63,6 +63,11 @@ export interface CellReport {
   errors: number;
   distinctRecipients: number;
   dynamo: PerMessage;
+  /**
+   * A level that counts requests only (quick runs' `countOnlyUsers`): run beside the start-up, so its rates and
+   * latencies say nothing and are not reported; its requests per message are.
+   */
+  countsOnly?: boolean;
   /** Baseline only: items its Scans read, per message. */
   scannedPerMessage?: number;
   readUnitsPerMessage?: number;

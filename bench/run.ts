@@ -14,10 +14,12 @@ import { buildAllBundles, timeColdInit, type BuiltBundles } from './phases/bundl
 import { runFallback } from './phases/fallback';
 import { runPresenceFanout } from './phases/presence-fanout';
 import {
+  prepareMobileRule,
   replayRules,
-  runMobileRule,
+  runPreparedRule,
   type MobileReport,
   type MobileRuleReport,
+  type PreparedMobileRule,
 } from './phases/mobile-fallback';
 import { MOBILE } from './load/mobile-link';
 import type { Population } from './load/population';
@@ -61,10 +63,14 @@ async function main(): Promise<void> {
   });
   const db = new WorkerRpc(dbWorker);
   const system = new WorkerRpc(startTsWorker(path.join(__dirname, 'system', 'system-thread.ts'), {}));
-  // The mobile phase's second stack (the fixed rule) gets a thread of its own; it starts (and compiles) now.
-  const second = opts.skip.has('mobile')
+  // The mobile phase's two stacks (the learned rule, the fixed rule) get a thread each; they start (and compile)
+  // now, so that the phase can run while the main stack (the system thread) still serves the 2 s fallback.
+  const mobileThreads = opts.skip.has('mobile')
     ? undefined
-    : new WorkerRpc(startTsWorker(path.join(__dirname, 'system', 'system-thread.ts'), {}));
+    : {
+        learned: new WorkerRpc(startTsWorker(path.join(__dirname, 'system', 'system-thread.ts'), {})),
+        fixed: new WorkerRpc(startTsWorker(path.join(__dirname, 'system', 'system-thread.ts'), {})),
+      };
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'imsms-bench-'));
   let seedClient: DynamoDBClient | undefined;
   try {
@@ -78,7 +84,7 @@ async function main(): Promise<void> {
     await ensureTable(seedClient, SYSTEM_TABLE);
     const profileDir = opts.profile ? path.join(opts.outDir, 'profiles') : undefined;
     const threads: Threads = { system, db, counters, dynamoEndpoint: endpoint, seedClient, profileDir };
-    const report = await measure(opts, threads, second, built, dataDir, progress);
+    const report = await measure(opts, threads, mobileThreads, built, dataDir, progress);
     report.machine.loadBefore = loadBefore;
     report.machine.loadAfter = os.loadavg();
     // From the process's start (tsx compiling this file included), as `time npm run bench` sees it, less npm.
@@ -99,7 +105,8 @@ async function main(): Promise<void> {
   } finally {
     seedClient?.destroy();
     await system.close();
-    await second?.close();
+    await mobileThreads?.learned.close();
+    await mobileThreads?.fixed.close();
     await db.close();
     await built.then((b) => b.remove()).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
@@ -114,7 +121,8 @@ function plannedSeconds(opts: Options): number {
   // The mobile phase (its traffic, the fixed rule's 15 s, a drain); the cold loads are timed while it waits.
   const mobile = opts.skip.has('mobile') ? 0 : opts.mobile.phaseMs / 1000 + 18;
   const init = opts.skip.has('init') ? 0 : coldInitSeconds(opts);
-  return 4 + levels + fallback + Math.max(mobile, opts.mobile.phaseMs / 1000 + init);
+  // The fallback runs beside the mobile phase's traffic (alone when there is no mobile phase).
+  return 4 + levels + Math.max(fallback, mobile, opts.mobile.phaseMs / 1000 + init);
 }
 
 /** Cold node processes: (an empty one + the bundle, + the bundle with source maps in full runs) per timed one. */
@@ -125,7 +133,7 @@ function coldInitSeconds(opts: Options): number {
 async function measure(
   opts: Options,
   threads: Threads,
-  second: WorkerRpc | undefined,
+  mobileThreads: MobileThreads | undefined,
   built: Promise<BuiltBundles>,
   dataDir: string,
   progress: Progress,
@@ -162,17 +170,28 @@ async function measure(
   const main = await progress.timed('stack start', () =>
     openMainStack(opts, threads, jwtSecret, stackEnv, dataDir),
   );
-  const setupDone = Promise.all([presence, built]).then(() =>
-    progress.note('setup', 'build and presence done'),
+  // The mobile phase's two stacks start, and its links register and open their sockets, while nothing is measured
+  // yet (beside the build and the presence fan-out): the phase itself is then only its traffic and its timers.
+  const mobileOpts = { ...opts.mobile, ackTimeoutMs: 15_000 };
+  // Their stacks are up before any message is sent: a stack re-arms, on start, the durable ack timer's rows it
+  // finds in the shared table, which would then include the main stack's.
+  const mobileStacks = mobileThreads
+    ? await progress.timed('mobile links: stacks start', () =>
+        startMobileStacks(mobileThreads, dataDir, stackEnv, mobileOpts),
+      )
+    : undefined;
+  const mobileReady = mobileStacks
+    ? progress.timed('mobile links: set-up', () => prepareMobile(mobileStacks, main.population, mobileOpts))
+    : Promise.resolve(undefined);
+  mobileReady.catch(() => undefined);
+  const setupDone = Promise.all([presence, built, mobileReady]).then(() =>
+    progress.note('setup', 'build, presence and mobile set-up done'),
   );
   if (opts.mobileOnly) {
     // Only the mobile-link phase (to try the ack wait quickly): its figures as JSON on stdout, nothing written.
     await closeMainSockets(main, threads);
     await system.call('stopStack');
-    const mobile = await runMobile(threads, second!, main.population, dataDir, stackEnv, {
-      ...opts.mobile,
-      ackTimeoutMs: 15_000,
-    });
+    const mobile = await runMobile(threads, mobileThreads!, (await mobileReady)!, mobileOpts);
     process.stdout.write(JSON.stringify(mobile, null, 2) + '\n');
     process.exit(0);
   }
@@ -186,6 +205,23 @@ async function measure(
   await progress.timed('throughput: closing sockets', () => closeMainSockets(main, threads));
   const throughputCounts = diff(snapshot(counters), runStart);
 
+  // The ack wait on simulated mobile links: the learned rule and the fixed one, each on its own stack in its own
+  // thread, at once, over the same links (same seeds). The 2 s fallback runs beside its traffic, on the main stack
+  // (a few silent recipients: light work beside light work, counted apart: its requests are the fallback's, the
+  // link stats the mobile phase's). Once the mobile traffic is over, the phase only waits on timers (the fixed
+  // rule's 15 s): the cold loads are timed then, so neither runs beside CPU-heavy work.
+  let mobileRun: Promise<MobileReport | undefined> = Promise.resolve(undefined);
+  const prepared = await mobileReady;
+  if (mobileThreads && prepared) {
+    progress.note(
+      'mobile',
+      `${mobileOpts.links} links per rule, learned and fixed ACK_TIMEOUT_MS ${mobileOpts.ackTimeoutMs} side by side`,
+    );
+    mobileRun = progress.timed('mobile links (both rules)', () =>
+      runMobile(threads, mobileThreads, prepared, mobileOpts),
+    );
+    mobileRun.catch(() => undefined);
+  }
   const fallback: FallbackReport[] = [];
   if (!opts.skip.has('fallback')) {
     await progress.timed('fallback (2 s)', async () => {
@@ -197,23 +233,7 @@ async function measure(
     });
   }
   await system.call('stopStack');
-
-  // The ack wait on simulated mobile links: the learned rule and the fixed one, each on its own stack in its own
-  // thread, at once, over the same links (same seeds). Once its traffic is over, the phase only waits on timers
-  // (the fixed rule's 15 s): the cold loads are timed then, so neither runs beside CPU-heavy work.
-  const mobileOpts = { ...opts.mobile, ackTimeoutMs: 15_000 };
-  let mobileRun: Promise<MobileReport | undefined> = Promise.resolve(undefined);
-  if (second) {
-    progress.note(
-      'mobile',
-      `${mobileOpts.links} links per rule, learned and fixed ACK_TIMEOUT_MS ${mobileOpts.ackTimeoutMs} side by side`,
-    );
-    mobileRun = progress.timed('mobile links (both rules)', () =>
-      runMobile(threads, second, main.population, dataDir, stackEnv, mobileOpts),
-    );
-    mobileRun.catch(() => undefined);
-    await Promise.race([sleep(mobileOpts.phaseMs + 1_500), mobileRun]);
-  }
+  if (mobileThreads) await Promise.race([sleep(mobileOpts.phaseMs + 1_500), mobileRun]);
 
   let bundles: Report['bundles'] = { emptyScriptMs: NaN, rows: [], timed: 0 };
   const b = await built;
@@ -250,7 +270,12 @@ async function measure(
 
   const samples = smsSamples();
   const prices = loadPrices();
+  // The main stack's log lines and the learned rule's (the fixed rule's stack was never counted).
   const logs = await system.call<Record<string, number>>('logCounts');
+  if (mobileThreads) {
+    const learnedLogs = await mobileThreads.learned.call<Record<string, number>>('logCounts');
+    for (const [k, n] of Object.entries(learnedLogs)) logs[k] = (logs[k] ?? 0) + n;
+  }
   return {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     mode: opts.quick ? 'quick' : 'full',
@@ -303,33 +328,57 @@ function checkFigures(c: Counts): {
   };
 }
 
-/** Two stacks at once, one per rule, each in a system thread of its own (a stack reads its settings once). */
-async function runMobile(
-  threads: Threads,
-  second: WorkerRpc,
-  population: Population,
+/** The mobile phase's threads: one per rule, a stack each (a stack reads its settings once). */
+interface MobileThreads {
+  learned: WorkerRpc;
+  fixed: WorkerRpc;
+}
+
+/** Starts the two stacks, one per rule, each in its thread; their URLs. */
+async function startMobileStacks(
+  threads: MobileThreads,
   dataDir: string,
   stackEnv: Record<string, string>,
+  o: { ackTimeoutMs: number },
+): Promise<{ learned: string; fixed: string }> {
+  const env = { ...stackEnv, ACK_TIMEOUT_MS: String(o.ackTimeoutMs) };
+  const [learned, fixed] = await Promise.all([
+    threads.learned.call<{ url: string }>('startStack', {
+      dataDir: path.join(dataDir, 'learned'),
+      env: { ...env, ACK_WAIT: 'learned' },
+    }),
+    threads.fixed.call<{ url: string }>('startStack', {
+      dataDir: path.join(dataDir, 'fixed'),
+      env: { ...env, ACK_WAIT: 'fixed' },
+    }),
+  ]);
+  return { learned: learned.url, fixed: fixed.url };
+}
+
+/** Each rule's links, registered and connected to its stack. */
+async function prepareMobile(
+  stacks: { learned: string; fixed: string },
+  population: Population,
+  o: Options['mobile'],
+): Promise<PreparedMobileRule[]> {
+  // One after the other: both register through the same population.
+  const l = await prepareMobileRule('learned', population, stacks.learned, o);
+  const f = await prepareMobileRule('fixed', population, stacks.fixed, o);
+  return [l, f];
+}
+
+/** Both rules at once on their prepared links, then the replay in virtual time; stops both stacks. */
+async function runMobile(
+  threads: Threads,
+  mobileThreads: MobileThreads,
+  prepared: PreparedMobileRule[],
   o: Options['mobile'] & { ackTimeoutMs: number },
 ): Promise<MobileReport> {
   try {
-    const env = { ...stackEnv, ACK_TIMEOUT_MS: String(o.ackTimeoutMs) };
-    const [learned, fixed] = await Promise.all([
-      threads.system.call<{ url: string }>('startStack', {
-        dataDir: path.join(dataDir, 'learned'),
-        env: { ...env, ACK_WAIT: 'learned' },
-      }),
-      second.call<{ url: string }>('startStack', {
-        dataDir: path.join(dataDir, 'fixed'),
-        env: { ...env, ACK_WAIT: 'fixed' },
-      }),
-    ]);
     const before = snapshot(threads.counters);
-    const rules = await Promise.all([
-      runMobileRule('learned', population, learned.url, o),
-      runMobileRule('fixed', population, fixed.url, o),
-    ]);
-    // Only the learned rule writes link stats (a fixed wait never moves), and nothing else uses this table now.
+    const rules = await Promise.all(prepared.map((p) => runPreparedRule(p, o)));
+    // Only the learned rule writes link stats (a fixed wait never moves, and the fallback's silent recipients
+    // never ack), so the phase's link-stats writes are the learned rule's.
     const linkStatsWrites = total(diff(snapshot(threads.counters), before), 'linkStats');
     const replay = await replayRules({ ...o, links: o.replayLinks, spanMs: o.replaySpanMs });
     return {
@@ -341,8 +390,8 @@ async function runMobile(
       linkStatsWrites,
     };
   } finally {
-    await threads.system.call('stopStack');
-    await second.call('stopStack');
+    await mobileThreads.learned.call('stopStack');
+    await mobileThreads.fixed.call('stopStack');
   }
 }
 
@@ -364,9 +413,11 @@ function write(opts: Options, report: Report): void {
   const subtitle =
     `${report.date}, ${report.mode} run, ${report.machine.cpus} CPUs, ${report.settings.concurrency} senders in flight, ` +
     `${Math.round(opts.online * 100)}% online in the four paths; latency to the end of each path`;
-  // A run without the throughput part (--only / --skip) leaves the last chart as it was.
-  if (report.cells.length)
-    writeFileSync(path.join(opts.outDir, 'latency-throughput.svg'), chartSvg(report.cells, subtitle));
+  // A run without the throughput part (--only / --skip) leaves the last chart as it was. Cells that count requests
+  // only have no rates to plot.
+  const timed = report.cells.filter((c) => !c.countsOnly);
+  if (timed.length)
+    writeFileSync(path.join(opts.outDir, 'latency-throughput.svg'), chartSvg(timed, subtitle));
 }
 
 main().catch((err) => {

@@ -27,6 +27,8 @@ export interface CellSettings {
   timeoutMs: number;
   /** Messages a slot sends to one recipient before it moves to another (a conversation). */
   conversation: number;
+  /** How long the request counters must stay still before a cell's counts are read (default 250 ms). */
+  quietMs?: number;
 }
 
 export interface CellResult {
@@ -63,10 +65,10 @@ export async function runCell(
   if (pool.length === 0) throw new Error('no recipients for this path');
   const loop = new ClosedLoop(driver, recipients, pool, settings, cellId);
   const warm = await loop.run(settings.warmupMs, false);
-  await waitQuiet(counters, quietOn);
+  await waitQuiet(counters, quietOn, settings.quietMs);
   const before = snapshot(counters);
   const window = await loop.run(settings.durationMs, true);
-  await waitQuiet(counters, quietOn);
+  await waitQuiet(counters, quietOn, settings.quietMs);
   const counts = diff(snapshot(counters), before);
   const latencies = window.samples.map((s) => s.latency);
   const frames = window.samples.filter((s) => s.frame !== undefined).map((s) => s.frame!);

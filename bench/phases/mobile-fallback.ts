@@ -126,6 +126,28 @@ export async function runMobileRule(
   stackUrl: string,
   opts: MobileRuleOptions,
 ): Promise<MobileRuleReport> {
+  return runPreparedRule(await prepareMobileRule(rule, population, stackUrl, opts), opts);
+}
+
+/** A rule's links, registered and with their sockets open (recipients and senders), ready to be driven. */
+export interface PreparedMobileRule {
+  rule: 'learned' | 'fixed';
+  population: Population;
+  users: BenchUser[];
+  clients: WsClient[];
+  senders: WsClient[];
+}
+
+/**
+ * The set-up of {@link runMobileRule}: registers the rule's link users and opens their sockets and their senders'
+ * on the stack at `stackUrl`. Nothing in it is timed, so a run does it while nothing is measured (its start-up).
+ */
+export async function prepareMobileRule(
+  rule: 'learned' | 'fixed',
+  population: Population,
+  stackUrl: string,
+  opts: Pick<MobileRuleOptions, 'links'>,
+): Promise<PreparedMobileRule> {
   const users = Array.from({ length: opts.links }, (_, i) => mobileUserAt(rule, i));
   await population.register(users);
   const wsUrl = `${stackUrl.replace(/^http/, 'ws')}/ws`;
@@ -137,6 +159,15 @@ export async function runMobileRule(
     8,
     open,
   );
+  return { rule, population, users, clients, senders };
+}
+
+/** {@link runMobileRule} on links prepared beforehand ({@link prepareMobileRule}); closes their sockets. */
+export async function runPreparedRule(
+  prepared: PreparedMobileRule,
+  opts: MobileRuleOptions,
+): Promise<MobileRuleReport> {
+  const { rule, population, users, clients, senders } = prepared;
   const sent = new Map<string, Sent>();
   for (const s of senders) {
     s.onFrame = (frame, at) => {

@@ -134,6 +134,49 @@ export async function runThroughput(
   const cellSeconds = (opts.warmupMs + opts.durationMs) / 1000 + 0.8;
   const connected = () => online.online + opts.concurrency;
 
+  // Quick runs: the request counts at a second, smaller user count, beside the start-up (not awaiting
+  // `beforeMeasuring`: counts do not depend on the CPU left, and nothing else is measured meanwhile). These cells
+  // also warm the paths up (V8 compiling the handlers, the SDK and the gateway), which the first level's warm-up
+  // would otherwise do.
+  let warmedUp = false;
+  if (opts.countOnlyUsers !== undefined) {
+    const users = opts.countOnlyUsers;
+    const level = `${users.toLocaleString('en-US')} users`;
+    progress.note('throughput', `${level}: requests only, beside the start-up`);
+    await population.seedRecipients(users);
+    const share = Math.min(users - 1, Math.max(1, Math.round(users * opts.online)));
+    await online.setOnline(share);
+    await waitQuiet(counters, SYSTEM);
+    const countSettings: CellSettings = {
+      ...settings,
+      // Warm-up enough for V8 to compile each path; a window just long enough for a count per message.
+      warmupMs: opts.warmupMs * 2,
+      durationMs: Math.min(settings.durationMs, 300),
+      minMessages: 12,
+      // Beside the start-up's CPU-heavy work the status callbacks come later: a longer quiet spell before the
+      // counts are read, so that each message's requests are all in them.
+      quietMs: 600,
+    };
+    for (const path of PATHS) {
+      const result = await runCell(
+        pathDriver(path.key as PathKey, ctx),
+        population.recipients,
+        countSettings,
+        counters,
+        SYSTEM,
+        `${path.key}-${users}-counts`,
+      );
+      const report = cellReport(path.key, users, connected(), online.socketCount, result, SYSTEM);
+      report.countsOnly = true;
+      report.warmupMessages = result.warmupMessages;
+      cells.push(report);
+      online.arrivals.clear();
+      const rw = `${report.dynamo.reads.toFixed(2)} r / ${report.dynamo.writes.toFixed(2)} w per msg`;
+      progress.note('throughput', `${level} · ${LABELS[path.key]}: ${rw} (requests only)`);
+    }
+    warmedUp = true;
+  }
+
   for (const users of opts.users) {
     const level = `${users.toLocaleString('en-US')} users`;
     progress.note('throughput', `${level}: registering users`);
@@ -166,7 +209,7 @@ export async function runThroughput(
       return report;
     };
     await beforeMeasuring;
-    if (users === opts.users[0]) {
+    if (users === opts.users[0] && !warmedUp) {
       // The first cells would otherwise also measure V8 compiling the handlers, the SDK and the gateway.
       for (const path of PATHS)
         await warmUp(pathDriver(path.key, ctx), population.recipients, settings, opts.warmupMs * 3);

@@ -153,8 +153,9 @@ function againstToday(r: Report, prices: Prices): string {
 }
 
 function throughputSection(r: Report): string {
+  const countOnly = [...new Set(r.cells.filter((c) => c.countsOnly).map((c) => c.users))];
   const rows = r.cells
-    .filter((c) => c.key !== 'baseline')
+    .filter((c) => c.key !== 'baseline' && !c.countsOnly)
     .map((c) => [
       n0(c.users),
       LABELS[c.key],
@@ -174,7 +175,11 @@ function throughputSection(r: Report): string {
       'Latency is send → the end of the path: the `delivered` receipt (IM → IM, after the recipient acked), the ' +
       '`sent_sms` receipt (IM → SMS), the recipient\u2019s frame (SMS → IM), the sandbox\u2019s answer once the signed ' +
       'webhook completed, by when the SMS is in the recipient phone\u2019s inbox (SMS → SMS). "To frame" is send → the ' +
-      'recipient\u2019s client has the message.',
+      'recipient\u2019s client has the message.' +
+      (countOnly.length
+        ? ` The ${countOnly.map(n0).join(', ')}-user cells of this run count requests only (section 2): they ran ` +
+          'beside the start-up (the bundles\u2019 build, the presence fan-out), so their rates would measure that.'
+        : ''),
     '',
     table(
       [

@@ -22,8 +22,13 @@ interface Axis {
 const log = Math.log10;
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
+/** No positive finite value to plot (no cells, or a panel whose every value is 0 or NaN): an empty 1–10 axis. */
+const EMPTY_AXIS: Axis = { min: 1, max: 10 };
+
 function logRange(values: number[]): Axis {
   const pos = values.filter((v) => Number.isFinite(v) && v > 0);
+  // Math.min() of nothing is Infinity, and ticks() would then count exponents forever.
+  if (!pos.length) return EMPTY_AXIS;
   // The nearest 1, 2 or 5 × 10^k outside the data, so the lines use the panel's height.
   const steps = (v: number) => [1, 2, 5, 10].map((m) => m * Math.pow(10, Math.floor(log(v))));
   const min = Math.max(...steps(Math.min(...pos)).filter((s) => s <= Math.min(...pos)));
@@ -97,8 +102,11 @@ function panel(
 
 /** Throughput and p95 latency against the number of registered users, one line per path, plus the baseline. */
 export function chartSvg(cells: CellReport[], subtitle: string): string {
-  const users = [...new Set(cells.map((c) => c.users))].sort((a, b) => a - b);
-  const xAxis = { min: Math.min(...users) / 1.6, max: Math.max(...users) * 1.6 };
+  const users = [...new Set(cells.map((c) => c.users))]
+    .filter((u) => Number.isFinite(u) && u > 0)
+    .sort((a, b) => a - b);
+  // No cells: empty panels on a 1–10 axis (Math.min() of no users is Infinity, which no tick loop ends on).
+  const xAxis = users.length ? { min: Math.min(...users) / 1.6, max: Math.max(...users) * 1.6 } : EMPTY_AXIS;
   const legend = SERIES.map((s, i) => {
     const lx = 80 + (i % 3) * 300;
     const ly = H - 46 + Math.floor(i / 3) * 20;

@@ -20,6 +20,17 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
  * small, and no source text ships), read when a stack is first printed (shared/runtime/source-maps.ts), not at
  * every cold start as NODE_OPTIONS=--enable-source-maps did.
  */
+/**
+ * Modules the Lambda bundles replace (esbuild `--alias`, absolute paths): code the SDK bundles behind dynamic
+ * imports that no function reaches on Lambda, and a table loaded on first use instead of at require(). Each
+ * shim's docstring says why it is safe.
+ */
+export const BUNDLE_ALIASES: Record<string, string> = {
+  '@aws-sdk/credential-provider-node': path.join(REPO_ROOT, 'infra/aws/bundle-shims/lambda-credentials.ts'),
+  '@smithy/core/event-streams': path.join(REPO_ROOT, 'infra/aws/bundle-shims/no-event-streams.ts'),
+  'unicode-confusables': path.join(REPO_ROOT, 'infra/aws/bundle-shims/lazy-confusables.ts'),
+};
+
 export const bundlingOptions = {
   minify: true,
   sourceMap: true,
@@ -28,6 +39,18 @@ export const bundlingOptions = {
   format: OutputFormat.CJS,
   /** Nothing external: the AWS SDK is bundled too (see above). `[]` overrides NodejsFunction's default `@aws-sdk/*`. */
   externalModules: [] as string[],
+  /**
+   * Cold init (bench section 5): the packages' ES module builds (`module`) before their CommonJS ones (`main`), as
+   * the AWS SDK recommends for bundlers. From its CommonJS builds esbuild must keep every module whole and run it
+   * at require(); from the ES builds it hoists them into one scope and drops what no function uses, so a bundle
+   * is ~30% smaller and its require() runs about half the code. Node's own resolution is unchanged (esbuild uses
+   * this list only for packages without an `exports` map that settles it).
+   */
+  mainFields: ['module', 'main'],
+  /** {@link BUNDLE_ALIASES}, as NodejsFunction passes repeated esbuild flags. */
+  esbuildArgs: {
+    '--alias': Object.entries(BUNDLE_ALIASES).map(([from, to]) => `${from}=${to}`),
+  },
   /** Only warnings and errors; esbuild's per-bundle size summary would flood `cdk synth`. */
   logLevel: LogLevel.WARNING,
   /**
@@ -54,6 +77,8 @@ export function sharedEsbuildOptions(): BuildOptions {
     sourcemap: bundlingOptions.sourceMap,
     sourcesContent: bundlingOptions.sourcesContent,
     external: [...bundlingOptions.externalModules],
+    mainFields: [...bundlingOptions.mainFields],
+    alias: { ...BUNDLE_ALIASES },
     logLevel: bundlingOptions.logLevel as `${LogLevel}`,
     metafile: true,
   };

@@ -1,7 +1,9 @@
+import { SNSClient } from '@aws-sdk/client-sns';
 import { ConfigError, type Config } from '../config';
 import type { Secrets } from '../core/ports';
 import type { SmsTransport } from '../adapters/sms-transport';
 import { traceAwsClient } from '../adapters/aws-clients';
+import { SnsSmsProvider } from '../adapters/sns-sms';
 import { TwilioSmsProvider } from '../adapters/twilio-sms';
 import { registerSmsFactory } from './deps';
 import { withDeliveryReports } from './sms-reports';
@@ -13,7 +15,7 @@ import { withDeliveryReports } from './sms-reports';
 registerSmsFactory((config, secrets) => withDeliveryReports(transportFor(config, secrets), config.publicUrl));
 
 /**
- * The transport SMS_PROVIDER names: SNS (its client loaded on first use), or Twilio / the sandbox with the auth
+ * The transport SMS_PROVIDER names: SNS, or Twilio / the sandbox with the auth
  * token in `secrets` (ConfigError without one).
  */
 export function transportFor(config: Config, secrets: Secrets): SmsTransport {
@@ -55,13 +57,11 @@ function rotatingTwilio(config: Config, secrets: Secrets): SmsTransport {
 }
 
 /**
- * The SNS transport, loaded when SMS_PROVIDER=sns asks for it: a Twilio deployment never uses the SNS client, and
- * loading it at module scope cost every SMS-sending function's cold start its parse and set-up (bench section 5).
+ * The SNS transport, when SMS_PROVIDER=sns. Imported statically on purpose: a `require()` here (to keep the SNS
+ * client off the cold start of Twilio deployments) made esbuild wrap the SNS client and every SDK module it
+ * shares with the other clients as lazy closures without tree shaking, which cost every SMS-sending function more
+ * at require() than the SNS client's own set-up does once its ES build is tree-shaken (bench section 5).
  */
 function snsTransport(config: Config): SmsTransport {
-  /* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use, not at cold start (above) */
-  const { SNSClient } = require('@aws-sdk/client-sns') as typeof import('@aws-sdk/client-sns');
-  const { SnsSmsProvider } = require('../adapters/sns-sms') as typeof import('../adapters/sns-sms');
-  /* eslint-enable @typescript-eslint/no-require-imports */
   return new SnsSmsProvider(traceAwsClient(new SNSClient({ region: config.region })));
 }

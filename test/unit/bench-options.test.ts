@@ -20,3 +20,12 @@ describe('bench options: running some parts only', () => {
     );
   });
 });
+
+describe('the quick run’s request-count level', () => {
+  it('adds a 100-user level that counts requests only to a quick run of one level, and nowhere else', () => {
+    expect(parseOptions(['--quick']).countOnlyUsers).toBe(100);
+    expect(parseOptions(['--quick', '--users=100,1000']).countOnlyUsers).toBeUndefined();
+    expect(parseOptions(['--quick', '--users=50']).countOnlyUsers).toBeUndefined();
+    expect(parseOptions([]).countOnlyUsers).toBeUndefined();
+  });
+});

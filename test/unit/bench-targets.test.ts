@@ -319,6 +319,32 @@ describe('bench targets', () => {
     }
   });
 
+  it('judges growth in a quick run from its 100-user level that counts requests only, and shows no rates for it', () => {
+    const r = report();
+    r.mode = 'quick';
+    // A quick run: its 1,000 level, and the four paths at 100 counting requests only.
+    r.cells = [
+      ...r.cells.filter((c) => c.users === 1000),
+      ...r.cells
+        .filter((c) => c.users === 10 && !['im-im-all', 'baseline'].includes(c.key))
+        .map((c) => ({ ...c, users: 100, countsOnly: true, throughput: 7777 })),
+    ];
+    let checks = checkTargets(r);
+    expect(find(checks, 'do not grow').target).toMatch(/\(100 → 1,000\)/);
+    expect(find(checks, 'do not grow').verdict).toBe('pass');
+    const md = renderMarkdown(r, loadPrices());
+    const throughput = md.slice(md.indexOf('## 1.'), md.indexOf('## 2.'));
+    expect(throughput).not.toContain('7,777');
+    expect(throughput).toMatch(/The 100-user cells of this run count requests only/);
+    // Section 2 has the 100-user requests.
+    expect(md.slice(md.indexOf('## 2.'), md.indexOf('## 3.'))).toMatch(/\| IM → IM \| 100 \|/);
+    // A request more per message at 1,000 than at 100 fails the row.
+    const at1000 = r.cells.find((c) => c.key === 'im-im' && c.users === 1000)!;
+    at1000.dynamo = { ...at1000.dynamo, writes: at1000.dynamo.writes + 1 };
+    checks = checkTargets(r);
+    expect(find(checks, 'do not grow').verdict).toBe('fail');
+  });
+
   it('does not pass a figure that is not a number (no dead link texted, no acked message)', () => {
     const r = report();
     r.mobile!.rules[0] = rule('learned', {
