@@ -145,7 +145,15 @@ export interface Report {
     thread: string;
     summary: ProfileSummary;
     messages: number;
+    /**
+     * The thread's CPU per message: its time on a core as the kernel counts it (/proc/thread-self/schedstat)
+     * where readable, else the profile's busy (non-idle) sampled time.
+     */
     cpuMsPerMessage: number;
+    /** The profile's busy sampled time per message: CPU plus time runnable but waiting for a core. */
+    sampledMsPerMessage?: number;
+    /** Time runnable but waiting for a core, per message (the kernel's count; absent where unreadable). */
+    waitMsPerMessage?: number;
   }[];
   logs: Record<string, number>;
   scansByUs: number;

@@ -282,7 +282,10 @@ interface BaselineStatsLike {
   readUnits: number;
 }
 
-/** Profiles the three threads through one cell; CPU per message = busy time / messages. */
+/**
+ * Profiles the three threads through one cell. CPU per message = the thread's on-core time (the kernel's
+ * count) / messages; the samples' busy time, which also counts waits for a core, is kept beside it.
+ */
 async function profileCell<T extends Pick<CellResult, 'messages'> & { warmupMessages?: number }>(
   threads: Threads,
   label: string,
@@ -306,7 +309,16 @@ async function profileCell<T extends Pick<CellResult, 'messages'> & { warmupMess
   for (const [file, thread, profile] of byThread) {
     const summary = summarise(profile);
     const busyMs = summary.totalMs * (1 - summary.idleShare);
-    profiles.push({ label, thread, summary, messages, cpuMsPerMessage: busyMs / Math.max(1, messages) });
+    const perMessage = (ms: number) => ms / Math.max(1, messages);
+    profiles.push({
+      label,
+      thread,
+      summary,
+      messages,
+      cpuMsPerMessage: perMessage(profile.thread?.cpuMs ?? busyMs),
+      sampledMsPerMessage: perMessage(busyMs),
+      waitMsPerMessage: profile.thread ? perMessage(profile.thread.waitMs) : undefined,
+    });
     if (threads.profileDir) {
       const slug = label.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
       mkdirSync(threads.profileDir, { recursive: true });

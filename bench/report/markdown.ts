@@ -574,7 +574,12 @@ function profileSection(r: Report): string {
   for (const p of r.profiles) {
     parts.push(
       `**${p.label}, ${p.thread} thread**: ${n0(p.summary.totalMs)} ms sampled, ${Math.round((1 - p.summary.idleShare) * 100)}% busy, ` +
-        `${n2(p.cpuMsPerMessage)} ms of CPU per message (${n0(p.messages)} messages). Self time by area (share of busy time):`,
+        `${n2(p.cpuMsPerMessage)} ms of CPU per message (${n0(p.messages)} messages)` +
+        (p.waitMsPerMessage !== undefined && p.sampledMsPerMessage !== undefined
+          ? ` on a core as the kernel counts it, plus ${n2(p.waitMsPerMessage)} ms waiting for one ` +
+            `(the samples' busy time: ${n2(p.sampledMsPerMessage)} ms)`
+          : '') +
+        '. Self time by area (share of busy time):',
       '',
       p.summary.areas
         .slice(0, 8)

@@ -5,10 +5,22 @@ import { traceAwsClient } from './xray';
 /** Every AWS SDK client the runtime makes goes through this: X-Ray subsegments on Lambda, nothing locally. */
 export { traceAwsClient };
 
+/**
+ * Settings every client of ours shares. `cacheMiddleware`: the client resolves its middleware stack once per
+ * command type instead of on every call (a per-call cost in each handler run; valid because nothing changes a
+ * stack after its first request: traceAwsClient adds its step when the client is made). A call must then pass
+ * no per-call options (`send(command)` only), which is how every adapter calls.
+ */
+export const sharedClientSettings = { cacheMiddleware: true } as const;
+
 /** Local endpoints accept any credentials; real AWS uses the Lambda role's. */
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-/** The DynamoDB client: the local endpoint when DYNAMODB_ENDPOINT is set, five attempts, traced (see xray.ts). */
+/**
+ * The DynamoDB client: the local endpoint when DYNAMODB_ENDPOINT is set, five attempts, its middleware cached
+ * (sharedClientSettings; lib-dynamodb's DynamoDBDocumentClient refuses such a client: use dynamo/doc-client.ts),
+ * traced (see xray.ts).
+ */
 export function createDynamoClient(config: Config): DynamoDBClient {
   return traceAwsClient(
     new DynamoDBClient({
@@ -17,6 +29,7 @@ export function createDynamoClient(config: Config): DynamoDBClient {
         ? { endpoint: config.dynamodbEndpoint, credentials: localCredentials }
         : {}),
       maxAttempts: 5,
+      ...sharedClientSettings,
     }),
   );
 }

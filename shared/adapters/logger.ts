@@ -33,28 +33,54 @@ export function setLogSink(next: LogSink | undefined): () => void {
 }
 
 /**
+ * The keys one invocation adds to each of its lines: the Lambda context's (absent in the local ack timer) and the
+ * correlation id. Held by the invocation's port and handed to the formatter for the one synchronous call that
+ * prints a line, so invocations running at once in one process (the local runtime) never share them.
+ */
+interface InvocationKeys {
+  coldStart: boolean;
+  context?: Context;
+  correlationId?: string;
+}
+
+/**
  * One log line: `level` (lower case), `event` (a `LogEvent` name), `timestamp` (ISO 8601), `service`, the
- * Lambda keys Powertools fills once a context is added (`cold_start`, `function_name`, `function_request_id`,
- * `function_arn`, `function_memory_size`), `xray_trace_id` when tracing is on, `correlation_id` (the API Gateway
- * request id, or Twilio's MessageSid / CallSid), then the caller's fields.
+ * Lambda keys of the invocation (`cold_start`, `function_name`, `function_request_id`, `function_arn`,
+ * `function_memory_size`), `xray_trace_id` when tracing is on, the logger's `base` keys, `correlation_id` (the
+ * API Gateway request id, or Twilio's MessageSid / CallSid), then the caller's fields.
  */
 class EventLineFormatter extends LogFormatter {
+  /** The invocation whose line is being formatted right now (set by SinkLogger around each print). */
+  current: InvocationKeys | undefined;
+
+  constructor(private readonly baseKeys: ReadonlySet<string>) {
+    super();
+  }
+
   formatAttributes(attributes: UnformattedAttributes, additional: LogAttributes): LogItem {
-    const ctx = attributes.lambdaContext;
-    return new LogItem({
+    const inv = this.current;
+    const ctx = inv?.context;
+    const item = new LogItem({
       attributes: {
         level: attributes.logLevel.toLowerCase(),
         event: attributes.message,
         timestamp: this.formatTimestamp(attributes.timestamp),
         service: attributes.serviceName,
-        cold_start: ctx?.coldStart,
+        cold_start: ctx ? inv.coldStart : undefined,
         function_name: ctx?.functionName,
         function_request_id: ctx?.awsRequestId,
         function_arn: ctx?.invokedFunctionArn,
         function_memory_size: ctx?.memoryLimitInMB,
         xray_trace_id: attributes.xRayTraceId,
       },
-    }).addAttributes(additional);
+    });
+    if (inv?.correlationId === undefined) return item.addAttributes(additional);
+    // The base keys come first in `additional` (Powertools puts persistent keys before the call's), then the
+    // correlation id, then the caller's fields.
+    const base: LogAttributes = {};
+    const rest: LogAttributes = {};
+    for (const [k, v] of Object.entries(additional)) (this.baseKeys.has(k) ? base : rest)[k] = v;
+    return item.addAttributes(base).addAttributes({ correlation_id: inv.correlationId }).addAttributes(rest);
   }
 }
 
@@ -68,32 +94,43 @@ function takeColdStart(functionName: string): boolean {
   return process.env.AWS_LAMBDA_INITIALIZATION_TYPE !== 'provisioned-concurrency';
 }
 
-/** Powertools Logger printing through `write` (the sink) instead of its own console. */
+/**
+ * Powertools Logger printing through `write` (the sink) instead of its own console. One per process: an
+ * invocation's keys ride along with each of its lines (`printFor`) rather than on a child logger per
+ * invocation, whose construction (options, environment reads, a Console) cost more than the lines it printed.
+ */
 class SinkLogger extends PowertoolsLogger {
   private write: LogSink = (line) => sink(line);
-  private coldStartOverride: boolean | undefined;
+  private formatter: EventLineFormatter | undefined;
 
   static make(level: LogLevel, write: LogSink, base: Record<string, unknown>): SinkLogger {
+    const formatter = new EventLineFormatter(new Set(Object.keys(base)));
     const logger = new SinkLogger({
       serviceName: SERVICE_NAME,
       logLevel: LEVELS[level],
-      logFormatter: new EventLineFormatter(),
+      logFormatter: formatter,
       persistentKeys: base,
     });
     logger.write = write;
+    logger.formatter = formatter;
     return logger;
   }
 
-  /** A child for one invocation, with this one's writer and level, and the cold-start flag decided here. */
-  forInvocation(coldStart: boolean): SinkLogger {
-    const child = this.createChild() as SinkLogger;
-    child.write = this.write;
-    child.coldStartOverride = coldStart;
-    return child;
-  }
-
-  override getColdStart(): boolean {
-    return this.coldStartOverride ?? false;
+  /** Prints one line (if its level passes) with `invocation`'s keys; the formatting is synchronous. */
+  printFor(
+    invocation: InvocationKeys,
+    lvl: Exclude<LogLevel, 'silent'>,
+    event: string,
+    fields: Record<string, unknown>,
+  ): void {
+    const formatter = this.formatter!;
+    const previous = formatter.current;
+    formatter.current = invocation;
+    try {
+      this[lvl](event, fields);
+    } finally {
+      formatter.current = previous;
+    }
   }
 
   protected override createLogger(
@@ -135,7 +172,7 @@ export function createLogger(
   return portOf(SinkLogger.make(level, write, base), write);
 }
 
-function portOf(logger: SinkLogger, write: LogSink): ServiceLogger {
+function portOf(logger: SinkLogger, write: LogSink, invocation?: InvocationKeys): ServiceLogger {
   const emit =
     (lvl: Exclude<LogLevel, 'silent'>) =>
     (event: string, fields: Record<string, unknown> = {}) => {
@@ -143,7 +180,8 @@ function portOf(logger: SinkLogger, write: LogSink): ServiceLogger {
         const { err, ...rest } = fields;
         fields = { ...rest, ...describeError(err) };
       }
-      logger[lvl](event, fields);
+      if (invocation) logger.printFor(invocation, lvl, event, fields);
+      else logger[lvl](event, fields);
       const points = metricsOf(event, fields);
       if (points.length > 0) writeEmf(points, write);
     };
@@ -152,12 +190,12 @@ function portOf(logger: SinkLogger, write: LogSink): ServiceLogger {
     info: emit('info'),
     warn: emit('warn'),
     error: emit('error'),
-    forInvocation: ({ context, correlationId }) => {
-      const child = logger.forInvocation(context ? takeColdStart(context.functionName) : false);
-      if (context) child.addContext(context);
-      if (correlationId) child.setCorrelationId(correlationId);
-      return portOf(child, write);
-    },
+    forInvocation: ({ context, correlationId }) =>
+      portOf(logger, write, {
+        coldStart: context ? takeColdStart(context.functionName) : false,
+        context,
+        correlationId,
+      }),
   };
 }
 

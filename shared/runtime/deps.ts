@@ -3,7 +3,12 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { SqsAckScheduler } from '../adapters/ack-schedulers';
 import { ApiGatewayImChannel } from '../adapters/apigw-im-channel';
-import { createDynamoClient, localClientOptions, traceAwsClient } from '../adapters/aws-clients';
+import {
+  createDynamoClient,
+  localClientOptions,
+  sharedClientSettings,
+  traceAwsClient,
+} from '../adapters/aws-clients';
 import { dynamoStores } from '../adapters/dynamo';
 import { createLogger, describeError } from '../adapters/logger';
 import { randomIds } from '../core/ids';
@@ -104,7 +109,10 @@ function storesOnly(s: Stores): Stores {
 
 function ackScheduler(config: Config, log: Deps['log']): AckScheduler {
   if (config.ackQueueUrl)
-    return new SqsAckScheduler(traceAwsClient(new SQSClient({ region: config.region })), config.ackQueueUrl);
+    return new SqsAckScheduler(
+      traceAwsClient(new SQSClient({ region: config.region, ...sharedClientSettings })),
+      config.ackQueueUrl,
+    );
   if (!localAckFactory) throw new ConfigError('Invalid ACK_QUEUE_URL: required outside the local runtime');
   return localAckFactory(config, log);
 }
@@ -120,6 +128,7 @@ function lazyImChannel(config: Config): ImChannel {
         traceAwsClient(
           new ApiGatewayManagementApiClient({
             region: config.region,
+            ...sharedClientSettings,
             ...localClientOptions(config.wsEndpoint),
           }),
         ),
