@@ -1,6 +1,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, PutCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { DocClient } from '../../shared/adapters/dynamo/doc-client';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
 import type { AckScheduler } from '../../shared/core/ports';
 
 const PK = 'LOCALTIMER#ack';
@@ -19,7 +24,7 @@ const FORGET_BATCH = 25;
  * whose delete a crash lost is armed again on start, and its check, idempotent, finds nothing to do.
  */
 export class DurableAckTimer implements AckScheduler {
-  private readonly doc: DocClient;
+  private readonly doc: DynamoDBDocumentClient;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
   private stopped = false;
@@ -34,7 +39,7 @@ export class DurableAckTimer implements AckScheduler {
     private readonly onDue: (messageId: string) => Promise<void>,
     private readonly onError: (err: unknown, messageId: string) => void,
   ) {
-    this.doc = new DocClient(client);
+    this.doc = DynamoDBDocumentClient.from(client);
   }
 
   async schedule(messageId: string, delayMs: number): Promise<void> {

@@ -6,7 +6,7 @@ import { traceAwsClient } from './xray';
 export { traceAwsClient };
 
 /**
- * Settings every client of ours shares. `cacheMiddleware`: the client resolves its middleware stack once per
+ * Settings for the @connections and SQS clients. `cacheMiddleware`: the client resolves its middleware stack once per
  * command type instead of on every call (a per-call cost in each handler run; valid because nothing changes a
  * stack after its first request: traceAwsClient adds its step when the client is made). A call must then pass
  * no per-call options (`send(command)` only), which is how every adapter calls.
@@ -17,9 +17,11 @@ export const sharedClientSettings = { cacheMiddleware: true } as const;
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /**
- * The DynamoDB client: the local endpoint when DYNAMODB_ENDPOINT is set, five attempts, its middleware cached
- * (sharedClientSettings; lib-dynamodb's DynamoDBDocumentClient refuses such a client: use dynamo/doc-client.ts),
- * traced (see xray.ts).
+ * The DynamoDB client: the local endpoint when DYNAMODB_ENDPOINT is set, five attempts, traced (see xray.ts).
+ * Not given sharedClientSettings: lib-dynamodb's DynamoDBDocumentClient, which the stores send through,
+ * refuses a client with `cacheMiddleware` (it builds its own stack per call). Replacing it with our own
+ * marshalling over lib-dynamodb's internals would save about a fifth of each call's CPU, but the library is
+ * the maintained one (docs/benchmark.md, CPU per message).
  */
 export function createDynamoClient(config: Config): DynamoDBClient {
   return traceAwsClient(
@@ -29,7 +31,6 @@ export function createDynamoClient(config: Config): DynamoDBClient {
         ? { endpoint: config.dynamodbEndpoint, credentials: localCredentials }
         : {}),
       maxAttempts: 5,
-      ...sharedClientSettings,
     }),
   );
 }

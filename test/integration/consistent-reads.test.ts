@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { dynamoStores } from '../../shared/adapters/dynamo';
 import { onAckTimeout } from '../../shared/core/delivery/ack-timeout';
-import { mockDocClient } from '../support/doc-client-mock';
 
 /**
  * dynalite is always consistent, so a missing ConsistentRead cannot show there: these tests read the command
@@ -11,7 +11,7 @@ import { mockDocClient } from '../support/doc-client-mock';
  * RCU).
  */
 describe('reads on a decision path are strongly consistent', () => {
-  const mock = mockDocClient();
+  const mock = mockClient(DynamoDBDocumentClient);
   const stores = () => dynamoStores(new DynamoDBClient({ region: 'us-east-1' }), 'imsms');
   afterEach(() => mock.reset());
   afterAll(() => mock.restore());

@@ -1,4 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { handler as smsWebhook } from '../../functions/twilio-sms';
 import { handler as sendMessageHandler } from '../../functions/ws-send-message';
 import { createLambdaContext } from '../../infra/local/gateway/lambda-context';
@@ -10,7 +12,6 @@ import { twoWay } from '../support/connections-server';
 import { twilioPost, wsEvent } from '../support/events';
 import { AUTH_TOKEN, PUBLIC_URL, SERVICE_NUMBERS, startHarness, type Harness } from '../support/harness';
 import { connectDevice, signUp, type TestUser } from '../support/users';
-import { mockDocClient } from '../support/doc-client-mock';
 
 /**
  * A real handler whose DynamoDB calls fail with an error that echoes personal data (the way SDK and driver errors
@@ -55,7 +56,7 @@ function leakyError(text: string): Error {
 
 /** Runs `fn` with every DynamoDB command failing with `err`, on the real SDK clients. */
 async function withFailingDynamo(err: Error, fn: () => Promise<unknown>): Promise<void> {
-  const mock = mockDocClient();
+  const mock = mockClient(DynamoDBDocumentClient);
   mock.onAnyCommand().rejects(err);
   try {
     injectDeps({

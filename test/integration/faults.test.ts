@@ -1,7 +1,8 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand as DocQueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand as DocQueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { handler as sendMessageHandler } from '../../functions/ws-send-message';
 import { twoWay } from '../support/connections-server';
 import { dynamoStores } from '../../shared/adapters/dynamo';
@@ -11,7 +12,6 @@ import { injectDeps } from '../../shared/runtime/deps';
 import { wsEvent } from '../support/events';
 import { startHarness, type Harness } from '../support/harness';
 import { connectDevice, signUp } from '../support/users';
-import { mockDocClient } from '../support/doc-client-mock';
 
 /** An HTTP server whose answers a test scripts, one per request. */
 async function scripted(answers: Array<{ status: number; body: unknown; headers?: Record<string, string> }>) {
@@ -318,7 +318,7 @@ describe('DynamoDB throttling', () => {
       name: 'ProvisionedThroughputExceededException',
       $fault: 'client',
     });
-    const mock = mockDocClient();
+    const mock = mockClient(DynamoDBDocumentClient);
     mock.on(DocQueryCommand).rejects(throttled);
     mock.on(PutCommand).rejects(new Error('must not be called'));
     try {

@@ -14,7 +14,6 @@ import { injectDeps } from '../../shared/runtime/deps';
 import { withDeliveryReports } from '../../shared/runtime/sms-reports';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../infra/local/embedded-dynamo';
 import { ConnectionsServer } from './connections-server';
-import { sharedClientSettings } from '../../shared/adapters/aws-clients';
 
 export const PUBLIC_URL = 'https://im.example.test';
 export const AUTH_TOKEN = 'test-twilio-auth-token';
@@ -58,13 +57,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     ...env,
   });
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  // The production clients' settings (middleware cached per command type), so the tests run that path too.
-  const dynamo = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: embedded.endpoint,
-    credentials,
-    ...sharedClientSettings,
-  });
+  const dynamo = new DynamoDBClient({ region: 'us-east-1', endpoint: embedded.endpoint, credentials });
   await ensureTable(dynamo, config.tableName);
   const store = dynamoStores(dynamo, config.tableName);
   const { users, logins, messages, codes, rates, once, contacts, invitations } = store;
@@ -91,12 +84,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     clock: { now: () => Date.now() + offset, sleep: async () => undefined },
     ids: randomIds,
     im: new ApiGatewayImChannel(
-      new ApiGatewayManagementApiClient({
-        region: 'us-east-1',
-        endpoint: connections.endpoint,
-        credentials,
-        ...sharedClientSettings,
-      }),
+      new ApiGatewayManagementApiClient({ region: 'us-east-1', endpoint: connections.endpoint, credentials }),
     ),
     ack: undefined as unknown as Deps['ack'],
   };

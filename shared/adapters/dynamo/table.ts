@@ -1,9 +1,13 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  type DeleteCommand,
+  type PutCommand,
+  type UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { legacyNameKey, nameKey } from '../../core/provisioning/names';
 import type { MessageRecord, UserProfile } from '../../core/types';
 import type { PhoneRecord } from '../../core/ports';
-import { DocClient } from './doc-client';
 
 /**
  * One DynamoDB table (pk, sk; TTL attribute `ttl`) shared by every per-entity store. Every access is by key;
@@ -29,14 +33,13 @@ import { DocClient } from './doc-client';
  * so every expiring row also carries expiresAt and is ignored on read once past it.
  */
 export class Table {
-  /** lib-dynamodb's commands on the low-level client (./doc-client.ts: same conversion, less work per call). */
-  readonly doc: DocClient;
+  readonly doc: DynamoDBDocumentClient;
 
   constructor(
     client: DynamoDBClient,
     readonly name: string,
   ) {
-    this.doc = new DocClient(client, {
+    this.doc = DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true },
     });
   }
