@@ -1,4 +1,5 @@
 import { handler as inboundSms } from '../../functions/twilio-sms';
+import { messageIdFor } from '../../shared/core/ids';
 import { handler as sendMessageHandler } from '../../functions/ws-send-message';
 import { twoWay } from '../support/connections-server';
 import { AUTH_TOKEN, PUBLIC_URL, SERVICE_NUMBERS, startHarness, type Harness } from '../support/harness';
@@ -150,15 +151,17 @@ describe('an inbound text is routed with one conditional write and no read of it
     const bob = await signUp(h, newPhone(), `rq${online}b`);
     const b1 = newConn();
     if (online) await connectDevice(bob, b1);
+    const sid = newSid();
     const rec = recordRequests();
     try {
-      await text(alice.phone, `@${bob.imNumber} counted`);
+      await text(alice.phone, `@${bob.imNumber} counted`, { sid });
     } finally {
       rec.stop();
     }
     if (online) expect(messages(b1)).toHaveLength(1);
     else expect(texts(bob.phone)).toHaveLength(1);
-    const onMessage = rec.requests().filter((r) => r.pk.startsWith('MSG#'));
+    // This text's row only (an earlier test's ack check may fire meanwhile).
+    const onMessage = rec.requests().filter((r) => r.pk === `MSG#${messageIdFor('sms', sid)}`);
     // The webhook's Put, then the route check's claim, with nothing read in between (and for SMS, `sent_sms`).
     expect(onMessage.filter((r) => r.op === 'GetItem')).toEqual([]);
     expect(onMessage[0]).toMatchObject({ op: 'PutItem' });

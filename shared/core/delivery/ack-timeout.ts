@@ -60,22 +60,25 @@ export async function onAckTimeout(deps: Deps, key: string): Promise<void> {
 /**
  * The route check of a stored text (delivery/check-key.ts): claims it (`routing` → `accepted` or `sending_sms`,
  * for the channel its webhook judged: only one check wins) with a conditional write that returns the row, so the
- * common case reads nothing, then pushes or texts as `routeMessage` does. An IM push's ack check is set right
- * after the claim (a crash in between: the timer runs this check again, which finds the text `accepted` and sets
- * it). An SMS reads the recipient's profile first, strongly consistent, as every SMS leg run by a check does (an
- * opt-out confirmed a moment ago is seen).
+ * common case reads nothing, then pushes or texts as `routeMessage` does. An IM push's ack check is set before
+ * the claim, with the wait the webhook chose (in the key). An SMS reads the recipient's profile first, strongly
+ * consistent, as every SMS leg run by a check does (an opt-out confirmed a moment ago is seen); a crash during
+ * the leg leaves the check to the timer, which runs it again (SQS redelivers it; the local timer keeps its row
+ * until it ran), and that run resumes the leg.
  *
  * When the claim fails, the message is read (strongly: "no row" must be true; DynamoDB could return the row with
  * the failure, `ReturnValuesOnConditionCheckFailure`, but dynalite 4 does not implement it, and the path is rare)
  * and:
  * - no row: the check came before the webhook's write; it sets itself again (or ends after the last try);
  * - `routing`: judged otherwise (a retried webhook's check), or before webhooks judged: routed as stored;
- * - `accepted`: claimed by an earlier run of this check, which may have died before its ack check was set: set;
  * - `sending_sms`: its SMS leg may have died mid-send: resumed as any delivery check resumes it;
  * - anything later: nothing to do.
  */
 export async function onRouteCheck(deps: Deps, check: RouteCheck): Promise<void> {
   const { messageId, channel } = check;
+  // Before the claim, so no crash after it can strand the push (a check that finds the message routed, or not
+  // there yet, costs one read when it fires, and does nothing).
+  if (channel === 'im') await deps.ack.schedule(messageId, check.waitMs || deps.config.ackTimeoutMs);
   const claimed = await deps.messages.transitionMessage(
     messageId,
     ['routing'],
@@ -88,11 +91,9 @@ export async function onRouteCheck(deps: Deps, check: RouteCheck): Promise<void>
     const delay = ROUTE_RETRY_DELAYS_MS[check.tries];
     if (delay === undefined)
       return deps.log.warn(LogEvent.RouteCheckGaveUp, { messageId, tries: check.tries });
-    return deps.ack.schedule(routeCheckKey(messageId, channel, check.tries + 1), delay);
+    return deps.ack.schedule(routeCheckKey(messageId, channel, check.waitMs, check.tries + 1), delay);
   }
   if (message.status === 'routing') return routeStored(deps, message);
-  if (message.status === 'accepted')
-    return deps.ack.schedule(messageId, message.ackWaitMs ?? deps.config.ackTimeoutMs);
   if (message.status === 'sending_sms') return resumeSmsSend(deps, message);
 }
 

@@ -53,7 +53,8 @@ export async function storeForRouting(
     ...plan,
   };
   const scheduledAt = deps.clock.now();
-  await deps.ack.schedule(routeCheckKey(message.id, channel), 0);
+  const routeKey = routeCheckKey(message.id, channel, plan?.ackWaitMs ?? 0);
+  await deps.ack.schedule(routeKey, 0);
   if ((await deps.messages.putMessage(message)) === 'exists') {
     deps.log.info(LogEvent.MessageDuplicate, { messageId: input.id });
     // The route check just set routes it if the first webhook died before its own check could.
@@ -62,19 +63,17 @@ export async function storeForRouting(
   // A store that outlasted the route check's tries (a starved process): the text gets a check of its own now.
   if (deps.clock.now() - scheduledAt >= ROUTE_CHECK_SPAN_MS - CHECK_CLOCK_SKEW_MS) {
     deps.log.warn(LogEvent.AckCheckRescheduled, { messageId: message.id });
-    await deps.ack.schedule(routeCheckKey(message.id, channel), 0);
+    await deps.ack.schedule(routeKey, 0);
   }
   deps.log.info(LogEvent.MessageAccepted, { messageId: message.id, via: message.via, route: 'queued' });
   return { kind: 'routed', message };
 }
 
-/** A claimed text on its way: the IM push (its ack check set first) or the SMS leg. */
+/** A claimed text on its way (an IM push's ack check is set before the claim): the push, or the SMS leg. */
 export async function routeClaimed(deps: Deps, claimed: MessageRecord, channel: Channel): Promise<void> {
   deps.log.info(LogEvent.MessageRouted, { messageId: claimed.id, route: channel });
-  if (channel === 'im') {
-    await deps.ack.schedule(claimed.id, claimed.ackWaitMs ?? deps.config.ackTimeoutMs);
-    await pushToRecipient(deps, claimed, undefined, judgedConnections(claimed));
-  } else await smsToRecipient(deps, claimed);
+  if (channel === 'im') await pushToRecipient(deps, claimed, undefined, judgedConnections(claimed));
+  else await smsToRecipient(deps, claimed);
 }
 
 /**

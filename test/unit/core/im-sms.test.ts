@@ -149,8 +149,8 @@ describe('the webhook waits for the store only; routing is the delivery check’
     // One check per text, set before its row and due at once: the route check, which knows the channel judged.
     // No safety check besides it (it cost every inbound text a read of its row).
     expect(w.ack.scheduled).toEqual([
-      { messageId: routeCheckKey(messages()[0].id, 'im'), delayMs: 0 },
-      { messageId: routeCheckKey(messages()[1].id, 'sms'), delayMs: 0 },
+      { messageId: routeCheckKey(messages()[0].id, 'im', INITIAL_WAIT_MS), delayMs: 0 },
+      { messageId: routeCheckKey(messages()[1].id, 'sms', 0), delayMs: 0 },
     ]);
 
     await w.routeQueued();
@@ -222,27 +222,30 @@ describe('the webhook waits for the store only; routing is the delivery check’
     };
     const id = messageIdFor('sms', sms.messageSid);
     // The webhook's route check fires while its write is still on the way.
-    await onAckTimeout(w.deps, routeCheckKey(id, 'im'));
+    await onAckTimeout(w.deps, routeCheckKey(id, 'im', INITIAL_WAIT_MS));
+    // Its ack check is set before its claim (that one finds the text routed, or not there, and ends), then the
+    // route check is set again.
     expect(w.ack.scheduled).toEqual([
-      { messageId: routeCheckKey(id, 'im', 1), delayMs: ROUTE_RETRY_DELAYS_MS[0] },
+      { messageId: id, delayMs: INITIAL_WAIT_MS },
+      { messageId: routeCheckKey(id, 'im', INITIAL_WAIT_MS, 1), delayMs: ROUTE_RETRY_DELAYS_MS[0] },
     ]);
     w.ack.due();
     await receiveSms(w.deps, sms);
     w.ack.dueNow(); // (this webhook's own check, lost: the retry alone must do)
-    await onAckTimeout(w.deps, routeCheckKey(id, 'im', 1));
+    await onAckTimeout(w.deps, routeCheckKey(id, 'im', INITIAL_WAIT_MS, 1));
     expect(w.im.eventsOf('b1', 'message').map((e) => e.message.text)).toEqual(['late']);
   });
 
   it('a route check whose row never comes ends after its last try', async () => {
     const id = messageIdFor('sms', 'SM-never');
-    let key = routeCheckKey(id, 'sms');
+    let key = routeCheckKey(id, 'sms', 0);
     for (let tries = 0; tries < 20; tries++) {
       await onAckTimeout(w.deps, key);
       const next = w.ack.due();
       if (next.length === 0) break;
       key = next[0];
     }
-    expect(key).toBe(routeCheckKey(id, 'sms', ROUTE_RETRY_DELAYS_MS.length));
+    expect(key).toBe(routeCheckKey(id, 'sms', 0, ROUTE_RETRY_DELAYS_MS.length));
     expect(w.logs).toContainEqual(
       expect.objectContaining({
         event: 'route.check_gave_up',
@@ -267,14 +270,14 @@ describe('the webhook waits for the store only; routing is the delivery check’
       to: SERVICE_NUMBERS[0],
       body: `@${bob.imNumber} slow`,
     });
-    const key = routeCheckKey(messageIdFor('sms', 'SM-slow'), 'im');
+    const key = routeCheckKey(messageIdFor('sms', 'SM-slow'), 'im', INITIAL_WAIT_MS);
     expect(w.ack.scheduled).toEqual([
       { messageId: key, delayMs: 0 },
       { messageId: key, delayMs: 0 },
     ]);
   });
 
-  it('a route check run again after its claim: an IM push gets its ack check, an SMS leg is resumed', async () => {
+  it('a route check run again after its claim (its process died): the push is left to its ack check, the SMS leg resumed', async () => {
     const alice = await w.user();
     const bob = await w.user({ connectionId: 'b1' });
     const carol = await w.user();
@@ -292,7 +295,7 @@ describe('the webhook waits for the store only; routing is the delivery check’
     });
     const [toBob, toCarol] = messages();
     const keys = w.ack.dueNow();
-    // Both runs die right after their claims: nothing pushed, no ack check set, no SMS sent.
+    // Both runs die right after their claims (the IM one had set its ack check): nothing pushed, no SMS sent.
     await w.stores.messages.transitionMessage(toBob.id, ['routing'], { status: 'accepted', path: ['im'] });
     await w.stores.messages.transitionMessage(toCarol.id, ['routing'], {
       status: 'sending_sms',
@@ -329,7 +332,9 @@ describe('the webhook waits for the store only; routing is the delivery check’
       expiresAt: now + 600_000,
     });
     await receiveSms(w.deps, sms); // the provider's retry: Bob is online now, its check says IM
-    expect(w.ack.scheduled).toEqual([{ messageId: routeCheckKey(messages()[0].id, 'im'), delayMs: 0 }]);
+    expect(w.ack.scheduled).toEqual([
+      { messageId: routeCheckKey(messages()[0].id, 'im', INITIAL_WAIT_MS), delayMs: 0 },
+    ]);
     await w.routeQueued();
     expect(w.im.eventsOf('b1', 'message')).toEqual([]);
     expect(w.sms.inbox(bob.phone)).toHaveLength(1);
