@@ -686,7 +686,8 @@ const CAUSES: Record<string, string> = {
     'Each request: as SMS \u2192 IM up to the claim (it sets `sending_sms`; no check reads the message); then ' +
     'the SMS leg reads the recipient\u2019s profile again, strongly consistent, charges the daily SMS budget, ' +
     'records `sent_sms`, and the status callback writes `delivered_sms`. Over the budget: the claim (as SMS ' +
-    '\u2192 IM), the budget charge (as IM \u2192 SMS), and the profile read: an opt-out confirmed since the ' +
+    '\u2192 IM), the budget charge (as IM \u2192 SMS), and in the routing step the profile read (over the life ' +
+    'the reads are within the budget): an opt-out confirmed since the ' +
     'webhook\u2019s read must stop the SMS, and it lives on rows the leg does not write (a condition on them ' +
     'needs a transaction, which dynalite does not implement and DynamoDB bills double).',
 };
