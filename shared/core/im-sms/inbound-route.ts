@@ -1,6 +1,6 @@
 import { pushPlan } from '../delivery/ack-wait';
 import { pushToRecipient } from '../delivery/push';
-import { CHECK_CLOCK_SKEW_MS, type NewMessage, type RouteOutcome } from '../delivery/route';
+import type { NewMessage, RouteOutcome } from '../delivery/route';
 import { deliverBySms, failMessage, smsToRecipient } from '../delivery/sms-leg';
 import { judge, liveConnections } from '../judgement/judge';
 import { LogEvent } from '../log-events';
@@ -26,8 +26,8 @@ export const ROUTE_CHECK_SPAN_MS = ROUTE_RETRY_DELAYS_MS.reduce((a, b) => a + b,
  * The message row is written as `routing` (internal, like `sending_sms`; on the wire it reads `accepted`), and
  * one check routes it: a route check (delivery/check-key.ts) set before the row, due at once, for the channel
  * judged here (`onRouteCheck`, delivery/ack-timeout.ts). Set before, so a process that dies after the store still has its text
- * routed; if it comes before the row, it sets itself again ({@link ROUTE_RETRY_DELAYS_MS}), and a store that
- * outlasts those tries sets a new one. Its id comes from the MessageSid, so the provider's retry of the same text
+ * routed; if it comes before the row, it sets itself again ({@link ROUTE_RETRY_DELAYS_MS}), and a store slower
+ * than its first retry sets a new one, due at once (so a slow store costs no wait for the next try). Its id comes from the MessageSid, so the provider's retry of the same text
  * is a duplicate (its own route check finds the text routed, or routes it if the first webhook died before).
  * The judgement is made here, on `recipient` (the webhook's own strongly consistent read, which it made anyway to
  * know whether the recipient exists), and stored with the row (`judged`, and the IM plan), so routing it reads
@@ -60,8 +60,9 @@ export async function storeForRouting(
     // The route check just set routes it if the first webhook died before its own check could.
     return { kind: 'duplicate', message: await deps.messages.getMessage(input.id) };
   }
-  // A store that outlasted the route check's tries (a starved process): the text gets a check of its own now.
-  if (deps.clock.now() - scheduledAt >= ROUTE_CHECK_SPAN_MS - CHECK_CLOCK_SKEW_MS) {
+  // A store slower than the route check's first retry: that check may have come before the row, and its next try
+  // be far off (or past its last); a new one, due at once, routes the text now. Rare but under load.
+  if (deps.clock.now() - scheduledAt >= ROUTE_RETRY_DELAYS_MS[0]) {
     deps.log.warn(LogEvent.AckCheckRescheduled, { messageId: message.id });
     await deps.ack.schedule(routeKey, 0);
   }

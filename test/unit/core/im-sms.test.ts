@@ -2,7 +2,7 @@ import { INITIAL_WAIT_MS } from '../../../shared/core/delivery/ack-wait';
 import { onAckTimeout } from '../../../shared/core/delivery/ack-timeout';
 import { acknowledge } from '../../../shared/core/delivery/ack';
 import { routeCheckKey } from '../../../shared/core/delivery/check-key';
-import { ROUTE_CHECK_SPAN_MS, ROUTE_RETRY_DELAYS_MS } from '../../../shared/core/im-sms/inbound-route';
+import { ROUTE_RETRY_DELAYS_MS } from '../../../shared/core/im-sms/inbound-route';
 import { messageIdFor } from '../../../shared/core/ids';
 import { receiveSms, REPLIES } from '../../../shared/core/im-sms/receive';
 import { coreWorld, SERVICE_NUMBERS, type CoreWorld } from '../../support/core-deps';
@@ -256,24 +256,31 @@ describe('the webhook waits for the store only; routing is the delivery check’
     expect(w.sms.sent).toEqual([]);
   });
 
-  it('a store that outlasts the route check’s tries sets a new one', async () => {
+  it('a store slower than the route check’s first retry sets a new one, due at once (no wait for its next try)', async () => {
     const alice = await w.user();
     const bob = await w.user({ connectionId: 'b1' });
     const put = w.deps.messages.putMessage.bind(w.deps.messages);
+    let storeMs = ROUTE_RETRY_DELAYS_MS[0] - 1;
     w.deps.messages.putMessage = async (m) => {
-      w.clock.advance(ROUTE_CHECK_SPAN_MS);
+      w.clock.advance(storeMs);
       return put(m);
     };
-    await receiveSms(w.deps, {
-      messageSid: 'SM-slow',
-      from: alice.phone,
-      to: SERVICE_NUMBERS[0],
-      body: `@${bob.imNumber} slow`,
-    });
-    const key = routeCheckKey(messageIdFor('sms', 'SM-slow'), 'im', INITIAL_WAIT_MS);
+    const text = (sid: string) =>
+      receiveSms(w.deps, {
+        messageSid: sid,
+        from: alice.phone,
+        to: SERVICE_NUMBERS[0],
+        body: `@${bob.imNumber} x`,
+      });
+    await text('SM-fast');
+    storeMs = ROUTE_RETRY_DELAYS_MS[0];
+    await text('SM-slow');
+    const fast = routeCheckKey(messageIdFor('sms', 'SM-fast'), 'im', INITIAL_WAIT_MS);
+    const slow = routeCheckKey(messageIdFor('sms', 'SM-slow'), 'im', INITIAL_WAIT_MS);
     expect(w.ack.scheduled).toEqual([
-      { messageId: key, delayMs: 0 },
-      { messageId: key, delayMs: 0 },
+      { messageId: fast, delayMs: 0 },
+      { messageId: slow, delayMs: 0 },
+      { messageId: slow, delayMs: 0 },
     ]);
   });
 
