@@ -16,6 +16,13 @@ import { routeCheckKey } from '../delivery/check-key';
  */
 export const ROUTE_RETRY_DELAYS_MS = [250, 1_000, 4_000, 15_000, 40_000] as const;
 
+/**
+ * A store at least this slow (ms) sets a second route check, due at once: the first may have come before the row
+ * and its next try be far off. Its first two tries (0.25 s, 1.25 s after it came) bound what a faster store waits
+ * (about 1 s at most), so only a store slower than both costs the second check.
+ */
+export const ROUTE_RECHECK_AFTER_MS = ROUTE_RETRY_DELAYS_MS[0] + ROUTE_RETRY_DELAYS_MS[1];
+
 /** How long (ms) a route check set before its row keeps looking for that row: the sum of its retry delays. */
 export const ROUTE_CHECK_SPAN_MS = ROUTE_RETRY_DELAYS_MS.reduce((a, b) => a + b, 0);
 
@@ -27,7 +34,7 @@ export const ROUTE_CHECK_SPAN_MS = ROUTE_RETRY_DELAYS_MS.reduce((a, b) => a + b,
  * one check routes it: a route check (delivery/check-key.ts) set before the row, due at once, for the channel
  * judged here (`onRouteCheck`, delivery/ack-timeout.ts). Set before, so a process that dies after the store still has its text
  * routed; if it comes before the row, it sets itself again ({@link ROUTE_RETRY_DELAYS_MS}), and a store slower
- * than its first retry sets a new one, due at once (so a slow store costs no wait for the next try). Its id comes from the MessageSid, so the provider's retry of the same text
+ * than {@link ROUTE_RECHECK_AFTER_MS} sets a new one, due at once (so a slow store waits for no later try). Its id comes from the MessageSid, so the provider's retry of the same text
  * is a duplicate (its own route check finds the text routed, or routes it if the first webhook died before).
  * The judgement is made here, on `recipient` (the webhook's own strongly consistent read, which it made anyway to
  * know whether the recipient exists), and stored with the row (`judged`, and the IM plan), so routing it reads
@@ -60,9 +67,9 @@ export async function storeForRouting(
     // The route check just set routes it if the first webhook died before its own check could.
     return { kind: 'duplicate', message: await deps.messages.getMessage(input.id) };
   }
-  // A store slower than the route check's first retry: that check may have come before the row, and its next try
-  // be far off (or past its last); a new one, due at once, routes the text now. Rare but under load.
-  if (deps.clock.now() - scheduledAt >= ROUTE_RETRY_DELAYS_MS[0]) {
+  // A slow store (rare but under load): the route check may have come before the row, and its next try be far off
+  // (or past its last); a new one, due at once, routes the text now.
+  if (deps.clock.now() - scheduledAt >= ROUTE_RECHECK_AFTER_MS) {
     deps.log.warn(LogEvent.AckCheckRescheduled, { messageId: message.id });
     await deps.ack.schedule(routeKey, 0);
   }
