@@ -198,7 +198,7 @@ export function perMessage(counts: Counts, messages: number, categories: Categor
     failedConditions: per(failed),
     scans: byOp.Scan ?? 0,
     deliveryChecks: per(counts.timer.PutItem.ok),
-    localTimer: per(total(counts, 'timer')),
+    localTimer: per(total(counts, 'timer') + total(counts, 'routeCheck')),
   };
 }
 

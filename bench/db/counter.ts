@@ -17,6 +17,9 @@
  * - `deliveryCheck`: the delivery check's read of the message (GetItem on MSG#). Every message schedules one; it
  *   runs ACK_TIMEOUT_MS later (an SQS delay on AWS), after its cell, so it is counted apart and attributed per
  *   message from the checks scheduled;
+ * - `routeCheck`: the local timer's row (PutItem) of an inbound text's route check (key `route:…`,
+ *   shared/core/delivery/check-key.ts). It claims the text without reading it, so it is no `deliveryCheck`:
+ *   counted apart from the reading checks, so reads per check stay reads per reading check;
  * - `timer`: rows of the local durable ack timer (pk LOCALTIMER#ack). On AWS that is an SQS message, not a
  *   DynamoDB request, so it is reported but left out of the budget. Its rows are deleted in batches after their
  *   checks ran, so
@@ -51,6 +54,7 @@ export const CATEGORIES = [
   'frameLimit',
   'threadBinding',
   'deliveryCheck',
+  'routeCheck',
   'timer',
   'timerRows',
   'baseline',
@@ -129,7 +133,8 @@ export function classify(op: string, body: string, systemTable: string): Categor
   if (op === 'BatchWriteItem') return body.includes('LOCALTIMER#ack') ? 'timer' : 'control';
   const table = /"TableName":"([^"]+)"/.exec(body)?.[1];
   if (table !== systemTable) return table ? 'baseline' : 'control';
-  if (body.includes('LOCALTIMER#ack')) return 'timer';
+  if (body.includes('LOCALTIMER#ack'))
+    return op === 'PutItem' && body.includes('"messageId":{"S":"route:') ? 'routeCheck' : 'timer';
   // getMessage(id): in this workload only the delivery check reads a message back (late acks and duplicates,
   // which would too, do not happen here).
   const onMessage = body.includes('"Key":{"pk":{"S":"MSG#');

@@ -102,7 +102,7 @@ export async function openMainStack(
 export async function closeMainSockets(main: MainStack, threads: Threads): Promise<void> {
   await main.online.closeAll();
   await threads.system.call('stopBaseline');
-  await waitQuiet(threads.counters, [...SYSTEM, 'deliveryCheck', 'timer'], 400, 10_000);
+  await waitQuiet(threads.counters, [...SYSTEM, 'deliveryCheck', 'routeCheck', 'timer'], 400, 10_000);
 }
 
 /**
@@ -231,7 +231,7 @@ export async function runThroughput(
     );
     const holders = online.socketHolders();
     await clients.connect(population, holders, range(holders.length, users));
-    await waitQuiet(counters, [...SYSTEM, 'deliveryCheck', 'timer', 'baseline'], 300, 10_000);
+    await waitQuiet(counters, [...SYSTEM, 'deliveryCheck', 'routeCheck', 'timer', 'baseline'], 300, 10_000);
     // Quick runs profile the comparison's own two cells at 1,000 (the profiler's overhead lands in their rates);
     // full runs profile two more cells after them, leaving these unprofiled.
     const inCell = opts.quick && opts.profile && users === 1000;

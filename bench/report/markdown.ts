@@ -239,9 +239,11 @@ function dynamoSection(r: Report): string {
       'to its sender\u2019s daily SMS budget (a write), the SMS status callback ' +
       '(a write), SMS thread (re)binding (counted apart from the budget, not in "Writes"), the sender connection\u2019s ' +
       'frame-limit block (one conditional write charges a block of its frames, the rest of the block costs none; ' +
-      'apart, not in "Writes"), and the delivery check every message schedules, which reads the message ' +
+      'apart, not in "Writes"), and the delivery checks a message schedules, each reading the message ' +
       `once when it fires (measured over the run: ${n2(r.checkReads)} reads per check, ${n0(r.checksFired)} checks ` +
-      'fired; with nothing left to do it writes nothing). "Refused" are conditional writes whose condition failed ' +
+      'fired; with nothing left to do it writes nothing); a text from a phone is routed by a route check instead, ' +
+      'which claims it without reading it (its claim is in the routing step) and is not counted among them. ' +
+      '"Refused" are conditional writes whose condition failed ' +
       '(billed, no effect). Read units count a strongly consistent read (`ConsistentRead`: the judgement\u2019s ' +
       'recipient Query, a duplicate\u2019s or a late ack\u2019s message read) as 1 RCU and an eventually consistent one ' +
       '(the delivery check\u2019s message read, strong again only when it found nothing) as 0.5, items up to 4 KB.',
@@ -676,23 +678,28 @@ const CAUSES: Record<string, string> = {
     'wait), only when a connection\u2019s stats moved enough.',
   'im-sms':
     'Each request: the judgement read and the message row, as for IM; the SMS leg\u2019s record of the send ' +
-    '(`sent_sms` with the provider\u2019s sid, which stops any resume from sending again); the status callback\u2019s ' +
-    '`delivered_sms`; the delivery check\u2019s read. Over the budget: the charge to the sender\u2019s daily SMS ' +
-    'budget (one conditional write per SMS leg, on its own row per sender and day: it cannot ride on the message ' +
-    'row), and the delivery check\u2019s read when the message was judged SMS at once.',
+    '(`sent_sms` with the provider\u2019s sid); the status callback\u2019s `delivered_sms`; the delivery check\u2019s ' +
+    'read. Over the budget: the charge to the sender\u2019s daily SMS budget (one conditional write per SMS leg, on ' +
+    'its own row per sender and day: it cannot ride on the message row; charging a block ahead would refuse a ' +
+    'sender below the limit). `sent_sms` stays although every try is fenced and a resume asks the provider first ' +
+    '(docs/design.md): without it each SMS whose status callback comes after the grace would be resumed (a read ' +
+    'and a provider lookup), and SNS, which cannot be asked, could send again.',
   'sms-im':
     'Each request: the webhook reads the sender (name, SMS threads) and the recipient (the judgement, strongly ' +
     'consistent; an unknown recipient gets a help reply in the webhook\u2019s answer) and stores the text as ' +
-    '`routing` with the channel judged; the routing check, due at once, claims it for that channel (a conditional ' +
-    'write: only one check routes it) and pushes. The claim is over the budget: the price of answering the ' +
-    'webhook once the text is stored, before any push. An inbound text also schedules three delivery checks, each ' +
-    'reading the message once: the safety check set before the row (routes the text if the process dies before ' +
-    'the routing check is set), the routing check, and the ack check.',
+    '`routing` with the channel judged; its route check, set before the row and due at once, claims it for that ' +
+    'channel with a conditional write that returns the row (only one check routes it; nothing is read) and ' +
+    'pushes; the ack writes `delivered`; the ack check reads the message once. Over the budget: the claim, the ' +
+    'price of answering the webhook once the text is stored, before any push (without it a redelivered check ' +
+    'would push twice).',
   'sms-sms':
-    'Each request: as SMS \u2192 IM up to the claim (it sets `sending_sms`); then the SMS leg reads the ' +
-    'recipient\u2019s profile again, strongly consistent (an opt-out confirmed since the webhook must be seen ' +
-    'before an SMS leaves), charges the daily SMS budget, records `sent_sms`, and the status callback writes ' +
-    '`delivered_sms`. Two delivery checks read the message: the safety check and the routing check.',
+    'Each request: as SMS \u2192 IM up to the claim (it sets `sending_sms`; no check reads the message); then ' +
+    'the SMS leg reads the recipient\u2019s profile again, strongly consistent, charges the daily SMS budget, ' +
+    'records `sent_sms`, and the status callback writes `delivered_sms`. Over the budget: the claim (as SMS ' +
+    '\u2192 IM), the budget charge (as IM \u2192 SMS), and in the routing step the profile read (over the life ' +
+    'the reads are within the budget): an opt-out confirmed since the ' +
+    'webhook\u2019s read must stop the SMS, and it lives on rows the leg does not write (a condition on them ' +
+    'needs a transaction, which dynalite does not implement and DynamoDB bills double).',
 };
 
 /** The frame-limit block writes of the sender's connection, when there were any. */

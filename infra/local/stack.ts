@@ -8,6 +8,7 @@ import { ensureTable } from '../../shared/adapters/dynamo-table';
 import { createLogger, describeError, setLogSink, type LogLevel } from '../../shared/adapters/logger';
 import { ConfigError, loadConfig, type Config } from '../../shared/config';
 import { onAckTimeout } from '../../shared/core/delivery/ack-timeout';
+import { checkedMessageId } from '../../shared/core/delivery/check-key';
 import { LogEvent } from '../../shared/core/log-events';
 import { getDeps, injectDeps, registerLocalAckFactory } from '../../shared/runtime/deps';
 import { forInvocation } from '../../shared/runtime/invocation';
@@ -152,7 +153,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         const deps = forInvocation(
           await getDeps({ sms: true }),
           createLambdaContext(ACK_FUNCTION),
-          messageId,
+          // A text's route check is keyed `route:…:<message id>` (shared/core/delivery/check-key.ts).
+          checkedMessageId(messageId),
         );
         try {
           await onAckTimeout(deps, messageId);

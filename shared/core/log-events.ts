@@ -31,6 +31,11 @@ export const LogEvent = {
    * check is set again (messageId).
    */
   AckCheckRescheduled: 'ack.check_rescheduled',
+  /**
+   * A text's route check found no row after its last try (im-sms/inbound-route.ts, ROUTE_RETRY_DELAYS_MS): the
+   * webhook died before storing it, or the store never landed (messageId, tries).
+   */
+  RouteCheckGaveUp: 'route.check_gave_up',
   /** No ack came in time; the message falls back to SMS (messageId). */
   MessageAckTimeout: 'message.ack_timeout',
   /** An SMS send a crash interrupted is tried again (messageId, resends). */

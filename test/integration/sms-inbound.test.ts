@@ -1,4 +1,5 @@
 import { handler as inboundSms } from '../../functions/twilio-sms';
+import { messageIdFor } from '../../shared/core/ids';
 import { handler as sendMessageHandler } from '../../functions/ws-send-message';
 import { twoWay } from '../support/connections-server';
 import { AUTH_TOKEN, PUBLIC_URL, SERVICE_NUMBERS, startHarness, type Harness } from '../support/harness';
@@ -105,6 +106,66 @@ describe('SMS → IM', () => {
     // The forged attempt claimed nothing: the genuine webhook with that sid still goes through.
     await text(alice.phone, `@${bob.imNumber} genuine`, { sid });
     expect(messages(b1).map((m) => m.text)).toEqual(['genuine']);
+  });
+});
+
+/**
+ * Records the DynamoDB requests the stack sends from here on (operation and key), through a middleware on the
+ * real SDK client the stores use. Returns a reader and a stop.
+ */
+function recordRequests(): {
+  requests: () => Array<{ op: string; pk: string; status?: string }>;
+  stop: () => void;
+} {
+  const seen: Array<{ op: string; pk: string; status?: string }> = [];
+  const name = `record-${Math.random()}`;
+  h.dynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      // Before the document client marshals them (plain values) or after (`{ S: … }`): either reads the same.
+      const str = (v: unknown) => (typeof v === 'string' ? v : (v as { S?: string } | undefined)?.S);
+      const input = args.input as {
+        Key?: { pk?: unknown };
+        Item?: { pk?: unknown };
+        ExpressionAttributeValues?: Record<string, unknown>;
+      };
+      seen.push({
+        op: String(context.commandName).replace(/Command$/, ''),
+        pk: str(input.Key?.pk) ?? str(input.Item?.pk) ?? '',
+        status: Object.values(input.ExpressionAttributeValues ?? {})
+          .map(str)
+          .find((v) => v === 'accepted' || v === 'sending_sms'),
+      });
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  return { requests: () => seen, stop: () => h.dynamo.middlewareStack.remove(name) };
+}
+
+describe('an inbound text is routed with one conditional write and no read of its row', () => {
+  it.each([
+    ['IM', true, 'accepted'],
+    ['SMS', false, 'sending_sms'],
+  ])('judged %s: the route check claims it, reading nothing first', async (_, online, claimedAs) => {
+    const alice = await signUp(h, newPhone(), `rq${online}a`);
+    const bob = await signUp(h, newPhone(), `rq${online}b`);
+    const b1 = newConn();
+    if (online) await connectDevice(bob, b1);
+    const sid = newSid();
+    const rec = recordRequests();
+    try {
+      await text(alice.phone, `@${bob.imNumber} counted`, { sid });
+    } finally {
+      rec.stop();
+    }
+    if (online) expect(messages(b1)).toHaveLength(1);
+    else expect(texts(bob.phone)).toHaveLength(1);
+    // This text's row only (an earlier test's ack check may fire meanwhile).
+    const onMessage = rec.requests().filter((r) => r.pk === `MSG#${messageIdFor('sms', sid)}`);
+    // The webhook's Put, then the route check's claim, with nothing read in between (and for SMS, `sent_sms`).
+    expect(onMessage.filter((r) => r.op === 'GetItem')).toEqual([]);
+    expect(onMessage[0]).toMatchObject({ op: 'PutItem' });
+    expect(onMessage[1]).toMatchObject({ op: 'UpdateItem', status: claimedAs });
   });
 });
 

@@ -111,6 +111,21 @@ async function script(s: Stores): Promise<unknown[]> {
   await note(s.messages.transitionMessage('m-1', ['sending_sms'], { reason: undefined, resends: 1 }));
   await note(s.messages.getMessage('m-1'));
   await note(s.messages.getMessage('m-404'));
+  // A text's route check claims only the channel its webhook judged (guard.judged).
+  await note(
+    s.messages.putMessage({ ...message, id: 'm-r', via: 'sms', path: [], status: 'routing', judged: 'sms' }),
+  );
+  await note(
+    s.messages.transitionMessage('m-r', ['routing'], { status: 'accepted', path: ['im'] }, { judged: 'im' }),
+  );
+  await note(
+    s.messages.transitionMessage(
+      'm-r',
+      ['routing'],
+      { status: 'sending_sms', path: ['sms'] },
+      { judged: 'sms' },
+    ),
+  );
   // Conversation history (the byConversation index on DynamoDB): both directions, paged, newest first.
   for (let i = 2; i <= 5; i++) {
     const back = i % 2 === 0;

@@ -55,4 +55,12 @@ describe('bench read units', () => {
     expect(counts.timer.BatchWriteItem.ok).toBe(1);
     expect(counts.timerRows.DeleteItem.ok).toBe(3);
   });
+
+  it('counts a route check’s timer row apart from the delivery checks that read (it claims, reading nothing)', () => {
+    const row = (key: string) =>
+      `{"TableName":"imsms","Item":{"pk":{"S":"LOCALTIMER#ack"},"sk":{"S":"000001800000000#${key}"},` +
+      `"messageId":{"S":"${key}"},"dueAt":{"N":"1800000000000"}}}`;
+    expect(classify('PutItem', row('route:im:0:mAbc'), 'imsms')).toBe('routeCheck');
+    expect(classify('PutItem', row('mAbc'), 'imsms')).toBe('timer');
+  });
 });

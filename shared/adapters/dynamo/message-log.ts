@@ -3,7 +3,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import type { MessageLog } from '../../core/ports';
 import { conversationCursor, conversationOf } from '../../core/ports/message-log';
 import { CONVERSATION_INDEX } from '../dynamo-table';
-import type { MessageRecord, MessageStatus } from '../../core/types';
+import type { Channel, MessageRecord, MessageStatus } from '../../core/types';
 import { msgKey, toMessage, type Table } from './table';
 
 /**
@@ -51,7 +51,7 @@ export class DynamoMessageLog implements MessageLog {
     id: string,
     from: MessageStatus[],
     changes: Partial<MessageRecord>,
-    guard: { to?: string; updatedAt?: number } = {},
+    guard: { to?: string; updatedAt?: number; judged?: Channel } = {},
   ): Promise<MessageRecord | null> {
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = {};
@@ -76,6 +76,11 @@ export class DynamoMessageLog implements MessageLog {
       names['#upd'] = 'updatedAt';
       values[':upd'] = guard.updatedAt;
       condition += ' AND #upd = :upd';
+    }
+    if (guard.judged !== undefined) {
+      names['#judged'] = 'judged';
+      values[':judged'] = guard.judged;
+      condition += ' AND #judged = :judged';
     }
     try {
       const { Attributes } = await this.table.doc.send(

@@ -1,6 +1,6 @@
 import type { MessageLog } from '../../core/ports';
 import { conversationCursor, conversationOf } from '../../core/ports/message-log';
-import type { MessageRecord, MessageStatus } from '../../core/types';
+import type { Channel, MessageRecord, MessageStatus } from '../../core/types';
 import { copy, type MemoryTable } from './table';
 
 /** The message log in memory, with the DynamoDB adapter's conditions (../dynamo/message-log.ts). */
@@ -23,12 +23,13 @@ export class MemoryMessageLog implements MessageLog {
     id: string,
     from: MessageStatus[],
     changes: Partial<MessageRecord>,
-    guard: { to?: string; updatedAt?: number } = {},
+    guard: { to?: string; updatedAt?: number; judged?: Channel } = {},
   ): Promise<MessageRecord | null> {
     const m = this.t.messages.get(id);
     if (!m || !from.includes(m.status)) return null;
     if (guard.to !== undefined && m.to !== guard.to) return null;
     if (guard.updatedAt !== undefined && m.updatedAt !== guard.updatedAt) return null;
+    if (guard.judged !== undefined && m.judged !== guard.judged) return null;
     // SET of the defined changes only, as the UpdateExpression does.
     const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
     const next = { ...m, ...copy(defined) } as MessageRecord;

@@ -1,8 +1,9 @@
 import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
-import { routeStored } from '../im-sms/inbound-route';
+import { ROUTE_RETRY_DELAYS_MS, routeClaimed, routeStored } from '../im-sms/inbound-route';
 import type { MessageRecord } from '../types';
 import { failMessage, smsToRecipient } from './sms-leg';
+import { parseCheckKey, routeCheckKey, type RouteCheck } from './check-key';
 
 /** How often an interrupted send is resumed (tried again after a provider lookup) before the message fails. */
 export const MAX_RESENDS = 3;
@@ -15,7 +16,8 @@ export const MAX_RESENDS = 3;
 export const MAX_FAILED_LOOKUPS = 10;
 
 /**
- * The delivery check, set for every message before it is stored. A push still unconfirmed goes out as SMS
+ * The delivery check, set for every message before it is stored, by `key` (delivery/check-key.ts): a message id,
+ * or a text's route check ({@link onRouteCheck}). A push still unconfirmed goes out as SMS
  * (at most once, however often the check fires). An SMS send that a crash interrupted is resumed.
  *
  * It reads the message eventually consistent (half a strong read's units) and acts only through conditional
@@ -33,7 +35,10 @@ export const MAX_FAILED_LOOKUPS = 10;
  *   stored, stranding an unconfirmed push). So "nothing" is read again strongly, and only that ends the check. It
  *   is rare: a check finds no message only when it fired before the row was written, or the write never came.
  */
-export async function onAckTimeout(deps: Deps, messageId: string): Promise<void> {
+export async function onAckTimeout(deps: Deps, key: string): Promise<void> {
+  const check = parseCheckKey(key);
+  if (check.kind === 'route') return onRouteCheck(deps, check);
+  const messageId = check.messageId;
   const message =
     (await deps.messages.getMessage(messageId, { consistent: false })) ??
     (await deps.messages.getMessage(messageId));
@@ -50,6 +55,46 @@ export async function onAckTimeout(deps: Deps, messageId: string): Promise<void>
   if (message?.status === 'sending_sms') return resumeSmsSend(deps, message);
   // A text from a phone, stored by its webhook: routed here (im-sms/inbound-route.ts).
   if (message?.status === 'routing') return routeStored(deps, message);
+}
+
+/**
+ * The route check of a stored text (delivery/check-key.ts): claims it (`routing` → `accepted` or `sending_sms`,
+ * for the channel its webhook judged: only one check wins) with a conditional write that returns the row, so the
+ * common case reads nothing, then pushes or texts as `routeMessage` does. An IM push's ack check is set before
+ * the claim, with the wait the webhook chose (in the key). An SMS reads the recipient's profile first, strongly
+ * consistent, as every SMS leg run by a check does (an opt-out confirmed a moment ago is seen); a crash during
+ * the leg leaves the check to the timer, which runs it again (SQS redelivers it; the local timer keeps its row
+ * until it ran), and that run resumes the leg.
+ *
+ * When the claim fails, the message is read (strongly: "no row" must be true; DynamoDB could return the row with
+ * the failure, `ReturnValuesOnConditionCheckFailure`, but dynalite 4 does not implement it, and the path is rare)
+ * and:
+ * - no row: the check came before the webhook's write; it sets itself again (or ends after the last try);
+ * - `routing`: judged otherwise (a retried webhook's check), or before webhooks judged: routed as stored;
+ * - `sending_sms`: its SMS leg may have died mid-send: resumed as any delivery check resumes it;
+ * - anything later: nothing to do.
+ */
+export async function onRouteCheck(deps: Deps, check: RouteCheck): Promise<void> {
+  const { messageId, channel } = check;
+  // Before the claim, so no crash after it can strand the push (a check that finds the message routed, or not
+  // there yet, costs one read when it fires, and does nothing).
+  if (channel === 'im') await deps.ack.schedule(messageId, check.waitMs || deps.config.ackTimeoutMs);
+  const claimed = await deps.messages.transitionMessage(
+    messageId,
+    ['routing'],
+    { status: channel === 'im' ? 'accepted' : 'sending_sms', path: [channel], updatedAt: deps.clock.now() },
+    { judged: channel },
+  );
+  if (claimed) return routeClaimed(deps, claimed, channel);
+  const message = await deps.messages.getMessage(messageId);
+  if (!message) {
+    const delay = ROUTE_RETRY_DELAYS_MS[check.tries];
+    if (delay === undefined)
+      return deps.log.warn(LogEvent.RouteCheckGaveUp, { messageId, tries: check.tries });
+    return deps.ack.schedule(routeCheckKey(messageId, channel, check.waitMs, check.tries + 1), delay);
+  }
+  if (message.status === 'routing') return routeStored(deps, message);
+  if (message.status === 'sending_sms') return resumeSmsSend(deps, message);
 }
 
 /**

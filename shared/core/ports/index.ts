@@ -104,7 +104,10 @@ export interface SmsProvider {
   find?(request: SmsRequest, since: number): Promise<{ sid: string } | null>;
 }
 
-/** The durable timer behind confirmed delivery: checks a pushed message's ack after a delay (ms). */
+/**
+ * The durable timer behind confirmed delivery: runs a delivery check after a delay (ms). `messageId` is the check's
+ * key, opaque to the timer: a message id, or a text's route check (`route:…`, delivery/check-key.ts).
+ */
 export interface AckScheduler {
   schedule(messageId: string, delayMs: number): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { MessageRecord, MessageStatus } from '../types';
+import type { Channel, MessageRecord, MessageStatus } from '../types';
 
 /** The message log: every message, its status and channel path. Transitions are conditional writes. */
 export interface MessageLog {
@@ -12,14 +12,15 @@ export interface MessageLog {
   getMessage(id: string, opts?: { consistent?: boolean }): Promise<MessageRecord | null>;
   /**
    * Applies `changes` only if the message exists, its status is one of `from` and the guard holds (its
-   * recipient is `guard.to`; it was last updated at `guard.updatedAt`). Returns the updated message, or null
+   * recipient is `guard.to`; it was last updated at `guard.updatedAt`; its webhook judged it `guard.judged`).
+   * Returns the updated message (all of it, so the caller need not read it), or null
    * when the condition did not hold. This is how each transition happens exactly once without transactions.
    */
   transitionMessage(
     id: string,
     from: MessageStatus[],
     changes: Partial<MessageRecord>,
-    guard?: { to?: string; updatedAt?: number },
+    guard?: { to?: string; updatedAt?: number; judged?: Channel },
   ): Promise<MessageRecord | null>;
   /**
    * One page of the conversation between users `a` and `b` (either direction, either channel), newest first:

@@ -620,6 +620,7 @@ export function defineLoadRun(o: LoadRunOptions): void {
           ['sms.send_failed', 'sms.found_at_provider', 'sms.lookup_failed', 'sms.outcome_unknown']
             .concat(['sms.taken_before_retry', 'message.sms_resumed', 'message.ack_timeout'])
             .concat(['sms.left_to_resume', 'message.sms_resume_deferred', 'ack.check_rescheduled'])
+            .concat(['route.check_gave_up'])
             .map((e) => [e, proc.logLines().filter((l) => l.includes(`"event":"${e}"`)).length]),
         ),
       });

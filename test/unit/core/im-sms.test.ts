@@ -1,5 +1,9 @@
 import { INITIAL_WAIT_MS } from '../../../shared/core/delivery/ack-wait';
 import { onAckTimeout } from '../../../shared/core/delivery/ack-timeout';
+import { acknowledge } from '../../../shared/core/delivery/ack';
+import { routeCheckKey } from '../../../shared/core/delivery/check-key';
+import { ROUTE_RECHECK_AFTER_MS, ROUTE_RETRY_DELAYS_MS } from '../../../shared/core/im-sms/inbound-route';
+import { messageIdFor } from '../../../shared/core/ids';
 import { receiveSms, REPLIES } from '../../../shared/core/im-sms/receive';
 import { coreWorld, SERVICE_NUMBERS, type CoreWorld } from '../../support/core-deps';
 
@@ -17,6 +21,18 @@ const text = async (from: string, body: string, to = SERVICE_NUMBERS[0]) => {
   return result;
 };
 const messages = () => [...w.stores.table.messages.values()];
+
+/** Counts the message reads (getMessage) from here on. */
+function countMessageReads(): () => number {
+  const log = w.deps.messages;
+  const get = log.getMessage.bind(log);
+  let reads = 0;
+  log.getMessage = async (...args) => {
+    reads++;
+    return get(...args);
+  };
+  return () => reads;
+}
 
 describe('keywords', () => {
   it('STOP opts the phone and its user out, START back in, each answered', async () => {
@@ -130,8 +146,12 @@ describe('the webhook waits for the store only; routing is the delivery check’
       ['routing', []],
       ['routing', []],
     ]);
-    const safety = w.deps.config.smsResendAfterMs;
-    expect(w.ack.scheduled.map((s) => s.delayMs)).toEqual([safety, 0, safety, 0]);
+    // One check per text, set before its row and due at once: the route check, which knows the channel judged.
+    // No safety check besides it (it cost every inbound text a read of its row).
+    expect(w.ack.scheduled).toEqual([
+      { messageId: routeCheckKey(messages()[0].id, 'im', INITIAL_WAIT_MS), delayMs: 0 },
+      { messageId: routeCheckKey(messages()[1].id, 'sms', 0), delayMs: 0 },
+    ]);
 
     await w.routeQueued();
     expect(w.im.eventsOf('b1', 'message').map((e) => e.message.text)).toEqual(['im']);
@@ -140,7 +160,7 @@ describe('the webhook waits for the store only; routing is the delivery check’
       ['accepted', ['im']],
       ['sent_sms', ['sms']],
     ]);
-    // The pushed one has its ack check, as any push (besides the two safety checks): the learned wait, which
+    // The pushed one has its ack check, as any push: the learned wait, which
     // for a connection that has not acked anything yet is the initial one, not the ACK_TIMEOUT_MS ceiling.
     expect(w.ack.scheduled).toContainEqual({ messageId: messages()[0].id, delayMs: INITIAL_WAIT_MS });
     expect(messages()[0].ackWaitMs).toBe(INITIAL_WAIT_MS);
@@ -160,9 +180,38 @@ describe('the webhook waits for the store only; routing is the delivery check’
     await Promise.all([onAckTimeout(w.deps, id), onAckTimeout(w.deps, id)]);
     await onAckTimeout(w.deps, id);
     expect(w.im.eventsOf('b1', 'message')).toHaveLength(1);
+    // A run that finds the text claimed already does not take it for an unanswered push: Bob's ack wait runs
+    // its course (no SMS now), and the message waits for his ack.
+    expect(w.sms.sent).toEqual([]);
+    expect(messages()[0]).toMatchObject({ status: 'accepted', path: ['im'] });
+    await acknowledge(w.deps, bob.imNumber, messages()[0].id);
+    await w.fireAckChecks();
+    expect(w.sms.sent).toEqual([]);
+    expect(messages()[0]).toMatchObject({ status: 'delivered' });
   });
 
-  it('a text whose check due at once was lost with its process is routed by the safety check, or by the retry', async () => {
+  it('routing a stored text reads neither its row nor its recipient when the claim succeeds', async () => {
+    const alice = await w.user();
+    const bob = await w.user({ connectionId: 'b1' });
+    const carol = await w.user();
+    for (const [sid, to] of [
+      ['SM-r1', bob],
+      ['SM-r2', carol],
+    ] as const)
+      await receiveSms(w.deps, {
+        messageSid: sid,
+        from: alice.phone,
+        to: SERVICE_NUMBERS[0],
+        body: `@${to.imNumber} hi`,
+      });
+    const reads = countMessageReads();
+    await w.routeQueued();
+    expect(reads()).toBe(0);
+    expect(w.im.eventsOf('b1', 'message')).toHaveLength(1);
+    expect(w.sms.inbox(carol.phone)).toHaveLength(1);
+  });
+
+  it('a route check that comes before its row sets itself again, and routes the text once the row is there', async () => {
     const alice = await w.user();
     const bob = await w.user({ connectionId: 'b1' });
     const sms = {
@@ -171,23 +220,131 @@ describe('the webhook waits for the store only; routing is the delivery check’
       to: SERVICE_NUMBERS[0],
       body: `@${bob.imNumber} late`,
     };
-    await receiveSms(w.deps, sms);
-    w.ack.dueNow(); // the process died before the check due at once ran
+    const id = messageIdFor('sms', sms.messageSid);
+    // The webhook's route check fires while its write is still on the way.
+    await onAckTimeout(w.deps, routeCheckKey(id, 'im', INITIAL_WAIT_MS));
+    // Its ack check is set before its claim (that one finds the text routed, or not there, and ends), then the
+    // route check is set again.
     expect(w.ack.scheduled).toEqual([
-      { messageId: messages()[0].id, delayMs: w.deps.config.smsResendAfterMs },
+      { messageId: id, delayMs: INITIAL_WAIT_MS },
+      { messageId: routeCheckKey(id, 'im', INITIAL_WAIT_MS, 1), delayMs: ROUTE_RETRY_DELAYS_MS[0] },
     ]);
-    // The provider retries the same MessageSid: a duplicate, whose routing is asked for again.
+    w.ack.due();
     await receiveSms(w.deps, sms);
-    await w.routeQueued();
+    w.ack.dueNow(); // (this webhook's own check, lost: the retry alone must do)
+    await onAckTimeout(w.deps, routeCheckKey(id, 'im', INITIAL_WAIT_MS, 1));
     expect(w.im.eventsOf('b1', 'message').map((e) => e.message.text)).toEqual(['late']);
-    // And when nobody retries, the safety check routes it (here it finds it routed already: nothing more).
+  });
+
+  it('a route check whose row never comes ends after its last try', async () => {
+    const id = messageIdFor('sms', 'SM-never');
+    let key = routeCheckKey(id, 'sms', 0);
+    for (let tries = 0; tries < 20; tries++) {
+      await onAckTimeout(w.deps, key);
+      const next = w.ack.due();
+      if (next.length === 0) break;
+      key = next[0];
+    }
+    expect(key).toBe(routeCheckKey(id, 'sms', 0, ROUTE_RETRY_DELAYS_MS.length));
+    expect(w.logs).toContainEqual(
+      expect.objectContaining({
+        event: 'route.check_gave_up',
+        messageId: id,
+        tries: ROUTE_RETRY_DELAYS_MS.length,
+      }),
+    );
+    expect(w.sms.sent).toEqual([]);
+  });
+
+  it('a slow store sets a new route check, due at once (no wait for the first one’s later tries)', async () => {
+    const alice = await w.user();
+    const bob = await w.user({ connectionId: 'b1' });
+    const put = w.deps.messages.putMessage.bind(w.deps.messages);
+    let storeMs = ROUTE_RECHECK_AFTER_MS - 1;
+    w.deps.messages.putMessage = async (m) => {
+      w.clock.advance(storeMs);
+      return put(m);
+    };
+    const text = (sid: string) =>
+      receiveSms(w.deps, {
+        messageSid: sid,
+        from: alice.phone,
+        to: SERVICE_NUMBERS[0],
+        body: `@${bob.imNumber} x`,
+      });
+    await text('SM-fast');
+    storeMs = ROUTE_RECHECK_AFTER_MS;
+    await text('SM-slow');
+    const fast = routeCheckKey(messageIdFor('sms', 'SM-fast'), 'im', INITIAL_WAIT_MS);
+    const slow = routeCheckKey(messageIdFor('sms', 'SM-slow'), 'im', INITIAL_WAIT_MS);
+    expect(w.ack.scheduled).toEqual([
+      { messageId: fast, delayMs: 0 },
+      { messageId: slow, delayMs: 0 },
+      { messageId: slow, delayMs: 0 },
+    ]);
+  });
+
+  it('a route check run again after its claim (its process died): the push is left to its ack check, the SMS leg resumed', async () => {
+    const alice = await w.user();
+    const bob = await w.user({ connectionId: 'b1' });
+    const carol = await w.user();
+    await receiveSms(w.deps, {
+      messageSid: 'SM-k1',
+      from: alice.phone,
+      to: SERVICE_NUMBERS[0],
+      body: `@${bob.imNumber} a`,
+    });
+    await receiveSms(w.deps, {
+      messageSid: 'SM-k2',
+      from: alice.phone,
+      to: SERVICE_NUMBERS[0],
+      body: `@${carol.imNumber} b`,
+    });
+    const [toBob, toCarol] = messages();
+    const keys = w.ack.dueNow();
+    // Both runs die right after their claims (the IM one had set its ack check): nothing pushed, no SMS sent.
+    await w.stores.messages.transitionMessage(toBob.id, ['routing'], { status: 'accepted', path: ['im'] });
+    await w.stores.messages.transitionMessage(toCarol.id, ['routing'], {
+      status: 'sending_sms',
+      path: ['sms'],
+    });
+    // The timer runs them again (SQS redelivers; the local timer re-arms its row).
+    for (const key of keys) await onAckTimeout(w.deps, key);
+    expect(w.ack.scheduled).toEqual([
+      { messageId: toBob.id, delayMs: INITIAL_WAIT_MS },
+      { messageId: toCarol.id, delayMs: w.deps.config.smsResendAfterMs },
+    ]);
+    w.clock.advance(w.deps.config.smsResendAfterMs);
     await w.fireAckChecks();
-    expect(w.im.eventsOf('b1', 'message')).toHaveLength(1);
-    const other = { ...sms, messageSid: 'SM-f', body: `@${bob.imNumber} later` };
-    await receiveSms(w.deps, other);
-    w.ack.dueNow();
-    await w.fireAckChecks();
-    expect(w.im.eventsOf('b1', 'message').map((e) => e.message.text)).toEqual(['late', 'later']);
+    // Bob never acked: his text falls back to SMS; Carol's leg is resumed (the provider had none): one SMS each.
+    expect(w.sms.inbox(bob.phone)).toHaveLength(1);
+    expect(w.sms.inbox(carol.phone)).toHaveLength(1);
+  });
+
+  it('a retried webhook judged otherwise: the text goes on the channel stored with it', async () => {
+    const alice = await w.user();
+    const bob = await w.user();
+    const sms = {
+      messageSid: 'SM-m',
+      from: alice.phone,
+      to: SERVICE_NUMBERS[0],
+      body: `@${bob.imNumber} hm`,
+    };
+    await receiveSms(w.deps, sms);
+    w.ack.dueNow(); // the first webhook's route check (SMS), lost
+    const now = w.clock.now();
+    await w.stores.logins.putConnection(bob.imNumber, {
+      connectionId: 'b1',
+      connectedAt: now,
+      expiresAt: now + 600_000,
+    });
+    await receiveSms(w.deps, sms); // the provider's retry: Bob is online now, its check says IM
+    expect(w.ack.scheduled).toEqual([
+      { messageId: routeCheckKey(messages()[0].id, 'im', INITIAL_WAIT_MS), delayMs: 0 },
+    ]);
+    await w.routeQueued();
+    expect(w.im.eventsOf('b1', 'message')).toEqual([]);
+    expect(w.sms.inbox(bob.phone)).toHaveLength(1);
   });
 
   it('a recipient whose account went away meanwhile: failed, nothing sent', async () => {
