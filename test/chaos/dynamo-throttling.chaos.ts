@@ -255,12 +255,14 @@ describe('DynamoDB throttling under a burst on every path', () => {
     const clientId = 'w-1';
     const id = messageIdFor('im', from.imNumber, clientId);
     // The status writes for this message (the one after the send, and those of its status callbacks) are
-    // throttled for 8 s: longer than the SDK's 5 tries take (throttling backs off from 500 ms).
+    // throttled for 20 s: longer than the SDK's 5 tries can take (throttling backs off up to 0.5 + 1 + 2 + 4 +
+    // 8 s). With 8 s, a callback that came after the first throttled write could land a late try after the
+    // window, and the message ended `delivered_sms` (a run of 2026-11-30).
     let windowEnd = Infinity;
     proxy.rule = (target, body) => {
       if (!target.endsWith('UpdateItem') || !body.includes(`MSG#${id}`)) return false;
       if (!body.includes('"sent_sms"') && !body.includes('"delivered_sms"')) return false;
-      if (windowEnd === Infinity) windowEnd = Date.now() + 8000;
+      if (windowEnd === Infinity) windowEnd = Date.now() + 20_000;
       return Date.now() < windowEnd;
     };
     const body = cs.secrets.text(`write after send ${marker()}`);
@@ -271,12 +273,12 @@ describe('DynamoDB throttling under a burst on every path', () => {
       // The receipt when the write lands; an error frame if it gave up.
       const answer = await a.waitFor(
         (f) => f.clientId === clientId && (f.status === 'sent_sms' || f.type === 'error'),
-        30_000,
+        45_000,
       );
       await new Promise((r) => setTimeout(r, ACK_TIMEOUT_MS + SMS_RESEND_AFTER_MS));
       const sms = (await chatOf(cs.phones, to.phone)).filter((m) => m.body.endsWith(body));
       results.push({
-        scenario: 'write after send throttled for 8 s',
+        scenario: 'write after send throttled for 20 s',
         answer: answer.status ?? answer.code,
         sms: sms.length,
       });
