@@ -113,10 +113,7 @@ export async function routeStored(deps: Deps, message: MessageRecord): Promise<v
     path: [channel],
     updatedAt: now,
   });
-  if (!claimed) return;
-  deps.log.info(LogEvent.MessageRouted, { messageId: message.id, route: channel });
-  if (channel === 'im') await pushToRecipient(deps, claimed, undefined, judgedConnections(claimed));
-  else await smsToRecipient(deps, claimed);
+  if (claimed) await routeClaimed(deps, claimed, channel);
 }
 
 /** A `routing` row with no judgement (stored before webhooks judged): read the recipient, judge, route. */
