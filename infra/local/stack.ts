@@ -71,7 +71,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const log = createLogger(logLevel, undefined, { component: 'local' });
 
   let dynamo: EmbeddedDynamo | undefined;
-  if (!env.DYNAMODB_ENDPOINT) dynamo = await startEmbeddedDynamo({ path: path.join(dataDir, 'dynamodb'), thread: true });
+  if (!env.DYNAMODB_ENDPOINT)
+    dynamo = await startEmbeddedDynamo({ path: path.join(dataDir, 'dynamodb'), thread: true });
   const server = createServer();
   // The port is settled first but listened on last, once everything is ready: a request (a reconnecting
   // client, a Twilio webhook) never reaches a server that cannot answer it yet.
