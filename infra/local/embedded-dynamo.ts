@@ -18,7 +18,11 @@ export class DataDirInUseError extends Error {
 }
 
 export interface EmbeddedDynamo {
+  /** `http://127.0.0.1:<port>`: the DynamoDB API, for the real SDK clients. */
   endpoint: string;
+  /** The worker thread's id when it runs on one (`thread: true`); 0 when on the caller's thread. */
+  threadId: number;
+  /** Stops serving (and ends the worker thread); resolves once closed. */
   close(): Promise<void>;
 }
 
@@ -45,6 +49,7 @@ export async function startEmbeddedDynamo(
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    threadId: 0,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -93,6 +98,7 @@ async function startOnWorker(opts: { path?: string; port?: number }): Promise<Em
   let closing: Promise<void> | undefined;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    threadId: worker.threadId,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         worker.once('message', () => resolve());
