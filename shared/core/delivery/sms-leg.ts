@@ -26,8 +26,11 @@ export async function deliverBySms(
   if (!smsAllowed(profile.phone, deps.config.smsCountries))
     return failMessage(deps, message, 'country_not_allowed');
   const sms = composeSms(deps.config.serviceNumbers, profile, message, deps.clock.now());
-  // A last look (askOnly) sends nothing, so it charges nothing.
-  if (!opts.askOnly && !(await withinSmsBudget(deps, message, profile.phone, sms.segments)))
+  // A message is charged once, by its first try. A resume (resends > 0) is the same message, already charged:
+  // charging it again would spend the sender's budget twice for one SMS, or refuse it as over budget. A last look
+  // (askOnly) sends nothing, so it charges nothing.
+  const charged = opts.askOnly || (message.resends ?? 0) > 0;
+  if (!charged && !(await withinSmsBudget(deps, message, profile.phone, sms.segments)))
     return failMessage(deps, message, 'sms_budget');
   let result: SmsOutcome;
   try {

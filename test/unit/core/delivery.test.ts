@@ -212,6 +212,27 @@ describe('the ack timeout', () => {
 });
 
 describe('the SMS leg', () => {
+  it("charges a message to its sender's SMS budget once: its resume after an unanswered try is not charged again", async () => {
+    // One SMS a day from alice to bob's phone: the first try spends it.
+    w = coreWorld({ SMS_DAILY_PER_PHONE: '1' });
+    const { bob, sender } = await pair({ bob: { mode: 'offline' } });
+    // The first try gets no answer (a timeout) and was not taken: the message is left to its resume.
+    w.sms.failNext = [new SmsSendError('timed out', true, undefined, true)];
+    await sendInstantMessage(w.deps, sender, { to: bob.imNumber, text: 'hi', clientId: 'c1' });
+    expect(await only()).toMatchObject({ status: 'sending_sms' });
+    expect(w.sms.sent).toEqual([]);
+    w.clock.advance(w.deps.config.smsResendAfterMs);
+    await w.fireAckChecks();
+    // The resume asked the provider, found nothing, and sent: the one SMS of the day, charged once.
+    expect(w.sms.inbox(bob.phone)).toHaveLength(1);
+    expect(await only()).toMatchObject({ status: 'sent_sms', resends: 1 });
+    expect(w.logs.filter((l) => l.event === LogEvent.SmsBudgetExceeded)).toEqual([]);
+    // The budget was spent by that one message: the next is refused.
+    await sendInstantMessage(w.deps, sender, { to: bob.imNumber, text: 'again', clientId: 'c2' });
+    const second = [...w.stores.table.messages.values()].find((m) => m.text === 'again');
+    expect(second).toMatchObject({ status: 'failed', reason: 'sms_budget' });
+  });
+
   it('retries a retryable provider failure with backoff', async () => {
     const { bob, sender } = await pair({ bobOnline: false });
     w.sms.failNext = [new SmsSendError('503', true), new SmsSendError('503', true)];
