@@ -30,6 +30,12 @@ const ACK_TIMEOUT_MS = 2500;
 const SMS_RESEND_AFTER_MS = SMS_RESEND_AFTER_MIN_MS;
 /** Long enough for every check the design could still run for a message: ack timeout, grace, a resend. */
 const SETTLE_MS = ACK_TIMEOUT_MS + SMS_RESEND_AFTER_MS + 3000;
+/**
+ * How long an SMS whose try the crash cut short may take to reach the phone: its resume waits the grace from the
+ * claim (then asks the provider, then sends), plus the restart and a slow machine's margin. 20 s was enough before
+ * the grace's floor rose to 32.5 s; since then these scenarios gave up before the resume could run.
+ */
+const RESUMED_WITHIN_MS = SMS_RESEND_AFTER_MS + ACK_TIMEOUT_MS + 20_000;
 
 const secrets = new Secrets();
 const dataDir = mkdtempSync(path.join(tmpdir(), 'imsms-crash-'));
@@ -171,7 +177,10 @@ describe('SIGKILL between accepting and delivering, then a restart', () => {
     a.send({ action: 'sendMessage', to: carol.imNumber, text: body, clientId: 'b-1' });
     await sandbox.waitForCall(firstCall);
     const down = await crashAndRestart();
-    await eventually(async () => ((await chat(carol.phone)).length > 0 ? true : undefined), 20_000);
+    await eventually(
+      async () => ((await chat(carol.phone)).length > 0 ? true : undefined),
+      RESUMED_WITHIN_MS,
+    );
     await settle();
 
     const sms = await chat(carol.phone);
@@ -245,7 +254,10 @@ describe('SIGKILL between accepting and delivering, then a restart', () => {
       body: `@carol ${body}`,
       messageSid: sid,
     });
-    await eventually(async () => ((await chat(carol.phone)).length > 0 ? true : undefined), 20_000);
+    await eventually(
+      async () => ((await chat(carol.phone)).length > 0 ? true : undefined),
+      RESUMED_WITHIN_MS,
+    );
     await settle();
 
     const sms = await chat(carol.phone);
