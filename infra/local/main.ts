@@ -2,14 +2,21 @@ import './node-env';
 import { describeError } from '../../shared/adapters/logger';
 import { startLocalStack } from './stack';
 
-/** `npm start`: the whole system on this machine, until SIGINT or SIGTERM. */
+/**
+ * `npm start`: the whole system on this machine, until SIGINT (Ctrl-C), SIGTERM or SIGHUP (its terminal closed).
+ * The first signal stops it cleanly (sockets closed, the sandbox's and the database's state written); a second
+ * one while that runs exits at once, with status 1, as a second Ctrl-C does in most servers.
+ */
 async function main(): Promise<void> {
   const stack = await startLocalStack();
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      say(`${signal} again: exiting without finishing the stop\n`);
+      process.exit(1);
+    }
     stopping = true;
-    process.stdout.write(`\n${signal}: stopping…\n`);
+    say(`\n${signal}: stopping…\n`);
     stack.stop().then(
       () => process.exit(0),
       (err) => {
@@ -18,8 +25,17 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
+}
+
+/** A line on stdout that cannot stop the shutdown: after SIGHUP the terminal may be gone (EIO, EPIPE). */
+function say(line: string): void {
+  process.stdout.on('error', () => undefined);
+  try {
+    process.stdout.write(line);
+  } catch {
+    // Nowhere to write to: stopping matters more than saying so.
+  }
 }
 
 main().catch((err) => {

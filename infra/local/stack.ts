@@ -367,9 +367,21 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
+/**
+ * How long a stop lets requests under way finish before it cuts every connection left (ms): a webhook being
+ * answered, but also a client that connected and sent nothing or half a request, which Node counts as neither
+ * idle nor done and which kept `npm start` running after Ctrl-C for as long as that client stayed.
+ */
+export const CLOSE_GRACE_MS = 2_000;
+
+/** Stops taking connections; resolves once none is left (idle ones closed at once, the rest after the grace). */
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+    server.close(() => {
+      clearTimeout(cut);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -9,9 +9,19 @@ import { parsePort, startLocalStack } from '../../infra/local/stack';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** Starts `npm start`'s entry point as a person would, and waits for the console URL it prints. */
-function startProcess(dataDir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['infra/local/main.ts'], {
+/**
+ * Starts `npm start`'s entry point as a person would, and waits for the console URL it prints. Through tsx's CLI,
+ * or (`direct`) as `npm start` itself runs it, `node --import tsx`: tsx's CLI passes SIGINT and SIGTERM on to the
+ * server but not SIGHUP.
+ */
+function startProcess(
+  dataDir: string,
+  direct = false,
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const [command, args] = direct
+    ? [process.execPath, ['--import', 'tsx', 'infra/local/main.ts']]
+    : [path.join(ROOT, 'node_modules/.bin/tsx'), ['infra/local/main.ts']];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,11 +45,11 @@ const exitOf = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
 describe('npm start as a process', () => {
-  it.each(['SIGTERM', 'SIGINT'] as const)(
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)(
     'prints the console URL, serves /healthz, and stops cleanly on %s',
     async (signal) => {
       const dataDir = mkdtempSync(path.join(tmpdir(), 'imsms-life-'));
-      const { child, url, output } = await startProcess(dataDir);
+      const { child, url, output } = await startProcess(dataDir, signal === 'SIGHUP');
       const health = await fetch(`${url.replace('localhost', '127.0.0.1')}/healthz`);
       expect(await health.json()).toEqual({ ok: true });
 
@@ -49,6 +59,52 @@ describe('npm start as a process', () => {
       expect(output()).toContain(`${signal}: stopping`);
     },
   );
+
+  it('stops on Ctrl-C even while clients hold connections that sent nothing or half a request', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'imsms-life-'));
+    const { child, url, output } = await startProcess(dataDir);
+    const { hostname, port } = new URL(url.replace('localhost', '127.0.0.1'));
+    // One connection that never sends a byte, one stopped in the middle of its headers: Node counts neither as
+    // idle, and they kept the process running after Ctrl-C for as long as they stayed open.
+    const silent = connect(Number(port), hostname);
+    const half = connect(Number(port), hostname);
+    await Promise.all([silent, half].map((s) => new Promise((r) => s.once('connect', r))));
+    half.write('POST /twilio/sms HTTP/1.1\r\nHost: x\r\nContent-Le');
+    for (const s of [silent, half]) s.on('error', () => undefined);
+    try {
+      const exited = exitOf(child);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(output()).toContain('SIGINT: stopping');
+    } finally {
+      silent.destroy();
+      half.destroy();
+    }
+  });
+
+  it('a second signal during the stop exits at once, with status 1', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'imsms-life-'));
+    const { child, url, output } = await startProcess(dataDir);
+    const { hostname, port } = new URL(url.replace('localhost', '127.0.0.1'));
+    // A half-sent request holds the stop for its grace, so the second Ctrl-C lands while it runs.
+    const half = connect(Number(port), hostname);
+    await new Promise((r) => half.once('connect', r));
+    half.on('error', () => undefined);
+    half.write('GET /healthz HTTP/1.1\r\nHo');
+    try {
+      const exited = exitOf(child);
+      child.kill('SIGINT');
+      await new Promise<void>((resolve) => {
+        const seen = () => (output().includes('SIGINT: stopping') ? resolve() : setTimeout(seen, 20));
+        seen();
+      });
+      child.kill('SIGINT');
+      expect(await exited).toBe(1);
+      expect(output()).toContain('SIGINT again: exiting');
+    } finally {
+      half.destroy();
+    }
+  });
 
   it('a second start on the same DATA_DIR stops with a clear message and leaves the first one serving', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'imsms-twice-'));
