@@ -50,6 +50,9 @@ export class Population {
   readonly senders: BenchUser[] = [];
 
   private template: { user: BenchUser; rows: RawItem[] } | undefined;
+  /** Recipients whose rows are in the table (ahead of the list when {@link preseedRecipients} ran). */
+  private rowsUpTo = 0;
+  private preseeding: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -67,12 +70,31 @@ export class Population {
     this.senders.push(...fresh);
   }
 
-  /** Registers recipients until there are `count`. */
+  /** Registers recipients until there are `count` (rows written ahead by {@link preseedRecipients} are kept). */
   async seedRecipients(count: number): Promise<void> {
+    await this.preseeding;
     const start = this.recipients.length;
-    const fresh = Array.from({ length: Math.max(0, count - start) }, (_, k) => recipientAt(start + k));
-    await this.seed(fresh);
-    this.recipients.push(...fresh);
+    const from = Math.max(start, this.rowsUpTo);
+    await this.seed(range(from, count).map(recipientAt));
+    this.rowsUpTo = Math.max(this.rowsUpTo, count);
+    this.recipients.push(...range(start, count).map(recipientAt));
+  }
+
+  /**
+   * Writes the rows of recipients up to `count` now, without making them recipients yet: a later
+   * {@link seedRecipients} then only adds them to the list. The rows are batch copies of the template (counted as
+   * the benchmark's own `control` requests, none of the system's), so a quick run writes the next level's users
+   * while its request-count level runs. Needs the template: seed the senders first.
+   * @throws Error when nothing was seeded yet (the first user goes through the system's store, which the system's
+   *   counts would see).
+   */
+  preseedRecipients(count: number): Promise<void> {
+    if (!this.template) throw new Error('preseedRecipients: seed the senders first');
+    const from = Math.max(this.recipients.length, this.rowsUpTo);
+    this.rowsUpTo = Math.max(this.rowsUpTo, count);
+    const done = this.preseeding.then(() => this.seed(range(from, count).map(recipientAt)));
+    this.preseeding = done.catch(() => undefined);
+    return done;
   }
 
   private async seed(users: BenchUser[]): Promise<void> {
@@ -265,6 +287,8 @@ export class BaselineClients {
   readonly arrivals = new Arrivals();
   private sockets: WsClient[] = [];
   senders: WsClient[] = [];
+  /** Who is connected: the recipients with a socket, and how many users in all (sockets and rows). */
+  private connected = { holders: new Set<number>(), users: 0 };
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -272,25 +296,39 @@ export class BaselineClients {
     private readonly wsUrl: string,
   ) {}
 
-  async connect(population: Population, socketHolders: number[], rowsOnly: number[]): Promise<void> {
+  /**
+   * Connects `senders`, a socket for each of `socketHolders` and a row for each of `rowsOnly` (recipients by
+   * index: recipientAt, as the population registers them, so a quick run can connect its 1,000 before they are
+   * all registered with the system under test, which the baseline never reads).
+   */
+  async connect(senders: BenchUser[], socketHolders: number[], rowsOnly: number[]): Promise<void> {
     const open = (user: BenchUser) => WsClient.open(`${this.wsUrl}?user=${user.imNumber}`);
-    this.senders = await mapLimit(population.senders, 16, open);
+    this.senders = await mapLimit(senders, 16, open);
     this.sockets = await mapLimit(socketHolders, 16, async (i) => {
-      const client = await open(population.recipients[i]);
+      const client = await open(recipientAt(i));
       client.onFrame = (frame, at) => {
         if (frame.type === 'message' && typeof frame.clientId === 'string')
           this.arrivals.record(frame.clientId, at);
       };
       return client;
     });
+    this.connected = { holders: new Set(socketHolders), users: socketHolders.length + rowsOnly.length };
     for (let k = 0; k < rowsOnly.length; k += 25) {
       const batch = rowsOnly.slice(k, k + 25).map((i) => ({
         PutRequest: {
-          Item: { connectionId: { S: rowId(i) }, userId: { S: population.recipients[i].imNumber } },
+          Item: { connectionId: { S: rowId(i) }, userId: { S: recipientAt(i).imNumber } },
         },
       }));
       await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: batch } }));
     }
+  }
+
+  /** Whether these clients are connected for `users` users with a socket for exactly `holders`. */
+  connectedAs(users: number, holders: number[]): boolean {
+    const { holders: mine } = this.connected;
+    return (
+      this.connected.users === users && mine.size === holders.length && holders.every((i) => mine.has(i))
+    );
   }
 
   async disconnect(): Promise<void> {
