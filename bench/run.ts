@@ -58,10 +58,13 @@ async function main(): Promise<void> {
   const built = progress.timed('bundles: build (one esbuild call)', () => buildAllBundles());
   built.catch(() => undefined);
   keepChildrenLowered('esbuild', built);
-  // The presence fan-out and the mobile replay: CPU-heavy, nothing timed, on a thread at the lowest priority.
-  const background = new WorkerRpc(
-    startTsWorker(path.join(__dirname, 'lib', 'background-thread.ts'), {}, { lowPriority: true }),
-  );
+  // The presence fan-out and the mobile replay: CPU-heavy, nothing timed, each on a thread at the lowest priority.
+  const lowPriority = (file: string) =>
+    new WorkerRpc(startTsWorker(path.join(__dirname, 'lib', file), {}, { lowPriority: true }));
+  const background = {
+    presence: lowPriority('presence-thread.ts'),
+    replay: opts.skip.has('mobile') ? undefined : lowPriority('replay-thread.ts'),
+  };
   const counterBuffer = newCounterBuffer();
   const counters = new Int32Array(counterBuffer);
   // The mobile phase's stacks have a table of their own, counted apart: their set-up and traffic never move the
@@ -129,7 +132,8 @@ async function main(): Promise<void> {
     await mobileThreads?.learned.close();
     await mobileThreads?.fixed.close();
     await db.close();
-    await background.close();
+    await background.presence.close();
+    await background.replay?.close();
     await built.then((b) => b.remove()).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -156,7 +160,7 @@ async function measure(
   opts: Options,
   threads: Threads,
   mobileThreads: MobileThreads | undefined,
-  background: WorkerRpc,
+  background: { presence: WorkerRpc; replay?: WorkerRpc },
   built: Promise<BuiltBundles>,
   dataDir: string,
   progress: Progress,
@@ -183,22 +187,22 @@ async function measure(
   const { counters, system } = threads;
 
   // The presence fan-out (presence-fanout.md) on an embedded dynalite of its own: request counts, no timings, so
-  // it runs beside the start-up too (on the low-priority thread). The mobile phase's replay in virtual time (its
-  // sample for the false-fallback rate; no timings either) runs there too. All of it, and the bundles' build, are
+  // it runs beside the start-up too (on a low-priority thread). So does the mobile phase's replay in virtual time
+  // (its sample for the false-fallback rate; no timings either), on another. All of it, and the bundles' build, are
   // done before the first measured cell.
   const presence = opts.skip.has('presence')
     ? Promise.resolve(undefined)
     : progress.timed('presence fan-out', () =>
-        background.call<PresenceCostRow[]>('presence', {
+        background.presence.call<PresenceCostRow[]>('presence', {
           outDir: opts.outDir,
           sizes: opts.quick ? [10, 100] : undefined,
         }),
       );
   presence.catch(() => undefined);
   const mobileOpts = { ...opts.mobile, ackTimeoutMs: 15_000 };
-  const replay = mobileThreads
+  const replay = background.replay
     ? progress.timed('mobile links: replay (virtual time)', () =>
-        background.call<MobileReport['replay']>('replay', {
+        background.replay!.call<MobileReport['replay']>('replay', {
           ...mobileOpts,
           links: mobileOpts.replayLinks,
           spanMs: mobileOpts.replaySpanMs,

@@ -180,6 +180,8 @@ export class OnlineSet {
   private readonly sockets = new Map<number, WsClient>();
   private readonly rows = new Set<number>();
   private readonly senderSockets: SenderSocket[] = [];
+  /** Sockets and rows set up ahead by {@link park}, not online yet in this set's view. */
+  private readonly parked = { sockets: new Map<number, WsClient>(), rows: new Set<number>() };
 
   constructor(
     private readonly population: Population,
@@ -219,10 +221,50 @@ export class OnlineSet {
     return this.senderSockets;
   }
 
-  /** Makes exactly recipients [0, k) online: sockets up to the cap, rows beyond it. */
+  /**
+   * Opens sockets for recipients `sockets` and writes connection rows for `rows` ahead of the {@link setOnline}
+   * that makes them online, which then takes them as they are. Meant for recipients past the current list (a
+   * quick run's next level, while its request-count level runs on the first 100): until then the system has them
+   * connected, but this set counts them nowhere and no path draws them. Their users must be registered first.
+   * @throws Error for a recipient already in the list, or already online or parked.
+   */
+  async park(sockets: number[], rows: number[]): Promise<void> {
+    const listed = this.population.recipients.length;
+    const taken = (i: number) =>
+      i < listed ||
+      this.sockets.has(i) ||
+      this.rows.has(i) ||
+      this.parked.sockets.has(i) ||
+      this.parked.rows.has(i);
+    const bad = [...sockets, ...rows].find(taken);
+    if (bad !== undefined) throw new Error(`park: recipient ${bad} is listed, online or parked already`);
+    await mapLimit(sockets, 16, async (i) => {
+      this.parked.sockets.set(i, await this.openRecipient(i));
+    });
+    await mapLimit(rows, 32, async (i) => {
+      await this.putRow(i);
+      this.parked.rows.add(i);
+    });
+  }
+
+  /**
+   * Makes exactly recipients [0, k) online: sockets up to the cap, rows beyond it (parked ones as they are).
+   * @throws Error when a recipient in the list is still parked (online in the system, offline in this view).
+   */
   async setOnline(k: number, onProgress: (done: number) => void = () => undefined): Promise<void> {
     const wantSockets = Math.min(k, this.socketCap);
     const toClose = [...this.sockets.keys()].filter((i) => i >= wantSockets);
+    for (const i of range(0, wantSockets)) {
+      const parked = this.parked.sockets.get(i);
+      if (parked && !this.sockets.has(i)) this.sockets.set(i, parked);
+      this.parked.sockets.delete(i);
+    }
+    for (const i of range(wantSockets, k)) {
+      if (this.parked.rows.delete(i)) this.rows.add(i);
+    }
+    const listed = this.population.recipients.length;
+    const stray = [...this.parked.sockets.keys(), ...this.parked.rows].find((i) => i < listed);
+    if (stray !== undefined) throw new Error(`setOnline: recipient ${stray} is parked, not made online`);
     const toOpen = range(0, wantSockets).filter((i) => !this.sockets.has(i));
     const toUnrow = [...this.rows].filter((i) => i < wantSockets || i >= k);
     const toRow = range(wantSockets, k).filter((i) => !this.rows.has(i));
@@ -237,7 +279,7 @@ export class OnlineSet {
       tick();
     });
     await mapLimit(toUnrow, 32, async (i) => {
-      await this.population.store.logins.deleteConnection(this.population.recipients[i].imNumber, rowId(i));
+      await this.population.store.logins.deleteConnection(recipientAt(i).imNumber, rowId(i));
       this.rows.delete(i);
       tick();
     });
@@ -246,27 +288,31 @@ export class OnlineSet {
       tick();
     });
     await mapLimit(toRow, 32, async (i) => {
-      const now = Date.now();
-      const user = this.population.recipients[i];
-      await this.population.store.logins.putConnection(user.imNumber, {
-        connectionId: rowId(i),
-        connectedAt: now,
-        expiresAt: now + 3600_000,
-      });
+      await this.putRow(i);
       this.rows.add(i);
       tick();
     });
   }
 
+  private async putRow(i: number): Promise<void> {
+    const now = Date.now();
+    await this.population.store.logins.putConnection(recipientAt(i).imNumber, {
+      connectionId: rowId(i),
+      connectedAt: now,
+      expiresAt: now + 3600_000,
+    });
+  }
+
   async closeAll(): Promise<void> {
-    await mapLimit([...this.sockets.values()], 64, (s) => s.close());
+    await mapLimit([...this.sockets.values(), ...this.parked.sockets.values()], 64, (s) => s.close());
+    this.parked.sockets.clear();
     await mapLimit(this.senderSockets, 64, (s) => s.client.close());
     this.sockets.clear();
     this.senderSockets.length = 0;
   }
 
   private async openRecipient(i: number): Promise<WsClient> {
-    const user = this.population.recipients[i];
+    const user = recipientAt(i);
     const client = await WsClient.open(
       `${this.wsUrl}?token=${encodeURIComponent(await this.population.token(user))}`,
     );

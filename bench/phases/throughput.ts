@@ -156,11 +156,23 @@ export async function runThroughput(
     const endCounts = progress.begin(`throughput: ${level}, requests only`);
     await population.seedRecipients(users);
     const preseed = population.preseedRecipients(last);
-    baselineEarly = connectBaseline(threads, main, last, range(0, Math.min(last, opts.socketCap)));
-    besideCounts = Promise.all([preseed, baselineEarly]);
+    const lastSockets = Math.min(last, opts.socketCap);
+    baselineEarly = connectBaseline(threads, main, last, range(0, lastSockets));
+    besideCounts = baselineEarly;
     besideCounts.catch(() => undefined);
     const share = Math.min(users - 1, Math.max(1, Math.round(users * opts.online)));
-    await online.setOnline(share);
+    // The measured level's sockets and rows past this level's users are opened and written now too, before the
+    // counts start (their $connects are the system's requests): idle until that level, drawn by no path here.
+    const lastShare = Math.min(last - 1, Math.max(1, Math.round(last * opts.online)));
+    await Promise.all([
+      online.setOnline(share),
+      preseed.then(() =>
+        online.park(
+          range(users, Math.min(lastShare, lastSockets)),
+          range(Math.max(users, lastSockets), lastShare),
+        ),
+      ),
+    ]);
     await waitQuiet(counters, SYSTEM);
     const countSettings: CellSettings = {
       ...settings,

@@ -1,7 +1,7 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../infra/local/embedded-dynamo';
 import { ensureTable } from '../../shared/adapters/dynamo-table';
-import { Population, recipientAt } from '../../bench/load/population';
+import { OnlineSet, Population, recipientAt } from '../../bench/load/population';
 
 /**
  * A quick run writes its measured level's users while its request-count level runs (preseedRecipients), so the
@@ -10,6 +10,7 @@ import { Population, recipientAt } from '../../bench/load/population';
 let embedded: EmbeddedDynamo;
 let client: DynamoDBClient;
 let batches = 0;
+let puts = 0;
 beforeAll(async () => {
   embedded = await startEmbeddedDynamo();
   client = new DynamoDBClient({
@@ -20,6 +21,7 @@ beforeAll(async () => {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName === 'BatchWriteItemCommand') batches++;
+      if (context.commandName === 'PutItemCommand' || context.commandName === 'PutCommand') puts++;
       return next(args);
     },
     { step: 'initialize', name: 'countBatches' },
@@ -73,5 +75,39 @@ describe('bench population: rows written ahead', () => {
     await population.seedRecipients(31);
     expect(batches).toBe(before + 1);
     expect((await profileOf(30))?.pk.S).toBe(`USER#${recipientAt(30).imNumber}`);
+  });
+});
+
+describe('bench online set: connections set up ahead', () => {
+  const connections = async (population: Population, i: number) =>
+    (await population.store.logins.getRecipient(recipientAt(i).imNumber))?.connections.length ?? 0;
+
+  it('writes rows past the list ahead, then takes them as they are when they come online', async () => {
+    const population = new Population(client, 'bench-pop', 'secret-that-is-long-enough-0123456789');
+    await population.seedSenders(2);
+    await population.seedRecipients(40);
+    // Rows only (no sockets: a cap of 0), so no stack is needed.
+    const online = new OnlineSet(population, 'ws://127.0.0.1:9/ws', 0);
+    await population.preseedRecipients(60);
+    await expect(online.park([], [5])).rejects.toThrow('recipient 5 is listed, online or parked already');
+
+    await online.park([], [45, 46]);
+    expect(online.online).toBe(0);
+    expect(online.offline()).toHaveLength(40);
+    expect(await connections(population, 45)).toBe(1);
+
+    await population.seedRecipients(50);
+    const before = puts;
+    await online.setOnline(47);
+    expect(online.online).toBe(47);
+    expect(online.offline()).toEqual([47, 48, 49]);
+    // 45 and 46 were written ahead: only the other 45 rows now.
+    expect(puts - before).toBe(45);
+    expect(await connections(population, 46)).toBe(1);
+
+    // A parked recipient left offline in the list would be drawn as offline while the system has it online.
+    await online.park([], [55]);
+    await population.seedRecipients(60);
+    await expect(online.setOnline(47)).rejects.toThrow('recipient 55 is parked, not made online');
   });
 });
