@@ -73,7 +73,8 @@ export async function runCell(
  * spell, each driver's measured window runs in turn on the conversations its warm-up began, counted from quiet to
  * quiet as in runCell. Counts per message are the same as one runCell after another (each message's requests are
  * its path's; the windows never overlap); the rates and latencies are not comparable (the warm-ups ran beside each
- * other), so use it only where counts are all that is reported. `afterEach` runs after each window's counts.
+ * other), so use it only where counts are all that is reported. `afterEach` runs after each window's counts,
+ * `afterWarmUp` once the warm-ups are over and the system is quiet.
  */
 export async function runCountCells(
   cells: { driver: PathDriver; cellId: string }[],
@@ -82,10 +83,12 @@ export async function runCountCells(
   counters: Int32Array,
   quietOn: Category[],
   afterEach: (index: number, result: CellResult) => void = () => undefined,
+  afterWarmUp: () => void = () => undefined,
 ): Promise<CellResult[]> {
   const loops = cells.map((c) => newLoop(c.driver, recipients, settings, c.cellId));
   const warm = await Promise.all(loops.map((loop) => loop.run(settings.warmupMs, false)));
   await waitQuiet(counters, quietOn, settings.quietMs);
+  afterWarmUp();
   const results: CellResult[] = [];
   for (const [i, loop] of loops.entries()) {
     results.push(await measureWindow(loop, warm[i].started, settings, counters, quietOn));

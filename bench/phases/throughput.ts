@@ -174,6 +174,7 @@ export async function runThroughput(
       ),
     ]);
     await waitQuiet(counters, SYSTEM);
+    progress.note('throughput', `${level}: ${share} online; the next level's sockets and rows set up`);
     const countSettings: CellSettings = {
       ...settings,
       // Warm-up enough for V8 to compile each path; a window just long enough for a count per message.
@@ -202,6 +203,7 @@ export async function runThroughput(
         const rw = `${report.dynamo.reads.toFixed(2)} r / ${report.dynamo.writes.toFixed(2)} w per msg`;
         progress.note('throughput', `${level} · ${LABELS[key]}: ${rw} (requests only)`);
       },
+      () => progress.note('throughput', `${level}: the four warm-ups done`),
     );
     warmedUp = true;
     endCounts();
