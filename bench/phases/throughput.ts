@@ -143,9 +143,8 @@ export async function runThroughput(
   // also warm the paths up (V8 compiling the handlers, the SDK and the gateway), which the first level's warm-up
   // would otherwise do.
   let warmedUp = false;
-  // Quick runs: beside the request counts, the measured level's users are written and the baseline's clients
-  // connect (neither is the system's traffic: `control` and `baseline` requests), so that the measured level
-  // starts with its cells. Both are done before its first cell.
+  // Quick runs: work for the measured level done beside the request counts and the start-up's last work (below),
+  // so that the level starts with its cells. All of it is done before the level's set-up.
   let besideCounts: Promise<unknown> = Promise.resolve();
   const last = opts.users[opts.users.length - 1];
   let baselineEarly: Promise<BaselineClients> | undefined;
@@ -155,26 +154,17 @@ export async function runThroughput(
     progress.note('throughput', `${level}: requests only, beside the start-up`);
     const endCounts = progress.begin(`throughput: ${level}, requests only`);
     await population.seedRecipients(users);
+    const share = Math.min(users - 1, Math.max(1, Math.round(users * opts.online)));
+    await online.setOnline(share);
+    await waitQuiet(counters, SYSTEM);
+    progress.note('throughput', `${level}: ${share} online`);
+    // Beside the count cells (mostly waits): the measured level's users are written and the baseline's clients
+    // connect for it (neither is the system's traffic: `control` and `baseline` requests).
     const preseed = population.preseedRecipients(last);
     const lastSockets = Math.min(last, opts.socketCap);
     baselineEarly = connectBaseline(threads, main, last, range(0, lastSockets));
     besideCounts = baselineEarly;
     besideCounts.catch(() => undefined);
-    const share = Math.min(users - 1, Math.max(1, Math.round(users * opts.online)));
-    // The measured level's sockets and rows past this level's users are opened and written now too, before the
-    // counts start (their $connects are the system's requests): idle until that level, drawn by no path here.
-    const lastShare = Math.min(last - 1, Math.max(1, Math.round(last * opts.online)));
-    await Promise.all([
-      online.setOnline(share),
-      preseed.then(() =>
-        online.park(
-          range(users, Math.min(lastShare, lastSockets)),
-          range(Math.max(users, lastSockets), lastShare),
-        ),
-      ),
-    ]);
-    await waitQuiet(counters, SYSTEM);
-    progress.note('throughput', `${level}: ${share} online; the next level's sockets and rows set up`);
     const countSettings: CellSettings = {
       ...settings,
       // Warm-up enough for V8 to compile each path; a window just long enough for a count per message.
@@ -205,12 +195,27 @@ export async function runThroughput(
       },
       () => progress.note('throughput', `${level}: the four warm-ups done`),
     );
+    // Once the counts are read (their $connects are the system's requests), the measured level's sockets and rows
+    // past these users are set up, while the start-up's last work ends: idle and drawn by no path until that
+    // level's setOnline takes them.
+    const lastShare = Math.min(last - 1, Math.max(1, Math.round(last * opts.online)));
+    const parked = progress.timed(`throughput: ${last.toLocaleString('en-US')} users' sockets ahead`, () =>
+      preseed.then(() =>
+        online.park(
+          range(users, Math.min(lastShare, lastSockets)),
+          range(Math.max(users, lastSockets), lastShare),
+        ),
+      ),
+    );
+    besideCounts = Promise.all([baselineEarly, parked]);
+    besideCounts.catch(() => undefined);
     warmedUp = true;
     endCounts();
   }
 
   for (const users of opts.users) {
     const level = `${users.toLocaleString('en-US')} users`;
+    await besideCounts;
     progress.note('throughput', `${level}: registering users`);
     const endLevel = progress.begin(`throughput: ${level}`);
     await population.seedRecipients(users);
@@ -241,7 +246,7 @@ export async function runThroughput(
       progress.advance(cellSeconds, 'throughput', `${level} · ${LABELS[key]}: ${describe(report)}`);
       return report;
     };
-    await Promise.all([beforeMeasuring, besideCounts]);
+    await beforeMeasuring;
     if (users === opts.users[0] && !warmedUp) {
       // The first cells would otherwise also measure V8 compiling the handlers, the SDK and the gateway.
       for (const path of PATHS)
