@@ -158,13 +158,6 @@ export async function runThroughput(
     await online.setOnline(share);
     await waitQuiet(counters, SYSTEM);
     progress.note('throughput', `${level}: ${share} online`);
-    // Beside the count cells (mostly waits): the measured level's users are written and the baseline's clients
-    // connect for it (neither is the system's traffic: `control` and `baseline` requests).
-    const preseed = population.preseedRecipients(last);
-    const lastSockets = Math.min(last, opts.socketCap);
-    baselineEarly = connectBaseline(threads, main, last, range(0, lastSockets));
-    besideCounts = baselineEarly;
-    besideCounts.catch(() => undefined);
     const countSettings: CellSettings = {
       ...settings,
       // Warm-up enough for V8 to compile each path; a window just long enough for a count per message.
@@ -195,9 +188,14 @@ export async function runThroughput(
       },
       () => progress.note('throughput', `${level}: the four warm-ups done`),
     );
-    // Once the counts are read (their $connects are the system's requests), the measured level's sockets and rows
-    // past these users are set up, while the start-up's last work ends: idle and drawn by no path until that
-    // level's setOnline takes them.
+    // Once the counts are read, while the start-up's last work ends: the measured level's users are written, the
+    // baseline's clients connect for it, and its sockets and rows past these users are set up (idle and drawn by no
+    // path until that level's setOnline takes them). Not beside the count cells: the four warm-ups at once are
+    // load enough, and a message whose row is written over ACK_TIMEOUT_MS after its check was set gets a second,
+    // strong read, which the run's reads per check would show.
+    const preseed = population.preseedRecipients(last);
+    const lastSockets = Math.min(last, opts.socketCap);
+    baselineEarly = connectBaseline(threads, main, last, range(0, lastSockets));
     const lastShare = Math.min(last - 1, Math.max(1, Math.round(last * opts.online)));
     const parked = progress.timed(`throughput: ${last.toLocaleString('en-US')} users' sockets ahead`, () =>
       preseed.then(() =>
