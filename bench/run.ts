@@ -6,23 +6,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureTable } from '../shared/adapters/dynamo-table';
 import { newCounterBuffer, readUnits, snapshot, diff, SYSTEM, total, type Counts } from './db/counter';
+import { keepChildrenLowered } from './lib/priority';
 import { Progress } from './lib/progress';
 import { sleep } from './lib/stats';
 import { startTsWorker, WorkerRpc } from './lib/threads';
 import { parseOptions, type Options } from './options';
 import { buildAllBundles, timeColdInit, type BuiltBundles } from './phases/bundles';
 import { runFallback } from './phases/fallback';
-import { runPresenceFanout } from './phases/presence-fanout';
+import type { PresenceCostRow } from './phases/presence-fanout';
 import {
   prepareMobileRule,
-  replayRules,
   runPreparedRule,
   type MobileReport,
   type MobileRuleReport,
   type PreparedMobileRule,
 } from './phases/mobile-fallback';
 import { MOBILE } from './load/mobile-link';
-import type { Population } from './load/population';
+import { Population } from './load/population';
 import { loadPrices, smsCosts, smsSamples } from './phases/sms-cost';
 import {
   closeMainSockets,
@@ -53,13 +53,28 @@ async function main(): Promise<void> {
 
   mkdirSync(opts.outDir, { recursive: true });
   // Built now, beside the threads' start-up (nothing is measured yet); timed later, while the mobile phase waits.
+  // esbuild at the lowest priority: the start-up's request-count cells, mostly waits, go first, and the build
+  // takes the cores they leave (it is done before the first measured cell, whatever the priority).
   const built = progress.timed('bundles: build (one esbuild call)', () => buildAllBundles());
   built.catch(() => undefined);
+  keepChildrenLowered('esbuild', built);
+  // The presence fan-out and the mobile replay: CPU-heavy, nothing timed, each on a thread at the lowest priority.
+  const lowPriority = (file: string) =>
+    new WorkerRpc(startTsWorker(path.join(__dirname, 'lib', file), {}, { lowPriority: true }));
+  const background = {
+    presence: lowPriority('presence-thread.ts'),
+    replay: opts.skip.has('mobile') ? undefined : lowPriority('replay-thread.ts'),
+  };
   const counterBuffer = newCounterBuffer();
   const counters = new Int32Array(counterBuffer);
+  // The mobile phase's stacks have a table of their own, counted apart: their set-up and traffic never move the
+  // main stack's counts, so they may run beside its request-count cells and its fallback.
+  const mobileCounterBuffer = newCounterBuffer();
   const dbWorker = startTsWorker(path.join(__dirname, 'db', 'dynamo-thread.ts'), {
     counters: counterBuffer,
     systemTable: SYSTEM_TABLE,
+    mobileCounters: mobileCounterBuffer,
+    mobileTable: MOBILE_TABLE,
   });
   const db = new WorkerRpc(dbWorker);
   const system = new WorkerRpc(startTsWorker(path.join(__dirname, 'system', 'system-thread.ts'), {}));
@@ -82,9 +97,18 @@ async function main(): Promise<void> {
       maxAttempts: 5,
     });
     await ensureTable(seedClient, SYSTEM_TABLE);
+    if (mobileThreads) await ensureTable(seedClient, MOBILE_TABLE);
     const profileDir = opts.profile ? path.join(opts.outDir, 'profiles') : undefined;
     const threads: Threads = { system, db, counters, dynamoEndpoint: endpoint, seedClient, profileDir };
-    const report = await measure(opts, threads, mobileThreads, built, dataDir, progress);
+    const report = await measure(
+      opts,
+      threads,
+      mobileThreads && { ...mobileThreads, counters: new Int32Array(mobileCounterBuffer) },
+      background,
+      built,
+      dataDir,
+      progress,
+    );
     report.machine.loadBefore = loadBefore;
     report.machine.loadAfter = os.loadavg();
     // From the process's start (tsx compiling this file included), as `time npm run bench` sees it, less npm.
@@ -108,6 +132,8 @@ async function main(): Promise<void> {
     await mobileThreads?.learned.close();
     await mobileThreads?.fixed.close();
     await db.close();
+    await background.presence.close();
+    await background.replay?.close();
     await built.then((b) => b.remove()).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -134,6 +160,7 @@ async function measure(
   opts: Options,
   threads: Threads,
   mobileThreads: MobileThreads | undefined,
+  background: { presence: WorkerRpc; replay?: WorkerRpc },
   built: Promise<BuiltBundles>,
   dataDir: string,
   progress: Progress,
@@ -160,38 +187,58 @@ async function measure(
   const { counters, system } = threads;
 
   // The presence fan-out (presence-fanout.md) on an embedded dynalite of its own: request counts, no timings, so
-  // it runs beside the start-up too. Both it and the bundles' build are done before the first measured cell.
+  // it runs beside the start-up too (on a low-priority thread). So does the mobile phase's replay in virtual time
+  // (its sample for the false-fallback rate; no timings either), on another. All of it, and the bundles' build, are
+  // done before the first measured cell.
   const presence = opts.skip.has('presence')
     ? Promise.resolve(undefined)
     : progress.timed('presence fan-out', () =>
-        runPresenceFanout(opts.outDir, opts.quick ? [10, 100] : undefined),
+        background.presence.call<PresenceCostRow[]>('presence', {
+          outDir: opts.outDir,
+          sizes: opts.quick ? [10, 100] : undefined,
+        }),
       );
   presence.catch(() => undefined);
+  const mobileOpts = { ...opts.mobile, ackTimeoutMs: 15_000 };
+  const replay = background.replay
+    ? progress.timed('mobile links: replay (virtual time)', () =>
+        background.replay!.call<MobileReport['replay']>('replay', {
+          ...mobileOpts,
+          links: mobileOpts.replayLinks,
+          spanMs: mobileOpts.replaySpanMs,
+        }),
+      )
+    : Promise.resolve(undefined);
+  replay.catch(() => undefined);
   const main = await progress.timed('stack start', () =>
     openMainStack(opts, threads, jwtSecret, stackEnv, dataDir),
   );
-  // The mobile phase's two stacks start, and its links register and open their sockets, while nothing is measured
-  // yet (beside the build and the presence fan-out): the phase itself is then only its traffic and its timers.
-  const mobileOpts = { ...opts.mobile, ackTimeoutMs: 15_000 };
-  // Their stacks are up before any message is sent: a stack re-arms, on start, the durable ack timer's rows it
-  // finds in the shared table, which would then include the main stack's.
-  const mobileStacks = mobileThreads
-    ? await progress.timed('mobile links: stacks start', () =>
-        startMobileStacks(mobileThreads, dataDir, stackEnv, mobileOpts),
-      )
-    : undefined;
-  const mobileReady = mobileStacks
-    ? progress.timed('mobile links: set-up', () => prepareMobile(mobileStacks, main.population, mobileOpts))
+  // The mobile phase's two stacks start, and its links register and open their sockets, beside the rest of the
+  // start-up and the request-count cells (nothing is measured yet, and their table is counted apart): the phase
+  // itself is then only its traffic and its timers. A stack re-arms, on start, the durable ack timer's rows it
+  // finds in its table: both start before any message is sent on it.
+  const mobileReady = mobileThreads
+    ? (async () => {
+        const stacks = await progress.timed('mobile links: stacks start', () =>
+          startMobileStacks(mobileThreads, dataDir, { ...stackEnv, TABLE_NAME: MOBILE_TABLE }, mobileOpts),
+        );
+        return progress.timed('mobile links: set-up', async () => {
+          // The links' senders are the main population's sender accounts, registered in this table too.
+          const population = new Population(threads.seedClient, MOBILE_TABLE, jwtSecret);
+          await population.seedSenders(opts.concurrency);
+          return prepareMobile(stacks, population, mobileOpts);
+        });
+      })()
     : Promise.resolve(undefined);
   mobileReady.catch(() => undefined);
-  const setupDone = Promise.all([presence, built, mobileReady]).then(() =>
-    progress.note('setup', 'build, presence and mobile set-up done'),
+  const setupDone = Promise.all([presence, built, mobileReady, replay]).then(() =>
+    progress.note('setup', 'build, presence, replay and mobile set-up done'),
   );
   if (opts.mobileOnly) {
     // Only the mobile-link phase (to try the ack wait quickly): its figures as JSON on stdout, nothing written.
     await closeMainSockets(main, threads);
     await system.call('stopStack');
-    const mobile = await runMobile(threads, mobileThreads!, (await mobileReady)!, mobileOpts);
+    const mobile = await runMobile(mobileThreads!, (await mobileReady)!, mobileOpts, await replay).report;
     process.stdout.write(JSON.stringify(mobile, null, 2) + '\n');
     process.exit(0);
   }
@@ -207,20 +254,27 @@ async function measure(
 
   // The ack wait on simulated mobile links: the learned rule and the fixed one, each on its own stack in its own
   // thread, at once, over the same links (same seeds). The 2 s fallback runs beside its traffic, on the main stack
-  // (a few silent recipients: light work beside light work, counted apart: its requests are the fallback's, the
-  // link stats the mobile phase's). Once the mobile traffic is over, the phase only waits on timers (the fixed
-  // rule's 15 s): the cold loads are timed then, so neither runs beside CPU-heavy work.
+  // (a few silent recipients: light work beside light work; its requests are on the main table, the mobile
+  // stacks' on theirs). Once the traffic is over and the learned rule has its figures, the phase only waits on
+  // timers (the fixed rule's 15 s): the cold loads are timed then, and the fixed rule's sockets close after them,
+  // so that neither runs beside CPU-heavy work.
   let mobileRun: Promise<MobileReport | undefined> = Promise.resolve(undefined);
+  let learnedDone: Promise<unknown> = Promise.resolve();
+  let coldInitTimed!: () => void;
+  const coldInitDone = new Promise<void>((resolve) => (coldInitTimed = resolve));
   const prepared = await mobileReady;
   if (mobileThreads && prepared) {
+    const replayed = await replay;
     progress.note(
       'mobile',
       `${mobileOpts.links} links per rule, learned and fixed ACK_TIMEOUT_MS ${mobileOpts.ackTimeoutMs} side by side`,
     );
-    mobileRun = progress.timed('mobile links (both rules)', () =>
-      runMobile(threads, mobileThreads, prepared, mobileOpts),
-    );
+    const endMobile = progress.begin('mobile links (both rules)');
+    const trafficOver = sleep(mobileOpts.phaseMs);
+    const run = runMobile(mobileThreads, prepared, mobileOpts, replayed, () => coldInitDone);
+    mobileRun = run.report.finally(endMobile);
     mobileRun.catch(() => undefined);
+    learnedDone = Promise.allSettled([run.learned, trafficOver]);
   }
   const fallback: FallbackReport[] = [];
   if (!opts.skip.has('fallback')) {
@@ -233,37 +287,41 @@ async function measure(
     });
   }
   await system.call('stopStack');
-  if (mobileThreads) await Promise.race([sleep(mobileOpts.phaseMs + 1_500), mobileRun]);
 
   let bundles: Report['bundles'] = { emptyScriptMs: NaN, rows: [], timed: 0 };
-  const b = await built;
-  if (!opts.skip.has('init')) {
-    progress.note(
-      'bundles',
-      `built in ${b.buildSeconds.toFixed(1)} s; timing cold loads beside an empty node`,
-    );
-    const quarter = coldInitSeconds(opts) / 4;
-    let quarters = 0;
-    bundles = await progress.timed('bundles: cold init', () =>
-      timeColdInit(
-        b,
-        opts.initRuns,
-        !opts.quick,
-        (done, totalSteps) => {
-          while (quarters < Math.floor((done / totalSteps) * 4)) {
-            quarters++;
-            progress.advance(quarter, 'bundles', `${quarters * 25}% of the cold loads timed`);
-          }
-        },
-        opts.initLargest,
-      ),
-    );
-    const slowest = Math.max(...bundles.rows.map((r) => r.requireMs).filter(Number.isFinite));
-    progress.note(
-      'bundles',
-      `${bundles.rows.length} functions, ${bundles.timed} timed, slowest init ${slowest.toFixed(0)} ms, ` +
-        `empty node ${bundles.emptyScriptMs.toFixed(0)} ms`,
-    );
+  try {
+    const b = await built;
+    await learnedDone;
+    if (!opts.skip.has('init')) {
+      progress.note(
+        'bundles',
+        `built in ${b.buildSeconds.toFixed(1)} s; timing cold loads beside an empty node`,
+      );
+      const quarter = coldInitSeconds(opts) / 4;
+      let quarters = 0;
+      bundles = await progress.timed('bundles: cold init', () =>
+        timeColdInit(
+          b,
+          opts.initRuns,
+          !opts.quick,
+          (done, totalSteps) => {
+            while (quarters < Math.floor((done / totalSteps) * 4)) {
+              quarters++;
+              progress.advance(quarter, 'bundles', `${quarters * 25}% of the cold loads timed`);
+            }
+          },
+          opts.initLargest,
+        ),
+      );
+      const slowest = Math.max(...bundles.rows.map((r) => r.requireMs).filter(Number.isFinite));
+      progress.note(
+        'bundles',
+        `${bundles.rows.length} functions, ${bundles.timed} timed, slowest init ${slowest.toFixed(0)} ms, ` +
+          `empty node ${bundles.emptyScriptMs.toFixed(0)} ms`,
+      );
+    }
+  } finally {
+    coldInitTimed();
   }
   const mobile = await mobileRun;
   for (const m of mobile?.rules ?? []) progress.advance(4, 'mobile', describeMobile(m));
@@ -331,10 +389,15 @@ function checkFigures(c: Counts): {
   };
 }
 
+/** The mobile phase's table: its two stacks share it, apart from the main stack's (counted apart too). */
+const MOBILE_TABLE = 'imsms-mobile';
+
 /** The mobile phase's threads: one per rule, a stack each (a stack reads its settings once). */
 interface MobileThreads {
   learned: WorkerRpc;
   fixed: WorkerRpc;
+  /** The request counters of the mobile table (the database thread's second set). */
+  counters: Int32Array;
 }
 
 /** Starts the two stacks, one per rule, each in its thread; their URLs. */
@@ -370,32 +433,41 @@ async function prepareMobile(
   return [l, f];
 }
 
-/** Both rules at once on their prepared links, then the replay in virtual time; stops both stacks. */
-async function runMobile(
-  threads: Threads,
+/**
+ * Both rules at once on their prepared links, with the replay computed beforehand (`replay`); stops both stacks
+ * at the end. `learned` settles when the learned rule has its figures (its sockets closed); the fixed rule's
+ * sockets close once `holdFixed` settles.
+ */
+function runMobile(
   mobileThreads: MobileThreads,
   prepared: PreparedMobileRule[],
   o: Options['mobile'] & { ackTimeoutMs: number },
-): Promise<MobileReport> {
-  try {
-    const before = snapshot(threads.counters);
-    const rules = await Promise.all(prepared.map((p) => runPreparedRule(p, o)));
-    // Only the learned rule writes link stats (a fixed wait never moves, and the fallback's silent recipients
-    // never ack), so the phase's link-stats writes are the learned rule's.
-    const linkStatsWrites = total(diff(snapshot(threads.counters), before), 'linkStats');
-    const replay = await replayRules({ ...o, links: o.replayLinks, spanMs: o.replaySpanMs });
-    return {
-      model: MOBILE,
-      phaseMs: o.phaseMs,
-      messageEveryMs: o.messageEveryMs,
-      rules,
-      replay,
-      linkStatsWrites,
-    };
-  } finally {
-    await mobileThreads.learned.call('stopStack');
-    await mobileThreads.fixed.call('stopStack');
-  }
+  replay: MobileReport['replay'],
+  holdFixed?: () => Promise<unknown>,
+): { learned: Promise<unknown>; report: Promise<MobileReport> } {
+  const before = snapshot(mobileThreads.counters);
+  const runs = prepared.map((p) => runPreparedRule(p, o, p.rule === 'fixed' ? holdFixed : undefined));
+  const report = (async (): Promise<MobileReport> => {
+    try {
+      const rules = await Promise.all(runs);
+      // Only the learned rule writes link stats (a fixed wait never moves), so the table's link-stats writes over
+      // the phase are the learned rule's.
+      const linkStatsWrites = total(diff(snapshot(mobileThreads.counters), before), 'linkStats');
+      return {
+        model: MOBILE,
+        phaseMs: o.phaseMs,
+        messageEveryMs: o.messageEveryMs,
+        rules,
+        replay,
+        linkStatsWrites,
+      };
+    } finally {
+      await mobileThreads.learned.call('stopStack');
+      await mobileThreads.fixed.call('stopStack');
+    }
+  })();
+  const learned = runs[prepared.findIndex((p) => p.rule === 'learned')] ?? Promise.resolve();
+  return { learned, report };
 }
 
 function describeMobile(m: MobileRuleReport): string {

@@ -126,6 +126,24 @@ export function isConsistentRead(op: string, body: string): boolean {
 /** RCU per read of an item (or a Query's items) up to 4 KB: DynamoDB bills a strongly consistent read 2×. */
 export const RCU = { eventual: 0.5, consistent: 1 } as const;
 
+/**
+ * The table a request names: `TableName`, or the first key of a batch's `RequestItems` (the benchmark's batches
+ * each name one table). Undefined when it names none (ListTables and the like).
+ */
+export function tableOf(body: string): string | undefined {
+  return (/"TableName":"([^"]+)"/.exec(body) ?? /"RequestItems":\{"([^"]+)"/.exec(body))?.[1];
+}
+
+/**
+ * Where the database thread counts a request: `counters.mobile` when it names the mobile phase's table (its two
+ * stacks then never move the main stack's counts, whenever they run), else `counters.main`.
+ */
+export function viewFor<T>(body: string, counters: { main: T; mobile?: T }, mobileTable?: string): T {
+  return counters.mobile !== undefined && mobileTable !== undefined && tableOf(body) === mobileTable
+    ? counters.mobile
+    : counters.main;
+}
+
 /** Which category a request belongs to, from its operation, table and body (no JSON parse: this is hot). */
 export function classify(op: string, body: string, systemTable: string): Category {
   if (!OPS.includes(op as Op)) return 'control';

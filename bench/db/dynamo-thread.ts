@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { workerData } from 'node:worker_threads';
 import { ThreadProfiler } from '../lib/profiler';
 import { serveRpc } from '../lib/threads';
-import { classify, isConsistentRead, OPS, record, recordTimerRows, type Op } from './counter';
+import { classify, isConsistentRead, OPS, record, recordTimerRows, viewFor, type Op } from './counter';
 
 // dynalite has no type declarations; it returns an http.Server that speaks the DynamoDB API.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -15,8 +15,17 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void;
  * dynalite (in memory) on its own thread, as the database is its own service on AWS, with a counting wrapper
  * around its request handler: the same tally a proxy in front of it would make, without a second hop.
  */
-const { counters, systemTable } = workerData as { counters: SharedArrayBuffer; systemTable: string };
-const view = new Int32Array(counters);
+const { counters, systemTable, mobileCounters, mobileTable } = workerData as {
+  counters: SharedArrayBuffer;
+  systemTable: string;
+  /** The mobile phase's stacks use a table of their own, counted apart (counter.ts `viewFor`). */
+  mobileCounters?: SharedArrayBuffer;
+  mobileTable?: string;
+};
+const views = {
+  main: new Int32Array(counters),
+  mobile: mobileCounters ? new Int32Array(mobileCounters) : undefined,
+};
 const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
 const [handle] = server.listeners('request') as Listener[];
 server.removeAllListeners('request');
@@ -28,7 +37,9 @@ server.on('request', (req: IncomingMessage, res: ServerResponse) => {
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
     const body = Buffer.concat(chunks).toString('utf8');
-    const category = classify(target, body, systemTable);
+    const view = viewFor(body, views, mobileTable);
+    // The mobile table's requests are classified as the system table's are, into their own counters.
+    const category = classify(target, body, view === views.main ? systemTable : mobileTable!);
     const consistent = isConsistentRead(op, body);
     res.once('finish', () => {
       record(view, category, op, res.statusCode >= 400, consistent);

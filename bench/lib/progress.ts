@@ -31,13 +31,21 @@ export class Progress {
    * can say where the time went. Phases may overlap (the mobile phase runs beside the cold-init timing).
    */
   async timed<T>(phase: string, fn: () => Promise<T>): Promise<T> {
-    const entry: { from: number; to?: number } = { from: this.elapsedSeconds() };
-    this.phases.set(phase, entry);
+    const end = this.begin(phase);
     try {
       return await fn();
     } finally {
-      entry.to = this.elapsedSeconds();
+      end();
     }
+  }
+
+  /** Starts timing `phase` now, for a phase that is not one function: call the returned function at its end. */
+  begin(phase: string): () => void {
+    const entry: { from: number; to?: number } = { from: this.elapsedSeconds() };
+    this.phases.set(phase, entry);
+    return () => {
+      entry.to ??= this.elapsedSeconds();
+    };
   }
 
   /** Every timed phase so far: its wall seconds, its start and end in seconds from the run's start. */
@@ -54,8 +62,9 @@ export class Progress {
 
   private line(text: string, fixed?: number): void {
     const pct = fixed ?? Math.min(99, Math.floor((this.done / this.plannedSeconds) * 100));
-    const t = Math.round(this.elapsedSeconds());
-    const clock = `${Math.floor(t / 60)}:${String(t % 60).padStart(2, '0')}`;
-    process.stderr.write(`[${String(pct).padStart(3)}% ${clock.padStart(5)}] ${text}\n`);
+    // Tenths of a second: the lines are also the finest account of where a run's time goes.
+    const t = Math.floor(this.elapsedSeconds() * 10) / 10;
+    const clock = `${Math.floor(t / 60)}:${(t % 60).toFixed(1).padStart(4, '0')}`;
+    process.stderr.write(`[${String(pct).padStart(3)}% ${clock.padStart(7)}] ${text}\n`);
   }
 }

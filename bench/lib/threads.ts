@@ -1,12 +1,19 @@
 import { parentPort, Worker } from 'node:worker_threads';
+import { LOWER_THIS_THREAD } from './priority';
 
 /**
  * Starts a TypeScript module in a worker thread. Workers do not inherit tsx's loader, so the worker first
- * registers tsx's CommonJS hook and then requires the module.
+ * registers tsx's CommonJS hook and then requires the module. `lowPriority`: the thread lowers its own scheduling
+ * priority first (Linux; bench/lib/priority.ts), for CPU-heavy work that is not timed and may take whatever the
+ * timed threads leave.
  */
-export function startTsWorker(file: string, workerData: unknown): Worker {
+export function startTsWorker(
+  file: string,
+  workerData: unknown,
+  opts: { lowPriority?: boolean } = {},
+): Worker {
   const tsx = require.resolve('tsx/cjs');
-  const code = `require(${JSON.stringify(tsx)}); require(${JSON.stringify(file)});`;
+  const code = `${opts.lowPriority ? LOWER_THIS_THREAD : ''} require(${JSON.stringify(tsx)}); require(${JSON.stringify(file)});`;
   return new Worker(code, { eval: true, workerData, stdout: false, stderr: false });
 }
 

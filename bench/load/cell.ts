@@ -61,11 +61,61 @@ export async function runCell(
   quietOn: Category[],
   cellId: string,
 ): Promise<CellResult> {
-  const pool = driver.pool();
-  if (pool.length === 0) throw new Error('no recipients for this path');
-  const loop = new ClosedLoop(driver, recipients, pool, settings, cellId);
+  const loop = newLoop(driver, recipients, settings, cellId);
   const warm = await loop.run(settings.warmupMs, false);
   await waitQuiet(counters, quietOn, settings.quietMs);
+  return measureWindow(loop, warm.started, settings, counters, quietOn);
+}
+
+/**
+ * Cells that count requests only, one per driver: every driver's warm-up (`settings.warmupMs`, its own closed
+ * loops and conversations, as in {@link runCell}) runs at the same time as the others', then, after one quiet
+ * spell, each driver's measured window runs in turn on the conversations its warm-up began, counted from quiet to
+ * quiet as in runCell. Counts per message are the same as one runCell after another (each message's requests are
+ * its path's; the windows never overlap); the rates and latencies are not comparable (the warm-ups ran beside each
+ * other), so use it only where counts are all that is reported. `afterEach` runs after each window's counts,
+ * `afterWarmUp` once the warm-ups are over and the system is quiet.
+ */
+export async function runCountCells(
+  cells: { driver: PathDriver; cellId: string }[],
+  recipients: BenchUser[],
+  settings: CellSettings,
+  counters: Int32Array,
+  quietOn: Category[],
+  afterEach: (index: number, result: CellResult) => void = () => undefined,
+  afterWarmUp: () => void = () => undefined,
+): Promise<CellResult[]> {
+  const loops = cells.map((c) => newLoop(c.driver, recipients, settings, c.cellId));
+  const warm = await Promise.all(loops.map((loop) => loop.run(settings.warmupMs, false)));
+  await waitQuiet(counters, quietOn, settings.quietMs);
+  afterWarmUp();
+  const results: CellResult[] = [];
+  for (const [i, loop] of loops.entries()) {
+    results.push(await measureWindow(loop, warm[i].started, settings, counters, quietOn));
+    afterEach(i, results[i]);
+  }
+  return results;
+}
+
+function newLoop(
+  driver: PathDriver,
+  recipients: BenchUser[],
+  settings: CellSettings,
+  cellId: string,
+): ClosedLoop {
+  const pool = driver.pool();
+  if (pool.length === 0) throw new Error('no recipients for this path');
+  return new ClosedLoop(driver, recipients, pool, settings, cellId);
+}
+
+/** A cell's measured window, from a quiet system, and its counts once the system is quiet again. */
+async function measureWindow(
+  loop: ClosedLoop,
+  warmupMessages: number,
+  settings: CellSettings,
+  counters: Int32Array,
+  quietOn: Category[],
+): Promise<CellResult> {
   const before = snapshot(counters);
   const window = await loop.run(settings.durationMs, true);
   await waitQuiet(counters, quietOn, settings.quietMs);
@@ -74,7 +124,7 @@ export async function runCell(
   const frames = window.samples.filter((s) => s.frame !== undefined).map((s) => s.frame!);
   return {
     messages: window.started,
-    warmupMessages: warm.started,
+    warmupMessages,
     completed: window.completed,
     windowMs: window.windowMs,
     throughput: (window.completed / window.windowMs) * 1000,

@@ -50,6 +50,9 @@ export class Population {
   readonly senders: BenchUser[] = [];
 
   private template: { user: BenchUser; rows: RawItem[] } | undefined;
+  /** Recipients whose rows are in the table (ahead of the list when {@link preseedRecipients} ran). */
+  private rowsUpTo = 0;
+  private preseeding: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -67,12 +70,31 @@ export class Population {
     this.senders.push(...fresh);
   }
 
-  /** Registers recipients until there are `count`. */
+  /** Registers recipients until there are `count` (rows written ahead by {@link preseedRecipients} are kept). */
   async seedRecipients(count: number): Promise<void> {
+    await this.preseeding;
     const start = this.recipients.length;
-    const fresh = Array.from({ length: Math.max(0, count - start) }, (_, k) => recipientAt(start + k));
-    await this.seed(fresh);
-    this.recipients.push(...fresh);
+    const from = Math.max(start, this.rowsUpTo);
+    await this.seed(range(from, count).map(recipientAt));
+    this.rowsUpTo = Math.max(this.rowsUpTo, count);
+    this.recipients.push(...range(start, count).map(recipientAt));
+  }
+
+  /**
+   * Writes the rows of recipients up to `count` now, without making them recipients yet: a later
+   * {@link seedRecipients} then only adds them to the list. The rows are batch copies of the template (counted as
+   * the benchmark's own `control` requests, none of the system's), so a quick run writes the next level's users
+   * while its request-count level runs. Needs the template: seed the senders first.
+   * @throws Error when nothing was seeded yet (the first user goes through the system's store, which the system's
+   *   counts would see).
+   */
+  preseedRecipients(count: number): Promise<void> {
+    if (!this.template) throw new Error('preseedRecipients: seed the senders first');
+    const from = Math.max(this.recipients.length, this.rowsUpTo);
+    this.rowsUpTo = Math.max(this.rowsUpTo, count);
+    const done = this.preseeding.then(() => this.seed(range(from, count).map(recipientAt)));
+    this.preseeding = done.catch(() => undefined);
+    return done;
   }
 
   private async seed(users: BenchUser[]): Promise<void> {
@@ -158,6 +180,8 @@ export class OnlineSet {
   private readonly sockets = new Map<number, WsClient>();
   private readonly rows = new Set<number>();
   private readonly senderSockets: SenderSocket[] = [];
+  /** Sockets and rows set up ahead by {@link park}, not online yet in this set's view. */
+  private readonly parked = { sockets: new Map<number, WsClient>(), rows: new Set<number>() };
 
   constructor(
     private readonly population: Population,
@@ -197,10 +221,50 @@ export class OnlineSet {
     return this.senderSockets;
   }
 
-  /** Makes exactly recipients [0, k) online: sockets up to the cap, rows beyond it. */
+  /**
+   * Opens sockets for recipients `sockets` and writes connection rows for `rows` ahead of the {@link setOnline}
+   * that makes them online, which then takes them as they are. Meant for recipients past the current list (a
+   * quick run's next level, while its request-count level runs on the first 100): until then the system has them
+   * connected, but this set counts them nowhere and no path draws them. Their users must be registered first.
+   * @throws Error for a recipient already in the list, or already online or parked.
+   */
+  async park(sockets: number[], rows: number[]): Promise<void> {
+    const listed = this.population.recipients.length;
+    const taken = (i: number) =>
+      i < listed ||
+      this.sockets.has(i) ||
+      this.rows.has(i) ||
+      this.parked.sockets.has(i) ||
+      this.parked.rows.has(i);
+    const bad = [...sockets, ...rows].find(taken);
+    if (bad !== undefined) throw new Error(`park: recipient ${bad} is listed, online or parked already`);
+    await mapLimit(sockets, 16, async (i) => {
+      this.parked.sockets.set(i, await this.openRecipient(i));
+    });
+    await mapLimit(rows, 32, async (i) => {
+      await this.putRow(i);
+      this.parked.rows.add(i);
+    });
+  }
+
+  /**
+   * Makes exactly recipients [0, k) online: sockets up to the cap, rows beyond it (parked ones as they are).
+   * @throws Error when a recipient in the list is still parked (online in the system, offline in this view).
+   */
   async setOnline(k: number, onProgress: (done: number) => void = () => undefined): Promise<void> {
     const wantSockets = Math.min(k, this.socketCap);
     const toClose = [...this.sockets.keys()].filter((i) => i >= wantSockets);
+    for (const i of range(0, wantSockets)) {
+      const parked = this.parked.sockets.get(i);
+      if (parked && !this.sockets.has(i)) this.sockets.set(i, parked);
+      this.parked.sockets.delete(i);
+    }
+    for (const i of range(wantSockets, k)) {
+      if (this.parked.rows.delete(i)) this.rows.add(i);
+    }
+    const listed = this.population.recipients.length;
+    const stray = [...this.parked.sockets.keys(), ...this.parked.rows].find((i) => i < listed);
+    if (stray !== undefined) throw new Error(`setOnline: recipient ${stray} is parked, not made online`);
     const toOpen = range(0, wantSockets).filter((i) => !this.sockets.has(i));
     const toUnrow = [...this.rows].filter((i) => i < wantSockets || i >= k);
     const toRow = range(wantSockets, k).filter((i) => !this.rows.has(i));
@@ -215,7 +279,7 @@ export class OnlineSet {
       tick();
     });
     await mapLimit(toUnrow, 32, async (i) => {
-      await this.population.store.logins.deleteConnection(this.population.recipients[i].imNumber, rowId(i));
+      await this.population.store.logins.deleteConnection(recipientAt(i).imNumber, rowId(i));
       this.rows.delete(i);
       tick();
     });
@@ -224,27 +288,31 @@ export class OnlineSet {
       tick();
     });
     await mapLimit(toRow, 32, async (i) => {
-      const now = Date.now();
-      const user = this.population.recipients[i];
-      await this.population.store.logins.putConnection(user.imNumber, {
-        connectionId: rowId(i),
-        connectedAt: now,
-        expiresAt: now + 3600_000,
-      });
+      await this.putRow(i);
       this.rows.add(i);
       tick();
     });
   }
 
+  private async putRow(i: number): Promise<void> {
+    const now = Date.now();
+    await this.population.store.logins.putConnection(recipientAt(i).imNumber, {
+      connectionId: rowId(i),
+      connectedAt: now,
+      expiresAt: now + 3600_000,
+    });
+  }
+
   async closeAll(): Promise<void> {
-    await mapLimit([...this.sockets.values()], 64, (s) => s.close());
+    await mapLimit([...this.sockets.values(), ...this.parked.sockets.values()], 64, (s) => s.close());
+    this.parked.sockets.clear();
     await mapLimit(this.senderSockets, 64, (s) => s.client.close());
     this.sockets.clear();
     this.senderSockets.length = 0;
   }
 
   private async openRecipient(i: number): Promise<WsClient> {
-    const user = this.population.recipients[i];
+    const user = recipientAt(i);
     const client = await WsClient.open(
       `${this.wsUrl}?token=${encodeURIComponent(await this.population.token(user))}`,
     );
@@ -265,6 +333,8 @@ export class BaselineClients {
   readonly arrivals = new Arrivals();
   private sockets: WsClient[] = [];
   senders: WsClient[] = [];
+  /** Who is connected: the recipients with a socket, and how many users in all (sockets and rows). */
+  private connected = { holders: new Set<number>(), users: 0 };
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -272,25 +342,39 @@ export class BaselineClients {
     private readonly wsUrl: string,
   ) {}
 
-  async connect(population: Population, socketHolders: number[], rowsOnly: number[]): Promise<void> {
+  /**
+   * Connects `senders`, a socket for each of `socketHolders` and a row for each of `rowsOnly` (recipients by
+   * index: recipientAt, as the population registers them, so a quick run can connect its 1,000 before they are
+   * all registered with the system under test, which the baseline never reads).
+   */
+  async connect(senders: BenchUser[], socketHolders: number[], rowsOnly: number[]): Promise<void> {
     const open = (user: BenchUser) => WsClient.open(`${this.wsUrl}?user=${user.imNumber}`);
-    this.senders = await mapLimit(population.senders, 16, open);
+    this.senders = await mapLimit(senders, 16, open);
     this.sockets = await mapLimit(socketHolders, 16, async (i) => {
-      const client = await open(population.recipients[i]);
+      const client = await open(recipientAt(i));
       client.onFrame = (frame, at) => {
         if (frame.type === 'message' && typeof frame.clientId === 'string')
           this.arrivals.record(frame.clientId, at);
       };
       return client;
     });
+    this.connected = { holders: new Set(socketHolders), users: socketHolders.length + rowsOnly.length };
     for (let k = 0; k < rowsOnly.length; k += 25) {
       const batch = rowsOnly.slice(k, k + 25).map((i) => ({
         PutRequest: {
-          Item: { connectionId: { S: rowId(i) }, userId: { S: population.recipients[i].imNumber } },
+          Item: { connectionId: { S: rowId(i) }, userId: { S: recipientAt(i).imNumber } },
         },
       }));
       await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: batch } }));
     }
+  }
+
+  /** Whether these clients are connected for `users` users with a socket for exactly `holders`. */
+  connectedAs(users: number, holders: number[]): boolean {
+    const { holders: mine } = this.connected;
+    return (
+      this.connected.users === users && mine.size === holders.length && holders.every((i) => mine.has(i))
+    );
   }
 
   async disconnect(): Promise<void> {

@@ -162,10 +162,16 @@ export async function prepareMobileRule(
   return { rule, population, users, clients, senders };
 }
 
-/** {@link runMobileRule} on links prepared beforehand ({@link prepareMobileRule}); closes their sockets. */
+/**
+ * {@link runMobileRule} on links prepared beforehand ({@link prepareMobileRule}); closes their sockets. With
+ * `beforeClose`, the sockets stay open until the promise it returns settles (receipts that come after the drain
+ * are not counted either way), so that closing them (a burst of disconnects) does not land beside work the run
+ * times meanwhile.
+ */
 export async function runPreparedRule(
   prepared: PreparedMobileRule,
   opts: MobileRuleOptions,
+  beforeClose?: () => Promise<unknown>,
 ): Promise<MobileRuleReport> {
   const { rule, population, users, clients, senders } = prepared;
   const sent = new Map<string, Sent>();
@@ -225,6 +231,8 @@ export async function runPreparedRule(
   while (measured().some(isOpen) && performance.now() < deadline) await sleep(200);
   const unresolved = measured().filter(isOpen).length;
   const pendingToDead = [...sent.values()].filter(isOpen).length - unresolved;
+  for (const s of senders) s.onFrame = () => undefined;
+  await beforeClose?.().catch(() => undefined);
   await mapLimit([...clients, ...senders], 16, (c) => c.close());
 
   let acked = 0;

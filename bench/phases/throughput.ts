@@ -8,6 +8,7 @@ import type { Progress } from '../lib/progress';
 import type { WorkerRpc } from '../lib/threads';
 import {
   runCell,
+  runCountCells,
   waitQuiet,
   warmUp,
   type CellResult,
@@ -58,6 +59,8 @@ export interface MainStack {
   population: Population;
   online: OnlineSet;
   ctx: PathContext;
+  /** The last level's baseline clients, left open for {@link closeMainSockets} to close beside the main sockets. */
+  baselineClients?: BaselineClients;
 }
 
 export async function openMainStack(
@@ -100,7 +103,8 @@ export async function openMainStack(
 
 /** Closes the driver's sockets; the stack itself stays up (the 2 s fallback runs on it next). */
 export async function closeMainSockets(main: MainStack, threads: Threads): Promise<void> {
-  await main.online.closeAll();
+  await Promise.all([main.online.closeAll(), main.baselineClients?.disconnect()]);
+  main.baselineClients = undefined;
   await threads.system.call('stopBaseline');
   await waitQuiet(threads.counters, [...SYSTEM, 'deliveryCheck', 'routeCheck', 'timer'], 400, 10_000);
 }
@@ -139,14 +143,21 @@ export async function runThroughput(
   // also warm the paths up (V8 compiling the handlers, the SDK and the gateway), which the first level's warm-up
   // would otherwise do.
   let warmedUp = false;
+  // Quick runs: work for the measured level done beside the request counts and the start-up's last work (below),
+  // so that the level starts with its cells. All of it is done before the level's set-up.
+  let besideCounts: Promise<unknown> = Promise.resolve();
+  const last = opts.users[opts.users.length - 1];
+  let baselineEarly: Promise<BaselineClients> | undefined;
   if (opts.countOnlyUsers !== undefined) {
     const users = opts.countOnlyUsers;
     const level = `${users.toLocaleString('en-US')} users`;
     progress.note('throughput', `${level}: requests only, beside the start-up`);
+    const endCounts = progress.begin(`throughput: ${level}, requests only`);
     await population.seedRecipients(users);
     const share = Math.min(users - 1, Math.max(1, Math.round(users * opts.online)));
     await online.setOnline(share);
     await waitQuiet(counters, SYSTEM);
+    progress.note('throughput', `${level}: ${share} online`);
     const countSettings: CellSettings = {
       ...settings,
       // Warm-up enough for V8 to compile each path; a window just long enough for a count per message.
@@ -157,29 +168,54 @@ export async function runThroughput(
       // counts are read, so that each message's requests are all in them.
       quietMs: 600,
     };
-    for (const path of PATHS) {
-      const result = await runCell(
-        pathDriver(path.key as PathKey, ctx),
-        population.recipients,
-        countSettings,
-        counters,
-        SYSTEM,
-        `${path.key}-${users}-counts`,
-      );
-      const report = cellReport(path.key, users, connected(), online.socketCount, result, SYSTEM);
-      report.countsOnly = true;
-      report.warmupMessages = result.warmupMessages;
-      cells.push(report);
-      online.arrivals.clear();
-      const rw = `${report.dynamo.reads.toFixed(2)} r / ${report.dynamo.writes.toFixed(2)} w per msg`;
-      progress.note('throughput', `${level} · ${LABELS[path.key]}: ${rw} (requests only)`);
-    }
+    // The four paths' warm-ups at once, then each path's window in turn (cell.ts runCountCells): the counts are
+    // each path's alone, and the level takes one warm-up and one quiet spell instead of four.
+    await runCountCells(
+      PATHS.map((path) => ({ driver: pathDriver(path.key, ctx), cellId: `${path.key}-${users}-counts` })),
+      population.recipients,
+      countSettings,
+      counters,
+      SYSTEM,
+      (i, result) => {
+        const key = PATHS[i].key;
+        const report = cellReport(key, users, connected(), online.socketCount, result, SYSTEM);
+        report.countsOnly = true;
+        report.warmupMessages = result.warmupMessages;
+        cells.push(report);
+        online.arrivals.clear();
+        const rw = `${report.dynamo.reads.toFixed(2)} r / ${report.dynamo.writes.toFixed(2)} w per msg`;
+        progress.note('throughput', `${level} · ${LABELS[key]}: ${rw} (requests only)`);
+      },
+      () => progress.note('throughput', `${level}: the four warm-ups done`),
+    );
+    // Once the counts are read, while the start-up's last work ends: the measured level's users are written, the
+    // baseline's clients connect for it, and its sockets and rows past these users are set up (idle and drawn by no
+    // path until that level's setOnline takes them). Not beside the count cells: the four warm-ups at once are
+    // load enough, and a message whose row is written over ACK_TIMEOUT_MS after its check was set gets a second,
+    // strong read, which the run's reads per check would show.
+    const preseed = population.preseedRecipients(last);
+    const lastSockets = Math.min(last, opts.socketCap);
+    baselineEarly = connectBaseline(threads, main, last, range(0, lastSockets));
+    const lastShare = Math.min(last - 1, Math.max(1, Math.round(last * opts.online)));
+    const parked = progress.timed(`throughput: ${last.toLocaleString('en-US')} users' sockets ahead`, () =>
+      preseed.then(() =>
+        online.park(
+          range(users, Math.min(lastShare, lastSockets)),
+          range(Math.max(users, lastSockets), lastShare),
+        ),
+      ),
+    );
+    besideCounts = Promise.all([baselineEarly, parked]);
+    besideCounts.catch(() => undefined);
     warmedUp = true;
+    endCounts();
   }
 
   for (const users of opts.users) {
     const level = `${users.toLocaleString('en-US')} users`;
+    await besideCounts;
     progress.note('throughput', `${level}: registering users`);
+    const endLevel = progress.begin(`throughput: ${level}`);
     await population.seedRecipients(users);
     // At least one user on each side, so both the IM and the SMS paths have recipients.
     const share = Math.min(users - 1, Math.max(1, Math.round(users * opts.online)));
@@ -217,20 +253,24 @@ export async function runThroughput(
     }
     for (const path of PATHS) await run(path.key, pathDriver(path.key as PathKey, ctx));
     // Quick runs compare with the baseline at their largest level only (1,000: the targets' level).
-    if (opts.quick && users !== opts.users[opts.users.length - 1]) continue;
+    if (opts.quick && users !== last) {
+      endLevel();
+      continue;
+    }
 
     // The comparison: every registered user connected, in both systems. The baseline goes first, while the
     // delivery checks of the last cell (ACK_TIMEOUT_MS later) are still firing; it waits until they are done,
     // so that it gets the system thread to itself.
     progress.note('throughput', `${level}: connecting everyone`);
+    const endAll = progress.begin(`throughput: ${level}, everyone connected`);
     await online.setOnline(users);
-    const clients = new BaselineClients(
-      threads.seedClient,
-      BASELINE_TABLE,
-      `${main.baselineUrl.replace(/^http/, 'ws')}/ws`,
-    );
     const holders = online.socketHolders();
-    await clients.connect(population, holders, range(holders.length, users));
+    const clients =
+      users === last && baselineEarly
+        ? await baselineEarly
+        : await connectBaseline(threads, main, users, holders);
+    if (!clients.connectedAs(users, holders))
+      throw new Error('the baseline was connected for other users than the system under test');
     await waitQuiet(counters, [...SYSTEM, 'deliveryCheck', 'routeCheck', 'timer', 'baseline'], 300, 10_000);
     // Quick runs profile the comparison's own two cells at 1,000 (the profiler's overhead lands in their rates);
     // full runs profile two more cells after them, leaving these unprofiled.
@@ -270,10 +310,38 @@ export async function runThroughput(
       );
       progress.advance(8, 'throughput', `${level}: profiled`);
     }
-    await clients.disconnect();
-    await system.call('resetBaseline');
+    endAll();
+    endLevel();
+    if (users === last) {
+      // Closed with the main sockets, after the cells (the baseline stops then: no reset needed).
+      main.baselineClients = clients;
+    } else {
+      await clients.disconnect();
+      await system.call('resetBaseline');
+    }
   }
   return cells;
+}
+
+/**
+ * The baseline's clients for a level of `users`: the senders, a socket for each of `holders` (the recipients with
+ * a socket in the system under test) and a row for every other user, as every registered user is connected in both.
+ */
+async function connectBaseline(
+  threads: Threads,
+  main: MainStack,
+  users: number,
+  holders: number[],
+): Promise<BaselineClients> {
+  const clients = new BaselineClients(
+    threads.seedClient,
+    BASELINE_TABLE,
+    `${main.baselineUrl.replace(/^http/, 'ws')}/ws`,
+  );
+  const withSocket = new Set(holders);
+  const rowsOnly = range(0, users).filter((i) => !withSocket.has(i));
+  await clients.connect(main.population.senders, holders, rowsOnly);
+  return clients;
 }
 
 interface BaselineStatsLike {

@@ -178,7 +178,8 @@ function throughputSection(r: Report): string {
       'recipient\u2019s client has the message.' +
       (countOnly.length
         ? ` The ${countOnly.map(n0).join(', ')}-user cells of this run count requests only (section 2): they ran ` +
-          'beside the start-up (the bundles\u2019 build, the presence fan-out), so their rates would measure that.'
+          'beside the start-up (the bundles\u2019 build, the presence fan-out) and their four paths\u2019 warm-ups ran at ' +
+          'once, so their rates would measure that.'
         : ''),
     '',
     table(
