@@ -18,6 +18,17 @@ const client = (endpoint: string) =>
     maxAttempts: 1,
   });
 
+/** The test's one table, keyed by `pk`. */
+const createTable = (db: DynamoDBClient) =>
+  db.send(
+    new CreateTableCommand({
+      TableName: 'things',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'imsms-dynamo-thread-'));
@@ -32,14 +43,7 @@ describe('startEmbeddedDynamo({ thread: true })', () => {
     expect(first.threadId).not.toBe(threadId);
     const db = client(first.endpoint);
     try {
-      await db.send(
-        new CreateTableCommand({
-          TableName: 'things',
-          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
+      await createTable(db);
       await db.send(new PutItemCommand({ TableName: 'things', Item: { pk: { S: 'a' }, v: { N: '7' } } }));
     } finally {
       db.destroy();
@@ -72,14 +76,7 @@ describe('startEmbeddedDynamo({ thread: true })', () => {
     try {
       // The worker opens the LevelDB lazily, on its first request: make it hold the lock.
       const db = client(holder.endpoint);
-      await db.send(
-        new CreateTableCommand({
-          TableName: 'things',
-          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
+      await createTable(db);
       db.destroy();
       await expect(startEmbeddedDynamo({ path: dbPath, thread: true })).rejects.toThrow(DataDirInUseError);
     } finally {
