@@ -1,23 +1,15 @@
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../infra/local/embedded-dynamo';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../../shared/adapters/dynamo-table';
 import { OnlineSet, Population, recipientAt } from '../../bench/load/population';
+import { useEmbeddedDynamo } from '../support/embedded-client';
 
 /**
  * A quick run writes its measured level's users while its request-count level runs (preseedRecipients), so the
  * level itself only lists them: the rows are the same, written once.
  */
-let embedded: EmbeddedDynamo;
-let client: DynamoDBClient;
 let batches = 0;
 let puts = 0;
-beforeAll(async () => {
-  embedded = await startEmbeddedDynamo();
-  client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: embedded.endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+const db = useEmbeddedDynamo(async (client) => {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName === 'BatchWriteItemCommand') batches++;
@@ -28,14 +20,10 @@ beforeAll(async () => {
   );
   await ensureTable(client, 'bench-pop');
 });
-afterAll(async () => {
-  client.destroy();
-  await embedded.close();
-});
 
 const profileOf = async (i: number) =>
   (
-    await client.send(
+    await db.client().send(
       new GetItemCommand({
         TableName: 'bench-pop',
         Key: { pk: { S: `USER#${recipientAt(i).imNumber}` }, sk: { S: 'PROFILE' } },
@@ -45,12 +33,12 @@ const profileOf = async (i: number) =>
 
 describe('bench population: rows written ahead', () => {
   it('refuses to write ahead before the template user exists', () => {
-    const population = new Population(client, 'bench-pop', 'secret-that-is-long-enough-0123456789');
+    const population = new Population(db.client(), 'bench-pop', 'secret-that-is-long-enough-0123456789');
     expect(() => population.preseedRecipients(5)).toThrow('seed the senders first');
   });
 
   it('writes the rows ahead without listing them, then lists them without writing them again', async () => {
-    const population = new Population(client, 'bench-pop', 'secret-that-is-long-enough-0123456789');
+    const population = new Population(db.client(), 'bench-pop', 'secret-that-is-long-enough-0123456789');
     await population.seedSenders(2);
     await population.seedRecipients(3);
     expect(population.recipients.map((u) => u.imNumber)).toEqual(
@@ -83,7 +71,7 @@ describe('bench online set: connections set up ahead', () => {
     (await population.store.logins.getRecipient(recipientAt(i).imNumber))?.connections.length ?? 0;
 
   it('writes rows past the list ahead, then takes them as they are when they come online', async () => {
-    const population = new Population(client, 'bench-pop', 'secret-that-is-long-enough-0123456789');
+    const population = new Population(db.client(), 'bench-pop', 'secret-that-is-long-enough-0123456789');
     await population.seedSenders(2);
     await population.seedRecipients(40);
     // Rows only (no sockets: a cap of 0), so no stack is needed.

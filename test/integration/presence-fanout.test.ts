@@ -1,26 +1,17 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../infra/local/embedded-dynamo';
 import { dynamoStores } from '../../shared/adapters/dynamo';
 import { ensureTable } from '../../shared/adapters/dynamo-table';
 import { getContacts } from '../../shared/core/contacts/book';
 import { connect } from '../../shared/core/login-status/presence';
 import { coreWorld } from '../support/core-deps';
+import { useEmbeddedDynamo } from '../support/embedded-client';
 
 /**
  * What one connect costs with 10, 100 and 1,000 contacts watching, counted on the real SDK against dynalite:
  * writes stay at one (the connection row) whatever the list's size; reads and pushes grow with the watchers,
  * paged. The numbers are printed; docs/benchmark.md has them.
  */
-let embedded: EmbeddedDynamo;
-let client: DynamoDBClient;
 const counts: Record<string, number> = {};
-beforeAll(async () => {
-  embedded = await startEmbeddedDynamo();
-  client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: embedded.endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+const db = useEmbeddedDynamo(async (client) => {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       counts[context.commandName!] = (counts[context.commandName!] ?? 0) + 1;
@@ -29,10 +20,6 @@ beforeAll(async () => {
     { step: 'initialize', name: 'countRequests' },
   );
   await ensureTable(client, 'fanout');
-});
-afterAll(async () => {
-  client.destroy();
-  await embedded.close();
 });
 
 const WRITES = ['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand'];
@@ -46,7 +33,7 @@ it.each(SIZES)(
   'a connect with %i watchers: one write, paged reads, one push per online watcher',
   async (n) => {
     const w = coreWorld();
-    const stores = dynamoStores(client, 'fanout');
+    const stores = dynamoStores(db.client(), 'fanout');
     const deps = { ...w.deps, users: stores.users, logins: stores.logins, contacts: stores.contacts };
     const now = w.clock.now();
     const star = `9${String(n).padStart(7, '0')}`;
@@ -106,7 +93,7 @@ it.each(SIZES)(
 
 it('a getContacts of 30 IM contacts: one Query for the list and one per contact (issue 12 h: not yet bounded)', async () => {
   const w = coreWorld();
-  const stores = dynamoStores(client, 'fanout');
+  const stores = dynamoStores(db.client(), 'fanout');
   const deps = { ...w.deps, users: stores.users, logins: stores.logins, contacts: stores.contacts };
   const now = w.clock.now();
   const reader = '80000030';
