@@ -6,6 +6,9 @@ import { Worker } from 'node:worker_threads';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as (opts: Record<string, unknown>) => Server;
 
+/** dynalite's settings, on either thread: tables are ready at once (no simulated CREATING/UPDATING/DELETING). */
+const DYNALITE_OPTIONS = { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 };
+
 /** The data folder is held by another running stack: LevelDB allows one process per database. */
 export class DataDirInUseError extends Error {
   constructor(readonly path: string) {
@@ -41,7 +44,7 @@ export async function startEmbeddedDynamo(
 ): Promise<EmbeddedDynamo> {
   if (opts.path) await assertNotLocked(opts.path);
   if (opts.thread) return startOnWorker(opts);
-  const server = dynalite({ path: opts.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynalite({ ...DYNALITE_OPTIONS, path: opts.path });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -66,7 +69,7 @@ export async function startEmbeddedDynamo(
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const dynalite = require(workerData.dynalite);
-const server = dynalite({ path: workerData.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+const server = dynalite(workerData.options);
 server.once('error', (err) => parentPort.postMessage({ error: String(err && err.message) }));
 server.listen(workerData.port, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
 parentPort.on('message', (m) => {
@@ -79,7 +82,11 @@ parentPort.on('message', (m) => {
 async function startOnWorker(opts: { path?: string; port?: number }): Promise<EmbeddedDynamo> {
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { dynalite: require.resolve('dynalite'), path: opts.path, port: opts.port ?? 0 },
+    workerData: {
+      dynalite: require.resolve('dynalite'),
+      options: { ...DYNALITE_OPTIONS, path: opts.path },
+      port: opts.port ?? 0,
+    },
   });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('error', reject);

@@ -9,6 +9,8 @@ import { startLocalStack } from './stack';
  */
 async function main(): Promise<void> {
   const stack = await startLocalStack();
+  // After SIGHUP the terminal may be gone: a failed write (EIO, EPIPE) must not stop the shutdown.
+  process.stdout.on('error', () => undefined);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {
@@ -28,9 +30,8 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
 }
 
-/** A line on stdout that cannot stop the shutdown: after SIGHUP the terminal may be gone (EIO, EPIPE). */
+/** A line on stdout that cannot stop the shutdown (its asynchronous errors are ignored in main). */
 function say(line: string): void {
-  process.stdout.on('error', () => undefined);
   try {
     process.stdout.write(line);
   } catch {

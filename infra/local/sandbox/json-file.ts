@@ -6,8 +6,9 @@ import path from 'node:path';
  * across restarts as accounts and history do. Writes are coalesced: `changed()` schedules one write
  * {@link JsonFile.COALESCE_MS} later, and `flush()` writes at once (the sandbox calls it on close). Each write is the
  * whole state (thousands of messages under load), so a short delay made it most of the sandbox's CPU: at 25 ms, 40
- * writes a second of a growing file. A crash (SIGKILL) loses at most the last quarter second of phone traffic. A write goes to a temporary file then is renamed
- * over the old one, so a crash mid-write leaves the previous state, never half a file.
+ * writes a second of a growing file. A crash (SIGKILL) loses at most the last quarter second of phone traffic. A
+ * write goes to a temporary file then is renamed over the old one, so a crash mid-write leaves the previous state,
+ * never half a file.
  */
 export class JsonFile<T> {
   /** How long after a change the file is written (ms); changes in between go in the same write. */

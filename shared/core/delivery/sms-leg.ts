@@ -29,8 +29,8 @@ export async function deliverBySms(
   // A message is charged once, by its first try. A resume (resends > 0) is the same message, already charged:
   // charging it again would spend the sender's budget twice for one SMS, or refuse it as over budget. A last look
   // (askOnly) sends nothing, so it charges nothing.
-  const charged = opts.askOnly || (message.resends ?? 0) > 0;
-  if (!charged && !(await withinSmsBudget(deps, message, profile.phone, sms.segments)))
+  const resume = (message.resends ?? 0) > 0;
+  if (!opts.askOnly && !resume && !(await withinSmsBudget(deps, message, profile.phone, sms.segments)))
     return failMessage(deps, message, 'sms_budget');
   let result: SmsOutcome;
   try {
@@ -42,7 +42,7 @@ export async function deliverBySms(
         // No try of this leg can be older than the message.
         since: message.sentAt,
         // A resume: the try a crash (or an unknown outcome) interrupted may have been taken.
-        askFirst: (message.resends ?? 0) > 0,
+        askFirst: resume,
         // A delivery report for it means the provider took an earlier try whose answer was lost.
         stillNeeded: async () => (await deps.messages.getMessage(message.id))?.status === 'sending_sms',
         // An unanswered try is left to the delivery check, which asks the provider after the grace period.
