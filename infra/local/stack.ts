@@ -28,6 +28,13 @@ const ACK_FUNCTION = functions.find(
   (f) => f.trigger.kind === 'queue' && f.trigger.queue === 'ack-timeout',
 )!.name;
 
+/**
+ * How many sendMessage invocations run at once on the local stack; more wait, in arrival order. On an idle
+ * machine about two run at a time at 44 messages a second, so this is never reached there; on a starved one it
+ * bounds the share of the thread that new sends take from acks, webhooks and due checks.
+ */
+export const LOCAL_SEND_CONCURRENCY = 8;
+
 export interface LocalStackOptions {
   /** 0 picks a free port. Default: PORT, else 3000. */
   port?: number;
@@ -90,6 +97,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     loadHandler: async (spec) => require(path.join(ROOT, spec.entry)).handler,
     wsStage: 'local',
+    // Acks and pings never wait behind a client's queued sends, and sends take a bounded share of the one
+    // thread, so webhooks, acks and due checks stay prompt when the machine is short of CPU (docs/reliability.md).
+    scheduling: {
+      unorderedRoutes: ['ack', 'ping'],
+      deferred: { routes: ['sendMessage'], maxConcurrent: LOCAL_SEND_CONCURRENCY },
+    },
     log: (event, fields) => log.debug(`gateway.${event}`, fields),
     onError: (err, where) => log.error('gateway.handler_failed', { where, ...describeError(err) }),
   });

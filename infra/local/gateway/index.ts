@@ -4,10 +4,11 @@ import { ConnectionsApi } from './connections-api';
 import { FunctionRegistry, type AnyHandler } from './function-registry';
 import type { GatewayHooks } from './hooks';
 import { HttpApi } from './http-api';
-import { WebSocketEndpoint } from './websocket-endpoint';
+import { WebSocketEndpoint, type WsScheduling } from './websocket-endpoint';
 
 export type { AnyHandler } from './function-registry';
 export type { AuthorizerContext } from './authorizer';
+export type { WsScheduling } from './websocket-endpoint';
 export type { WebSocketAuthorizerEvent, WebSocketEvent, WebSocketRequestContext } from './ws-events';
 
 /** How to build a {@link LocalGateway}. */
@@ -29,6 +30,11 @@ export interface GatewayOptions {
   maxMessageBytes?: number;
   /** The largest single WebSocket frame; a larger one closes the socket with 1009 (default 32 KB, as on AWS). */
   maxFrameBytes?: number;
+  /**
+   * How WebSocket messages share the one thread under load: acks beside a connection's queue, sends through a
+   * limit (see {@link WsScheduling}). Default: every frame at once, each connection's in arrival order.
+   */
+  scheduling?: WsScheduling;
   /** Structured log lines: ids, routes and status codes only, never tokens, phone numbers or bodies. */
   log?: (event: string, fields: Record<string, unknown>) => void;
   /** A handler threw, or returned what API Gateway cannot use (default: console.error). */
@@ -65,6 +71,7 @@ export class LocalGateway {
       path: opts.wsPath ?? '/ws',
       maxMessageBytes: opts.maxMessageBytes ?? 128 * 1024,
       maxFrameBytes: opts.maxFrameBytes ?? 32 * 1024,
+      scheduling: opts.scheduling,
     });
     this.connections = new ConnectionsApi(this.ws, hooks, stage);
   }

@@ -38,6 +38,8 @@ export class WsConnection {
   /** Settles once $disconnect has run for this connection. */
   readonly ended = new Promise<void>((resolve) => (this.resolveEnded = resolve));
   private queue: Promise<void> = Promise.resolve();
+  /** Tasks started by {@link runBeside}, still running. */
+  private readonly beside = new Set<Promise<void>>();
   private closeInfo: CloseInfo | undefined;
   private disconnected = false;
 
@@ -65,6 +67,25 @@ export class WsConnection {
   enqueue(task: () => Promise<void>): Promise<void> {
     this.queue = this.queue.then(task).catch(() => undefined);
     return this.queue;
+  }
+
+  /**
+   * Runs a task at once, beside the ordered queue, as API Gateway runs every frame: for frames about work
+   * already done (an ack, a ping), which must not wait behind the connection's queued sends.
+   * {@link enqueueLast} still waits for it. The task must handle its own errors.
+   */
+  runBeside(task: () => Promise<void>): void {
+    const running = task().catch(() => undefined);
+    this.beside.add(running);
+    void running.finally(() => this.beside.delete(running));
+  }
+
+  /** Queues a task after everything queued so far and everything running beside the queue: $disconnect. */
+  enqueueLast(task: () => Promise<void>): Promise<void> {
+    return this.enqueue(async () => {
+      await Promise.all([...this.beside]);
+      await task();
+    });
   }
 
   /** Closes from the gateway's side, remembering why for $disconnect; a peer that never answers is cut. */

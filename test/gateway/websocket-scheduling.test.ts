@@ -1,0 +1,133 @@
+import type { AnyHandler, WsScheduling } from '../../infra/local/gateway';
+import { gate, sleep, startGateway, waitFor, type Harness } from './support/harness';
+import { TestClient } from './support/ws-client';
+import { okHandlers, wsManifest } from './support/ws-manifest';
+
+type Event = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The scheduling the local stack uses (infra/local/stack.ts), with a limit small enough to reach. */
+const SCHEDULING: WsScheduling = {
+  unorderedRoutes: ['ack'],
+  deferred: { routes: ['sendMessage'], maxConcurrent: 2 },
+};
+
+let h: Harness;
+afterEach(() => h.stop());
+
+/** Handlers whose sends wait for the test (one gate per clientId) and whose acks are recorded as they end. */
+function heldSends() {
+  const gates = new Map<string, ReturnType<typeof gate>>();
+  const started: string[] = [];
+  const finished: string[] = [];
+  const gateOf = (id: string) => gates.get(id) ?? gates.set(id, gate()).get(id)!;
+  const handlers: Record<string, AnyHandler> = okHandlers({
+    'send-message': async (event: Event) => {
+      const { clientId } = JSON.parse(event.body);
+      started.push(clientId);
+      await gateOf(clientId).promise;
+      finished.push(clientId);
+      return { statusCode: 200 };
+    },
+    ack: async (event: Event) => {
+      finished.push(`ack ${JSON.parse(event.body).id}`);
+      return { statusCode: 200 };
+    },
+  });
+  return { handlers, started, finished, release: (id: string) => gateOf(id).open() };
+}
+
+const open = (): Promise<TestClient> => TestClient.open(`${h.wsUrl}?token=good`);
+const send = (c: TestClient, clientId: string) =>
+  c.send(JSON.stringify({ action: 'sendMessage', to: '1001', text: 'hi', clientId }));
+
+describe('scheduling under load (the local stack’s settings)', () => {
+  test('an ack runs at once, beside the same connection’s send that is still running', async () => {
+    const s = heldSends();
+    h = await startGateway(wsManifest, s.handlers, { scheduling: SCHEDULING });
+    const client = await open();
+
+    send(client, 'a');
+    await waitFor(() => s.started.includes('a'), 'the send to start');
+    client.send('{"action":"ack","id":"m1"}');
+
+    await waitFor(() => s.finished.includes('ack m1'), 'the ack, while the send is held');
+    expect(s.finished).toEqual(['ack m1']);
+    s.release('a');
+    await waitFor(() => s.finished.includes('a'), 'the send');
+  });
+
+  test('without it, the same ack waits for the send (one connection’s frames in arrival order)', async () => {
+    const s = heldSends();
+    h = await startGateway(wsManifest, s.handlers);
+    const client = await open();
+
+    send(client, 'a');
+    await waitFor(() => s.started.includes('a'), 'the send to start');
+    client.send('{"action":"ack","id":"m1"}');
+    await sleep(200);
+
+    expect(s.finished).toEqual([]);
+    s.release('a');
+    await waitFor(() => s.finished.length === 2, 'the send, then the ack');
+    expect(s.finished).toEqual(['a', 'ack m1']);
+  });
+
+  test('at most maxConcurrent sends run at once across connections; the rest wait and run in arrival order', async () => {
+    const s = heldSends();
+    h = await startGateway(wsManifest, s.handlers, { scheduling: SCHEDULING });
+    const clients = await Promise.all([open(), open(), open(), open()]);
+
+    send(clients[0], 's0');
+    await waitFor(() => s.started.includes('s0'), 'the first send');
+    send(clients[1], 's1');
+    await waitFor(() => s.started.includes('s1'), 'the second send');
+    send(clients[2], 's2');
+    await sleep(50);
+    send(clients[3], 's3');
+    await sleep(200);
+    expect(s.started).toEqual(['s0', 's1']);
+
+    s.release('s1');
+    await waitFor(() => s.started.length === 3, 'the first waiting send');
+    expect(s.started).toEqual(['s0', 's1', 's2']);
+    s.release('s0');
+    await waitFor(() => s.started.length === 4, 'the second waiting send');
+    s.release('s2');
+    s.release('s3');
+    await waitFor(() => s.finished.length === 4, 'every send to end');
+    expect([...s.finished].sort()).toEqual(['s0', 's1', 's2', 's3']);
+  });
+
+  test('$disconnect still comes last: after an ack that runs beside the queue', async () => {
+    const held = gate();
+    const trace: string[] = [];
+    h = await startGateway(
+      wsManifest,
+      okHandlers({
+        ack: async () => {
+          trace.push('ack start');
+          await held.promise;
+          trace.push('ack end');
+          return { statusCode: 200 };
+        },
+        disconnect: async () => {
+          trace.push('disconnect');
+          return { statusCode: 200 };
+        },
+      }),
+      { scheduling: SCHEDULING },
+    );
+    const client = await open();
+
+    client.send('{"action":"ack","id":"m1"}');
+    await waitFor(() => trace.includes('ack start'), 'the ack to start');
+    client.ws.close(1000);
+    await client.closed;
+    await sleep(200);
+    expect(trace).toEqual(['ack start']);
+
+    held.open();
+    await waitFor(() => trace.includes('disconnect'), '$disconnect');
+    expect(trace).toEqual(['ack start', 'ack end', 'disconnect']);
+  });
+});
