@@ -41,6 +41,22 @@ export interface LoadRunOptions {
 
 const SERVICE = '+15005550100';
 
+/**
+ * The full load (test/chaos/load.chaos.ts, and load-overload.chaos.ts beside CPU hogs): 200 WebSocket clients each
+ * sending every 5 s to a random peer (10 never acking, 50 users offline), and 4 inbound SMS a second from 10
+ * plain phones and offline users' phones, for 60 s (CHAOS_LOAD_SECONDS): 44 messages a second.
+ */
+export const FULL_LOAD = {
+  seconds: Number(process.env.CHAOS_LOAD_SECONDS ?? 60),
+  clients: 200,
+  nonAckers: 10,
+  offline: 50,
+  plainPhones: 10,
+  sendIntervalMs: 5000,
+  inboundPerSecond: 4,
+  ackTimeoutMs: 3000,
+} satisfies Partial<LoadRunOptions>;
+
 type Kind = 'im→im' | 'im→fallback' | 'im→sms' | 'sms→im' | 'sms→sms';
 interface Sent {
   key: string;
