@@ -23,17 +23,37 @@ import { TwilioSandbox } from './sandbox';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** The function that runs due delivery checks on AWS (the ack-timeout queue's consumer), named as deployed. */
-const ACK_FUNCTION = functions.find(
-  (f) => f.trigger.kind === 'queue' && f.trigger.queue === 'ack-timeout',
-)!.name;
+/** The function that runs due delivery checks on AWS (the ack-timeout queue's consumer), as deployed. */
+const ACK_SPEC = functions.find((f) => f.trigger.kind === 'queue' && f.trigger.queue === 'ack-timeout')!;
+const ACK_FUNCTION = ACK_SPEC.name;
 
 /**
- * How many sendMessage invocations run at once on the local stack; more wait, in arrival order. On an idle
- * machine about two run at a time at 44 messages a second, so this is never reached there; on a starved one it
- * bounds the share of the thread that new sends take from acks, webhooks and due checks.
+ * The most handler invocations the local stack runs at once (HTTP and WebSocket routes, due checks); the others
+ * wait, by {@link LOCAL_PRIORITY}. On an idle machine about two run at a time at 44 messages a second, so this is
+ * rarely reached there; on a starved one it keeps each round of the one event loop short, so an invocation that
+ * starts finishes soon.
  */
-export const LOCAL_SEND_CONCURRENCY = 8;
+export const LOCAL_MAX_CONCURRENT_INVOCATIONS = 8;
+
+/**
+ * Which invocations start first when the local stack is short of CPU (higher first; any function not named: 1).
+ * A text's or a call's webhook first: Twilio gives it 15 s and does not retry, so a late answer loses the text.
+ * Then what ends messages already under way: acks and pings (an ack in time saves an SMS), the SMS status
+ * callbacks, the due checks. Then everything else; new sends last, since their senders are told when each is
+ * accepted and wait for nothing else. Names are the manifest's (infra/functions.ts); a test checks each exists.
+ */
+export const LOCAL_PRIORITY: Readonly<Record<string, number>> = {
+  'twilio-sms': 6,
+  'twilio-voice': 6,
+  'twilio-voice-gather': 6,
+  'twilio-voice-whisper': 6,
+  'twilio-voice-dial-status': 5,
+  'ws-ack': 5,
+  'ws-ping': 5,
+  'twilio-sms-status': 4,
+  'ack-timeout': 3,
+  'ws-send-message': 0,
+};
 
 export interface LocalStackOptions {
   /** 0 picks a free port. Default: PORT, else 3000. */
@@ -97,11 +117,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     loadHandler: async (spec) => require(path.join(ROOT, spec.entry)).handler,
     wsStage: 'local',
-    // Acks and pings never wait behind a client's queued sends, and sends take a bounded share of the one
-    // thread, so webhooks, acks and due checks stay prompt when the machine is short of CPU (docs/reliability.md).
+    // Webhooks, acks and due checks stay prompt when the machine is short of CPU: acks and pings never wait
+    // behind a client's queued sends, and new sends wait for everything else (docs/reliability.md, finding 16).
+    unorderedRoutes: ['ack', 'ping'],
     scheduling: {
-      unorderedRoutes: ['ack', 'ping'],
-      deferred: { routes: ['sendMessage'], maxConcurrent: LOCAL_SEND_CONCURRENCY },
+      maxConcurrent: LOCAL_MAX_CONCURRENT_INVOCATIONS,
+      priorityOf: (spec) => LOCAL_PRIORITY[spec.name] ?? 1,
     },
     log: (event, fields) => log.debug(`gateway.${event}`, fields),
     onError: (err, where) => log.error('gateway.handler_failed', { where, ...describeError(err) }),
@@ -160,24 +181,26 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // correlation_id is the message id (there is no SQS message here; an inbound text's id comes from its
     // MessageSid, so the check ties back to its webhook). Checks that failed are logged on the same keys.
     const logged = new WeakSet<object>();
+    const runCheck = async (messageId: string) => {
+      const deps = forInvocation(
+        await getDeps({ sms: true }),
+        createLambdaContext(ACK_FUNCTION),
+        // A text's route check is keyed `route:…:<message id>` (shared/core/delivery/check-key.ts).
+        checkedMessageId(messageId),
+      );
+      try {
+        await onAckTimeout(deps, messageId);
+      } catch (err) {
+        deps.log.error(LogEvent.AckCheckFailed, { messageId, ...describeError(err) });
+        if (err && typeof err === 'object') logged.add(err);
+        throw err;
+      }
+    };
     timer = new DurableAckTimer(
       dynamoClient,
       cfg.tableName,
-      async (messageId) => {
-        const deps = forInvocation(
-          await getDeps({ sms: true }),
-          createLambdaContext(ACK_FUNCTION),
-          // A text's route check is keyed `route:…:<message id>` (shared/core/delivery/check-key.ts).
-          checkedMessageId(messageId),
-        );
-        try {
-          await onAckTimeout(deps, messageId);
-        } catch (err) {
-          deps.log.error(LogEvent.AckCheckFailed, { messageId, ...describeError(err) });
-          if (err && typeof err === 'object') logged.add(err);
-          throw err;
-        }
-      },
+      // Each check takes its turn among the gateway's invocations, as the queue's consumer would be one more.
+      (messageId) => gateway.schedule(ACK_SPEC, () => runCheck(messageId)),
       (err, messageId) => {
         if (!(err && typeof err === 'object' && logged.has(err)))
           handlerLog.error(LogEvent.AckCheckFailed, { messageId, ...describeError(err) });

@@ -1,14 +1,19 @@
-import type { AnyHandler, WsScheduling } from '../../infra/local/gateway';
+import { functions } from '../../infra/functions';
+import type { AnyHandler, GatewayOptions } from '../../infra/local/gateway';
+import { LOCAL_PRIORITY } from '../../infra/local/stack';
 import { gate, sleep, startGateway, waitFor, type Harness } from './support/harness';
 import { TestClient } from './support/ws-client';
 import { okHandlers, wsManifest } from './support/ws-manifest';
 
 type Event = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** The scheduling the local stack uses (infra/local/stack.ts), with a limit small enough to reach. */
-const SCHEDULING: WsScheduling = {
+/** The local stack's settings (infra/local/stack.ts) for the fake manifest, with a limit small enough to reach. */
+const SCHEDULING: Partial<GatewayOptions> = {
   unorderedRoutes: ['ack'],
-  deferred: { routes: ['sendMessage'], maxConcurrent: 2 },
+  scheduling: {
+    maxConcurrent: 2,
+    priorityOf: (spec) => ({ ack: 5, 'send-message': 0 })[spec.name] ?? 1,
+  },
 };
 
 let h: Harness;
@@ -43,7 +48,7 @@ const send = (c: TestClient, clientId: string) =>
 describe('scheduling under load (the local stack’s settings)', () => {
   test('an ack runs at once, beside the same connection’s send that is still running', async () => {
     const s = heldSends();
-    h = await startGateway(wsManifest, s.handlers, { scheduling: SCHEDULING });
+    h = await startGateway(wsManifest, s.handlers, SCHEDULING);
     const client = await open();
 
     send(client, 'a');
@@ -72,9 +77,9 @@ describe('scheduling under load (the local stack’s settings)', () => {
     expect(s.finished).toEqual(['a', 'ack m1']);
   });
 
-  test('at most maxConcurrent sends run at once across connections; the rest wait and run in arrival order', async () => {
+  test('at most maxConcurrent run at once; the waiting ones start by priority, then in arrival order', async () => {
     const s = heldSends();
-    h = await startGateway(wsManifest, s.handlers, { scheduling: SCHEDULING });
+    h = await startGateway(wsManifest, s.handlers, SCHEDULING);
     const clients = await Promise.all([open(), open(), open(), open()]);
 
     send(clients[0], 's0');
@@ -84,18 +89,28 @@ describe('scheduling under load (the local stack’s settings)', () => {
     send(clients[2], 's2');
     await sleep(50);
     send(clients[3], 's3');
-    await sleep(200);
+    await sleep(50);
+    clients[3].send('{"action":"ack","id":"m1"}');
+    await waitFor(() => h.gateway.waitingInvocations === 3, 'two sends and an ack waiting');
     expect(s.started).toEqual(['s0', 's1']);
+    expect(s.finished).toEqual([]);
 
+    // One slot frees: the ack, last to come but first in priority, takes it; then the sends in arrival order.
     s.release('s1');
     await waitFor(() => s.started.length === 3, 'the first waiting send');
+    expect(s.finished).toEqual(['s1', 'ack m1']);
     expect(s.started).toEqual(['s0', 's1', 's2']);
     s.release('s0');
     await waitFor(() => s.started.length === 4, 'the second waiting send');
     s.release('s2');
     s.release('s3');
-    await waitFor(() => s.finished.length === 4, 'every send to end');
-    expect([...s.finished].sort()).toEqual(['s0', 's1', 's2', 's3']);
+    await waitFor(() => s.finished.length === 5, 'everything to end');
+    expect(h.gateway.waitingInvocations).toBe(0);
+  });
+
+  test('every function the local stack ranks is in the manifest (a rename would drop it to the default)', () => {
+    const names = new Set(functions.map((f) => f.name));
+    expect(Object.keys(LOCAL_PRIORITY).filter((name) => !names.has(name))).toEqual([]);
   });
 
   test('$disconnect still comes last: after an ack that runs beside the queue', async () => {
@@ -115,7 +130,7 @@ describe('scheduling under load (the local stack’s settings)', () => {
           return { statusCode: 200 };
         },
       }),
-      { scheduling: SCHEDULING },
+      SCHEDULING,
     );
     const client = await open();
 

@@ -1,3 +1,4 @@
+import PQueue from 'p-queue';
 import type { FunctionSpec } from '../../functions';
 import { createLambdaContext } from './lambda-context';
 
@@ -9,6 +10,21 @@ export type AnyHandler = (event: any, context: any) => Promise<any>;
 export type HandlerLoader = (spec: FunctionSpec) => Promise<AnyHandler>;
 
 /**
+ * How invocations share the one Node thread of the local runtime when it is short of CPU, where API Gateway and
+ * Lambda would scale out instead. At most `maxConcurrent` invocations run at once; the others wait in memory and
+ * start highest `priorityOf` first, in arrival order within a priority. So, with webhooks, acks and due checks
+ * above new sends, what finishes messages already under way (and Twilio, which gives a webhook 15 s) is never
+ * queued behind a growing backlog of sends: overload costs the sends latency, never a message
+ * (docs/reliability.md, finding 16). Without it, every invocation starts at once.
+ */
+export interface InvocationScheduling {
+  /** The most invocations running at once (at least 1). */
+  maxConcurrent: number;
+  /** A function's priority: higher starts first. */
+  priorityOf: (spec: FunctionSpec) => number;
+}
+
+/**
  * The manifest as the gateway reads it: which function serves an HTTP route, a WebSocket route key or the
  * authorizer, and how to invoke it. Duplicate triggers are a manifest bug, so they fail at start.
  */
@@ -17,11 +33,14 @@ export class FunctionRegistry {
   private readonly ws = new Map<string, FunctionSpec>();
   private readonly authorizerSpec: FunctionSpec | undefined;
   private readonly loaded = new Map<string, Promise<AnyHandler>>();
+  private readonly queue: PQueue | undefined;
 
   constructor(
     functions: readonly FunctionSpec[],
     private readonly loadHandler: HandlerLoader,
+    private readonly scheduling?: InvocationScheduling,
   ) {
+    if (scheduling) this.queue = new PQueue({ concurrency: scheduling.maxConcurrent });
     const authorizers = functions.filter((f) => f.trigger.kind === 'ws-authorizer');
     if (authorizers.length > 1) throw new Error('The manifest has more than one ws-authorizer');
     this.authorizerSpec = authorizers[0];
@@ -53,10 +72,27 @@ export class FunctionRegistry {
     return this.authorizerSpec;
   }
 
-  /** Invokes with a fresh Lambda context. Rejections pass through: the caller maps them as AWS does. */
+  /**
+   * Invokes with a fresh Lambda context, when the scheduling lets it start. Rejections pass through: the caller
+   * maps them as AWS does.
+   */
   async invoke(spec: FunctionSpec, event: unknown): Promise<unknown> {
     const handler = await this.handlerFor(spec);
-    return handler(event, createLambdaContext(spec.name));
+    return this.schedule(spec, () => handler(event, createLambdaContext(spec.name)));
+  }
+
+  /**
+   * Runs `task` as an invocation of `spec`: at once without scheduling, else in its turn by the function's
+   * priority (the local stack's due checks, which run outside the gateway, take their turns here too).
+   */
+  schedule<T>(spec: FunctionSpec, task: () => Promise<T>): Promise<T> {
+    if (!this.queue || !this.scheduling) return task();
+    return this.queue.add(task, { priority: this.scheduling.priorityOf(spec) });
+  }
+
+  /** Invocations waiting for their turn (0 without scheduling). */
+  get waiting(): number {
+    return this.queue?.size ?? 0;
   }
 
   private index(spec: FunctionSpec): void {

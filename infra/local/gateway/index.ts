@@ -1,14 +1,14 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FunctionSpec } from '../../functions';
 import { ConnectionsApi } from './connections-api';
-import { FunctionRegistry, type AnyHandler } from './function-registry';
+import { FunctionRegistry, type AnyHandler, type InvocationScheduling } from './function-registry';
 import type { GatewayHooks } from './hooks';
 import { HttpApi } from './http-api';
-import { WebSocketEndpoint, type WsScheduling } from './websocket-endpoint';
+import { WebSocketEndpoint } from './websocket-endpoint';
 
 export type { AnyHandler } from './function-registry';
 export type { AuthorizerContext } from './authorizer';
-export type { WsScheduling } from './websocket-endpoint';
+export type { InvocationScheduling } from './function-registry';
 export type { WebSocketAuthorizerEvent, WebSocketEvent, WebSocketRequestContext } from './ws-events';
 
 /** How to build a {@link LocalGateway}. */
@@ -31,10 +31,15 @@ export interface GatewayOptions {
   /** The largest single WebSocket frame; a larger one closes the socket with 1009 (default 32 KB, as on AWS). */
   maxFrameBytes?: number;
   /**
-   * How WebSocket messages share the one thread under load: acks beside a connection's queue, sends through a
-   * limit (see {@link WsScheduling}). Default: every frame at once, each connection's in arrival order.
+   * How invocations share the one thread under load (see {@link InvocationScheduling}). Default: each starts at
+   * once.
    */
-  scheduling?: WsScheduling;
+  scheduling?: InvocationScheduling;
+  /**
+   * WebSocket routes whose frames run beside their connection's ordered queue (the local stack: `ack`, `ping`).
+   * Default: none, so one connection's frames run one at a time, in arrival order.
+   */
+  unorderedRoutes?: readonly string[];
   /** Structured log lines: ids, routes and status codes only, never tokens, phone numbers or bodies. */
   log?: (event: string, fields: Record<string, unknown>) => void;
   /** A handler threw, or returned what API Gateway cannot use (default: console.error). */
@@ -54,13 +59,15 @@ export class LocalGateway {
   private readonly http: HttpApi;
   private readonly ws: WebSocketEndpoint;
   private readonly connections: ConnectionsApi;
+  private readonly registry: FunctionRegistry;
 
   constructor(opts: GatewayOptions) {
     const hooks: GatewayHooks = {
       log: opts.log ?? (() => undefined),
       onError: opts.onError ?? ((err, where) => console.error(`[gateway] ${where} failed:`, err)),
     };
-    const registry = new FunctionRegistry(opts.functions, opts.loadHandler);
+    const registry = new FunctionRegistry(opts.functions, opts.loadHandler, opts.scheduling);
+    this.registry = registry;
     const apiId = opts.apiId ?? 'local';
     const stage = opts.wsStage ?? 'local';
     this.http = new HttpApi(registry, hooks, { apiId, accountId: ACCOUNT_ID });
@@ -71,7 +78,7 @@ export class LocalGateway {
       path: opts.wsPath ?? '/ws',
       maxMessageBytes: opts.maxMessageBytes ?? 128 * 1024,
       maxFrameBytes: opts.maxFrameBytes ?? 32 * 1024,
-      scheduling: opts.scheduling,
+      unorderedRoutes: opts.unorderedRoutes,
     });
     this.connections = new ConnectionsApi(this.ws, hooks, stage);
   }
@@ -102,6 +109,19 @@ export class LocalGateway {
   async close(): Promise<void> {
     await this.ws.close();
     await this.connections.close();
+  }
+
+  /**
+   * Runs `task` as an invocation of `spec` outside the gateway (the local stack's due checks, which SQS would
+   * trigger on AWS), in its turn by the {@link GatewayOptions.scheduling}; at once without it.
+   */
+  schedule<T>(spec: FunctionSpec, task: () => Promise<T>): Promise<T> {
+    return this.registry.schedule(spec, task);
+  }
+
+  /** Invocations waiting for their turn under the scheduling (0 without it). */
+  get waitingInvocations(): number {
+    return this.registry.waiting;
   }
 
   /** Number of open sockets (for health/tests). */

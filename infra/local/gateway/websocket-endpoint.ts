@@ -1,6 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import pLimit from 'p-limit';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { FunctionRegistry } from './function-registry';
 import { decideOnError, decideOnResult, type AuthDecision, type AuthorizerContext } from './authorizer';
@@ -26,24 +25,12 @@ export interface WsSettings extends WsStageInfo {
   maxMessageBytes: number;
   /** The largest single frame (AWS: 32 KB). */
   maxFrameBytes: number;
-  /** How frames are scheduled on this one thread (see {@link WsScheduling}); default: all at once, in order. */
-  scheduling?: WsScheduling;
-}
-
-/**
- * How the local gateway schedules WebSocket messages on the one Node thread it shares with every handler, where
- * API Gateway and Lambda scale out instead. Without it a CPU-starved stack takes every frame at once, and what
- * finishes messages already under way (an ack, a webhook, a status callback, a due check) waits behind every
- * new send, for as long as the backlog grows: acks then come after their SMS went, and Twilio's 15 s webhook
- * deadline passes (docs/reliability.md, finding 16). With it:
- * - a frame of an `unorderedRoutes` route runs at once, beside its connection's queue (as every frame does on
- *   AWS), so an ack never waits behind the same client's queued sends;
- * - a frame of a `deferred` route (new work: a send) runs when fewer than `maxConcurrent` of them run, across
- *   all connections, in arrival order; the others wait in memory, which costs latency, never a message.
- */
-export interface WsScheduling {
+  /**
+   * WebSocket routes whose frames run at once, beside their connection's ordered queue, as every frame does on
+   * AWS: frames about work already done (an ack, a ping), which must not wait behind the same client's queued
+   * sends. Default: none (each connection's frames one at a time, in arrival order).
+   */
   unorderedRoutes?: readonly string[];
-  deferred?: { routes: readonly string[]; maxConcurrent: number };
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -70,19 +57,13 @@ export class WebSocketEndpoint {
   private readonly protocols = new WeakMap<IncomingMessage, string>();
   private stopping = false;
   private readonly unordered: ReadonlySet<string>;
-  private readonly deferred: ReadonlySet<string>;
-  /** The deferred routes' shared limit: at most `maxConcurrent` running, the rest queued in arrival order. */
-  private readonly deferredLimit: pLimit.Limit | undefined;
 
   constructor(
     private readonly registry: FunctionRegistry,
     private readonly hooks: GatewayHooks,
     private readonly settings: WsSettings,
   ) {
-    const scheduling = settings.scheduling ?? {};
-    this.unordered = new Set(scheduling.unorderedRoutes ?? []);
-    this.deferred = new Set(scheduling.deferred?.routes ?? []);
-    this.deferredLimit = scheduling.deferred ? pLimit(scheduling.deferred.maxConcurrent) : undefined;
+    this.unordered = new Set(settings.unorderedRoutes ?? []);
     // API Gateway's 128 KB message quota counts all fragments together, which is what ws's maxPayload measures;
     // its 32 KB frame quota is checked on the raw socket by a FrameSizeGuard (see register).
     this.wss = new WebSocketServer({
@@ -248,11 +229,6 @@ export class WebSocketEndpoint {
     else void conn.enqueue(run);
   }
 
-  /** Sends waiting for a slot (the deferred routes' queue), for logs and tests. */
-  get deferredWaiting(): number {
-    return this.deferredLimit?.pendingCount ?? 0;
-  }
-
   /** The route selection expression $request.body.action, falling back to $default as API Gateway does. */
   private selectRoute(body: string): string {
     let action: unknown;
@@ -278,10 +254,7 @@ export class WebSocketEndpoint {
       return this.sendGatewayError(conn, 'Forbidden', ids.requestId);
     }
     try {
-      const result =
-        this.deferredLimit && this.deferred.has(routeKey)
-          ? await this.deferredLimit(() => this.registry.invoke(spec, event))
-          : await this.registry.invoke(spec, event);
+      const result = await this.registry.invoke(spec, event);
       // A two-way route (a route response, as API Gateway's RouteResponseSelectionExpression $default): the
       // integration's body goes back on the connection as a text frame. One-way routes send nothing.
       if (spec.trigger.kind === 'ws' && spec.trigger.reply) this.sendRouteResponse(conn, result);
