@@ -255,6 +255,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // its SMS may go through this very server's sandbox.
     const recovered = await timer!.recover();
     if (recovered) log.info('local.ack_checks_recovered', { count: recovered });
+    // Likewise the sandbox's status steps that the last stop cut short: their callbacks come to this server.
+    sandbox?.resume();
   } catch (err) {
     await stop();
     throw err;

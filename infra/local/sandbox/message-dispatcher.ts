@@ -48,6 +48,7 @@ export class MessageDispatcher {
       status: 'queued',
       numSegments: countSegments(outbound.body),
       messagingServiceSid: outbound.messagingServiceSid,
+      statusCallback: outbound.statusCallback,
       dateCreated: now,
       dateUpdated: now,
     };
@@ -59,24 +60,37 @@ export class MessageDispatcher {
       direction: message.direction,
       segments: message.numSegments,
     });
-    const finalStatus: MessageStatus = reachable ? 'delivered' : 'undelivered';
-    this.deps.tracker
-      .run(() => this.progress(message, finalStatus, outbound.statusCallback))
-      .catch((err: unknown) =>
-        this.deps.log('sandbox.error', { sid: message.sid, error: describeFailure(err) }),
-      );
+    this.track(message, ['sent', reachable ? 'delivered' : 'undelivered']);
     return { ...message };
   }
 
-  private async progress(
-    message: StoredMessage,
-    finalStatus: MessageStatus,
-    callback?: string,
-  ): Promise<void> {
-    for (const status of ['sent', finalStatus] as const) {
+  /**
+   * Takes up the status steps a stop cut short, as Twilio's network goes on while the app is down: each message
+   * still `queued` or `sent` moves on to its end (delivered when its phone's inbox got it, else undelivered),
+   * one step per delay, each posted to its StatusCallback. Returns how many were taken up.
+   */
+  resume(): number {
+    const unfinished = this.deps.store.unfinished();
+    for (const message of unfinished) {
+      const end: MessageStatus = this.deps.store.holds(message.to, message.sid) ? 'delivered' : 'undelivered';
+      this.track(message, message.status === 'queued' ? ['sent', end] : [end]);
+    }
+    return unfinished.length;
+  }
+
+  private track(message: StoredMessage, steps: MessageStatus[]): void {
+    this.deps.tracker
+      .run(() => this.progress(message, steps))
+      .catch((err: unknown) =>
+        this.deps.log('sandbox.error', { sid: message.sid, error: describeFailure(err) }),
+      );
+  }
+
+  private async progress(message: StoredMessage, steps: MessageStatus[]): Promise<void> {
+    for (const status of steps) {
       if (!(await this.deps.tracker.sleep(this.deps.statusDelayMs))) return;
       this.advance(message, status);
-      if (callback !== undefined) await this.notify(message, callback);
+      if (message.statusCallback !== undefined) await this.notify(message, message.statusCallback);
     }
   }
 

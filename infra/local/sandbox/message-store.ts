@@ -21,6 +21,8 @@ export interface StoredMessage {
   dateSent?: Date;
   errorCode?: number;
   errorMessage?: string;
+  /** Where its status steps are posted (outbound only); kept so a restart can post the steps still due. */
+  statusCallback?: string;
 }
 
 /**
@@ -145,6 +147,21 @@ export class MessageStore {
           (filter.dateSent ?? []).every((bound) => sentWithin(m, bound)),
       )
       .reverse();
+  }
+
+  /**
+   * Outbound messages whose status has not reached its end (`queued` or `sent`): a stop cut their steps short,
+   * and Twilio's network would have gone on with them.
+   */
+  unfinished(): StoredMessage[] {
+    return [...this.messages.values()].filter(
+      (m) => m.direction !== 'inbound' && (m.status === 'queued' || m.status === 'sent'),
+    );
+  }
+
+  /** Whether a phone's inbox holds the message with this SID (it was delivered there). */
+  holds(phone: string, sid: string): boolean {
+    return (this.inboxes.get(phone) ?? []).some((m) => m.sid === sid);
   }
 
   /** Puts a message in the recipient's inbox. */

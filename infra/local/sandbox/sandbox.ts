@@ -28,6 +28,7 @@ export class TwilioSandbox {
   private readonly phones: SandboxApi;
   private readonly store: MessageStore;
   private readonly callsFile: JsonFile<CallState[]> | undefined;
+  private readonly dispatcher: MessageDispatcher;
 
   constructor(opts: SandboxOptions) {
     checkOptions(opts);
@@ -71,6 +72,18 @@ export class TwilioSandbox {
       numbersFile: dir === undefined ? undefined : path.join(dir, 'numbers.json'),
     });
     this.phones = new SandboxApi({ accountSid, serviceNumbers, store, inbound, calls });
+    this.dispatcher = dispatcher;
+  }
+
+  /**
+   * Takes up the status steps an earlier run's stop cut short (messages kept in `dataDir` still `queued` or
+   * `sent`): each goes on to its end, posted to its StatusCallback. Call it once the app that takes those
+   * callbacks answers (the local stack: once it listens). Returns how many messages were taken up.
+   */
+  resume(): number {
+    const resumed = this.dispatcher.resume();
+    if (resumed > 0) this.log('sandbox.message.resumed', { count: resumed });
+    return resumed;
   }
 
   /**
