@@ -36,6 +36,13 @@ const ACK_FUNCTION = ACK_SPEC.name;
 export const LOCAL_MAX_CONCURRENT_INVOCATIONS = 8;
 
 /**
+ * WebSocket routes the local gateway runs beside each connection's ordered queue, as API Gateway runs every frame:
+ * an ack or a ping is about work already done, and must not wait behind the same client's queued sends (an ack
+ * that waits is an SMS sent for nothing). Their answers (a `pong`, an error) may come after a later frame's.
+ */
+export const LOCAL_UNORDERED_ROUTES: readonly string[] = ['ack', 'ping'];
+
+/**
  * Which invocations start first when the local stack is short of CPU (higher first; any function not named: 1).
  * A text's or a call's webhook first: Twilio gives it 15 s and does not retry, so a late answer loses the text.
  * Then what ends messages already under way: acks and pings (an ack in time saves an SMS), the SMS status
@@ -119,7 +126,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     wsStage: 'local',
     // Webhooks, acks and due checks stay prompt when the machine is short of CPU: acks and pings never wait
     // behind a client's queued sends, and new sends wait for everything else (docs/reliability.md, finding 16).
-    unorderedRoutes: ['ack', 'ping'],
+    unorderedRoutes: LOCAL_UNORDERED_ROUTES,
     scheduling: {
       maxConcurrent: LOCAL_MAX_CONCURRENT_INVOCATIONS,
       priorityOf: (spec) => LOCAL_PRIORITY[spec.name] ?? 1,

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { LOCAL_UNORDERED_ROUTES } from '../../../infra/local/stack';
 import type { ImClient, Frame } from '../../support/e2e-client';
 
 /** The error codes the protocol documents for `error` frames (docs/protocol.md); `internal` is not a valid answer. */
@@ -93,17 +94,40 @@ export function frameArbitrary(imNumbers: string[]): fc.Arbitrary<string> {
 let sentinels = 0;
 
 /**
+ * Whether the local gateway runs this frame beside its connection's ordered queue (its route is one of
+ * LOCAL_UNORDERED_ROUTES, chosen as the gateway chooses: the `action` of the parsed JSON object), so that its
+ * answer may come after a later frame's.
+ */
+function routedBeside(raw: string): boolean {
+  let action: unknown;
+  try {
+    action = (JSON.parse(raw) as { action?: unknown } | null)?.action;
+  } catch {
+    return false;
+  }
+  return typeof action === 'string' && LOCAL_UNORDERED_ROUTES.includes(action);
+}
+
+/**
  * Sends one frame over a real socket, then a sentinel frame whose error answer is recognisable by its
- * clientId (one connection's frames are handled in order). Returns what came back in between.
+ * clientId, and returns what came back for the first. A connection's frames are handled in order, so its
+ * answers come before the sentinel's; a frame the gateway runs beside that order (an ack, a ping) answers once
+ * whenever it is done, so for one of those this also waits for that one answer.
+ * @throws when the sentinel's answer, or the one answer of a frame run beside the order, is not in within `timeoutMs`.
  */
 export async function exchange(client: ImClient, raw: string, timeoutMs = 5000): Promise<Frame[]> {
   const clientId = `sentinel-${++sentinels}`;
+  const beside = routedBeside(raw);
   const from = client.frames.length;
-  const answered = () => client.frames.slice(from).some((f) => f.clientId === clientId);
+  const isSentinel = (f: Frame) => f.clientId === clientId;
+  const answered = () => {
+    const after = client.frames.slice(from);
+    return after.some(isSentinel) && (!beside || after.some((f) => !isSentinel(f)));
+  };
   const done = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       client.ws.off('message', check);
-      reject(new Error(`no answer to the sentinel after ${timeoutMs} ms`));
+      reject(new Error(`no answer to the ${beside ? 'frame or the ' : ''}sentinel after ${timeoutMs} ms`));
     }, timeoutMs);
     // ImClient records the frame in its own 'message' listener, registered first.
     function check() {
@@ -118,10 +142,8 @@ export async function exchange(client: ImClient, raw: string, timeoutMs = 5000):
   client.send({ action: 'sendMessage', to: '1', text: '', clientId });
   await done;
   const answers = client.frames.slice(from);
-  return answers.slice(
-    0,
-    answers.findIndex((f) => f.clientId === clientId),
-  );
+  if (beside) return answers.filter((f) => !isSentinel(f));
+  return answers.slice(0, answers.findIndex(isSentinel));
 }
 
 /** Whether a frame is one the protocol allows the server to send; the gateway's own failure frames are not. */
