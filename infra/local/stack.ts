@@ -36,11 +36,13 @@ const ACK_FUNCTION = ACK_SPEC.name;
 export const LOCAL_MAX_CONCURRENT_INVOCATIONS = 8;
 
 /**
- * WebSocket routes the local gateway runs beside each connection's ordered queue, as API Gateway runs every frame:
- * an ack or a ping is about work already done, and must not wait behind the same client's queued sends (an ack
- * that waits is an SMS sent for nothing). Their answers (a `pong`, an error) may come after a later frame's.
+ * WebSocket routes the local gateway runs in a second lane beside each connection's ordered queue (API Gateway
+ * runs every frame at once): an ack is about work already done, and must not wait behind the same client's queued
+ * sends (an ack that waits is an SMS sent for nothing). Its answer (an `error`) may come after a later frame's.
+ * Acks are not counted by the frame rate limit, whose blocks assume one connection's frames are checked one at a
+ * time; a `ping` is, so it keeps its place in the queue.
  */
-export const LOCAL_UNORDERED_ROUTES: readonly string[] = ['ack', 'ping'];
+export const LOCAL_UNORDERED_ROUTES: readonly string[] = ['ack'];
 
 /**
  * Which invocations start first when the local stack is short of CPU (higher first; any function not named: 1).
@@ -243,11 +245,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      const closed = closeServer(server);
+      // The gateway first: its sockets close, frames that have not started are not run (a send would find its
+      // recipient's sockets closing and go by SMS), and what runs finishes while this server still answers the
+      // handlers' SMS creates and the sandbox's callbacks. Then the sandbox: status steps not yet due stay for the
+      // next start (none posted to a closed port). The server stops listening last.
       await gateway.close();
       await sandbox?.close();
       await timer?.stop();
-      await closed;
+      await closeServer(server);
       dynamoClient.destroy();
       await dynamo?.close();
       injectDeps(undefined);

@@ -113,6 +113,60 @@ describe('scheduling under load (the local stack’s settings)', () => {
     expect(Object.keys(LOCAL_PRIORITY).filter((name) => !names.has(name))).toEqual([]);
   });
 
+  test('a client flooding acks holds one invocation at a time: another client’s send still starts', async () => {
+    const held = gate();
+    let acksStarted = 0;
+    const s = heldSends();
+    h = await startGateway(
+      wsManifest,
+      {
+        ...s.handlers,
+        ack: async () => {
+          acksStarted++;
+          await held.promise;
+          return { statusCode: 200 };
+        },
+      },
+      SCHEDULING,
+    );
+    const flooder = await open();
+    const other = await open();
+
+    for (let i = 0; i < 5; i++) flooder.send(JSON.stringify({ action: 'ack', id: `m${i}` }));
+    await waitFor(() => acksStarted === 1, 'the first ack');
+    send(other, 'b');
+
+    await waitFor(() => s.started.includes('b'), 'the other client’s send, beside the held ack');
+    expect(acksStarted).toBe(1);
+    held.open();
+    s.release('b');
+    await waitFor(() => acksStarted === 5, 'the other acks, one after another');
+  });
+
+  test('at stop, a frame still waiting for its turn is not run; one that started finishes', async () => {
+    const s = heldSends();
+    h = await startGateway(wsManifest, s.handlers, {
+      ...SCHEDULING,
+      scheduling: { ...SCHEDULING.scheduling!, maxConcurrent: 1 },
+    });
+    const [a, b] = await Promise.all([open(), open()]);
+    send(a, 'started');
+    await waitFor(() => s.started.includes('started'), 'the first send');
+    send(b, 'waiting');
+    await waitFor(() => h.gateway.waitingInvocations === 1, 'the second send to wait');
+
+    const closed = h.gateway.close();
+    await sleep(100);
+    s.release('started');
+    await closed;
+
+    expect(s.started).toEqual(['started']);
+    expect(s.finished).toEqual(['started']);
+    expect(h.logs.filter((l) => l.fields.status === 'not_run').map((l) => l.fields.routeKey)).toEqual([
+      'sendMessage',
+    ]);
+  });
+
   test('$disconnect still comes last: after an ack that runs beside the queue', async () => {
     const held = gate();
     const trace: string[] = [];

@@ -24,6 +24,9 @@ export interface InvocationScheduling {
   priorityOf: (spec: FunctionSpec) => number;
 }
 
+/** What {@link FunctionRegistry.invoke} returns for an invocation it did not start, because it was no longer wanted. */
+export const NOT_RUN = Symbol('not run');
+
 /**
  * The manifest as the gateway reads it: which function serves an HTTP route, a WebSocket route key or the
  * authorizer, and how to invoke it. Duplicate triggers are a manifest bug, so they fail at start.
@@ -73,12 +76,15 @@ export class FunctionRegistry {
   }
 
   /**
-   * Invokes with a fresh Lambda context, when the scheduling lets it start. Rejections pass through: the caller
-   * maps them as AWS does.
+   * Invokes with a fresh Lambda context, when the scheduling lets it start; resolves {@link NOT_RUN} without
+   * running it when `wanted` says no at that moment (a frame still waiting when the gateway stops). Rejections
+   * pass through: the caller maps them as AWS does.
    */
-  async invoke(spec: FunctionSpec, event: unknown): Promise<unknown> {
+  async invoke(spec: FunctionSpec, event: unknown, wanted?: () => boolean): Promise<unknown> {
     const handler = await this.handlerFor(spec);
-    return this.schedule(spec, () => handler(event, createLambdaContext(spec.name)));
+    return this.schedule(spec, async () =>
+      wanted && !wanted() ? NOT_RUN : handler(event, createLambdaContext(spec.name)),
+    );
   }
 
   /**

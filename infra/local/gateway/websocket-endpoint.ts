@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
-import type { FunctionRegistry } from './function-registry';
+import { NOT_RUN, type FunctionRegistry } from './function-registry';
 import { decideOnError, decideOnResult, type AuthDecision, type AuthorizerContext } from './authorizer';
 import { splitTarget } from './http-event';
 import type { GatewayHooks } from './hooks';
@@ -254,7 +254,15 @@ export class WebSocketEndpoint {
       return this.sendGatewayError(conn, 'Forbidden', ids.requestId);
     }
     try {
-      const result = await this.registry.invoke(spec, event);
+      // A frame whose turn comes after the stop began is not run: its client is being disconnected, and a send
+      // run now would find its recipient's sockets closing and go by SMS. Its sender got no receipt, so it knows
+      // the frame was not taken (docs/protocol.md). An ack still runs: it ends work already done.
+      const result = await this.registry.invoke(
+        spec,
+        event,
+        () => !this.stopping || this.unordered.has(routeKey),
+      );
+      if (result === NOT_RUN) return this.hooks.log('ws.message', { ...ids, routeKey, status: 'not_run' });
       // A two-way route (a route response, as API Gateway's RouteResponseSelectionExpression $default): the
       // integration's body goes back on the connection as a text frame. One-way routes send nothing.
       if (spec.trigger.kind === 'ws' && spec.trigger.reply) this.sendRouteResponse(conn, result);

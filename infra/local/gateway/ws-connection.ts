@@ -38,8 +38,8 @@ export class WsConnection {
   /** Settles once $disconnect has run for this connection. */
   readonly ended = new Promise<void>((resolve) => (this.resolveEnded = resolve));
   private queue: Promise<void> = Promise.resolve();
-  /** Tasks started by {@link runBeside}, still running. */
-  private readonly beside = new Set<Promise<void>>();
+  /** The second lane ({@link runBeside}): its own tasks, one after another. */
+  private beside: Promise<void> = Promise.resolve();
   private closeInfo: CloseInfo | undefined;
   private disconnected = false;
 
@@ -70,20 +70,19 @@ export class WsConnection {
   }
 
   /**
-   * Runs a task at once, beside the ordered queue, as API Gateway runs every frame: for frames about work
-   * already done (an ack, a ping), which must not wait behind the connection's queued sends.
-   * {@link enqueueLast} still waits for it. The task must handle its own errors.
+   * Runs a task in a second lane beside the ordered queue, one after another in that lane: for frames about work
+   * already done (an ack), which must not wait behind the connection's queued sends. One lane per connection, so
+   * a client flooding acks holds one invocation at a time, not the whole gateway. {@link enqueueLast} waits for
+   * both lanes. The task must handle its own errors.
    */
   runBeside(task: () => Promise<void>): void {
-    const running = task().catch(() => undefined);
-    this.beside.add(running);
-    void running.finally(() => this.beside.delete(running));
+    this.beside = this.beside.then(task).catch(() => undefined);
   }
 
-  /** Queues a task after everything queued so far and everything running beside the queue: $disconnect. */
+  /** Queues a task after everything queued so far in both lanes: $disconnect. */
   enqueueLast(task: () => Promise<void>): Promise<void> {
     return this.enqueue(async () => {
-      await Promise.all([...this.beside]);
+      await this.beside;
       await task();
     });
   }
