@@ -30,6 +30,7 @@ import {
   plannedLevelSeconds,
   runThroughput,
   SYSTEM_TABLE,
+  waitChecksDone,
   type Threads,
 } from './phases/throughput';
 import { renderMarkdown } from './report/markdown';
@@ -250,14 +251,17 @@ async function measure(
       );
   await setupDone;
   await progress.timed('throughput: closing sockets', () => closeMainSockets(main, threads));
-  const throughputCounts = diff(snapshot(counters), runStart);
+  // The last cell's delivery checks (a read each, ACK_TIMEOUT_MS after its messages) still fire on the main
+  // stack: light work, so the mobile phase starts beside them, and the run's counts are read once they are done.
+  const checksDone = progress.timed('throughput: last delivery checks', () => waitChecksDone(threads));
+  checksDone.catch(() => undefined);
 
   // The ack wait on simulated mobile links: the learned rule and the fixed one, each on its own stack in its own
   // thread, at once, over the same links (same seeds). The 2 s fallback runs beside its traffic, on the main stack
   // (a few silent recipients: light work beside light work; its requests are on the main table, the mobile
-  // stacks' on theirs). Once the traffic is over and the learned rule has its figures, the phase only waits on
-  // timers (the fixed rule's 15 s): the cold loads are timed then, and the fixed rule's sockets close after them,
-  // so that neither runs beside CPU-heavy work.
+  // stacks' on theirs), once the main stack's last checks are done. Once the traffic is over and the learned rule
+  // has its figures, the phase only waits on timers (the fixed rule's 15 s): the cold loads are timed then, and
+  // the fixed rule's sockets close after them, so that neither runs beside CPU-heavy work.
   let mobileRun: Promise<MobileReport | undefined> = Promise.resolve(undefined);
   let learnedDone: Promise<unknown> = Promise.resolve();
   let coldInitTimed!: () => void;
@@ -276,6 +280,8 @@ async function measure(
     mobileRun.catch(() => undefined);
     learnedDone = Promise.allSettled([run.learned, trafficOver]);
   }
+  await checksDone;
+  const throughputCounts = diff(snapshot(counters), runStart);
   const fallback: FallbackReport[] = [];
   if (!opts.skip.has('fallback')) {
     await progress.timed('fallback (2 s)', async () => {
