@@ -123,9 +123,17 @@ export interface BuiltBundles {
 export async function buildAllBundles(): Promise<BuiltBundles> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'imsms-bench-bundles-'));
   const remove = () => rmSync(dir, { recursive: true, force: true });
+  // esbuild is a Go program: GOGC=400 lets its heap grow to 5× what is live before a collection instead of 2×,
+  // which took a third of its CPU off this build (about 7 → 5 s, ~100 MB more at the peak) with the same bytes
+  // out (the setting changes when Go collects, not what esbuild writes). Set while its process starts, and only
+  // when the caller's shell has not set it.
+  const gogc = process.env.GOGC;
+  process.env.GOGC ??= '400';
   try {
     const t0 = performance.now();
-    const bundles = await buildBundles(functions, dir);
+    const bundles = await buildBundles(functions, dir).finally(() => {
+      if (gogc === undefined) delete process.env.GOGC;
+    });
     // zlib's thread pool, not this thread: here the driver's event loop runs the start-up's request-count cells.
     const items = await Promise.all(
       functions.map(async (spec) => {
