@@ -79,14 +79,19 @@ async function main(): Promise<void> {
   });
   const db = new WorkerRpc(dbWorker);
   const system = new WorkerRpc(startTsWorker(path.join(__dirname, 'system', 'system-thread.ts'), {}));
-  // The mobile phase's two stacks (the learned rule, the fixed rule) get a thread each; they start (and compile)
-  // now, so that the phase can run while the main stack (the system thread) still serves the 2 s fallback.
-  const mobileThreads = opts.skip.has('mobile')
+  // The mobile phase's two stacks (the learned rule, the fixed rule) get a thread each, so that the phase can run
+  // while the main stack (the system thread) still serves the 2 s fallback. measure() starts them once the main
+  // stack has started: loading a stack's code takes each thread about a CPU-second, which would otherwise be taken
+  // from the main stack's start, which the start-up's request-count cells wait for.
+  let mobileThreads: MobileThreads | undefined;
+  const startMobileThreads = opts.skip.has('mobile')
     ? undefined
-    : {
-        learned: new WorkerRpc(startTsWorker(path.join(__dirname, 'system', 'system-thread.ts'), {})),
-        fixed: new WorkerRpc(startTsWorker(path.join(__dirname, 'system', 'system-thread.ts'), {})),
-      };
+    : () =>
+        (mobileThreads ??= {
+          learned: new WorkerRpc(startTsWorker(path.join(__dirname, 'system', 'system-thread.ts'), {})),
+          fixed: new WorkerRpc(startTsWorker(path.join(__dirname, 'system', 'system-thread.ts'), {})),
+          counters: new Int32Array(mobileCounterBuffer),
+        });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'imsms-bench-'));
   let seedClient: DynamoDBClient | undefined;
   try {
@@ -98,18 +103,10 @@ async function main(): Promise<void> {
       maxAttempts: 5,
     });
     await ensureTable(seedClient, SYSTEM_TABLE);
-    if (mobileThreads) await ensureTable(seedClient, MOBILE_TABLE);
+    if (startMobileThreads) await ensureTable(seedClient, MOBILE_TABLE);
     const profileDir = opts.profile ? path.join(opts.outDir, 'profiles') : undefined;
     const threads: Threads = { system, db, counters, dynamoEndpoint: endpoint, seedClient, profileDir };
-    const report = await measure(
-      opts,
-      threads,
-      mobileThreads && { ...mobileThreads, counters: new Int32Array(mobileCounterBuffer) },
-      background,
-      built,
-      dataDir,
-      progress,
-    );
+    const report = await measure(opts, threads, startMobileThreads, background, built, dataDir, progress);
     report.machine.loadBefore = loadBefore;
     report.machine.loadAfter = os.loadavg();
     // From the process's start (tsx compiling this file included), as `time npm run bench` sees it, less npm.
@@ -160,7 +157,7 @@ function coldInitSeconds(opts: Options): number {
 async function measure(
   opts: Options,
   threads: Threads,
-  mobileThreads: MobileThreads | undefined,
+  startMobileThreads: (() => MobileThreads) | undefined,
   background: { presence: WorkerRpc; replay?: WorkerRpc },
   built: Promise<BuiltBundles>,
   dataDir: string,
@@ -214,6 +211,7 @@ async function measure(
   const main = await progress.timed('stack start', () =>
     openMainStack(opts, threads, jwtSecret, stackEnv, dataDir),
   );
+  const mobileThreads = startMobileThreads?.();
   // The mobile phase's two stacks start, and its links register and open their sockets, beside the rest of the
   // start-up and the request-count cells (nothing is measured yet, and their table is counted apart): the phase
   // itself is then only its traffic and its timers. A stack re-arms, on start, the durable ack timer's rows it
