@@ -30,6 +30,7 @@ import {
   plannedLevelSeconds,
   runThroughput,
   SYSTEM_TABLE,
+  waitChecksDone,
   type Threads,
 } from './phases/throughput';
 import { renderMarkdown } from './report/markdown';
@@ -78,14 +79,19 @@ async function main(): Promise<void> {
   });
   const db = new WorkerRpc(dbWorker);
   const system = new WorkerRpc(startTsWorker(path.join(__dirname, 'system', 'system-thread.ts'), {}));
-  // The mobile phase's two stacks (the learned rule, the fixed rule) get a thread each; they start (and compile)
-  // now, so that the phase can run while the main stack (the system thread) still serves the 2 s fallback.
-  const mobileThreads = opts.skip.has('mobile')
+  // The mobile phase's two stacks (the learned rule, the fixed rule) get a thread each, so that the phase can run
+  // while the main stack (the system thread) still serves the 2 s fallback. measure() starts them once the main
+  // stack has started: loading a stack's code takes each thread about a CPU-second, which would otherwise be taken
+  // from the main stack's start, which the start-up's request-count cells wait for.
+  let mobileThreads: MobileThreads | undefined;
+  const startMobileThreads = opts.skip.has('mobile')
     ? undefined
-    : {
-        learned: new WorkerRpc(startTsWorker(path.join(__dirname, 'system', 'system-thread.ts'), {})),
-        fixed: new WorkerRpc(startTsWorker(path.join(__dirname, 'system', 'system-thread.ts'), {})),
-      };
+    : () =>
+        (mobileThreads ??= {
+          learned: new WorkerRpc(startTsWorker(path.join(__dirname, 'system', 'system-thread.ts'), {})),
+          fixed: new WorkerRpc(startTsWorker(path.join(__dirname, 'system', 'system-thread.ts'), {})),
+          counters: new Int32Array(mobileCounterBuffer),
+        });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'imsms-bench-'));
   let seedClient: DynamoDBClient | undefined;
   try {
@@ -97,18 +103,10 @@ async function main(): Promise<void> {
       maxAttempts: 5,
     });
     await ensureTable(seedClient, SYSTEM_TABLE);
-    if (mobileThreads) await ensureTable(seedClient, MOBILE_TABLE);
+    if (startMobileThreads) await ensureTable(seedClient, MOBILE_TABLE);
     const profileDir = opts.profile ? path.join(opts.outDir, 'profiles') : undefined;
     const threads: Threads = { system, db, counters, dynamoEndpoint: endpoint, seedClient, profileDir };
-    const report = await measure(
-      opts,
-      threads,
-      mobileThreads && { ...mobileThreads, counters: new Int32Array(mobileCounterBuffer) },
-      background,
-      built,
-      dataDir,
-      progress,
-    );
+    const report = await measure(opts, threads, startMobileThreads, background, built, dataDir, progress);
     report.machine.loadBefore = loadBefore;
     report.machine.loadAfter = os.loadavg();
     // From the process's start (tsx compiling this file included), as `time npm run bench` sees it, less npm.
@@ -159,7 +157,7 @@ function coldInitSeconds(opts: Options): number {
 async function measure(
   opts: Options,
   threads: Threads,
-  mobileThreads: MobileThreads | undefined,
+  startMobileThreads: (() => MobileThreads) | undefined,
   background: { presence: WorkerRpc; replay?: WorkerRpc },
   built: Promise<BuiltBundles>,
   dataDir: string,
@@ -213,6 +211,7 @@ async function measure(
   const main = await progress.timed('stack start', () =>
     openMainStack(opts, threads, jwtSecret, stackEnv, dataDir),
   );
+  const mobileThreads = startMobileThreads?.();
   // The mobile phase's two stacks start, and its links register and open their sockets, beside the rest of the
   // start-up and the request-count cells (nothing is measured yet, and their table is counted apart): the phase
   // itself is then only its traffic and its timers. A stack re-arms, on start, the durable ack timer's rows it
@@ -250,14 +249,17 @@ async function measure(
       );
   await setupDone;
   await progress.timed('throughput: closing sockets', () => closeMainSockets(main, threads));
-  const throughputCounts = diff(snapshot(counters), runStart);
+  // The last cell's delivery checks (a read each, ACK_TIMEOUT_MS after its messages) still fire on the main
+  // stack: light work, so the mobile phase starts beside them, and the run's counts are read once they are done.
+  const checksDone = progress.timed('throughput: last delivery checks', () => waitChecksDone(threads));
+  checksDone.catch(() => undefined);
 
   // The ack wait on simulated mobile links: the learned rule and the fixed one, each on its own stack in its own
   // thread, at once, over the same links (same seeds). The 2 s fallback runs beside its traffic, on the main stack
   // (a few silent recipients: light work beside light work; its requests are on the main table, the mobile
-  // stacks' on theirs). Once the traffic is over and the learned rule has its figures, the phase only waits on
-  // timers (the fixed rule's 15 s): the cold loads are timed then, and the fixed rule's sockets close after them,
-  // so that neither runs beside CPU-heavy work.
+  // stacks' on theirs), once the main stack's last checks are done. Once the traffic is over and the learned rule
+  // has its figures, the phase only waits on timers (the fixed rule's 15 s): the cold loads are timed then, and
+  // the fixed rule's sockets close after them, so that neither runs beside CPU-heavy work.
   let mobileRun: Promise<MobileReport | undefined> = Promise.resolve(undefined);
   let learnedDone: Promise<unknown> = Promise.resolve();
   let coldInitTimed!: () => void;
@@ -276,6 +278,8 @@ async function measure(
     mobileRun.catch(() => undefined);
     learnedDone = Promise.allSettled([run.learned, trafficOver]);
   }
+  await checksDone;
+  const throughputCounts = diff(snapshot(counters), runStart);
   const fallback: FallbackReport[] = [];
   if (!opts.skip.has('fallback')) {
     await progress.timed('fallback (2 s)', async () => {

@@ -1,13 +1,9 @@
-import {
-  BatchWriteItemCommand,
-  GetItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoStores } from '../../shared/adapters/dynamo';
 import { mapLimit } from '../../shared/core/concurrency';
 import { signToken } from '../../shared/core/provisioning/tokens';
 import type { UserProfile } from '../../shared/core/types';
+import { batchPut, type RawItem } from '../db/batch-put';
 import { Arrivals, SenderSocket, WsClient } from './ws-client';
 
 /** A registered user as the driver knows it. Phones are fictional (+1 212 5xx, +1 646 555 01xx). */
@@ -35,8 +31,6 @@ export function senderAt(slot: number): BenchUser {
 }
 
 const SEED_CONCURRENCY = 24;
-
-type RawItem = Record<string, AttributeValue>;
 
 /**
  * Users are written straight into the table rather than signed up through /auth/* (10,000 sign-ups would take
@@ -104,21 +98,11 @@ export class Population {
       this.template = { user: users[0], rows: await this.rawRows(users[0]) };
       users = users.slice(1);
     }
-    const items = users.flatMap((u) => this.copyRows(u));
-    const batches = Array.from({ length: Math.ceil(items.length / 25) }, (_, k) =>
-      items.slice(k * 25, k * 25 + 25),
+    await batchPut(
+      this.client,
+      this.table,
+      users.flatMap((u) => this.copyRows(u)),
     );
-    await mapLimit(batches, 8, async (batch) => {
-      let pending: RawItem[] = batch;
-      while (pending.length) {
-        const out = await this.client.send(
-          new BatchWriteItemCommand({
-            RequestItems: { [this.table]: pending.map((Item) => ({ PutRequest: { Item } })) },
-          }),
-        );
-        pending = (out.UnprocessedItems?.[this.table] ?? []).map((r) => r.PutRequest!.Item!);
-      }
-    });
   }
 
   private async rawRows(u: BenchUser): Promise<RawItem[]> {

@@ -1,13 +1,17 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { Metafile } from 'esbuild';
 import { buildBundles, type BuiltBundle } from '../../infra/aws/bundling';
 import { functions, type FunctionSpec } from '../../infra/functions';
 import { median } from '../lib/stats';
 import type { BundleReport } from '../results';
+
+const gzipAsync = promisify(gzip);
 
 type Group = 'own' | 'twilio' | 'awsSdk' | 'other';
 
@@ -119,13 +123,25 @@ export interface BuiltBundles {
 export async function buildAllBundles(): Promise<BuiltBundles> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'imsms-bench-bundles-'));
   const remove = () => rmSync(dir, { recursive: true, force: true });
+  // esbuild is a Go program: GOGC=400 lets its heap grow to 5× what is live before a collection instead of 2×,
+  // which took a third of its CPU off this build (about 7 → 5 s, ~100 MB more at the peak) with the same bytes
+  // out (the setting changes when Go collects, not what esbuild writes). Set while its process starts, and only
+  // when the caller's shell has not set it.
+  const gogc = process.env.GOGC;
+  process.env.GOGC ??= '400';
   try {
     const t0 = performance.now();
-    const bundles = await buildBundles(functions, dir);
-    const items = functions.map((spec) => {
-      const outfile = path.join(dir, spec.name, 'index.js');
-      return { spec, outfile, bundle: bundles.get(spec.name)!, gzip: gzipSync(readFileSync(outfile)).length };
+    const bundles = await buildBundles(functions, dir).finally(() => {
+      if (gogc === undefined) delete process.env.GOGC;
     });
+    // zlib's thread pool, not this thread: here the driver's event loop runs the start-up's request-count cells.
+    const items = await Promise.all(
+      functions.map(async (spec) => {
+        const outfile = path.join(dir, spec.name, 'index.js');
+        const gzip = (await gzipAsync(await readFile(outfile))).length;
+        return { spec, outfile, bundle: bundles.get(spec.name)!, gzip };
+      }),
+    );
     return { buildSeconds: (performance.now() - t0) / 1000, items, remove };
   } catch (err) {
     remove();

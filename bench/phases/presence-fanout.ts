@@ -1,8 +1,9 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startEmbeddedDynamo } from '../../infra/local/embedded-dynamo';
 import { dynamoStores } from '../../shared/adapters/dynamo';
+import { userKey } from '../../shared/adapters/dynamo/table';
 import { ensureTable } from '../../shared/adapters/dynamo-table';
 import { memoryStores } from '../../shared/adapters/memory';
 import {
@@ -14,8 +15,8 @@ import {
 } from '../../shared/adapters/memory/servers';
 import { loadConfig } from '../../shared/config';
 import { getContacts } from '../../shared/core/contacts/book';
-import { mapLimit } from '../../shared/core/concurrency';
 import { connect } from '../../shared/core/login-status/presence';
+import { batchPut, type RawItem } from '../db/batch-put';
 import type { Deps } from '../../shared/core/ports';
 
 /** One measured row: what one action cost, in DynamoDB requests and pushes, for `contacts` contacts. */
@@ -35,8 +36,6 @@ export interface PresenceCostRow {
 const TABLE = 'bench-presence';
 const WRITES = ['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand'];
 const SIZES = [10, 100, 1000];
-/** Seeding goes this many users at once (dynalite is slow at writes; 1,000 watchers one by one take minutes). */
-const SEED_CONCURRENCY = 16;
 
 /**
  * The presence rows of `npm run bench` (issue 12): the cost of a first connect with 10, 100 and 1,000 watching
@@ -102,34 +101,9 @@ export async function runPresenceFanout(outDir: string, sizes: number[] = SIZES)
     });
 
     for (const n of sizes) {
-      const now = clock.now();
       const star = `9${String(n).padStart(7, '0')}`;
-      const user = (imNumber: string) => ({
-        imNumber,
-        name: `b${imNumber}`,
-        phone: '+14155550100',
-        mode: 'online' as const,
-        optedOut: false,
-        threads: {},
-        createdAt: now,
-      });
-      await stores.users.createUser(user(star));
       const others = Array.from({ length: n }, (_, i) => String(10_000_000 + n * 1000 + i));
-      let online = 0;
-      await mapLimit(others, SEED_CONCURRENCY, async (other) => {
-        await stores.users.createUser(user(other));
-        // Each is a watcher of the star, and a contact on the star's list.
-        await stores.contacts.addContact(other, { kind: 'im', imNumber: star, name: 's', addedAt: now });
-        await stores.contacts.addContact(star, { kind: 'im', imNumber: other, name: 'o', addedAt: now });
-        if (Number(other) % 10 === 0) {
-          online++;
-          await stores.logins.putConnection(other, {
-            connectionId: `c-${other}`,
-            connectedAt: now,
-            expiresAt: now + 600_000,
-          });
-        }
-      });
+      const online = await seedWatchers(client, stores, TABLE, star, others, clock.now());
       reset();
       await connect(deps, star, `star-${n}`);
       rows.push(row('connect (first socket)', n, online));
@@ -144,6 +118,107 @@ export async function runPresenceFanout(outDir: string, sizes: number[] = SIZES)
   writeFileSync(path.join(outDir, 'presence-fanout.json'), JSON.stringify(rows, null, 2) + '\n');
   writeFileSync(path.join(outDir, 'presence-fanout.md'), renderPresenceRows(rows));
   return rows;
+}
+
+/**
+ * Registers `star` and its `others`, each a watcher of the star and a contact on the star's list; every tenth
+ * other (its number a multiple of 10) has a connection. Returns how many are online. The star, the first online
+ * other and the first offline one go through the system's stores (createUser, addContact both ways,
+ * putConnection), as the measured code would find them; the rows those writes made that name a template (its
+ * profile, its roster and watcher rows, the star's rows for it, its connection) are then copied for every other
+ * with the number swapped, in batches (`batchPut`), and the star's profile gets what its other adds would have
+ * moved: each number the templates' adds changed on it, moved as many times as there are others. The same rows
+ * as seeding every other through the stores (test/integration/bench-presence-seed.test.ts checks it), in a
+ * fraction of the requests: on dynalite 1,000 watchers' nine requests each took minutes. `now`: epoch ms, every
+ * row's time. The benchmark's own requests, made before the measured ones are counted.
+ */
+export async function seedWatchers(
+  client: DynamoDBClient,
+  stores: ReturnType<typeof dynamoStores>,
+  table: string,
+  star: string,
+  others: string[],
+  now: number,
+): Promise<number> {
+  const user = (imNumber: string) => ({
+    imNumber,
+    name: `b${imNumber}`,
+    phone: '+14155550100',
+    mode: 'online' as const,
+    optedOut: false,
+    threads: {},
+    createdAt: now,
+  });
+  const isOnline = (other: string) => Number(other) % 10 === 0;
+  const starKey = { pk: { S: userKey(star).pk }, sk: { S: userKey(star).sk } };
+  const starProfile = async () => {
+    const { Item } = await client.send(
+      new GetItemCommand({ TableName: table, Key: starKey, ConsistentRead: true }),
+    );
+    if (!Item) throw new Error('presence fan-out: the star was not stored');
+    return Item;
+  };
+  await stores.users.createUser(user(star));
+  const before = await starProfile();
+  const templates = [others.find(isOnline), others.find((o) => !isOnline(o))].filter(
+    (t): t is string => t !== undefined,
+  );
+  for (const other of templates) {
+    await stores.users.createUser(user(other));
+    // A watcher of the star, and a contact on the star's list.
+    await stores.contacts.addContact(other, { kind: 'im', imNumber: star, name: 's', addedAt: now });
+    await stores.contacts.addContact(star, { kind: 'im', imNumber: other, name: 'o', addedAt: now });
+    if (isOnline(other)) {
+      await stores.logins.putConnection(other, {
+        connectionId: `c-${other}`,
+        connectedAt: now,
+        expiresAt: now + 600_000,
+      });
+    }
+  }
+  const after = await starProfile();
+  const rows = await scanAll(client, table);
+  const names = (row: RawItem, imNumber: string) =>
+    Object.values(row).some((v) => v.S !== undefined && v.S.includes(imNumber));
+  const rowsOf = new Map(templates.map((t) => [t, rows.filter((row) => names(row, t))]));
+  const copies = others
+    .filter((o) => !templates.includes(o))
+    .flatMap((other) => {
+      const template = templates.find((t) => isOnline(t) === isOnline(other))!;
+      return rowsOf.get(template)!.map((row) => swapIn(row, template, other));
+    });
+  // Each add moved the star's counters by the same step; the others' adds move them `others.length` times.
+  const profile: RawItem = { ...after };
+  for (const [k, v] of Object.entries(after)) {
+    if (v.N === undefined) continue;
+    const from = Number(before[k]?.N ?? 0);
+    const step = (Number(v.N) - from) / templates.length;
+    if (!Number.isInteger(step)) throw new Error(`presence fan-out: the star's ${k} moved unevenly`);
+    profile[k] = { N: String(from + step * others.length) };
+  }
+  await batchPut(client, table, [...copies, profile]);
+  return others.filter(isOnline).length;
+}
+
+/** Every row of `table` (a Scan, following LastEvaluatedKey). */
+async function scanAll(client: DynamoDBClient, table: string): Promise<RawItem[]> {
+  const rows: RawItem[] = [];
+  let start: RawItem | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
+    );
+    rows.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return rows;
+}
+
+/** `row` with `from` replaced by `to` in every string (keys, numbers in names and connection ids). */
+function swapIn(row: RawItem, from: string, to: string): RawItem {
+  return Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [k, v.S !== undefined ? { S: v.S.split(from).join(to) } : v]),
+  );
 }
 
 /** The rows as a Markdown table, with what they mean. */

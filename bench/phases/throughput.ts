@@ -101,11 +101,22 @@ export async function openMainStack(
   };
 }
 
-/** Closes the driver's sockets; the stack itself stays up (the 2 s fallback runs on it next). */
+/**
+ * Closes the driver's sockets and stops the baseline; the stack itself stays up (the 2 s fallback runs on it
+ * next). The last cell's delivery checks may still be due: {@link waitChecksDone} waits for them.
+ */
 export async function closeMainSockets(main: MainStack, threads: Threads): Promise<void> {
   await Promise.all([main.online.closeAll(), main.baselineClients?.disconnect()]);
   main.baselineClients = undefined;
   await threads.system.call('stopBaseline');
+}
+
+/**
+ * Waits until the main stack has been quiet for 400 ms (at most 10 s), delivery checks and the ack timer
+ * included: after the last cell, its messages' checks fire `ACK_TIMEOUT_MS` after them, and the run's counts
+ * (reads per check) are read once they have.
+ */
+export async function waitChecksDone(threads: Threads): Promise<void> {
   await waitQuiet(threads.counters, [...SYSTEM, 'deliveryCheck', 'routeCheck', 'timer'], 400, 10_000);
 }
 
