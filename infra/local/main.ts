@@ -11,13 +11,16 @@ async function main(): Promise<void> {
   const stack = await startLocalStack();
   // After SIGHUP the terminal may be gone: a failed write (EIO, EPIPE) must not stop the shutdown.
   process.stdout.on('error', () => undefined);
-  let stopping = false;
+  let first: { signal: string; at: number } | undefined;
   const shutdown = (signal: string) => {
-    if (stopping) {
+    if (first) {
+      // Ctrl-C in a terminal reaches this process twice: the terminal signals the whole process group, and npm
+      // passes its own copy on. That is one Ctrl-C, not a second.
+      if (signal === first.signal && Date.now() - first.at < SAME_SIGNAL_MS) return;
       say(`${signal} again: exiting without finishing the stop\n`);
       process.exit(1);
     }
-    stopping = true;
+    first = { signal, at: Date.now() };
     say(`\n${signal}: stopping…\n`);
     stack.stop().then(
       () => process.exit(0),
@@ -29,6 +32,13 @@ async function main(): Promise<void> {
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
 }
+
+/**
+ * A repeat of the first signal within this time (ms) is the same one: `npm start` in a terminal gets each Ctrl-C
+ * twice, from the terminal (to the whole process group) and from npm, which forwards it. A person's second
+ * Ctrl-C comes later than that.
+ */
+const SAME_SIGNAL_MS = 1_000;
 
 /** A line on stdout that cannot stop the shutdown (its asynchronous errors are ignored in main). */
 function say(line: string): void {

@@ -82,6 +82,23 @@ describe('npm start as a process', () => {
     }
   });
 
+  it('one Ctrl-C in a terminal, which arrives twice (from the terminal and from npm), stops cleanly', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'imsms-life-'));
+    // Node itself (not tsx's wrapper, which relays signals its own way) gets both, as under npm.
+    const { child, output } = await startProcess(dataDir, true);
+    const exited = exitOf(child);
+    child.kill('SIGINT');
+    // npm's copy comes once npm has handled the terminal's: after this process has begun its stop (two signals
+    // sent at once would merge into one, as pending signals of a kind do).
+    const deadline = Date.now() + 10_000;
+    while (!output().includes('SIGINT: stopping') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(output()).toContain('SIGINT: stopping');
+    expect(output()).not.toContain('again');
+  });
+
   it('a second signal during the stop exits at once, with status 1', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'imsms-life-'));
     const { child, url, output } = await startProcess(dataDir);
@@ -98,6 +115,8 @@ describe('npm start as a process', () => {
         const seen = () => (output().includes('SIGINT: stopping') ? resolve() : setTimeout(seen, 20));
         seen();
       });
+      // A person's second Ctrl-C: later than the copy npm forwards of the first (SAME_SIGNAL_MS).
+      await new Promise((r) => setTimeout(r, 1_500));
       child.kill('SIGINT');
       expect(await exited).toBe(1);
       expect(output()).toContain('SIGINT again: exiting');

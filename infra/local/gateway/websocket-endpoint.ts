@@ -255,8 +255,9 @@ export class WebSocketEndpoint {
     }
     try {
       // A frame whose turn comes after the stop began is not run: its client is being disconnected, and a send
-      // run now would find its recipient's sockets closing and go by SMS. Its sender got no receipt, so it knows
-      // the frame was not taken (docs/protocol.md). An ack still runs: it ends work already done.
+      // run now would find its recipient's sockets closing and go by SMS. Its sender got no receipt; sending it
+      // again with the same clientId is safe whether or not it was taken (a frame that was running when the stop
+      // began may have lost its receipt with the socket). An ack still runs: it ends work already done.
       const result = await this.registry.invoke(
         spec,
         event,
