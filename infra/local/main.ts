@@ -8,7 +8,9 @@ import { startLocalStack } from './stack';
  * one while that runs exits at once, with status 1, as a second Ctrl-C does in most servers.
  */
 async function main(): Promise<void> {
-  const stack = await startLocalStack();
+  // The signals are taken before the stack starts: one that came between the banner and a later registration
+  // killed the process outright (Node's default for SIGINT), and a Ctrl-C during the start stops it cleanly too.
+  const starting = startLocalStack();
   // After SIGHUP the terminal may be gone: a failed write (EIO, EPIPE) must not stop the shutdown.
   process.stdout.on('error', () => undefined);
   let first: { signal: string; at: number } | undefined;
@@ -22,15 +24,18 @@ async function main(): Promise<void> {
     }
     first = { signal, at: Date.now() };
     say(`\n${signal}: stopping…\n`);
-    stack.stop().then(
-      () => process.exit(0),
-      (err) => {
-        process.stderr.write(`stop failed: ${JSON.stringify(describeError(err))}\n`);
-        process.exit(1);
-      },
-    );
+    starting
+      .then((stack) => stack.stop())
+      .then(
+        () => process.exit(0),
+        (err) => {
+          process.stderr.write(`stop failed: ${JSON.stringify(describeError(err))}\n`);
+          process.exit(1);
+        },
+      );
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
+  await starting;
 }
 
 /**
