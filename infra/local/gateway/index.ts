@@ -36,7 +36,8 @@ export interface GatewayOptions {
    */
   scheduling?: InvocationScheduling;
   /**
-   * WebSocket routes whose frames run beside their connection's ordered queue (the local stack: `ack`, `ping`).
+   * WebSocket routes whose frames run in a second lane beside their connection's ordered queue (the local stack:
+   * `ack`).
    * Default: none, so one connection's frames run one at a time, in arrival order.
    */
   unorderedRoutes?: readonly string[];

@@ -26,8 +26,8 @@ export interface WsSettings extends WsStageInfo {
   /** The largest single frame (AWS: 32 KB). */
   maxFrameBytes: number;
   /**
-   * WebSocket routes whose frames run at once, beside their connection's ordered queue, as every frame does on
-   * AWS: frames about work already done (an ack, a ping), which must not wait behind the same client's queued
+   * WebSocket routes whose frames run in a second lane beside their connection's ordered queue (one at a time
+   * in that lane): frames about work already done (an ack), which must not wait behind the same client's queued
    * sends. Default: none (each connection's frames one at a time, in arrival order).
    */
   unorderedRoutes?: readonly string[];

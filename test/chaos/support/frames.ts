@@ -111,7 +111,7 @@ function routedBeside(raw: string): boolean {
 /**
  * Sends one frame over a real socket, then a sentinel frame whose error answer is recognisable by its
  * clientId, and returns what came back for the first. A connection's frames are handled in order, so its
- * answers come before the sentinel's; a frame the gateway runs beside that order (an ack, a ping) answers once
+ * answers come before the sentinel's; a frame the gateway runs beside that order (an ack) answers once
  * whenever it is done, so for one of those this also waits for that one answer.
  * @throws when the sentinel's answer, or the one answer of a frame run beside the order, is not in within `timeoutMs`.
  */
