@@ -126,8 +126,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     loadHandler: async (spec) => require(path.join(ROOT, spec.entry)).handler,
     wsStage: 'local',
-    // Webhooks, acks and due checks stay prompt when the machine is short of CPU: acks and pings never wait
-    // behind a client's queued sends, and new sends wait for everything else (docs/reliability.md, finding 16).
+    // Webhooks, acks and due checks stay prompt when the machine is short of CPU: acks never wait behind a
+    // client's queued sends, and new sends wait for everything else (docs/reliability.md, finding 16).
     unorderedRoutes: LOCAL_UNORDERED_ROUTES,
     scheduling: {
       maxConcurrent: LOCAL_MAX_CONCURRENT_INVOCATIONS,
