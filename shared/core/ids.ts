@@ -13,6 +13,12 @@ export function messageIdFor(kind: 'im' | 'sms', ...parts: string[]): string {
   return `m${digest.slice(0, 23)}`;
 }
 
+/**
+ * The shape of every message id {@link messageIdFor} makes: `m` and 23 base64url characters. What an id from
+ * outside (a status callback's `m`) must match before it is looked up.
+ */
+export const MESSAGE_ID_PATTERN = /^m[A-Za-z0-9_-]{23}$/;
+
 /** imNumbers are 8 random digits (a keypad can type them); the first is never 0. */
 export const randomIds: Ids = {
   imNumber: () => String(randomInt(10_000_000, 100_000_000)),

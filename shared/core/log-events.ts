@@ -84,6 +84,13 @@ export const LogEvent = {
   SmsReplyWithheld: 'sms.reply_withheld',
   /** A text from one of our own service numbers: not a person, not routed, not answered (sid). */
   SmsFromServiceNumber: 'sms.from_service_number',
+  /**
+   * A text from a phone in a country outside SMS_COUNTRIES: handled, but answered with nothing (sid,
+   * countryCode: the calling code only, never the number).
+   */
+  SmsFromUnservedCountry: 'sms.from_unserved_country',
+  /** An inbound SMS that carried media (MMS); the media is not carried, only the text (sid, media: the count). */
+  SmsMediaDropped: 'sms.media_dropped',
   /** A retried keyword webhook whose MessageSid was handled already, dropped (sid). */
   SmsDuplicate: 'sms.duplicate',
 
@@ -155,6 +162,11 @@ export const LogEvent = {
   SmsInboundIncomplete: 'sms.inbound_incomplete',
   /** An inbound SMS from a sender that is not a phone number (sid). */
   SmsInboundBadSender: 'sms.inbound_bad_sender',
+  /**
+   * A signed Twilio webhook with an identifier of the wrong shape or length (a MessageSid, CallSid, `To`, or a
+   * status callback's `m`): answered 200 and changes nothing (where, field).
+   */
+  TwilioBadIdentifier: 'twilio.bad_identifier',
   /** An ack-timer record that is not a message check (recordId). */
   AckBadRecord: 'ack.bad_record',
   /** An ack check failed and will be retried by the queue (recordId, error). */

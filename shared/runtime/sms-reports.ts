@@ -1,7 +1,9 @@
 import type { SmsProvider } from '../core/ports';
 import type { SmsReport } from '../core/delivery/sms-report';
 import type { SmsTransport } from '../adapters/sms-transport';
+import { MESSAGE_ID_PATTERN } from '../core/ids';
 import { smsStatusCallbackUrl } from './routes';
+import { ERROR_CODE } from './twilio-ids';
 
 /**
  * The core's SMS port over a provider's transport: a send that asks for delivery reports (`reportRef`, a
@@ -20,7 +22,11 @@ export function withDeliveryReports(transport: SmsTransport, publicUrl: string):
   };
 }
 
-/** Twilio's message statuses that end the SMS leg. Others (queued, sent, …) change nothing we report. */
+/**
+ * Twilio's message statuses that end the SMS leg. Others (queued, sent, …) change nothing we report. `read`
+ * (WhatsApp and RCS read receipts) comes only after delivery, so it counts as delivered: it ends a leg whose
+ * `delivered` report was lost or has not come yet.
+ */
 const FINAL_TWILIO_STATUS: Record<string, SmsReport['outcome']> = {
   delivered: 'delivered',
   read: 'delivered',
@@ -30,7 +36,9 @@ const FINAL_TWILIO_STATUS: Record<string, SmsReport['outcome']> = {
 
 /**
  * A Twilio status callback in the core's words, or null when it does not end the leg (queued, sending, sent…)
- * or lacks what it needs. `messageId` is the `m` query parameter the callback URL carries.
+ * or lacks what it needs. `messageId` is the `m` query parameter the callback URL carries: one that is not a
+ * message id's shape (MESSAGE_ID_PATTERN: any other length, or characters no id has) is null too, as an unknown
+ * id is, so it never reaches a key. An `ErrorCode` that is not 1 to 6 digits is left out of the report.
  */
 export function twilioSmsReport(
   messageId: string | undefined,
@@ -39,10 +47,11 @@ export function twilioSmsReport(
   const status = params.MessageStatus;
   if (!messageId || !status || !Object.prototype.hasOwnProperty.call(FINAL_TWILIO_STATUS, status))
     return null;
+  if (!MESSAGE_ID_PATTERN.test(messageId)) return null;
   return {
     messageId,
     outcome: FINAL_TWILIO_STATUS[status],
     providerStatus: status,
-    ...(params.ErrorCode ? { errorCode: params.ErrorCode } : {}),
+    ...(params.ErrorCode && ERROR_CODE.test(params.ErrorCode) ? { errorCode: params.ErrorCode } : {}),
   };
 }

@@ -3,6 +3,7 @@ import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import type { VoiceAnswer } from '../core/ivr/answer';
 import type { InboundCall } from '../core/ivr/call';
 import { E164_PATTERN } from '../core/provisioning/e164';
+import { CALL_SID } from './twilio-ids';
 
 /** The voice webhook's paths: the call itself, then the URLs its TwiML hands to Twilio. */
 export const VOICE_PATHS = {
@@ -68,9 +69,17 @@ export function renderVoice(answer: VoiceAnswer, publicUrl: string): string {
 
 /**
  * The call a voice webhook reports, in the core's words: `From` kept only when it is an E.164 phone (Twilio
- * sends `anonymous` or a bare short code for a withheld or odd caller ID, which then counts as unknown).
+ * sends `anonymous` or a bare short code for a withheld or odd caller ID, which then counts as unknown). Null
+ * when the CallSid is not Twilio's shape (`CA` + 32 hex) or `To` is not an E.164 number: the webhook then only
+ * hangs up ({@link HANG_UP}) and changes nothing.
  */
-export function inboundCall(params: Record<string, string>): InboundCall {
+export function inboundCall(params: Record<string, string>): InboundCall | null {
   const from = params.From ?? '';
-  return { callSid: params.CallSid ?? '', from: E164_PATTERN.test(from) ? from : null, to: params.To ?? '' };
+  const callSid = params.CallSid ?? '';
+  const to = params.To ?? '';
+  if (!CALL_SID.test(callSid) || !E164_PATTERN.test(to)) return null;
+  return { callSid, from: E164_PATTERN.test(from) ? from : null, to };
 }
+
+/** The answer to a voice webhook whose identifiers are malformed (see {@link inboundCall}): hang up, nothing else. */
+export const HANG_UP: VoiceAnswer = { kind: 'end', say: [] };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
-/** Twilio resource prefixes the sandbox mints: messages, calls. */
-export type SidPrefix = 'SM' | 'CA';
+/** Twilio resource prefixes the sandbox mints: messages (SMS `SM`, MMS `MM`), media (`ME`), calls. */
+export type SidPrefix = 'SM' | 'MM' | 'ME' | 'CA';
 
 /** A new Twilio-shaped SID: the two-letter prefix and 32 lower-case hex digits. */
 export function newSid(prefix: SidPrefix): string {

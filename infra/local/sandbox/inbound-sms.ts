@@ -19,9 +19,17 @@ export interface PhoneText {
   from: string;
   to: string;
   body: string;
+  /**
+   * The content types of the media it carries (an MMS: `image/jpeg`, …), at most {@link MAX_MEDIA}. The webhook
+   * then has NumMedia and a MediaUrl{i} and MediaContentType{i} per item, as Twilio posts an MMS.
+   */
+  media?: readonly string[];
   /** Reuse a MessageSid, to replay a duplicate delivery the way Twilio may retry one. */
   messageSid?: string;
 }
+
+/** The most media items one MMS carries (Twilio's limit). */
+export const MAX_MEDIA = 10;
 
 /** A reply the app asked for with `<Message>`, as sent. */
 export interface SentReply {
@@ -70,9 +78,10 @@ export class InboundSms {
   async receive(text: PhoneText): Promise<PhoneTextResult> {
     const message = this.record(text);
     const url = this.deps.webhooks.publicUrlFor(SMS_WEBHOOK_PATH);
+    const params = { ...this.webhookParams(message), ...this.mediaParams(message, text.media ?? []) };
     let response;
     try {
-      response = await this.deps.webhooks.send({ url, method: 'POST', params: this.webhookParams(message) });
+      response = await this.deps.webhooks.send({ url, method: 'POST', params });
     } catch {
       this.deps.log('sandbox.sms.webhook', { sid: message.sid, outcome: 'unreachable' });
       return { sid: message.sid, webhookStatus: null, webhookError: HTTP_RETRIEVAL_FAILURE, replies: [] };
@@ -90,7 +99,7 @@ export class InboundSms {
   private record(text: PhoneText): StoredMessage {
     const now = new Date();
     const message: StoredMessage = {
-      sid: text.messageSid ?? newSid('SM'),
+      sid: text.messageSid ?? newSid(text.media?.length ? 'MM' : 'SM'),
       accountSid: this.deps.accountSid,
       from: text.from,
       to: text.to,
@@ -98,6 +107,7 @@ export class InboundSms {
       direction: 'inbound',
       status: 'received',
       numSegments: countSegments(text.body),
+      ...(text.media?.length ? { numMedia: text.media.length } : {}),
       dateCreated: now,
       dateUpdated: now,
       dateSent: now,
@@ -113,7 +123,7 @@ export class InboundSms {
       ToCountry: countryOf(message.to),
       ToState: '',
       SmsMessageSid: message.sid,
-      NumMedia: '0',
+      NumMedia: String(message.numMedia ?? 0),
       ToCity: '',
       FromZip: '',
       SmsSid: message.sid,
@@ -130,6 +140,20 @@ export class InboundSms {
       From: message.from,
       ApiVersion: '2010-04-01',
     };
+  }
+
+  /**
+   * An MMS's media, as Twilio posts them: `MediaContentType{i}` and `MediaUrl{i}` for each item, the URL a media
+   * resource under the message (`…/Messages/MM…/Media/ME…`). The sandbox keeps no media: the URLs serve nothing.
+   */
+  private mediaParams(message: StoredMessage, media: readonly string[]): Record<string, string> {
+    const params: Record<string, string> = {};
+    media.forEach((contentType, i) => {
+      params[`MediaContentType${i}`] = contentType;
+      params[`MediaUrl${i}`] =
+        `https://api.twilio.com/2010-04-01/Accounts/${message.accountSid}/Messages/${message.sid}/Media/${newSid('ME')}`;
+    });
+    return params;
   }
 
   private reply(inbound: StoredMessage, requests: ReplyRequest[], documentUrl: string): SentReply[] {

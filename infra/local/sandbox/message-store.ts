@@ -15,6 +15,8 @@ export interface StoredMessage {
   direction: 'inbound' | 'outbound-api' | 'outbound-reply';
   status: MessageStatus;
   numSegments: number;
+  /** How many media items an MMS from a phone carried (absent: none). */
+  numMedia?: number;
   messagingServiceSid?: string;
   dateCreated: Date;
   dateUpdated: Date;

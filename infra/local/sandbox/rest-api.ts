@@ -297,7 +297,7 @@ export function messageResource(message: StoredMessage): Record<string, unknown>
     error_message: message.errorMessage ?? null,
     from: message.from,
     messaging_service_sid: message.messagingServiceSid ?? null,
-    num_media: '0',
+    num_media: String(message.numMedia ?? 0),
     num_segments: String(message.numSegments),
     price: null,
     price_unit: 'USD',

@@ -2,11 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { CallRunner } from './call-runner';
 import { HttpError, readJsonObject, sendJson } from './http-io';
-import type { InboundSms } from './inbound-sms';
 import { UNDELIVERABLE_SUFFIX, type MessageStore } from './message-store';
 import { issueRule, validationMessage } from '../../../shared/runtime/validation-message';
 import { isE164 } from './phone-numbers';
 import { characterCount } from './sms-segments';
+import { MAX_MEDIA, type InboundSms } from './inbound-sms';
 
 export interface SandboxApiDeps {
   accountSid: string;
@@ -151,20 +151,33 @@ function serviceNumberSchema(serviceNumbers: readonly string[]) {
   return z.string().refine((n) => serviceNumbers.includes(n), 'must be one of the sandbox service numbers');
 }
 
-/** `POST /sandbox/sms`: a phone texts a service number. */
+/** A media item's content type, as a phone's MMS names it: `type/subtype`, e.g. `image/jpeg`. */
+const contentTypeSchema = z
+  .string()
+  .regex(/^[a-z]+\/[a-z0-9.+-]{1,64}$/, 'must be a content type, like image/jpeg');
+
+/**
+ * `POST /sandbox/sms`: a phone texts a service number. With `media` (1 to 10 content types) it is an MMS: its
+ * body may then be empty, as a picture sent alone is.
+ */
 function phoneTextSchema(serviceNumbers: readonly string[]) {
-  return z.object({
-    from: phoneSchema,
-    to: serviceNumberSchema(serviceNumbers),
-    body: z
-      .string()
-      .min(1, 'must not be empty')
-      .refine((b) => characterCount(b) <= MAX_BODY_CHARS, `must be at most ${MAX_BODY_CHARS} characters`),
-    messageSid: z
-      .string()
-      .regex(/^(SM|MM)[0-9a-fA-F]{32}$/, 'must be a Twilio message SID')
-      .optional(),
-  });
+  return z
+    .object({
+      from: phoneSchema,
+      to: serviceNumberSchema(serviceNumbers),
+      body: z
+        .string()
+        .refine((b) => characterCount(b) <= MAX_BODY_CHARS, `must be at most ${MAX_BODY_CHARS} characters`),
+      media: z.array(contentTypeSchema).min(1).max(MAX_MEDIA).optional(),
+      messageSid: z
+        .string()
+        .regex(/^(SM|MM)[0-9a-fA-F]{32}$/, 'must be a Twilio message SID')
+        .optional(),
+    })
+    .superRefine((text, ctx) => {
+      if (text.body === '' && !text.media)
+        ctx.addIssue({ code: 'custom', path: ['body'], message: 'must not be empty (unless media is sent)' });
+    });
 }
 
 /** `POST /sandbox/calls`: a phone calls a service number. */

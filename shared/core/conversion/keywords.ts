@@ -18,6 +18,7 @@ const KEYWORDS: Record<string, Keyword> = {
   OPTOUT: 'stop',
   START: 'start',
   UNSTOP: 'start',
+  // START only for a phone that opted out (isYesWord): from any other phone it is an ordinary message.
   YES: 'start',
   HELP: 'help',
   INFO: 'help',
@@ -29,9 +30,23 @@ const KEYWORDS: Record<string, Keyword> = {
  * `ＳＴＯＰ` from a CJK input method is STOP: an opt-out must never be missed for its encoding.
  */
 export function parseKeyword(body: string): Keyword | null {
-  const word = stripFormatCharacters(body)
+  const word = keywordWord(body);
+  return Object.prototype.hasOwnProperty.call(KEYWORDS, word) ? KEYWORDS[word] : null;
+}
+
+/**
+ * True when the body is the keyword YES (read as {@link parseKeyword} reads it: `Yes`, `yes!`, `ＹＥＳ`). YES is
+ * START only for a phone that texted STOP; from a phone that did not (and has no pending invitation, which YES
+ * accepts first) it is an ordinary message, so "Yes" on a thread reaches the contact.
+ */
+export function isYesWord(body: string): boolean {
+  return keywordWord(body) === 'YES';
+}
+
+/** The body as a keyword is matched: format characters dropped, NFKC, trimmed, trailing `.`/`!` off, upper case. */
+function keywordWord(body: string): string {
+  return stripFormatCharacters(body)
     .trim()
     .replace(/[.!]+$/, '')
     .toUpperCase();
-  return Object.prototype.hasOwnProperty.call(KEYWORDS, word) ? KEYWORDS[word] : null;
 }

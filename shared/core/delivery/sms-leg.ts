@@ -2,7 +2,6 @@ import { clearForSms } from '../im-sms/outbound';
 import { composeSms, sendSmsWithRetry, type SmsOutcome } from '../im-sms/send';
 import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
-import { smsAllowed } from '../provisioning/phone';
 import type { MessageRecord, UserProfile } from '../types';
 import { sendReceipt } from './receipts';
 import { smsTryDeadline } from './sms-fence';
@@ -20,11 +19,10 @@ export async function deliverBySms(
   profile: UserProfile,
   opts: { askOnly?: boolean } = {},
 ): Promise<void> {
-  // The opt-out gate (im-sms/outbound.ts), on the profile just read: setOptOut writes it with the phone row.
+  // The gate (im-sms/outbound.ts: service numbers, SMS_COUNTRIES, opt-out), on the profile just read: setOptOut
+  // writes it with the phone row.
   const cleared = await clearForSms(deps, profile.phone, 'message', profile);
   if (!cleared.ok) return failMessage(deps, message, cleared.reason);
-  if (!smsAllowed(profile.phone, deps.config.smsCountries))
-    return failMessage(deps, message, 'country_not_allowed');
   const sms = composeSms(deps.config.serviceNumbers, profile, message, deps.clock.now());
   // A message is charged once, by its first try. A resume (resends > 0) is the same message, already charged:
   // charging it again would spend the sender's budget twice for one SMS, or refuse it as over budget. A last look

@@ -1,11 +1,15 @@
 import type { Deps } from '../ports';
+import { smsAllowed } from '../provisioning/phone';
 
 /**
- * The one gate every outbound SMS passes, whatever sends it: a message's SMS leg, a sign-in code, a TwiML reply
- * (help, error and keyword replies) and, later, invitations. Two rules, in this order:
+ * The one gate every outbound SMS passes, whatever sends it: a message's SMS leg (a missed-call note's too), a
+ * sign-in code, a TwiML reply (help, error, keyword and invitation replies), an invitation and its outcome SMS.
+ * Three rules, in this order:
  *
  * 1. Nothing goes to one of our own service numbers (they are not people; texting them makes loops).
- * 2. Nothing goes to a phone that texted STOP until it texts START, with one exception: the confirmation of
+ * 2. Nothing goes to a phone outside SMS_COUNTRIES (against SMS pumping): not even a reply to its own text, nor
+ *    the confirmation of its STOP.
+ * 3. Nothing goes to a phone that texted STOP until it texts START, with one exception: the confirmation of
  *    the STOP itself. START's confirmation passes because START has already cleared the opt-out.
  *
  * The way to send is {@link sendSmsWithRetry} (im-sms/send.ts), which takes only a {@link ClearedPhone}, and the
@@ -17,8 +21,8 @@ import type { Deps } from '../ports';
 export type SmsPurpose =
   'message' | 'code' | 'reply' | 'invitation' | 'stop_confirmation' | 'start_confirmation';
 
-/** Why the gate refused: the phone opted out, or it is one of our service numbers. */
-export type SmsRefusal = 'opted_out' | 'service_number';
+/** Why the gate refused: the phone opted out, its country is not served, or it is one of our service numbers. */
+export type SmsRefusal = 'opted_out' | 'service_number' | 'country_not_allowed';
 
 declare const clearedBrand: unique symbol;
 /** An E.164 phone the gate has cleared for one SMS. Made only by {@link clearForSms}. */
@@ -45,6 +49,7 @@ export async function clearForSms(
   known?: { optedOut: boolean },
 ): Promise<{ ok: true; to: ClearedPhone } | { ok: false; reason: SmsRefusal }> {
   if (isServiceNumber(deps, phone)) return { ok: false, reason: 'service_number' };
+  if (!smsAllowed(phone, deps.config.smsCountries)) return { ok: false, reason: 'country_not_allowed' };
   if (purpose !== 'stop_confirmation') {
     const optedOut = known ? known.optedOut : ((await deps.users.getPhone(phone))?.optedOut ?? false);
     if (optedOut) return { ok: false, reason: 'opted_out' };

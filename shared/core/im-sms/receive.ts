@@ -1,13 +1,13 @@
-import { cutToMaxText } from '../conversion/message-text';
+import { withMediaNote } from '../conversion/message-text';
 import { findOrCreateUser } from '../provisioning/accounts';
 import { cancelInvitation } from '../invitations/invite';
 import { answerInvitationSms, inviteBySms } from '../invitations/sms';
 import { isCancelWord } from '../invitations/answers';
 import { parseSmsAddress, type SmsAddress } from '../conversion/addressing';
 import { messageIdFor } from '../ids';
-import { parseKeyword, type Keyword } from '../conversion/keywords';
+import { isYesWord, parseKeyword, type Keyword } from '../conversion/keywords';
 import { imNumberFromDefaultName } from '../provisioning/names';
-import { smsAllowed } from '../provisioning/phone';
+import { countryCodeOf, smsAllowed, stripFormatCharacters } from '../provisioning/phone';
 import type { Deps } from '../ports';
 import { storeForRouting } from './inbound-route';
 import { LogEvent } from '../log-events';
@@ -26,6 +26,8 @@ export const REPLIES = {
   empty: 'Your message was empty. Text "@<IM number> message". Reply HELP for help.',
   noPeer: 'Who is this for? Start with "@<IM number>" or "@<name>". Reply HELP for help.',
   self: 'That is your own IM number or name. Text "@<IM number> message" to reach someone else.',
+  mediaOnly:
+    'Pictures and other media are not carried, only text. Your message was not delivered; text it in words.',
 } as const;
 
 export interface InboundSms {
@@ -35,6 +37,8 @@ export interface InboundSms {
   /** The service number texted. */
   to: string;
   body: string;
+  /** How many media items (pictures, …) came with the text (Twilio's NumMedia); they are never carried. */
+  media?: number;
 }
 
 /** What to answer the phone with (as TwiML), if anything: only text that passed the opt-out gate. */
@@ -47,23 +51,40 @@ export interface InboundResult {
  * the number's thread), then the routing judgement as for any message. Duplicates of a MessageSid are dropped:
  * keywords by a claim on the sid (released if the work fails, so the provider's retry redoes it), messages by
  * their sid-derived id. A text from one of our own service numbers is not a person's: it is not routed and
- * gets no answer. Every reply passes the opt-out gate (im-sms/outbound.ts).
+ * gets no answer. Every reply passes the gate (im-sms/outbound.ts): a phone outside SMS_COUNTRIES gets none at
+ * all. Every reading of the body for meaning (invitation answers, keywords, INVITE, the address) reads it
+ * after dropping format characters and NFKC; the text delivered is what the person wrote after the address.
+ * YES is START only for an opted-out phone: from any other phone with no pending invitation it is a message.
+ * Media (MMS) is never carried: a text with media is delivered with a note of how many items were dropped, and
+ * media alone is answered that only text is carried.
  */
 export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundResult> {
   if (isServiceNumber(deps, sms.from)) {
     deps.log.warn(LogEvent.SmsFromServiceNumber, { sid: sms.messageSid });
     return {};
   }
-  // An answer to an invitation comes before the keywords: YES is also START (docs/design.md).
+  if (!smsAllowed(sms.from, deps.config.smsCountries)) {
+    // Handled as any text (a STOP is still recorded), but the gate lets no reply through: the log says so once.
+    deps.log.info(LogEvent.SmsFromUnservedCountry, {
+      sid: sms.messageSid,
+      countryCode: countryCodeOf(sms.from),
+    });
+  }
+  const media = sms.media ?? 0;
+  if (media > 0) deps.log.info(LogEvent.SmsMediaDropped, { sid: sms.messageSid, media });
+  // An answer to an invitation comes before the keywords: YES from an opted-out phone is START too.
   const answered = await answerInvitationSms(deps, sms);
   if (answered) return answered;
   const keyword = parseKeyword(sms.body);
-  if (keyword) return oncePerSid(deps, sms.messageSid, () => onKeyword(deps, sms, keyword));
+  if (keyword && !(await isYesOfSubscribedPhone(deps, sms, keyword)))
+    return oncePerSid(deps, sms.messageSid, () => onKeyword(deps, sms, keyword));
 
   const invited = await inviteBySms(deps, sms);
   if (invited) return invited;
 
   const address = parseSmsAddress(sms.body);
+  const hasText = stripFormatCharacters(address.text).trim() !== '';
+  if (media > 0 && !hasText) return rateLimitedReply(deps, sms, REPLIES.mediaOnly, 'media_only');
   const senderImNumber = await deps.users.userOfPhone(sms.from);
   let sender = senderImNumber ? await deps.users.getUser(senderImNumber) : null;
   if (!sender && address.kind === 'none') return rateLimitedReply(deps, sms, REPLIES.help, 'unregistered');
@@ -77,7 +98,7 @@ export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundRe
   // Texting yourself would bounce back as an SMS at the service's cost: refused, like sendMessage to yourself.
   if (sender && recipientImNumber === sender.imNumber)
     return rateLimitedReply(deps, sms, REPLIES.self, 'self', sender);
-  if (!address.text) return rateLimitedReply(deps, sms, REPLIES.empty, 'empty', sender);
+  if (!hasText) return rateLimitedReply(deps, sms, REPLIES.empty, 'empty', sender);
   const recipient = await deps.logins.getRecipient(recipientImNumber);
   if (!recipient) return rateLimitedReply(deps, sms, REPLIES.unknownRecipient, 'unknown_recipient', sender);
   if (!sender) {
@@ -96,8 +117,9 @@ export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundRe
       from: sender.imNumber,
       fromName: sender.name,
       to: recipientImNumber,
-      // The IM frame's limit holds for a text however it came: a body past it is cut, not stored whole.
-      text: cutToMaxText(address.text),
+      // The IM frame's limit holds for a text however it came: a body past it is cut, not stored whole. Media
+      // that came with it is not carried: the recipient's copy says how many items were dropped.
+      text: withMediaNote(address.text, media),
       via: 'sms',
       inboundSid: sms.messageSid,
     },
@@ -117,6 +139,15 @@ export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundRe
     await deps.users.setThread(sender.imNumber, sms.to, { peer: recipientImNumber, at: deps.clock.now() });
   }
   return {};
+}
+
+/**
+ * True for YES (a START word: conversion/keywords.ts) from a phone that has not opted out: no re-subscription
+ * then, but an ordinary message (an answer on a thread). The phone record is read only for YES.
+ */
+async function isYesOfSubscribedPhone(deps: Deps, sms: InboundSms, keyword: Keyword): Promise<boolean> {
+  if (keyword !== 'start' || !isYesWord(sms.body)) return false;
+  return !((await deps.users.getPhone(sms.from))?.optedOut ?? false);
 }
 
 /**

@@ -60,12 +60,13 @@ export function isCancelWord(body: string): boolean {
 
 /**
  * `INVITE <phone> <name>` texted by a user from their own phone: the phone token and the name, or null. The
- * phone token is read as every phone input is (format characters dropped, NFKC: stripFormatCharacters), so a
- * full-width `＋1…` or one wrapped in bidi marks is a phone too.
+ * whole command is read as every typed input is (format characters dropped, NFKC: stripFormatCharacters), so
+ * `ＩＮＶＩＴＥ ＋1… Dan` from a CJK input method, a number wrapped in bidi marks or a zero-width space before
+ * the word is the command too; the name is returned in that read form (names are judged after NFKC anyway).
  */
 export function parseInviteCommand(body: string): { phone: string; name: string } | null {
-  const match = /^\s*invite\s+(\S+)\s+(\S.*?)\s*$/isu.exec(body);
+  const match = /^\s*invite\s+(\S+)\s+(\S.*?)\s*$/isu.exec(stripFormatCharacters(body));
   if (!match) return null;
-  const phone = stripFormatCharacters(match[1]);
+  const phone = match[1];
   return phone.startsWith('+') ? { phone, name: match[2] } : null;
 }

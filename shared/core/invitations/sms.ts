@@ -19,7 +19,7 @@ const REPLY_INTERVAL_SECONDS = 60 * 60;
 /**
  * An invitee's answer, before keywords (the rule in docs/design.md): YES (or a synonym) from a phone with a
  * pending invitation agrees to it, NO declines it; an answer after expiry is told so and changes nothing. YES
- * with no invitation is left to the keywords (START: re-subscribe); NO from a phone with no invitation and no
+ * with no invitation is left to the keywords (START for an opted-out phone, else an ordinary message); NO from a phone with no invitation and no
  * account is told it has none; from a user it is an ordinary message. Returns null when it is not an answer.
  */
 export async function answerInvitationSms(

@@ -53,8 +53,16 @@ function isStable(e164: string): boolean {
 
 /** True when SMS may go to this number's country (an allow-list, against SMS pumping). */
 export function smsAllowed(phone: string, countries: string[]): boolean {
-  const parsed = parsePhoneNumberFromString(phone);
-  return Boolean(parsed && countries.includes(parsed.countryCallingCode));
+  const code = countryCodeOf(phone);
+  return code !== undefined && countries.includes(code);
+}
+
+/**
+ * The country calling code of an E.164 phone (`44` for +44…), or undefined when it does not parse. What a log
+ * line may carry about a phone: the code, never the number.
+ */
+export function countryCodeOf(phone: string): string | undefined {
+  return parsePhoneNumberFromString(phone)?.countryCallingCode;
 }
 
 /** Throws 403 unless SMS may go to the phone's country. */

@@ -12,7 +12,7 @@ import {
 import { MAX_TEXT_CHARS } from '../../../shared/core/conversion/message-text';
 import { parseKeyword } from '../../../shared/core/conversion/keywords';
 import { NAME_PATTERN, validateName } from '../../../shared/core/provisioning/names';
-import { parsePhone, smsAllowed } from '../../../shared/core/provisioning/phone';
+import { parsePhone, smsAllowed, stripFormatCharacters } from '../../../shared/core/provisioning/phone';
 import { frameArbitrary, FRAME_ERROR_CODES } from './frames';
 
 /**
@@ -101,6 +101,14 @@ const smsBody = fc.oneof(
         'stop',
         'hi there',
         '',
+        // Read as `@`, `:` and `,` after NFKC, or dropped (format characters).
+        '\uff20',
+        '\ufe6b',
+        '\uff1a',
+        '\uff0c',
+        '\u200b',
+        '\u202a',
+        '\uff11\uff12\uff13\uff14',
       ),
       { maxLength: 8 },
     )
@@ -207,15 +215,17 @@ export function parserProperties(): Array<{ name: string; property: fc.IProperty
     fc.property(smsBody, (body) => {
       const parsed = parseSmsAddress(body);
       // "@target" followed by a separator (or nothing) is always an address.
+      // The address is read as keywords are: format characters dropped, NFKC (`＠bob` is `@bob`).
+      const read = stripFormatCharacters(body);
       if (parsed.kind === 'none')
-        return parsed.text === body.trim() && !/^\s*@[^\s@:,]+([\s:,]|$)/u.test(body);
+        return parsed.text === body.trim() && !/^\s*@[^\s@:,]+([\s:,]|$)/u.test(read);
       const target = parsed.kind === 'name' ? parsed.name : parsed.imNumber;
       const shape =
         parsed.kind === 'imNumber' ? /^\d{4,12}$/.test(target) : !/^\d{4,12}$/.test(target) && target !== '';
       return (
         shape &&
         !/[\s@:,]/u.test(target) &&
-        body.trimStart().startsWith(`@${target}`) &&
+        read.trimStart().startsWith(`@${target}`) &&
         parsed.text === parsed.text.trim() &&
         body.includes(parsed.text)
       );

@@ -214,10 +214,16 @@ describe('an invitation', () => {
     expect(await getContacts(w.deps, inviter.imNumber)).toMatchObject({ contacts: [{ kind: 'im' }] });
   });
 
-  it('NO with no invitation is told so; YES with none is START', async () => {
+  it('NO with no invitation is told so; YES with none is START only for an opted-out phone', async () => {
     const phone = stranger();
     expect((await answer(phone, 'no')).reply).toContain('no pending invitation');
-    expect((await answer(phone, 'yes')).reply).toContain('subscribed again');
+    // Never opted out: YES re-subscribes nothing (an ordinary text, from a phone with no thread to answer).
+    expect((await answer(phone, 'yes')).reply ?? '').not.toContain('subscribed again');
+    expect((await w.stores.users.getPhone(phone))?.optedOut ?? false).toBe(false);
+    const optedOut = stranger();
+    await w.stores.users.setOptOut(optedOut, true);
+    expect((await answer(optedOut, 'yes')).reply).toContain('subscribed again');
+    expect((await w.stores.users.getPhone(optedOut))?.optedOut).toBe(false);
   });
 });
 
