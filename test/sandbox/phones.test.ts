@@ -154,6 +154,17 @@ second line</Body></Message><Message>ok</Message></Response>`,
     ['a body over 1600 characters', { from: PHONE, to: SERVICE, body: 'x'.repeat(1601) }, 'invalid_request'],
     ['a body that is not a string', { from: PHONE, to: SERVICE, body: 42 }, 'invalid_request'],
     ['a malformed messageSid', { from: PHONE, to: SERVICE, body: 'x', messageSid: 'SM1' }, 'invalid_request'],
+    ['an empty media list', { from: PHONE, to: SERVICE, body: 'x', media: [] }, 'invalid_request'],
+    [
+      'eleven media',
+      { from: PHONE, to: SERVICE, body: '', media: Array(11).fill('image/jpeg') },
+      'invalid_request',
+    ],
+    [
+      'a media item that is no content type',
+      { from: PHONE, to: SERVICE, body: '', media: ['jpeg'] },
+      'invalid_request',
+    ],
   ])('rejects %s with 400, calling no webhook and storing nothing', async (_name, body, code) => {
     const response = await call(ctx.net.url, 'POST', '/sandbox/sms', body);
 
@@ -161,6 +172,31 @@ second line</Body></Message><Message>ok</Message></Response>`,
     expect(response.body).toEqual({ error: { code, message: expect.any(String) } });
     expect(ctx.app.hooks).toEqual([]);
     expect((await call(ctx.net.url, 'GET', '/sandbox')).body.phones).toEqual([]);
+  });
+
+  it('sends an MMS as Twilio posts one: an MM sid, NumMedia, and a MediaUrl and content type per item', async () => {
+    const sent = await call(ctx.net.url, 'POST', '/sandbox/sms', {
+      from: PHONE,
+      to: SERVICE,
+      body: '',
+      media: ['image/jpeg', 'video/mp4'],
+    });
+
+    expect(sent.status).toBe(201);
+    expect(sent.body.sid).toMatch(/^MM[0-9a-f]{32}$/);
+    const [hook] = ctx.app.received('/twilio/sms');
+    expect(hook.signatureValid).toBe(true);
+    const mediaUrl = `https://api.twilio.com/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${sent.body.sid}/Media/`;
+    expect(hook.params).toMatchObject({
+      MessageSid: sent.body.sid,
+      Body: '',
+      NumMedia: '2',
+      MediaContentType0: 'image/jpeg',
+      MediaUrl0: expect.stringMatching(new RegExp(`^${mediaUrl}ME[0-9a-f]{32}$`)),
+      MediaContentType1: 'video/mp4',
+      MediaUrl1: expect.stringMatching(new RegExp(`^${mediaUrl}ME[0-9a-f]{32}$`)),
+    });
+    expect(hook.params.MediaUrl2).toBeUndefined();
   });
 
   it('names the offending field in a validation error', async () => {
