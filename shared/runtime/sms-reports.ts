@@ -27,7 +27,7 @@ export function withDeliveryReports(transport: SmsTransport, publicUrl: string):
  * (WhatsApp and RCS read receipts) comes only after delivery, so it counts as delivered: it ends a leg whose
  * `delivered` report was lost or has not come yet.
  */
-const FINAL_TWILIO_STATUS: Record<string, SmsReport['outcome']> = {
+export const FINAL_TWILIO_STATUS: Record<string, SmsReport['outcome']> = {
   delivered: 'delivered',
   read: 'delivered',
   undelivered: 'failed',

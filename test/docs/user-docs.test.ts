@@ -22,7 +22,7 @@ const docs = [
   ...readmes(path.join('infra', 'local')),
 ];
 
-const INTERNAL = /\bissues? \d+\b|\bthe issues\b|\b(IVR|invitations) issue\b|\bnext issues\b/i;
+const INTERNAL = /\bissues? \d+\b|\btesters?\b|\bthe issues\b|\b(IVR|invitations) issue\b|\bnext issues\b/i;
 
 describe.each(docs)('%s', (doc) => {
   const text = readFileSync(path.join(ROOT, doc), 'utf8');

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import {
   ACCOUNT_SID,
@@ -207,6 +209,10 @@ second line</Body></Message><Message>ok</Message></Response>`,
     });
 
     expect(response.body.error.message).toMatch(/^to must /);
+    // The README's example is the message the sandbox actually gives, word for word.
+    const readme = readFileSync(path.resolve(__dirname, '../../infra/local/sandbox/README.md'), 'utf8');
+    const example = /field, e\.g\. `"([^"]+)"`/.exec(readme)?.[1];
+    expect(response.body.error.message).toBe(example);
   });
 
   it('keeps what a phone texted in the service number inbox', async () => {
