@@ -148,11 +148,12 @@ describe('identifiers of the wrong shape or length are answered 200 and change n
     const b1 = newConn();
     await connectDevice(bob, b1);
     const phone = newPhone();
-    for (const extra of [
+    const cases: Array<Record<string, string>> = [
       { MessageSid: 'SM' + 'a'.repeat(3000) },
       { MessageSid: 'SMx' },
       { To: 'x'.repeat(3000) },
-    ]) {
+    ];
+    for (const extra of cases) {
       const res = await text(phone, `@${bob.imNumber} hi`, extra);
       expect(res).toMatchObject({ status: 200, twiml: EMPTY });
       if (extra.MessageSid)
