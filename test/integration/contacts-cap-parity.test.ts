@@ -93,7 +93,8 @@ it('memory and DynamoDB answer alike at the cap, including the conditional refus
   expect(full).toEqual({ answer: { result: 'full', version: 3 }, count: CAP, version: 3 });
   expect(reserveFull).toEqual({ answer: false, count: CAP, version: 3 });
   expect(dynamo.slice(7, 19)).toEqual([
-    { answer: { result: 'removed', version: 4 }, count: 2, version: 4 },
+    // A removal answers with the row it removed (the delete's ALL_OLD), so removeContact needs no read first.
+    { answer: { result: 'removed', version: 4, contact: phone(0) }, count: 2, version: 4 },
     { answer: true, count: 3, version: 4 },
     { answer: false, count: 3, version: 4 },
     { answer: { result: 'exists', version: 4 }, count: 2, version: 4 },

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { MAX_CONTACTS } from '../../core/contacts/profile-rules';
-import type { ContactAddResult, ContactBook } from '../../core/ports';
+import type { ContactAddResult, ContactBook, ContactRemoval } from '../../core/ports';
 import type { Contact, ContactRef } from '../../core/types';
 import { contactSk, userKey, userPk, watcherSk, type Item, type Table } from './table';
 
@@ -131,12 +131,10 @@ export class DynamoContactBook implements ContactBook {
     };
   }
 
-  async removeContact(
-    owner: string,
-    ref: ContactRef,
-  ): Promise<{ result: 'removed' | 'missing'; version: number }> {
-    if (!(await this.deleteRow(owner, ref))) return { result: 'missing', version: await this.version(owner) };
-    return { result: 'removed', version: await this.move(owner, { count: -1, version: 1 }) };
+  async removeContact(owner: string, ref: ContactRef): Promise<ContactRemoval> {
+    const contact = await this.deleteRow(owner, ref);
+    if (!contact) return { result: 'missing', version: await this.version(owner) };
+    return { result: 'removed', version: await this.move(owner, { count: -1, version: 1 }), contact };
   }
 
   /**
@@ -169,8 +167,8 @@ export class DynamoContactBook implements ContactBook {
     return added;
   }
 
-  /** Deletes a contact row (and an IM contact's reverse edge); false when it was not there. */
-  private async deleteRow(owner: string, ref: ContactRef): Promise<boolean> {
+  /** Deletes the contact row (and an IM contact's reverse edge); the row as it was, or null when none was there. */
+  private async deleteRow(owner: string, ref: ContactRef): Promise<Contact | null> {
     const { Attributes } = await this.table.doc.send(
       new DeleteCommand({
         TableName: this.table.name,
@@ -178,7 +176,7 @@ export class DynamoContactBook implements ContactBook {
         ReturnValues: 'ALL_OLD',
       }),
     );
-    if (!Attributes) return false;
+    if (!Attributes) return null;
     if ('imNumber' in ref) {
       await this.table.doc.send(
         new DeleteCommand({
@@ -187,7 +185,7 @@ export class DynamoContactBook implements ContactBook {
         }),
       );
     }
-    return true;
+    return toContact(Attributes);
   }
 
   async watchers(

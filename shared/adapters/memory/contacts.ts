@@ -1,5 +1,5 @@
 import { MAX_CONTACTS } from '../../core/contacts/profile-rules';
-import type { ContactAddResult, ContactBook } from '../../core/ports';
+import type { ContactAddResult, ContactBook, ContactRemoval } from '../../core/ports';
 import type { Contact, ContactRef } from '../../core/types';
 import { copy, type MemoryTable } from './table';
 
@@ -92,12 +92,14 @@ export class MemoryContactBook implements ContactBook {
     return { result: 'exists', version: this.move(owner, { count: -1, version: removed ? 1 : 0 }) };
   }
 
-  async removeContact(
-    owner: string,
-    ref: ContactRef,
-  ): Promise<{ result: 'removed' | 'missing'; version: number }> {
-    if (!this.deleteRow(owner, ref)) return { result: 'missing', version: this.version(owner) };
-    return { result: 'removed', version: this.move(owner, { count: -1, version: 1 }) };
+  async removeContact(owner: string, ref: ContactRef): Promise<ContactRemoval> {
+    const contact = this.list(owner).get(keyOf(ref));
+    if (!contact || !this.deleteRow(owner, ref)) return { result: 'missing', version: this.version(owner) };
+    return {
+      result: 'removed',
+      version: this.move(owner, { count: -1, version: 1 }),
+      contact: copy(contact),
+    };
   }
 
   /** The contact row and an IM contact's reverse edge; false when the contact is there already. */

@@ -59,14 +59,30 @@ export function imContactView(
 export const EXPIRY_NOTICES_PER_READ = 5;
 
 async function viewOf(deps: Deps, contact: Contact, notices: { left: number }): Promise<ContactView> {
-  if (contact.kind === 'phone') return { kind: 'phone', phone: contact.phone, name: contact.name };
+  if (contact.kind === 'phone') return contactView(contact, null, deps.clock.now());
   const now = deps.clock.now();
   const recipient = await deps.logins.getRecipient(contact.imNumber);
   if (recipient && notices.left > 0 && recipient.connections.some((c) => c.expiresAt <= now)) {
     notices.left--;
     await noticeExpiry(deps, recipient, now);
   }
-  return imContactView(contact, recipient, now);
+  return contactView(contact, recipient, now);
+}
+
+/**
+ * A contact as its owner is shown it, the same in every frame that carries one (a `contacts` page, the `contact`
+ * frame of addContact and of removeContact): a non-IM contact as stored (its phone and the name the owner gave
+ * it); an IM contact by {@link imContactView} (its own current name and profile, and its presence as the
+ * judgement sees it at `now`, epoch ms), never its phone. `recipient` is the IM contact's login status as
+ * deps.logins.getRecipient reads it (null when the account is gone: then the stored name, `offline`). The view
+ * is cut to MAX_CONTACT_BYTES of JSON (fitContact), which only a profile stored before today's limits can pass.
+ */
+export function contactView(contact: Contact, recipient: Recipient | null, now: number): ContactView {
+  return fitContact(
+    contact.kind === 'im'
+      ? imContactView(contact, recipient, now)
+      : { kind: 'phone', phone: contact.phone, name: contact.name },
+  );
 }
 
 /**
@@ -146,9 +162,8 @@ export async function getContacts(deps: Deps, owner: string, query: ContactsQuer
   for (let i = 0; i < page.contacts.length && kept === page.contacts.length; i += READ_CONCURRENCY) {
     const chunk = page.contacts.slice(i, i + READ_CONCURRENCY);
     for (const view of await mapLimit(chunk, READ_CONCURRENCY, (c) => viewOf(deps, c, notices))) {
-      const fitted = fitContact(view);
-      views.push(fitted);
-      sizes.push(jsonBytes(fitted)); // the wire form is this without `kind`: a little smaller
+      views.push(view);
+      sizes.push(jsonBytes(view)); // the wire form is this without `kind`: a little smaller
     }
     const fits = pageCount(sizes, CONTACTS_PAGE_BYTES);
     if (fits < sizes.length) kept = fits;
@@ -217,30 +232,28 @@ export async function addContact(deps: Deps, owner: UserProfile, input: AddConta
   if (result === 'full') throw tooManyContacts();
   if (result === 'exists') throw conflict('already in your contacts', 'contact_exists');
   deps.log.info(LogEvent.ContactAdded, { owner: owner.imNumber, kind: contact.kind });
-  const view: ContactView =
-    contact.kind === 'im'
-      ? imContactView(contact, recipient, now)
-      : { kind: 'phone', phone: contact.phone, name: contact.name };
-  return { kind: 'contact', op: 'added', version, contact: view };
+  return { kind: 'contact', op: 'added', version, contact: contactView(contact, recipient, now) };
 }
 
 /**
- * Removes a contact; `unknown_contact` when it is not on the list (nothing changes). Removing a phone the owner
- * invited, before it answered, also withdraws that invitation (withdrawInvitation): a later YES makes no
- * contact and no account.
+ * Removes a contact; `unknown_contact` when it is not on the list (nothing changes). Answers with the removed
+ * contact as getContacts showed it (contactView): an IM contact with its own current name and profile and its
+ * presence, read after the removal. Removing a phone the owner invited, before it answered, also withdraws that
+ * invitation (withdrawInvitation): a later YES makes no contact and no account.
+ *
+ * Cost: the removal's writes (the row, an IM contact's reverse edge, the count and version), which answer with
+ * the row removed (no read before them), then one login-status Query for an IM contact, or the invitation's
+ * Get (and its close when pending) for a phone.
  */
 export async function removeContact(deps: Deps, owner: string, input: ContactRef): Promise<ImEvent> {
   const ref: ContactRef = 'imNumber' in input ? input : { phone: parsePhone(input.phone).e164 };
-  const existing = await deps.contacts.getContact(owner, ref);
-  if (!existing) throw badInput('not in your contacts', 'unknown_contact');
-  const { result, version } = await deps.contacts.removeContact(owner, ref);
-  if (result === 'missing') throw badInput('not in your contacts', 'unknown_contact');
-  if (existing.kind === 'phone') await withdrawInvitation(deps, owner, existing.phone);
-  deps.log.info(LogEvent.ContactRemoved, { owner, kind: existing.kind });
-  const contact: ContactView =
-    existing.kind === 'im'
-      ? { kind: 'im', imNumber: existing.imNumber, name: existing.name, status: 'offline' }
-      : { kind: 'phone', phone: existing.phone, name: existing.name };
+  const removal = await deps.contacts.removeContact(owner, ref);
+  if (removal.result === 'missing') throw badInput('not in your contacts', 'unknown_contact');
+  const { contact: removed, version } = removal;
+  if (removed.kind === 'phone') await withdrawInvitation(deps, owner, removed.phone);
+  deps.log.info(LogEvent.ContactRemoved, { owner, kind: removed.kind });
+  const recipient = removed.kind === 'im' ? await deps.logins.getRecipient(removed.imNumber) : null;
+  const contact = contactView(removed, recipient, deps.clock.now());
   return { kind: 'contact', op: 'removed', version, contact };
 }
 

@@ -3,6 +3,10 @@ import type { Contact, ContactRef } from '../types';
 /** What an add did: added; the contact was there already (nothing changed); the list was full (nothing changed). */
 export type ContactAddResult = 'added' | 'exists' | 'full';
 
+/** What a removal did: removed `contact` (the row as it was on the list), or found nothing to remove. */
+export type ContactRemoval =
+  { result: 'removed'; version: number; contact: Contact } | { result: 'missing'; version: number };
+
 /**
  * The contact book: each user's contact list (IM contacts by imNumber, non-IM contacts by phone), its version,
  * and the reverse edges ("who has this user as a contact") that presence fans out over. Every read is by key.
@@ -62,9 +66,10 @@ export interface ContactBook {
   ): Promise<{ result: ContactAddResult; version: number }>;
   /**
    * Removes a contact (and its reverse edge); 'missing' when it was not on the list. The count goes down by one
-   * (its slot is free again) and the version up.
+   * (its slot is free again) and the version up. Answers with the row it removed (DynamoDB: the delete's
+   * ALL_OLD), so no read is needed before it.
    */
-  removeContact(owner: string, ref: ContactRef): Promise<{ result: 'removed' | 'missing'; version: number }>;
+  removeContact(owner: string, ref: ContactRef): Promise<ContactRemoval>;
   /**
    * One page of the users who have `imNumber` as an IM contact, in a stable order, at most `limit`. `next` is
    * the cursor of the following page; it is set on every full page (the following page may be empty).

@@ -15,7 +15,7 @@ import type { UserDirectory } from './users';
  * the runtime wires one set per container.
  */
 export type { BudgetCounter, CodeStore, OtpAttempt, OtpRecord, RateLimits } from './codes';
-export type { ContactAddResult, ContactBook } from './contacts';
+export type { ContactAddResult, ContactBook, ContactRemoval } from './contacts';
 export type { ClaimState, Idempotency } from './idempotency';
 export type { Invitation, InvitationStatus, InvitationStore } from './invitations';
 export type { LoginStatusStore } from './login-status';
