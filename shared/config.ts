@@ -84,7 +84,13 @@ const list = (item: z.ZodMiniString<string>) =>
           .filter(Boolean),
       ),
     ),
-    z.array(item).check(z.minLength(1, 'must list at least one')),
+    z.array(item).check(
+      z.minLength(1, 'must list at least one'),
+      z.refine(
+        (items: string[]) => new Set(items).size === items.length,
+        'must not list the same value twice',
+      ),
+    ),
   );
 
 /** The sandbox's default pool of service numbers (US 555-01xx numbers are reserved for fiction). */

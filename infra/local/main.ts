@@ -3,7 +3,8 @@ import { describeError } from '../../shared/adapters/logger';
 import { startLocalStack } from './stack';
 
 /**
- * `npm start`: the whole system on this machine, until SIGINT (Ctrl-C), SIGTERM or SIGHUP (its terminal closed).
+ * `npm start`: the whole system on this machine, until SIGINT (Ctrl-C), SIGTERM or SIGHUP (its terminal closed),
+ * or until npm, when npm runs it, is gone (npm does not pass SIGHUP on).
  * The first signal stops it cleanly (sockets closed, the sandbox's and the database's state written); a second
  * one while that runs exits at once, with status 1, as a second Ctrl-C does in most servers.
  */
@@ -35,6 +36,18 @@ async function main(): Promise<void> {
       );
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
+  // npm passes SIGINT and SIGTERM on to this process, but not SIGHUP: a SIGHUP (or a kill -9) to npm alone ends
+  // npm and left this server running without it, holding the port and the data folder. Run by npm, a parent
+  // that is gone (this process handed to another) is a stop, as the signal would have been.
+  if (process.env.npm_lifecycle_event) {
+    const parent = process.ppid;
+    const watch = setInterval(() => {
+      if (process.ppid === parent) return;
+      clearInterval(watch);
+      if (!first) shutdown('npm exited');
+    }, PARENT_CHECK_MS);
+    watch.unref();
+  }
   await starting;
 }
 
@@ -44,6 +57,9 @@ async function main(): Promise<void> {
  * Ctrl-C comes later than that.
  */
 const SAME_SIGNAL_MS = 1_000;
+
+/** How often the stack, when run by npm, checks that npm is still its parent (ms). */
+const PARENT_CHECK_MS = 500;
 
 /** A line on stdout that cannot stop the shutdown (its asynchronous errors are ignored in main). */
 function say(line: string): void {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -101,8 +101,21 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const requested = opts.port ?? parsePort(env.PORT);
   const host = opts.host ?? parseHost(env.HOST);
   const dataDir = path.resolve(opts.dataDir ?? env.DATA_DIR ?? '.data');
-  mkdirSync(dataDir, { recursive: true });
   const logLevel = (env.LOG_LEVEL ?? (opts.quiet ? 'warn' : 'info')) as LogLevel;
+  // Every setting, the data folder and the port are checked before anything is made: a bad one stops the start
+  // with its name and leaves no folder, database or secrets behind.
+  checkSettings(env, requested, logLevel);
+  checkDataDir(dataDir);
+  if (requested !== 0) {
+    await probePort(requested, host).catch((err: unknown) => {
+      throw listenError(err, host, requested);
+    });
+  }
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (err) {
+    throw new ConfigError(`Invalid DATA_DIR: ${dataDir} cannot be created (${failureOf(err)})`);
+  }
   const restoreLogSink = opts.onLog ? setLogSink(opts.onLog) : () => undefined;
   const log = createLogger(logLevel, undefined, { component: 'local' });
 
@@ -396,6 +409,55 @@ function setEnv(values: Record<string, string | undefined>): () => void {
       else process.env[k] = v;
     }
   };
+}
+
+/**
+ * The settings as the handlers will read them, checked before the stack makes anything. What the stack provides
+ * itself (the embedded database's and the @connections endpoints, the generated secrets) stands in as a valid
+ * placeholder; the real values are checked again once they exist.
+ * @throws ConfigError naming the first bad setting; also for `JWT_SECRET_ARN` / `TWILIO_SECRET_ARN`, which are
+ *   Secrets Manager ARNs for AWS: the local stack has no AWS credentials, and would fail at the first request.
+ */
+function checkSettings(env: NodeJS.ProcessEnv, port: number, logLevel: LogLevel): void {
+  const plainOf = { JWT_SECRET_ARN: 'JWT_SECRET', TWILIO_SECRET_ARN: 'TWILIO_AUTH_TOKEN' } as const;
+  for (const [name, plain] of Object.entries(plainOf)) {
+    if (env[name]) {
+      throw new ConfigError(
+        `Invalid ${name}: Secrets Manager is read on AWS only; locally set ${plain}, or leave both unset ` +
+          '(generated into DATA_DIR)',
+      );
+    }
+  }
+  const placeholder = 'http://127.0.0.1:9';
+  loadConfig({
+    ...env,
+    PUBLIC_URL: env.PUBLIC_URL ?? `http://localhost:${port || 3000}`,
+    DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT ?? placeholder,
+    WS_ENDPOINT: placeholder,
+    SANDBOX_URL: env.SANDBOX_URL ?? placeholder,
+    JWT_SECRET: env.JWT_SECRET ?? 'x'.repeat(32),
+    TWILIO_AUTH_TOKEN: env.TWILIO_AUTH_TOKEN ?? 'x'.repeat(32),
+    LOG_LEVEL: logLevel,
+    OTP_IP_LIMIT: env.OTP_IP_LIMIT ?? '1000',
+  });
+}
+
+/** @throws ConfigError when DATA_DIR names something that is not a folder (a file, say). */
+function checkDataDir(dataDir: string): void {
+  let stat;
+  try {
+    stat = statSync(dataDir);
+  } catch {
+    return; // Not there yet: made next.
+  }
+  if (!stat.isDirectory()) throw new ConfigError(`Invalid DATA_DIR: ${dataDir} exists and is not a folder`);
+}
+
+/** Resolves when `port` can be listened on at `host` right now; rejects with the listen error (EADDRINUSE…). */
+async function probePort(port: number, host: string): Promise<void> {
+  const probe = createServer();
+  await listen(probe, port, host);
+  await closeServer(probe);
 }
 
 /** A port free right now on this host, for PORT=0. */

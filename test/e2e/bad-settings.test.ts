@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,10 +17,17 @@ function start(env: Record<string, string>): Promise<{ code: number | null; stde
   const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', DATA_DIR: mkdtempSync(path.join(tmpdir(), 'imsms-setting-')), ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
+  // A setting that should have stopped the start but did not: the stack runs; end it (exit code null) rather
+  // than wait for the test's timeout and leave it running.
+  let stdout = '';
+  child.stdout!.on('data', (d) => {
+    stdout += d;
+    if (stdout.includes('Console:')) child.kill('SIGKILL');
+  });
   return new Promise((resolve) => child.once('close', (code) => resolve({ code, stderr })));
 }
 
@@ -138,5 +145,58 @@ describe('npm start names HOST, PORT and POWERTOOLS_PARAMETERS_MAX_AGE, not a se
       /^Invalid POWERTOOLS_PARAMETERS_MAX_AGE: must be an integer from 0 to 86400 \(got "/,
     );
     expect(() => loadConfig({ POWERTOOLS_PARAMETERS_MAX_AGE: '300' })).not.toThrow();
+  });
+});
+
+describe('a bad setting stops the start before anything is made', () => {
+  /** A DATA_DIR that does not exist yet, in a fresh temp folder. */
+  const freshDataDir = () => path.join(mkdtempSync(path.join(tmpdir(), 'imsms-nothing-')), 'data');
+
+  it.each([
+    [{ SMS_PROVIDER: 'foo' }, 'Invalid SMS_PROVIDER: must be one of'],
+    [{ ACK_TIMEOUT_MS: '5s' }, 'Invalid ACK_TIMEOUT_MS: must be an integer'],
+    [{ DYNAMODB_ENDPOINT: 'localhost:8000' }, 'Invalid DYNAMODB_ENDPOINT'],
+    [
+      { SERVICE_NUMBERS: '+15005550100,+15005550100' },
+      'Invalid SERVICE_NUMBERS: must not list the same value twice',
+    ],
+    [
+      { JWT_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x' },
+      'Invalid JWT_SECRET_ARN: Secrets Manager is read on AWS only; locally set JWT_SECRET',
+    ],
+    [
+      { TWILIO_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x' },
+      'Invalid TWILIO_SECRET_ARN: Secrets Manager is read on AWS only; locally set TWILIO_AUTH_TOKEN',
+    ],
+  ])('%p: named, and DATA_DIR is not created', async (env, message) => {
+    const dataDir = freshDataDir();
+    const { code, stderr } = await start({ ...env, DATA_DIR: dataDir });
+    expect(code).toBe(1);
+    expect(stderr).toContain(message);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('a PORT in use: named, and DATA_DIR is not created', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as { port: number };
+    const dataDir = freshDataDir();
+    try {
+      const { code, stderr } = await start({ PORT: String(port), DATA_DIR: dataDir });
+      expect(code).toBe(1);
+      expect(stderr).toContain(`Invalid PORT: ${port} is already in use`);
+      expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+  });
+
+  it('a DATA_DIR that is a file is named (not a bare EEXIST)', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'imsms-file-')), 'afile');
+    writeFileSync(file, 'not a folder');
+    const { code, stderr } = await start({ DATA_DIR: file });
+    expect(code).toBe(1);
+    expect(stderr).toContain(`Invalid DATA_DIR: ${file} exists and is not a folder`);
+    expect(stderr).not.toContain('EEXIST');
   });
 });

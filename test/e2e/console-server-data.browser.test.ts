@@ -84,6 +84,17 @@ it('lists the server’s contacts with presence, and moves a presence dot live',
   await amy.getByTestId('im-add-contact').click();
   await amy.getByTestId('im-chat-name').getByText(BO.name).waitFor();
   await amy.getByTestId('im-back').click();
+  // Adding Bo again: the refusal is shown once, beside the form, in words said once; not also as the card's notice.
+  await amy.getByTestId('im-add-contact-box').locator('summary').click();
+  await amy.getByTestId('im-add-contact-number').fill(boNumber);
+  await amy.getByTestId('im-add-contact').click();
+  const refused = amy.getByTestId('im-add-contact-error').getByText(/contact_exists/);
+  await refused.waitFor();
+  expect(await refused.textContent()).toBe('already in your contacts (contact_exists)');
+  // The notice, were it shown, is set by a 0 ms timer queued with the frame: a later 50 ms timer runs after it.
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 50)));
+  expect(await amy.getByTestId('im-notice').isHidden()).toBe(true);
+  await amy.getByTestId('im-add-contact-box').locator('summary').click();
 
   const dot = contact(amy, boNumber).getByTestId('im-contact-presence');
   await page.waitForFunction(

@@ -175,7 +175,9 @@ const portIsFree = (port: number, host = '127.0.0.1') =>
   });
 
 describe('`npm start` as a user runs it', () => {
-  it.each(['SIGTERM', 'SIGINT'] as const)(
+  // npm passes SIGINT and SIGTERM on to the server; SIGHUP and SIGKILL end npm alone, and the server, handed to
+  // another parent, stops by itself.
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGKILL'] as const)(
     '%s to npm’s own pid (`npm start &` then `kill $!`) stops the server and frees the port',
     async (signal) => {
       const dataDir = mkdtempSync(path.join(tmpdir(), 'imsms-npm-'));

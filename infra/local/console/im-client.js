@@ -23,6 +23,8 @@ export class ImConnection extends EventTarget {
     this.ws = null;
     /** The reference client on the current socket (null between sockets). */
     this.client = null;
+    /** Error frames that answered a call (see {@link answered}). */
+    this.answeredErrors = new WeakSet();
     this.wanted = false;
     this.state = 'idle';
     this.attempt = 0;
@@ -78,7 +80,18 @@ export class ImConnection extends EventTarget {
     if (!this.isOpen || !this.client) {
       return Promise.reject(new ImError('not_connected', 'not connected: try again once online'));
     }
-    return this.client[name](...args);
+    const answer = this.client[name](...args);
+    // An error that answers this call is its caller's to show; the frame listeners see the same frame first.
+    answer.catch((err) => err?.frame && this.answeredErrors.add(err.frame));
+    return answer;
+  }
+
+  /**
+   * Whether an error frame was the answer to a call (its caller shows it, beside its form). Known a task after
+   * the frame event: the call's rejection is handled after the listeners have run.
+   */
+  answered(frame) {
+    return this.answeredErrors.has(frame);
   }
 
   open() {

@@ -21,7 +21,12 @@ const IDLE = { state: 'idle', open: false, wanted: false, retryAt: null, failure
 /** A call's error in words, with its code: what the server said, or why nothing was sent. */
 function errorText(err) {
   const code = String(err?.code ?? 'error');
-  return `${reasonText(code)} (${code}): ${String(err?.message ?? err)}`;
+  const reason = reasonText(code);
+  const message = String(err?.message ?? err);
+  // The server's words only when they add to the reason's (contact_exists says the same thing twice).
+  return message.trim().toLowerCase() === reason.toLowerCase()
+    ? `${reason} (${code})`
+    : `${reason} (${code}): ${message}`;
 }
 
 export class ImCard {

@@ -207,7 +207,13 @@ function onError(card, f) {
     card.data.persist();
     return;
   }
-  card.store.set({ notice: { code: String(f.code ?? 'error'), message: String(f.message ?? '') } });
+  // An error that answers a call (a form's request) is shown by that call's caller, beside the form; only the
+  // others become the card's notice. Whether it did is known a task later (ImConnection.answered).
+  const conn = card.conn;
+  setTimeout(() => {
+    if (conn?.answered(f)) return;
+    card.store.set({ notice: { code: String(f.code ?? 'error'), message: String(f.message ?? '') } });
+  }, 0);
 }
 
 /** Sends an IM over the socket; the message shows at once as 'sending' and receipts move it on. */
