@@ -7,9 +7,12 @@ import { badInput } from '../errors';
  * but one script per name (plus digits and `_ . -`), so `аlice` with a Cyrillic `а` is refused. Any number of
  * combining marks (\p{M}: Mn, Mc, Me) may follow any character, as docs/protocol.md states: scripts such as
  * Devanagari write vowels as marks (`अनिल`), and NFKC leaves marks with no precomposed form (`ab\u0301`) apart.
- * Marks do not count toward the 32 characters; a mark belongs to its base's script (isSingleScript).
+ * Marks do not count toward the 32 characters; a mark belongs to its base's script (isSingleScript). "Letters"
+ * leave out the four Hangul fillers (U+115F, U+1160, U+3164, U+FFA0): letters by category that draw nothing
+ * (Default_Ignorable_Code_Point), so a name of them would show blank, and one with them inside would show a space.
  */
-export const NAME_PATTERN = /^\p{L}\p{M}*(?:(?:[\p{L}\p{N}_.-]\p{M}*){0,30}[\p{L}\p{N}]\p{M}*)?$/u;
+export const NAME_PATTERN =
+  /^(?![\u115f\u1160\u3164\uffa0])\p{L}\p{M}*(?:(?:(?![\u115f\u1160\u3164\uffa0])[\p{L}\p{N}_.-]\p{M}*){0,30}(?![\u115f\u1160\u3164\uffa0])[\p{L}\p{N}]\p{M}*)?$/u;
 
 /** The prefix of default names. */
 const DEFAULT_PREFIX = 'u';
