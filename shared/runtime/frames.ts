@@ -3,6 +3,8 @@ import { IM_NUMBER_PATTERN } from '../core/conversion/addressing';
 import { CONTACTS_CURSOR_PATTERN, MAX_CONTACTS_PAGE } from '../core/contacts/page-rules';
 import {
   AVATAR_URL_PATTERN,
+  HANGUL_FILLER,
+  HANGUL_FILLER_RULE,
   MAX_AVATAR_URL_CHARS,
   MAX_CONTACT_NAME_CHARS,
   MAX_MOOD_CHARS,
@@ -190,7 +192,11 @@ const NAME_BEYOND_SCHEMA =
   'See docs/protocol.md.';
 const chosenName = z
   .string()
-  .check(z.refine((t) => NAME_INPUT_PATTERN.test(t), NAME_RULE))
+  .check(
+    // Said first and alone: the general rule's "letters" would not tell the sender why a filler was refused.
+    z.refine((t) => !HANGUL_FILLER.test(t), HANGUL_FILLER_RULE),
+    z.refine((t) => NAME_INPUT_PATTERN.test(t), NAME_RULE),
+  )
   .register(z.globalRegistry, { pattern: NAME_INPUT_PATTERN.source, description: NAME_BEYOND_SCHEMA });
 
 /**

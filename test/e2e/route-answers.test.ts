@@ -239,6 +239,7 @@ describe('WebSocket frames', () => {
     ],
     ['updateProfile with a bad name', { action: 'updateProfile', name: '1a' }, 'invalid_name'],
     ['updateProfile with nothing', { action: 'updateProfile' }, 'bad_frame'],
+    ['updateProfile with a name someone holds', { action: 'updateProfile', name: 'pal' }, 'name_taken'],
   ])('%s: %s, a code protocol.md lists for the added actions', async (_what, frame, code) => {
     const sent = JSON.parse(
       JSON.stringify(frame).replace('<self>', user.imNumber).replace('<friend>', friend.imNumber),
@@ -281,6 +282,7 @@ describe('WebSocket frames', () => {
       expect(await s.ask({ action: 'updateProfile', name })).toMatchObject({
         type: 'error',
         code: 'invalid_name',
+        message: expect.stringMatching(/^name must not hold a Hangul filler/),
       });
     },
   );

@@ -40,6 +40,14 @@ export const VISIBLE_CHARACTER = `[^${BLANK_CHARACTERS}]`;
 const VISIBLE = new RegExp(VISIBLE_CHARACTER, 'u');
 /** True when the text holds a character that shows (one not in {@link BLANK_CHARACTERS}). */
 export const hasVisibleCharacter = (text: string): boolean => VISIBLE.test(text);
+/**
+ * The four Hangul fillers: letters by category that draw nothing (Default_Ignorable_Code_Point). A chosen name
+ * may hold none (core/provisioning/names.ts), since a name holds no spaces.
+ */
+export const HANGUL_FILLER = /[\u115f\u1160\u3164\uffa0]/u;
+/** The rule a name with a Hangul filler breaks, as its message says it (after the field's name). */
+export const HANGUL_FILLER_RULE =
+  'must not hold a Hangul filler (U+115F, U+1160, U+3164, U+FFA0): a letter that shows as nothing';
 /** True when the text holds a C0 or C1 control character (Cc). */
 export const hasControlCharacter = (text: string): boolean => /\p{Cc}/u.test(text);
 /**

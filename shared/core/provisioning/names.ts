@@ -1,4 +1,5 @@
 import { rectifyConfusion } from 'unicode-confusables';
+import { HANGUL_FILLER, HANGUL_FILLER_RULE } from '../contacts/profile-rules';
 import { badInput } from '../errors';
 
 /**
@@ -95,12 +96,13 @@ export function defaultName(imNumber: string): string {
 
 /**
  * Validates a chosen name; returns it trimmed and in NFKC (so the full-width `ａｌｉｃｅ` is stored as `alice`).
- * Throws a DomainError `invalid_name` (400) for a name that breaks NAME_PATTERN, looks like a default name, or
- * mixes scripts (all after NFKC); the message says which of the three rules it broke.
+ * Throws a DomainError `invalid_name` (400) for a name that holds a Hangul filler, breaks NAME_PATTERN, looks like
+ * a default name, or mixes scripts (all after NFKC); the message says which of the rules it broke.
  */
 export function validateName(input: unknown): string {
   if (typeof input !== 'string') throw badInput('name must be a string', 'invalid_name');
   const name = input.trim().normalize('NFKC');
+  if (HANGUL_FILLER.test(name)) throw badInput(`name ${HANGUL_FILLER_RULE}`, 'invalid_name');
   if (!NAME_PATTERN.test(name)) {
     throw badInput(
       'name must be 1-32 letters, digits, "_", "." or "-" (each may carry combining marks), start with a ' +

@@ -80,7 +80,9 @@ describe('chosen names: the Hangul fillers are no letters', () => {
       for (const name of [ch, `a${ch}`, `a${ch}b`, `${ch}a`]) {
         expect(NAME_PATTERN.test(name)).toBe(false);
         expect(NAME_INPUT_PATTERN.test(name)).toBe(false);
-        expect(() => validateName(name)).toThrow(expect.objectContaining({ code: 'invalid_name' }));
+        expect(() => validateName(name)).toThrow(
+          expect.objectContaining({ code: 'invalid_name', message: expect.stringMatching(/Hangul filler/) }),
+        );
       }
     }
     expect(validateName('김민준')).toBe('김민준');
