@@ -180,7 +180,7 @@ export const removeContactFrame = z
  * name that looks like one someone else holds.
  */
 export const NAME_INPUT_PATTERN =
-  /^\s*(?![\u115f\u1160\u3164\uffa0])\p{L}\p{M}*(?:(?:(?![\u115f\u1160\u3164\uffa0])[\p{L}\p{N}_.\-\uff0d\uff0e\uff3f]\p{M}*){0,30}(?![\u115f\u1160\u3164\uffa0])[\p{L}\p{N}]\p{M}*)?\s*$/u;
+  /^\s*[^\P{L}\u115f\u1160\u3164\uffa0]\p{M}*(?:(?:(?:[^\P{L}\u115f\u1160\u3164\uffa0]|[\p{N}_.\-\uff0d\uff0e\uff3f])\p{M}*){0,30}(?:[^\P{L}\u115f\u1160\u3164\uffa0]|\p{N})\p{M}*)?\s*$/u;
 const NAME_RULE =
   'must be 1-32 letters, digits, "_", "." or "-", start with a letter and end with a letter or digit';
 const NAME_BEYOND_SCHEMA =

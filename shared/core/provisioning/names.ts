@@ -11,9 +11,10 @@ import { badInput } from '../errors';
  * Marks do not count toward the 32 characters; a mark belongs to its base's script (isSingleScript). "Letters"
  * leave out the four Hangul fillers (U+115F, U+1160, U+3164, U+FFA0): letters by category that draw nothing
  * (Default_Ignorable_Code_Point), so a name of them would show blank, and one with them inside would show a space.
+ * Written without lookahead (`[^\P{L}…]` is "a letter but not these"), so fast-check can generate names from it.
  */
 export const NAME_PATTERN =
-  /^(?![\u115f\u1160\u3164\uffa0])\p{L}\p{M}*(?:(?:(?![\u115f\u1160\u3164\uffa0])[\p{L}\p{N}_.-]\p{M}*){0,30}(?![\u115f\u1160\u3164\uffa0])[\p{L}\p{N}]\p{M}*)?$/u;
+  /^[^\P{L}\u115f\u1160\u3164\uffa0]\p{M}*(?:(?:(?:[^\P{L}\u115f\u1160\u3164\uffa0]|[\p{N}_.-])\p{M}*){0,30}(?:[^\P{L}\u115f\u1160\u3164\uffa0]|\p{N})\p{M}*)?$/u;
 
 /** The prefix of default names. */
 const DEFAULT_PREFIX = 'u';
