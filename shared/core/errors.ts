@@ -49,6 +49,16 @@ export const tooMany = (message: string, code = 'too_many_requests', retryAfterM
   return err;
 };
 
+/**
+ * A wait as a refusal's message says it, agreeing with the `Retry-After` that {@link tooMany} sets for the same
+ * `ms`: the same whole seconds (rounded up, at least 1) under a minute (`45 s`), else those seconds in whole
+ * minutes, rounded up (`31 min` for 1,801 s), so the message never names a time before Retry-After's.
+ */
+export const waitText = (ms: number): string => {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  return seconds < 60 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`;
+};
+
 /** Milliseconds from `now` to the end of the fixed window of `windowMs` that holds it (RateLimits' windows). */
 export const untilWindowEnds = (now: number, windowMs: number): number =>
   Math.floor(now / windowMs) * windowMs + windowMs - now;

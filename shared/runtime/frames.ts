@@ -3,9 +3,12 @@ import { IM_NUMBER_PATTERN } from '../core/conversion/addressing';
 import { CONTACTS_CURSOR_PATTERN, MAX_CONTACTS_PAGE } from '../core/contacts/page-rules';
 import {
   AVATAR_URL_PATTERN,
+  HANGUL_FILLER,
+  HANGUL_FILLER_RULE,
   MAX_AVATAR_URL_CHARS,
   MAX_CONTACT_NAME_CHARS,
   MAX_MOOD_CHARS,
+  hasControlCharacter,
   hasVisibleCharacter,
   NAMED_TEXT_PATTERN,
   NO_CONTROLS_PATTERN,
@@ -17,6 +20,9 @@ import { MAX_HISTORY_LIMIT } from '../core/history/history';
 import { CONVERSATION_CURSOR_PATTERN } from '../core/ports/message-log';
 import { issueRule, validationMessage } from './validation-message';
 
+/** How a rule names BLANK_CHARACTERS in a message. */
+const BLANK_RULE = 'spaces and characters that show as nothing';
+
 const imNumber = z.string().check(z.regex(IM_NUMBER_PATTERN, 'must be an imNumber (digits)'));
 const clientId = z
   .string()
@@ -27,18 +33,18 @@ const clientId = z
   );
 
 /**
- * A message text: 1 to MAX_TEXT_CHARS code points (an emoji outside the BMP is one, a lone surrogate is one), not
- * only whitespace and format characters (Cf) (String.prototype.trim's set: tab, VT, FF, U+FEFF, the Zs spaces, LF, CR, U+2028/9). Zod's own
- * minLength/maxLength count UTF-16 code units, so the checks are refinements on code points; they carry the
- * JSON Schema that says the same, for the published schema: `minLength`/`maxLength`, which JSON Schema counts in
- * code points, and `pattern: "[^\\s\\p{Cf}]"` (a character that is neither whitespace nor a format character such
- * as U+200B, which shows as nothing; JSON Schema patterns are ECMA-262 regular expressions, whose `\\s` is
- * exactly trim's set).
+ * A message text: 1 to MAX_TEXT_CHARS code points (an emoji outside the BMP is one, a lone surrogate is one), with
+ * at least one character that shows: not only whitespace, format characters, default-ignorable characters
+ * (variation selectors, Hangul fillers, …) and the braille blank (BLANK_CHARACTERS in
+ * core/contacts/profile-rules.ts). Zod's own minLength/maxLength count UTF-16 code units, so the checks are
+ * refinements on code points; they carry the JSON Schema that says the same, for the published schema:
+ * `minLength`/`maxLength`, which JSON Schema counts in code points, and `pattern` VISIBLE_CHARACTER (JSON Schema
+ * patterns are ECMA-262 regular expressions with Unicode property escapes, whose `\\s` is exactly trim's set).
  */
 const messageText = z
   .string()
   .check(
-    z.refine(hasVisibleCharacter, 'must not be empty (nor only spaces and invisible format characters)'),
+    z.refine(hasVisibleCharacter, `must not be empty (nor only ${BLANK_RULE})`),
     z.refine((t) => [...t].length <= MAX_TEXT_CHARS, `must be at most ${MAX_TEXT_CHARS} characters`),
   )
   .register(z.globalRegistry, { minLength: 1, maxLength: MAX_TEXT_CHARS, pattern: VISIBLE_CHARACTER });
@@ -88,12 +94,21 @@ const boundedText = (max: number, pattern: RegExp, rule: string) =>
       z.refine((t) => pattern.test(t), rule),
     )
     .register(z.globalRegistry, { maxLength: max, pattern: pattern.source });
-/** A contact's or invitee's name: 1-64 code points, no control characters, not only spaces. */
-const contactName = boundedText(
-  MAX_CONTACT_NAME_CHARS,
-  NAMED_TEXT_PATTERN,
-  'must have a character that is neither a space nor invisible, and no control characters',
-);
+/**
+ * A contact's or invitee's name: 1-64 code points, no control characters, at least one character that shows. Each
+ * rule refused says itself; the published schema holds them as one pattern (NAMED_TEXT_PATTERN).
+ */
+const contactName = z
+  .string()
+  .check(
+    z.refine((t) => hasVisibleCharacter(t), `must not be empty (nor only ${BLANK_RULE})`),
+    z.refine(
+      (t) => codePoints(t) <= MAX_CONTACT_NAME_CHARS,
+      `must be at most ${MAX_CONTACT_NAME_CHARS} characters`,
+    ),
+    z.refine((t) => !hasControlCharacter(t), 'must not hold control characters'),
+  )
+  .register(z.globalRegistry, { maxLength: MAX_CONTACT_NAME_CHARS, pattern: NAMED_TEXT_PATTERN.source });
 
 /**
  * getContacts (added): `since` is the version of the client's copy; `cursor` the `nextCursor` of the page before
@@ -158,13 +173,14 @@ export const removeContactFrame = z
  * A chosen name as sent in updateProfile: the sign-in name rule (NAME_PATTERN in core/provisioning/names.ts:
  * 1-32 letters, digits, `_ . -`, a letter first, a letter or digit last) on the text as sent, with whitespace
  * around it allowed (the server trims it), a combining mark after any character (the server's NFKC composes
- * `e` + U+0301 to `é`) and the full-width `＿ ． －` (NFKC makes them `_ . -`). The rest of the name rule needs
+ * `e` + U+0301 to `é`) and the full-width `＿ ． －` (NFKC makes them `_ . -`); no Hangul filler (U+115F, U+1160,
+ * U+3164, U+FFA0: letters that draw nothing, as in NAME_PATTERN). The rest of the name rule needs
  * Unicode data or the server's data, which a pattern cannot hold, and is the core's (`invalid_name`,
  * `name_taken`): NFKC first, then one script per name, no look-alike of a default name (`u12345678`), and no
  * name that looks like one someone else holds.
  */
 export const NAME_INPUT_PATTERN =
-  /^\s*\p{L}\p{M}*(?:(?:[\p{L}\p{N}_.\-\uff0d\uff0e\uff3f]\p{M}*){0,30}[\p{L}\p{N}]\p{M}*)?\s*$/u;
+  /^\s*[^\P{L}\u115f\u1160\u3164\uffa0]\p{M}*(?:(?:(?:[^\P{L}\u115f\u1160\u3164\uffa0]|[\p{N}_.\-\uff0d\uff0e\uff3f])\p{M}*){0,30}(?:[^\P{L}\u115f\u1160\u3164\uffa0]|\p{N})\p{M}*)?\s*$/u;
 const NAME_RULE =
   'must be 1-32 letters, digits, "_", "." or "-", start with a letter and end with a letter or digit';
 const NAME_BEYOND_SCHEMA =
@@ -176,7 +192,11 @@ const NAME_BEYOND_SCHEMA =
   'See docs/protocol.md.';
 const chosenName = z
   .string()
-  .check(z.refine((t) => NAME_INPUT_PATTERN.test(t), NAME_RULE))
+  .check(
+    // Said first and alone: the general rule's "letters" would not tell the sender why a filler was refused.
+    z.refine((t) => !HANGUL_FILLER.test(t), HANGUL_FILLER_RULE),
+    z.refine((t) => NAME_INPUT_PATTERN.test(t), NAME_RULE),
+  )
   .register(z.globalRegistry, { pattern: NAME_INPUT_PATTERN.source, description: NAME_BEYOND_SCHEMA });
 
 /**

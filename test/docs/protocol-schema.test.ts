@@ -199,12 +199,48 @@ describe('docs/protocol.schema.json against the server’s parsing', () => {
     expect(exported.some(([, schema]) => (schema as z.ZodMiniType).safeParse(frame).success)).toBe(false);
   });
 
+  /**
+   * Characters that show as nothing beyond whitespace and Cf: default-ignorable ones (variation selectors, the
+   * combining grapheme joiner, Mongolian free variation selectors, tag characters), the Hangul fillers (letters
+   * that draw nothing) and the braille blank. Text made only of them is refused wherever the "something that
+   * shows" rule applies: a message text, a contact's and an invitee's name; a chosen name refuses the fillers
+   * anywhere (they would be a space in a name that may hold none).
+   */
+  const BLANKS: Array<[string, string]> = [
+    ['U+2800 braille blank', '\u2800'],
+    ['U+115F Hangul choseong filler', '\u115f'],
+    ['U+1160 Hangul jungseong filler', '\u1160'],
+    ['U+3164 Hangul filler', '\u3164'],
+    ['U+FFA0 half-width Hangul filler', '\uffa0'],
+    ['U+FE0F variation selector 16', '\ufe0f'],
+    ['U+E0100 variation selector 17', '\u{e0100}'],
+    ['U+034F combining grapheme joiner', '\u034f'],
+    ['U+180B Mongolian free variation selector', '\u180b'],
+    ['U+E0041 tag latin capital A', '\u{e0041}'],
+    ['U+17B4 Khmer inherent vowel', '\u17b4'],
+    ['a mix with spaces and U+200B', ' \u3164\u200b\u2800\ufe0f '],
+  ];
+  const blankFrames = ([what, blank]: [string, string]): Array<[string, object]> => [
+    [`a text of ${what}`, send(blank)],
+    [`a contact name of ${what}`, { action: 'addContact', phone: '+14155550100', name: blank }],
+    [`an invitee name of ${what}`, { action: 'invite', phone: '+14155550100', name: blank }],
+  ];
+  it.each(BLANKS.flatMap(blankFrames))('%s is refused by the schema and the server', (_what, frame) => {
+    expect(validate(frame)).toBe(false);
+    expect(exported.some(([, schema]) => (schema as z.ZodMiniType).safeParse(frame).success)).toBe(false);
+  });
+  it.each(BLANKS.flatMap(blankFrames))('%s beside one letter is taken by both', (_what, frame) => {
+    const withLetter = JSON.parse(JSON.stringify(frame).replace(/"(text|name)":"/, '"$1":"x'));
+    expect(validate(withLetter)).toBe(true);
+    expect(exported.some(([, schema]) => (schema as z.ZodMiniType).safeParse(withLetter).success)).toBe(true);
+  });
+
   it('the limits are in the published schema itself, from the core’s constants', () => {
     const defs = protocolSchema().$defs as Record<string, { properties: Record<string, Record<string, unknown>> }>;
     expect(defs.sendMessageFrame.properties.text).toMatchObject({
       minLength: 1,
       maxLength: MAX_TEXT_CHARS,
-      pattern: '[^\\s\\p{Cf}]',
+      pattern: '[^\\s\\p{Cf}\\p{Default_Ignorable_Code_Point}\\u2800]',
     });
     expect(defs.historyFrame.properties.limit).toMatchObject({
       type: 'integer',
@@ -340,6 +376,14 @@ describe('docs/protocol.schema.json states the one-of shapes and the name rule t
     ['a name with a cedilla on b', rename('ab\u0327'), 'accepted'],
     ['a name with an enclosing mark (Me)', rename('a\u20dd'), 'accepted'],
     ['a name starting with a mark', rename('\u0301ab'), 'invalid_name'],
+    // Hangul fillers are letters by category but draw nothing: not a name, nor inside one (a blank in a name).
+    ['a name of a Hangul filler (U+3164)', rename('\u3164'), 'invalid_name'],
+    ['a name of a half-width Hangul filler (U+FFA0)', rename('\uffa0'), 'invalid_name'],
+    ['a name of Hangul choseong and jungseong fillers', rename('\u115f\u1160'), 'invalid_name'],
+    ['a name with a Hangul filler inside', rename('ali\u3164ce'), 'invalid_name'],
+    ['a name ending with a Hangul filler', rename('alice\u3164'), 'invalid_name'],
+    ['a Hangul name', rename('김민준'), 'accepted'],
+    ['a name with a variation selector after a letter', rename('a\ufe0fb'), 'accepted'],
     ['a name as a number', { action: 'updateProfile', name: 7 }, 'invalid_name'],
   ];
   it.each(samples)('%s: the schema agrees with the server', (_what, frame, expected) => {

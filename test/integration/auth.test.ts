@@ -258,10 +258,31 @@ describe('Retry-After on every 429 of the HTTP API (RFC 9110 §10.2.3, RFC 6585 
     expect(seconds).toBeGreaterThanOrEqual(Math.ceil((end(after) - after) / 1000));
     expect(seconds).toBeLessThanOrEqual(Math.ceil((end(before) - before) / 1000));
     const { error } = JSON.parse(res.body);
+    // The message names the same wait as Retry-After, never another (a 30-minute wait was once "an hour").
+    expect(waitInMessage(error.message, after)).toBe(waitInSeconds(seconds));
     return error.code === 'too_many_requests' && /many codes today/.test(error.message)
       ? 'phone reserve spent'
       : (error.code as string);
   }
+  /**
+   * The wait a 429's message names, as the message says it: `in 45 s`, `in 31 min` / `for 31 min`, or `at 14:00
+   * UTC` (read at `now`, in seconds rounded up to the minute's form); undefined when it names none.
+   */
+  function waitInMessage(message: string, now: number): string | undefined {
+    const s = /\bin (\d+) s\b/.exec(message);
+    if (s) return `${s[1]} s`;
+    const min = /\b(?:in|for) (\d+) min\b/.exec(message);
+    if (min) return `${min[1]} min`;
+    const at = /\bat (\d\d):(\d\d) UTC\b/.exec(message);
+    if (!at) return undefined;
+    const day = Math.floor(now / 86_400_000) * 86_400_000;
+    let when = day + (Number(at[1]) * 60 + Number(at[2])) * 60_000;
+    if (when < now) when += 86_400_000;
+    return waitInSeconds(Math.ceil((when - now) / 1000));
+  }
+  /** A wait in seconds as the messages name it: seconds under a minute, else whole minutes rounded up. */
+  const waitInSeconds = (seconds: number) =>
+    seconds < 60 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`;
   const windowEnd = (windowMs: number) => (t: number) => Math.floor(t / windowMs) * windowMs + windowMs;
   const TEN_MINUTES = 10 * 60 * 1000;
   const HOUR = 60 * 60 * 1000;

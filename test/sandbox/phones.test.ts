@@ -148,8 +148,8 @@ second line</Body></Message><Message>ok</Message></Response>`,
   });
 
   it.each([
-    ['bad JSON', '{"from":', 'invalid_json'],
-    ['a JSON array', '[]', 'invalid_json'],
+    ['bad JSON', '{"from":', 'bad_json'],
+    ['a JSON array', '[]', 'bad_json'],
     ['a from that is not E.164', { from: '4155550123', to: SERVICE, body: 'x' }, 'invalid_request'],
     ['a to that is not a service number', { from: PHONE, to: OTHER_PHONE, body: 'x' }, 'invalid_request'],
     ['an empty body', { from: PHONE, to: SERVICE, body: '' }, 'invalid_request'],

@@ -24,8 +24,9 @@ const WORDS = {
   contact_exists: 'already in your contacts',
   too_many_contacts: 'your contact list is full',
   unknown_contact: 'not in your contacts',
-  invalid_mood: 'the mood phrase is too long (140 characters at most)',
-  invalid_avatar_url: 'the avatar must be an https: URL of at most 512 characters',
+  // The code covers several rules; the server's message, shown beside these words, names the one broken.
+  invalid_mood: 'the mood phrase was refused',
+  invalid_avatar_url: 'the avatar URL was refused',
   sms_budget:
     'your SMS allowance for today is used up; the message is kept, and goes by IM once they are online',
 };

@@ -85,10 +85,12 @@ export class LocalGateway {
   }
 
   /**
-   * Handles the manifest's HTTP routes; returns false when the path is not its. @connections paths are not
-   * its either: whoever serves the public port answers them as any unknown path.
+   * Handles the manifest's HTTP routes, and a plain request (no WebSocket handshake) on wsPath (426 for a GET,
+   * 405 for another method); returns false when the path is neither. @connections paths are not its either:
+   * whoever serves the public port answers them as any unknown path.
    */
   handleHttp(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    if (this.ws.handlePlainRequest(req, res)) return Promise.resolve(true);
     return this.http.handle(req, res);
   }
 

@@ -1,10 +1,11 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import { NOT_RUN, type FunctionRegistry } from './function-registry';
 import { decideOnError, decideOnResult, type AuthDecision, type AuthorizerContext } from './authorizer';
 import { splitTarget } from './http-event';
 import type { GatewayHooks } from './hooks';
+import { sendJson } from './responses';
 import { WsConnection, type CloseInfo } from './ws-connection';
 import { FrameSizeGuard } from './ws-frame-guard';
 import {
@@ -38,6 +39,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
@@ -107,6 +109,30 @@ export class WebSocketEndpoint {
     server.on('upgrade', listener);
   }
 
+  /**
+   * Answers a plain HTTP request (no `Upgrade` header, so no handshake) on the WebSocket path and returns true;
+   * returns false, without touching it, for any other path. A GET or HEAD gets `426 Upgrade Required` with
+   * `Upgrade: websocket` (RFC 9110 §15.5.22: the protocol to switch to) and `{"error":{"code":"upgrade_required"}}`;
+   * any other method `405 method_not_allowed` with `Allow: GET`. Nothing is invoked: no authorizer, no $connect.
+   * What API Gateway answers here is not documented (infra/local/gateway/README.md, "Guesses").
+   */
+  handlePlainRequest(req: IncomingMessage, res: ServerResponse): boolean {
+    const path = splitTarget(req.url).rawPath;
+    if (path !== this.settings.path) return false;
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      const error = {
+        code: 'upgrade_required',
+        message: `${path} is a WebSocket endpoint: open it with a WebSocket client (Upgrade: websocket)`,
+      };
+      sendJson(res, 426, { error }, { Upgrade: 'websocket', Connection: 'Upgrade' });
+    } else {
+      const error = { code: 'method_not_allowed', message: `${path} takes GET (a WebSocket handshake)` };
+      sendJson(res, 405, { error }, { Allow: 'GET' });
+    }
+    this.hooks.log('ws.plain_request', { method: req.method, status: res.statusCode });
+    return true;
+  }
+
   /** Closes every socket with 1001 and waits for each $disconnect; upgrades arriving meanwhile get 503. */
   async close(): Promise<void> {
     this.stopping = true;
@@ -126,6 +152,14 @@ export class WebSocketEndpoint {
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (this.stopping) return rejectUpgrade(socket, 503, { message: 'Service Unavailable' });
+    // An upgrade asked with another method than GET: the local runtime's 405 with Allow, as on every path.
+    if (req.method !== 'GET') {
+      const error = {
+        code: 'method_not_allowed',
+        message: `${this.settings.path} takes GET (a WebSocket handshake)`,
+      };
+      return rejectUpgrade(socket, 405, { error }, { Allow: 'GET' });
+    }
     if (!isWebSocketHandshake(req)) return rejectUpgrade(socket, 400, { message: 'Bad Request' });
     // A client that gives up mid-handshake must not crash the process while handlers run.
     const ignore = (): void => undefined;
@@ -353,12 +387,21 @@ function isWebSocketHandshake(req: IncomingMessage): boolean {
 }
 
 /** Answers an upgrade with a plain HTTP error, as API Gateway does for a refused handshake, and hangs up. */
-function rejectUpgrade(socket: Duplex, status: number, body: { message: string }): void {
+function rejectUpgrade(
+  socket: Duplex,
+  status: number,
+  body: { message: string } | { error: { code: string; message: string } },
+  headers: Record<string, string> = {},
+): void {
   if (socket.destroyed) return;
   const text = JSON.stringify(body);
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
       'Content-Type: application/json\r\n' +
+      extra +
       `Content-Length: ${Buffer.byteLength(text)}\r\n` +
       'Connection: close\r\n\r\n' +
       text,

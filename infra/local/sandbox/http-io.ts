@@ -9,6 +9,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Response headers the refusal needs (a 405's `Allow`). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'HttpError';
@@ -28,17 +30,20 @@ export async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Parses a JSON request body; anything but a JSON object is a 400. */
+/**
+ * Parses a JSON request body; anything but a JSON object is a 400 `bad_json`, the code and wording of the
+ * service's own HTTP API (shared/runtime/http.ts), so one client check covers every path of the local stack.
+ */
 export async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
   const text = await readBody(req);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new HttpError(400, 'invalid_json', 'body must be JSON');
+    throw new HttpError(400, 'bad_json', 'body must be JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new HttpError(400, 'invalid_json', 'body must be a JSON object');
+    throw new HttpError(400, 'bad_json', 'body must be a JSON object');
   }
   return value as Record<string, unknown>;
 }
@@ -70,5 +75,5 @@ export function sendJson(
 
 /** Writes the project's error shape, `{"error":{"code","message"}}`. */
 export function sendError(res: ServerResponse, error: HttpError): void {
-  sendJson(res, error.status, { error: { code: error.code, message: error.message } });
+  sendJson(res, error.status, { error: { code: error.code, message: error.message } }, error.headers);
 }

@@ -21,10 +21,21 @@ class TwilioApiError extends Error {
     readonly status: number,
     readonly code: number,
     message: string,
+    /** Response headers the refusal needs (a 405's `Allow`). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 }
+
+/** The methods the sandbox serves on each REST resource: a 405 names them in its `Allow` header. */
+const RESOURCE_METHODS: Readonly<Record<string, string>> = {
+  account: 'GET',
+  messages: 'GET, POST',
+  message: 'GET',
+  numbers: 'GET',
+  number: 'POST',
+};
 
 export interface RestApiDeps {
   accountSid: string;
@@ -98,7 +109,10 @@ export class RestApi {
     } else if (target.resource === 'number' && method === 'POST') {
       sendJson(res, 200, this.updateNumber(target.messageSid ?? '', await readForm(req), url.pathname));
     } else {
-      throw new TwilioApiError(405, 20004, 'Method not allowed');
+      // Twilio's own code and shape (the SDK reads them), with the Allow header RFC 9110 §15.5.6 asks of a 405.
+      throw new TwilioApiError(405, 20004, 'Method not allowed', {
+        Allow: RESOURCE_METHODS[target.resource],
+      });
     }
   }
 
@@ -315,8 +329,10 @@ export function rfc2822(date: Date): string {
 }
 
 function sendTwilioError(res: ServerResponse, err: TwilioApiError): void {
-  const headers: Record<string, string> =
-    err.status === 401 ? { 'WWW-Authenticate': 'Basic realm="Twilio API"' } : {};
+  const headers: Record<string, string> = {
+    ...(err.status === 401 ? { 'WWW-Authenticate': 'Basic realm="Twilio API"' } : {}),
+    ...err.headers,
+  };
   sendJson(
     res,
     err.status,

@@ -80,7 +80,11 @@ export class SandboxApi {
     const candidates = this.routes.filter((route) => route.pattern.test(url.pathname));
     if (candidates.length === 0) throw new HttpError(404, 'not_found', 'no such sandbox endpoint');
     const route = candidates.find((r) => r.method === req.method);
-    if (!route) throw new HttpError(405, 'method_not_allowed', 'method not allowed on this endpoint');
+    if (!route) {
+      // As every path of the local stack: 405 with the methods the path takes, in `Allow` and in the message.
+      const allow = [...new Set(candidates.map((r) => r.method))].join(', ');
+      throw new HttpError(405, 'method_not_allowed', `${url.pathname} takes ${allow}`, { Allow: allow });
+    }
     const params = (route.pattern.exec(url.pathname) ?? []).slice(1).map(decodeSegment);
     await route.handler(req, res, params, url);
   }

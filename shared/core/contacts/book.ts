@@ -2,6 +2,7 @@ import { badInput, conflict, DomainError } from '../errors';
 import { cutToJsonBytes, jsonBytes, pageCount } from '../frame-budget';
 import { CONTACTS_CURSOR_PATTERN, MAX_CONTACTS_PAGE } from './page-rules';
 import {
+  hasControlCharacter,
   hasVisibleCharacter,
   MAX_AVATAR_URL_CHARS,
   MAX_CONTACT_NAME_CHARS,
@@ -188,15 +189,24 @@ export async function getContacts(deps: Deps, owner: string, query: ContactsQuer
 export const tooManyContacts = (): DomainError =>
   new DomainError('too_many_contacts', `at most ${MAX_CONTACTS} contacts`, 'rate_limited');
 
-/** A non-IM contact's name, trimmed; `invalid_name` when empty, only format characters (U+200B), too long or with controls. */
+/**
+ * A non-IM contact's name, trimmed. `invalid_name`, whose message names the rule it broke: empty or only
+ * characters that show as nothing (spaces, U+200B, U+3164, U+2800: BLANK_CHARACTERS), over
+ * MAX_CONTACT_NAME_CHARS code points, or holding a control character.
+ */
 export function validateContactName(input: unknown): string {
-  const name = typeof input === 'string' ? input.trim() : '';
-  if (!hasVisibleCharacter(name) || [...name].length > MAX_CONTACT_NAME_CHARS || /\p{Cc}/u.test(name)) {
+  if (typeof input !== 'string') throw badInput('name must be a string', 'invalid_name');
+  const name = input.trim();
+  if (!hasVisibleCharacter(name)) {
     throw badInput(
-      `name must be 1-${MAX_CONTACT_NAME_CHARS} characters without control characters`,
+      'name must not be empty (nor only spaces and characters that show as nothing)',
       'invalid_name',
     );
   }
+  if ([...name].length > MAX_CONTACT_NAME_CHARS) {
+    throw badInput(`name must be at most ${MAX_CONTACT_NAME_CHARS} characters`, 'invalid_name');
+  }
+  if (hasControlCharacter(name)) throw badInput('name must not hold control characters', 'invalid_name');
   return name;
 }
 
@@ -259,8 +269,8 @@ export async function removeContact(deps: Deps, owner: string, input: ContactRef
 
 /**
  * Sets the caller's name, mood phrase and avatar URL (an empty mood or URL removes it). `invalid_mood`: over
- * MAX_MOOD_CHARS code points or control characters; `invalid_avatar_url`: not an https URL of at most
- * MAX_AVATAR_URL_CHARS characters. A new name passes the rules of a name chosen at sign-in (validateName:
+ * MAX_MOOD_CHARS code points or control characters; `invalid_avatar_url`: see {@link avatarUrlProblem}. Each
+ * message names the one rule broken. A new name passes the rules of a name chosen at sign-in (validateName:
  * pattern, one script, no default-name look-alike; `invalid_name`) and is claimed under all its keys before the
  * profile changes (`name_taken` when anyone else holds one: the same name in any case, or a look-alike); the old
  * name's keys are released after. Every refusal changes nothing. Contacts see the new name in `getContacts`
@@ -272,22 +282,19 @@ export async function updateProfile(
   changes: { mood?: string; avatarUrl?: string; name?: string },
 ): Promise<ImEvent> {
   const name = changes.name === undefined ? undefined : validateName(changes.name);
-  // A mood of nothing but spaces and format characters (U+200B) shows blank: it removes the mood, as `""` does.
+  // A mood of nothing but characters that show as nothing (spaces, U+200B, U+3164, …) shows blank: it removes the
+  // mood, as `""` does.
   const typed = changes.mood?.trim();
   const mood = typed === undefined || hasVisibleCharacter(typed) ? typed : '';
-  if (mood !== undefined && ([...mood].length > MAX_MOOD_CHARS || /\p{Cc}/u.test(mood))) {
-    throw badInput(
-      `mood must be at most ${MAX_MOOD_CHARS} characters without control characters`,
-      'invalid_mood',
-    );
+  if (mood !== undefined && [...mood].length > MAX_MOOD_CHARS) {
+    throw badInput(`mood must be at most ${MAX_MOOD_CHARS} characters`, 'invalid_mood');
+  }
+  if (mood !== undefined && hasControlCharacter(mood)) {
+    throw badInput('mood must not hold control characters', 'invalid_mood');
   }
   const avatarUrl = changes.avatarUrl?.trim();
-  if (avatarUrl && !isHttpsUrl(avatarUrl)) {
-    throw badInput(
-      `avatarUrl must be an https URL of at most ${MAX_AVATAR_URL_CHARS} characters`,
-      'invalid_avatar_url',
-    );
-  }
+  const urlProblem = avatarUrl ? avatarUrlProblem(avatarUrl) : undefined;
+  if (urlProblem) throw badInput(`avatarUrl ${urlProblem}`, 'invalid_avatar_url');
   if (mood === undefined && avatarUrl === undefined && name === undefined) {
     throw badInput('nothing to update', 'bad_frame');
   }
@@ -305,12 +312,23 @@ export async function updateProfile(
   return { kind: 'profile', profile };
 }
 
-function isHttpsUrl(text: string): boolean {
-  if ([...text].length > MAX_AVATAR_URL_CHARS || /\p{Cc}/u.test(text)) return false;
+/**
+ * Why an avatar URL (trimmed, not empty) is refused, as the rule it broke (`must be …`), or undefined when it is
+ * fine: at most MAX_AVATAR_URL_CHARS code points, no control character, and a WHATWG URL with the `https:` scheme,
+ * a host and no user name or password. Each rule is checked in that order and named alone, so a short URL that
+ * does not parse is never told it is too long.
+ */
+export function avatarUrlProblem(text: string): string | undefined {
+  if ([...text].length > MAX_AVATAR_URL_CHARS) return `must be at most ${MAX_AVATAR_URL_CHARS} characters`;
+  if (hasControlCharacter(text)) return 'must not hold control characters';
+  let url: URL;
   try {
-    const url = new URL(text);
-    return url.protocol === 'https:' && Boolean(url.hostname) && !url.username && !url.password;
+    url = new URL(text);
   } catch {
-    return false;
+    return 'must be a well-formed https URL (it does not parse as a URL)';
   }
+  if (url.protocol !== 'https:') return 'must be an https URL';
+  if (!url.hostname) return 'must be an https URL with a host';
+  if (url.username || url.password) return 'must not hold a user name or password';
+  return undefined;
 }

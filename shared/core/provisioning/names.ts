@@ -1,4 +1,5 @@
 import { rectifyConfusion } from 'unicode-confusables';
+import { HANGUL_FILLER, HANGUL_FILLER_RULE } from '../contacts/profile-rules';
 import { badInput } from '../errors';
 
 /**
@@ -7,9 +8,13 @@ import { badInput } from '../errors';
  * but one script per name (plus digits and `_ . -`), so `аlice` with a Cyrillic `а` is refused. Any number of
  * combining marks (\p{M}: Mn, Mc, Me) may follow any character, as docs/protocol.md states: scripts such as
  * Devanagari write vowels as marks (`अनिल`), and NFKC leaves marks with no precomposed form (`ab\u0301`) apart.
- * Marks do not count toward the 32 characters; a mark belongs to its base's script (isSingleScript).
+ * Marks do not count toward the 32 characters; a mark belongs to its base's script (isSingleScript). "Letters"
+ * leave out the four Hangul fillers (U+115F, U+1160, U+3164, U+FFA0): letters by category that draw nothing
+ * (Default_Ignorable_Code_Point), so a name of them would show blank, and one with them inside would show a space.
+ * Written without lookahead (`[^\P{L}…]` is "a letter but not these"), so fast-check can generate names from it.
  */
-export const NAME_PATTERN = /^\p{L}\p{M}*(?:(?:[\p{L}\p{N}_.-]\p{M}*){0,30}[\p{L}\p{N}]\p{M}*)?$/u;
+export const NAME_PATTERN =
+  /^[^\P{L}\u115f\u1160\u3164\uffa0]\p{M}*(?:(?:(?:[^\P{L}\u115f\u1160\u3164\uffa0]|[\p{N}_.-])\p{M}*){0,30}(?:[^\P{L}\u115f\u1160\u3164\uffa0]|\p{N})\p{M}*)?$/u;
 
 /** The prefix of default names. */
 const DEFAULT_PREFIX = 'u';
@@ -92,12 +97,13 @@ export function defaultName(imNumber: string): string {
 
 /**
  * Validates a chosen name; returns it trimmed and in NFKC (so the full-width `ａｌｉｃｅ` is stored as `alice`).
- * Throws a DomainError `invalid_name` (400) for a name that breaks NAME_PATTERN, looks like a default name, or
- * mixes scripts (all after NFKC); the message says which of the three rules it broke.
+ * Throws a DomainError `invalid_name` (400) for a name that holds a Hangul filler, breaks NAME_PATTERN, looks like
+ * a default name, or mixes scripts (all after NFKC); the message says which of the rules it broke.
  */
 export function validateName(input: unknown): string {
   if (typeof input !== 'string') throw badInput('name must be a string', 'invalid_name');
   const name = input.trim().normalize('NFKC');
+  if (HANGUL_FILLER.test(name)) throw badInput(`name ${HANGUL_FILLER_RULE}`, 'invalid_name');
   if (!NAME_PATTERN.test(name)) {
     throw badInput(
       'name must be 1-32 letters, digits, "_", "." or "-" (each may carry combining marks), start with a ' +

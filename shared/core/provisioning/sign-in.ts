@@ -9,6 +9,7 @@ import {
   unauthorized,
   unavailable,
   untilWindowEnds,
+  waitText,
 } from '../errors';
 import { validateName } from './names';
 import { assertSmsAllowed, parsePhone } from './phone';
@@ -65,11 +66,8 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
     const key = otpRateKey(rule, phone.e164, input.sourceIp);
     if (!(await deps.rates.hitRateLimit(key, rule.windowMs, rule.limit, now))) {
       deps.log.warn(LogEvent.AuthRateLimited, { scope: rule.scope, windowMs: rule.windowMs });
-      throw tooMany(
-        'too many codes requested; wait and try again',
-        'too_many_requests',
-        untilWindowEnds(now, rule.windowMs),
-      );
+      const wait = untilWindowEnds(now, rule.windowMs);
+      throw tooMany(`too many codes requested; try again in ${waitText(wait)}`, 'too_many_requests', wait);
     }
   }
   const budget = otpPhoneBudget(phone.e164);
@@ -149,9 +147,8 @@ function isLive(record: OtpRecord, now: number): boolean {
  * (Retry-After) when it expires, when a new code can be asked for.
  */
 function codePending(expiresAt: number, now: number): DomainError {
-  const minutes = Math.max(1, Math.ceil((expiresAt - now) / 60_000));
   return tooMany(
-    `a code was texted to this phone and is still valid for ${minutes} min; use the latest code it was sent ` +
+    `a code was texted to this phone and is still valid for ${waitText(expiresAt - now)}; use the latest code it was sent ` +
       '(a new one can be asked for once it expires)',
     'code_pending',
     expiresAt - now,
@@ -196,10 +193,12 @@ export async function verifyAuth(
   const tryKey = otpTryKey(phone.e164, input.sourceIp);
   if (!(await deps.rates.hitRateLimit(tryKey, OTP_TRY_WINDOW_MS, OTP_TRIES_PER_ADDRESS, now))) {
     deps.log.warn(LogEvent.AuthLocked, { scope: 'ip-phone' });
+    // The wait is the try window's rest (a fixed window), not a whole window: the text says what Retry-After says.
+    const wait = untilWindowEnds(now, OTP_TRY_WINDOW_MS);
     throw tooMany(
-      'too many tries for this phone from here; try again in an hour',
+      `too many tries for this phone from here; try again in ${waitText(wait)}`,
       'too_many_tries',
-      untilWindowEnds(now, OTP_TRY_WINDOW_MS),
+      wait,
     );
   }
   const attempt = await deps.codes.attemptOtp(phone.e164, now, OTP_MAX_TRIES);
