@@ -14,6 +14,7 @@ import { LogEvent } from '../log-events';
 import type { UserProfile } from '../types';
 import { isServiceNumber, replyTo, type GatedReply } from './outbound';
 import { oncePerSid } from './once-per-sid';
+import { trackProviderOptOut } from './provider-opt-out';
 
 /** A help or error reply goes to one phone at most this often, so two auto-responders can never loop. */
 export const REPLY_INTERVAL_SECONDS = 60 * 60;
@@ -54,6 +55,8 @@ export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundRe
     deps.log.warn(LogEvent.SmsFromServiceNumber, { sid: sms.messageSid });
     return {};
   }
+  // Twilio's per-number opt-out, read by Twilio's rule, whatever the app makes of the text (provider-opt-out.ts).
+  await trackProviderOptOut(deps, sms);
   // An answer to an invitation comes before the keywords: YES is also START (docs/design.md).
   const answered = await answerInvitationSms(deps, sms);
   if (answered) return answered;

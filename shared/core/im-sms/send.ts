@@ -34,7 +34,13 @@ export function composeSms(
   message: Pick<MessageRecord, 'from' | 'fromName' | 'text'>,
   now: number,
 ): ComposedSms {
-  const choice = chooseServiceNumber(serviceNumbers, recipient.threads ?? {}, message.from, now);
+  const choice = chooseServiceNumber(
+    serviceNumbers,
+    recipient.threads ?? {},
+    message.from,
+    now,
+    recipient.blockedNumbers,
+  );
   const encoded = encodeSms(formatSmsBody(message.fromName, message.from, message.text));
   return {
     from: choice.number,
