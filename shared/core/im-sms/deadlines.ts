@@ -6,7 +6,8 @@
 
 /**
  * How long (ms) Twilio waits for a webhook's answer before it gives up (error 11200) and drops the TwiML: 15 s.
- * Source: https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides (the default read timeout).
+ * Source: https://www.twilio.com/docs/api/errors/11205 ("Twilio will wait for a total of 15 seconds to receive an
+ * HTTP response", the connection included).
  */
 export const TWILIO_WEBHOOK_WAIT_MS = 15_000;
 
