@@ -118,6 +118,8 @@ export class TwilioSmsProvider implements SmsTransport {
    * No DateSent filter: a message Twilio took but has not sent yet has no `date_sent`, and it is exactly the
    * one a timed-out create leaves behind.
    * Source: https://www.twilio.com/docs/messaging/api/message-resource#read-multiple-message-resources
+   * With `notAfter` (epoch ms, by `now`: a request's deadline), no page is asked for at or after it, and one still
+   * unanswered then is abandoned.
    * @throws SmsSendError (retryable) when the list cannot be read: then nobody knows, and nothing may be sent.
    */
   async find(request: ProviderSms, since: number): Promise<{ sid: string } | null> {
@@ -127,7 +129,7 @@ export class TwilioSmsProvider implements SmsTransport {
     let url: string | null = `${this.endpoint}?${query.toString()}`;
     const from = since - LOOKUP_SKEW_MS;
     for (let page = 0; url && page < LOOKUP_MAX_PAGES; page++) {
-      const json = await this.getJson(url);
+      const json = await this.getJson(url, request.notAfter);
       const messages = Array.isArray(json.messages) ? (json.messages as ListedMessage[]) : undefined;
       if (!messages) throw new SmsSendError('twilio list answered without messages', true);
       let older = 0;
@@ -149,13 +151,15 @@ export class TwilioSmsProvider implements SmsTransport {
     return null;
   }
 
-  private async getJson(url: string): Promise<Record<string, unknown>> {
+  private async getJson(url: string, notAfter?: number): Promise<Record<string, unknown>> {
+    const left = notAfter === undefined ? Infinity : notAfter - this.now();
+    if (left <= 0) throw new SmsSendError('twilio list not asked: past its deadline', true, 'past_deadline');
     let response: Response;
     let text: string;
     try {
       response = await fetch(url, {
         headers: { Authorization: this.authorization, Accept: 'application/json', 'User-Agent': 'imsms' },
-        signal: AbortSignal.timeout(this.lookupTimeoutMs),
+        signal: AbortSignal.timeout(Math.min(this.lookupTimeoutMs, left)),
       });
       text = await response.text();
     } catch (err) {

@@ -72,6 +72,17 @@ export const LogEvent = {
    * (ref, attempt): nothing more is sent, its resume asks the provider first.
    */
   SmsTryPastDeadline: 'sms.try_past_deadline',
+  /**
+   * An SMS sent inside a request someone waits on (a Twilio webhook, an API call) reached the request's deadline
+   * (core/im-sms/send.ts) before its next step (ref, attempt, step: try, backoff or lookup; outcome: `unknown` when
+   * a try may have been taken, `not_sent` when none was): nothing more is sent.
+   */
+  SmsAnswerDeadline: 'sms.answer_deadline',
+  /**
+   * Twilio's per-number opt-out changed for a user's phone (sid or imNumber, serviceNumber, blocked; refused: learnt
+   * from a 21610): no SMS goes from a blocked number to that phone (core/im-sms/provider-opt-out.ts).
+   */
+  SmsNumberBlocked: 'sms.number_blocked',
   /** The provider could not be asked whether it took a try: nothing is sent until it can be. */
   SmsLookupFailed: 'sms.lookup_failed',
   /** A message's SMS leg is left for its delivery check: whether the provider took it is not known yet. */

@@ -18,6 +18,12 @@ export interface UserProfile {
   optedOut: boolean;
   /** Service number → the contact that phone's thread on it belongs to (sticky last peer). */
   threads: Record<string, ThreadBinding>;
+  /**
+   * Service numbers the provider refuses to text this phone from: the phone texted an opt-out word (STOP) to that
+   * number, and Twilio's own opt-out handling blocks that pair (error 21610) until the phone texts START, YES or
+   * UNSTOP to that same number (im-sms/provider-opt-out.ts). No SMS is sent from them; absent: none.
+   */
+  blockedNumbers?: string[];
   createdAt: number;
   /** A short mood phrase the user shows their contacts (at most MAX_MOOD_CHARS code points). */
   mood?: string;

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { badInput } from '../core/errors';
+import { API_SMS_BUDGET_MS } from '../core/im-sms/deadlines';
 import type { Deps } from '../core/ports';
 import { getDeps } from './deps';
 import { httpErrorResponse } from './error-mappers';
@@ -10,7 +11,8 @@ export type JsonResult = { status: number; body: unknown };
 
 /**
  * A JSON HTTP route: parses the body, runs one core call, maps the result or a typed error.
- * Bad JSON is a 400 before anything runs. Logs carry the Lambda context and the API Gateway request id.
+ * Bad JSON is a 400 before anything runs. Logs carry the Lambda context and the API Gateway request id. An SMS
+ * sent by the call ends within API_SMS_BUDGET_MS (core/im-sms/send.ts), well inside API Gateway's wait.
  */
 export function jsonHandler(
   name: string,
@@ -20,7 +22,7 @@ export function jsonHandler(
   return async (event, context) => {
     let deps: Deps | undefined;
     try {
-      deps = forInvocation(await getDeps(opts), context, event.requestContext?.requestId);
+      deps = forInvocation(await getDeps(opts), context, event.requestContext?.requestId, API_SMS_BUDGET_MS);
       const body = parseJsonObject(bodyText(event));
       const result = await run(deps, body, event);
       return json(result.status, result.body);

@@ -18,7 +18,10 @@ export function withDeliveryReports(transport: SmsTransport, publicUrl: string):
       transport.send(
         reportRef ? { ...sms, statusCallbackUrl: smsStatusCallbackUrl(publicUrl, reportRef) } : sms,
       ),
-    ...(find ? { find: ({ from, to, body }, since) => find({ from, to, body }, since) } : {}),
+    // `notAfter` bounds the lookup too (a request's deadline, core/im-sms/send.ts).
+    ...(find
+      ? { find: ({ from, to, body, notAfter }, since) => find({ from, to, body, notAfter }, since) }
+      : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
 import MessagingResponse from 'twilio/lib/twiml/MessagingResponse';
 import type { Deps } from '../core/ports';
+import { WEBHOOK_SMS_BUDGET_MS } from '../core/im-sms/deadlines';
 import { getDeps } from './deps';
 import { LogEvent } from '../core/log-events';
 import { twilioErrorResponse, twiml } from './error-mappers';
@@ -63,10 +64,12 @@ export function twilioWebhook(
 ): (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyStructuredResultV2> {
   return async (event, context) => {
     const form = formFields(event);
+    // Twilio waits 15 s for the answer: an SMS sent inside the webhook ends by WEBHOOK_SMS_BUDGET_MS.
     const deps = forInvocation(
       await getDeps(opts),
       context,
       twilioCorrelationId(form) ?? event.requestContext?.requestId,
+      WEBHOOK_SMS_BUDGET_MS,
     );
     const signature = header(event, 'x-twilio-signature');
     // The current token, and during a rotation the one Twilio signed with until the new one was promoted.

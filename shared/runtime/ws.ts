@@ -1,5 +1,6 @@
 import type { APIGatewayProxyWebsocketEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { unauthorized } from '../core/errors';
+import { API_SMS_BUDGET_MS } from '../core/im-sms/deadlines';
 import { LogEvent } from '../core/log-events';
 import { admitFrame } from '../core/login-status/presence';
 import type { Deps } from '../core/ports';
@@ -58,7 +59,7 @@ export function wsHandler(
       return body === undefined ? { statusCode } : { statusCode, body };
     };
     try {
-      deps = forInvocation(await getDeps(opts), context, event.requestContext.requestId);
+      deps = forInvocation(await getDeps(opts), context, event.requestContext.requestId, API_SMS_BUDGET_MS);
       if (opts.reply) {
         reply = new ReplyChannel(deps.im, connectionId);
         deps = { ...deps, im: reply, sms: reply.guard(deps.sms) };

@@ -84,9 +84,8 @@ describe('an invitation, online', () => {
     expect(await phoneTexts(no, 'No.', noSms.from)).toEqual([expect.stringContaining('declined')]);
     await i.waitFor((f) => f.type === 'invitation' && f.status === 'declined' && f.phone === no);
     const cancelSms = await invitationSms(cancel);
-    expect(await phoneTexts(cancel, 'Cancel', cancelSms.from)).toEqual([
-      expect.stringContaining('unsubscribed'),
-    ]);
+    // Twilio's own opt-out takes CANCEL for that number and refuses the app's confirmation from it (21610).
+    expect(await phoneTexts(cancel, 'Cancel', cancelSms.from)).toEqual([]);
     expect(await answer(i.api.invite({ phone: cancel, name: 'Cat' }))).toMatchObject({
       type: 'error',
       code: 'opted_out',
@@ -107,7 +106,8 @@ describe('an opt-out while invited', () => {
     await answer(i.api.invite({ phone, name: 'Sol' }));
     const sms = await invitationSms(phone);
 
-    expect(await phoneTexts(phone, 'STOP', sms.from)).toEqual([expect.stringContaining('unsubscribed')]);
+    // Twilio refuses the app's confirmation from the number that got the STOP (its own opt-out, 21610).
+    expect(await phoneTexts(phone, 'STOP', sms.from)).toEqual([]);
     expect(await answer(i.api.invite({ phone, name: 'Sol' }))).toMatchObject({
       type: 'error',
       code: 'opted_out',

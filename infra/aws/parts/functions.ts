@@ -39,7 +39,8 @@ export function timeoutFor(spec: FunctionSpec): Duration {
   // A batch of delivery checks, each of which may send an SMS with retries: what a full batch needs at worst
   // (shared/runtime/ack-batch.ts: 1 round of 10 × 20 s + 2 s reserve = 22 s), rounded up to 10 s: 30 s.
   if (spec.trigger.kind === 'queue') return Duration.seconds(Math.ceil(ackBatchWorstMs() / 10_000) * 10);
-  // SMS sends retry with backoff (shared/core/sms-send.ts); still under API Gateway's 29-30 s integration limit.
+  // SMS sends retry with backoff, and end by the request's deadline (shared/core/im-sms/deadlines.ts: 15 s at most)
+  // with room for what follows; under API Gateway's 29-30 s integration limit.
   if (spec.needs.sendsSms) return Duration.seconds(20);
   return Duration.seconds(10);
 }

@@ -66,6 +66,33 @@ export interface InboundSmsDeps {
 }
 
 const SMS_WEBHOOK_PATH = '/twilio/sms';
+
+/**
+ * Twilio's default opt-out handling on a long code: a text that is exactly one of these words (case-insensitive,
+ * surrounding spaces ignored; "STOP PLEASE" is not) blocks, or unblocks, messages from the number texted to that
+ * phone. The text still reaches the app's webhook.
+ * Sources: https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out (the opt-out words);
+ * https://help.twilio.com/articles/223134027 (Twilio support for opt-out keywords: START, YES, UNSTOP opt back in).
+ */
+export const TWILIO_OPT_OUT_WORDS = [
+  'STOP',
+  'STOPALL',
+  'UNSUBSCRIBE',
+  'CANCEL',
+  'END',
+  'QUIT',
+  'REVOKE',
+  'OPTOUT',
+] as const;
+export const TWILIO_OPT_IN_WORDS = ['START', 'YES', 'UNSTOP'] as const;
+
+/** The opt-out state a text sets for its pair under Twilio's rule: true (out), false (in), undefined (none). */
+export function twilioOptOutOf(body: string): boolean | undefined {
+  const word = body.trim().toUpperCase();
+  if ((TWILIO_OPT_OUT_WORDS as readonly string[]).includes(word)) return true;
+  if ((TWILIO_OPT_IN_WORDS as readonly string[]).includes(word)) return false;
+  return undefined;
+}
 const MAX_BODY_CHARS = 1600;
 
 /**
@@ -114,6 +141,12 @@ export class InboundSms {
     };
     this.deps.store.save(message);
     this.deps.store.deliver(message);
+    // Before the webhook, as Twilio does: the app's reply to a STOP is already refused (21610).
+    const optedOut = twilioOptOutOf(text.body);
+    if (optedOut !== undefined && optedOut !== this.deps.store.isOptedOut(text.to, text.from)) {
+      this.deps.store.setOptedOut(text.to, text.from, optedOut);
+      this.deps.log('sandbox.sms.opt_out', { sid: message.sid, optedOut });
+    }
     return message;
   }
 
@@ -186,6 +219,7 @@ export class InboundSms {
     if (request.from !== undefined && !this.deps.serviceNumbers.includes(request.from)) return 21606;
     if ((request.to ?? inbound.from) === (request.from ?? inbound.to)) return 21266;
     if (request.body === '') return 14103;
+    if (this.deps.store.isOptedOut(request.from ?? inbound.to, request.to ?? inbound.from)) return 21610;
     if (characterCount(request.body) > MAX_BODY_CHARS) return 21617;
     const callback = request.statusCallback;
     if (callback !== undefined && !isHttpReference(callback, documentUrl)) return 21609;

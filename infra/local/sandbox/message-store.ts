@@ -63,6 +63,8 @@ interface StoredState {
   })[];
   inboxes: [string, InboxMessage[]][];
   unreachable: string[];
+  /** Twilio's per-number opt-outs, as `<service number> <phone>` (absent in files of earlier runs). */
+  optOuts?: string[];
 }
 
 /**
@@ -74,6 +76,8 @@ export class MessageStore {
   private readonly messages = new Map<string, StoredMessage>();
   private readonly inboxes = new Map<string, InboxMessage[]>();
   private readonly unreachable = new Set<string>();
+  /** `<service number> <phone>` pairs Twilio's opt-out handling blocks (the phone texted STOP to that number). */
+  private readonly optOuts = new Set<string>();
   private readonly persisted: JsonFile<StoredState> | undefined;
 
   /** @param file where to keep the store across restarts (e.g. `<DATA_DIR>/sandbox/messages.json`); none: memory only. */
@@ -103,6 +107,7 @@ export class MessageStore {
       })),
       inboxes: [...this.inboxes],
       unreachable: [...this.unreachable],
+      optOuts: [...this.optOuts],
     };
   }
 
@@ -120,6 +125,7 @@ export class MessageStore {
     }
     for (const [phone, inbox] of state.inboxes ?? []) this.inboxes.set(phone, inbox);
     for (const phone of state.unreachable ?? []) this.unreachable.add(phone);
+    for (const pair of state.optOuts ?? []) this.optOuts.add(pair);
   }
 
   /** Keeps a message so the REST API can fetch it by SID. */
@@ -213,6 +219,23 @@ export class MessageStore {
     if (reachable) this.unreachable.delete(phone);
     else this.unreachable.add(phone);
     this.changed();
+  }
+
+  /**
+   * Records Twilio's per-number opt-out: `phone` texted an opt-out word to `serviceNumber` (true), or an opt-in
+   * word (false). Only that pair changes: the phone's other threads are as they were.
+   */
+  setOptedOut(serviceNumber: string, phone: string, optedOut: boolean): void {
+    const pair = `${serviceNumber} ${phone}`;
+    if (optedOut === this.optOuts.has(pair)) return;
+    if (optedOut) this.optOuts.add(pair);
+    else this.optOuts.delete(pair);
+    this.changed();
+  }
+
+  /** Whether Twilio refuses messages from `serviceNumber` to `phone` (error 21610) until it opts in again. */
+  isOptedOut(serviceNumber: string, phone: string): boolean {
+    return this.optOuts.has(`${serviceNumber} ${phone}`);
   }
 
   isReachable(phone: string): boolean {

@@ -143,6 +143,10 @@ export class RestApi {
     if (statusCallback !== undefined && !isHttpUrl(statusCallback)) {
       throw new TwilioApiError(400, 21609, 'Invalid StatusCallback url');
     }
+    // Twilio's default opt-out handling: the phone texted STOP to this number, and has not texted START since.
+    if (this.deps.store.isOptedOut(from, to)) {
+      throw new TwilioApiError(400, 21610, 'Attempt to send to unsubscribed recipient');
+    }
     const direction = 'outbound-api';
     return messageResource(
       this.deps.dispatcher.send({ from, to, body, direction, statusCallback, messagingServiceSid }),

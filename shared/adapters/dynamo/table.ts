@@ -87,6 +87,10 @@ export function toProfile(item: Item): UserProfile {
     optedOut: Boolean(item.optedOut),
     threads: item.threads ?? {},
     createdAt: item.createdAt,
+    // A string set (ADD/DELETE need no map to exist first), read as a sorted list.
+    ...(item.blockedNumbers?.size
+      ? { blockedNumbers: [...(item.blockedNumbers as Set<string>)].sort() }
+      : {}),
     ...(item.mood ? { mood: item.mood } : {}),
     ...(item.avatarUrl ? { avatarUrl: item.avatarUrl } : {}),
     ...(item.contactsVersion ? { contactsVersion: item.contactsVersion } : {}),

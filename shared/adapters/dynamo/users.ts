@@ -205,6 +205,19 @@ export class DynamoUserDirectory implements UserDirectory {
     );
   }
 
+  async setNumberBlocked(imNumber: string, serviceNumber: string, blocked: boolean): Promise<void> {
+    // A string set: ADD and DELETE work whether or not the attribute exists, and an emptied set disappears.
+    await this.table.conditional(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: userKey(imNumber),
+        UpdateExpression: `${blocked ? 'ADD' : 'DELETE'} blockedNumbers :n`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':n': new Set([serviceNumber]) },
+      }),
+    );
+  }
+
   async setThread(imNumber: string, serviceNumber: string, binding: ThreadBinding): Promise<void> {
     await this.table.conditional(
       new UpdateCommand({

@@ -82,6 +82,15 @@ export class MemoryUserDirectory implements UserDirectory {
     if (profile) profile.optedOut = optedOut;
   }
 
+  async setNumberBlocked(imNumber: string, serviceNumber: string, blocked: boolean): Promise<void> {
+    const profile = this.t.profiles.get(imNumber);
+    if (!profile) return;
+    const rest = (profile.blockedNumbers ?? []).filter((n) => n !== serviceNumber);
+    const next = blocked ? [...rest, serviceNumber].sort() : rest;
+    if (next.length) profile.blockedNumbers = next;
+    else delete profile.blockedNumbers;
+  }
+
   async setThread(imNumber: string, serviceNumber: string, binding: ThreadBinding): Promise<void> {
     const profile = this.t.profiles.get(imNumber);
     if (profile) profile.threads = { ...profile.threads, [serviceNumber]: copy(binding) };

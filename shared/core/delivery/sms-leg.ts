@@ -1,4 +1,5 @@
 import { clearForSms } from '../im-sms/outbound';
+import { isProviderOptOut, noteProviderRefusal } from '../im-sms/provider-opt-out';
 import { composeSms, sendSmsWithRetry, type SmsOutcome } from '../im-sms/send';
 import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
@@ -51,7 +52,13 @@ export async function deliverBySms(
         notAfter: smsTryDeadline(message.updatedAt, deps.config.smsResendAfterMs),
       },
     );
-  } catch {
+  } catch (err) {
+    // The phone opted out of this number at the provider (Twilio's own STOP, 21610): permanent, not retried. The
+    // number is blocked for the phone, so the thread moves to another number from the next message on.
+    if (isProviderOptOut(err)) {
+      await noteProviderRefusal(deps, profile.imNumber, sms.from);
+      return failMessage(deps, message, 'number_opted_out');
+    }
     return failMessage(deps, message, 'provider_error');
   }
   const leg = { from: sms.from, segments: sms.segments, encoding: sms.encoding };

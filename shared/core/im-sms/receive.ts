@@ -14,6 +14,7 @@ import { LogEvent } from '../log-events';
 import type { UserProfile } from '../types';
 import { isServiceNumber, replyTo, type GatedReply } from './outbound';
 import { oncePerSid } from './once-per-sid';
+import { trackProviderOptOut } from './provider-opt-out';
 
 /** A help or error reply goes to one phone at most this often, so two auto-responders can never loop. */
 export const REPLY_INTERVAL_SECONDS = 60 * 60;
@@ -72,6 +73,8 @@ export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundRe
   }
   const media = sms.media ?? 0;
   if (media > 0) deps.log.info(LogEvent.SmsMediaDropped, { sid: sms.messageSid, media });
+  // Twilio's per-number opt-out, read by Twilio's rule, whatever the app makes of the text (provider-opt-out.ts).
+  await trackProviderOptOut(deps, sms);
   // An answer to an invitation comes before the keywords: YES from an opted-out phone is START too.
   const answered = await answerInvitationSms(deps, sms);
   if (answered) return answered;

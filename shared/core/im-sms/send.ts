@@ -6,6 +6,8 @@ import type { MessageRecord, ThreadBinding, UserProfile } from '../types';
 import type { ClearedPhone } from './outbound';
 import { chooseServiceNumber } from './service-numbers';
 
+export { API_SMS_BUDGET_MS, TWILIO_WEBHOOK_WAIT_MS, WEBHOOK_SMS_BUDGET_MS } from './deadlines';
+
 /** Backoff (ms) before each retry of a retryable provider failure (throttling, timeout, 5xx). */
 export const SMS_RETRY_DELAYS_MS = [250, 1000];
 
@@ -32,7 +34,13 @@ export function composeSms(
   message: Pick<MessageRecord, 'from' | 'fromName' | 'text'>,
   now: number,
 ): ComposedSms {
-  const choice = chooseServiceNumber(serviceNumbers, recipient.threads ?? {}, message.from, now);
+  const choice = chooseServiceNumber(
+    serviceNumbers,
+    recipient.threads ?? {},
+    message.from,
+    now,
+    recipient.blockedNumbers,
+  );
   const encoded = encodeSms(formatSmsBody(message.fromName, message.from, message.text));
   return {
     from: choice.number,
@@ -80,6 +88,11 @@ export interface SmsSendOptions {
    * call ends as `unknown` and sends nothing more: the resume, which comes after it, asks the provider first.
    */
   notAfter?: number;
+  /**
+   * Epoch ms: the deadline of the whole call, because someone waits for its answer. Default (and at the latest):
+   * `deps.smsDeadline`, the request's (a webhook's, an API call's). See {@link sendSmsWithRetry}.
+   */
+  deadline?: number;
 }
 
 /**
@@ -96,6 +109,14 @@ export interface SmsSendOptions {
  * SMS (message, invitation, sign-in code, notice): that create may still be under way at the provider, so its
  * list cannot show it yet, and a lookup that finds nothing would let a second copy go. Providers that cannot be
  * asked (SNS) are retried as before. Returns the outcome ({@link SmsOutcome}).
+ *
+ * The call's deadline (`opts.deadline`, else `deps.smsDeadline`: the request's) bounds every step: no create,
+ * backoff or lookup starts when it could not end before it, a create or lookup under way is abandoned at it (the
+ * request carries it as `notAfter`), and the call then ends as what is known: `unknown` when a try may have been
+ * taken and no lookup said otherwise (nothing more is sent: each caller keeps its answer for an unknown send),
+ * else, nothing having gone, it throws the last error (or a retryable SmsSendError `past_deadline` when no try
+ * could start); a `resumable` send always ends `unknown` there, for its resume to ask. So a send inside a request
+ * ends by the deadline, plus at most the logging of its end.
  */
 export async function sendSmsWithRetry(
   deps: Deps,
@@ -104,14 +125,32 @@ export async function sendSmsWithRetry(
   opts: SmsSendOptions = {},
 ): Promise<SmsOutcome> {
   const since = opts.since ?? deps.clock.now();
+  // The request's deadline: every step (tries, backoffs, lookups) ends by it.
+  const answerBy = earliest(opts.deadline, deps.smsDeadline);
+  const bounded = <T extends ClearedSmsRequest>(r: T): T =>
+    answerBy === undefined ? r : { ...r, notAfter: earliest(r.notAfter, answerBy) };
+  const timeLeft = () => (answerBy === undefined ? Infinity : answerBy - deps.clock.now());
   if (opts.askFirst || opts.askOnly) {
-    const prior = await takenAlready(deps, request, ref, since);
+    const prior = timeLeft() > 0 ? await takenAlready(deps, bounded(request), ref, since) : 'unknown';
     if (prior === 'unknown') return 'unasked';
     if (prior) return prior;
     if (opts.askOnly) throw new SmsSendError('the provider has no earlier try, and no try is left', false);
   }
   const fenced = opts.resumable && deps.sms.find && opts.notAfter !== undefined ? opts.notAfter : undefined;
   const pastFence = () => fenced !== undefined && deps.clock.now() >= fenced;
+  // Whether a try of this call may have been taken with no lookup saying otherwise, and the last failure.
+  let maybeTaken = false;
+  let lastErr: unknown;
+  // The request's deadline came before the next step could: end as what is known (see above).
+  const stopAtDeadline = (attempt: number, step: 'try' | 'backoff' | 'lookup'): SmsOutcome => {
+    const outcome = opts.resumable || maybeTaken ? 'unknown' : 'not_sent';
+    deps.log.warn(LogEvent.SmsAnswerDeadline, { ref, attempt, step, outcome });
+    if (outcome === 'unknown') {
+      if (opts.resumable) deps.log.info(LogEvent.SmsLeftToResume, { ref });
+      return 'unknown';
+    }
+    throw lastErr ?? new SmsSendError('no try could start before the deadline', true, 'past_deadline');
+  };
   for (let attempt = 0; ; attempt++) {
     if (pastFence()) {
       // Too late for this claim: a resume may be about to ask the provider, and a create now could land after
@@ -119,8 +158,10 @@ export async function sendSmsWithRetry(
       deps.log.warn(LogEvent.SmsTryPastDeadline, { ref, attempt });
       return 'unknown';
     }
+    if (timeLeft() <= 0) return stopAtDeadline(attempt, 'try');
     try {
-      return await deps.sms.send(fenced === undefined ? request : { ...request, notAfter: fenced });
+      const fencedRequest = fenced === undefined ? request : { ...request, notAfter: fenced };
+      return await deps.sms.send(bounded(fencedRequest));
     } catch (err) {
       const retryable = err instanceof SmsSendError ? err.retryable : true;
       const code = err instanceof SmsSendError ? err.providerCode : undefined;
@@ -135,6 +176,9 @@ export async function sendSmsWithRetry(
         err,
       });
       if (!retryable) throw err;
+      lastErr = err;
+      // A create refused before it was sent (past its deadline) took nothing; any other failure may have.
+      if (code !== 'past_deadline') maybeTaken = true;
       if (pastFence()) {
         deps.log.warn(LogEvent.SmsTryPastDeadline, { ref, attempt: attempt + 1 });
         return 'unknown';
@@ -147,16 +191,28 @@ export async function sendSmsWithRetry(
       // The backoff also gives a create the provider is still finishing the time to show in its list; after the
       // last try, only the first (shortest) one.
       const last = attempt >= SMS_RETRY_DELAYS_MS.length;
-      await deps.clock.sleep(SMS_RETRY_DELAYS_MS[last ? 0 : attempt]);
+      const delay = SMS_RETRY_DELAYS_MS[last ? 0 : attempt];
+      // Nothing could follow a backoff that ends at the deadline.
+      if (timeLeft() <= delay) return stopAtDeadline(attempt + 1, 'backoff');
+      await deps.clock.sleep(delay);
       if (opts.stillNeeded && !(await opts.stillNeeded())) {
         deps.log.info(LogEvent.SmsTakenBeforeRetry, { ref });
         return 'reported';
       }
-      const taken = await takenAlready(deps, request, ref, since);
+      if (deps.sms.find && timeLeft() <= 0) return stopAtDeadline(attempt + 1, 'lookup');
+      const taken = await takenAlready(deps, bounded(request), ref, since);
       if (taken) return taken;
+      maybeTaken = false;
       if (last) throw err;
     }
   }
+}
+
+/** The earlier of two optional epoch-ms deadlines (undefined: none). */
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
 }
 
 /**

@@ -192,7 +192,13 @@ async function tellInviter(deps: Deps, invitation: Invitation, text: string, als
     });
     if (!cleared.ok) return;
     const peer = invitation.invitee ?? invitation.inviter;
-    const choice = chooseServiceNumber(deps.config.serviceNumbers, recipient.profile.threads, peer, now);
+    const choice = chooseServiceNumber(
+      deps.config.serviceNumbers,
+      recipient.profile.threads,
+      peer,
+      now,
+      recipient.profile.blockedNumbers,
+    );
     await sendSmsWithRetry(
       deps,
       { from: choice.number, to: cleared.to, body: text },

@@ -161,4 +161,12 @@ export interface Deps extends Stores {
   ids: Ids;
   log: Logger;
   secrets: Secrets;
+  /**
+   * Epoch ms (`clock`): the deadline of every SMS send made while serving one request that someone waits on (a
+   * Twilio webhook, an HTTP or WebSocket API call), set by the runtime's wrapper from the request's budget
+   * (im-sms/send.ts: WEBHOOK_SMS_BUDGET_MS, API_SMS_BUDGET_MS). No try, backoff or provider lookup of
+   * sendSmsWithRetry starts at or after it, and one under way is abandoned then. Absent: no request deadline (the
+   * delivery checks, whose sends have their own fence).
+   */
+  smsDeadline?: number;
 }

@@ -53,6 +53,11 @@ export interface UserDirectory {
   releaseName(name: string, imNumber: string, keep?: string): Promise<void>;
   /** Records STOP/START on the phone and, when it has a user, on the profile the router reads. */
   setOptOut(phone: string, optedOut: boolean, imNumber?: string): Promise<void>;
+  /**
+   * Records that the provider refuses (`blocked`), or takes again, SMS from one service number to the user's phone
+   * (UserProfile.blockedNumbers); nothing when the user is gone.
+   */
+  setNumberBlocked(imNumber: string, serviceNumber: string, blocked: boolean): Promise<void>;
   /** Binds one of the user's SMS threads (a service number) to a contact; nothing when the user is gone. */
   setThread(imNumber: string, serviceNumber: string, binding: ThreadBinding): Promise<void>;
   /**
