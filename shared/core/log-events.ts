@@ -98,6 +98,8 @@ export const LogEvent = {
   PresenceFannedOut: 'presence.fanned_out',
   /** A presence frame to one watcher's connection failed (imNumber, connectionId). */
   PresencePushFailed: 'presence.push_failed',
+  /** A push found a connection gone, and removing its row (or announcing the user offline) failed (imNumber, connectionId, err). */
+  PresenceGoneFailed: 'presence.gone_failed',
 
   // Invitations (shared/core/invitations)
   /** An invitation SMS went out (inviter). */
