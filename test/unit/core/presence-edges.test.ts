@@ -45,10 +45,7 @@ function gateWrites(methods: Method[], n: number): void {
   }
 }
 
-const owner = async (imNumber: string) => {
-  const p = (await w.stores.users.getUser(imNumber))!;
-  return { imNumber: p.imNumber, phone: p.phone };
-};
+const owner = async (imNumber: string) => (await w.stores.users.getUser(imNumber))!;
 
 /** Alice, and Bob online (connection b1) with Alice as a contact: Bob's presence frames are what is checked. */
 async function watched() {
