@@ -166,8 +166,9 @@ export async function noticeExpiry(deps: Deps, recipient: Recipient, now: number
 /**
  * The patent's manual offline mode, on or off. While offline, messages come by SMS even with a socket open.
  * The connection that asked is told the mode now in force. The mode is written first (the write answers the
- * mode it replaced), then the login status is read (strongly); contacts are told when the mode shown changed:
- * the replaced mode and the mode read differ and a live connection is there. Costs one update and one Query.
+ * mode it replaced), then the login status is read (strongly), and contacts are told when the mode read differs
+ * from the one replaced: `offline` always (a repeat if they were already told), `online` only while a live
+ * connection is there. Costs one update and one Query.
  */
 export async function setPresence(
   deps: Deps,
@@ -180,9 +181,13 @@ export async function setPresence(
   await deps.im.push(connectionId, { kind: 'presence', mode });
   if (previous === null) return;
   const after = await deps.logins.getRecipient(imNumber);
-  if (!after || liveConnections(after, deps.clock.now()).length === 0) return;
-  if ((previous === 'offline') !== (after.profile.mode === 'offline')) {
-    await announcePresence(deps, imNumber, after.profile.mode === 'offline' ? 'offline' : 'online');
+  if (!after) return;
+  if (after.profile.mode === 'offline') {
+    // Even with no live connection left: a last disconnect racing this one read the mode offline and left the
+    // `offline` to it (a repeat when the disconnect had announced it already).
+    if (previous !== 'offline') await announcePresence(deps, imNumber, 'offline');
+  } else if (previous === 'offline' && liveConnections(after, deps.clock.now()).length > 0) {
+    await announcePresence(deps, imNumber, 'online');
   }
 }
 

@@ -105,6 +105,18 @@ describe('the edges under concurrency', () => {
     expect(heard().slice(2)).not.toContain('online');
   });
 
+  it('manual offline while the last socket closes: contacts are told offline', async () => {
+    const { alice, heard } = await watched();
+    await connect(w.deps, alice.imNumber, 'a1');
+    gateWrites(['setMode', 'deleteConnection'], 2);
+    await Promise.all([
+      setPresence(w.deps, alice.imNumber, 'a1', 'offline'),
+      disconnect(w.deps, alice.imNumber, 'a1'),
+    ]);
+    expect(heard().slice(1)).toContain('offline');
+    expect(heard().at(-1)).toBe('offline');
+  });
+
   it('manual offline while another device switches it back on: the last word is the mode in force', async () => {
     const { alice, heard } = await watched();
     await connect(w.deps, alice.imNumber, 'a1');
