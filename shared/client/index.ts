@@ -77,8 +77,8 @@ const ACTION_SCHEMAS: Record<ClientFrame['action'], z.ZodMiniType<unknown>> = {
 };
 
 /**
- * Why a call failed. `code` is the server's error code (`unknown_recipient`, `invitation_pending`, …, see
- * docs/protocol.md) when an `error` frame answered it, with that frame in `frame`; or one of the client's own:
+ * Why a call failed. `code` is the server's error code (`unknown_recipient`, `invitation_pending`,
+ * `client_id_reused`, …, see docs/protocol.md) when an `error` frame answered it, with that frame in `frame`; or one of the client's own:
  * the server's validation code (`invalid_text`, `bad_frame`, …) when the frame was refused before it was sent,
  * `not_open` (the socket is not open), `closed` (it closed before the answer), `timeout` (no answer in time),
  * `connect_failed` (the socket never opened).
@@ -334,8 +334,10 @@ export class ImClient {
 
   /**
    * Routes a message (`text`: 1–4,000 characters, not only spaces). `clientId` defaults to a fresh one; reuse a
-   * clientId to resend safely. Resolves with the first receipt for it (`accepted`, or where the original stands).
-   * @throws ImError the server's code (`unknown_recipient`, `invalid_recipient`, `rate_limited`, …) or a local one.
+   * clientId only to resend the same message (same `to` and `text`) safely. Resolves with the first receipt for it
+   * (`accepted`, or where the original stands).
+   * @throws ImError the server's code (`unknown_recipient`, `invalid_recipient`, `rate_limited`,
+   * `client_id_reused`: another message under a clientId already used, not sent, …) or a local one.
    */
   sendMessage(input: { to: string; text: string; clientId?: string }): Promise<ReceiptFrame> {
     const frame: SendMessageAction = {

@@ -12,6 +12,8 @@ export const LogEvent = {
   /** A stored inbound message was judged and claimed by its routing check (messageId, route: 'im' | 'sms'). */
   MessageRouted: 'message.routed',
   MessageDuplicate: 'message.duplicate',
+  /** A sendMessage under a clientId the sender used for another message, refused `client_id_reused` (messageId of the kept one). */
+  MessageClientIdReused: 'message.client_id_reused',
   /** The IM leg ran (messageId, devices, pushed, gone). */
   MessagePushed: 'message.pushed',
   /** One push failed with an error other than Gone (messageId, connectionId, error). */
@@ -116,6 +118,8 @@ export const LogEvent = {
   PresenceFannedOut: 'presence.fanned_out',
   /** A presence frame to one watcher's connection failed (imNumber, connectionId). */
   PresencePushFailed: 'presence.push_failed',
+  /** A push found a connection gone, and removing its row (or announcing the user offline) failed (imNumber, connectionId, err). */
+  PresenceGoneFailed: 'presence.gone_failed',
 
   // Invitations (shared/core/invitations)
   /** An invitation SMS went out (inviter). */

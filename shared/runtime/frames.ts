@@ -33,6 +33,16 @@ const clientId = z
   );
 
 /**
+ * sendMessage's clientId, with what the published schema says of it beyond its shape (the server's duplicate
+ * check, shared/core/delivery/send-im.ts): the same message resent is answered with the original's receipt, a
+ * different one under a used clientId is refused with client_id_reused.
+ */
+const sendClientId = clientId.clone().register(z.globalRegistry, {
+  description:
+    'The sender’s id for this message, unique per sender. A resend of the same message (same clientId, same to, same text) is not sent again: it is answered with a receipt of where the original stands. A different message (another to or text) under a clientId the sender already used is refused with the error client_id_reused and is not sent. A clientId is remembered as long as its message is stored, which has no expiry: use a fresh one (e.g. a UUID) for every new message. See docs/protocol.md.',
+});
+
+/**
  * A message text: 1 to MAX_TEXT_CHARS code points (an emoji outside the BMP is one, a lone surrogate is one), with
  * at least one character that shows: not only whitespace, format characters, default-ignorable characters
  * (variation selectors, Hangul fillers, …) and the braille blank (BLANK_CHARACTERS in
@@ -53,7 +63,7 @@ export const sendMessageFrame = z.object({
   action: z.literal('sendMessage'),
   to: imNumber,
   text: messageText,
-  clientId,
+  clientId: sendClientId,
 });
 
 export const ackFrame = z.object({

@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import { eventually, type E2eUser } from '../support/e2e-client';
-import { chatOf, quietly, signUp, startChaosStack, type ChaosStack } from './support/chaos-stack';
+import { ImClient } from '../support/e2e-client';
+import { chatOf, connect, quietly, signUp, startChaosStack, type ChaosStack } from './support/chaos-stack';
 import { crashes, findLeaks, marker } from './support/privacy';
 
 /**
@@ -227,6 +228,51 @@ describe('handshakes abandoned halfway', () => {
     expect(await rows()).toBe(0);
     expect(await quietly(1000, rows)).toBe(0);
   });
+});
+
+describe('what contacts are told while sockets race', () => {
+  // A user's first socket opening and last socket closing are announced to contacts (docs/protocol.md). Sockets
+  // that open or close at the same moment used to each decide on a read made before the other's write: two last
+  // sockets closing together never announced `offline`, two first ones opening together announced `online` twice.
+  // Every decision is now taken on a read after the call's own write (docs/design.md, "Presence edges").
+  it.each([1, 2, 3, 4])(
+    'round %i: two sockets opening at once announce online, closing at once announce offline',
+    async (round) => {
+      const user = await signUp(cs.base, cs.phones, cs.secrets, `+1415555062${round}`, `twin${round}`);
+      const friend = await signUp(cs.base, cs.phones, cs.secrets, `+1415555063${round}`, `friend${round}`);
+      const watcher = await connect(cs, friend);
+      await watcher.api.addContact({ imNumber: user.imNumber });
+      const heard = () =>
+        watcher
+          .of('presence')
+          .filter((f) => f.imNumber === user.imNumber)
+          .map((f) => f.status as string);
+
+      const devices = await Promise.all([
+        ImClient.connect(cs.base, user.token),
+        ImClient.connect(cs.base, user.token),
+      ]);
+      // Both $connects (announcement included) ran before the sockets opened, so every `online` is on its way.
+      await eventually(() => (heard().length > 0 ? true : undefined));
+      expect(heard().every((s) => s === 'online')).toBe(true);
+
+      for (const d of devices) d.ws.close();
+      const offline = await eventually(() => (heard().includes('offline') ? heard() : undefined), 20_000);
+      // Once or twice (racing calls may both announce: an idempotent repeat), and after every `online`.
+      const onlines = offline.filter((s) => s === 'online').length;
+      expect(onlines).toBeGreaterThanOrEqual(1);
+      expect(onlines).toBeLessThanOrEqual(2);
+      expect(offline.slice(onlines).every((s) => s === 'offline')).toBe(true);
+
+      const rows = (await cs.store.logins.getRecipient(user.imNumber))!.connections;
+      expect(rows).toEqual([]);
+      const list = await watcher.api.getContacts();
+      expect(list.contacts).toEqual([
+        expect.objectContaining({ imNumber: user.imNumber, status: 'offline' }),
+      ]);
+      await watcher.close();
+    },
+  );
 });
 
 describe('the run', () => {

@@ -64,6 +64,8 @@ async function script(s: Stores): Promise<unknown[]> {
   await note(s.users.getUser(profile.imNumber));
   await note(s.users.getUser('404'));
   // Login status
+  // The mode each write replaced: online (none set yet), offline, then none for a user that is not there.
+  await note(s.logins.setMode(profile.imNumber, 'offline'));
   await note(s.logins.setMode(profile.imNumber, 'offline'));
   await note(s.logins.setMode('404', 'offline'));
   await s.logins.putConnection(profile.imNumber, { connectionId: 'b', connectedAt: T, expiresAt: T + 10 });
@@ -86,7 +88,9 @@ async function script(s: Stores): Promise<unknown[]> {
     s.logins.recordLink(profile.imNumber, 'b', { srtt: 300, rttvar: 100, samples: 1, seenAt: T + 8 }, 0),
   );
   await note(s.logins.getRecipient(profile.imNumber));
-  await s.logins.deleteConnection(profile.imNumber, 'b');
+  // Whether the delete took a row: the first did, the second found it gone.
+  await note(s.logins.deleteConnection(profile.imNumber, 'b'));
+  await note(s.logins.deleteConnection(profile.imNumber, 'b'));
   await note(s.logins.getRecipient(profile.imNumber));
   await note(s.logins.getRecipient('404'));
   await s.users.deleteUser(profile.imNumber);

@@ -5,6 +5,7 @@ const WORDS = {
   country_not_allowed: 'SMS to that country is not enabled on this server',
   provider_error: 'the SMS provider refused the message',
   unknown_recipient: 'no user has that IM number',
+  client_id_reused: 'that message id was already used for another message; send it again as a new message',
   not_connected: 'the connection closed before the message went out',
   no_service_number: 'the sandbox lists no service number to text',
   invalid_recipient: 'that recipient cannot get messages',

@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   PutCommand,
@@ -45,17 +46,25 @@ export class DynamoLoginStatusStore implements LoginStatusStore {
     return profile ? { profile, connections } : null;
   }
 
-  async setMode(imNumber: string, mode: PresenceMode): Promise<boolean> {
-    return this.table.conditional(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: userKey(imNumber),
-        UpdateExpression: 'SET #mode = :mode',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#mode': 'mode' },
-        ExpressionAttributeValues: { ':mode': mode },
-      }),
-    );
+  /** One conditional UpdateItem whose `UPDATED_OLD` answer is the mode it replaced (no extra read). */
+  async setMode(imNumber: string, mode: PresenceMode): Promise<PresenceMode | null> {
+    try {
+      const { Attributes } = await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: userKey(imNumber),
+          UpdateExpression: 'SET #mode = :mode',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#mode': 'mode' },
+          ExpressionAttributeValues: { ':mode': mode },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      return Attributes?.mode === 'offline' ? 'offline' : 'online';
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return null;
+      throw err;
+    }
   }
 
   async putConnection(imNumber: string, connection: Connection): Promise<void> {
@@ -127,10 +136,16 @@ export class DynamoLoginStatusStore implements LoginStatusStore {
     );
   }
 
-  async deleteConnection(imNumber: string, connectionId: string): Promise<void> {
-    await this.table.doc.send(
-      new DeleteCommand({ TableName: this.table.name, Key: connKey(imNumber, connectionId) }),
+  /** One DeleteItem whose `ALL_OLD` answer says whether it took a row (no extra read, the same write units). */
+  async deleteConnection(imNumber: string, connectionId: string): Promise<boolean> {
+    const { Attributes } = await this.table.doc.send(
+      new DeleteCommand({
+        TableName: this.table.name,
+        Key: connKey(imNumber, connectionId),
+        ReturnValues: 'ALL_OLD',
+      }),
     );
+    return Attributes !== undefined;
   }
 
   async deleteExpiredConnection(imNumber: string, connectionId: string, now: number): Promise<boolean> {

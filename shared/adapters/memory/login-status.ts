@@ -16,11 +16,12 @@ export class MemoryLoginStatusStore implements LoginStatusStore {
     return copy({ profile, connections });
   }
 
-  async setMode(imNumber: string, mode: PresenceMode): Promise<boolean> {
+  async setMode(imNumber: string, mode: PresenceMode): Promise<PresenceMode | null> {
     const profile = this.t.profiles.get(imNumber);
-    if (!profile) return false;
+    if (!profile) return null;
+    const previous = profile.mode ?? 'online';
     profile.mode = mode;
-    return true;
+    return previous;
   }
 
   async putConnection(imNumber: string, connection: Connection): Promise<void> {
@@ -55,8 +56,8 @@ export class MemoryLoginStatusStore implements LoginStatusStore {
     return true;
   }
 
-  async deleteConnection(imNumber: string, connectionId: string): Promise<void> {
-    this.t.connections.get(imNumber)?.delete(connectionId);
+  async deleteConnection(imNumber: string, connectionId: string): Promise<boolean> {
+    return this.t.connections.get(imNumber)?.delete(connectionId) ?? false;
   }
 
   async deleteExpiredConnection(imNumber: string, connectionId: string, now: number): Promise<boolean> {

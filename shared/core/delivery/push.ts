@@ -1,5 +1,6 @@
 import { mapLimit } from '../concurrency';
 import { LogEvent } from '../log-events';
+import { removeConnection } from '../login-status/presence';
 import type { Deps } from '../ports';
 import type { Connection, MessageRecord, UserProfile } from '../types';
 import { deliverBySms, smsToRecipient } from './sms-leg';
@@ -58,7 +59,15 @@ export async function pushToRecipient(
       const result = await deps.im.push(c.connectionId, { kind: 'message', message });
       if (result === 'gone') {
         const age = deps.clock.now() - c.connectedAt;
-        if (age >= HANDSHAKE_WINDOW_MS) await deps.logins.deleteConnection(message.to, c.connectionId);
+        // The row goes as on a disconnect: if it was the recipient's last, their contacts are told (best effort).
+        if (age >= HANDSHAKE_WINDOW_MS)
+          await removeConnection(deps, message.to, c.connectionId).catch((err: unknown) =>
+            deps.log.warn(LogEvent.PresenceGoneFailed, {
+              imNumber: message.to,
+              connectionId: c.connectionId,
+              err,
+            }),
+          );
         else
           deps.log.info(LogEvent.ImPushGoneInHandshake, {
             messageId: message.id,

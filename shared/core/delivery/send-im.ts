@@ -1,6 +1,8 @@
 import { DomainError } from '../errors';
 import { messageIdFor } from '../ids';
+import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
+import type { MessageRecord } from '../types';
 import { routeMessage } from './route';
 import { sendReceipt } from './receipts';
 
@@ -12,10 +14,13 @@ export interface ImSender {
 }
 
 /**
- * An IM from a logged-in client (claim 3): checks the recipient, then judges and delivers by IM or SMS. A
- * retried send (same clientId) is not sent again; the client gets a receipt of where the original stands.
- * Errors (nothing stored or sent): `invalid_recipient` for the sender's own imNumber, `unknown_recipient` for an
- * imNumber nobody has.
+ * An IM from a logged-in client (claim 3): checks the recipient, then judges and delivers by IM or SMS. The
+ * message's id is derived from the sender and its clientId, so a clientId is remembered as long as the message
+ * row is kept (message rows have no expiry). A retried send of the same message (same clientId, same `to`, same
+ * text, compared with the row's own `to` and `text`) is not sent again; the client gets a receipt of where the
+ * original stands. Errors (nothing stored or sent): `invalid_recipient` for the sender's own imNumber,
+ * `unknown_recipient` for an imNumber nobody has, `client_id_reused` (kind conflict) for a different message
+ * under a clientId the sender already used.
  */
 export async function sendInstantMessage(
   deps: Deps,
@@ -42,6 +47,24 @@ export async function sendInstantMessage(
     recipient,
   );
   if (outcome.kind === 'duplicate' && outcome.message) {
+    if (!sameMessage(outcome.message, input)) {
+      // Not a resend: another message under a used clientId. Refused, not dropped in silence (nothing of it is
+      // stored or sent); the log names the message kept, never the texts.
+      deps.log.info(LogEvent.MessageClientIdReused, { messageId: outcome.message.id });
+      throw new DomainError(
+        'client_id_reused',
+        'clientId was already used for another message (another recipient or text); use a fresh clientId for each new message',
+        'conflict',
+      );
+    }
     await sendReceipt(deps, { ...outcome.message, originConnectionId: sender.connectionId });
   }
+}
+
+/**
+ * Whether a send under a used clientId is a resend of the message `kept` under it: the same recipient and the
+ * same text, exactly as stored (the row holds both; the sender is the same by the id's derivation).
+ */
+export function sameMessage(kept: MessageRecord, input: { to: string; text: string }): boolean {
+  return kept.to === input.to && kept.text === input.text;
 }

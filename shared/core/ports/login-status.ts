@@ -7,8 +7,11 @@ import type { Connection, LinkStats, PresenceMode, Recipient } from '../types';
 export interface LoginStatusStore {
   /** Profile plus live (unexpired) connections: one read answers "who and where". Null for no such user. */
   getRecipient(imNumber: string): Promise<Recipient | null>;
-  /** Sets the manual presence mode; false when the user does not exist. */
-  setMode(imNumber: string, mode: PresenceMode): Promise<boolean>;
+  /**
+   * Sets the manual presence mode, in one write that also answers the mode it replaced (`online` when none was
+   * set); null when the user does not exist (nothing is written).
+   */
+  setMode(imNumber: string, mode: PresenceMode): Promise<PresenceMode | null>;
   putConnection(imNumber: string, connection: Connection): Promise<void>;
   /**
    * Refreshes a connection's expiry and, with `seenAt` (epoch ms), when it was last heard from; false when it no
@@ -32,7 +35,12 @@ export interface LoginStatusStore {
     stats: Required<LinkStats>,
     ifSamples?: number,
   ): Promise<boolean>;
-  deleteConnection(imNumber: string, connectionId: string): Promise<void>;
+  /**
+   * Deletes a connection row, in one write that also says whether it took one: true when the row was there
+   * (expired or not), false when someone else had already removed it (presence decides on that: the one whose
+   * delete took the row announces).
+   */
+  deleteConnection(imNumber: string, connectionId: string): Promise<boolean>;
   /**
    * Deletes a connection row only if it has expired by `now` (expiresAt <= now; a ping that refreshed it wins).
    * True for the one caller whose delete took it: the one that announces the expiry.

@@ -12,6 +12,7 @@ export const FRAME_ERROR_CODES = [
   'invalid_client_id',
   'unknown_recipient',
   'unknown_message',
+  'client_id_reused',
 ];
 
 const ACTIONS = ['sendMessage', 'ack', 'setPresence', 'ping', '$connect', '$disconnect', '$default', 'x', ''];
