@@ -2,7 +2,7 @@ import { DomainError } from '../errors';
 import { messageIdFor } from '../ids';
 import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
-import type { MessageRecord } from '../types';
+import type { MessageRecord, MessageStatus } from '../types';
 import { routeMessage } from './route';
 import { sendReceipt } from './receipts';
 
@@ -57,7 +57,8 @@ export async function sendInstantMessage(
         'conflict',
       );
     }
-    await sendReceipt(deps, { ...outcome.message, originConnectionId: sender.connectionId });
+    const current = await followSender(deps, outcome.message, sender.connectionId);
+    await sendReceipt(deps, { ...current, originConnectionId: sender.connectionId });
   }
 }
 
@@ -67,4 +68,26 @@ export async function sendInstantMessage(
  */
 export function sameMessage(kept: MessageRecord, input: { to: string; text: string }): boolean {
   return kept.to === input.to && kept.text === input.text;
+}
+
+/** Statuses a message can still leave: a receipt may still follow each. */
+const UNSETTLED: MessageStatus[] = ['routing', 'accepted', 'sending_sms', 'sent_sms'];
+
+/**
+ * A resend from another connection (the sender reconnected, and resent to learn where its message stands):
+ * the receipts still to come go to that connection from now on, not to the closed one. One conditional write,
+ * only on such a resend, and only while the message can still change; it returns the message as it stands after
+ * it, so a status reached just before the move is in the resend's answer rather than lost with the old socket.
+ * Returns the message as best known (the one read, if it has settled meanwhile).
+ */
+async function followSender(
+  deps: Deps,
+  message: MessageRecord,
+  connectionId: string,
+): Promise<MessageRecord> {
+  if (message.originConnectionId === connectionId || !UNSETTLED.includes(message.status)) return message;
+  const moved = await deps.messages.transitionMessage(message.id, UNSETTLED, {
+    originConnectionId: connectionId,
+  });
+  return moved ?? (await deps.messages.getMessage(message.id)) ?? message;
 }
