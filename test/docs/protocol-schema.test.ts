@@ -235,12 +235,26 @@ describe('docs/protocol.schema.json against the server’s parsing', () => {
     expect(exported.some(([, schema]) => (schema as z.ZodMiniType).safeParse(withLetter).success)).toBe(true);
   });
 
+  it.each([
+    ['U+0085 next line', '\u0085'],
+    ['U+0001', '\u0001'],
+    ['controls and spaces', ' \u001b\u007f\u009f '],
+  ])('a text of %s (control characters) is refused by the schema and the server, and taken beside a letter', (_what, blank) => {
+    for (const [text, ok] of [
+      [blank, false],
+      [`x${blank}`, true],
+    ] as const) {
+      expect(validate(send(text))).toBe(ok);
+      expect(exported.some(([, schema]) => (schema as z.ZodMiniType).safeParse(send(text)).success)).toBe(ok);
+    }
+  });
+
   it('the limits are in the published schema itself, from the core’s constants', () => {
     const defs = protocolSchema().$defs as Record<string, { properties: Record<string, Record<string, unknown>> }>;
     expect(defs.sendMessageFrame.properties.text).toMatchObject({
       minLength: 1,
       maxLength: MAX_TEXT_CHARS,
-      pattern: '[^\\s\\p{Cf}\\p{Default_Ignorable_Code_Point}\\u2800]',
+      pattern: '[^\\s\\p{Cc}\\p{Cf}\\p{Default_Ignorable_Code_Point}\\u2800]',
     });
     expect(defs.historyFrame.properties.limit).toMatchObject({
       type: 'integer',

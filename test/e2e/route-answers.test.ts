@@ -276,6 +276,14 @@ describe('WebSocket frames', () => {
     },
   );
 
+  it.each(['\u0085', ' \u0085 ', '\u0001', '\u001b\u007f'])(
+    'a text made only of control characters (%j; U+0085 is white space to Unicode, not to \\s): invalid_text',
+    async (text) => {
+      const send = { action: 'sendMessage', to: friend.imNumber, text, clientId: 'blank2' };
+      expect(await s.ask(send)).toMatchObject({ type: 'error', code: 'invalid_text', clientId: 'blank2' });
+    },
+  );
+
   it.each(['\u3164', '\uffa0', '\u115f\u1160', 'ali\u3164ce'])(
     'a chosen name of or with a Hangul filler (%j): invalid_name',
     async (name) => {

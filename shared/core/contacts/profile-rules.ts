@@ -23,7 +23,9 @@ const CONTROLS = '\\u0000-\\u001f\\u007f-\\u009f';
 export const NO_CONTROLS_PATTERN = new RegExp(`^[^${CONTROLS}]*$`, 'u');
 /**
  * The characters that show as nothing, as a regular-expression class body (for the `u` flag, and JSON Schema's
- * ECMA-262 patterns): whitespace (`\\s`: String.prototype.trim's set, the Zs spaces and line breaks), format
+ * ECMA-262 patterns): whitespace (`\\s`: String.prototype.trim's set, the Zs spaces and line breaks), the C0 and
+ * C1 control characters (Cc: U+0001, U+0085 NEL, which `\\s` leaves out although Unicode counts it as white
+ * space, …), format
  * characters (Cf: U+200B, U+180E, bidi marks, …), Unicode's Default_Ignorable_Code_Point (variation selectors
  * U+FE00-FE0F and U+E0100-E01EF, the combining grapheme joiner U+034F, Mongolian free variation selectors, tag
  * characters, and the Hangul fillers U+115F, U+1160, U+3164, U+FFA0, which are letters that draw nothing), and
@@ -31,7 +33,7 @@ export const NO_CONTROLS_PATTERN = new RegExp(`^[^${CONTROLS}]*$`, 'u');
  * shows blank.
  * Source: Unicode DerivedCoreProperties.txt (Default_Ignorable_Code_Point), UAX #44.
  */
-export const BLANK_CHARACTERS = '\\s\\p{Cf}\\p{Default_Ignorable_Code_Point}\\u2800';
+export const BLANK_CHARACTERS = '\\s\\p{Cc}\\p{Cf}\\p{Default_Ignorable_Code_Point}\\u2800';
 /**
  * The characters free text must hold at least one of to count as not empty: any character not in
  * {@link BLANK_CHARACTERS}. As a pattern source, for the frame schemas and the core alike.

@@ -40,6 +40,8 @@ describe('hasVisibleCharacter: a character that shows', () => {
     ['U+E0020 tag space', '\u{e0020}'],
     ['U+3000 ideographic space', '\u3000'],
     ['spaces and line breaks', ' \t\n\r\u00a0\u2028'],
+    ['U+0085 next line (white space to Unicode, not to \\s)', '\u0085'],
+    ['U+0001 and other control characters', '\u0001\u001b\u007f\u009f'],
     ['the empty text', ''],
   ])('%s alone shows nothing', (_what, text) => {
     expect(hasVisibleCharacter(text)).toBe(false);
@@ -57,9 +59,9 @@ describe('hasVisibleCharacter: a character that shows', () => {
     expect(hasVisibleCharacter(text)).toBe(true);
   });
 
-  it('refuses every default-ignorable, format and white-space code point, and only the braille blank beside them', () => {
+  it('refuses every default-ignorable, control, format and white-space code point, and only the braille blank beside them', () => {
     const blank = codePoints((ch) => !new RegExp(VISIBLE_CHARACTER, 'u').test(ch));
-    const expected = codePoints((ch) => /[\s\p{Cf}\p{Default_Ignorable_Code_Point}]/u.test(ch));
+    const expected = codePoints((ch) => /[\s\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]/u.test(ch));
     expect(blank.filter((cp) => !expected.includes(cp))).toEqual([0x2800]);
     expect(expected.filter((cp) => !blank.includes(cp))).toEqual([]);
   });
