@@ -318,7 +318,8 @@ export class ImClient {
   private readonly line: Queued[] = [];
   /** Request/answer frames sent and not answered yet, in the order sent (their answers come in that order). */
   private readonly inflight: Slot[] = [];
-  private readonly sending = new Map<string, Sending>();
+  /** sendMessage calls waiting for their first receipt, by clientId (a resend while one waits adds a second). */
+  private readonly sending = new Map<string, Sending[]>();
   private closed = false;
 
   /**
@@ -444,6 +445,8 @@ export class ImClient {
   /**
    * Routes a message (`text`: 1–4,000 characters, not only spaces). `clientId` defaults to a fresh one; reuse a
    * clientId to resend safely. Resolves with the first receipt for it (`accepted`, or where the original stands).
+   * Every call waiting on one clientId is settled by the first answer naming it, since they are all about one
+   * message (a resend after a timeout may get the original's late `accepted`, which says the same).
    * @throws ImError the server's code (`unknown_recipient`, `invalid_recipient`, `rate_limited`, …) or a local one.
    */
   sendMessage(input: { to: string; text: string; clientId?: string }): Promise<ReceiptFrame> {
@@ -460,11 +463,15 @@ export class ImClient {
         return reject(err);
       }
       const pending: Sending = { resolve, reject };
+      const waiting = this.sending.get(frame.clientId) ?? [];
       pending.timer = setTimeout(() => {
-        this.sending.delete(frame.clientId);
+        // Only this call gives up: another one waiting on the same clientId still waits.
+        const left = (this.sending.get(frame.clientId) ?? []).filter((p) => p !== pending);
+        if (left.length) this.sending.set(frame.clientId, left);
+        else this.sending.delete(frame.clientId);
         reject(new ImError('timeout', `no receipt within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
-      this.sending.set(frame.clientId, pending);
+      this.sending.set(frame.clientId, [...waiting, pending]);
     }) as Promise<ReceiptFrame>;
   }
 
@@ -668,12 +675,12 @@ export class ImClient {
   private settle(frame: ServerFrame): void {
     if (frame.type === 'receipt' || (frame.type === 'error' && frame.clientId)) {
       const clientId = frame.clientId!;
-      const pending = this.sending.get(clientId);
-      if (!pending) return;
+      for (const pending of this.sending.get(clientId) ?? []) {
+        clearTimeout(pending.timer);
+        if (frame.type === 'receipt') pending.resolve(frame);
+        else pending.reject(new ImError(frame.code, frame.message, frame));
+      }
       this.sending.delete(clientId);
-      clearTimeout(pending.timer);
-      if (frame.type === 'receipt') pending.resolve(frame);
-      else pending.reject(new ImError(frame.code, frame.message, frame));
       return;
     }
     if (frame.type === 'error' && frame.id !== undefined) return; // an ack's: an event only
@@ -710,7 +717,7 @@ export class ImClient {
     const waiting = [
       ...this.inflight.splice(0).filter((slot) => slot.state === 'live'),
       ...this.line.splice(0),
-      ...this.sending.values(),
+      ...[...this.sending.values()].flat(),
     ];
     for (const pending of waiting) {
       clearTimeout((pending as Slot).timer);

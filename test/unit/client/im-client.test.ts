@@ -88,6 +88,23 @@ describe('ImClient', () => {
     await expect(bad).rejects.toMatchObject({ code: 'unknown_recipient' });
   });
 
+  it('a resend on the same clientId still gets its receipt when the first send times out', async () => {
+    jest.useFakeTimers();
+    try {
+      const socket = new FakeSocket();
+      const client = new ImClient(socket, { timeoutMs: 1000 });
+      const first = client.sendMessage({ to: '12345678', text: 'hi', clientId: 'k' });
+      jest.advanceTimersByTime(500);
+      const resend = client.sendMessage({ to: '12345678', text: 'hi', clientId: 'k' });
+      jest.advanceTimersByTime(500);
+      await expect(first).rejects.toMatchObject({ code: 'timeout' });
+      socket.push({ type: 'receipt', clientId: 'k', id: 'm1', status: 'accepted', path: ['im'] });
+      await expect(resend).resolves.toMatchObject({ clientId: 'k', id: 'm1' });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('gives a message a fresh clientId when none is given', async () => {
     const socket = new FakeSocket();
     void new ImClient(socket).sendMessage({ to: '12345678', text: 'hi' }).catch(() => undefined);
