@@ -67,7 +67,8 @@ export type ServerFrame =
     }
   | {
       type: 'receipt';
-      clientId?: string;
+      /** The sendMessage's clientId: on every receipt (only a client's send asks for receipts). */
+      clientId: string;
       id: string;
       status: ReceiptStatus;
       path: Channel[];
@@ -78,7 +79,17 @@ export type ServerFrame =
        */
       fallbackAfterMs?: number;
     }
-  | { type: 'error'; code: string; message: string; clientId?: string }
+  | {
+      type: 'error';
+      code: string;
+      message: string;
+      /** The clientId of the sendMessage this error answers. */
+      clientId?: string;
+      /** The `id` of the ack this error answers (added): an ack's answer may overtake others (protocol.md). */
+      id?: string;
+      /** `rate_limited` (added): ms until the frame limits' window ends and frames are served again. */
+      retryAfterMs?: number;
+    }
   | { type: 'pong' }
   | { type: 'presence'; status: PresenceMode }
   | { type: 'presence'; imNumber: string; status: PresenceMode }
@@ -172,6 +183,8 @@ export function toServerFrame(event: ImEvent): ServerFrame {
         code: event.code,
         message: event.message,
         ...(event.clientId ? { clientId: event.clientId } : {}),
+        ...(event.id ? { id: event.id } : {}),
+        ...(event.retryAfterMs !== undefined ? { retryAfterMs: event.retryAfterMs } : {}),
       };
     case 'call':
       return { type: 'call', from: event.from, fromName: event.fromName };

@@ -175,13 +175,107 @@ export function wsUrl(base: string, token: string): string {
   return url.toString();
 }
 
-/** A call waiting for its answer: which frame answers it, and what to do then. */
-interface Pending {
+/**
+ * A request/answer frame that was sent (or waits to be) and whose answer has not come. `kind` is what its answer
+ * looks like ({@link answerKindOf}). A `live` slot is a call waiting for its answer; an `abandoned` one timed out
+ * (its caller got `timeout`), and a `forgotten` one was written by `send` or is the client's own barrier `ping`:
+ * nobody waits for their answers, which are taken off the line and dropped when they come, so that they are
+ * never taken for the answer to a later call.
+ */
+interface Slot {
   frame: ClientFrame;
-  answers: (frame: ServerFrame) => boolean;
+  kind: string;
+  state: 'live' | 'abandoned' | 'forgotten';
+  resolve?: (frame: ServerFrame) => void;
+  reject?: (err: ImError) => void;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/** A sendMessage waiting for its first receipt, by clientId. */
+interface Sending {
   resolve: (frame: ServerFrame) => void;
   reject: (err: ImError) => void;
   timer?: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * What the answer to a request/answer frame looks like, as a key {@link answerKindOfFrame} gives the frame that
+ * answers it; undefined for the frames that are not answered in order: `sendMessage` (its receipts and errors
+ * name its clientId) and `ack` (answered only when refused, by an error naming its id).
+ */
+export function answerKindOf(frame: ClientFrame): string | undefined {
+  switch (frame.action) {
+    case 'ping':
+      return 'pong';
+    case 'setPresence':
+      return 'presence';
+    case 'getContacts':
+      return 'contacts';
+    case 'addContact':
+      return 'contact:added';
+    case 'removeContact':
+      return 'contact:removed';
+    case 'updateProfile':
+      return 'profile';
+    case 'history':
+      return `history:${frame.with}`;
+    case 'invite':
+      return 'invitation:pending';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The key of a server frame that can answer a request/answer frame (see {@link answerKindOf}); undefined for
+ * frames that answer none: pushes (`message`, `receipt`, a contact's `presence`, an invitation's outcome, `call`)
+ * and `error`, which is routed by its `clientId`, its `id`, or its place in the order.
+ */
+export function answerKindOfFrame(frame: ServerFrame): string | undefined {
+  switch (frame.type) {
+    case 'pong':
+      return 'pong';
+    case 'presence':
+      return 'imNumber' in frame ? undefined : 'presence';
+    case 'contacts':
+      return 'contacts';
+    case 'contact':
+      return `contact:${frame.op}`;
+    case 'profile':
+      return 'profile';
+    case 'history':
+      return `history:${frame.with}`;
+    case 'invitation':
+      return frame.status === 'pending' ? 'invitation:pending' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** A call waiting in line to be sent. */
+interface Queued {
+  frame: ClientFrame;
+  kind: string;
+  resolve: (frame: ServerFrame) => void;
+  reject: (err: ImError) => void;
+}
+
+/**
+ * How a helper that sends many frames (`getAllContacts`) keeps to the server's frame limits
+ * (`WS_FRAMES_PER_CONNECTION` per `WS_RATE_WINDOW_SECONDS`, docs/protocol.md "Limits"): it sends at most `burst`
+ * frames at once and then `framesPerSecond`; a frame refused with `rate_limited` is sent again after the error's
+ * `retryAfterMs` (1,000 ms when it has none), at most `retries` times per frame and only when that wait is at
+ * most `maxWaitMs`; past either bound the call rejects with that `rate_limited` error.
+ */
+export interface PacingOptions {
+  /** Frames sent without waiting (default 10). */
+  burst?: number;
+  /** Frames per second after the burst (default 8: with the burst, 90 frames in any 10 s, under the default 100). */
+  framesPerSecond?: number;
+  /** Times one frame is sent again after `rate_limited` (default 5). */
+  retries?: number;
+  /** The longest wait for a `rate_limited` frame's retry, ms (default 60,000). */
+  maxWaitMs?: number;
 }
 
 type Listener<K extends keyof ImClientEvents> = (payload: ImClientEvents[K]) => void;
@@ -200,21 +294,32 @@ function newClientId(): string {
  *   `sent`, `close`.
  * - The request/answer actions (`getContacts`, `addContact`, `removeContact`, `updateProfile`, `history`,
  *   `invite`, `setPresence`, `ping`) resolve with their answer frame and reject with `ImError` (the server's
- *   error code). The protocol gives these answers no request id, and an `error` frame names no request, so
+ *   error code). The protocol gives these answers no request id, and their `error` frames name no request, so
  *   they go one at a time, in call order: the next is sent when the previous one is answered (or timed out).
+ *   The server answers them in order (docs/protocol.md, "Order"), so the answers are paired by their place:
+ *   a call that timed out keeps its place, and its answer, when it comes late, is dropped rather than taken for
+ *   the next call's (when the next call's answer would look the same, a `ping` goes between them first, so
+ *   that a lost answer cannot shift the pairing either). A request/answer frame written with `send` keeps a
+ *   place the same way, and its answer is only an event.
  * - `sendMessage` is keyed by `clientId` instead and does not wait in that line: it resolves with the first
  *   receipt for its clientId (`accepted`, or where a resend's original stands) and rejects with the `error`
  *   frame that names it. Later receipts come as `receipt` events.
- * - `ack` sends and forgets. Pushed messages are acked by themselves unless `autoAck` says otherwise.
+ * - `ack` sends and forgets: the error that refuses one (`unknown_message`) names its `id` and is only an
+ *   `error` event, never a call's rejection. Pushed messages are acked by themselves unless `autoAck` says
+ *   otherwise.
  */
 export class ImClient {
   /** Whether (and which) pushed messages are acked on arrival; may be changed at any time. */
   autoAck: boolean | ((message: MessageFrame) => boolean);
-  readonly timeoutMs: number;
+  /** How long a call waits for its answer before it rejects with `timeout`, ms; may be changed at any time. */
+  timeoutMs: number;
   private readonly listeners = new Map<keyof ImClientEvents, Set<(payload: never) => void>>();
-  private readonly line: Pending[] = [];
-  private current: Pending | undefined;
-  private readonly sending = new Map<string, Pending>();
+  /** Calls not sent yet, in call order. */
+  private readonly line: Queued[] = [];
+  /** Request/answer frames sent and not answered yet, in the order sent (their answers come in that order). */
+  private readonly inflight: Slot[] = [];
+  /** sendMessage calls waiting for their first receipt, by clientId (a resend while one waits adds a second). */
+  private readonly sending = new Map<string, Sending[]>();
   private closed = false;
 
   /**
@@ -316,18 +421,23 @@ export class ImClient {
   }
 
   /**
-   * Sends one frame as it is, after checking it with the server's schema; nothing waits for an answer.
+   * Sends one frame as it is, after checking it with the server's schema; nothing waits for an answer. A
+   * request/answer frame (a `ping`, a `getContacts`, …) keeps its place among the calls' answers, so its answer
+   * (or error) is only an event and never settles a call.
    * @throws ImError with the server's validation code (e.g. `invalid_text`) if the schema refuses it, or
    *   `not_open` when the socket is not open.
    */
   send(frame: ClientFrame): void {
-    checkFrame(frame);
-    if (!this.isOpen) throw new ImError('not_open', 'the connection is not open');
-    this.socket.send(JSON.stringify(frame));
-    this.emit('sent', frame);
+    this.write(frame);
+    const kind = answerKindOf(frame);
+    if (kind !== undefined) this.inflight.push({ frame, kind, state: 'forgotten' });
   }
 
-  /** Confirms a pushed message (its `id`); the server answers nothing unless the id is not one of yours. */
+  /**
+   * Confirms a pushed message (its `id`); the server answers nothing unless the id is not one of yours. That
+   * answer, an `error` naming the `id` (e.g. `unknown_message`), comes as an `error` event only: it may come after
+   * the answers to frames sent later, and never settles a call.
+   */
   ack(id: string): void {
     this.send({ action: 'ack', id });
   }
@@ -335,7 +445,9 @@ export class ImClient {
   /**
    * Routes a message (`text`: 1–4,000 characters, not only spaces). `clientId` defaults to a fresh one; reuse a
    * clientId only to resend the same message (same `to` and `text`) safely. Resolves with the first receipt for it
-   * (`accepted`, or where the original stands).
+   * (`accepted`, or where the original stands). Every call waiting on one clientId is settled by the first answer
+   * naming it, since they are all about one message (a resend after a timeout may get the original's late
+   * `accepted`, which says the same).
    * @throws ImError the server's code (`unknown_recipient`, `invalid_recipient`, `rate_limited`,
    * `client_id_reused`: another message under a clientId already used, not sent, …) or a local one.
    */
@@ -352,31 +464,27 @@ export class ImClient {
       } catch (err) {
         return reject(err);
       }
-      const pending: Pending = {
-        frame,
-        answers: (f) => f.type === 'receipt' && f.clientId === frame.clientId,
-        resolve,
-        reject,
-      };
+      const pending: Sending = { resolve, reject };
+      const waiting = this.sending.get(frame.clientId) ?? [];
       pending.timer = setTimeout(() => {
-        this.sending.delete(frame.clientId);
+        // Only this call gives up: another one waiting on the same clientId still waits.
+        const left = (this.sending.get(frame.clientId) ?? []).filter((p) => p !== pending);
+        if (left.length) this.sending.set(frame.clientId, left);
+        else this.sending.delete(frame.clientId);
         reject(new ImError('timeout', `no receipt within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
-      this.sending.set(frame.clientId, pending);
+      this.sending.set(frame.clientId, [...waiting, pending]);
     }) as Promise<ReceiptFrame>;
   }
 
   /** Keeps the connection counted as live (CONNECTION_TTL_SECONDS); resolves with the `pong`. */
   ping(): Promise<PongFrame> {
-    return this.request({ action: 'ping' }, (f) => f.type === 'pong');
+    return this.request({ action: 'ping' });
   }
 
   /** Manual offline mode on (`offline`: messages come by SMS) or off. Resolves with the mode now in force. */
   setPresence(status: 'online' | 'offline'): Promise<OwnPresenceFrame> {
-    return this.request(
-      { action: 'setPresence', status },
-      (f) => f.type === 'presence' && !('imNumber' in f),
-    );
+    return this.request({ action: 'setPresence', status });
   }
 
   /**
@@ -391,15 +499,12 @@ export class ImClient {
     query: number | { since?: number; cursor?: string; limit?: number } = {},
   ): Promise<ContactsFrame> {
     const q = typeof query === 'number' ? { since: query } : query;
-    return this.request(
-      {
-        action: 'getContacts',
-        ...(q.since === undefined ? {} : { since: q.since }),
-        ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
-        ...(q.limit === undefined ? {} : { limit: q.limit }),
-      },
-      (f) => f.type === 'contacts',
-    );
+    return this.request({
+      action: 'getContacts',
+      ...(q.since === undefined ? {} : { since: q.since }),
+      ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+      ...(q.limit === undefined ? {} : { limit: q.limit }),
+    });
   }
 
   /**
@@ -410,28 +515,35 @@ export class ImClient {
    * and it is read again from the first page, at most `attempts` times in all (default 3). If it is still moving
    * after that, the last read is returned with its first page's version, which is older than the list's, so the
    * next call with `since` reads the list again rather than answering `unchanged`.
-   * @throws ImError as getContacts; `too_many_pages` when the server keeps sending cursors past `maxPages`
-   *   (default 2,000: a list holds at most 1,000 contacts, and every page at least one).
+   *
+   * It keeps to the server's frame limits ({@link PacingOptions}, in `options.pacing`): pages go at most 10 at
+   * once, then 8 a second, and a page refused with `rate_limited` is asked again after the error's `retryAfterMs`.
+   * @throws ImError as getContacts; `rate_limited` when a page is still refused after `pacing.retries` waits, or
+   *   would wait longer than `pacing.maxWaitMs`; `too_many_pages` when the server keeps sending cursors past
+   *   `maxPages` (default 2,000: a list holds at most 1,000 contacts, and every page at least one).
    */
   async getAllContacts(
     since?: number,
-    options: { limit?: number; attempts?: number; maxPages?: number } = {},
+    options: { limit?: number; attempts?: number; maxPages?: number; pacing?: PacingOptions } = {},
   ): Promise<ContactsFrame> {
     const attempts = Math.max(1, options.attempts ?? 3);
     const maxPages = options.maxPages ?? 2000;
+    const page = pacer(options.pacing ?? {}, (query: Parameters<ImClient['getContacts']>[0]) =>
+      this.getContacts(query),
+    );
     let read: ContactsFrame | undefined;
     for (let attempt = 0; attempt < attempts; attempt++) {
-      const first = await this.getContacts({ since, limit: options.limit });
+      const first = await page({ since, limit: options.limit });
       if (first.unchanged || !first.contacts) return first;
       const contacts = [...first.contacts];
       let cursor = first.nextCursor;
       let steady = true;
       for (let pages = 1; cursor !== undefined; pages++) {
         if (pages >= maxPages) throw new ImError('too_many_pages', `more than ${maxPages} contacts pages`);
-        const page = await this.getContacts({ cursor, limit: options.limit });
-        contacts.push(...(page.contacts ?? []));
-        if (page.version !== first.version) steady = false;
-        cursor = page.nextCursor;
+        const next = await page({ cursor, limit: options.limit });
+        contacts.push(...(next.contacts ?? []));
+        if (next.version !== first.version) steady = false;
+        cursor = next.nextCursor;
       }
       read = { type: 'contacts', version: first.version, contacts };
       if (steady) return read;
@@ -445,20 +557,12 @@ export class ImClient {
    * @throws ImError `contact_exists`, `unknown_recipient`, `invalid_contact` (yourself), `too_many_contacts`, …
    */
   addContact(ref: { imNumber: string } | { phone: string; name: string }): Promise<ContactFrame> {
-    return this.request(
-      { action: 'addContact', ...ref },
-      (f) => f.type === 'contact' && f.op === 'added',
-      () => contactRefOf(ref, true),
-    );
+    return this.request({ action: 'addContact', ...ref }, () => contactRefOf(ref, true));
   }
 
   /** Removes a contact by `imNumber` or `phone`. @throws ImError `unknown_contact` when it is not one. */
   removeContact(ref: { imNumber: string } | { phone: string }): Promise<ContactFrame> {
-    return this.request(
-      { action: 'removeContact', ...ref },
-      (f) => f.type === 'contact' && f.op === 'removed',
-      () => contactRefOf(ref, false),
-    );
+    return this.request({ action: 'removeContact', ...ref }, () => contactRefOf(ref, false));
   }
 
   /**
@@ -466,7 +570,7 @@ export class ImClient {
    * one). Resolves with the whole profile now.
    */
   updateProfile(profile: Omit<UpdateProfileAction, 'action'>): Promise<ProfileFrame> {
-    return this.request({ action: 'updateProfile', ...profile }, (f) => f.type === 'profile');
+    return this.request({ action: 'updateProfile', ...profile });
   }
 
   /**
@@ -474,10 +578,7 @@ export class ImClient {
    * older page. `limit` 1–100 (default 50). @throws ImError `unknown_contact` for a stranger, `invalid_limit`, …
    */
   history(query: Omit<HistoryAction, 'action'>): Promise<HistoryFrame> {
-    return this.request(
-      { action: 'history', ...query },
-      (f) => f.type === 'history' && f.with === query.with,
-    );
+    return this.request({ action: 'history', ...query });
   }
 
   /**
@@ -485,10 +586,7 @@ export class ImClient {
    * `invitation` event. @throws ImError `existing_user`, `invitation_pending`, `opted_out`, … (docs/protocol.md)
    */
   invite(input: { phone: string; name: string }): Promise<InvitationFrame> {
-    return this.request(
-      { action: 'invite', phone: input.phone, name: input.name },
-      (f) => f.type === 'invitation' && f.status === 'pending',
-    );
+    return this.request({ action: 'invite', phone: input.phone, name: input.name });
   }
 
   /** Closes the socket (code 1000) and resolves once it is closed. */
@@ -501,11 +599,7 @@ export class ImClient {
   }
 
   /** Queues a request/answer call; see the class comment for why they go one at a time. */
-  private request<F extends ServerFrame>(
-    frame: ClientFrame,
-    answers: (frame: ServerFrame) => boolean,
-    extraCheck?: () => void,
-  ): Promise<F> {
+  private request<F extends ServerFrame>(frame: ClientFrame, extraCheck?: () => void): Promise<F> {
     return new Promise<ServerFrame>((resolve, reject) => {
       try {
         checkFrame(frame);
@@ -514,32 +608,49 @@ export class ImClient {
         return reject(err instanceof ImError ? err : toImError(err));
       }
       if (this.closed || !this.isOpen) return reject(new ImError('not_open', 'the connection is not open'));
-      this.line.push({ frame, answers, resolve, reject });
+      this.line.push({ frame, kind: answerKindOf(frame)!, resolve, reject });
       this.next();
     }) as Promise<F>;
   }
 
+  /** Checks a frame and writes it to the socket. */
+  private write(frame: ClientFrame): void {
+    checkFrame(frame);
+    if (!this.isOpen) throw new ImError('not_open', 'the connection is not open');
+    this.socket.send(JSON.stringify(frame));
+    this.emit('sent', frame);
+  }
+
+  /**
+   * Sends the next call in line once no call waits for its answer. When an earlier frame whose answer would look
+   * the same is still unanswered (a call that timed out, a frame written by `send`), a `ping` goes first: if that
+   * earlier answer was lost, the pong shows it (answers come in order), so the pairing cannot shift by one.
+   */
   private next(): void {
-    if (this.current || this.closed) return;
-    const pending = this.line.shift();
-    if (!pending) return;
-    this.current = pending;
+    if (this.closed || this.inflight.some((slot) => slot.state === 'live')) return;
+    const queued = this.line.shift();
+    if (!queued) return;
     try {
-      this.send(pending.frame);
+      if (queued.kind !== 'pong' && this.inflight.some((slot) => slot.kind === queued.kind)) {
+        const barrier: ClientFrame = { action: 'ping' };
+        this.write(barrier);
+        this.inflight.push({ frame: barrier, kind: 'pong', state: 'forgotten' });
+      }
+      this.write(queued.frame);
     } catch (err) {
-      this.current = undefined;
-      pending.reject(toImError(err));
+      queued.reject(toImError(err));
       this.next();
       return;
     }
-    pending.timer = setTimeout(() => {
-      if (this.current !== pending) return;
-      this.current = undefined;
-      pending.reject(
-        new ImError('timeout', `no answer to ${pending.frame.action} within ${this.timeoutMs} ms`),
-      );
+    const slot: Slot = { ...queued, state: 'live' };
+    slot.timer = setTimeout(() => {
+      if (slot.state !== 'live') return;
+      // It keeps its place: its answer, if it comes, is dropped, not taken for the next call's.
+      slot.state = 'abandoned';
+      slot.reject!(new ImError('timeout', `no answer to ${slot.frame.action} within ${this.timeoutMs} ms`));
       this.next();
     }, this.timeoutMs);
+    this.inflight.push(slot);
   }
 
   private receive(raw: string): void {
@@ -557,24 +668,47 @@ export class ImClient {
     return typeof this.autoAck === 'function' ? this.autoAck(frame) : this.autoAck;
   }
 
-  /** Resolves or rejects the call this frame answers, if any. */
+  /**
+   * Resolves or rejects the call this frame answers, if any. A receipt, or an error naming a clientId, is a
+   * sendMessage's; an error naming an `id` answers an ack, which no call waits for. Any other error answers the
+   * oldest frame still unanswered; another frame answers the oldest one whose answer looks like it, and the
+   * unanswered frames before that one, nobody's calls, lost their answers and are dropped.
+   */
   private settle(frame: ServerFrame): void {
-    if ((frame.type === 'receipt' || frame.type === 'error') && frame.clientId) {
-      const pending = this.sending.get(frame.clientId);
-      if (!pending) return;
-      this.sending.delete(frame.clientId);
-      clearTimeout(pending.timer);
-      if (frame.type === 'receipt') pending.resolve(frame);
-      else pending.reject(new ImError(frame.code, frame.message, frame));
+    if (frame.type === 'receipt' || (frame.type === 'error' && frame.clientId)) {
+      const clientId = frame.clientId!;
+      for (const pending of this.sending.get(clientId) ?? []) {
+        clearTimeout(pending.timer);
+        if (frame.type === 'receipt') pending.resolve(frame);
+        else pending.reject(new ImError(frame.code, frame.message, frame));
+      }
+      this.sending.delete(clientId);
       return;
     }
-    const pending = this.current;
-    if (!pending) return;
-    if (frame.type === 'error') pending.reject(new ImError(frame.code, frame.message, frame));
-    else if (pending.answers(frame)) pending.resolve(frame);
-    else return;
-    clearTimeout(pending.timer);
-    this.current = undefined;
+    if (frame.type === 'error' && frame.id !== undefined) return; // an ack's: an event only
+    let at: number;
+    if (frame.type === 'error') {
+      at = this.inflight.length ? 0 : -1;
+    } else {
+      const kind = answerKindOfFrame(frame);
+      if (kind === undefined) return;
+      at = -1;
+      for (let i = 0; i < this.inflight.length; i++) {
+        if (this.inflight[i].kind === kind) {
+          at = i;
+          break;
+        }
+        if (this.inflight[i].state === 'live') break; // a push that looks like an answer: the call waits on
+      }
+    }
+    if (at < 0) return;
+    const [slot] = this.inflight.splice(0, at + 1).slice(-1);
+    clearTimeout(slot.timer);
+    if (slot.state === 'live') {
+      slot.state = 'abandoned'; // settled: its timer must not fire
+      if (frame.type === 'error') slot.reject!(new ImError(frame.code, frame.message, frame));
+      else slot.resolve!(frame);
+    }
     this.next();
   }
 
@@ -582,12 +716,15 @@ export class ImClient {
     if (this.closed) return;
     this.closed = true;
     const gone = new ImError('closed', `the connection closed (${code}) before the answer`);
-    for (const pending of [this.current, ...this.line.splice(0), ...this.sending.values()]) {
-      if (!pending) continue;
-      clearTimeout(pending.timer);
-      pending.reject(gone);
+    const waiting = [
+      ...this.inflight.splice(0).filter((slot) => slot.state === 'live'),
+      ...this.line.splice(0),
+      ...[...this.sending.values()].flat(),
+    ];
+    for (const pending of waiting) {
+      clearTimeout((pending as Slot).timer);
+      pending.reject!(gone);
     }
-    this.current = undefined;
     this.sending.clear();
     this.emit('close', { code, reason });
   }
@@ -597,6 +734,51 @@ export class ImClient {
       (listener as Listener<K>)(payload);
     }
   }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Wraps a call that sends one frame so that a series of them keeps to the server's frame limits: a token bucket
+ * of `burst` frames refilled at `framesPerSecond`, and a retry after each `rate_limited` refusal, after the wait
+ * the error frame gives (`retryAfterMs`, or 1 s), bounded by `retries` and `maxWaitMs` ({@link PacingOptions}).
+ * Any other error, and a refusal past the bounds, is thrown as it came.
+ */
+export function pacer<A extends unknown[], R>(
+  options: PacingOptions,
+  call: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+  const burst = Math.max(1, options.burst ?? 10);
+  const perSecond = Math.max(0.001, options.framesPerSecond ?? 8);
+  const retries = Math.max(0, options.retries ?? 5);
+  const maxWaitMs = options.maxWaitMs ?? 60_000;
+  let tokens = burst;
+  let filledAt = Date.now();
+  const take = async () => {
+    const now = Date.now();
+    tokens = Math.min(burst, tokens + ((now - filledAt) * perSecond) / 1000);
+    filledAt = now;
+    if (tokens < 1) {
+      await sleep(Math.ceil(((1 - tokens) * 1000) / perSecond));
+      tokens = 1;
+      filledAt = Date.now();
+    }
+    tokens -= 1;
+  };
+  return async (...args: A) => {
+    for (let retry = 0; ; retry++) {
+      await take();
+      try {
+        return await call(...args);
+      } catch (err) {
+        if (!(err instanceof ImError) || err.code !== 'rate_limited' || retry >= retries) throw err;
+        const frame = err.frame as { retryAfterMs?: unknown } | undefined;
+        const wait = typeof frame?.retryAfterMs === 'number' ? frame.retryAfterMs : 1000;
+        if (wait > maxWaitMs) throw err;
+        await sleep(wait);
+      }
+    }
+  };
 }
 
 /** Checks a frame with its action's schema; the error carries the code the server would answer. */

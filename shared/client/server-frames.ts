@@ -47,7 +47,10 @@ export const historyEntrySchema = z.object({
 export const messageFrameSchema = z.object({ type: z.literal('message'), ...messageFields });
 export const receiptFrameSchema = z.object({
   type: z.literal('receipt'),
-  clientId: z.optional(z.string()),
+  /** The sendMessage's clientId: every receipt carries it (only a client's send asks for receipts). */
+  clientId: z.string().register(z.globalRegistry, {
+    description: 'The clientId of the sendMessage this receipt reports on; every receipt carries it.',
+  }),
   id: z.string(),
   status: receiptStatus,
   path: z.array(channel),
@@ -55,11 +58,31 @@ export const receiptFrameSchema = z.object({
   /** `accepted` of a message pushed to an online recipient: ms after acceptance the SMS fallback goes, unacked. */
   fallbackAfterMs: z.optional(z.number()),
 });
+/**
+ * An error. It names the frame it answers when that frame has a key: `clientId` for a sendMessage, `id` (added)
+ * for an ack, whose answers are not in order with the others'; an error with neither answers a request/answer
+ * frame, in order. `retryAfterMs` (added), on `rate_limited`: ms until frames are served again.
+ */
 export const errorFrameSchema = z.object({
   type: z.literal('error'),
   code: z.string(),
   message: z.string(),
-  clientId: z.optional(z.string()),
+  clientId: z.optional(
+    z.string().register(z.globalRegistry, { description: 'The clientId of the sendMessage this answers.' }),
+  ),
+  id: z.optional(
+    z.string().register(z.globalRegistry, {
+      description:
+        'The id of the ack this answers (an ack runs in a lane of its own, so its answer may come after the ' +
+        'answer to a frame sent later). An error with neither clientId nor id answers a request/answer frame, ' +
+        'in order.',
+    }),
+  ),
+  retryAfterMs: z.optional(
+    z.number().register(z.globalRegistry, {
+      description: 'rate_limited: milliseconds (whole seconds) until frames are served again.',
+    }),
+  ),
 });
 export const pongFrameSchema = z.object({ type: z.literal('pong') });
 /** The caller's own mode, answering `setPresence`. */
@@ -101,7 +124,16 @@ export const invitationFrameSchema = z.object({
   type: z.literal('invitation'),
   phone: z.string(),
   name: z.string(),
-  status: z.enum(['pending', 'accepted', 'declined', 'expired', 'cancelled']),
+  /**
+   * `cancelled` is never sent: the inviter is not told when the invitee texts STOP or CANCEL, nor of their own
+   * withdrawal. It stays in the schema so that clients written against it keep compiling (docs/protocol.md).
+   */
+  status: z.enum(['pending', 'accepted', 'declined', 'expired', 'cancelled']).register(z.globalRegistry, {
+    description:
+      'pending (the answer to invite), then accepted (with imNumber), declined or expired. cancelled is never ' +
+      'sent: the inviter is not told when the invitee texts STOP or CANCEL, nor of their own withdrawal ' +
+      '(removeContact); kept so that clients written against it keep working. See docs/protocol.md.',
+  }),
   /** ISO 8601. */
   expiresAt: z.string(),
   imNumber: z.optional(z.string()),

@@ -47,21 +47,31 @@ export function httpErrorResponse(
 }
 
 /**
- * WebSocket API: the `error` event to push on the caller's connection (with the frame's clientId, so the client
- * can match it), and the route's status code (the HTTP status of the kind; 500 for an unexpected error).
+ * WebSocket API: the `error` event to push on the caller's connection, and the route's status code (the HTTP
+ * status of the kind; 500 for an unexpected error). `answers` names the frame it answers, so the client can match
+ * it: a sendMessage's `clientId`, an ack's `id` (an ack's answer may overtake the answers to frames sent after it).
+ * A rate_limited refusal that knows when its limit frees carries `retryAfterMs` (whole seconds, in ms).
  */
 export function wsErrorAnswer(
   err: unknown,
   log: Logger,
   where: string,
   connectionId: string,
-  clientId: string | undefined,
+  answers: { clientId?: string; id?: string } = {},
 ): { event: ImEvent; statusCode: number } {
   const known = isDomainError(err);
   if (!known) log.error(LogEvent.HandlerFailed, { where, connectionId, ...describeError(err) });
   const { code, message } = known ? err : INTERNAL;
+  const retryAfterSeconds = known && err.kind === 'rate_limited' ? err.retryAfterSeconds : undefined;
   return {
-    event: { kind: 'error', code, message, ...(clientId ? { clientId } : {}) },
+    event: {
+      kind: 'error',
+      code,
+      message,
+      ...(answers.clientId ? { clientId: answers.clientId } : {}),
+      ...(answers.id ? { id: answers.id } : {}),
+      ...(retryAfterSeconds !== undefined ? { retryAfterMs: retryAfterSeconds * 1000 } : {}),
+    },
     statusCode: known ? HTTP_STATUS[(err as DomainError).kind] : 500,
   };
 }

@@ -66,10 +66,8 @@ export const sendMessageFrame = z.object({
   clientId: sendClientId,
 });
 
-export const ackFrame = z.object({
-  action: z.literal('ack'),
-  id: z.string().check(z.minLength(1), z.maxLength(64)),
-});
+const ackId = z.string().check(z.minLength(1), z.maxLength(64));
+export const ackFrame = z.object({ action: z.literal('ack'), id: ackId });
 export const setPresenceFrame = z.object({
   action: z.literal('setPresence'),
   status: z.enum(['online', 'offline']),
@@ -332,6 +330,21 @@ export function clientIdOf(raw: string | undefined | null): string | undefined {
     const json = JSON.parse(raw ?? '');
     const id = json?.clientId;
     return typeof id === 'string' && clientId.safeParse(id).success ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The `id` of an ack frame, if it has a usable one (a string of 1-64 characters, as the ack schema takes), so the
+ * error answering that ack can name it: acks run in a lane of their own, so their answers come out of order with
+ * the answers to other frames (docs/protocol.md, "Order"). Never throws; undefined for anything else.
+ */
+export function ackIdOf(raw: string | undefined | null): string | undefined {
+  try {
+    const json = JSON.parse(raw ?? '');
+    const id = json?.id;
+    return typeof id === 'string' && ackId.safeParse(id).success ? id : undefined;
   } catch {
     return undefined;
   }

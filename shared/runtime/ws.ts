@@ -7,7 +7,7 @@ import type { Deps } from '../core/ports';
 import { defaultName } from '../core/provisioning/names';
 import { getDeps } from './deps';
 import { describeError, wsErrorAnswer } from './error-mappers';
-import { clientIdOf } from './frames';
+import { ackIdOf, clientIdOf } from './frames';
 import { forInvocation } from './invocation';
 import { ReplyChannel } from './reply';
 
@@ -42,11 +42,12 @@ export function callerOf(event: WsEvent): WsCaller | null {
  * `error` frame on the same connection, which stays open; nothing is half-written because every core call
  * validates before it writes. Logs carry the Lambda context and the API Gateway request id. Each frame first
  * passes the frame-rate limits (`admitFrame`) unless the route is `unlimited` (acks: limiting them would send the
- * messages they confirm by SMS).
+ * messages they confirm by SMS). The route that takes acks says `ack`: its error frames carry the acked `id`, since
+ * acks run in a lane of their own and their answers are not in order with the others' (docs/protocol.md).
  */
 export function wsHandler(
   name: string,
-  opts: { sms: boolean; unlimited?: boolean; reply?: boolean },
+  opts: { sms: boolean; unlimited?: boolean; reply?: boolean; ack?: boolean },
   run: (deps: Deps, caller: WsCaller, body: string, event: WsEvent) => Promise<void>,
 ): (event: WsEvent, context?: Context) => Promise<APIGatewayProxyStructuredResultV2> {
   return async (event, context) => {
@@ -71,7 +72,11 @@ export function wsHandler(
       return answer(200);
     } catch (err) {
       if (!deps) throw err;
-      const errorAnswer = wsErrorAnswer(err, deps.log, name, connectionId, clientIdOf(event.body));
+      // The error names the frame it answers when that frame has a key: a sendMessage's clientId, an ack's id.
+      const errorAnswer = wsErrorAnswer(err, deps.log, name, connectionId, {
+        clientId: clientIdOf(event.body),
+        ...(opts.ack ? { id: ackIdOf(event.body) } : {}),
+      });
       // One line per refused frame, whatever refused it (the frame parser, the core's rules, an unexpected
       // failure): its route and the error frame's code, never its body (it may hold texts or phones).
       deps.log.info(LogEvent.WsFrameRefused, {

@@ -32,7 +32,14 @@ describe('encodeFrame keeps every server frame within the 32 KB frame quota', ()
     ['a message text', worstMessage('😀'.repeat(20_000)), 'text'],
     [
       'a receipt reason',
-      { type: 'receipt', id: 'm', status: 'failed', path: ['sms'], reason: 'e'.repeat(50_000) },
+      {
+        type: 'receipt',
+        clientId: 'c1',
+        id: 'm',
+        status: 'failed',
+        path: ['sms'],
+        reason: 'e'.repeat(50_000),
+      },
       'reason',
     ],
     ['an error message', { type: 'error', code: 'internal', message: '\u0001'.repeat(9_000) }, 'message'],
@@ -58,7 +65,13 @@ describe('encodeFrame cuts free text only', () => {
       messages: [],
       next: '1'.repeat(40_000),
     };
-    const idOnly: ServerFrame = { type: 'receipt', id: 'm'.repeat(40_000), status: 'accepted', path: ['im'] };
+    const idOnly: ServerFrame = {
+      type: 'receipt',
+      clientId: 'c1',
+      id: 'm'.repeat(40_000),
+      status: 'accepted',
+      path: ['im'],
+    };
 
     expect(() => encodeFrame(cursorOnly)).toThrow('frame cannot be cut to the frame limit');
     expect(() => encodeFrame(idOnly)).toThrow('frame cannot be cut to the frame limit');

@@ -6,7 +6,7 @@ import type { MessageRecord } from '../../shared/core/types';
  * The `accepted` receipt of a message pushed to an online recipient carries the wait the server chose for its
  * ack (`fallbackAfterMs`, docs/protocol.md), so a client can count down to the SMS fallback; no other receipt does.
  */
-const message = (p: Partial<MessageRecord>): MessageRecord => ({
+const message = (p: Partial<MessageRecord>): MessageRecord & { clientId: string } => ({
   id: 'm1',
   from: '11112222',
   fromName: 'Alice',

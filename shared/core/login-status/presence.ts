@@ -241,7 +241,8 @@ export async function admitFrame(deps: Deps, imNumber: string, connectionId: str
   const charged = block > 1 && (await charge(block)) ? block : (await charge(1)) ? 1 : 0;
   if (!charged) {
     deps.log.warn(LogEvent.WsRateLimited, { imNumber, connectionId, scope: 'frames' });
-    throw tooMany('too many frames; slow down and try again', 'rate_limited');
+    // The refusal says when the window ends (the error frame's retryAfterMs), so a client can wait exactly that.
+    throw tooMany('too many frames; slow down and try again', 'rate_limited', windowStart + windowMs - now);
   }
   blocks.delete(key);
   if (blocks.size >= FRAME_BLOCKS_KEPT) blocks.delete(blocks.keys().next().value!);

@@ -37,11 +37,12 @@ export interface Stores {
 /**
  * What the core tells a client over IM, in its own words. The IM adapter renders each as the wire frame of
  * docs/protocol.md (`message`, `receipt`, `presence`, `error`, `pong`, `call`). `receipt` carries the message as it now
- * stands; `alive` answers a keep-alive.
+ * stands, with the clientId it was sent with (only a client's sendMessage asks for receipts); `alive` answers a
+ * keep-alive.
  */
 export type ImEvent =
   | { kind: 'message'; message: MessageRecord }
-  | { kind: 'receipt'; message: MessageRecord }
+  | { kind: 'receipt'; message: MessageRecord & { clientId: string } }
   | { kind: 'presence'; mode: PresenceMode; imNumber?: string }
   | { kind: 'contacts'; version: number; contacts?: ContactView[]; next?: string }
   | { kind: 'contact'; op: 'added' | 'removed'; version: number; contact: ContactView }
@@ -49,7 +50,17 @@ export type ImEvent =
   | { kind: 'history'; with: string; messages: MessageRecord[]; next?: string }
   | { kind: 'invitation'; invitation: Invitation }
   | { kind: 'call'; from: string; fromName: string }
-  | { kind: 'error'; code: string; message: string; clientId?: string }
+  | {
+      kind: 'error';
+      code: string;
+      message: string;
+      /** The clientId of the sendMessage it answers. */
+      clientId?: string;
+      /** The id of the ack it answers. */
+      id?: string;
+      /** A rate_limited refusal's wait until the limit frees, ms (whole seconds). */
+      retryAfterMs?: number;
+    }
   | { kind: 'alive' };
 
 export type PushResult = 'ok' | 'gone';

@@ -46,7 +46,9 @@ describe('parseServerFrame', () => {
     ['not json', 'not JSON'],
     ['[1]', 'not a JSON object'],
     ['{"id":"x"}', 'no string `type`'],
-    ['{"type":"receipt","id":"m1","status":"lost","path":["im"]}', 'receipt frame: status: '],
+    ['{"type":"receipt","clientId":"c1","id":"m1","status":"lost","path":["im"]}', 'receipt frame: status: '],
+    // Every receipt names the sendMessage it reports on (docs/protocol.md).
+    ['{"type":"receipt","id":"m1","status":"accepted","path":["im"]}', 'receipt frame: clientId: '],
     ['{"type":"message","id":"m1"}', 'message frame: from: '],
   ])('refuses %s, saying why', (raw, why) => {
     const parsed = parseServerFrame(raw);
