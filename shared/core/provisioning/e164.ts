@@ -10,15 +10,23 @@ export const E164_PATTERN = /^\+[1-9]\d{6,14}$/;
 const FORMAT_CHARACTERS = /\p{Cf}/gu;
 
 /**
- * Removes every Unicode format character (Cf) from a phone input, then puts it in NFKC, before any other check:
+ * Removes every Unicode format character (Cf) from a phone input, then puts it in NFKC (and U+0085 as a line
+ * break: {@link NEXT_LINE}), before any other check:
  * the cleaning every phone input gets (the server's `parsePhone`, and the console's sign-in form through
  * shared/core/rules.ts). NFKC turns the full-width `＋` and digits `０`-`９`, the ideographic space and other
  * compatibility forms (a number typed with a CJK input method) into their ASCII forms, so `＋1 415 555 0123` is
  * read as `+1 415 555 0123`. Digits of other scripts (Arabic-Indic, …) are left as they are.
  */
 export function stripFormatCharacters(input: string): string {
-  return input.replace(FORMAT_CHARACTERS, '').normalize('NFKC');
+  return input.replace(FORMAT_CHARACTERS, '').normalize('NFKC').replace(NEXT_LINE, '\n');
 }
+
+/**
+ * U+0085 NEXT LINE: white space to Unicode (White_Space), but not to JavaScript's `\s` or `trim`, and NFKC keeps
+ * it. Read as the line break it is, so that every reader built on `\s` (the SMS address, keywords, INVITE, YES
+ * and NO) takes it as the space between words.
+ */
+const NEXT_LINE = /\u0085/g;
 
 /**
  * A phone as typed or pasted into a form, reduced to what E.164 can be checked on: format characters (see

@@ -52,6 +52,9 @@ describe('the address is read as keywords are (format characters dropped, NFKC)'
     ['\uff20bob \uff28\uff49 \uff20you', { kind: 'name', name: 'bob', text: '\uff28\uff49 \uff20you' }],
     ['\uff20bob\uff20x hi', { kind: 'none', text: '\uff20bob\uff20x hi' }],
     ['hi \uff20bob', { kind: 'none', text: 'hi \uff20bob' }],
+    // U+0085 NEXT LINE is white space (Unicode), though not to JavaScript's \s: it ends the address.
+    ['@bob\u0085hi', { kind: 'name', name: 'bob', text: 'hi' }],
+    ['\u0085@12345678\u0085hi', { kind: 'imNumber', imNumber: '12345678', text: 'hi' }],
   ])('%j', (body, expected) => {
     expect(parseSmsAddress(body)).toEqual(expected);
   });
@@ -62,6 +65,10 @@ describe('the address is read as keywords are (format characters dropped, NFKC)'
       name: 'Dan',
     });
     expect(parseInviteCommand('\u200binvite +16505550100 \uff24\uff41\uff4e')).toEqual({
+      phone: '+16505550100',
+      name: 'Dan',
+    });
+    expect(parseInviteCommand('INVITE\u0085+16505550100\u0085Dan')).toEqual({
       phone: '+16505550100',
       name: 'Dan',
     });
