@@ -40,7 +40,9 @@ async function main(): Promise<void> {
   // npm and left this server running without it, holding the port and the data folder. Run by npm, a parent
   // that is gone (this process handed to another) is a stop, as the signal would have been.
   if (process.env.npm_lifecycle_event) {
-    const parent = process.ppid;
+    // npm's pid as its shell saw it (`$PPID` in the start script): read here, this process's own parent would
+    // already be another one when npm was killed while Node and tsx were still loading.
+    const parent = Number(process.env.IMSMS_NPM_PID) || process.ppid;
     const watch = setInterval(() => {
       if (process.ppid === parent) return;
       clearInterval(watch);

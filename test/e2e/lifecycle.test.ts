@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -209,6 +209,75 @@ describe('`npm start` as a user runs it', () => {
     60_000,
   );
 });
+
+/** The pids whose parent is `pid`, from /proc (Linux). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        // stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its closing parenthesis.
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false; // Gone meanwhile.
+      }
+    })
+    .map(Number);
+}
+
+/** Whether `pid` still runs: neither gone nor a zombie waiting for its new parent to reap it. */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+const onLinux = process.platform === 'linux' ? it : it.skip;
+
+onLinux(
+  'SIGKILL to npm while the server is still loading (before its own code runs) stops the server too',
+  async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: p } = probe.address() as AddressInfo;
+        probe.close(() => resolve(p));
+      });
+    });
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'imsms-npm-early-'));
+    const npm = spawn('npm', ['start', '--silent'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    npm.stdout!.resume();
+    npm.stderr!.resume();
+    const closed = new Promise<void>((resolve) => npm.once('close', () => resolve()));
+    // The server's process appears (npm's shell execs node) long before it has loaded its code: kill npm then.
+    let server: number | undefined;
+    while (!server) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      [server] = childrenOf(npm.pid!);
+    }
+    npm.kill('SIGKILL');
+    try {
+      // 'close': every holder of npm's output, the server included, has let go of it.
+      await closed;
+      expect(await portIsFree(port)).toBe(true);
+      expect(isRunning(server)).toBe(false);
+    } finally {
+      try {
+        process.kill(server, 'SIGKILL'); // Only when the test failed: the orphan must not outlive it.
+      } catch {
+        // Already gone.
+      }
+    }
+  },
+  60_000,
+);
 
 describe('numeric settings name themselves when wrong', () => {
   it.each(['abc', '-1', '70000', '80.5', '0x50'])(
