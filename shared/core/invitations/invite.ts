@@ -31,8 +31,19 @@ export const INVITATION_TEXTS = {
   withdrawnReply: 'That invitation was withdrawn. Reply HELP for help.',
   noInvitation: 'You have no pending invitation. Reply HELP for help.',
   sent: (name: string) => `Invitation sent to ${name}. It expires in 7 days.`,
+  /** The SMS reply to INVITE when the provider's outcome is unknown (INVITATION_UNKNOWN): it may well have gone. */
+  mayNotHaveGone: (name: string) =>
+    `Your invitation to ${name} may not have gone out (the SMS service did not answer in time). It stays pending for 7 days: if ${name} got it, a YES still works. Do not invite again before then.`,
   notAUser: 'Only IM users can invite. Sign up in the app first. Reply HELP for help.',
 } as const;
+
+/**
+ * The `sms_failed` message of an invitation whose SMS may or may not have gone (the provider did not answer in
+ * time and could not be asked): kept pending, not dropped. By IM the inviter can withdraw it (removeContact); an
+ * INVITE texted from a phone is answered {@link INVITATION_TEXTS}.mayNotHaveGone instead.
+ */
+export const INVITATION_UNKNOWN =
+  'the invitation SMS may not have been sent (the SMS provider did not answer in time); it stays pending for 7 days, so the phone can still answer it; remove the contact to withdraw it';
 
 /**
  * An IM user invites a non-IM contact (claims 6, 13), online (`invite` action) or by texting `INVITE <phone>
@@ -80,10 +91,7 @@ export async function invite(
       // As sign-in answers an unknown send: sms_failed. But this SMS may have gone and may be answered, so the
       // invitation is kept pending (a YES works, a new invite is `invitation_pending`, removing the contact
       // withdraws it) rather than dropped and sent again: a phone never gets two invitations for one.
-      throw unavailable(
-        'the invitation SMS may not have been sent (the SMS provider did not answer); it stays pending for 7 days, so the phone can still answer it; remove the contact to withdraw it',
-        'sms_failed',
-      );
+      throw unavailable(INVITATION_UNKNOWN, 'sms_failed');
     }
     return invitation;
   } finally {

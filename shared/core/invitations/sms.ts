@@ -4,7 +4,14 @@ import { replyTo, type GatedReply } from '../im-sms/outbound';
 import { LogEvent } from '../log-events';
 import type { Deps } from '../ports';
 import { parseInvitationAnswer, parseInviteCommand } from './answers';
-import { acceptInvitation, declineInvitation, expireInvitation, invite, INVITATION_TEXTS } from './invite';
+import {
+  acceptInvitation,
+  declineInvitation,
+  expireInvitation,
+  invite,
+  INVITATION_TEXTS,
+  INVITATION_UNKNOWN,
+} from './invite';
 
 /** An inbound SMS as the invitation flow needs it. */
 export interface InvitationSms {
@@ -79,6 +86,9 @@ export async function inviteBySms(deps: Deps, sms: InvitationSms): Promise<{ rep
       return gated(deps, sms, INVITATION_TEXTS.sent(invitation.name));
     } catch (err) {
       if (!isDomainError(err)) throw err;
+      // Kept pending, and perhaps sent: not "Not sent", and not the IM answer's "remove the contact".
+      if (err.message === INVITATION_UNKNOWN)
+        return gated(deps, sms, INVITATION_TEXTS.mayNotHaveGone(command.name));
       return gated(deps, sms, `Not sent: ${err.message}.`);
     }
   });

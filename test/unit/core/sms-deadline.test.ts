@@ -184,7 +184,7 @@ describe('every SMS sent inside a webhook ends by its deadline, with its path’
     return w.deps.smsDeadline;
   };
 
-  it('INVITE by SMS: "may not have been sent", the invitation kept pending', async () => {
+  it('INVITE by SMS: "may not have gone out" (not "Not sent"), the invitation kept pending', async () => {
     const inviter = await w.user({ phone: '+14155550111' });
     const deadline = inWebhook();
 
@@ -195,7 +195,8 @@ describe('every SMS sent inside a webhook ends by its deadline, with its path’
       body: 'INVITE +14155550122 Ivy',
     });
 
-    expect(result.reply).toContain('may not have been sent');
+    expect(result.reply).toContain('Your invitation to Ivy may not have gone out');
+    expect(result.reply).not.toContain('Not sent');
     expect(w.clock.now()).toBeLessThanOrEqual(deadline);
     expect(await w.deps.invitations.getInvitation('+14155550122')).toMatchObject({ status: 'pending' });
   });
