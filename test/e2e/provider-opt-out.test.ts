@@ -76,3 +76,27 @@ it('a send Twilio refuses with 21610 is not retried: failed number_opted_out, an
   expect(got.map((m) => m.body.includes('from carol 2') && m.from !== numbers()[1])).toContain(true);
   expect(got.some((m) => m.from === numbers()[1])).toBe(false);
 });
+
+it('sign-in: a code still reaches a phone that texted STOP to the first number and START to another', async () => {
+  const phone = newPhone();
+  const bob = await signUp(e2e.base, phone, 'codebob');
+  await phoneTexts(phone, 'STOP', numbers()[0]);
+  await phoneTexts(phone, 'START', numbers()[1]);
+  const before = (await inbox(e2e.base, phone)).length;
+  const res = await http(e2e.base, 'POST', '/auth/start', { phone });
+  expect(res.status).toBe(202);
+  const codes = (await inbox(e2e.base, phone)).slice(before).filter((m) => /IM code/.test(m.body));
+  expect(codes.map((m) => m.from)).toEqual([numbers()[1]]);
+  expect(bob.imNumber).toMatch(/^\d+$/);
+
+  // Every number refused to the phone at the provider, though the app's own opt-out is cleared ("Start." is START to
+  // the app; Twilio takes only the bare word): a clear 403 naming what to do, not a 503 to try again later.
+  const blocked = newPhone();
+  for (const n of numbers()) await phoneTexts(blocked, 'STOP', n);
+  await phoneTexts(blocked, 'Start.', numbers()[0]);
+  const refused = await http(e2e.base, 'POST', '/auth/start', { phone: blocked });
+  expect(refused.status).toBe(403);
+  expect(refused.json).toMatchObject({
+    error: { code: 'opted_out', message: expect.stringMatching(/text START/) },
+  });
+});

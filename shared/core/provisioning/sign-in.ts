@@ -15,7 +15,8 @@ import { validateName } from './names';
 import { assertSmsAllowed, parsePhone } from './phone';
 import type { Deps, OtpRecord } from '../ports';
 import { sendSmsWithRetry } from '../im-sms/send';
-import { clearForSms, isServiceNumber } from '../im-sms/outbound';
+import { clearForSms, isServiceNumber, type ClearedPhone } from '../im-sms/outbound';
+import { isProviderOptOut, noteProviderRefusal } from '../im-sms/provider-opt-out';
 import { LogEvent } from '../log-events';
 import {
   hashCode,
@@ -106,20 +107,11 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
     await deps.codes.putOtp(phone.e164, otp, OTP_ROW_GRACE_SECONDS);
   }
   const minutes = Math.max(1, Math.round((expiresAt - now) / 60_000));
-  let outcome: Awaited<ReturnType<typeof sendSmsWithRetry>>;
-  try {
-    outcome = await sendSmsWithRetry(
-      deps,
-      {
-        from: deps.config.serviceNumbers[0],
-        to: cleared.to,
-        body: `Your IM code is ${code}. It expires in ${minutes} minutes.`,
-      },
-      'otp',
-    );
-  } catch {
-    throw unavailable('the code could not be sent; try again later', 'sms_failed');
-  }
+  const outcome = await sendCode(
+    deps,
+    cleared.to,
+    `Your IM code is ${code}. It expires in ${minutes} minutes.`,
+  );
   // `unknown`: a try got no answer (a timeout: the provider may still be taking it, so it is not tried again
   // here), or a try failed and the provider could not be asked whether it got through. The caller is told it
   // failed rather than to wait for a text that may never come; asking again sends the same live code (one more
@@ -132,6 +124,35 @@ export async function startAuth(deps: Deps, input: { phone: unknown; sourceIp: s
     );
   }
   deps.log.info(LogEvent.AuthCodeSent, {});
+}
+
+/**
+ * Texts a sign-in code from the first service number that may text the phone. Twilio's own opt-out works per
+ * number (a STOP texted to one number makes Twilio refuse that number to the phone, error 21610, until the phone
+ * texts START there; docs/design.md, "Two opt-outs"): such a refusal is immediate and sends nothing, so the next
+ * number is tried, and the refusal is kept on the phone's user, if it has one, as any SMS leg keeps it.
+ * @throws DomainError `opted_out` (403) when every service number is refused to the phone that way; `sms_failed`
+ *   (503) when the provider failed.
+ */
+async function sendCode(
+  deps: Deps,
+  to: ClearedPhone,
+  body: string,
+): Promise<Awaited<ReturnType<typeof sendSmsWithRetry>>> {
+  for (const from of deps.config.serviceNumbers) {
+    try {
+      return await sendSmsWithRetry(deps, { from, to, body }, 'otp');
+    } catch (err) {
+      if (!isProviderOptOut(err))
+        throw unavailable('the code could not be sent; try again later', 'sms_failed');
+      const imNumber = await deps.users.userOfPhone(to);
+      if (imNumber) await noteProviderRefusal(deps, imNumber, from);
+    }
+  }
+  throw forbidden(
+    'the SMS provider refuses every service number to this phone (it texted STOP to them); text START to one of them first',
+    'opted_out',
+  );
 }
 
 /**
