@@ -23,10 +23,20 @@ function errorText(err) {
   const code = String(err?.code ?? 'error');
   const reason = reasonText(code);
   const message = String(err?.message ?? err);
-  // The server's words only when they add to the reason's (contact_exists says the same thing twice).
-  return message.trim().toLowerCase() === reason.toLowerCase()
-    ? `${reason} (${code})`
-    : `${reason} (${code}): ${message}`;
+  // The server's words only when they add to the reason's: "no user has that imNumber" says nothing that "no user
+  // has that IM number" did not.
+  const said = new Set(words(reason));
+  return words(message).some((w) => !said.has(w)) ? `${reason} (${code}): ${message}` : `${reason} (${code})`;
+}
+
+/** The words of a sentence, lower case, `imNumber` read as "IM number", for comparing two wordings. */
+function words(text) {
+  return (
+    text
+      .toLowerCase()
+      .replace(/imnumber/g, 'im number')
+      .match(/[a-z0-9]+/g) ?? []
+  );
 }
 
 export class ImCard {
