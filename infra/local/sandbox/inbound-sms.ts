@@ -3,6 +3,7 @@ import type { MessageDispatcher } from './message-dispatcher';
 import type { MessageStore, StoredMessage } from './message-store';
 import { countryOf, isE164 } from './phone-numbers';
 import { characterCount, countSegments } from './sms-segments';
+import { providerOptOutOf } from '../../../shared/core/im-sms/provider-opt-out';
 import { childElements, type XmlElement } from './twiml-parser';
 import {
   HTTP_RETRIEVAL_FAILURE,
@@ -68,30 +69,14 @@ export interface InboundSmsDeps {
 const SMS_WEBHOOK_PATH = '/twilio/sms';
 
 /**
- * Twilio's default opt-out handling on a long code: a text that is exactly one of these words (case-insensitive,
- * surrounding spaces ignored; "STOP PLEASE" is not) blocks, or unblocks, messages from the number texted to that
- * phone. The text still reaches the app's webhook.
- * Sources: https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out (the opt-out words);
- * https://help.twilio.com/articles/223134027 (Twilio support for opt-out keywords: START, YES, UNSTOP opt back in).
+ * The opt-out state a text sets for its pair under Twilio's default handling on a long code: true (out), false
+ * (in), undefined (none). The words and the rule are the app's one reading of Twilio's documented behaviour
+ * (providerOptOutOf, shared/core/im-sms/provider-opt-out.ts, with its sources), as SMS segments are
+ * (sms-segments.ts): one source for a fact about the provider.
  */
-export const TWILIO_OPT_OUT_WORDS = [
-  'STOP',
-  'STOPALL',
-  'UNSUBSCRIBE',
-  'CANCEL',
-  'END',
-  'QUIT',
-  'REVOKE',
-  'OPTOUT',
-] as const;
-export const TWILIO_OPT_IN_WORDS = ['START', 'YES', 'UNSTOP'] as const;
-
-/** The opt-out state a text sets for its pair under Twilio's rule: true (out), false (in), undefined (none). */
 export function twilioOptOutOf(body: string): boolean | undefined {
-  const word = body.trim().toUpperCase();
-  if ((TWILIO_OPT_OUT_WORDS as readonly string[]).includes(word)) return true;
-  if ((TWILIO_OPT_IN_WORDS as readonly string[]).includes(word)) return false;
-  return undefined;
+  const effect = providerOptOutOf(body);
+  return effect === null ? undefined : effect === 'out';
 }
 const MAX_BODY_CHARS = 1600;
 
