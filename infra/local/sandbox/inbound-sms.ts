@@ -4,6 +4,7 @@ import type { MessageStore, StoredMessage } from './message-store';
 import { countryOf, isE164 } from './phone-numbers';
 import { characterCount, countSegments } from './sms-segments';
 import { providerOptOutOf } from '../../../shared/core/im-sms/provider-opt-out';
+import { MAX_NUM_MEDIA } from '../../../shared/runtime/twilio-ids';
 import { childElements, type XmlElement } from './twiml-parser';
 import {
   HTTP_RETRIEVAL_FAILURE,
@@ -29,8 +30,8 @@ export interface PhoneText {
   messageSid?: string;
 }
 
-/** The most media items one MMS carries (Twilio's limit). */
-export const MAX_MEDIA = 10;
+/** The most media items one MMS carries (Twilio's limit, as the app reads NumMedia). */
+export const MAX_MEDIA = MAX_NUM_MEDIA;
 
 /** A reply the app asked for with `<Message>`, as sent. */
 export interface SentReply {
