@@ -139,13 +139,14 @@ async function sendCode(
   to: ClearedPhone,
   body: string,
 ): Promise<Awaited<ReturnType<typeof sendSmsWithRetry>>> {
+  let user: Promise<string | null> | undefined; // the phone's user, read once, on a first refusal only
   for (const from of deps.config.serviceNumbers) {
     try {
       return await sendSmsWithRetry(deps, { from, to, body }, 'otp');
     } catch (err) {
       if (!isProviderOptOut(err))
         throw unavailable('the code could not be sent; try again later', 'sms_failed');
-      const imNumber = await deps.users.userOfPhone(to);
+      const imNumber = await (user ??= deps.users.userOfPhone(to));
       if (imNumber) await noteProviderRefusal(deps, imNumber, from);
     }
   }
