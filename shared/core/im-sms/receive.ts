@@ -7,7 +7,8 @@ import { parseSmsAddress, type SmsAddress } from '../conversion/addressing';
 import { messageIdFor } from '../ids';
 import { isYesWord, parseKeyword, type Keyword } from '../conversion/keywords';
 import { imNumberFromDefaultName } from '../provisioning/names';
-import { countryCodeOf, smsAllowed, stripFormatCharacters } from '../provisioning/phone';
+import { countryCodeOf, smsAllowed } from '../provisioning/phone';
+import { hasVisibleCharacter } from '../contacts/profile-rules';
 import type { Deps } from '../ports';
 import { storeForRouting } from './inbound-route';
 import { LogEvent } from '../log-events';
@@ -86,7 +87,8 @@ export async function receiveSms(deps: Deps, sms: InboundSms): Promise<InboundRe
   if (invited) return invited;
 
   const address = parseSmsAddress(sms.body);
-  const hasText = stripFormatCharacters(address.text).trim() !== '';
+  // Blank by the same rule as an IM text (contacts/profile-rules.ts): only characters that show as nothing.
+  const hasText = hasVisibleCharacter(address.text);
   if (media > 0 && !hasText) return rateLimitedReply(deps, sms, REPLIES.mediaOnly, 'media_only');
   const senderImNumber = await deps.users.userOfPhone(sms.from);
   let sender = senderImNumber ? await deps.users.getUser(senderImNumber) : null;

@@ -91,6 +91,9 @@ describe('the address is read as keywords are (format characters dropped, NFKC)'
     const bob = await w.user({ name: 'bob', connectionId: 'b1' });
     const alice = await w.user();
     expect(await text(alice.phone, `@${bob.imNumber} \u200b\u2060`)).toEqual({ reply: REPLIES.empty });
+    // The same characters that make an IM text blank (BLANK_CHARACTERS): the braille blank, a Hangul filler.
+    const carol = await w.user(); // another phone: the empty reply is rate-limited per phone
+    expect(await text(carol.phone, `@${bob.imNumber} \u2800\u3164`)).toEqual({ reply: REPLIES.empty });
     expect(texts('b1')).toEqual([]);
   });
 });
