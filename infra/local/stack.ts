@@ -166,8 +166,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     JWT_SECRET: env.JWT_SECRET ?? secrets.jwtSecret,
     TWILIO_AUTH_TOKEN: env.TWILIO_AUTH_TOKEN ?? secrets.twilioAuthToken,
     LOG_LEVEL: logLevel,
-    // Every local client is 127.0.0.1, so the per-address code limit would be shared by all of them.
-    OTP_IP_LIMIT: env.OTP_IP_LIMIT ?? '1000',
+    OTP_IP_LIMIT: env.OTP_IP_LIMIT ?? LOCAL_OTP_IP_LIMIT,
   });
   const undo = async () => {
     restoreEnv();
@@ -411,6 +410,9 @@ function setEnv(values: Record<string, string | undefined>): () => void {
   };
 }
 
+/** Every local client is 127.0.0.1, so the per-address code limit would be shared by all of them. */
+const LOCAL_OTP_IP_LIMIT = '1000';
+
 /**
  * The settings as the handlers will read them, checked before the stack makes anything. What the stack provides
  * itself (the embedded database's and the @connections endpoints, the generated secrets) stands in as a valid
@@ -438,7 +440,7 @@ function checkSettings(env: NodeJS.ProcessEnv, port: number, logLevel: LogLevel)
     JWT_SECRET: env.JWT_SECRET ?? 'x'.repeat(32),
     TWILIO_AUTH_TOKEN: env.TWILIO_AUTH_TOKEN ?? 'x'.repeat(32),
     LOG_LEVEL: logLevel,
-    OTP_IP_LIMIT: env.OTP_IP_LIMIT ?? '1000',
+    OTP_IP_LIMIT: env.OTP_IP_LIMIT ?? LOCAL_OTP_IP_LIMIT,
   });
 }
 
