@@ -248,7 +248,10 @@ export function parserProperties(): Array<{ name: string; property: fc.IProperty
     fc.property(fc.oneof(smsBody, unicodeText), (body) => {
       const keyword = parseKeyword(body);
       if (keyword === null) return true;
-      const word = body.trim().replace(/[.!]+$/, '');
+      // Read as a keyword is read (docs/protocol.md): format characters dropped and NFKC, so `\u200bstop` is STOP.
+      const word = stripFormatCharacters(body)
+        .trim()
+        .replace(/[.!]+$/, '');
       return !/\s/u.test(word) && KEYWORD_OF[word.toUpperCase()] === keyword;
     }),
   );
